@@ -1,0 +1,1 @@
+# feeder/: see README.md

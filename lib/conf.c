@@ -1,0 +1,463 @@
+#include "config.h"
+
+#include "conf.h"
+
+#include "cp_error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum conf_type { CONF_INT, CONF_STR, CONF_BOOL, CONF_LEVEL };
+
+/* One row per setting: its environment name, flag, type, place in struct
+ * cp_conf, bounds, default (as text, so --help prints the real default), and
+ * the programs that read it. */
+struct conf_option {
+    const char *env;
+    const char *flag;
+    char short_name;
+    enum conf_type type;
+    size_t offset;
+    size_t size;
+    long min, max;
+    const char *def;
+    unsigned programs;
+    const char *help;
+};
+
+#define ALL (CONF_GATEWAY | CONF_FEEDER | CONF_FCGI)
+#define GW CONF_GATEWAY
+#define FD CONF_FEEDER
+#define FIELD(f) offsetof(struct cp_conf, f), sizeof(((struct cp_conf *)0)->f)
+
+static const struct conf_option conf_options[] = {
+    {"HOST", "host", 0, CONF_STR, FIELD(host), 0, 0, "127.0.0.1", GW, "listen address"},
+    {"PORT", "port", 'p', CONF_INT, FIELD(port), 1, 65535, "3000", GW, "listen port"},
+    {"REDIS_HOST", "redis-host", 0, CONF_STR, FIELD(redis_host), 0, 0, "127.0.0.1", ALL,
+     "Redis host"},
+    {"REDIS_PORT", "redis-port", 0, CONF_INT, FIELD(redis_port), 1, 65535, "6379", ALL,
+     "Redis port"},
+    {"REDIS_PASSWORD", "redis-password", 0, CONF_STR, FIELD(redis_password), 0, 0, "", ALL,
+     "Redis AUTH password (empty: none)"},
+    {"REDIS_DB", "redis-db", 0, CONF_INT, FIELD(redis_db), 0, 1023, "0", ALL,
+     "Redis database number"},
+    {"REDIS_PREFIX", "redis-prefix", 0, CONF_STR, FIELD(redis_prefix), 0, 0, "cryptopulse:",
+     ALL, "prefix of every Redis key and channel"},
+    {"REDIS_TIMEOUT_MS", "redis-timeout-ms", 0, CONF_INT, FIELD(redis_timeout_ms), 10, 60000,
+     "500", ALL, "Redis connect and command timeout, ms"},
+    {"UPDATE_INTERVAL_MS", "interval", 'i', CONF_INT, FIELD(update_interval_ms), 10, 3600000,
+     "1500", GW | FD | CONF_FCGI, "tick interval, ms"},
+    {"PRICE_TTL_SECONDS", "price-ttl", 0, CONF_INT, FIELD(price_ttl_seconds), 1, 86400, "3",
+     FD, "TTL of cached latest prices, s"},
+    {"HISTORY_LENGTH", "history-length", 0, CONF_INT, FIELD(history_length), 10, 10000000,
+     "3600", FD, "ticks kept in the history stream"},
+    {"MAX_MESSAGES_PER_SECOND", "max-messages-per-second", 0, CONF_INT,
+     FIELD(max_messages_per_second), 1, 1000000, "100", GW, "client messages per second"},
+    {"MAX_MESSAGE_BYTES", "max-message-bytes", 0, CONF_INT, FIELD(max_message_bytes), 125,
+     64 << 20, "65536", GW, "largest client message, bytes"},
+    {"MAX_CONNECTIONS", "max-connections", 0, CONF_INT, FIELD(max_connections), 1, 10000000,
+     "20000", GW, "client connections per process"},
+    {"HANDSHAKE_TIMEOUT_MS", "handshake-timeout-ms", 0, CONF_INT, FIELD(handshake_timeout_ms),
+     100, 600000, "10000", GW, "time allowed for a request head, ms"},
+    {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", 0, CONF_INT, FIELD(sse_keepalive_ms), 100, 15000,
+     "15000", GW, "SSE keep-alive comment interval, ms"},
+    {"CORS_ORIGINS", "cors-origins", 0, CONF_STR, FIELD(cors_origins), 0, 0, "", GW,
+     "allowed Origins, comma list (empty: all)"},
+    {"WWW_ROOT", "www-root", 0, CONF_STR, FIELD(www_root), 0, 0, PKGDATADIR "/www", GW,
+     "dashboard directory (empty: do not serve)"},
+    {"SYMBOLS", "symbols", 0, CONF_STR, FIELD(symbols), 0, 0,
+     "BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC", FD,
+     "symbols of the mock feed, comma list"},
+    {"CLUSTER_ENABLED", "cluster", 0, CONF_BOOL, FIELD(cluster_enabled), 0, 0, "false", GW,
+     "run worker processes"},
+    {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,
+     "worker processes (0: one per core)"},
+    {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
+     "error, warn, info or debug"},
+};
+#define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
+
+static int set_int(const struct conf_option *o, void *field, const char *value, char *err,
+                   size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < o->min || v > o->max) {
+        snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld", o->env, value,
+                 o->min, o->max);
+        return CP_EINVAL;
+    }
+    *(int *)field = (int)v;
+    return CP_OK;
+}
+
+static int set_bool(const struct conf_option *o, void *field, const char *value, char *err,
+                    size_t errlen)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+            *(bool *)field = strcasecmp(value, yes[i]) == 0;
+            return CP_OK;
+        }
+    }
+    snprintf(err, errlen, "%s: \"%s\" is not a boolean (true/false, 1/0, yes/no, on/off)",
+             o->env, value);
+    return CP_EINVAL;
+}
+
+static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
+                      char *err, size_t errlen)
+{
+    void *field = (char *)conf + o->offset;
+    switch (o->type) {
+    case CONF_INT:
+        return set_int(o, field, value, err, errlen);
+    case CONF_BOOL:
+        return set_bool(o, field, value, err, errlen);
+    case CONF_LEVEL:
+        if (log_level_parse(value, field) == CP_OK)
+            return CP_OK;
+        snprintf(err, errlen, "%s: \"%s\" is not one of error, warn, info, debug", o->env,
+                 value);
+        return CP_EINVAL;
+    case CONF_STR:
+        if (strlen(value) >= o->size) {
+            snprintf(err, errlen, "%s: value longer than %zu bytes", o->env, o->size - 1);
+            return CP_EINVAL;
+        }
+        strcpy(field, value);
+        return CP_OK;
+    }
+    return CP_EINVAL;
+}
+
+void conf_defaults(struct cp_conf *conf)
+{
+    char err[256];
+    memset(conf, 0, sizeof *conf);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        int rc = set_option(conf, &conf_options[i], conf_options[i].def, err, sizeof err);
+        if (rc != CP_OK)
+            abort(); /* a default outside its own bounds is a programming error */
+    }
+}
+
+static const struct conf_option *find_env(const char *name, unsigned programs)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if ((conf_options[i].programs & programs) && strcmp(conf_options[i].env, name) == 0)
+            return &conf_options[i];
+    return NULL;
+}
+
+int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const char *value,
+             char *err, size_t errlen)
+{
+    const struct conf_option *o = find_env(name, programs);
+    if (!o) {
+        snprintf(err, errlen, "unknown setting %s", name);
+        return CP_ENOENT;
+    }
+    return set_option(conf, o, value, err, errlen);
+}
+
+int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct conf_option *o = &conf_options[i];
+        const char *v = getenv(o->env);
+        if (!(o->programs & programs) || !v)
+            continue;
+        int rc = set_option(conf, o, v, err, errlen);
+        if (rc != CP_OK)
+            return rc;
+    }
+    return CP_OK;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+/* Parse one "NAME=value" line in place.  Returns 0 with *name and *value set, 1
+ * for a blank or comment line, or CP_ESYNTAX with a reason in err. */
+static int parse_line(char *line, char **name, char **value, char *err, size_t errlen)
+{
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 1;
+    if (strncmp(s, "export ", 7) == 0)
+        s = trim(s + 7);
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        snprintf(err, errlen, "expected NAME=value");
+        return CP_ESYNTAX;
+    }
+    *eq = '\0';
+    *name = trim(s);
+    char *v = trim(eq + 1);
+    size_t len = strlen(v);
+    if (len >= 1 && (v[0] == '"' || v[0] == '\'')) {
+        if (len < 2 || v[len - 1] != v[0]) {
+            snprintf(err, errlen, "unterminated quote in value of %s", *name);
+            return CP_ESYNTAX;
+        }
+        v[len - 1] = '\0';
+        v++;
+    }
+    *value = v;
+    return CP_OK;
+}
+
+int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+                   size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return CP_ENOENT;
+    }
+    char line[CONF_LIST_MAX + 256], why[CONF_LIST_MAX + 64];
+    int lineno = 0, rc = CP_OK;
+    while (rc == CP_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *name, *value;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(why, sizeof why, "line too long");
+            rc = CP_ESYNTAX;
+        } else {
+            rc = parse_line(line, &name, &value, why, sizeof why);
+            if (rc == 1) {
+                rc = CP_OK;
+                continue;
+            }
+            if (rc == CP_OK)
+                rc = conf_set(conf, programs, name, value, why, sizeof why);
+            if (rc == CP_ENOENT)
+                rc = CP_EINVAL;
+        }
+        if (rc != CP_OK)
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    }
+    fclose(f);
+    return rc;
+}
+
+bool conf_origin_allowed(const struct cp_conf *conf, const char *origin)
+{
+    const char *list = conf->cors_origins;
+    if (*list == '\0')
+        return true;
+    if (!origin)
+        return false;
+    size_t olen = strlen(origin);
+    while (*list) {
+        while (*list == ',' || *list == ' ')
+            list++;
+        size_t n = strcspn(list, ", ");
+        if (n && ((n == 1 && *list == '*') || (n == olen && strncasecmp(list, origin, n) == 0)))
+            return true;
+        list += n;
+    }
+    return false;
+}
+
+/* ---- command line ---------------------------------------------------- */
+
+/* A flag found on the command line, resolved against the generic table or
+ * the program's extras. */
+struct conf_flag_match {
+    const struct conf_option *option;
+    const struct conf_extra_flag *extra;
+    const char *inline_arg; /* after '=' in --name=value, or NULL */
+};
+
+static bool match_long(const char *arg, const char *name, const char **inline_arg)
+{
+    size_t n = strlen(name);
+    if (strncmp(arg + 2, name, n) != 0)
+        return false;
+    if (arg[2 + n] == '\0') {
+        *inline_arg = NULL;
+        return true;
+    }
+    if (arg[2 + n] == '=') {
+        *inline_arg = arg + 3 + n;
+        return true;
+    }
+    return false;
+}
+
+static bool find_flag(const struct conf_program_info *info, const char *arg,
+                      struct conf_flag_match *m)
+{
+    memset(m, 0, sizeof *m);
+    bool is_long = arg[1] == '-';
+    for (const struct conf_extra_flag *x = info->extra; x && x->long_name; x++) {
+        if (is_long ? match_long(arg, x->long_name, &m->inline_arg)
+                    : (x->short_name && arg[1] == x->short_name && arg[2] == '\0')) {
+            m->extra = x;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct conf_option *o = &conf_options[i];
+        if (!(o->programs & info->programs))
+            continue;
+        if (is_long ? match_long(arg, o->flag, &m->inline_arg)
+                    : (o->short_name && arg[1] == o->short_name && arg[2] == '\0')) {
+            m->option = o;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void usage_line(FILE *out, char short_name, const char *long_name, const char *arg,
+                       const char *help, const char *env, const char *def)
+{
+    char left[64];
+    snprintf(left, sizeof left, "%c%c%s--%s%s%s", short_name ? '-' : ' ',
+             short_name ? short_name : ' ', short_name ? ", " : "  ", long_name,
+             arg ? " " : "", arg ? arg : "");
+    fprintf(out, "  %-36s %s", left, help);
+    if (env)
+        fprintf(out, " [%s, default: %s]", env, *def ? def : "\"\"");
+    fputc('\n', out);
+}
+
+void conf_usage(const struct conf_program_info *info, void *stream)
+{
+    FILE *out = stream;
+    fprintf(out, "Usage: %s %s\n%s\n\nOptions:\n", info->name, info->usage, info->summary);
+    for (const struct conf_extra_flag *x = info->extra; x && x->long_name; x++)
+        usage_line(out, x->short_name, x->long_name, x->has_arg ? x->arg_name : NULL, x->help,
+                   NULL, NULL);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct conf_option *o = &conf_options[i];
+        if (o->programs & info->programs)
+            usage_line(out, o->short_name, o->flag,
+                       o->type == CONF_BOOL ? "BOOL" : o->type == CONF_INT ? "N" : "VALUE",
+                       o->help, o->env, o->def);
+    }
+    usage_line(out, 'c', "config", "FILE", "read NAME=value settings from FILE "
+               "[CRYPTOPULSE_CONFIG]", NULL, NULL);
+    usage_line(out, 'h', "help", NULL, "show this help and exit", NULL, NULL);
+    usage_line(out, 'V', "version", NULL, "show the version and exit", NULL, NULL);
+    fprintf(out, "\nSettings come from the environment, then the --config file, then flags;\n"
+                 "later sources win.  See %s(1).\n", info->name);
+}
+
+static bool is_flag(const char *arg, char short_name, const char *long_name)
+{
+    return (arg[0] == '-' && arg[1] == short_name && arg[2] == '\0') ||
+           (strncmp(arg, "--", 2) == 0 && strcmp(arg + 2, long_name) == 0);
+}
+
+/* First pass: --help, --version and the config file path, which must be known
+ * before the sources are applied in priority order. */
+static enum conf_args_result prescan(const struct conf_program_info *info, int argc,
+                                     char **argv, const char **config_path)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (is_flag(argv[i], 'h', "help")) {
+            conf_usage(info, stdout);
+            return CONF_ARGS_EXIT_OK;
+        }
+        if (is_flag(argv[i], 'V', "version")) {
+            printf("%s %s\n", info->name, PACKAGE_VERSION);
+            return CONF_ARGS_EXIT_OK;
+        }
+        if (is_flag(argv[i], 'c', "config")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "%s: --config needs a FILE\n", info->name);
+                return CONF_ARGS_USAGE;
+            }
+            *config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            *config_path = argv[i] + 9;
+        }
+    }
+    return CONF_ARGS_OK;
+}
+
+static int apply_flag(struct cp_conf *conf, const struct conf_program_info *info, int argc,
+                      char **argv, int *i, char *err, size_t errlen)
+{
+    const char *arg = argv[*i];
+    struct conf_flag_match m;
+    if (!find_flag(info, arg, &m)) {
+        snprintf(err, errlen, "unknown option %s", arg);
+        return CP_EINVAL;
+    }
+    bool wants_arg = m.option ? true : m.extra->has_arg;
+    const char *value = m.inline_arg;
+    if (wants_arg && !value) {
+        if (*i + 1 >= argc) {
+            snprintf(err, errlen, "option %s needs a value", arg);
+            return CP_EINVAL;
+        }
+        value = argv[++*i];
+    } else if (!wants_arg && value) {
+        snprintf(err, errlen, "option %s takes no value", arg);
+        return CP_EINVAL;
+    }
+    if (m.option)
+        return set_option(conf, m.option, value, err, errlen);
+    return m.extra->handle(info->ctx, value, err, errlen);
+}
+
+enum conf_args_result conf_parse_args(struct cp_conf *conf,
+                                      const struct conf_program_info *info, int argc,
+                                      char **argv)
+{
+    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
+    enum conf_args_result r = prescan(info, argc, argv, &config_path);
+    if (r != CONF_ARGS_OK)
+        return r;
+
+    char err[CONF_LIST_MAX + 128];
+    conf_defaults(conf);
+    int rc = conf_load_env(conf, info->programs, err, sizeof err);
+    if (rc == CP_OK && config_path && *config_path)
+        rc = conf_load_file(conf, info->programs, config_path, err, sizeof err);
+    bool positional_only = false;
+    for (int i = 1; rc == CP_OK && i < argc; i++) {
+        const char *arg = argv[i];
+        if (!positional_only && strcmp(arg, "--") == 0) {
+            positional_only = true;
+        } else if (!positional_only && is_flag(arg, 'c', "config")) {
+            i++; /* applied above */
+        } else if (!positional_only && strncmp(arg, "--config=", 9) == 0) {
+            continue;
+        } else if (!positional_only && arg[0] == '-' && arg[1] != '\0') {
+            rc = apply_flag(conf, info, argc, argv, &i, err, sizeof err);
+        } else if (info->positional) {
+            rc = info->positional(info->ctx, arg, err, sizeof err);
+        } else {
+            snprintf(err, sizeof err, "unexpected argument %s", arg);
+            rc = CP_EINVAL;
+        }
+    }
+    if (rc != CP_OK) {
+        fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", info->name, err,
+                info->name);
+        return CONF_ARGS_USAGE;
+    }
+    return CONF_ARGS_OK;
+}

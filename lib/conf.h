@@ -1,0 +1,110 @@
+/* conf: the settings every CryptoPulse program reads, from (in rising priority)
+ * built-in defaults, environment variables, an optional NAME=value file, and
+ * command-line flags.  Names follow PROTOCOL.md §6.  Loaded once in main();
+ * read-only afterwards.  struct cp_conf is a plain value: nothing to free. */
+#ifndef CP_CONF_H
+#define CP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONF_STR_MAX 256
+#define CONF_LIST_MAX 1024
+
+/* Which programs use a setting: --help and the loaders only show and accept a
+ * setting in the programs whose bit is set. */
+enum conf_program {
+    CONF_GATEWAY = 1 << 0,
+    CONF_FEEDER = 1 << 1,
+    CONF_FCGI = 1 << 2,
+};
+
+struct cp_conf {
+    char host[CONF_STR_MAX];           /* HOST: listen address */
+    int port;                          /* PORT */
+    char redis_host[CONF_STR_MAX];     /* REDIS_HOST */
+    int redis_port;                    /* REDIS_PORT */
+    char redis_password[CONF_STR_MAX]; /* REDIS_PASSWORD, empty = none */
+    int redis_db;                      /* REDIS_DB */
+    char redis_prefix[CONF_STR_MAX];   /* REDIS_PREFIX, prepended to every key */
+    int redis_timeout_ms;              /* REDIS_TIMEOUT_MS: connect/command */
+    int update_interval_ms;            /* UPDATE_INTERVAL_MS: feeder tick period */
+    int price_ttl_seconds;             /* PRICE_TTL_SECONDS: price cache TTL */
+    int history_length;                /* HISTORY_LENGTH: ticks kept in the stream */
+    int max_messages_per_second;       /* MAX_MESSAGES_PER_SECOND, per client */
+    int max_message_bytes;             /* MAX_MESSAGE_BYTES, client message limit */
+    int max_connections;               /* MAX_CONNECTIONS per gateway process */
+    int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */
+    int sse_keepalive_ms;              /* SSE_KEEPALIVE_MS: comment interval */
+    char cors_origins[CONF_LIST_MAX];  /* CORS_ORIGINS: comma list, empty = all */
+    char www_root[CONF_STR_MAX];       /* WWW_ROOT: dashboard files, empty = off */
+    char symbols[CONF_LIST_MAX];       /* SYMBOLS: comma list for the mock feeder */
+    bool cluster_enabled;              /* CLUSTER_ENABLED */
+    int workers;                       /* WORKERS */
+    enum log_level log_level;          /* LOG_LEVEL */
+};
+
+/* Fill conf with the built-in defaults (PROTOCOL.md §6). */
+void conf_defaults(struct cp_conf *conf);
+
+/* Set one setting by its environment name ("PORT") from text, validating it.
+ * Returns 0, CP_ENOENT for a name not used by programs, or CP_EINVAL with a
+ * message naming the setting and the value written into err (errlen bytes). */
+int conf_set(struct cp_conf *conf, unsigned programs, const char *name,
+             const char *value, char *err, size_t errlen);
+
+/* Apply every environment variable named like a setting of programs.
+ * Returns 0 or CP_EINVAL with err filled as conf_set. */
+int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen);
+
+/* Read a file of NAME=value lines (blank lines and '#' comments allowed;
+ * values may be quoted with "" or '').  Unknown names are an error, so typos
+ * do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
+ * CP_ESYNTAX or CP_EINVAL with "path:line: reason" in err. */
+int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path,
+                   char *err, size_t errlen);
+
+/* Result of conf_parse_args for one program. */
+enum conf_args_result { CONF_ARGS_OK = 0, CONF_ARGS_EXIT_OK = 1, CONF_ARGS_USAGE = 2 };
+
+/* A program's own flag.  has_arg: 0 none, 1 required.  handle() gets the
+ * argument (NULL for none) and returns 0 or a negative code with err filled. */
+struct conf_extra_flag {
+    const char *long_name;
+    char short_name;
+    int has_arg;
+    const char *arg_name;
+    const char *help;
+    int (*handle)(void *ctx, const char *arg, char *err, size_t errlen);
+};
+
+/* Describe the program for --help/--version. */
+struct conf_program_info {
+    const char *name;      /* "cryptopulse-gateway" */
+    const char *summary;   /* one line */
+    const char *usage;     /* "[OPTION]..." */
+    unsigned programs;     /* CONF_* bit */
+    const struct conf_extra_flag *extra; /* NULL-terminated by long_name */
+    void *ctx;             /* passed to extra handlers and to positional() */
+    /* Positional arguments; NULL means none are accepted. */
+    int (*positional)(void *ctx, const char *arg, char *err, size_t errlen);
+};
+
+/* The whole start-up sequence: defaults, environment, the file named by
+ * --config FILE (or the CRYPTOPULSE_CONFIG variable), then flags.  Handles
+ * -h/--help (usage on stdout) and -V/--version.  Prints errors to stderr.
+ * Returns CONF_ARGS_OK to run, CONF_ARGS_EXIT_OK after --help/--version, or
+ * CONF_ARGS_USAGE (exit status 2) on a bad flag or value. */
+enum conf_args_result conf_parse_args(struct cp_conf *conf,
+                                      const struct conf_program_info *info,
+                                      int argc, char **argv);
+
+/* Print --help text for info to stream (stdout for --help). */
+void conf_usage(const struct conf_program_info *info, void *stream);
+
+/* True when origin may connect given CORS_ORIGINS (empty list allows all). */
+bool conf_origin_allowed(const struct cp_conf *conf, const char *origin);
+
+#endif

@@ -1,0 +1,12 @@
+# lib/: code shared by more than one program (configuration, logging, Redis
+# key names, the price JSON shape).
+noinst_LIBRARIES += lib/libcpcommon.a
+lib_libcpcommon_a_SOURCES = \
+	lib/cp_error.c lib/cp_error.h \
+	lib/xalloc.c lib/xalloc.h \
+	lib/log.c lib/log.h \
+	lib/conf.c lib/conf.h \
+	lib/keys.c lib/keys.h \
+	lib/price.c lib/price.h
+lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS)

@@ -1,0 +1,131 @@
+#include "config.h"
+
+#include "price.h"
+
+#include "cp_error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Tick sizes of the well-known symbols, as the large USD(T) venues quote them. */
+static const struct {
+    const char *symbol;
+    int decimals;
+} price_ticks[] = {
+    {"BTC", 2}, {"ETH", 2}, {"SOL", 2},   {"BNB", 2},  {"XRP", 4},  {"ADA", 4},  {"DOGE", 5},
+    {"AVAX", 2}, {"DOT", 3}, {"LINK", 3}, {"LTC", 2},  {"MATIC", 4}, {"USDT", 4}, {"USDC", 4},
+    {"TRX", 5}, {"SHIB", 8}, {"BCH", 2},  {"XLM", 5},  {"ATOM", 3}, {"UNI", 3},  {"NEAR", 3},
+};
+
+bool price_symbol_valid(const char *symbol)
+{
+    size_t n = 0;
+    for (; symbol[n]; n++) {
+        char c = symbol[n];
+        if (n >= PRICE_SYMBOL_MAX - 1 || !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return false;
+    }
+    return n > 0;
+}
+
+int price_decimals(const char *symbol, double ref_price)
+{
+    for (size_t i = 0; i < sizeof price_ticks / sizeof price_ticks[0]; i++)
+        if (strcmp(price_ticks[i].symbol, symbol) == 0)
+            return price_ticks[i].decimals;
+    if (!(ref_price > 0))
+        return 8;
+    int d = 5 - (int)floor(log10(ref_price));
+    return d < 0 ? 0 : d > 8 ? 8 : d;
+}
+
+double price_round(double value, int decimals)
+{
+    double scale = pow(10.0, decimals);
+    /* Dividing by the exact power of ten gives the double nearest to the
+     * decimal, which then prints short with %.15g. */
+    return round(value * scale) / scale;
+}
+
+json_t *price_to_json(const struct price *p)
+{
+    int d = price_decimals(p->symbol, p->price);
+    return json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "symbol", p->symbol, "price",
+                     price_round(p->price, d), "change24h", price_round(p->change24h, 2),
+                     "volume24h", price_round(p->volume24h, 3), "high24h",
+                     price_round(p->high24h, d), "low24h", price_round(p->low24h, d), "ts",
+                     (json_int_t)p->ts, "id", p->id);
+}
+
+static int get_number(const json_t *obj, const char *key, double *out, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_number(v)) {
+        snprintf(err, errlen, "\"%s\" is missing or not a number", key);
+        return CP_EINVAL;
+    }
+    *out = json_number_value(v);
+    if (!isfinite(*out)) {
+        snprintf(err, errlen, "\"%s\" is not finite", key);
+        return CP_EINVAL;
+    }
+    return CP_OK;
+}
+
+int price_from_json(const json_t *obj, struct price *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "price is not an object");
+        return CP_EINVAL;
+    }
+    const char *sym = json_string_value(json_object_get(obj, "symbol"));
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    json_t *ts = json_object_get(obj, "ts");
+    if (!sym || !price_symbol_valid(sym)) {
+        snprintf(err, errlen, "\"symbol\" is missing or not a symbol");
+        return CP_EINVAL;
+    }
+    if (!id || strlen(id) >= PRICE_ID_MAX) {
+        snprintf(err, errlen, "\"id\" is missing or too long");
+        return CP_EINVAL;
+    }
+    if (!json_is_integer(ts) || json_integer_value(ts) < 0) {
+        snprintf(err, errlen, "\"ts\" is missing or not a non-negative integer");
+        return CP_EINVAL;
+    }
+    strcpy(out->symbol, sym);
+    strcpy(out->id, id);
+    out->ts = json_integer_value(ts);
+    int rc = get_number(obj, "price", &out->price, err, errlen);
+    if (rc == CP_OK)
+        rc = get_number(obj, "change24h", &out->change24h, err, errlen);
+    if (rc == CP_OK)
+        rc = get_number(obj, "volume24h", &out->volume24h, err, errlen);
+    if (rc == CP_OK)
+        rc = get_number(obj, "high24h", &out->high24h, err, errlen);
+    if (rc == CP_OK)
+        rc = get_number(obj, "low24h", &out->low24h, err, errlen);
+    if (rc == CP_OK && !(out->price > 0)) {
+        snprintf(err, errlen, "\"price\" is not positive");
+        rc = CP_EINVAL;
+    }
+    return rc;
+}
+
+json_t *price_tick_to_json(const char *id, int64_t ts, const struct price *prices, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, price_to_json(&prices[i]));
+    return json_pack("{s:s, s:I, s:o}", "id", id, "ts", (json_int_t)ts, "prices", arr);
+}
+
+int64_t price_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}

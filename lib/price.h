@@ -1,0 +1,55 @@
+/* price: the price object and tick of PROTOCOL.md §2 and §4 — rounding to each
+ * symbol's tick size and the JSON shape.  Pure functions, any thread.
+ * json_t results are new references the caller must json_decref(). */
+#ifndef CP_PRICE_H
+#define CP_PRICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PRICE_SYMBOL_MAX 16 /* bytes, including the NUL */
+#define PRICE_ID_MAX 48     /* bytes of a tick id, including the NUL */
+
+/* jansson flags for every price JSON we write: compact, and 15 significant
+ * digits so that a value rounded to its tick size prints without float noise
+ * (97123.45, never 97123.45000000001). */
+#define PRICE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+struct price {
+    char symbol[PRICE_SYMBOL_MAX]; /* base asset, "BTC" */
+    double price;                  /* quote currency (USD) */
+    double change24h;              /* percent */
+    double volume24h;              /* as the source reports it */
+    double high24h, low24h;
+    int64_t ts;                    /* ms since the Unix epoch when produced */
+    char id[PRICE_ID_MAX];         /* tick id (PROTOCOL.md §4) */
+};
+
+/* True for 1-15 characters of A-Z and 0-9: how the product names a symbol. */
+bool price_symbol_valid(const char *symbol);
+
+/* Decimal places of symbol's tick size (BTC: 2, XRP: 4, DOGE: 5).  Unknown
+ * symbols get six significant digits of ref_price, between 0 and 8 places. */
+int price_decimals(const char *symbol, double ref_price);
+
+/* value rounded half away from zero to decimals places. */
+double price_round(double value, int decimals);
+
+/* The price object JSON of PROTOCOL.md §2, prices rounded to the tick size,
+ * change24h to 0.01 %, volume to 0.001. */
+json_t *price_to_json(const struct price *p);
+
+/* Parse and validate a price object.  Returns 0, or CP_EINVAL with the reason
+ * in err (errlen bytes). */
+int price_from_json(const json_t *obj, struct price *out, char *err, size_t errlen);
+
+/* The tick JSON published and stored per tick, which is also the data of a
+ * price-update-bulk message: {"id":id,"ts":ts,"prices":[...]}. */
+json_t *price_tick_to_json(const char *id, int64_t ts, const struct price *prices, size_t n);
+
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t price_now_ms(void);
+
+#endif

@@ -1,0 +1,26 @@
+# tests/: Check unit tests (tests/unit/check_<module>.c, one program per
+# module) and integration tests against real servers (tests/integration/).
+# Each folder's local.mk adds its own unit-test programs to UNIT_TESTS.
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+UNIT_LIBS = $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_conf tests/unit/check_price
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
+tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_price_SOURCES = tests/unit/check_price.c tests/unit/check_main.h
+tests_unit_check_price_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_price_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+
+# Unit tests first, then integration tests (which need the built programs).
+TESTS += tests/unit/check_conf tests/unit/check_price $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+INTEGRATION_TESTS += \
+	tests/integration/20-e2e-replay.sh
+dist_noinst_SCRIPTS += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/integration/ws_client.py
+
+# Integration tests find the build tree and ../shared through the environment.
+AM_TESTS_ENVIRONMENT = \
+	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir top_srcdir;

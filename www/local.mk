@@ -1,0 +1,1 @@
+# www/: see README.md
