@@ -1,1 +1,9 @@
-# www/: see README.md
+# www/: the browser dashboard. Static files, no build step; installed under
+# $(pkgdatadir)/www, where the gateway serves GET / from (PROTOCOL.md section 1)
+# and where Apache can point its DocumentRoot in production.
+wwwdir = $(pkgdatadir)/www
+dist_www_DATA = \
+	www/index.html \
+	www/app.js \
+	www/style.css \
+	www/favicon.svg
