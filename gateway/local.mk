@@ -1,1 +1,42 @@
-# gateway/: see README.md
+# gateway/: the libevent server (WebSocket, SSE, static files) and its
+# protocol modules.  The modules form a noinst library shared with the tests.
+noinst_LIBRARIES += gateway/libgateway.a
+gateway_libgateway_a_SOURCES = \
+	gateway/ws.c gateway/ws.h \
+	gateway/sse.c gateway/sse.h \
+	gateway/msg.c gateway/msg.h \
+	gateway/hub.c gateway/hub.h \
+	gateway/http.c gateway/http.h \
+	gateway/www.c gateway/www.h \
+	gateway/rdb.c gateway/rdb.h \
+	gateway/proto.c gateway/proto.h \
+	gateway/conn.c gateway/conn.h \
+	gateway/gateway.c gateway/gateway.h
+GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+GATEWAY_LIBS = gateway/libgateway.a $(CPCOMMON_LIBS) $(LIBEVENT_LIBS) $(HIREDIS_LIBS) \
+	$(OPENSSL_LIBS) $(HTTP_PARSER_LIBS)
+gateway_libgateway_a_CFLAGS = $(GATEWAY_CFLAGS)
+
+bin_PROGRAMS += gateway/cryptopulse-gateway
+gateway_cryptopulse_gateway_SOURCES = gateway/gateway_main.c
+gateway_cryptopulse_gateway_CFLAGS = $(GATEWAY_CFLAGS)
+gateway_cryptopulse_gateway_LDADD = $(GATEWAY_LIBS)
+dist_man_MANS += man/cryptopulse-gateway.1
+
+check_PROGRAMS += tests/unit/check_ws tests/unit/check_sse tests/unit/check_http \
+	tests/unit/check_hub
+UNIT_TESTS += tests/unit/check_ws tests/unit/check_sse tests/unit/check_http \
+	tests/unit/check_hub
+tests_unit_check_ws_SOURCES = tests/unit/check_ws.c
+tests_unit_check_ws_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_ws_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_sse_SOURCES = tests/unit/check_sse.c
+tests_unit_check_sse_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_sse_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_http_SOURCES = tests/unit/check_http.c
+tests_unit_check_http_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_http_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_hub_SOURCES = tests/unit/check_hub.c
+tests_unit_check_hub_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_hub_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum conf_type { CONF_INT, CONF_STR, CONF_BOOL, CONF_LEVEL };
+enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL };
 
 /* One row per setting: its environment name, flag, type, place in struct
  * cp_conf, bounds, default (as text, so --help prints the real default), and
@@ -63,6 +63,10 @@ static const struct conf_option conf_options[] = {
      64 << 20, "65536", GW, "largest client message, bytes"},
     {"MAX_CONNECTIONS", "max-connections", 0, CONF_INT, FIELD(max_connections), 1, 10000000,
      "20000", GW, "client connections per process"},
+    {"MAX_HEAD_BYTES", "max-head-bytes", 0, CONF_INT, FIELD(max_head_bytes), 256, 1 << 20,
+     "8192", GW, "largest HTTP request head, bytes"},
+    {"MAX_OUTPUT_BYTES", "max-output-bytes", 0, CONF_INT, FIELD(max_output_bytes), 4096,
+     1 << 30, "1048576", GW, "output queued per client before it is dropped, bytes"},
     {"HANDSHAKE_TIMEOUT_MS", "handshake-timeout-ms", 0, CONF_INT, FIELD(handshake_timeout_ms),
      100, 600000, "10000", GW, "time allowed for a request head, ms"},
     {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", 0, CONF_INT, FIELD(sse_keepalive_ms), 100, 15000,
@@ -74,10 +78,6 @@ static const struct conf_option conf_options[] = {
     {"SYMBOLS", "symbols", 0, CONF_STR, FIELD(symbols), 0, 0,
      "BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC", FD,
      "symbols of the mock feed, comma list"},
-    {"CLUSTER_ENABLED", "cluster", 0, CONF_BOOL, FIELD(cluster_enabled), 0, 0, "false", GW,
-     "run worker processes"},
-    {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,
-     "worker processes (0: one per core)"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
 };
@@ -98,22 +98,6 @@ static int set_int(const struct conf_option *o, void *field, const char *value, 
     return CP_OK;
 }
 
-static int set_bool(const struct conf_option *o, void *field, const char *value, char *err,
-                    size_t errlen)
-{
-    static const char *const yes[] = {"1", "true", "yes", "on"};
-    static const char *const no[] = {"0", "false", "no", "off"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-            *(bool *)field = strcasecmp(value, yes[i]) == 0;
-            return CP_OK;
-        }
-    }
-    snprintf(err, errlen, "%s: \"%s\" is not a boolean (true/false, 1/0, yes/no, on/off)",
-             o->env, value);
-    return CP_EINVAL;
-}
-
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
                       char *err, size_t errlen)
 {
@@ -121,8 +105,6 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
     switch (o->type) {
     case CONF_INT:
         return set_int(o, field, value, err, errlen);
-    case CONF_BOOL:
-        return set_bool(o, field, value, err, errlen);
     case CONF_LEVEL:
         if (log_level_parse(value, field) == CP_OK)
             return CP_OK;
@@ -352,7 +334,7 @@ void conf_usage(const struct conf_program_info *info, void *stream)
         const struct conf_option *o = &conf_options[i];
         if (o->programs & info->programs)
             usage_line(out, o->short_name, o->flag,
-                       o->type == CONF_BOOL ? "BOOL" : o->type == CONF_INT ? "N" : "VALUE",
+                       o->type == CONF_INT ? "N" : "VALUE",
                        o->help, o->env, o->def);
     }
     usage_line(out, 'c', "config", "FILE", "read NAME=value settings from FILE "

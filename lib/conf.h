@@ -36,13 +36,13 @@ struct cp_conf {
     int max_messages_per_second;       /* MAX_MESSAGES_PER_SECOND, per client */
     int max_message_bytes;             /* MAX_MESSAGE_BYTES, client message limit */
     int max_connections;               /* MAX_CONNECTIONS per gateway process */
+    int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
+    int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
     int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */
     int sse_keepalive_ms;              /* SSE_KEEPALIVE_MS: comment interval */
     char cors_origins[CONF_LIST_MAX];  /* CORS_ORIGINS: comma list, empty = all */
     char www_root[CONF_STR_MAX];       /* WWW_ROOT: dashboard files, empty = off */
     char symbols[CONF_LIST_MAX];       /* SYMBOLS: comma list for the mock feeder */
-    bool cluster_enabled;              /* CLUSTER_ENABLED */
-    int workers;                       /* WORKERS */
     enum log_level log_level;          /* LOG_LEVEL */
 };
 

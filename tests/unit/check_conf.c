@@ -1,1 +1,156 @@
 #include "config.h"
+
+#include "check_main.h"
+#include "conf.h"
+#include "cp_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char err[512];
+
+static const char *write_file(const char *text)
+{
+    static char path[] = "/tmp/check_conf_XXXXXX";
+    strcpy(path, "/tmp/check_conf_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+    close(fd);
+    return path;
+}
+
+START_TEST(defaults_follow_the_protocol)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(c.port, 3000);
+    ck_assert_int_eq(c.update_interval_ms, 1500);
+    ck_assert_int_eq(c.price_ttl_seconds, 3);
+    ck_assert_int_eq(c.max_messages_per_second, 100);
+    ck_assert_int_eq(c.max_message_bytes, 65536);
+    ck_assert_str_eq(c.cors_origins, "");
+}
+END_TEST
+
+START_TEST(bad_values_name_the_setting_and_value)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "PORT", "70000", err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "PORT"));
+    ck_assert_ptr_nonnull(strstr(err, "70000"));
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "PORT", "12ab", err, sizeof err), CP_EINVAL);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "LOG_LEVEL", "loud", err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "loud"));
+    ck_assert_int_eq(c.port, 3000);
+}
+END_TEST
+
+START_TEST(settings_of_other_programs_are_unknown)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_FCGI, "PORT", "1", err, sizeof err), CP_ENOENT);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "NOPE", "1", err, sizeof err), CP_ENOENT);
+}
+END_TEST
+
+START_TEST(file_lines_parse_with_comments_quotes_and_export)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    const char *path = write_file("# comment\n\nPORT=4000\nexport REDIS_HOST = \"10.0.0.1\"\n"
+                                  "CORS_ORIGINS='http://a, http://b'\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_OK);
+    ck_assert_int_eq(c.port, 4000);
+    ck_assert_str_eq(c.redis_host, "10.0.0.1");
+    ck_assert(conf_origin_allowed(&c, "http://b"));
+    ck_assert(!conf_origin_allowed(&c, "http://c"));
+    unlink(path);
+}
+END_TEST
+
+START_TEST(file_errors_give_path_and_line)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    const char *path = write_file("PORT=4000\nthis is not a setting\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_ESYNTAX);
+    char want[64];
+    snprintf(want, sizeof want, "%s:2:", path);
+    ck_assert_ptr_nonnull(strstr(err, want));
+    unlink(path);
+    path = write_file("PORT=4000\nPROT=1\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting PROT"));
+    unlink(path);
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/nonexistent/x", err, sizeof err),
+                     CP_ENOENT);
+}
+END_TEST
+
+START_TEST(flags_beat_file_which_beats_environment)
+{
+    struct cp_conf c;
+    const char *path = write_file("PORT=4000\nREDIS_PORT=7000\n");
+    setenv("PORT", "5000", 1);
+    setenv("REDIS_PORT", "8000", 1);
+    setenv("REDIS_DB", "3", 1);
+    char *argv[] = {"prog", "--config", (char *)path, "--port=6000", NULL};
+    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
+                                     .programs = CONF_GATEWAY};
+    ck_assert_int_eq(conf_parse_args(&c, &info, 4, argv), CONF_ARGS_OK);
+    ck_assert_int_eq(c.port, 6000);       /* flag */
+    ck_assert_int_eq(c.redis_port, 7000); /* file over environment */
+    ck_assert_int_eq(c.redis_db, 3);      /* environment over default */
+    unsetenv("PORT");
+    unsetenv("REDIS_PORT");
+    unsetenv("REDIS_DB");
+    unlink(path);
+}
+END_TEST
+
+START_TEST(bad_flag_is_a_usage_error)
+{
+    struct cp_conf c;
+    char *argv[] = {"prog", "--interval", "abc", NULL};
+    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
+                                     .programs = CONF_FEEDER};
+    ck_assert_int_eq(conf_parse_args(&c, &info, 3, argv), CONF_ARGS_USAGE);
+    char *argv2[] = {"prog", "--no-such-flag", NULL};
+    ck_assert_int_eq(conf_parse_args(&c, &info, 2, argv2), CONF_ARGS_USAGE);
+}
+END_TEST
+
+START_TEST(empty_origin_list_allows_all)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert(conf_origin_allowed(&c, "http://anything"));
+    ck_assert(conf_origin_allowed(&c, NULL));
+    strcpy(c.cors_origins, "https://a.example");
+    ck_assert(!conf_origin_allowed(&c, NULL));
+    ck_assert(conf_origin_allowed(&c, "https://a.example"));
+}
+END_TEST
+
+static Suite *conf_suite(void)
+{
+    Suite *s = suite_create("conf");
+    TCase *tc = tcase_create("sources");
+    tcase_add_test(tc, defaults_follow_the_protocol);
+    tcase_add_test(tc, bad_values_name_the_setting_and_value);
+    tcase_add_test(tc, settings_of_other_programs_are_unknown);
+    tcase_add_test(tc, file_lines_parse_with_comments_quotes_and_export);
+    tcase_add_test(tc, file_errors_give_path_and_line);
+    tcase_add_test(tc, flags_beat_file_which_beats_environment);
+    tcase_add_test(tc, bad_flag_is_a_usage_error);
+    tcase_add_test(tc, empty_origin_list_allows_all);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(conf_suite)

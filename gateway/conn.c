@@ -1,0 +1,571 @@
+#include "config.h"
+
+#include "conn.h"
+
+#include "cp_error.h"
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "price.h"
+#include "proto.h"
+#include "sse.h"
+#include "ws.h"
+#include "xalloc.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
+
+struct conn {
+    struct gateway *gw;
+    struct bufferevent *bev;
+    enum conn_kind kind;
+    bool closing;            /* on gw->closing, freed by the reaper */
+    bool close_after_flush;  /* close once the output is written */
+    struct http_request *req;  /* while kind == CONN_HTTP */
+    struct ws_parser *ws;      /* while kind == CONN_WS */
+    struct proto_client pc;    /* WS and SSE: hub membership */
+    struct conn *prev, *next;  /* gw->conns */
+    struct conn *next_closing;
+};
+
+static void read_cb(struct bufferevent *bev, void *arg);
+static void write_cb(struct bufferevent *bev, void *arg);
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void ms_to_tv(int ms, struct timeval *tv)
+{
+    tv->tv_sec = ms / 1000;
+    tv->tv_usec = (ms % 1000) * 1000;
+}
+
+struct conn *conn_new(struct gateway *gw, evutil_socket_t fd)
+{
+    struct bufferevent *bev =
+        bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (!bev) {
+        evutil_closesocket(fd);
+        return NULL;
+    }
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->gw = gw;
+    c->bev = bev;
+    c->kind = CONN_HTTP;
+    c->req = http_request_new((size_t)gw->conf->max_head_bytes);
+    c->next = gw->conns;
+    if (gw->conns)
+        gw->conns->prev = c;
+    gw->conns = c;
+    gw->n_conns++;
+    /* The read timeout bounds the request head (slowloris); it is lifted
+     * once the connection becomes a stream. */
+    struct timeval tv;
+    ms_to_tv(gw->conf->handshake_timeout_ms, &tv);
+    bufferevent_set_timeouts(bev, &tv, NULL);
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return c;
+}
+
+static void count_stream_end(struct conn *c)
+{
+    if (c->kind == CONN_WS)
+        c->gw->stats.ws_current--;
+    else if (c->kind == CONN_SSE)
+        c->gw->stats.sse_current--;
+}
+
+void conn_close(struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    hub_client_clear(c->gw->hub, &c->pc.sub);
+    count_stream_end(c);
+    bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    c->next_closing = c->gw->closing;
+    c->gw->closing = c;
+    event_active(c->gw->reaper, EV_TIMEOUT, 0);
+}
+
+static void conn_free(struct conn *c)
+{
+    struct gateway *gw = c->gw;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        gw->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    gw->n_conns--;
+    bufferevent_free(c->bev); /* drops msg references still queued */
+    http_request_free(c->req);
+    ws_parser_free(c->ws);
+    free(c);
+}
+
+void conn_close_all(struct gateway *gw, bool going_away)
+{
+    for (struct conn *c = gw->conns; c; c = c->next) {
+        if (going_away && c->kind == CONN_WS)
+            conn_close_ws(c, WS_CLOSE_GOING_AWAY, "server shutting down");
+        else
+            conn_close(c);
+    }
+}
+
+void conn_reap(struct gateway *gw)
+{
+    while (gw->closing) {
+        struct conn *c = gw->closing;
+        gw->closing = c->next_closing;
+        conn_free(c);
+    }
+}
+
+/* Stop reading and close once everything queued has been written. */
+static void close_after_flush(struct conn *c)
+{
+    c->close_after_flush = true;
+    bufferevent_disable(c->bev, EV_READ);
+    hub_client_clear(c->gw->hub, &c->pc.sub);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_close(c);
+}
+
+static void on_overflow(struct hub_client *client, void *arg)
+{
+    struct conn *c = arg;
+    log_info("dropping a client whose output passed %d bytes", c->gw->conf->max_output_bytes);
+    conn_close(c);
+}
+
+/* ---- HTTP responses ---------------------------------------------------- */
+
+/* Queue a complete response.  extra: more header lines, each ending CRLF. */
+static void respond(struct conn *c, int status, const char *type, const char *body, size_t len,
+                    const char *extra)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool keep = c->req && http_request_keep_alive(c->req) && status < 400;
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                        "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s\r\n",
+                        status, http_status_text(status), type, len, PACKAGE_VERSION,
+                        extra ? extra : "", keep ? "" : "Connection: close\r\n");
+    if (!(c->req && http_request_is_head(c->req)))
+        evbuffer_add(out, body, len);
+    if (!keep)
+        close_after_flush(c);
+}
+
+static void respond_error(struct conn *c, int status, const char *code, const char *message,
+                          const char *extra)
+{
+    json_t *j = json_pack("{s:s, s:s}", "error", code, "message", message);
+    char *body = json_dumps(j, JSON_COMPACT);
+    respond(c, status, "application/json", body, strlen(body), extra);
+    free(body);
+    json_decref(j);
+}
+
+static void respond_json(struct conn *c, int status, json_t *j)
+{
+    char *body = json_dumps(j, PRICE_JSON_FLAGS);
+    respond(c, status, "application/json", body, strlen(body), NULL);
+    free(body);
+    json_decref(j);
+}
+
+/* ---- WebSocket --------------------------------------------------------- */
+
+void conn_ws_send(struct conn *c, const char *event, const char *data)
+{
+    msg_ws_append(bufferevent_get_output(c->bev), event, data);
+}
+
+void conn_close_ws(struct conn *c, uint16_t code, const char *reason)
+{
+    if (c->close_after_flush || c->closing)
+        return;
+    uint8_t frame[WS_HEADER_MAX + WS_CONTROL_MAX];
+    size_t rlen = strnlen(reason, WS_CONTROL_MAX - 2);
+    size_t h = ws_frame_header(frame, WS_OP_CLOSE, true, 2 + rlen);
+    frame[h] = (uint8_t)(code >> 8);
+    frame[h + 1] = (uint8_t)code;
+    memcpy(frame + h + 2, reason, rlen);
+    bufferevent_write(c->bev, frame, h + 2 + rlen);
+    close_after_flush(c);
+}
+
+static void ws_send_control(struct conn *c, enum ws_opcode op, const uint8_t *p, size_t len)
+{
+    uint8_t h[WS_HEADER_MAX];
+    size_t n = ws_frame_header(h, op, true, len);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add(out, h, n);
+    evbuffer_add(out, p, len);
+}
+
+static void ws_on_message(struct conn *c, const struct ws_message *m)
+{
+    switch (m->opcode) {
+    case WS_OP_TEXT:
+        c->gw->stats.messages_in++;
+        c->gw->stats.bytes_in += m->len;
+        if (proto_handle(c->gw, c, &c->pc, (const char *)m->payload, m->len) != CP_OK)
+            conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
+        break;
+    case WS_OP_BINARY:
+        conn_close_ws(c, 1003, "binary messages are not accepted");
+        break;
+    case WS_OP_PING:
+        ws_send_control(c, WS_OP_PONG, m->payload, m->len); /* RFC 6455 §5.5.2 */
+        break;
+    case WS_OP_CLOSE:
+        /* Echo the code (§5.5.1); 1005 means none was sent, so none is echoed. */
+        if (m->close_code == WS_CLOSE_NO_STATUS) {
+            ws_send_control(c, WS_OP_CLOSE, NULL, 0);
+            close_after_flush(c);
+        } else {
+            conn_close_ws(c, m->close_code, "");
+        }
+        break;
+    default:
+        break; /* PONG: nothing to do */
+    }
+}
+
+static void ws_read(struct conn *c, struct evbuffer *in)
+{
+    while (!c->close_after_flush && !c->closing && evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        evbuffer_peek(in, -1, NULL, &v, 1);
+        size_t used = 0;
+        struct ws_message m;
+        int rc = ws_parser_feed(c->ws, v.iov_base, v.iov_len, &used, &m);
+        if (rc == CP_OK) {
+            ws_on_message(c, &m); /* payload is valid until the next feed */
+        } else if (rc != CP_EAGAIN) {
+            log_debug("closing a WebSocket client: %s", cp_strerror(rc));
+            conn_close_ws(c, ws_close_code_for(rc), cp_strerror(rc));
+        }
+        evbuffer_drain(in, used);
+    }
+}
+
+/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2) and the welcome. */
+static void ws_upgrade(struct conn *c)
+{
+    const struct http_request *r = c->req;
+    const char *up = http_request_header(r, HTTP_H_UPGRADE);
+    const char *conn_hdr = http_request_header(r, HTTP_H_CONNECTION);
+    const char *version = http_request_header(r, HTTP_H_WS_VERSION);
+    const char *key = http_request_header(r, HTTP_H_WS_KEY);
+    if (!http_request_is_get(r)) {
+        respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET\r\n");
+    } else if (!up || !http_token_list_has(up, "websocket") || !conn_hdr ||
+               !http_token_list_has(conn_hdr, "upgrade")) {
+        respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket",
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+    } else if (!version || strcmp(version, "13") != 0) {
+        respond_error(c, 426, "unsupported_version", "only WebSocket version 13 is supported",
+                      "Sec-WebSocket-Version: 13\r\n");
+    } else if (!key || !ws_key_valid(key)) {
+        respond_error(c, 400, "bad_key", "Sec-WebSocket-Key must be base64 of 16 bytes", NULL);
+    } else if (!conf_origin_allowed(c->gw->conf, http_request_header(r, HTTP_H_ORIGIN))) {
+        respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
+    } else {
+        char accept[WS_ACCEPT_LEN + 1];
+        ws_accept_key(key, accept);
+        evbuffer_add_printf(bufferevent_get_output(c->bev),
+                            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                            accept);
+        c->kind = CONN_WS;
+        c->ws = ws_parser_new((size_t)c->gw->conf->max_message_bytes);
+        hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_WS, on_overflow, c);
+        struct gateway_stats *s = &c->gw->stats;
+        s->ws_total++;
+        if (++s->ws_current > s->ws_peak)
+            s->ws_peak = s->ws_current;
+        char *welcome = proto_welcome(c->gw);
+        conn_ws_send(c, "welcome", welcome);
+        free(welcome);
+    }
+}
+
+/* ---- Server-Sent Events ------------------------------------------------ */
+
+/* Subscribe to the comma list in "symbols" (default "*").  Returns 0, or
+ * fills bad (badlen bytes) with the offending symbol and returns CP_EINVAL. */
+static int sse_subscribe(struct conn *c, const char *list, char *bad, size_t badlen)
+{
+    char sym[PRICE_SYMBOL_MAX + 1];
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        snprintf(sym, sizeof sym, "%.*s", (int)(n < sizeof sym - 1 ? n : sizeof sym - 1), p);
+        if (n >= sizeof sym - 1 || hub_subscribe(c->gw->hub, &c->pc.sub, sym) < 0) {
+            snprintf(bad, badlen, "%.*s", (int)n, p);
+            return CP_EINVAL;
+        }
+        p += n + (p[n] == ',');
+    }
+    return CP_OK;
+}
+
+/* A new stream starts with the latest price of each subscribed symbol, so a
+ * client has something to show before the next tick. */
+static void sse_snapshot(struct conn *c)
+{
+    json_t *syms = hub_client_symbols(&c->pc.sub);
+    json_t *snap = hub_snapshot(c->gw->hub, syms);
+    json_t *prices = json_object_get(snap, "prices");
+    const char *id = json_string_value(json_object_get(snap, "id"));
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t len;
+    char *text = NULL, *ev = NULL;
+    if (json_array_size(prices) && c->pc.sub.all) {
+        text = json_dumps(snap, PRICE_JSON_FLAGS);
+        ev = sse_event_new(id, "price-update-bulk", text, strlen(text), &len);
+        evbuffer_add(out, ev, len);
+    } else if (json_array_size(prices)) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(prices, i, p) {
+            free(text);
+            free(ev);
+            text = json_dumps(p, PRICE_JSON_FLAGS);
+            ev = sse_event_new(id, "price-update", text, strlen(text), &len);
+            evbuffer_add(out, ev, len);
+        }
+    }
+    free(text);
+    free(ev);
+    json_decref(snap);
+    json_decref(syms);
+}
+
+static void sse_start(struct conn *c)
+{
+    const struct http_request *r = c->req;
+    const char *origin = http_request_header(r, HTTP_H_ORIGIN);
+    char list[1024], bad[64];
+    int q = http_query_param(http_request_query(r), "symbols", list, sizeof list);
+    if (q == CP_ENOENT || (q == CP_OK && list[0] == '\0'))
+        strcpy(list, "*");
+    if (!http_request_is_get(r) && !http_request_is_head(r)) {
+        respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
+        return;
+    }
+    if (!conf_origin_allowed(c->gw->conf, origin)) {
+        respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
+        return;
+    }
+    hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_SSE, on_overflow, c);
+    if (q != CP_OK && q != CP_ENOENT) {
+        respond_error(c, 400, "bad_request", "symbols is not a valid query value", NULL);
+        return;
+    }
+    if (sse_subscribe(c, list, bad, sizeof bad) != CP_OK) {
+        char message[128];
+        snprintf(message, sizeof message, "unknown or malformed symbol \"%s\"", bad);
+        hub_client_clear(c->gw->hub, &c->pc.sub);
+        respond_error(c, 400, "unknown_symbol", message, NULL);
+        return;
+    }
+    /* A stream has no length: it ends when the connection closes, for
+     * HTTP/1.0 and 1.1 alike (RFC 9112 §6.3 item 8). */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+                        "Connection: close\r\nServer: cryptopulse/%s\r\n",
+                        PACKAGE_VERSION);
+    if (origin && c->gw->conf->cors_origins[0])
+        evbuffer_add_printf(out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
+    evbuffer_add(out, "\r\n", 2);
+    if (http_request_is_head(r)) {
+        hub_client_clear(c->gw->hub, &c->pc.sub);
+        close_after_flush(c);
+        return;
+    }
+    evbuffer_add_printf(out, "retry: 2000\n\n");
+    c->kind = CONN_SSE;
+    struct gateway_stats *s = &c->gw->stats;
+    s->sse_total++;
+    if (++s->sse_current > s->sse_peak)
+        s->sse_peak = s->sse_current;
+    sse_snapshot(c);
+}
+
+void conn_sse_keepalive(struct gateway *gw)
+{
+    static const char comment[] = ": keep-alive\n\n";
+    for (struct conn *c = gw->conns; c; c = c->next)
+        if (c->kind == CONN_SSE && !c->closing)
+            evbuffer_add_reference(bufferevent_get_output(c->bev), comment, sizeof comment - 1,
+                                   NULL, NULL);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static json_t *health_json(struct gateway *gw, int *status)
+{
+    int64_t now = price_now_ms();
+    const struct hub_stats *hs = hub_get_stats(gw->hub);
+    bool redis = rdb_subscribed(gw->rdb);
+    int64_t last = hub_last_ts(gw->hub);
+    int64_t age = last ? now - last : -1;
+    bool fresh = age >= 0 && age <= 3LL * gw->conf->update_interval_ms;
+    const char *state = !redis ? "down" : fresh ? "ok" : "degraded";
+    *status = redis && fresh ? 200 : 503;
+    json_t *j = json_pack("{s:s, s:{s:b}, s:{s:I, s:I}, s:I}", "status", state, "redis",
+                          "connected", redis, "feeder", "last_tick_age_ms", (json_int_t)age,
+                          "ticks", (json_int_t)hs->ticks, "time", (json_int_t)now);
+    if (!redis)
+        json_object_set_new(j, "reason", json_string("not subscribed to Redis"));
+    else if (!fresh)
+        json_object_set_new(j, "reason", json_string("no tick within 3 intervals"));
+    return j;
+}
+
+static json_t *stats_json(struct gateway *gw)
+{
+    const struct gateway_stats *s = &gw->stats;
+    const struct hub_stats *h = hub_get_stats(gw->hub);
+    return json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
+                     "s:I, s:I}",
+                     "websocket", "current", (json_int_t)s->ws_current, "peak",
+                     (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "sse", "current",
+                     (json_int_t)s->sse_current, "peak", (json_int_t)s->sse_peak, "total",
+                     (json_int_t)s->sse_total, "messages_in", (json_int_t)s->messages_in,
+                     "bytes_in", (json_int_t)s->bytes_in, "messages_out",
+                     (json_int_t)h->messages_out, "bytes_out", (json_int_t)h->bytes_out,
+                     "ticks", (json_int_t)h->ticks, "bad_ticks", (json_int_t)h->bad_ticks,
+                     "dropped", (json_int_t)h->overflows, "uptime_ms",
+                     (json_int_t)(price_now_ms() - gw->started_ms));
+}
+
+static void serve_static(struct conn *c, const char *path)
+{
+    long long size;
+    const char *mime;
+    int fd = c->gw->www ? www_open(c->gw->www, path, &size, &mime) : -1;
+    if (fd < 0) {
+        respond_error(c, 404, "not_found", "no such resource", NULL);
+        return;
+    }
+    bool keep = http_request_keep_alive(c->req);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n"
+                        "Cache-Control: no-cache\r\nServer: cryptopulse/%s\r\n%s\r\n",
+                        mime, size, PACKAGE_VERSION, keep ? "" : "Connection: close\r\n");
+    if (http_request_is_head(c->req) || size == 0)
+        close(fd);
+    else
+        evbuffer_add_file(out, fd, 0, size); /* takes the fd */
+    if (!keep)
+        close_after_flush(c);
+}
+
+static void route(struct conn *c)
+{
+    char path[HTTP_URL_MAX];
+    c->gw->stats.http_requests++;
+    if (http_path_decode(http_request_path(c->req), path, sizeof path) != CP_OK) {
+        respond_error(c, 400, "bad_request", "malformed path", NULL);
+        return;
+    }
+    bool get = http_request_is_get(c->req) || http_request_is_head(c->req);
+    int status;
+    if (strcmp(path, "/ws") == 0)
+        ws_upgrade(c);
+    else if (strcmp(path, "/events") == 0)
+        sse_start(c);
+    else if (!get)
+        respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
+    else if (strcmp(path, "/health") == 0) {
+        json_t *j = health_json(c->gw, &status);
+        respond_json(c, status, j);
+    } else if (strcmp(path, "/stats") == 0)
+        respond_json(c, 200, stats_json(c->gw));
+    else
+        serve_static(c, path);
+}
+
+static void http_error(struct conn *c, int rc)
+{
+    if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
+        respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
+    else if (rc == CP_ETOOBIG)
+        respond_error(c, 431, "headers_too_large", "request head too large", NULL);
+    else
+        respond_error(c, 400, "bad_request", "malformed HTTP request", NULL);
+}
+
+/* Parse request heads until the connection becomes a stream, needs more
+ * bytes, or is closing.  Bytes after a WebSocket handshake stay in the input
+ * for the frame parser. */
+static void http_read(struct conn *c, struct evbuffer *in)
+{
+    while (c->kind == CONN_HTTP && !c->close_after_flush && !c->closing) {
+        size_t len = evbuffer_get_length(in);
+        if (len == 0)
+            return;
+        size_t used;
+        int rc = http_request_feed(c->req, (const char *)evbuffer_pullup(in, -1), len, &used);
+        evbuffer_drain(in, used);
+        if (rc == CP_EAGAIN)
+            return;
+        if (rc != CP_OK) {
+            http_error(c, rc);
+            return;
+        }
+        route(c);
+        if (c->kind != CONN_HTTP) {
+            http_request_free(c->req);
+            c->req = NULL;
+            bufferevent_set_timeouts(c->bev, NULL, NULL);
+        } else {
+            http_request_reset(c->req);
+        }
+    }
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    if (c->kind == CONN_HTTP)
+        http_read(c, in);
+    if (c->kind == CONN_WS)
+        ws_read(c, in);
+    else if (c->kind == CONN_SSE)
+        evbuffer_drain(in, evbuffer_get_length(in)); /* clients send nothing */
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    if (c->close_after_flush)
+        conn_close(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    if ((what & BEV_EVENT_TIMEOUT) && c->kind == CONN_HTTP && !c->close_after_flush) {
+        respond_error(c, 408, "timeout", "request head not received in time", NULL);
+        return;
+    }
+    conn_close(c);
+}

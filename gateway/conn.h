@@ -1,0 +1,38 @@
+/* conn: one client connection — its HTTP request head, then its WebSocket or
+ * SSE stream, and its place in the hub.  Runs on the gateway's loop.  The
+ * gateway owns every conn; conn_close() only marks it, and conn_reap() frees
+ * closed ones on the next loop turn, never inside their own callbacks. */
+#ifndef CP_CONN_H
+#define CP_CONN_H
+
+#include <event2/util.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gateway;
+struct conn;
+
+/* Adopt an accepted socket fd (ownership passes to the conn). */
+struct conn *conn_new(struct gateway *gw, evutil_socket_t fd);
+
+/* Close now: output not yet written is discarded. */
+void conn_close(struct conn *c);
+
+/* Send a WebSocket close frame with code (RFC 6455 §7.4) and reason, then
+ * close once it is written. */
+void conn_close_ws(struct conn *c, uint16_t code, const char *reason);
+
+/* Close every connection; going_away: WebSocket clients first get close
+ * 1001 (RFC 6455 §7.4.1) and are closed once it is written. */
+void conn_close_all(struct gateway *gw, bool going_away);
+
+/* Free every conn closed since the last call. */
+void conn_reap(struct gateway *gw);
+
+/* Queue an SSE keep-alive comment on every SSE stream (PROTOCOL.md §3). */
+void conn_sse_keepalive(struct gateway *gw);
+
+/* WebSocket: send {"event":event,"data":data} (data: JSON text). */
+void conn_ws_send(struct conn *c, const char *event, const char *data);
+
+#endif

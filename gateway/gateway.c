@@ -1,0 +1,148 @@
+#include "config.h"
+
+#include "gateway.h"
+
+#include "conn.h"
+#include "log.h"
+#include "price.h"
+#include "xalloc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void on_tick(const char *json, size_t len, void *arg)
+{
+    struct gateway *gw = arg;
+    char err[256];
+    if (hub_publish_tick(gw->hub, json, len, err, sizeof err) != 0)
+        log_warn("skipping a bad tick: %s", err);
+}
+
+static void on_symbols(const char *list, void *arg)
+{
+    struct gateway *gw = arg;
+    hub_set_symbols(gw->hub, list);
+}
+
+static void on_price(const char *json, size_t len, void *arg)
+{
+    struct gateway *gw = arg;
+    if (hub_set_latest(gw->hub, json, len) != 0)
+        log_warn("skipping a bad cached price: %.*s", (int)(len > 200 ? 200 : len), json);
+}
+
+static const struct rdb_callbacks gateway_rdb_callbacks = {
+    .on_tick = on_tick,
+    .on_symbols = on_symbols,
+    .on_price = on_price,
+};
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+    struct gateway *gw = arg;
+    if (gw->n_conns >= (size_t)gw->conf->max_connections) {
+        gw->stats.rejected++;
+        evutil_closesocket(fd);
+        return;
+    }
+    conn_new(gw, fd);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    /* EMFILE and friends: keep serving the clients we have. */
+    log_warn("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    conn_reap(arg);
+}
+
+static void on_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+    conn_sse_keepalive(arg);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct gateway *gw = arg;
+    log_info("signal %d: shutting down", (int)sig);
+    /* Tell WebSocket clients why (1001), then give the frames a moment. */
+    conn_close_all(gw, true);
+    struct timeval grace = {0, 200 * 1000};
+    event_base_loopexit(gw->base, &grace);
+}
+
+static struct evconnlistener *listen_on(struct gateway *gw)
+{
+    char portstr[8];
+    struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                    .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV};
+    struct evutil_addrinfo *ai = NULL;
+    snprintf(portstr, sizeof portstr, "%d", gw->conf->port);
+    int rc = evutil_getaddrinfo(gw->conf->host, portstr, &hints, &ai);
+    if (rc != 0) {
+        log_error("HOST %s: %s", gw->conf->host, evutil_gai_strerror(rc));
+        return NULL;
+    }
+    struct evconnlistener *l = evconnlistener_new_bind(
+        gw->base, on_accept, gw, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        4096, ai->ai_addr, (int)ai->ai_addrlen);
+    if (!l)
+        log_error("cannot listen on %s:%d: %s", gw->conf->host, gw->conf->port, strerror(errno));
+    evutil_freeaddrinfo(ai);
+    return l;
+}
+
+struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
+{
+    struct gateway *gw = xcalloc(1, sizeof *gw);
+    gw->conf = conf;
+    gw->base = base;
+    gw->started_ms = price_now_ms();
+    gw->listener = listen_on(gw);
+    if (!gw->listener) {
+        free(gw);
+        return NULL;
+    }
+    evconnlistener_set_error_cb(gw->listener, on_accept_error);
+    gw->hub = hub_new((size_t)conf->max_output_bytes);
+    gw->www = www_new(conf->www_root);
+    gw->reaper = event_new(base, -1, 0, on_reap, gw);
+    gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
+    struct timeval tv = {conf->sse_keepalive_ms / 1000, (conf->sse_keepalive_ms % 1000) * 1000};
+    event_add(gw->keepalive, &tv);
+    gw->sig_term = evsignal_new(base, SIGTERM, on_signal, gw);
+    gw->sig_int = evsignal_new(base, SIGINT, on_signal, gw);
+    event_add(gw->sig_term, NULL);
+    event_add(gw->sig_int, NULL);
+    gw->rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
+    log_info("listening on %s:%d%s%s", conf->host, conf->port,
+             gw->www ? ", dashboard from " : "", gw->www ? conf->www_root : "");
+    return gw;
+}
+
+void gateway_free(struct gateway *gw)
+{
+    if (!gw)
+        return;
+    conn_close_all(gw, false);
+    conn_reap(gw);
+    evconnlistener_free(gw->listener);
+    rdb_free(gw->rdb);
+    event_free(gw->reaper);
+    event_free(gw->keepalive);
+    event_free(gw->sig_term);
+    event_free(gw->sig_int);
+    www_free(gw->www);
+    hub_free(gw->hub);
+    free(gw);
+}

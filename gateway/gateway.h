@@ -1,0 +1,49 @@
+/* gateway: the context of one gateway process — configuration, event base,
+ * listener, hub, Redis link, static files and the list of connections.  Built
+ * in main(), lives on that process's event loop; gateway_free() releases it. */
+#ifndef CP_GATEWAY_H
+#define CP_GATEWAY_H
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "hub.h"
+#include "rdb.h"
+#include "www.h"
+
+struct conn;
+
+/* Counters of connections; the hub counts messages. */
+struct gateway_stats {
+    size_t ws_current, sse_current, ws_peak, sse_peak;
+    uint64_t ws_total, sse_total, http_requests;
+    uint64_t messages_in, bytes_in;
+    uint64_t rate_limited, rejected;
+};
+
+struct gateway {
+    const struct cp_conf *conf;       /* borrowed, read-only */
+    struct event_base *base;
+    struct evconnlistener *listener;
+    struct hub *hub;
+    struct rdb *rdb;
+    struct www *www;                  /* NULL when WWW_ROOT is empty */
+    struct conn *conns;               /* every open connection */
+    size_t n_conns;
+    struct conn *closing;             /* closed, freed on the next loop turn */
+    struct event *reaper;
+    struct event *keepalive;          /* SSE keep-alive comments */
+    struct event *sig_term, *sig_int;
+    int64_t started_ms;
+    struct gateway_stats stats;
+};
+
+/* Start listening on HOST:PORT and connect to Redis.  Returns NULL after
+ * logging why (e.g. the port is taken). */
+struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf);
+void gateway_free(struct gateway *gw); /* closes every connection; NULL is a no-op */
+
+#endif

@@ -1,0 +1,346 @@
+#include "config.h"
+
+#include "http.h"
+
+#include "cp_error.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <http_parser.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HTTP_FIELD_MAX 64   /* longer names are never ones we act on */
+#define HTTP_VALUE_MAX 1024 /* bytes kept of an acted-on header's value */
+
+static const char *const header_names[HTTP_H_COUNT] = {
+    [HTTP_H_HOST] = "host",
+    [HTTP_H_UPGRADE] = "upgrade",
+    [HTTP_H_CONNECTION] = "connection",
+    [HTTP_H_WS_KEY] = "sec-websocket-key",
+    [HTTP_H_WS_VERSION] = "sec-websocket-version",
+    [HTTP_H_WS_EXTENSIONS] = "sec-websocket-extensions",
+    [HTTP_H_ORIGIN] = "origin",
+    [HTTP_H_LAST_EVENT_ID] = "last-event-id",
+    [HTTP_H_IF_NONE_MATCH] = "if-none-match",
+};
+
+struct http_request {
+    http_parser parser;
+    size_t max_head, head_bytes;
+    int error;                 /* set by a callback to stop parsing */
+    bool complete, url_too_long;
+    char url[HTTP_URL_MAX];
+    size_t url_len;
+    char path[HTTP_URL_MAX], query[HTTP_URL_MAX];
+    char field[HTTP_FIELD_MAX];
+    size_t field_len;
+    bool in_value;
+    int current;               /* enum http_header of the value being read, or -1 */
+    int n_headers;
+    char *values[HTTP_H_COUNT];
+    size_t value_len[HTTP_H_COUNT];
+};
+
+static struct http_request *req_of(http_parser *p)
+{
+    return p->data;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    if (r->url_len + len >= sizeof r->url) {
+        r->url_too_long = true;
+        r->error = CP_ETOOBIG;
+        return 1;
+    }
+    memcpy(r->url + r->url_len, at, len);
+    r->url_len += len;
+    r->url[r->url_len] = '\0';
+    return 0;
+}
+
+static int lookup_field(const struct http_request *r)
+{
+    if (r->field_len >= HTTP_FIELD_MAX)
+        return -1;
+    for (int h = 0; h < HTTP_H_COUNT; h++)
+        if (strlen(header_names[h]) == r->field_len &&
+            strncasecmp(header_names[h], r->field, r->field_len) == 0)
+            return h;
+    return -1;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    if (r->in_value || r->n_headers == 0) {
+        r->in_value = false;
+        r->field_len = 0;
+        if (++r->n_headers > HTTP_HEADERS_MAX) {
+            r->error = CP_ETOOBIG;
+            return 1;
+        }
+    }
+    if (r->field_len + len < HTTP_FIELD_MAX)
+        memcpy(r->field + r->field_len, at, len);
+    r->field_len += len;
+    return 0;
+}
+
+/* Append to a header we act on; repeated lines are joined with ", " as
+ * RFC 9110 §5.3 allows for list-valued fields. */
+static int append_value(struct http_request *r, int h, const char *at, size_t len, bool first)
+{
+    size_t sep = first && r->values[h] ? 2 : 0;
+    if (r->value_len[h] + sep + len >= HTTP_VALUE_MAX) {
+        r->error = CP_ETOOBIG;
+        return 1;
+    }
+    if (!r->values[h])
+        r->values[h] = xcalloc(1, HTTP_VALUE_MAX);
+    if (sep)
+        memcpy(r->values[h] + r->value_len[h], ", ", 2);
+    memcpy(r->values[h] + r->value_len[h] + sep, at, len);
+    r->value_len[h] += sep + len;
+    r->values[h][r->value_len[h]] = '\0';
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    bool first = !r->in_value;
+    if (first) {
+        r->in_value = true;
+        r->current = lookup_field(r);
+    }
+    return r->current < 0 ? 0 : append_value(r, r->current, at, len, first);
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct http_request *r = req_of(p);
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {
+        r->error = CP_EPROTO;
+        return -1;
+    }
+    memcpy(r->path, r->url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    r->path[u.field_data[UF_PATH].len] = '\0';
+    r->query[0] = '\0';
+    if (u.field_set & (1 << UF_QUERY)) {
+        memcpy(r->query, r->url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+        r->query[u.field_data[UF_QUERY].len] = '\0';
+    }
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    struct http_request *r = req_of(p);
+    r->complete = true;
+    http_parser_pause(p, 1); /* leave pipelined bytes for the next request */
+    return 0;
+}
+
+static const http_parser_settings http_settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+struct http_request *http_request_new(size_t max_head)
+{
+    struct http_request *r = xcalloc(1, sizeof *r);
+    r->max_head = max_head;
+    http_request_reset(r);
+    return r;
+}
+
+void http_request_reset(struct http_request *r)
+{
+    for (int h = 0; h < HTTP_H_COUNT; h++) {
+        free(r->values[h]);
+        r->values[h] = NULL;
+        r->value_len[h] = 0;
+    }
+    size_t max_head = r->max_head;
+    memset(r, 0, sizeof *r);
+    r->max_head = max_head;
+    r->current = -1;
+    http_parser_init(&r->parser, HTTP_REQUEST);
+    r->parser.data = r;
+}
+
+void http_request_free(struct http_request *r)
+{
+    if (!r)
+        return;
+    for (int h = 0; h < HTTP_H_COUNT; h++)
+        free(r->values[h]);
+    free(r);
+}
+
+int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed)
+{
+    *consumed = 0;
+    if (r->complete)
+        return CP_OK;
+    size_t room = r->max_head - r->head_bytes;
+    size_t n = http_parser_execute(&r->parser, &http_settings, data, len < room ? len : room);
+    *consumed = n;
+    r->head_bytes += n;
+    enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
+    if (r->complete) {
+        http_parser_pause(&r->parser, 0);
+        return CP_OK;
+    }
+    if (r->error)
+        return r->error;
+    if (e != HPE_OK || r->parser.upgrade)
+        return CP_EPROTO;
+    if (r->head_bytes >= r->max_head)
+        return CP_ETOOBIG;
+    return CP_EAGAIN;
+}
+
+const char *http_request_method(const struct http_request *r)
+{
+    return http_method_str(r->parser.method);
+}
+
+bool http_request_is_get(const struct http_request *r)
+{
+    return r->parser.method == HTTP_GET;
+}
+
+bool http_request_is_head(const struct http_request *r)
+{
+    return r->parser.method == HTTP_HEAD;
+}
+
+const char *http_request_path(const struct http_request *r)
+{
+    return r->path;
+}
+
+const char *http_request_query(const struct http_request *r)
+{
+    return r->query;
+}
+
+const char *http_request_header(const struct http_request *r, enum http_header h)
+{
+    return r->values[h];
+}
+
+bool http_request_keep_alive(const struct http_request *r)
+{
+    return http_should_keep_alive(&r->parser);
+}
+
+int http_request_minor(const struct http_request *r)
+{
+    return r->parser.http_major > 1 ? 1 : r->parser.http_minor;
+}
+
+bool http_request_url_too_long(const struct http_request *r)
+{
+    return r->url_too_long;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode n bytes of src; plus_space: '+' means ' ' (query strings). */
+static int decode(const char *src, size_t n, bool plus_space, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)src[i];
+        if (c == '%') {
+            int hi = i + 1 < n ? hexval(src[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval(src[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return CP_EINVAL;
+            c = hi << 4 | lo;
+            i += 2;
+        } else if (c == '+' && plus_space) {
+            c = ' ';
+        }
+        if (o + 1 >= outlen)
+            return CP_ETOOBIG;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return CP_OK;
+}
+
+int http_query_param(const char *query, const char *name, char *out, size_t outlen)
+{
+    size_t nlen = strlen(name);
+    for (const char *p = query; *p;) {
+        size_t n = strcspn(p, "&");
+        if (n > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+            return decode(p + nlen + 1, n - nlen - 1, true, out, outlen);
+        if (n == nlen && strncmp(p, name, nlen) == 0)
+            return decode("", 0, true, out, outlen);
+        p += n;
+        if (*p == '&')
+            p++;
+    }
+    return CP_ENOENT;
+}
+
+int http_path_decode(const char *src, char *out, size_t outlen)
+{
+    return decode(src, strlen(src), false, out, outlen);
+}
+
+bool http_token_list_has(const char *list, const char *token)
+{
+    size_t tlen = strlen(token);
+    while (list && *list) {
+        list += strspn(list, " \t,");
+        size_t n = strcspn(list, ",");
+        size_t end = n;
+        while (end > 0 && (list[end - 1] == ' ' || list[end - 1] == '\t'))
+            end--;
+        if (end == tlen && strncasecmp(list, token, tlen) == 0)
+            return true;
+        list += n;
+    }
+    return false;
+}
+
+const char *http_status_text(int status)
+{
+    switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 414: return "URI Too Long";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    }
+    return "Unknown";
+}

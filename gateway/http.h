@@ -1,0 +1,72 @@
+/* http: the HTTP/1.1 request head (RFC 9112) parsed with Joyent's
+ * http-parser, plus the few helpers the gateway's routes need.  No I/O.  A
+ * struct http_request belongs to one connection until its head is handled;
+ * http_request_new()/http_request_free() own it. */
+#ifndef CP_HTTP_H
+#define CP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HTTP_URL_MAX 2048
+#define HTTP_HEADERS_MAX 100 /* header lines per request */
+
+/* Request headers the gateway acts on; others are counted and skipped. */
+enum http_header {
+    HTTP_H_HOST,
+    HTTP_H_UPGRADE,
+    HTTP_H_CONNECTION,
+    HTTP_H_WS_KEY,
+    HTTP_H_WS_VERSION,
+    HTTP_H_WS_EXTENSIONS,
+    HTTP_H_ORIGIN,
+    HTTP_H_LAST_EVENT_ID,
+    HTTP_H_IF_NONE_MATCH,
+    HTTP_H_COUNT
+};
+
+struct http_request;
+
+/* New request parser; max_head: bytes allowed for the request line and
+ * headers (MAX_HEAD_BYTES), beyond which feeding fails with CP_ETOOBIG. */
+struct http_request *http_request_new(size_t max_head);
+void http_request_free(struct http_request *r); /* NULL is a no-op */
+/* Forget the last request to parse the next one on a keep-alive connection. */
+void http_request_reset(struct http_request *r);
+
+/* Feed bytes of the request head.  *consumed: bytes used.  Returns CP_OK when
+ * the request is complete (bytes after it, e.g. the first WebSocket frames,
+ * are left unconsumed), CP_EAGAIN for more, CP_EPROTO for a malformed request
+ * (answer 400), CP_ETOOBIG for a head, URL or header count over the limits
+ * (answer 431, or 414 when http_request_url_too_long()). */
+int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed);
+
+const char *http_request_method(const struct http_request *r); /* "GET" */
+bool http_request_is_get(const struct http_request *r);
+bool http_request_is_head(const struct http_request *r);
+const char *http_request_path(const struct http_request *r);  /* undecoded, no query */
+const char *http_request_query(const struct http_request *r); /* "" when none */
+/* The header's value (several lines joined with ", "), or NULL if absent. */
+const char *http_request_header(const struct http_request *r, enum http_header h);
+bool http_request_keep_alive(const struct http_request *r);
+/* 0 for HTTP/1.0, 1 for HTTP/1.1. */
+int http_request_minor(const struct http_request *r);
+bool http_request_url_too_long(const struct http_request *r);
+
+/* Find name in a query string ("a=1&b=2"), percent-decode its value ('+' is a
+ * space) into out (outlen bytes).  Returns 0, CP_ENOENT if absent, CP_ETOOBIG
+ * if it does not fit, CP_EINVAL for a bad escape or a decoded NUL. */
+int http_query_param(const char *query, const char *name, char *out, size_t outlen);
+
+/* Percent-decode the path src into out (outlen bytes).  Returns 0, CP_ETOOBIG
+ * or CP_EINVAL (bad escape, NUL). */
+int http_path_decode(const char *src, char *out, size_t outlen);
+
+/* True when the comma-separated header value list holds token,
+ * case-insensitively (RFC 9110 §5.6.1; "keep-alive, Upgrade" has "upgrade"). */
+bool http_token_list_has(const char *list, const char *token);
+
+/* Reason phrase of a status code ("Not Found"). */
+const char *http_status_text(int status);
+
+#endif

@@ -1,0 +1,400 @@
+#include "config.h"
+
+#include "hub.h"
+
+#include "cp_error.h"
+#include "price.h"
+#include "sse.h"
+#include "xalloc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hub_channel {
+    char symbol[PRICE_SYMBOL_MAX];
+    struct hub_member *head;
+    size_t count;
+    json_t *latest;       /* latest price object, or NULL */
+};
+
+/* One client's membership of one channel: on the channel's list (to fan out)
+ * and on the client's list (to unsubscribe everything when it goes). */
+struct hub_member {
+    struct hub_channel *ch;
+    struct hub_client *client;
+    struct hub_member *prev, *next;
+    struct hub_member *client_next;
+};
+
+struct hub {
+    size_t output_limit;
+    struct hub_channel all;    /* "*" */
+    struct hub_channel **channels;
+    size_t n_channels, cap_channels;
+    char **symbols;            /* the feed's list, from Redis */
+    size_t n_symbols;
+    char last_id[PRICE_ID_MAX];
+    int64_t last_ts;
+    struct hub_stats stats;
+};
+
+struct hub *hub_new(size_t output_limit)
+{
+    struct hub *hub = xcalloc(1, sizeof *hub);
+    hub->output_limit = output_limit;
+    strcpy(hub->all.symbol, "*");
+    return hub;
+}
+
+static void free_symbols(struct hub *hub)
+{
+    for (size_t i = 0; i < hub->n_symbols; i++)
+        free(hub->symbols[i]);
+    free(hub->symbols);
+    hub->symbols = NULL;
+    hub->n_symbols = 0;
+}
+
+void hub_free(struct hub *hub)
+{
+    if (!hub)
+        return;
+    for (size_t i = 0; i < hub->n_channels; i++) {
+        json_decref(hub->channels[i]->latest);
+        free(hub->channels[i]);
+    }
+    free(hub->channels);
+    free_symbols(hub);
+    free(hub);
+}
+
+void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transport transport,
+                     void (*on_overflow)(struct hub_client *, void *), void *arg)
+{
+    memset(c, 0, sizeof *c);
+    c->out = out;
+    c->transport = transport;
+    c->on_overflow = on_overflow;
+    c->arg = arg;
+}
+
+static struct hub_channel *find_channel(const struct hub *hub, const char *symbol)
+{
+    if (strcmp(symbol, "*") == 0)
+        return (struct hub_channel *)&hub->all;
+    for (size_t i = 0; i < hub->n_channels; i++)
+        if (strcmp(hub->channels[i]->symbol, symbol) == 0)
+            return hub->channels[i];
+    return NULL;
+}
+
+static struct hub_channel *get_channel(struct hub *hub, const char *symbol)
+{
+    struct hub_channel *ch = find_channel(hub, symbol);
+    if (ch)
+        return ch;
+    if (hub->n_channels == hub->cap_channels) {
+        hub->cap_channels = hub->cap_channels ? hub->cap_channels * 2 : 16;
+        hub->channels = xrealloc(hub->channels, hub->cap_channels * sizeof *hub->channels);
+    }
+    ch = xcalloc(1, sizeof *ch);
+    snprintf(ch->symbol, sizeof ch->symbol, "%s", symbol);
+    hub->channels[hub->n_channels++] = ch;
+    return ch;
+}
+
+static bool symbol_known(const struct hub *hub, const char *symbol)
+{
+    const struct hub_channel *ch = find_channel(hub, symbol);
+    if (ch && ch->latest)
+        return true;
+    for (size_t i = 0; i < hub->n_symbols; i++)
+        if (strcmp(hub->symbols[i], symbol) == 0)
+            return true;
+    /* Before the feed has said what it carries, accept any symbol. */
+    return hub->n_symbols == 0;
+}
+
+static struct hub_member **find_member(struct hub_client *c, const struct hub_channel *ch)
+{
+    for (struct hub_member **m = &c->members; *m; m = &(*m)->client_next)
+        if ((*m)->ch == ch)
+            return m;
+    return NULL;
+}
+
+int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
+{
+    if (strcmp(symbol, "*") != 0 && !price_symbol_valid(symbol))
+        return CP_EINVAL;
+    if (strcmp(symbol, "*") != 0 && !symbol_known(hub, symbol))
+        return CP_ENOENT;
+    struct hub_channel *ch = get_channel(hub, symbol);
+    if (find_member(c, ch))
+        return 0;
+    struct hub_member *m = xcalloc(1, sizeof *m);
+    m->ch = ch;
+    m->client = c;
+    m->next = ch->head;
+    if (ch->head)
+        ch->head->prev = m;
+    ch->head = m;
+    ch->count++;
+    m->client_next = c->members;
+    c->members = m;
+    c->all |= ch == &hub->all;
+    return 1;
+}
+
+static void unlink_member(struct hub_member *m)
+{
+    struct hub_channel *ch = m->ch;
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        ch->head = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    ch->count--;
+    free(m);
+}
+
+int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol)
+{
+    if (strcmp(symbol, "*") == 0) {
+        int had = c->members != NULL;
+        hub_client_clear(hub, c);
+        return had;
+    }
+    struct hub_channel *ch = find_channel(hub, symbol);
+    struct hub_member **pm = ch ? find_member(c, ch) : NULL;
+    if (!pm)
+        return 0;
+    struct hub_member *m = *pm;
+    *pm = m->client_next;
+    unlink_member(m);
+    return 1;
+}
+
+void hub_client_clear(struct hub *hub, struct hub_client *c)
+{
+    while (c->members) {
+        struct hub_member *m = c->members;
+        c->members = m->client_next;
+        unlink_member(m);
+    }
+    c->all = false;
+}
+
+json_t *hub_client_symbols(const struct hub_client *c)
+{
+    json_t *arr = json_array();
+    for (const struct hub_member *m = c->members; m; m = m->client_next) {
+        if (strcmp(m->ch->symbol, "*") == 0)
+            json_array_insert_new(arr, 0, json_string("*"));
+        else
+            json_array_append_new(arr, json_string(m->ch->symbol));
+    }
+    return arr;
+}
+
+json_t *hub_symbols(const struct hub *hub)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < hub->n_symbols; i++)
+        json_array_append_new(arr, json_string(hub->symbols[i]));
+    for (size_t i = 0; i < hub->n_channels; i++) {
+        const struct hub_channel *ch = hub->channels[i];
+        bool listed = false;
+        for (size_t j = 0; j < hub->n_symbols && !listed; j++)
+            listed = strcmp(hub->symbols[j], ch->symbol) == 0;
+        if (!listed && ch->latest)
+            json_array_append_new(arr, json_string(ch->symbol));
+    }
+    return arr;
+}
+
+void hub_set_symbols(struct hub *hub, const char *list)
+{
+    free_symbols(hub);
+    while (*list) {
+        size_t n = strcspn(list, ", ");
+        char sym[PRICE_SYMBOL_MAX];
+        if (n > 0 && n < sizeof sym) {
+            memcpy(sym, list, n);
+            sym[n] = '\0';
+            if (price_symbol_valid(sym)) {
+                hub->symbols = xrealloc(hub->symbols, (hub->n_symbols + 1) * sizeof(char *));
+                hub->symbols[hub->n_symbols++] = xstrdup(sym);
+            }
+        }
+        list += n;
+        list += strspn(list, ", ");
+    }
+}
+
+/* Tick ids are Redis stream ids "<ms>-<seq>"; compare them numerically. */
+static int id_cmp(const char *a, const char *b)
+{
+    uint64_t ams = 0, aseq = 0, bms = 0, bseq = 0;
+    sscanf(a, "%" SCNu64 "-%" SCNu64, &ams, &aseq);
+    sscanf(b, "%" SCNu64 "-%" SCNu64, &bms, &bseq);
+    if (ams != bms)
+        return ams < bms ? -1 : 1;
+    return aseq < bseq ? -1 : aseq > bseq;
+}
+
+static void note_id(struct hub *hub, const char *id, int64_t ts)
+{
+    if (!hub->last_id[0] || id_cmp(id, hub->last_id) > 0) {
+        snprintf(hub->last_id, sizeof hub->last_id, "%s", id);
+        hub->last_ts = ts;
+    }
+}
+
+/* Queue m to every subscriber of ch.  skip_all: leave out clients that are
+ * also on "*", who get the bulk message instead. */
+static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool skip_all)
+{
+    for (struct hub_member *mem = ch->head; mem; mem = mem->next) {
+        struct hub_client *c = mem->client;
+        if (c->overflowed || (skip_all && c->all))
+            continue;
+        msg_send(m, c->out, c->transport);
+        hub->stats.messages_out++;
+        hub->stats.bytes_out += msg_len(m, c->transport);
+        if (evbuffer_get_length(c->out) > hub->output_limit) {
+            c->overflowed = true;
+            hub->stats.overflows++;
+            if (c->on_overflow)
+                c->on_overflow(c, c->arg);
+        }
+    }
+}
+
+static void publish_json(struct hub *hub, struct hub_channel *ch, const char *event,
+                         const json_t *data, const char *id, bool skip_all)
+{
+    if (ch->count == 0)
+        return;
+    char *text = json_dumps(data, PRICE_JSON_FLAGS);
+    struct msg *m = msg_new(event, text, strlen(text), id);
+    deliver(hub, ch, m, skip_all);
+    msg_unref(m);
+    free(text);
+}
+
+/* Validate a whole tick before anything is sent, so a bad tick is dropped
+ * whole rather than half-delivered. */
+static int check_tick(const json_t *tick, char *err, size_t errlen)
+{
+    const char *id = json_string_value(json_object_get(tick, "id"));
+    json_t *prices = json_object_get(tick, "prices");
+    if (!json_is_object(tick) || !id || strlen(id) >= PRICE_ID_MAX || !sse_id_valid(id)) {
+        snprintf(err, errlen, "tick has no valid \"id\"");
+        return CP_EINVAL;
+    }
+    if (!json_is_integer(json_object_get(tick, "ts")) || !json_is_array(prices)) {
+        snprintf(err, errlen, "tick %s has no integer \"ts\" or no \"prices\" array", id);
+        return CP_EINVAL;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(prices, i, p) {
+        struct price parsed;
+        char why[128];
+        if (price_from_json(p, &parsed, why, sizeof why) != CP_OK) {
+            snprintf(err, errlen, "tick %s, price %zu: %s", id, i, why);
+            return CP_EINVAL;
+        }
+    }
+    return CP_OK;
+}
+
+int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *tick = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!tick) {
+        snprintf(err, errlen, "tick is not JSON: %s", jerr.text);
+        hub->stats.bad_ticks++;
+        return CP_EINVAL;
+    }
+    if (check_tick(tick, err, errlen) != CP_OK) {
+        json_decref(tick);
+        hub->stats.bad_ticks++;
+        return CP_EINVAL;
+    }
+    const char *id = json_string_value(json_object_get(tick, "id"));
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(tick, "prices"), i, p) {
+        struct hub_channel *ch = get_channel(hub, json_string_value(json_object_get(p, "symbol")));
+        json_decref(ch->latest);
+        ch->latest = json_incref(p);
+        publish_json(hub, ch, "price-update", p, id, true);
+    }
+    publish_json(hub, &hub->all, "price-update-bulk", tick, id, false);
+    note_id(hub, id, json_integer_value(json_object_get(tick, "ts")));
+    hub->stats.ticks++;
+    json_decref(tick);
+    return CP_OK;
+}
+
+int hub_set_latest(struct hub *hub, const char *json, size_t len)
+{
+    json_t *obj = json_loadb(json, len, 0, NULL);
+    struct price p;
+    char why[128];
+    if (!obj || price_from_json(obj, &p, why, sizeof why) != CP_OK) {
+        json_decref(obj);
+        return CP_EINVAL;
+    }
+    struct hub_channel *ch = get_channel(hub, p.symbol);
+    json_decref(ch->latest);
+    ch->latest = obj;
+    note_id(hub, p.id, p.ts);
+    return CP_OK;
+}
+
+static bool wanted(const json_t *symbols, const char *symbol)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(symbols, i, s) {
+        const char *v = json_string_value(s);
+        if (v && (strcmp(v, "*") == 0 || strcmp(v, symbol) == 0))
+            return true;
+    }
+    return false;
+}
+
+json_t *hub_snapshot(const struct hub *hub, const json_t *symbols)
+{
+    json_t *prices = json_array();
+    for (size_t i = 0; i < hub->n_channels; i++) {
+        const struct hub_channel *ch = hub->channels[i];
+        if (ch->latest && wanted(symbols, ch->symbol))
+            json_array_append(prices, ch->latest);
+    }
+    return json_pack("{s:s, s:I, s:o}", "id", hub->last_id, "ts", (json_int_t)hub->last_ts,
+                     "prices", prices);
+}
+
+const struct hub_stats *hub_get_stats(const struct hub *hub)
+{
+    return &hub->stats;
+}
+
+size_t hub_channel_size(const struct hub *hub, const char *symbol)
+{
+    const struct hub_channel *ch = find_channel(hub, symbol);
+    return ch ? ch->count : 0;
+}
+
+int64_t hub_last_ts(const struct hub *hub)
+{
+    return hub->last_ts;
+}

@@ -1,0 +1,87 @@
+/* hub: the fan-out — channels per symbol plus "*", their subscribers, and
+ * the latest price of each symbol.  One hub per worker event loop; a tick is
+ * parsed once, each message encoded once (msg.h) and shared by reference.
+ * The hub owns channels and memberships; clients are embedded in connections
+ * that the caller owns and must hub_client_clear() before freeing. */
+#ifndef CP_HUB_H
+#define CP_HUB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+struct hub;
+struct hub_member;
+
+/* A subscriber: one per WebSocket or SSE connection. */
+struct hub_client {
+    struct evbuffer *out;            /* borrowed: the connection's output */
+    enum msg_transport transport;
+    struct hub_member *members;      /* owned by the hub */
+    bool overflowed;                 /* output passed the limit; being closed */
+    bool all;                        /* on the "*" channel (set by the hub) */
+    /* Called at most once when out grows past the hub's output limit; the
+     * callee must not free the client synchronously (defer to the loop). */
+    void (*on_overflow)(struct hub_client *client, void *arg);
+    void *arg;
+};
+
+struct hub_stats {
+    uint64_t ticks;           /* ticks published */
+    uint64_t bad_ticks;       /* ticks rejected by hub_publish_tick() */
+    uint64_t messages_out;    /* messages queued to clients */
+    uint64_t bytes_out;       /* bytes queued to clients */
+    uint64_t overflows;       /* clients dropped for a full output buffer */
+};
+
+/* New hub.  output_limit: bytes a client's output may hold before it is
+ * dropped (MAX_OUTPUT_BUFFER_BYTES). */
+struct hub *hub_new(size_t output_limit);
+void hub_free(struct hub *hub); /* NULL is a no-op; clients must be cleared first */
+
+void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transport transport,
+                     void (*on_overflow)(struct hub_client *, void *), void *arg);
+/* Remove c from every channel. */
+void hub_client_clear(struct hub *hub, struct hub_client *c);
+
+/* Subscribe c to symbol, or to every symbol for "*".  Returns 1 if added, 0 if
+ * c already had it, CP_ENOENT for a symbol the feed does not know (when the
+ * hub knows the feed's list), CP_EINVAL for text that is not a symbol. */
+int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol);
+/* Unsubscribe c from symbol ("*": from everything).  Returns 1 if removed, 0 if not present. */
+int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol);
+
+/* c's current subscriptions as a new JSON array of strings ("*" first). */
+json_t *hub_client_symbols(const struct hub_client *c);
+
+/* Every symbol the feed is known to carry, as a new JSON array of strings. */
+json_t *hub_symbols(const struct hub *hub);
+/* Set the feed's symbol list from a comma list (the feeder's symbols key). */
+void hub_set_symbols(struct hub *hub, const char *comma_list);
+
+/* Parse a tick (PROTOCOL.md §4 tick JSON) and fan it out: one
+ * price-update-bulk to "*" subscribers, one price-update per symbol to that
+ * symbol's subscribers; remembers each latest price.  Returns 0 or CP_EINVAL
+ * with the reason in err (the tick is then dropped whole). */
+int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen);
+
+/* Remember a latest price object (from the Redis cache at start-up) without
+ * sending it.  Returns 0 or CP_EINVAL. */
+int hub_set_latest(struct hub *hub, const char *json, size_t len);
+
+/* A price-update-bulk payload of the latest prices of symbols (a JSON array
+ * of strings, "*" meaning all): a new object {"id","ts","prices"}.  Symbols
+ * with no price yet are left out. */
+json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
+
+/* ts (ms) of the newest tick or cached price seen, 0 before any. */
+int64_t hub_last_ts(const struct hub *hub);
+
+const struct hub_stats *hub_get_stats(const struct hub *hub);
+/* Subscribers of symbol ("*" for the all-symbols channel). */
+size_t hub_channel_size(const struct hub *hub, const char *symbol);
+
+#endif

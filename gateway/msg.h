@@ -1,0 +1,34 @@
+/* msg: a broadcast message encoded once per tick — its WebSocket frame and
+ * its SSE event — and shared by every subscriber through
+ * evbuffer_add_reference(), which holds a reference until the bytes are
+ * written.  Runs on one worker's event loop; msg_new() returns one reference,
+ * each msg_send() takes another, msg_unref() drops one. */
+#ifndef CP_MSG_H
+#define CP_MSG_H
+
+#include <event2/buffer.h>
+#include <stddef.h>
+
+enum msg_transport { MSG_WS = 0, MSG_SSE = 1 };
+
+struct msg;
+
+/* Build {"event":event,"data":data} as one unmasked text frame (RFC 6455
+ * §5.6) and as an SSE event with the given id (PROTOCOL.md §2, §3).  data is
+ * len bytes of JSON.  Returns a message with one reference. */
+struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id);
+void msg_unref(struct msg *m); /* NULL is a no-op */
+
+/* Queue m's bytes for transport t on out without copying; takes a reference
+ * that the evbuffer drops once the bytes are written or discarded.
+ * Returns 0 or CP_ENOMEM. */
+int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t);
+
+/* Bytes msg_send() queues for transport t. */
+size_t msg_len(const struct msg *m, enum msg_transport t);
+
+/* Append a one-off WebSocket text frame holding {"event":event,"data":data}
+ * (data: JSON text) to out, copying; for unicast replies. */
+void msg_ws_append(struct evbuffer *out, const char *event, const char *data);
+
+#endif

@@ -1,0 +1,282 @@
+#include "config.h"
+
+#include "rdb.h"
+
+#include "keys.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RDB_BACKOFF_MIN_MS 100
+#define RDB_BACKOFF_MAX_MS 5000
+
+/* One connection (pub/sub or commands) and its reconnect state. */
+struct rdb_link {
+    struct rdb *owner;
+    const char *name;
+    redisAsyncContext *ac;      /* NULL while disconnected */
+    bool connected;
+    int backoff_ms;
+    struct event *retry;        /* reconnect timer */
+    struct event *connect_timeout;
+    void (*on_connected)(struct rdb_link *link);
+};
+
+struct rdb {
+    struct event_base *base;
+    const struct cp_conf *conf;
+    const struct rdb_callbacks *cb;
+    void *arg;
+    struct rdb_link sub, cmd;
+    bool subscribed;
+    char channel[KEYS_MAX];
+};
+
+static void link_connect(struct rdb_link *link);
+
+static void ms_to_tv(int ms, struct timeval *tv)
+{
+    tv->tv_sec = ms / 1000;
+    tv->tv_usec = (ms % 1000) * 1000;
+}
+
+static void schedule_retry(struct rdb_link *link)
+{
+    struct timeval tv;
+    ms_to_tv(link->backoff_ms, &tv);
+    evtimer_add(link->retry, &tv);
+    link->backoff_ms = link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS
+                                                                 : link->backoff_ms * 2;
+}
+
+/* hiredis frees the context after these callbacks return: only drop our
+ * pointer here, never free it. */
+static void lost(struct rdb_link *link, const char *why)
+{
+    bool was = link->connected;
+    link->ac = NULL;
+    link->connected = false;
+    evtimer_del(link->connect_timeout);
+    if (was)
+        log_warn("redis %s connection lost: %s; reconnecting", link->name, why);
+    else
+        log_debug("redis %s connect failed: %s", link->name, why);
+    if (link == &link->owner->sub && link->owner->subscribed) {
+        link->owner->subscribed = false;
+        if (link->owner->cb->on_state)
+            link->owner->cb->on_state(false, link->owner->arg);
+    }
+    schedule_retry(link);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    struct rdb_link *link = ac->data;
+    if (status != REDIS_OK) {
+        lost(link, ac->errstr);
+        return;
+    }
+    evtimer_del(link->connect_timeout);
+    link->connected = true;
+    link->backoff_ms = RDB_BACKOFF_MIN_MS;
+    log_info("redis %s connection up (%s:%d)", link->name, link->owner->conf->redis_host,
+             link->owner->conf->redis_port);
+    link->on_connected(link);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    lost(ac->data, status == REDIS_OK ? "closed" : ac->errstr);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    link_connect(arg);
+}
+
+/* hiredis 0.14 has no connect timeout: give up on a silent host ourselves.
+ * This runs from a timer, not a hiredis callback, so freeing is safe; an
+ * unconnected context gets no disconnect callback, so retry here. */
+static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct rdb_link *link = arg;
+    redisAsyncContext *ac = link->ac;
+    link->ac = NULL;
+    if (ac)
+        redisAsyncFree(ac);
+    log_debug("redis %s connect timed out", link->name);
+    schedule_retry(link);
+}
+
+/* Check an AUTH or SELECT reply: an error is logged and the link dropped so
+ * that it retries (a wrong password is a configuration error worth seeing). */
+static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        log_error("redis %s: %s failed: %s", ((struct rdb_link *)ac->data)->name,
+                  (const char *)privdata, r->str);
+        redisAsyncDisconnect(ac);
+    }
+}
+
+static void send_setup(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->owner->conf;
+    if (conf->redis_password[0])
+        redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
+    if (conf->redis_db)
+        redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
+}
+
+static void link_connect(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->owner->conf;
+    redisAsyncContext *ac = redisAsyncConnect(conf->redis_host, conf->redis_port);
+    if (!ac || ac->err) {
+        log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
+        if (ac)
+            redisAsyncFree(ac);
+        schedule_retry(link);
+        return;
+    }
+    ac->data = link;
+    link->ac = ac;
+    redisLibeventAttach(ac, link->owner->base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    struct timeval tv;
+    ms_to_tv(conf->redis_timeout_ms, &tv);
+    evtimer_add(link->connect_timeout, &tv);
+    /* Commands queue until the connection is up. */
+    send_setup(link);
+}
+
+/* ---- pub/sub link ---------------------------------------------------- */
+
+static void on_message(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb *r = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY || m->elements != 3)
+        return;
+    const char *kind = m->element[0]->str;
+    if (kind && strcmp(kind, "subscribe") == 0) {
+        r->subscribed = true;
+        log_info("subscribed to %s", r->channel);
+        if (r->cb->on_state)
+            r->cb->on_state(true, r->arg);
+    } else if (kind && strcmp(kind, "message") == 0 && m->element[2]->type == REDIS_REPLY_STRING) {
+        r->cb->on_tick(m->element[2]->str, m->element[2]->len, r->arg);
+    }
+}
+
+static void sub_connected(struct rdb_link *link)
+{
+    redisAsyncCommand(link->ac, on_message, link->owner, "SUBSCRIBE %s", link->owner->channel);
+}
+
+/* ---- command link ---------------------------------------------------- */
+
+static void on_prices(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb *r = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < m->elements; i++)
+        if (m->element[i]->type == REDIS_REPLY_STRING)
+            r->cb->on_price(m->element[i]->str, m->element[i]->len, r->arg);
+}
+
+/* With the symbol list known, load each symbol's cached latest price so that
+ * snapshots work before the first tick arrives. */
+static void on_symbols(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb *r = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_STRING)
+        return;
+    r->cb->on_symbols(m->str, r->arg);
+    const char *argv[257];
+    char keys[256][KEYS_MAX];
+    int argc = 0;
+    argv[argc++] = "MGET";
+    for (const char *p = m->str; *p && argc < 257;) {
+        size_t n = strcspn(p, ",");
+        char sym[64];
+        if (n > 0 && n < sizeof sym) {
+            memcpy(sym, p, n);
+            sym[n] = '\0';
+            if (keys_format(keys[argc - 1], KEYS_MAX, r->conf->redis_prefix, KEYS_PRICE, sym) > 0)
+                argv[argc] = keys[argc - 1], argc++;
+        }
+        p += n + (p[n] == ',');
+    }
+    if (argc > 1)
+        redisAsyncCommandArgv(ac, on_prices, r, argc, argv, NULL);
+}
+
+static void cmd_connected(struct rdb_link *link)
+{
+    char key[KEYS_MAX];
+    keys_format(key, sizeof key, link->owner->conf->redis_prefix, KEYS_SYMBOLS, NULL);
+    redisAsyncCommand(link->ac, on_symbols, link->owner, "GET %s", key);
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+static void link_init(struct rdb *r, struct rdb_link *link, const char *name,
+                      void (*on_connected)(struct rdb_link *))
+{
+    link->owner = r;
+    link->name = name;
+    link->backoff_ms = RDB_BACKOFF_MIN_MS;
+    link->on_connected = on_connected;
+    link->retry = evtimer_new(r->base, on_retry, link);
+    link->connect_timeout = evtimer_new(r->base, on_connect_timeout, link);
+    link_connect(link);
+}
+
+struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
+                    const struct rdb_callbacks *cb, void *arg)
+{
+    struct rdb *r = xcalloc(1, sizeof *r);
+    r->base = base;
+    r->conf = conf;
+    r->cb = cb;
+    r->arg = arg;
+    keys_format(r->channel, sizeof r->channel, conf->redis_prefix, KEYS_CHANNEL, NULL);
+    link_init(r, &r->sub, "pub/sub", sub_connected);
+    link_init(r, &r->cmd, "command", cmd_connected);
+    return r;
+}
+
+static void link_free(struct rdb_link *link)
+{
+    if (link->ac) {
+        link->ac->onDisconnect = NULL; /* we are going away: no reconnect */
+        redisAsyncFree(link->ac);
+    }
+    event_free(link->retry);
+    event_free(link->connect_timeout);
+}
+
+void rdb_free(struct rdb *r)
+{
+    if (!r)
+        return;
+    link_free(&r->sub);
+    link_free(&r->cmd);
+    free(r);
+}
+
+bool rdb_subscribed(const struct rdb *r)
+{
+    return r->subscribed;
+}

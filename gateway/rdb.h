@@ -1,0 +1,34 @@
+/* rdb: the gateway's only hiredis user — a pub/sub connection for ticks and a
+ * command connection for the price cache, with reconnects, backoff and
+ * resubscription.  Runs on the worker's event base; rdb_free() releases
+ * everything and is never called from inside a hiredis callback. */
+#ifndef CP_RDB_H
+#define CP_RDB_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+
+/* Replies live only during the callback (hiredis' contract): copy to keep. */
+struct rdb_callbacks {
+    void (*on_tick)(const char *json, size_t len, void *arg);   /* a message on the channel */
+    void (*on_symbols)(const char *comma_list, void *arg);      /* the feed's symbol list */
+    void (*on_price)(const char *json, size_t len, void *arg);  /* a cached latest price */
+    void (*on_state)(bool subscribed, void *arg);               /* subscription up or down */
+};
+
+struct rdb;
+
+/* Start connecting to Redis per conf (REDIS_HOST, _PORT, _PASSWORD, _DB,
+ * _PREFIX, _TIMEOUT_MS).  conf and cb are borrowed and must outlive the rdb.
+ * Never fails: an unreachable Redis is retried with exponential backoff. */
+struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
+                    const struct rdb_callbacks *cb, void *arg);
+void rdb_free(struct rdb *r); /* NULL is a no-op */
+
+/* True while the tick subscription is active. */
+bool rdb_subscribed(const struct rdb *r);
+
+#endif

@@ -1,0 +1,57 @@
+#include "config.h"
+
+#include "sse.h"
+
+#include "xalloc.h"
+
+#include <string.h>
+
+struct sse_buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct sse_buf *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void put_field(struct sse_buf *b, const char *name, const char *value, size_t n)
+{
+    put(b, name, strlen(name));
+    put(b, ": ", 2);
+    put(b, value, n);
+    put(b, "\n", 1);
+}
+
+char *sse_event_new(const char *id, const char *event, const char *data, size_t len,
+                    size_t *out_len)
+{
+    struct sse_buf b = {xmalloc(len + 64), 0, len + 64};
+    if (id)
+        put_field(&b, "id", id, strlen(id));
+    if (event)
+        put_field(&b, "event", event, strlen(event));
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && data[i] != '\n' && data[i] != '\r')
+            continue;
+        put_field(&b, "data", data + start, i - start);
+        if (i + 1 < len && data[i] == '\r' && data[i + 1] == '\n')
+            i++;
+        start = i + 1;
+    }
+    put(&b, "\n", 1);
+    *out_len = b.len;
+    return b.p;
+}
+
+int sse_id_valid(const char *id)
+{
+    return strpbrk(id, "\r\n") == NULL;
+}

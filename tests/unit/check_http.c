@@ -1,0 +1,133 @@
+#include "config.h"
+
+#include "check_main.h"
+#include "cp_error.h"
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char upgrade_req[] = "GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                                  "Connection: keep-alive, Upgrade\r\n"
+                                  "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                  "Sec-WebSocket-Version: 13\r\n\r\n";
+
+START_TEST(parses_upgrade_request_with_case_insensitive_headers)
+{
+    struct http_request *r = http_request_new(8192);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, upgrade_req, strlen(upgrade_req), &used), CP_OK);
+    ck_assert_uint_eq(used, strlen(upgrade_req));
+    ck_assert_str_eq(http_request_path(r), "/ws");
+    ck_assert_str_eq(http_request_query(r), "x=1");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
+    ck_assert(http_token_list_has(http_request_header(r, HTTP_H_CONNECTION), "upgrade"));
+    ck_assert(http_request_is_get(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(accepts_a_request_one_byte_at_a_time)
+{
+    struct http_request *r = http_request_new(8192);
+    size_t used, n = strlen(upgrade_req);
+    int rc = CP_EAGAIN;
+    for (size_t i = 0; i < n; i++) {
+        rc = http_request_feed(r, upgrade_req + i, 1, &used);
+        ck_assert_uint_eq(used, 1);
+        if (i + 1 < n)
+            ck_assert_int_eq(rc, CP_EAGAIN);
+    }
+    ck_assert_int_eq(rc, CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_VERSION), "13");
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(leaves_bytes_after_the_head_unconsumed)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s\x81\x85", upgrade_req);
+    struct http_request *r = http_request_new(8192);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, buf, (size_t)n, &used), CP_OK);
+    ck_assert_uint_eq(used, strlen(upgrade_req));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(head_over_the_limit_is_too_big)
+{
+    struct http_request *r = http_request_new(256);
+    char buf[1024] = "GET / HTTP/1.1\r\nX-Long: ";
+    memset(buf + strlen(buf), 'a', 600);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, buf, strlen(buf), &used), CP_ETOOBIG);
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(malformed_request_is_a_protocol_error)
+{
+    struct http_request *r = http_request_new(8192);
+    const char *bad = "GARBAGE\r\n\r\n";
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, bad, strlen(bad), &used), CP_EPROTO);
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(keep_alive_requests_parse_after_reset)
+{
+    const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct http_request *r = http_request_new(8192);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, two, strlen(two), &used), CP_OK);
+    ck_assert_str_eq(http_request_path(r), "/a");
+    ck_assert(http_request_keep_alive(r));
+    http_request_reset(r);
+    size_t used2;
+    ck_assert_int_eq(http_request_feed(r, two + used, strlen(two) - used, &used2), CP_OK);
+    ck_assert_str_eq(http_request_path(r), "/b");
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(query_parameters_are_percent_decoded)
+{
+    char out[64];
+    ck_assert_int_eq(http_query_param("a=1&symbols=BTC%2CETH&b", "symbols", out, sizeof out), 0);
+    ck_assert_str_eq(out, "BTC,ETH");
+    ck_assert_int_eq(http_query_param("a=1", "symbols", out, sizeof out), CP_ENOENT);
+    ck_assert_int_eq(http_query_param("s=%zz", "s", out, sizeof out), CP_EINVAL);
+    ck_assert_int_eq(http_query_param("s=%00", "s", out, sizeof out), CP_EINVAL);
+    ck_assert_int_eq(http_query_param("s=abcdef", "s", out, 4), CP_ETOOBIG);
+}
+END_TEST
+
+START_TEST(token_lists_match_whole_tokens)
+{
+    ck_assert(http_token_list_has("keep-alive, Upgrade", "upgrade"));
+    ck_assert(http_token_list_has("Upgrade", "upgrade"));
+    ck_assert(!http_token_list_has("upgrades", "upgrade"));
+    ck_assert(!http_token_list_has("", "upgrade"));
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("request");
+    tcase_add_test(tc, parses_upgrade_request_with_case_insensitive_headers);
+    tcase_add_test(tc, accepts_a_request_one_byte_at_a_time);
+    tcase_add_test(tc, leaves_bytes_after_the_head_unconsumed);
+    tcase_add_test(tc, head_over_the_limit_is_too_big);
+    tcase_add_test(tc, malformed_request_is_a_protocol_error);
+    tcase_add_test(tc, keep_alive_requests_parse_after_reset);
+    tcase_add_test(tc, query_parameters_are_percent_decoded);
+    tcase_add_test(tc, token_lists_match_whole_tokens);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(http_suite)

@@ -1,0 +1,162 @@
+#include "config.h"
+
+#include "check_main.h"
+#include "cp_error.h"
+#include "hub.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char tick[] =
+    "{\"id\":\"5-0\",\"ts\":5,\"prices\":["
+    "{\"symbol\":\"BTC\",\"price\":97123.45,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
+    "\"low24h\":1,\"ts\":5,\"id\":\"5-0\"},"
+    "{\"symbol\":\"ETH\",\"price\":3100.5,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
+    "\"low24h\":1,\"ts\":5,\"id\":\"5-0\"}]}";
+
+static char *contents(struct evbuffer *b)
+{
+    size_t n = evbuffer_get_length(b);
+    char *s = malloc(n + 1);
+    evbuffer_copyout(b, s, n);
+    s[n] = '\0';
+    return s;
+}
+
+START_TEST(symbol_subscriber_gets_only_its_symbol)
+{
+    struct hub *hub = hub_new(1 << 20);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "ETH"), 1);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "ETH"), 0);
+    char err[128];
+    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), 0);
+    char *s = contents(out);
+    ck_assert_ptr_nonnull(strstr(s, "event: price-update\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\"symbol\":\"ETH\""));
+    ck_assert_ptr_null(strstr(s, "BTC"));
+    free(s);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(star_subscriber_gets_one_bulk_frame_per_tick)
+{
+    struct hub *hub = hub_new(1 << 20);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    hub_subscribe(hub, &c, "BTC");
+    char err[128];
+    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    char *s = contents(out);
+    ck_assert_uint_eq((unsigned char)s[0], 0x81); /* one final text frame */
+    ck_assert_ptr_nonnull(strstr(s, "\"event\":\"price-update-bulk\""));
+    ck_assert_ptr_null(strstr(s, "\"event\":\"price-update\""));
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 1);
+    free(s);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(bad_tick_is_rejected_whole)
+{
+    struct hub *hub = hub_new(1 << 20);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    const char *bad = "{\"id\":\"1-0\",\"ts\":1,\"prices\":[{\"symbol\":\"BTC\",\"price\":\"x\"}]}";
+    char err[128];
+    ck_assert_int_eq(hub_publish_tick(hub, bad, strlen(bad), err, sizeof err), CP_EINVAL);
+    ck_assert_int_eq(hub_publish_tick(hub, "nope", 4, err, sizeof err), CP_EINVAL);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    ck_assert_uint_eq(hub_get_stats(hub)->bad_ticks, 2);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+static int overflow_calls;
+static void count_overflow(struct hub_client *c, void *arg)
+{
+    overflow_calls++;
+}
+
+START_TEST(client_past_output_limit_is_reported_once)
+{
+    struct hub *hub = hub_new(100);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
+    hub_subscribe(hub, &c, "*");
+    char err[128];
+    overflow_calls = 0;
+    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    ck_assert_int_eq(overflow_calls, 1);
+    ck_assert(c.overflowed);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(unknown_symbols_are_refused_once_the_feed_is_known)
+{
+    struct hub *hub = hub_new(1 << 20);
+    struct hub_client c;
+    hub_client_init(&c, NULL, MSG_WS, NULL, NULL);
+    hub_set_symbols(hub, "BTC,ETH");
+    ck_assert_int_eq(hub_subscribe(hub, &c, "DOGE"), CP_ENOENT);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "btc"), CP_EINVAL);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "BTC"), 1);
+    ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 1);
+    ck_assert_int_eq(hub_unsubscribe(hub, &c, "*"), 1);
+    ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 0);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
+{
+    struct hub *hub = hub_new(1 << 20);
+    char err[128];
+    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    json_t *want = json_pack("[s]", "ETH");
+    json_t *snap = hub_snapshot(hub, want);
+    ck_assert_str_eq(json_string_value(json_object_get(snap, "id")), "5-0");
+    json_t *prices = json_object_get(snap, "prices");
+    ck_assert_uint_eq(json_array_size(prices), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(prices, 0), "symbol")),
+                     "ETH");
+    json_decref(snap);
+    json_decref(want);
+    hub_free(hub);
+}
+END_TEST
+
+static Suite *hub_suite(void)
+{
+    Suite *s = suite_create("hub");
+    TCase *tc = tcase_create("fanout");
+    tcase_add_test(tc, symbol_subscriber_gets_only_its_symbol);
+    tcase_add_test(tc, star_subscriber_gets_one_bulk_frame_per_tick);
+    tcase_add_test(tc, bad_tick_is_rejected_whole);
+    tcase_add_test(tc, client_past_output_limit_is_reported_once);
+    tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
+    tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(hub_suite)

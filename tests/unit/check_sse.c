@@ -1,0 +1,57 @@
+#include "config.h"
+
+#include "check_main.h"
+#include "sse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void expect_event(const char *id, const char *event, const char *data, const char *want)
+{
+    size_t len;
+    char *got = sse_event_new(id, event, data, strlen(data), &len);
+    ck_assert_uint_eq(len, strlen(want));
+    ck_assert(memcmp(got, want, len) == 0);
+    free(got);
+}
+
+START_TEST(encodes_id_event_data_and_blank_line)
+{
+    expect_event("17-0", "price-update", "{\"a\":1}",
+                 "id: 17-0\nevent: price-update\ndata: {\"a\":1}\n\n");
+}
+END_TEST
+
+START_TEST(splits_multi_line_data_into_data_fields)
+{
+    expect_event(NULL, NULL, "one\ntwo\r\nthree\rfour", "data: one\ndata: two\ndata: three\ndata: four\n\n");
+}
+END_TEST
+
+START_TEST(empty_data_is_one_empty_field)
+{
+    expect_event(NULL, "x", "", "event: x\ndata: \n\n");
+}
+END_TEST
+
+START_TEST(ids_with_line_breaks_are_invalid)
+{
+    ck_assert(sse_id_valid("1764442000123-0"));
+    ck_assert(!sse_id_valid("1\n2"));
+    ck_assert(!sse_id_valid("1\r"));
+}
+END_TEST
+
+static Suite *sse_suite(void)
+{
+    Suite *s = suite_create("sse");
+    TCase *tc = tcase_create("encoder");
+    tcase_add_test(tc, encodes_id_event_data_and_blank_line);
+    tcase_add_test(tc, splits_multi_line_data_into_data_fields);
+    tcase_add_test(tc, empty_data_is_one_empty_field);
+    tcase_add_test(tc, ids_with_line_breaks_are_invalid);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(sse_suite)
