@@ -1,0 +1,215 @@
+/* cryptopulse-fcgi: answers GET /health (PROTOCOL.md §5) as a FastCGI
+ * application or, started by a web server as CGI, for one request.
+ * Routing and the health JSON live in route.c, health.c and reply.c; Redis
+ * in probe.c; this file only picks the mode and moves bytes. */
+#include "config.h"
+
+#include "conf.h"
+#include "cp_error.h"
+#include "health.h"
+#include "log.h"
+#include "price.h"
+#include "probe.h"
+#include "reply.h"
+#include "route.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define LISTEN_BACKLOG 128
+
+/* Everything a request needs, built in main(). */
+struct fcgi_app {
+    struct cp_conf conf;
+    char listen[CONF_STR_MAX]; /* --listen ADDR, "" = not given */
+    struct probe *probe;
+    int last_status; /* HTTP status of the previous /health, to log changes once */
+};
+
+static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct fcgi_app *app = ctx;
+    if (!(arg[0] == '/' || strchr(arg, ':')) || strlen(arg) >= sizeof app->listen) {
+        snprintf(err, errlen, "--listen: \"%s\" is not HOST:PORT, :PORT or /path.sock", arg);
+        return CP_EINVAL;
+    }
+    strcpy(app->listen, arg);
+    return CP_OK;
+}
+
+/* Web servers running a CGI program may pass the words of a query as
+ * arguments (RFC 3875 §4.4); route_cgi_argc drops those, this drops the rest. */
+static int ignore_positional(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    return CP_OK;
+}
+
+static const struct conf_extra_flag fcgi_flags[] = {
+    {"listen", 'l', 1, "ADDR",
+     "serve FastCGI on HOST:PORT or /path.sock (default: CGI or the socket on fd 0)", set_listen},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static char *answer_error(int status, const char *allow, const char *code, const char *msg,
+                          bool head, size_t *len)
+{
+    char *body = reply_error_body(code, msg);
+    char *out = reply_format(status, allow, body, head, len);
+    free(body);
+    return out;
+}
+
+static char *answer_health(struct fcgi_app *app, bool head, size_t *len)
+{
+    struct health_probe p;
+    probe_run(app->probe, &p);
+    int status = 500;
+    json_t *obj = health_to_json(&p, price_now_ms(), app->conf.update_interval_ms, &status);
+    char *body = reply_json(obj);
+    json_decref(obj);
+    if (!body) {
+        log_error("cannot encode the /health JSON");
+        return answer_error(500, NULL, "internal", "cannot encode the answer", head, len);
+    }
+    if (status != app->last_status) {
+        enum log_level lvl = status == 200 ? LOG_INFO : LOG_WARN;
+        log_msg(app->last_status < 0 && status == 200 ? LOG_DEBUG : lvl, "health %d: %s", status,
+                body);
+        app->last_status = status;
+    }
+    char *out = reply_format(status, NULL, body, head, len);
+    free(body);
+    return out;
+}
+
+/* The whole CGI response for one request; the caller frees it. */
+static char *answer(struct fcgi_app *app, const struct route_vars *v, size_t *len)
+{
+    bool head = v->method && strcmp(v->method, "HEAD") == 0;
+    switch (route_request(v)) {
+    case ROUTE_HEALTH: return answer_health(app, head, len);
+    case ROUTE_BAD_METHOD:
+        return answer_error(405, ROUTE_ALLOW, "method_not_allowed", "only GET and HEAD are allowed",
+                            head, len);
+    case ROUTE_NOT_FOUND: break;
+    }
+    return answer_error(404, NULL, "not_found", "no such resource; try /health", head, len);
+}
+
+static int run_cgi(struct fcgi_app *app)
+{
+    struct route_vars v = {getenv("REQUEST_METHOD"), getenv("SCRIPT_NAME"), getenv("PATH_INFO"),
+                           getenv("REQUEST_URI")};
+    size_t len;
+    char *out = answer(app, &v, &len);
+    bool ok = fwrite(out, 1, len, stdout) == len && fflush(stdout) == 0;
+    free(out);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* A Unix socket path left behind by a previous run that nobody listens on
+ * any more is removed; one still in use is left alone (bind then fails). */
+static void remove_stale_socket(const char *path)
+{
+    struct stat st;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode) || strlen(path) >= sizeof sa.sun_path)
+        return;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno == ECONNREFUSED)
+        unlink(path);
+    close(fd);
+}
+
+static int run_fastcgi(struct fcgi_app *app)
+{
+    int fd = 0;
+    if (FCGX_Init() != 0) {
+        log_error("cannot initialise libfcgi");
+        return EXIT_FAILURE;
+    }
+    if (app->listen[0]) {
+        if (app->listen[0] == '/')
+            remove_stale_socket(app->listen);
+        fd = FCGX_OpenSocket(app->listen, LISTEN_BACKLOG);
+        if (fd < 0) {
+            log_error("cannot listen on %s (address in use, or not HOST:PORT or a path)",
+                      app->listen);
+            return EXIT_FAILURE;
+        }
+        log_info("serving FastCGI on %s", app->listen);
+    }
+    FCGX_Request req;
+    if (FCGX_InitRequest(&req, fd, 0) != 0)
+        return EXIT_FAILURE;
+    int rc;
+    while ((rc = FCGX_Accept_r(&req)) >= 0) {
+        struct route_vars v = {
+            FCGX_GetParam("REQUEST_METHOD", req.envp), FCGX_GetParam("SCRIPT_NAME", req.envp),
+            FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp)};
+        size_t len;
+        char *out = answer(app, &v, &len);
+        FCGX_PutStr(out, (int)len, req.out);
+        free(out);
+        FCGX_Finish_r(&req);
+    }
+    log_info("FastCGI socket closed or interrupted (%d); exiting", rc);
+    return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    static struct fcgi_app app = {.last_status = -1};
+    bool cgi_env = getenv("GATEWAY_INTERFACE") != NULL;
+    const struct conf_program_info info = {
+        .name = "cryptopulse-fcgi",
+        .summary = "Answer GET /health for CryptoPulse as a FastCGI or CGI program.",
+        .usage = "[OPTION]...",
+        .programs = CONF_FCGI,
+        .extra = fcgi_flags,
+        .ctx = &app,
+        .positional = cgi_env ? ignore_positional : NULL,
+    };
+    if (cgi_env)
+        argc = route_cgi_argc(argc, argv, getenv("QUERY_STRING"));
+    enum conf_args_result r = conf_parse_args(&app.conf, &info, argc, argv);
+    if (r == CONF_ARGS_EXIT_OK)
+        return EXIT_SUCCESS;
+    bool fastcgi = app.listen[0] || !FCGX_IsCGI();
+    if (r == CONF_ARGS_USAGE) {
+        if (!cgi_env || fastcgi)
+            return 2;
+        size_t len; /* the error went to stderr, the server's log: tell the client too */
+        char *out =
+            answer_error(500, NULL, "bad_config", "see the server's error log", false, &len);
+        fwrite(out, 1, len, stdout);
+        free(out);
+        return EXIT_FAILURE;
+    }
+    log_init(info.name, app.conf.log_level);
+    if (!fastcgi && !cgi_env) {
+        fprintf(stderr,
+                "%s: not started by a web server (GATEWAY_INTERFACE unset, fd 0 is "
+                "no FastCGI socket); use --listen ADDR\n"
+                "Try '%s --help' for more information.\n",
+                info.name, info.name);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error return, not death */
+    app.probe = probe_new(&app.conf);
+    int rc = fastcgi ? run_fastcgi(&app) : run_cgi(&app);
+    probe_free(app.probe);
+    return rc;
+}

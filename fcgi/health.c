@@ -1,0 +1,79 @@
+#include "config.h"
+
+#include "health.h"
+
+#include "price.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+int64_t health_heartbeat_age(const struct health_probe *p, int64_t now_ms)
+{
+    if (!p->connected || !p->heartbeat_found)
+        return -1;
+    return now_ms > p->heartbeat_ms ? now_ms - p->heartbeat_ms : 0;
+}
+
+enum health_status health_evaluate(const struct health_probe *p, int64_t now_ms, int interval_ms,
+                                   char *reason, size_t len)
+{
+    if (!p->connected) {
+        snprintf(reason, len, "redis unreachable: %s", *p->error ? p->error : "unknown error");
+        return HEALTH_DOWN;
+    }
+    if (!p->heartbeat_found) {
+        snprintf(reason, len, "no feeder heartbeat%s%s", *p->error ? ": " : "", p->error);
+        return HEALTH_DEGRADED;
+    }
+    int64_t age = health_heartbeat_age(p, now_ms);
+    int64_t limit = (int64_t)HEALTH_STALE_INTERVALS * interval_ms;
+    if (age > limit) {
+        snprintf(reason, len, "last feeder tick %" PRId64 " ms ago (limit %" PRId64 " ms)", age,
+                 limit);
+        return HEALTH_DEGRADED;
+    }
+    snprintf(reason, len, "%s", "");
+    return HEALTH_OK;
+}
+
+const char *health_status_name(enum health_status s)
+{
+    switch (s) {
+    case HEALTH_OK: return "ok";
+    case HEALTH_DEGRADED: return "degraded";
+    case HEALTH_DOWN: return "down";
+    }
+    return "down";
+}
+
+int health_http_status(enum health_status s)
+{
+    return s == HEALTH_OK ? 200 : 503;
+}
+
+static json_t *redis_json(const struct health_probe *p)
+{
+    return json_pack("{s:b, s:o, s:o}", "connected", p->connected, "latency_ms",
+                     p->connected ? json_real(price_round(p->latency_ms, 2)) : json_null(),
+                     "version",
+                     p->connected && *p->version ? json_string(p->version) : json_null());
+}
+
+json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interval_ms,
+                       int *http_status)
+{
+    char reason[HEALTH_ERROR_MAX + 64];
+    enum health_status s = health_evaluate(p, now_ms, interval_ms, reason, sizeof reason);
+    int64_t age = health_heartbeat_age(p, now_ms);
+    json_t *obj = json_pack("{s:s}", "status", health_status_name(s));
+    if (s != HEALTH_OK)
+        json_object_set_new(obj, "reason", json_string(reason));
+    json_object_set_new(obj, "redis", redis_json(p));
+    json_object_set_new(
+        obj, "feeder",
+        json_pack("{s:o}", "last_tick_age_ms", age >= 0 ? json_integer(age) : json_null()));
+    json_object_set_new(obj, "time", json_integer(now_ms));
+    if (http_status)
+        *http_status = health_http_status(s);
+    return obj;
+}

@@ -1,0 +1,202 @@
+#!/bin/bash
+# 30-fcgi-health: cryptopulse-fcgi answering /health as CGI (one request from
+# the environment), as FastCGI on its own --listen socket (TCP and Unix), and
+# as FastCGI on an inherited socket on fd 0 (as mod_fcgid and spawn-fcgi start
+# it), against a throwaway redis-server.  Exit 77 (skip) without redis-server,
+# redis-cli, cgi-fcgi (Debian: libfcgi-bin) or python3.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+BIN=$top_builddir/fcgi/cryptopulse-fcgi
+
+for tool in redis-server redis-cli cgi-fcgi python3; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
+done
+[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+failures=0
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
+check() { # check DESCRIPTION COMMAND...: pass when COMMAND succeeds
+    local what=$1; shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+
+wait_for() { # wait_for COMMAND...: up to 5 s
+    for _ in $(seq 50); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "timed out waiting for: $*"; return 1
+}
+
+# ---- a throwaway Redis ------------------------------------------------------
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$tmp" --logfile "$tmp/redis.log" &
+redis_pid=$!
+pids+=("$redis_pid")
+wait_for redis-cli -p "$RPORT" ping
+rcli() { redis-cli -p "$RPORT" "$@" >/dev/null; }
+redis_version=$(redis-cli -p "$RPORT" info server | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
+
+PREFIX=cptest30:
+HEARTBEAT=${PREFIX}feeder:heartbeat
+# Settings every run gets; nothing else leaks in from the caller's environment.
+settings=(REDIS_HOST=127.0.0.1 REDIS_PORT="$RPORT" REDIS_PREFIX="$PREFIX"
+          UPDATE_INTERVAL_MS=1000 LOG_LEVEL=warn PATH="$PATH")
+
+cgi() { # cgi VAR=value...: run as a CGI program, print the response
+    env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+        REQUEST_METHOD=GET "$@" "$BIN" </dev/null 2>>"$tmp/fcgi.log"
+}
+
+status_of() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' <<<"$1"; }
+body_of() { sed '1,/^\r$/d' <<<"$1"; }
+has() { grep -q -- "$2" <<<"$1"; }
+length_matches() { # Content-Length equals the body's byte count
+    local want; want=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' <<<"$1")
+    [ "$want" = "$(printf %s "$(body_of "$1")" | wc -c)" ]
+}
+
+# ---- every --help option and setting is in the man page ------------------------
+man=$top_srcdir/man/cryptopulse-fcgi.1
+for word in $("$BIN" --help | grep -o -e '--[a-z][a-z-]*' -e '\[[A-Z_]*' | tr -d '[' | sort -u); do
+    check "man page documents $word" grep -q -e "${word//-/\\\\-}" -e "$word" "$man"
+done
+
+# ---- CGI ---------------------------------------------------------------------
+r=$(cgi PATH_INFO=/health SCRIPT_NAME=/cgi-bin/cryptopulse-fcgi)
+check "CGI: no heartbeat gives 503" [ "$(status_of "$r")" = 503 ]
+check "CGI: no heartbeat is degraded" has "$r" '"status":"degraded","reason":"no feeder heartbeat"'
+check "CGI: Redis connected" has "$r" '"redis":{"connected":true'
+check "CGI: Redis version $redis_version" has "$r" "\"version\":\"$redis_version\""
+check "CGI: JSON content type" has "$r" $'^Content-Type: application/json\r$'
+check "CGI: no-store" has "$r" $'^Cache-Control: no-store\r$'
+check "CGI: Content-Length matches" length_matches "$r"
+
+rcli set "$HEARTBEAT" "$(now_ms)"
+r=$(cgi PATH_INFO=/health SCRIPT_NAME=/cgi-bin/cryptopulse-fcgi)
+check "CGI: fresh heartbeat gives 200" [ "$(status_of "$r")" = 200 ]
+check "CGI: fresh heartbeat is ok" has "$r" '{"status":"ok","redis":{"connected":true,"latency_ms":'
+check "CGI: tick age reported" has "$r" '"feeder":{"last_tick_age_ms":[0-9]*}'
+check "CGI: Content-Length matches" length_matches "$r"
+
+r=$(cgi SCRIPT_NAME=/health REQUEST_URI=/health) # mod_proxy_fcgi-style variables
+check "CGI: SCRIPT_NAME=/health routes to health" [ "$(status_of "$r")" = 200 ]
+r=$(cgi REQUEST_URI='/fcgi/health?x=1')
+check "CGI: REQUEST_URI alone routes to health" [ "$(status_of "$r")" = 200 ]
+
+rcli set "$HEARTBEAT" $(($(now_ms) - 10000))
+r=$(cgi PATH_INFO=/health)
+check "CGI: stale heartbeat gives 503" [ "$(status_of "$r")" = 503 ]
+check "CGI: stale heartbeat is degraded" has "$r" '"status":"degraded","reason":"last feeder tick'
+rcli set "$HEARTBEAT" "$(now_ms)"
+
+r=$(cgi REQUEST_METHOD=HEAD PATH_INFO=/health)
+check "CGI: HEAD gives 200" [ "$(status_of "$r")" = 200 ]
+check "CGI: HEAD has Content-Length" has "$r" '^Content-Length: [1-9]'
+check "CGI: HEAD has no body" [ -z "$(body_of "$r")" ]
+
+r=$(cgi PATH_INFO=/nope)
+check "CGI: unknown path gives 404" [ "$(status_of "$r")" = 404 ]
+check "CGI: 404 body" has "$r" '{"error":"not_found"'
+r=$(cgi REQUEST_METHOD=POST PATH_INFO=/health CONTENT_LENGTH=0)
+check "CGI: POST gives 405" [ "$(status_of "$r")" = 405 ]
+check "CGI: 405 has Allow" has "$r" $'^Allow: GET, HEAD\r$'
+
+# Apache mod_cgi turns an indexed query (no '=') into arguments.
+r=$(env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
+    QUERY_STRING=--help "$BIN" --help </dev/null 2>>"$tmp/fcgi.log")
+check "CGI: ?--help query is not taken as an option" [ "$(status_of "$r")" = 200 ]
+r=$(cgi PATH_INFO=/health QUERY_STRING=foo)
+check "CGI: query without arguments still answers" [ "$(status_of "$r")" = 200 ]
+
+# ---- FastCGI -----------------------------------------------------------------
+fcgi_get() { # fcgi_get ADDR VAR=value...: one request through cgi-fcgi
+    local addr=$1; shift
+    env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+        SCRIPT_NAME=/health REQUEST_URI=/health "$@" \
+        cgi-fcgi -bind -connect "$addr" </dev/null
+}
+
+FPORT=$(free_port)
+env -i "${settings[@]}" "$BIN" --listen "127.0.0.1:$FPORT" 2>>"$tmp/fcgi.log" &
+pids+=($!)
+wait_for python3 -c "import socket; socket.create_connection(('127.0.0.1', $FPORT))"
+for i in 1 2 3; do
+    r=$(fcgi_get "127.0.0.1:$FPORT")
+    check "FastCGI TCP: request $i gives 200 ok" has "$r" '"status":"ok"'
+done
+check "FastCGI TCP: Status 200" [ "$(status_of "$r")" = 200 ]
+check "FastCGI TCP: Content-Length matches" length_matches "$r"
+r=$(fcgi_get "127.0.0.1:$FPORT" REQUEST_METHOD=HEAD)
+check "FastCGI TCP: HEAD gives 200" [ "$(status_of "$r")" = 200 ]
+check "FastCGI TCP: HEAD has no body" [ -z "$(body_of "$r")" ]
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats REQUEST_URI=/stats)
+check "FastCGI TCP: /stats gives 404" [ "$(status_of "$r")" = 404 ]
+r=$(fcgi_get "127.0.0.1:$FPORT" REQUEST_METHOD=DELETE)
+check "FastCGI TCP: DELETE gives 405" [ "$(status_of "$r")" = 405 ]
+
+SOCK=$tmp/fcgi.sock
+env -i "${settings[@]}" "$BIN" --listen "$SOCK" 2>>"$tmp/fcgi.log" &
+pids+=($!)
+wait_for test -S "$SOCK"
+r=$(fcgi_get "$SOCK" SCRIPT_NAME=/fcgi PATH_INFO=/health)
+check "FastCGI Unix socket: 200 ok" has "$r" '"status":"ok"'
+
+# As mod_fcgid, lighttpd bin-path and spawn-fcgi start it: the listen socket
+# is fd 0 and there are no arguments; exec keeps the pid.
+SOCK0=$tmp/fd0.sock
+env -i "${settings[@]}" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(16)
+os.dup2(s.fileno(), 0)
+os.execv(sys.argv[2], [sys.argv[2]])' "$SOCK0" "$BIN" 2>>"$tmp/fcgi.log" &
+pids+=($!)
+wait_for test -S "$SOCK0"
+r=$(fcgi_get "$SOCK0")
+check "FastCGI on fd 0: 200 ok" has "$r" '"status":"ok"'
+
+# ---- Redis goes away -----------------------------------------------------------
+kill "$redis_pid"
+wait "$redis_pid" 2>/dev/null || true
+t0=$(now_ms)
+r=$(fcgi_get "127.0.0.1:$FPORT")
+elapsed=$(($(now_ms) - t0))
+check "FastCGI without Redis: 503" [ "$(status_of "$r")" = 503 ]
+check "FastCGI without Redis: down" has "$r" '"status":"down","reason":"redis unreachable'
+check "FastCGI without Redis: answered in ${elapsed} ms (< 500)" [ "$elapsed" -lt 500 ]
+r=$(cgi PATH_INFO=/health)
+check "CGI without Redis: 503 down" has "$r" '"status":"down"'
+
+# Redis back on the same port: the kept FastCGI process reconnects.
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$tmp" --logfile "$tmp/redis.log" &
+pids+=($!)
+wait_for redis-cli -p "$RPORT" ping
+rcli set "$HEARTBEAT" "$(now_ms)"
+r=$(fcgi_get "127.0.0.1:$FPORT")
+check "FastCGI after Redis restart: 200 ok" has "$r" '"status":"ok"'
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed; program log:"
+    cat "$tmp/fcgi.log"
+    exit 1
+fi
+echo "all checks passed"
