@@ -31,7 +31,8 @@ struct conf_option {
     const char *help;
 };
 
-#define ALL (CONF_GATEWAY | CONF_FEEDER | CONF_FCGI)
+#define CONF_ALL_PROGRAMS (CONF_GATEWAY | CONF_FEEDER | CONF_FCGI)
+#define ALL CONF_ALL_PROGRAMS
 #define GW CONF_GATEWAY
 #define FD CONF_FEEDER
 #define FIELD(f) offsetof(struct cp_conf, f), sizeof(((struct cp_conf *)0)->f)
@@ -228,10 +229,16 @@ int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, ch
                 rc = CP_OK;
                 continue;
             }
-            if (rc == CP_OK)
-                rc = conf_set(conf, programs, name, value, why, sizeof why);
-            if (rc == CP_ENOENT)
+            /* One file may serve every program: settings of the others are
+             * skipped, names no program knows are typos. */
+            if (rc == CP_OK && find_env(name, CONF_ALL_PROGRAMS))
+                rc = find_env(name, programs)
+                         ? conf_set(conf, programs, name, value, why, sizeof why)
+                         : CP_OK;
+            else if (rc == CP_OK) {
+                snprintf(why, sizeof why, "unknown setting %s", name);
                 rc = CP_EINVAL;
+            }
         }
         if (rc != CP_OK)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);

@@ -60,8 +60,9 @@ int conf_set(struct cp_conf *conf, unsigned programs, const char *name,
 int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen);
 
 /* Read a file of NAME=value lines (blank lines and '#' comments allowed;
- * values may be quoted with "" or '').  Unknown names are an error, so typos
- * do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
+ * values may be quoted with "" or '').  Settings of other programs are
+ * skipped, so one file can serve all; names no program knows are an error,
+ * so typos do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
  * CP_ESYNTAX or CP_EINVAL with "path:line: reason" in err. */
 int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path,
                    char *err, size_t errlen);

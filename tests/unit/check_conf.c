@@ -87,6 +87,9 @@ START_TEST(file_errors_give_path_and_line)
     ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting PROT"));
     unlink(path);
+    path = write_file("PORT=4000\nPRICE_TTL_SECONDS=9\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_FCGI, path, err, sizeof err), CP_OK);
+    unlink(path);
     ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/nonexistent/x", err, sizeof err),
                      CP_ENOENT);
 }
