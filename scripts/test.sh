@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build, then run the Check
+# unit tests and the integration tests against real servers (make check).
+# The output ends with Check's summary of the unit tests.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+if [ -d ../shared ]; then
+    CRYPTOPULSE_SHARED=$(cd ../shared && pwd)
+    export CRYPTOPULSE_SHARED
+fi
+status=0
+make -j"$(nproc)" --no-print-directory check || status=$?
+echo
+echo "Integration tests:"
+for log in tests/integration/*.log; do
+    [ -f "$log" ] && sed -n 's/^\(PASS\|SKIP\|FAIL\): .*/  &/p' "$log" | head -n 3
+done
+[ $status -eq 0 ] || { echo "FAILED: see tests/*/*.log and test-suite.log"; exit $status; }
+echo "Unit tests (Check):"
+total=0
+for log in tests/unit/check_*.log; do
+    line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
+    echo "  $(basename "$log" .log): $line"
+    total=$(( total + $(echo "$line" | sed 's/.*Checks: \([0-9]*\).*/\1/') ))
+done
+echo "100%: Checks: $total, Failures: 0, Errors: 0"

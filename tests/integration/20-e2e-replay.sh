@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End to end: the feeder replays the real market data into a real Redis, the
+# gateway fans it out, and curl (SSE) and a python3-websockets client both
+# receive BTC prices that are closes from the file, rounded to the tick size.
+. "$(dirname "$0")/lib.sh"
+
+csv=$(market_data) || skip "no market data in $SHARED_DIR/data/market (the ../shared folder is absent)"
+[ -x "$PY" ] && "$PY" -c 'import websockets' 2>/dev/null \
+    || skip "python3-websockets not installed for $PY (apt-get install python3-websockets)"
+
+start_redis
+start_gateway --redis-port "$REDIS_PORT" --interval 200
+start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" \
+    --replay "$csv" --interval 200
+
+# Listeners attach while the replay runs; both must see BTC prices.
+curl -sN --max-time 6 "http://127.0.0.1:$GATEWAY_PORT/events?symbols=BTC" >"$WORK/sse.txt" &
+curl_pid=$!
+"$PY" "$top_srcdir/tests/integration/ws_client.py" "ws://127.0.0.1:$GATEWAY_PORT/ws" BTC 5 10 \
+    >"$WORK/ws.txt" 2>"$WORK/ws_client.log" || fail "WebSocket client got fewer than 5 BTC prices"
+wait "$curl_pid" || true
+
+# Every BTC price seen must be a close of BTC-USD in the file, rounded to
+# 0.01: within half a tick of one of them.
+check_prices() {
+    local what=$1 file=$2
+    "$PY" - "$csv" "$file" "$what" <<'PYEOF' || fail "$what prices are not closes from $csv"
+import csv, json, sys
+closes = [float(r["close"]) for r in csv.DictReader(open(sys.argv[1])) if r["symbol"] == "BTC-USD"]
+prices = [json.loads(line)["price"] for line in open(sys.argv[2]) if line.strip()]
+assert len(prices) >= 3, f"{sys.argv[3]}: only {len(prices)} prices"
+for p in prices:
+    assert round(p, 2) == p, f"{p} is not rounded to the tick size 0.01"
+    assert any(abs(p - c) <= 0.005 + 1e-9 for c in closes), f"{p} is not a BTC close"
+print(f"{sys.argv[3]}: {len(prices)} BTC prices, all closes from the file")
+PYEOF
+}
+
+grep -q '^retry: 2000$' "$WORK/sse.txt" || fail "SSE stream has no retry field"
+grep -q '^event: price-update$' "$WORK/sse.txt" || fail "SSE stream has no price-update events"
+grep -q '^id: [0-9]*-[0-9]*$' "$WORK/sse.txt" || fail "SSE events carry no tick id"
+grep -q 'ETH' "$WORK/sse.txt" && fail "SSE stream for BTC carried another symbol"
+sed -n 's/^data: //p' "$WORK/sse.txt" >"$WORK/sse_prices.txt"
+check_prices SSE "$WORK/sse_prices.txt"
+check_prices WebSocket "$WORK/ws.txt"
+
+# The dashboard is served from the same port.
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/" | grep -q '<title>' || fail "dashboard not served at /"
+curl -sfI "http://127.0.0.1:$GATEWAY_PORT/app.js" | grep -qi '^content-type: text/javascript' \
+    || fail "app.js not served as JavaScript"
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/events?symbols=btc!")
+[ "$status" = 400 ] || fail "malformed symbol gave $status, not 400"
+echo "PASS: $TEST_NAME"

@@ -1,0 +1,91 @@
+# Shared helpers of the integration tests: free ports, throwaway servers
+# stopped by pid, waiting with a deadline.  Source it from a test with
+#   . "$(dirname "$0")/lib.sh"
+# Exit codes follow automake: 0 pass, 77 skip, 99 hard error, other fail.
+
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+SHARED_DIR=${CRYPTOPULSE_SHARED:-$top_srcdir/../shared}
+# Debian's python3-websockets lives in the system interpreter, which may not
+# be the first python3 on PATH.
+PY=/usr/bin/python3
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/cp-$TEST_NAME.XXXXXX")
+PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$WORK"/*.log; do
+        [ -f "$f" ] || continue
+        echo "--- $f (last 20 lines)" >&2
+        tail -n 20 "$f" >&2
+    done
+    exit 1
+}
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+# A TCP port nobody listens on now.
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+# start NAME COMMAND...: run in the background, log to $WORK/NAME.log.
+start() {
+    local name=$1; shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    PIDS+=("$!")
+    eval "${name}_PID=$!"
+}
+
+# Start a private redis-server; sets REDIS_PORT.
+start_redis() {
+    command -v redis-server >/dev/null || skip "redis-server not installed (apt-get install redis-server)"
+    REDIS_PORT=$(free_port)
+    start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+        --appendonly no --dir "$WORK"
+    wait_for 10 redis-cli -p "$REDIS_PORT" ping || fail "redis-server did not start"
+    export REDIS_PORT
+}
+
+# Start the gateway on a free port; sets GATEWAY_PORT.  Extra args pass on.
+start_gateway() {
+    GATEWAY_PORT=$(free_port)
+    start gateway "$top_builddir/gateway/cryptopulse-gateway" --port "$GATEWAY_PORT" \
+        --www-root "$top_srcdir/www" "$@"
+    wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/stats" \
+        || fail "gateway did not start"
+}
+
+market_data() {
+    local f
+    for f in "$SHARED_DIR"/data/market/*.csv; do
+        [ -f "$f" ] && { echo "$f"; return 0; }
+    done
+    return 1
+}

@@ -1,0 +1,53 @@
+"""A real WebSocket client (python3-websockets) for the integration tests.
+
+Usage: ws_client.py URL SYMBOLS COUNT TIMEOUT_S
+Connects, expects `welcome`, subscribes to SYMBOLS (comma list), expects
+`subscribed`, then prints one line of JSON per price it receives (from
+price-update and price-update-bulk) until COUNT prices or TIMEOUT_S seconds.
+Exits 0 when COUNT prices arrived, 1 otherwise.
+"""
+import asyncio
+import json
+import sys
+
+import websockets
+
+
+async def run(url, symbols, count, timeout):
+    got = 0
+    async with websockets.connect(url) as ws:
+        welcome = json.loads(await ws.recv())
+        assert welcome["event"] == "welcome", welcome
+        assert welcome["data"]["server"].startswith("cryptopulse/"), welcome
+        await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": symbols}}))
+        subscribed = json.loads(await ws.recv())
+        assert subscribed["event"] == "subscribed", subscribed
+        assert sorted(subscribed["data"]["symbols"]) == sorted(symbols), subscribed
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while got < count:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), deadline - loop.time()))
+            if msg["event"] == "price-update":
+                prices = [msg["data"]]
+            elif msg["event"] == "price-update-bulk":
+                prices = msg["data"]["prices"]
+            else:
+                continue
+            for p in prices:
+                print(json.dumps(p), flush=True)
+                got += 1
+    return got
+
+
+def main():
+    url, symbols, count, timeout = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), float(sys.argv[4])
+    try:
+        got = asyncio.run(run(url, symbols, count, timeout))
+    except asyncio.TimeoutError:
+        print("timed out", file=sys.stderr)
+        return 1
+    return 0 if got >= count else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
