@@ -1,1 +1,57 @@
-# feeder/: see README.md
+# feeder/: cryptopulse-feeder, which writes a price tick to Redis every
+# UPDATE_INTERVAL_MS from a random walk or a replay of CSV candles.  Its
+# modules live in feeder/libfeeder.a, linked by the program and by the unit
+# tests alike, so the tests exercise the same objects.
+noinst_LIBRARIES += feeder/libfeeder.a
+feeder_libfeeder_a_SOURCES = \
+	feeder/candle.c feeder/candle.h \
+	feeder/replay.c feeder/replay.h \
+	feeder/roll24.c feeder/roll24.h \
+	feeder/mock.c feeder/mock.h \
+	feeder/tickid.c feeder/tickid.h \
+	feeder/feed.c feeder/feed.h \
+	feeder/store.c feeder/store.h
+feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
+
+FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
+
+bin_PROGRAMS += feeder/cryptopulse-feeder
+feeder_cryptopulse_feeder_SOURCES = feeder/feeder_main.c
+feeder_cryptopulse_feeder_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS) $(LIBEVENT_LIBS)
+
+dist_man_MANS += man/cryptopulse-feeder.1
+
+# Unit tests: one program per module (tests/unit/check_<module>.c).
+FEEDER_UNIT_TESTS = \
+	tests/unit/check_candle \
+	tests/unit/check_replay \
+	tests/unit/check_roll24 \
+	tests/unit/check_mock \
+	tests/unit/check_tickid \
+	tests/unit/check_feed
+check_PROGRAMS += $(FEEDER_UNIT_TESTS)
+UNIT_TESTS += $(FEEDER_UNIT_TESTS)
+
+tests_unit_check_candle_SOURCES = tests/unit/check_candle.c tests/unit/check_main.h
+tests_unit_check_candle_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_candle_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_replay_SOURCES = tests/unit/check_replay.c tests/unit/check_main.h
+tests_unit_check_replay_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_replay_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_roll24_SOURCES = tests/unit/check_roll24.c tests/unit/check_main.h
+tests_unit_check_roll24_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_roll24_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_mock_SOURCES = tests/unit/check_mock.c tests/unit/check_main.h
+tests_unit_check_mock_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_mock_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_tickid_SOURCES = tests/unit/check_tickid.c tests/unit/check_main.h
+tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_tickid_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
+tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+
+INTEGRATION_TESTS += tests/integration/10-feeder-redis.sh
+dist_noinst_SCRIPTS += tests/integration/10-feeder-redis.sh

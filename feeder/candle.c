@@ -1,0 +1,292 @@
+#include "config.h"
+
+#include "candle.h"
+
+#include "cp_error.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANDLE_MAX_FIELDS 16
+#define CANDLE_FIELD_MAX 64 /* bytes of one field, including the NUL */
+
+/* Binance open_time from 2025 on is in microseconds; any ms time before the
+ * year 5138 is below this, any µs time after 1973 is above it. */
+#define CANDLE_US_THRESHOLD INT64_C(100000000000000)
+
+/* Quote currencies stripped from symbols, longest first so "FDUSD" wins
+ * over "USD". */
+static const char *const candle_quotes[] = {"FDUSD", "USDT", "USDC", "BUSD", "USD"};
+
+static const char *const shared_names[] = {"ts_ms", "symbol", "open",  "high",
+                                           "low",   "close",  "volume"};
+static const char *const binance_names[] = {"open_time",
+                                            "open",
+                                            "high",
+                                            "low",
+                                            "close",
+                                            "volume",
+                                            "close_time",
+                                            "quote_volume",
+                                            "count",
+                                            "taker_buy_volume",
+                                            "taker_buy_quote_volume",
+                                            "ignore"};
+
+struct fields {
+    size_t n;
+    char text[CANDLE_MAX_FIELDS][CANDLE_FIELD_MAX];
+};
+
+/* Split line at commas into f.  Returns 0, or CP_ESYNTAX for too many or too
+ * long fields. */
+static int split(const char *line, struct fields *f, char *why, size_t whylen)
+{
+    size_t len = strcspn(line, "\r\n");
+    f->n = 0;
+    const char *p = line, *end = line + len;
+    for (;;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        size_t n = (size_t)(stop - p);
+        if (f->n == CANDLE_MAX_FIELDS) {
+            snprintf(why, whylen, "more than %d columns", CANDLE_MAX_FIELDS);
+            return CP_ESYNTAX;
+        }
+        if (n >= CANDLE_FIELD_MAX) {
+            snprintf(why, whylen, "column %zu longer than %d bytes", f->n + 1,
+                     CANDLE_FIELD_MAX - 1);
+            return CP_ESYNTAX;
+        }
+        memcpy(f->text[f->n], p, n);
+        f->text[f->n++][n] = '\0';
+        if (!comma)
+            return CP_OK;
+        p = comma + 1;
+    }
+}
+
+static bool is_names(const struct fields *f, const char *const *names, size_t n)
+{
+    if (f->n != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f->text[i], names[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+int candle_detect_layout(const char *line, enum candle_layout *layout, bool *is_header, char *why,
+                         size_t whylen)
+{
+    struct fields f;
+    int64_t ts;
+    if (split(line, &f, why, whylen) != CP_OK)
+        return CP_ESYNTAX;
+    *is_header = true;
+    if (is_names(&f, shared_names, 7)) {
+        *layout = CANDLE_LAYOUT_SHARED;
+        return CP_OK;
+    }
+    if (is_names(&f, binance_names, 12)) {
+        *layout = CANDLE_LAYOUT_BINANCE;
+        return CP_OK;
+    }
+    *is_header = false;
+    if (f.n == 7 && parse_int64(f.text[0], &ts)) {
+        *layout = CANDLE_LAYOUT_SHARED;
+        return CP_OK;
+    }
+    if (f.n == 12 && parse_int64(f.text[0], &ts)) {
+        *layout = CANDLE_LAYOUT_BINANCE;
+        return CP_OK;
+    }
+    snprintf(why, whylen,
+             "unknown layout: expected the header \"ts_ms,symbol,open,high,low,close,volume\" "
+             "or Binance klines (12 columns), got %zu columns",
+             f.n);
+    return CP_ESYNTAX;
+}
+
+/* Copy base into out when it is a valid symbol.  Returns 0 or CP_EINVAL. */
+static int set_symbol(const char *base, size_t n, char *out)
+{
+    if (n == 0 || n >= PRICE_SYMBOL_MAX)
+        return CP_EINVAL;
+    memcpy(out, base, n);
+    out[n] = '\0';
+    return price_symbol_valid(out) ? CP_OK : CP_EINVAL;
+}
+
+int candle_symbol_from_path(const char *path, char *out, char *why, size_t whylen)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    size_t n = strcspn(name, "-.");
+    for (size_t i = 0; i < sizeof candle_quotes / sizeof candle_quotes[0]; i++) {
+        size_t q = strlen(candle_quotes[i]);
+        if (n > q && strncmp(name + n - q, candle_quotes[i], q) == 0) {
+            n -= q;
+            break;
+        }
+    }
+    if (set_symbol(name, n, out) == CP_OK)
+        return CP_OK;
+    snprintf(why, whylen,
+             "cannot take a symbol from the file name \"%s\" (expected e.g. "
+             "BTCUSDT-1m-2025-01-01.csv)",
+             name);
+    return CP_EINVAL;
+}
+
+/* "BTC-USD" -> "BTC"; a symbol without a quote is taken as it is. */
+static int shared_symbol(const char *text, char *out)
+{
+    const char *dash = strchr(text, '-');
+    if (!dash)
+        return set_symbol(text, strlen(text), out);
+    for (size_t i = 0; i < sizeof candle_quotes / sizeof candle_quotes[0]; i++)
+        if (strcmp(dash + 1, candle_quotes[i]) == 0)
+            return set_symbol(text, (size_t)(dash - text), out);
+    return CP_EINVAL;
+}
+
+/* Check that column i of f (named name) is a positive price. */
+static int positive(const struct fields *f, size_t i, const char *name, double *out, char *why,
+                    size_t whylen)
+{
+    double v;
+    if (!parse_double(f->text[i], &v)) {
+        snprintf(why, whylen, "%s: \"%s\" is not a number", name, f->text[i]);
+        return CP_ESYNTAX;
+    }
+    if (!(v > 0)) {
+        snprintf(why, whylen, "%s: %s is not a positive price", name, f->text[i]);
+        return CP_ESYNTAX;
+    }
+    if (out)
+        *out = v;
+    return CP_OK;
+}
+
+static int non_negative(const struct fields *f, size_t i, const char *name, double *out, char *why,
+                        size_t whylen)
+{
+    double v;
+    if (!parse_double(f->text[i], &v) || v < 0) {
+        snprintf(why, whylen, "%s: \"%s\" is not a non-negative number", name, f->text[i]);
+        return CP_ESYNTAX;
+    }
+    *out = v;
+    return CP_OK;
+}
+
+static int timestamp(const struct fields *f, size_t i, const char *name, int64_t *out, char *why,
+                     size_t whylen)
+{
+    if (!parse_int64(f->text[i], out)) {
+        snprintf(why, whylen, "%s: \"%s\" is not a whole number of ms", name, f->text[i]);
+        return CP_ESYNTAX;
+    }
+    return CP_OK;
+}
+
+/* open, high, low and close of columns first..first+3, close into *close. */
+static int ohlc(const struct fields *f, size_t first, double *close, char *why, size_t whylen)
+{
+    static const char *const names[] = {"open", "high", "low", "close"};
+    for (size_t k = 0; k < 4; k++) {
+        int rc = positive(f, first + k, names[k], k == 3 ? close : NULL, why, whylen);
+        if (rc != CP_OK)
+            return rc;
+    }
+    return CP_OK;
+}
+
+static int parse_shared(const struct fields *f, struct candle *out, char *why, size_t whylen)
+{
+    if (f->n != 7) {
+        snprintf(why, whylen,
+                 "expected 7 columns (ts_ms,symbol,open,high,low,close,volume), "
+                 "got %zu",
+                 f->n);
+        return CP_ESYNTAX;
+    }
+    int rc = timestamp(f, 0, "ts_ms", &out->ts_ms, why, whylen);
+    if (rc != CP_OK)
+        return rc;
+    if (shared_symbol(f->text[1], out->symbol) != CP_OK) {
+        snprintf(why, whylen, "symbol: \"%s\" is not BASE-USD", f->text[1]);
+        return CP_ESYNTAX;
+    }
+    rc = ohlc(f, 2, &out->close, why, whylen);
+    return rc == CP_OK ? non_negative(f, 6, "volume", &out->volume, why, whylen) : rc;
+}
+
+static int parse_binance(const struct fields *f, const char *file_symbol, struct candle *out,
+                         char *why, size_t whylen)
+{
+    if (f->n != 12) {
+        snprintf(why, whylen, "expected 12 columns (Binance klines), got %zu", f->n);
+        return CP_ESYNTAX;
+    }
+    int64_t close_time;
+    double base_volume;
+    int rc = timestamp(f, 0, "open_time", &out->ts_ms, why, whylen);
+    if (rc == CP_OK)
+        rc = ohlc(f, 1, &out->close, why, whylen);
+    if (rc == CP_OK)
+        rc = non_negative(f, 5, "volume", &base_volume, why, whylen);
+    if (rc == CP_OK)
+        rc = timestamp(f, 6, "close_time", &close_time, why, whylen);
+    /* quote_volume: USDT notional, the same unit as the shared file's volume */
+    if (rc == CP_OK)
+        rc = non_negative(f, 7, "quote_volume", &out->volume, why, whylen);
+    if (rc != CP_OK)
+        return rc;
+    if (out->ts_ms >= CANDLE_US_THRESHOLD)
+        out->ts_ms /= 1000;
+    if (!file_symbol || set_symbol(file_symbol, strlen(file_symbol), out->symbol) != CP_OK) {
+        snprintf(why, whylen, "no valid symbol for a Binance file");
+        return CP_ESYNTAX;
+    }
+    return CP_OK;
+}
+
+int candle_parse_line(enum candle_layout layout, const char *line, const char *file_symbol,
+                      struct candle *out, char *why, size_t whylen)
+{
+    struct fields f;
+    memset(out, 0, sizeof *out);
+    if (split(line, &f, why, whylen) != CP_OK)
+        return CP_ESYNTAX;
+    if (layout == CANDLE_LAYOUT_SHARED)
+        return parse_shared(&f, out, why, whylen);
+    return parse_binance(&f, file_symbol, out, why, whylen);
+}

@@ -1,0 +1,177 @@
+#include "config.h"
+
+#include "feed.h"
+
+#include "cp_error.h"
+#include "mock.h"
+#include "roll24.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct feed {
+    struct mock *mock;     /* mock feed, or */
+    struct replay *replay; /* replay feed */
+    bool loop;
+    size_t pos;  /* replay: next minute */
+    double dt_s; /* mock: market time per tick */
+    struct roll24 *roll;
+    size_t nsymbols;
+    char (*symbols)[PRICE_SYMBOL_MAX]; /* the feed's order */
+    char *list;                        /* the same as a comma list */
+};
+
+static struct feed *feed_alloc(size_t nsymbols)
+{
+    struct feed *f = xcalloc(1, sizeof *f);
+    f->roll = roll24_new();
+    f->symbols = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->symbols);
+    f->list = xcalloc(nsymbols + 1, PRICE_SYMBOL_MAX);
+    return f;
+}
+
+static void push_symbol(struct feed *f, const char *symbol)
+{
+    strcpy(f->symbols[f->nsymbols], symbol);
+    if (f->nsymbols++)
+        strcat(f->list, ",");
+    strcat(f->list, symbol);
+}
+
+struct feed *feed_new_mock(const char *symbols, uint64_t seed, int interval_ms, char *err,
+                           size_t errlen)
+{
+    struct mock *m = mock_new(symbols, seed, err, errlen);
+    if (!m)
+        return NULL;
+    struct feed *f = feed_alloc(mock_count(m));
+    f->mock = m;
+    f->dt_s = interval_ms / 1000.0;
+    for (size_t i = 0; i < mock_count(m); i++)
+        push_symbol(f, mock_symbol(m, i));
+    return f;
+}
+
+static bool has_symbol(const struct feed *f, const char *symbol)
+{
+    for (size_t i = 0; i < f->nsymbols; i++)
+        if (strcmp(f->symbols[i], symbol) == 0)
+            return true;
+    return false;
+}
+
+/* Is the symbol at word[0..len) of a comma list equal to symbol? */
+static bool word_is(const char *word, size_t len, const char *symbol)
+{
+    return strlen(symbol) == len && strncmp(word, symbol, len) == 0;
+}
+
+struct feed *feed_new_replay(struct replay *r, const char *order, bool loop)
+{
+    size_t n = replay_symbol_count(r);
+    struct feed *f = feed_alloc(n);
+    f->replay = r;
+    f->loop = loop;
+    for (const char *p = order; *p;) {
+        p += strspn(p, ", ");
+        size_t len = strcspn(p, ", ");
+        for (size_t i = 0; len && i < n; i++)
+            if (word_is(p, len, replay_symbol(r, i)) && !has_symbol(f, replay_symbol(r, i)))
+                push_symbol(f, replay_symbol(r, i));
+        p += len;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!has_symbol(f, replay_symbol(r, i)))
+            push_symbol(f, replay_symbol(r, i));
+    return f;
+}
+
+void feed_free(struct feed *f)
+{
+    if (!f)
+        return;
+    mock_free(f->mock);
+    replay_free(f->replay);
+    roll24_free(f->roll);
+    free(f->symbols);
+    free(f->list);
+    free(f);
+}
+
+size_t feed_symbol_count(const struct feed *f)
+{
+    return f->nsymbols;
+}
+
+const char *feed_symbols(const struct feed *f)
+{
+    return f->list;
+}
+
+bool feed_done(const struct feed *f)
+{
+    return f->replay && !f->loop && f->pos >= replay_minutes(f->replay);
+}
+
+/* One price object of symbol from the window as it stands at market time now. */
+static void fill_price(const struct feed *f, const char *symbol, int64_t now, int64_t ts,
+                       const char *id, struct price *p)
+{
+    struct roll24_stats st;
+    memset(p, 0, sizeof *p);
+    strcpy(p->symbol, symbol);
+    if (roll24_stats(f->roll, symbol, now, &st) == CP_OK) {
+        p->price = st.last;
+        p->change24h = st.change;
+        p->volume24h = st.volume;
+        p->high24h = st.high;
+        p->low24h = st.low;
+    }
+    p->ts = ts;
+    snprintf(p->id, sizeof p->id, "%s", id);
+}
+
+static void next_mock(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
+{
+    mock_step(f->mock, f->dt_s);
+    for (size_t i = 0; i < mock_count(f->mock); i++) {
+        roll24_add(f->roll, mock_symbol(f->mock, i), ts, mock_price(f->mock, i),
+                   mock_volume(f->mock, i));
+        fill_price(f, mock_symbol(f->mock, i), ts, ts, id, &out[i]);
+    }
+    *n = mock_count(f->mock);
+}
+
+static void next_replay(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
+{
+    size_t count;
+    const struct candle *c = replay_minute(f->replay, f->pos++, &count);
+    for (size_t k = 0; k < count; k++)
+        roll24_add(f->roll, c[k].symbol, c[k].ts_ms, c[k].close, c[k].volume);
+    *n = 0;
+    for (size_t i = 0; i < f->nsymbols; i++)
+        for (size_t k = 0; k < count; k++)
+            if (strcmp(c[k].symbol, f->symbols[i]) == 0)
+                fill_price(f, c[k].symbol, c[k].ts_ms, ts, id, &out[(*n)++]);
+}
+
+int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
+{
+    *n = 0;
+    if (f->mock) {
+        next_mock(f, ts, id, out, n);
+        return CP_OK;
+    }
+    if (f->pos >= replay_minutes(f->replay)) {
+        if (!f->loop)
+            return CP_ENOENT;
+        /* Market time jumps back to the start: the old windows would mix
+         * the end of the data into the new lap's 24 h figures. */
+        f->pos = 0;
+        roll24_clear(f->roll);
+    }
+    next_replay(f, ts, id, out, n);
+    return CP_OK;
+}

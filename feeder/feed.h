@@ -1,0 +1,42 @@
+/* feed: the source of the feeder's ticks — the mock walk or a replay — with
+ * the 24 h statistics, producing the price objects of one tick.  No I/O; main
+ * loop only.  feed_free() frees the feed and the replay it took over. */
+#ifndef CP_FEED_H
+#define CP_FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "price.h"
+#include "replay.h"
+
+struct feed;
+
+/* A mock feed of the comma list symbols, walking interval_ms (> 0) of market
+ * time per tick from seed.  Returns NULL with err filled for a bad list. */
+struct feed *feed_new_mock(const char *symbols, uint64_t seed, int interval_ms, char *err,
+                           size_t errlen);
+
+/* A feed replaying r (finished; the feed takes it over), one minute per tick,
+ * starting over at the end when loop is set.  Symbols named in the comma list
+ * order come first in that order, the others follow as they appear. */
+struct feed *feed_new_replay(struct replay *r, const char *order, bool loop);
+
+void feed_free(struct feed *f); /* NULL is a no-op */
+
+/* The feed's symbols: how many, and as a comma list (borrowed). */
+size_t feed_symbol_count(const struct feed *f);
+const char *feed_symbols(const struct feed *f);
+
+/* Fill out (room for feed_symbol_count() prices) with the next tick's prices,
+ * each carrying id and ts (wall clock, ms; also the mock's market time), in
+ * the feed's symbol order; *n is the number filled (a replay only gives the
+ * symbols that have a candle in the minute).  Returns 0, or CP_ENOENT when a
+ * replay without loop has ended. */
+int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n);
+
+/* True when a replay without loop has nothing left to give. */
+bool feed_done(const struct feed *f);
+
+#endif
