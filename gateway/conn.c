@@ -556,14 +556,19 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    if (c->close_after_flush)
+    /* Deferred callbacks may run after more output was queued: only close
+     * once everything is really written. */
+    if (c->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
         conn_close(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
-    if ((what & BEV_EVENT_TIMEOUT) && c->kind == CONN_HTTP && !c->close_after_flush) {
+    /* An idle keep-alive connection just closes; a head that stalled midway
+     * (slowloris) is told why. */
+    if ((what & BEV_EVENT_TIMEOUT) && c->kind == CONN_HTTP && !c->close_after_flush &&
+        http_request_started(c->req)) {
         respond_error(c, 408, "timeout", "request head not received in time", NULL);
         return;
     }

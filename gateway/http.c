@@ -344,3 +344,8 @@ const char *http_status_text(int status)
     }
     return "Unknown";
 }
+
+bool http_request_started(const struct http_request *r)
+{
+    return r->head_bytes > 0;
+}

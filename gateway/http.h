@@ -52,6 +52,8 @@ bool http_request_keep_alive(const struct http_request *r);
 /* 0 for HTTP/1.0, 1 for HTTP/1.1. */
 int http_request_minor(const struct http_request *r);
 bool http_request_url_too_long(const struct http_request *r);
+/* True once any byte of the current request has been fed. */
+bool http_request_started(const struct http_request *r);
 
 /* Find name in a query string ("a=1&b=2"), percent-decode its value ('+' is a
  * space) into out (outlen bytes).  Returns 0, CP_ENOENT if absent, CP_ETOOBIG

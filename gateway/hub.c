@@ -258,7 +258,10 @@ static void note_id(struct hub *hub, const char *id, int64_t ts)
  * also on "*", who get the bulk message instead. */
 static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool skip_all)
 {
-    for (struct hub_member *mem = ch->head; mem; mem = mem->next) {
+    struct hub_member *next;
+    /* on_overflow may unsubscribe the client, freeing mem: step first. */
+    for (struct hub_member *mem = ch->head; mem; mem = next) {
+        next = mem->next;
         struct hub_client *c = mem->client;
         if (c->overflowed || (skip_all && c->all))
             continue;

@@ -23,8 +23,9 @@ struct hub_client {
     struct hub_member *members;      /* owned by the hub */
     bool overflowed;                 /* output passed the limit; being closed */
     bool all;                        /* on the "*" channel (set by the hub) */
-    /* Called at most once when out grows past the hub's output limit; the
-     * callee must not free the client synchronously (defer to the loop). */
+    /* Called at most once when out grows past the hub's output limit.  The
+     * callee may unsubscribe the client but must not free it synchronously
+     * (defer to the loop). */
     void (*on_overflow)(struct hub_client *client, void *arg);
     void *arg;
 };

@@ -46,7 +46,8 @@ double price_round(double value, int decimals)
     double scale = pow(10.0, decimals);
     /* Dividing by the exact power of ten gives the double nearest to the
      * decimal, which then prints short with %.15g. */
-    return round(value * scale) / scale;
+    double r = round(value * scale) / scale;
+    return r == 0 ? 0.0 : r; /* never "-0.0" in JSON */
 }
 
 json_t *price_to_json(const struct price *p)

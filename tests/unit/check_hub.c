@@ -111,6 +111,37 @@ START_TEST(client_past_output_limit_is_reported_once)
 }
 END_TEST
 
+/* Like the gateway: the overflow handler unsubscribes at once. */
+static struct hub *clearing_hub;
+static void clear_on_overflow(struct hub_client *c, void *arg)
+{
+    hub_client_clear(clearing_hub, c);
+}
+
+START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
+{
+    struct hub *hub = clearing_hub = hub_new(100);
+    struct evbuffer *out[3];
+    struct hub_client c[3];
+    for (int i = 0; i < 3; i++) {
+        out[i] = evbuffer_new();
+        hub_client_init(&c[i], out[i], MSG_WS, i == 1 ? clear_on_overflow : NULL, NULL);
+        hub_subscribe(hub, &c[i], "BTC");
+    }
+    evbuffer_add(out[1], tick, 90); /* the middle client is nearly full */
+    char err[128];
+    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), 0);
+    ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 2);
+    ck_assert_uint_gt(evbuffer_get_length(out[0]), 0);
+    ck_assert_uint_gt(evbuffer_get_length(out[2]), 0);
+    for (int i = 0; i < 3; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+END_TEST
+
 START_TEST(unknown_symbols_are_refused_once_the_feed_is_known)
 {
     struct hub *hub = hub_new(1 << 20);
@@ -153,6 +184,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, star_subscriber_gets_one_bulk_frame_per_tick);
     tcase_add_test(tc, bad_tick_is_rejected_whole);
     tcase_add_test(tc, client_past_output_limit_is_reported_once);
+    tcase_add_test(tc, overflow_handler_may_unsubscribe_during_fan_out);
     tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
     suite_add_tcase(s, tc);

@@ -42,6 +42,15 @@ START_TEST(small_prices_keep_their_tick_size)
 }
 END_TEST
 
+START_TEST(tiny_negative_change_is_plain_zero)
+{
+    struct price p = {.symbol = "USDT", .price = 1, .change24h = -0.0001, .ts = 1, .id = "1-0"};
+    char *s = dump(&p);
+    ck_assert_ptr_nonnull(strstr(s, "\"change24h\":0.0,"));
+    free(s);
+}
+END_TEST
+
 START_TEST(unknown_symbols_get_six_significant_digits)
 {
     ck_assert_int_eq(price_decimals("BTC", 1), 2);
@@ -112,6 +121,7 @@ static Suite *price_suite(void)
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, float_noise_is_rounded_away);
     tcase_add_test(tc, small_prices_keep_their_tick_size);
+    tcase_add_test(tc, tiny_negative_change_is_plain_zero);
     tcase_add_test(tc, unknown_symbols_get_six_significant_digits);
     tcase_add_test(tc, price_json_round_trips);
     tcase_add_test(tc, invalid_price_objects_are_explained);
