@@ -14,8 +14,12 @@ status=0
 make -j"$(nproc)" --no-print-directory check || status=$?
 echo
 echo "Integration tests:"
-for log in tests/integration/*.log; do
-    [ -f "$log" ] && sed -n 's/^\(PASS\|SKIP\|FAIL\): .*/  &/p' "$log" | head -n 3
+for trs in tests/integration/*.trs; do
+    [ -f "$trs" ] || continue
+    result=$(sed -n 's/^:test-result: //p' "$trs")
+    reason=
+    [ "$result" = SKIP ] && reason=" ($(grep -m1 '^SKIP: ' "${trs%.trs}.log" | cut -c7-))"
+    echo "  $result: $(basename "$trs" .sh.trs)$reason"
 done
 [ $status -eq 0 ] || { echo "FAILED: see tests/*/*.log and test-suite.log"; exit $status; }
 echo "Unit tests (Check):"
