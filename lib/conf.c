@@ -250,10 +250,9 @@ int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, ch
 bool conf_origin_allowed(const struct cp_conf *conf, const char *origin)
 {
     const char *list = conf->cors_origins;
-    if (*list == '\0')
+    /* No Origin means no browser (curl, CLI clients): CORS protects browsers. */
+    if (*list == '\0' || !origin)
         return true;
-    if (!origin)
-        return false;
     size_t olen = strlen(origin);
     while (*list) {
         while (*list == ',' || *list == ' ')

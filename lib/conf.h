@@ -105,7 +105,8 @@ enum conf_args_result conf_parse_args(struct cp_conf *conf,
 /* Print --help text for info to stream (stdout for --help). */
 void conf_usage(const struct conf_program_info *info, void *stream);
 
-/* True when origin may connect given CORS_ORIGINS (empty list allows all). */
+/* True when origin may connect given CORS_ORIGINS: an empty list allows all,
+ * and so does a NULL origin (a client that is not a browser sends none). */
 bool conf_origin_allowed(const struct cp_conf *conf, const char *origin);
 
 #endif

@@ -50,6 +50,7 @@ CryptoPulse is running (${mode[0]#--} prices; Redis on 127.0.0.1:$redis_port, lo
   Dashboard:   http://127.0.0.1:$PORT/
   SSE stream:  curl -N 'http://127.0.0.1:$PORT/events?symbols=BTC'
   WebSocket:   ws://127.0.0.1:$PORT/ws
-Replay the real market data instead: scripts/quickstart.sh --replay
 Stop: scripts/stop.sh
 MSG
+[ "${mode[0]}" = --mock ] && echo "Replay the real market data instead: scripts/quickstart.sh --replay"
+exit 0

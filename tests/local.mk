@@ -16,9 +16,11 @@ tests_unit_check_price_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 TESTS += tests/unit/check_conf tests/unit/check_price $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 INTEGRATION_TESTS += \
-	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh
+	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
+	tests/integration/40-ws-http-edges.sh
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
-	tests/integration/lib.sh tests/integration/ws_client.py
+	tests/integration/40-ws-http-edges.sh tests/integration/lib.sh \
+	tests/integration/ws_client.py tests/integration/ws_raw.py
 
 # Integration tests find the build tree and ../shared through the environment.
 AM_TESTS_ENVIRONMENT = \

@@ -128,14 +128,15 @@ START_TEST(bad_flag_is_a_usage_error)
 }
 END_TEST
 
-START_TEST(empty_origin_list_allows_all)
+START_TEST(empty_origin_list_or_no_origin_allows_all)
 {
     struct cp_conf c;
     conf_defaults(&c);
     ck_assert(conf_origin_allowed(&c, "http://anything"));
     ck_assert(conf_origin_allowed(&c, NULL));
     strcpy(c.cors_origins, "https://a.example");
-    ck_assert(!conf_origin_allowed(&c, NULL));
+    ck_assert(conf_origin_allowed(&c, NULL));
+    ck_assert(!conf_origin_allowed(&c, "https://b.example"));
     ck_assert(conf_origin_allowed(&c, "https://a.example"));
 }
 END_TEST
@@ -151,7 +152,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, file_errors_give_path_and_line);
     tcase_add_test(tc, flags_beat_file_which_beats_environment);
     tcase_add_test(tc, bad_flag_is_a_usage_error);
-    tcase_add_test(tc, empty_origin_list_allows_all);
+    tcase_add_test(tc, empty_origin_list_or_no_origin_allows_all);
     suite_add_tcase(s, tc);
     return s;
 }

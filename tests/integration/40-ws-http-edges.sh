@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The gateway's HTTP answers and WebSocket protocol errors, seen by real
+# clients: curl for the handshake's status codes, raw sockets for frames a
+# polite client never sends.
+. "$(dirname "$0")/lib.sh"
+
+start_redis
+start_gateway --redis-port "$REDIS_PORT" --cors-origins "http://good.example" \
+    --handshake-timeout-ms 500
+base=http://127.0.0.1:$GATEWAY_PORT
+ws_headers=(-H 'Upgrade: websocket' -H 'Connection: keep-alive, Upgrade'
+            -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==')
+
+# expect STATUS HEADER-REGEX CURL-ARGS...: the status, and a header line if given.
+expect() {
+    local want=$1 header=$2; shift 2
+    curl -s -D "$WORK/head.txt" -o "$WORK/body.txt" --max-time 5 "$@" || true
+    local got
+    got=$(head -n1 "$WORK/head.txt" | cut -d' ' -f2)
+    [ "$got" = "$want" ] || fail "$* answered $got, expected $want"
+    [ -z "$header" ] || grep -qiE "$header" "$WORK/head.txt" || fail "$*: no header $header"
+}
+
+expect 101 '^sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=' --max-time 1 "${ws_headers[@]}" \
+    -H 'Origin: http://good.example' "$base/ws"
+expect 426 '^upgrade: websocket' "$base/ws"
+expect 426 '^sec-websocket-version: 13' -H 'Upgrade: websocket' -H 'Connection: Upgrade' \
+    -H 'Sec-WebSocket-Version: 8' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$base/ws"
+expect 400 '' -H 'Upgrade: websocket' -H 'Connection: Upgrade' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: not-base64' "$base/ws"
+expect 403 '' "${ws_headers[@]}" -H 'Origin: http://evil.example' "$base/ws"
+expect 403 '' -H 'Origin: http://evil.example' "$base/events"
+expect 200 '^access-control-allow-origin: http://good.example' --max-time 1 \
+    -H 'Origin: http://good.example' "$base/events"
+grep -qi '^vary: origin' "$WORK/head.txt" || fail "SSE response to an allowed origin lacks Vary: Origin"
+grep -qi '^content-type: text/event-stream' "$WORK/head.txt" || fail "SSE content type"
+grep -qi '^x-accel-buffering: no' "$WORK/head.txt" || fail "SSE lacks X-Accel-Buffering: no"
+expect 404 '^content-type: application/json' "$base/no/such/thing"
+grep -q '"error":"not_found"' "$WORK/body.txt" || fail "404 body is not the JSON error"
+expect 404 '' "$base/../../etc/passwd" --path-as-is
+expect 405 '^allow: GET, HEAD' -X POST "$base/health"
+expect 431 '' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$base/stats"
+
+# A request head that stalls is answered 408 and closed (slowloris).
+"$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "a stalled request head was not answered 408"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\n")
+reply = s.recv(4096)
+assert reply.startswith(b"HTTP/1.1 408"), reply
+PYEOF
+
+for case in unmasked too-big bad-utf8 ping early close; do
+    "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
+        2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
+done
+
+# The gateway survived all of it.
+curl -sf "$base/stats" >/dev/null || fail "gateway stopped answering"
+echo "PASS: $TEST_NAME"

@@ -1,0 +1,112 @@
+"""Raw-socket WebSocket checks the polite python3-websockets client cannot make.
+
+Usage: ws_raw.py PORT CASE
+Cases print nothing and exit 0 when the gateway behaved, else exit 1 with why:
+  unmasked   an unmasked client frame is closed with 1002 (RFC 6455 §5.1)
+  too-big    a message over MAX_MESSAGE_BYTES is closed with 1009
+  bad-utf8   invalid UTF-8 in a text frame is closed with 1007
+  ping       a ping is answered by a pong with the same payload (§5.5.2)
+  early      bytes sent right after the handshake, in the same packet, are read
+  close      a close frame is echoed with the same code (§5.5.1)
+"""
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+
+
+def frame(opcode, payload, mask=True, fin=True):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    m = 0x80 if mask else 0
+    if n < 126:
+        head += bytes([m | n])
+    elif n < 65536:
+        head += bytes([m | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([m | 127]) + struct.pack("!Q", n)
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def handshake(port, extra=b""):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode() + extra)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(4096)
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return s, rest
+
+
+def read_frame(s, buf):
+    while True:
+        if len(buf) >= 2:
+            n = buf[1] & 0x7F
+            off = 2
+            if n == 126:
+                n, off = struct.unpack("!H", buf[2:4])[0], 4
+            elif n == 127:
+                n, off = struct.unpack("!Q", buf[2:10])[0], 10
+            if len(buf) >= off + n:
+                return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
+        chunk = s.recv(65536)
+        if not chunk:
+            raise EOFError("connection closed without a frame")
+        buf += chunk
+
+
+def expect_close(s, buf, code):
+    while True:
+        op, payload, buf = read_frame(s, buf)
+        if op == 8:
+            got = struct.unpack("!H", payload[:2])[0]
+            assert got == code, f"close code {got}, expected {code}"
+            return
+
+
+def main():
+    port, case = int(sys.argv[1]), sys.argv[2]
+    if case == "early":
+        sub = json.dumps({"event": "ping", "data": {"id": 7, "ts": 1}}).encode()
+        s, buf = handshake(port, frame(1, sub))
+    else:
+        s, buf = handshake(port)
+    op, payload, buf = read_frame(s, buf)
+    assert op == 1 and json.loads(payload)["event"] == "welcome", payload
+    if case == "unmasked":
+        s.sendall(frame(1, b"{}", mask=False))
+        expect_close(s, buf, 1002)
+    elif case == "too-big":
+        s.sendall(frame(1, b"x" * 70000))
+        expect_close(s, buf, 1009)
+    elif case == "bad-utf8":
+        s.sendall(frame(1, b"\xc3\x28"))
+        expect_close(s, buf, 1007)
+    elif case == "ping":
+        s.sendall(frame(9, b"hello"))
+        op, payload, buf = read_frame(s, buf)
+        assert op == 10 and payload == b"hello", (op, payload)
+    elif case == "early":
+        op, payload, buf = read_frame(s, buf)
+        assert json.loads(payload)["event"] == "pong", payload
+    elif case == "close":
+        s.sendall(frame(8, struct.pack("!H", 1000) + b"bye"))
+        expect_close(s, buf, 1000)
+    else:
+        raise SystemExit(f"unknown case {case}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (AssertionError, EOFError, OSError) as e:
+        print(f"{sys.argv[2]}: {e}", file=sys.stderr)
+        sys.exit(1)
