@@ -3,66 +3,40 @@
 # the environment), as FastCGI on its own --listen socket (TCP and Unix), and
 # as FastCGI on an inherited socket on fd 0 (as mod_fcgid and spawn-fcgi start
 # it), against a throwaway redis-server.  Exit 77 (skip) without redis-server,
-# redis-cli, cgi-fcgi (Debian: libfcgi-bin) or python3.
-set -eu
+# redis-cli, cgi-fcgi (Debian: libfcgi-bin) or /usr/bin/python3.
+. "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 BIN=$top_builddir/fcgi/cryptopulse-fcgi
 
-for tool in redis-server redis-cli cgi-fcgi python3; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
+for tool in redis-server redis-cli cgi-fcgi; do
+    command -v "$tool" >/dev/null || skip "$tool not installed (apt-get install redis-server libfcgi-bin)"
 done
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
+[ -x "$PY" ] || skip "$PY not installed (apt-get install python3)"
+[ -x "$BIN" ] || fail "$BIN not built"
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
+# Every check runs and reports; the test fails at the end if any failed.
 failures=0
 ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
+not_ok() { echo "FAIL - $*"; failures=$((failures + 1)); }
 check() { # check DESCRIPTION COMMAND...: pass when COMMAND succeeds
     local what=$1; shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
-
-wait_for() { # wait_for COMMAND...: up to 5 s
-    for _ in $(seq 50); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "timed out waiting for: $*"; return 1
+    if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
 # ---- a throwaway Redis ------------------------------------------------------
-RPORT=$(free_port)
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$tmp" --logfile "$tmp/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
-wait_for redis-cli -p "$RPORT" ping
-rcli() { redis-cli -p "$RPORT" "$@" >/dev/null; }
-redis_version=$(redis-cli -p "$RPORT" info server | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
+start_redis
+rcli() { redis-cli -p "$REDIS_PORT" "$@" >/dev/null; }
+redis_version=$(redis-cli -p "$REDIS_PORT" info server | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
 
 PREFIX=cptest30:
 HEARTBEAT=${PREFIX}feeder:heartbeat
 # Settings every run gets; nothing else leaks in from the caller's environment.
-settings=(REDIS_HOST=127.0.0.1 REDIS_PORT="$RPORT" REDIS_PREFIX="$PREFIX"
+settings=(REDIS_HOST=127.0.0.1 REDIS_PORT="$REDIS_PORT" REDIS_PREFIX="$PREFIX"
           UPDATE_INTERVAL_MS=1000 LOG_LEVEL=warn PATH="$PATH")
 
 cgi() { # cgi VAR=value...: run as a CGI program, print the response
     env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
-        REQUEST_METHOD=GET "$@" "$BIN" </dev/null 2>>"$tmp/fcgi.log"
+        REQUEST_METHOD=GET "$@" "$BIN" </dev/null 2>>"$WORK/cgi.log"
 }
 
 status_of() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' <<<"$1"; }
@@ -121,7 +95,7 @@ check "CGI: 405 has Allow" has "$r" $'^Allow: GET, HEAD\r$'
 
 # Apache mod_cgi turns an indexed query (no '=') into arguments.
 r=$(env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
-    QUERY_STRING=--help "$BIN" --help </dev/null 2>>"$tmp/fcgi.log")
+    QUERY_STRING=--help "$BIN" --help </dev/null 2>>"$WORK/cgi.log")
 check "CGI: ?--help query is not taken as an option" [ "$(status_of "$r")" = 200 ]
 r=$(cgi PATH_INFO=/health QUERY_STRING=foo)
 check "CGI: query without arguments still answers" [ "$(status_of "$r")" = 200 ]
@@ -135,9 +109,9 @@ fcgi_get() { # fcgi_get ADDR VAR=value...: one request through cgi-fcgi
 }
 
 FPORT=$(free_port)
-env -i "${settings[@]}" "$BIN" --listen "127.0.0.1:$FPORT" 2>>"$tmp/fcgi.log" &
-pids+=($!)
-wait_for python3 -c "import socket; socket.create_connection(('127.0.0.1', $FPORT))"
+start fcgi_tcp env -i "${settings[@]}" "$BIN" --listen "127.0.0.1:$FPORT"
+wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FPORT))" ||
+    fail "cryptopulse-fcgi did not listen on 127.0.0.1:$FPORT"
 for i in 1 2 3; do
     r=$(fcgi_get "127.0.0.1:$FPORT")
     check "FastCGI TCP: request $i gives 200 ok" has "$r" '"status":"ok"'
@@ -152,30 +126,27 @@ check "FastCGI TCP: /stats gives 404" [ "$(status_of "$r")" = 404 ]
 r=$(fcgi_get "127.0.0.1:$FPORT" REQUEST_METHOD=DELETE)
 check "FastCGI TCP: DELETE gives 405" [ "$(status_of "$r")" = 405 ]
 
-SOCK=$tmp/fcgi.sock
-env -i "${settings[@]}" "$BIN" --listen "$SOCK" 2>>"$tmp/fcgi.log" &
-pids+=($!)
-wait_for test -S "$SOCK"
+SOCK=$WORK/fcgi.sock
+start fcgi_unix env -i "${settings[@]}" "$BIN" --listen "$SOCK"
+wait_for 5 test -S "$SOCK" || fail "cryptopulse-fcgi did not listen on $SOCK"
 r=$(fcgi_get "$SOCK" SCRIPT_NAME=/fcgi PATH_INFO=/health)
 check "FastCGI Unix socket: 200 ok" has "$r" '"status":"ok"'
 
 # As mod_fcgid, lighttpd bin-path and spawn-fcgi start it: the listen socket
 # is fd 0 and there are no arguments; exec keeps the pid.
-SOCK0=$tmp/fd0.sock
-env -i "${settings[@]}" python3 -c '
+SOCK0=$WORK/fd0.sock
+start fcgi_fd0 env -i "${settings[@]}" "$PY" -c '
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1]); s.listen(16)
 os.dup2(s.fileno(), 0)
-os.execv(sys.argv[2], [sys.argv[2]])' "$SOCK0" "$BIN" 2>>"$tmp/fcgi.log" &
-pids+=($!)
-wait_for test -S "$SOCK0"
+os.execv(sys.argv[2], [sys.argv[2]])' "$SOCK0" "$BIN"
+wait_for 5 test -S "$SOCK0" || fail "cryptopulse-fcgi did not listen on fd 0 ($SOCK0)"
 r=$(fcgi_get "$SOCK0")
 check "FastCGI on fd 0: 200 ok" has "$r" '"status":"ok"'
 
 # ---- Redis goes away -----------------------------------------------------------
-kill "$redis_pid"
-wait "$redis_pid" 2>/dev/null || true
+stop "$redis_PID" || true
 t0=$(now_ms)
 r=$(fcgi_get "127.0.0.1:$FPORT")
 elapsed=$(($(now_ms) - t0))
@@ -186,17 +157,10 @@ r=$(cgi PATH_INFO=/health)
 check "CGI without Redis: 503 down" has "$r" '"status":"down"'
 
 # Redis back on the same port: the kept FastCGI process reconnects.
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$tmp" --logfile "$tmp/redis.log" &
-pids+=($!)
-wait_for redis-cli -p "$RPORT" ping
+start_redis "$REDIS_PORT"
 rcli set "$HEARTBEAT" "$(now_ms)"
 r=$(fcgi_get "127.0.0.1:$FPORT")
 check "FastCGI after Redis restart: 200 ok" has "$r" '"status":"ok"'
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed; program log:"
-    cat "$tmp/fcgi.log"
-    exit 1
-fi
-echo "all checks passed"
+[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
+echo "PASS: $TEST_NAME: all checks passed"

@@ -55,18 +55,43 @@ wait_for() {
     done
 }
 
-# start NAME COMMAND...: run in the background, log to $WORK/NAME.log.
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
+# start NAME COMMAND...: run in the background, log to $WORK/NAME.log (appended
+# to, so a restarted server keeps the earlier log); sets NAME_PID.
 start() {
     local name=$1; shift
-    "$@" >"$WORK/$name.log" 2>&1 &
+    "$@" >>"$WORK/$name.log" 2>&1 &
     PIDS+=("$!")
     eval "${name}_PID=$!"
 }
 
-# Start a private redis-server; sets REDIS_PORT.
+# forget PID: drop PID from the processes cleanup kills, once it has been
+# waited for (its number may be reused by then).
+forget() {
+    local pid keep=()
+    for pid in "${PIDS[@]}"; do
+        [ "$pid" = "$1" ] || keep+=("$pid")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# stop PID [SIGNAL]: send SIGNAL (TERM by default) to a started process, wait
+# for it and forget it.  Returns the process's exit status.
+stop() {
+    local rc=0
+    kill -s "${2:-TERM}" "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || rc=$?
+    forget "$1"
+    return "$rc"
+}
+
+# start_redis [PORT]: start a private redis-server on PORT (to restart one
+# stopped with stop) or else on a free port; sets REDIS_PORT and redis_PID.
 start_redis() {
     command -v redis-server >/dev/null || skip "redis-server not installed (apt-get install redis-server)"
-    REDIS_PORT=$(free_port)
+    REDIS_PORT=${1:-$(free_port)}
     start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
         --appendonly no --dir "$WORK"
     wait_for 10 redis-cli -p "$REDIS_PORT" ping || fail "redis-server did not start"
