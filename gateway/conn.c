@@ -27,6 +27,7 @@ struct conn {
     enum conn_kind kind;
     bool closing;            /* on gw->closing, freed by the reaper */
     bool close_after_flush;  /* close once the output is written */
+    bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
     struct http_request *req;  /* while kind == CONN_HTTP */
     struct ws_parser *ws;      /* while kind == CONN_WS */
     struct proto_client pc;    /* WS and SSE: hub membership */
@@ -38,10 +39,29 @@ static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 
+/* A close that cannot be written in this long (the peer does not read) is
+ * completed by dropping the connection. */
+#define CONN_CLOSE_FLUSH_MS 2000
+
 static void ms_to_tv(int ms, struct timeval *tv)
 {
     tv->tv_sec = ms / 1000;
     tv->tv_usec = (ms % 1000) * 1000;
+}
+
+/* Bound c's silence: read_ms without input fires BEV_EVENT_TIMEOUT. */
+static void set_read_timeout(struct conn *c, int read_ms)
+{
+    struct timeval tv;
+    ms_to_tv(read_ms, &tv);
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+}
+
+static int64_t loop_now_ms(const struct gateway *gw)
+{
+    struct timeval tv;
+    event_base_gettimeofday_cached(gw->base, &tv);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 struct conn *conn_new(struct gateway *gw, evutil_socket_t fd)
@@ -62,12 +82,10 @@ struct conn *conn_new(struct gateway *gw, evutil_socket_t fd)
         gw->conns->prev = c;
     gw->conns = c;
     gw->n_conns++;
-    /* The read timeout bounds the request head (slowloris); it is lifted
-     * once the connection becomes a stream. */
-    struct timeval tv;
-    ms_to_tv(gw->conf->handshake_timeout_ms, &tv);
-    bufferevent_set_timeouts(bev, &tv, NULL);
+    /* The read timeout bounds the request head (slowloris); a stream
+     * replaces it (conn_became_stream). */
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+    set_read_timeout(c, gw->conf->handshake_timeout_ms);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     return c;
 }
@@ -131,7 +149,10 @@ void conn_reap(struct gateway *gw)
 /* Stop reading and close once everything queued has been written. */
 static void close_after_flush(struct conn *c)
 {
+    struct timeval flush;
+    ms_to_tv(CONN_CLOSE_FLUSH_MS, &flush);
     c->close_after_flush = true;
+    bufferevent_set_timeouts(c->bev, NULL, &flush);
     bufferevent_disable(c->bev, EV_READ);
     hub_client_clear(c->gw->hub, &c->pc.sub);
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -218,7 +239,8 @@ static void ws_on_message(struct conn *c, const struct ws_message *m)
     case WS_OP_TEXT:
         c->gw->stats.messages_in++;
         c->gw->stats.bytes_in += m->len;
-        if (proto_handle(c->gw, c, &c->pc, (const char *)m->payload, m->len) != CP_OK)
+        if (proto_handle(c->gw, c, &c->pc, (const char *)m->payload, m->len,
+                         loop_now_ms(c->gw)) != CP_OK)
             conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
         break;
     case WS_OP_BINARY:
@@ -243,6 +265,10 @@ static void ws_on_message(struct conn *c, const struct ws_message *m)
 
 static void ws_read(struct conn *c, struct evbuffer *in)
 {
+    if (c->ping_outstanding) { /* any byte proves the client alive */
+        c->ping_outstanding = false;
+        set_read_timeout(c, c->gw->conf->ws_ping_interval_ms);
+    }
     while (!c->close_after_flush && !c->closing && evbuffer_get_length(in) > 0) {
         struct evbuffer_iovec v;
         evbuffer_peek(in, -1, NULL, &v, 1);
@@ -290,6 +316,7 @@ static void ws_upgrade(struct conn *c)
         c->kind = CONN_WS;
         c->ws = ws_parser_new((size_t)c->gw->conf->max_message_bytes);
         hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_WS, on_overflow, c);
+        proto_client_init(&c->pc, c->gw, loop_now_ms(c->gw));
         struct gateway_stats *s = &c->gw->stats;
         s->ws_total++;
         if (++s->ws_current > s->ws_peak)
@@ -440,7 +467,7 @@ static json_t *stats_json(struct gateway *gw)
     const struct gateway_stats *s = &gw->stats;
     const struct hub_stats *h = hub_get_stats(gw->hub);
     return json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:I}",
+                     "s:I, s:I, s:I}",
                      "websocket", "current", (json_int_t)s->ws_current, "peak",
                      (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "sse", "current",
                      (json_int_t)s->sse_current, "peak", (json_int_t)s->sse_peak, "total",
@@ -448,7 +475,8 @@ static json_t *stats_json(struct gateway *gw)
                      "bytes_in", (json_int_t)s->bytes_in, "messages_out",
                      (json_int_t)h->messages_out, "bytes_out", (json_int_t)h->bytes_out,
                      "ticks", (json_int_t)h->ticks, "bad_ticks", (json_int_t)h->bad_ticks,
-                     "dropped", (json_int_t)h->overflows, "uptime_ms",
+                     "dropped", (json_int_t)h->overflows, "rate_limited",
+                     (json_int_t)s->rate_limited, "uptime_ms",
                      (json_int_t)(price_now_ms() - gw->started_ms));
 }
 
@@ -532,7 +560,12 @@ static void http_read(struct conn *c, struct evbuffer *in)
         if (c->kind != CONN_HTTP) {
             http_request_free(c->req);
             c->req = NULL;
-            bufferevent_set_timeouts(c->bev, NULL, NULL);
+            /* WebSocket clients are pinged after silence; SSE clients send
+             * nothing, and a vanished one is noticed when a write fails. */
+            if (c->kind == CONN_WS)
+                set_read_timeout(c, c->gw->conf->ws_ping_interval_ms);
+            else
+                bufferevent_set_timeouts(c->bev, NULL, NULL);
         } else {
             http_request_reset(c->req);
         }
@@ -562,9 +595,28 @@ static void write_cb(struct bufferevent *bev, void *arg)
         conn_close(c);
 }
 
+/* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after
+ * WS_PONG_TIMEOUT_MS, it is closed with 1001 as idle. */
+static void ws_idle(struct conn *c)
+{
+    if (c->ping_outstanding) {
+        conn_close_ws(c, WS_CLOSE_GOING_AWAY, "idle timeout");
+        return;
+    }
+    c->ping_outstanding = true;
+    ws_send_control(c, WS_OP_PING, (const uint8_t *)"cp", 2);
+    set_read_timeout(c, c->gw->conf->ws_pong_timeout_ms);
+    bufferevent_enable(c->bev, EV_READ); /* libevent disables it on timeout */
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->kind == CONN_WS &&
+        !c->close_after_flush) {
+        ws_idle(c);
+        return;
+    }
     /* An idle keep-alive connection just closes; a head that stalled midway
      * (slowloris) is told why. */
     if ((what & BEV_EVENT_TIMEOUT) && c->kind == CONN_HTTP && !c->close_after_flush &&

@@ -144,6 +144,7 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
     ch->count++;
     m->client_next = c->members;
     c->members = m;
+    c->n_members++;
     c->all |= ch == &hub->all;
     return 1;
 }
@@ -174,6 +175,7 @@ int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol)
         return 0;
     struct hub_member *m = *pm;
     *pm = m->client_next;
+    c->n_members--;
     unlink_member(m);
     return 1;
 }
@@ -185,7 +187,16 @@ void hub_client_clear(struct hub *hub, struct hub_client *c)
         c->members = m->client_next;
         unlink_member(m);
     }
+    c->n_members = 0;
     c->all = false;
+}
+
+bool hub_client_has(const struct hub_client *c, const char *symbol)
+{
+    for (const struct hub_member *m = c->members; m; m = m->client_next)
+        if (strcmp(m->ch->symbol, symbol) == 0)
+            return true;
+    return false;
 }
 
 json_t *hub_client_symbols(const struct hub_client *c)

@@ -21,6 +21,7 @@ struct hub_client {
     struct evbuffer *out;            /* borrowed: the connection's output */
     enum msg_transport transport;
     struct hub_member *members;      /* owned by the hub */
+    size_t n_members;                /* subscriptions, "*" counting as one */
     bool overflowed;                 /* output passed the limit; being closed */
     bool all;                        /* on the "*" channel (set by the hub) */
     /* Called at most once when out grows past the hub's output limit.  The
@@ -54,6 +55,9 @@ void hub_client_clear(struct hub *hub, struct hub_client *c);
 int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol);
 /* Unsubscribe c from symbol ("*": from everything).  Returns 1 if removed, 0 if not present. */
 int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol);
+
+/* True when c is subscribed to symbol (or "*" for the all-symbols channel). */
+bool hub_client_has(const struct hub_client *c, const char *symbol);
 
 /* c's current subscriptions as a new JSON array of strings ("*" first). */
 json_t *hub_client_symbols(const struct hub_client *c);

@@ -10,6 +10,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/www.c gateway/www.h \
 	gateway/rdb.c gateway/rdb.h \
 	gateway/proto.c gateway/proto.h \
+	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/conn.c gateway/conn.h \
 	gateway/gateway.c gateway/gateway.h
 GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
@@ -25,9 +26,9 @@ gateway_cryptopulse_gateway_LDADD = $(GATEWAY_LIBS)
 dist_man_MANS += man/cryptopulse-gateway.1
 
 check_PROGRAMS += tests/unit/check_ws tests/unit/check_sse tests/unit/check_http \
-	tests/unit/check_hub
+	tests/unit/check_hub tests/unit/check_ratelimit
 UNIT_TESTS += tests/unit/check_ws tests/unit/check_sse tests/unit/check_http \
-	tests/unit/check_hub
+	tests/unit/check_hub tests/unit/check_ratelimit
 tests_unit_check_ws_SOURCES = tests/unit/check_ws.c
 tests_unit_check_ws_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_ws_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
@@ -40,3 +41,6 @@ tests_unit_check_http_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_hub_SOURCES = tests/unit/check_hub.c
 tests_unit_check_hub_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_hub_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_ratelimit_SOURCES = tests/unit/check_ratelimit.c
+tests_unit_check_ratelimit_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_ratelimit_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

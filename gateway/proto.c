@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROTO_MAX_STRIKES 3 /* windows over the rate limit before close 1008 */
-
 char *proto_welcome(const struct gateway *gw)
 {
     json_t *w = json_pack("{s:s, s:o, s:i, s:i, s:i}", "server", "cryptopulse/" PACKAGE_VERSION,
@@ -39,26 +37,23 @@ static void send_error(struct conn *c, const char *code, const char *message)
     send_json(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
 }
 
-/* One-second windows: over the limit, the client is told once per window;
- * after PROTO_MAX_STRIKES windows in a row it is closed. */
-static int rate_limit(struct gateway *gw, struct conn *c, struct proto_client *pc)
+void proto_client_init(struct proto_client *pc, const struct gateway *gw, int64_t now_ms)
 {
-    int64_t now = price_now_ms();
-    if (now - pc->window_start_ms >= 1000) {
-        if (pc->window_count <= gw->conf->max_messages_per_second)
-            pc->strikes = 0;
-        pc->window_start_ms = now;
-        pc->window_count = 0;
-    }
-    if (++pc->window_count <= gw->conf->max_messages_per_second)
+    ratelimit_init(&pc->rate, gw->conf->max_messages_per_second, now_ms);
+}
+
+/* Token bucket per client: the first refused message gets rate_limited; a
+ * client that sends another second's worth regardless is closed (1008). */
+static int rate_limit(struct gateway *gw, struct conn *c, struct proto_client *pc,
+                      int64_t now_ms)
+{
+    int rate = gw->conf->max_messages_per_second;
+    if (ratelimit_take(&pc->rate, rate, now_ms))
         return CP_OK;
     gw->stats.rate_limited++;
-    if (pc->window_count == gw->conf->max_messages_per_second + 1) {
-        if (++pc->strikes >= PROTO_MAX_STRIKES)
-            return CP_EPROTO;
+    if (pc->rate.rejected == 1)
         send_error(c, "rate_limited", "too many messages; slow down");
-    }
-    return CP_EAGAIN;
+    return pc->rate.rejected > (unsigned)rate ? CP_EPROTO : CP_EAGAIN;
 }
 
 /* Validate {"symbols":[...]}: returns the array (borrowed) or NULL. */
@@ -91,11 +86,18 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
         return;
     }
     json_t *added = json_array(), *unknown = json_array();
-    size_t i;
+    size_t i, refused = 0;
     json_t *s;
     json_array_foreach(syms, i, s) {
         const char *sym = json_string_value(s);
-        int rc = add ? hub_subscribe(gw->hub, &pc->sub, sym) : hub_unsubscribe(gw->hub, &pc->sub, sym);
+        int rc;
+        if (!add)
+            rc = hub_unsubscribe(gw->hub, &pc->sub, sym);
+        else if (pc->sub.n_members >= (size_t)gw->conf->max_subscriptions &&
+                 !hub_client_has(&pc->sub, sym))
+            rc = 0, refused++;
+        else
+            rc = hub_subscribe(gw->hub, &pc->sub, sym);
         if (rc == 1 && add)
             json_array_append(added, s);
         else if (rc < 0)
@@ -103,6 +105,12 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
     }
     if (json_array_size(unknown))
         unknown_symbols_error(c, unknown);
+    if (refused) {
+        char message[128];
+        snprintf(message, sizeof message, "at most %d subscriptions per client; %zu refused",
+                 gw->conf->max_subscriptions, refused);
+        send_error(c, "too_many_subscriptions", message);
+    }
     send_json(c, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
     if (json_array_size(added))
         send_json(c, "price-update-bulk", hub_snapshot(gw->hub, added));
@@ -122,9 +130,9 @@ static void on_ping(struct gateway *gw, struct conn *c, json_t *data)
 }
 
 int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, const char *text,
-                 size_t len)
+                 size_t len, int64_t now_ms)
 {
-    int rc = rate_limit(gw, c, pc);
+    int rc = rate_limit(gw, c, pc, now_ms);
     if (rc != CP_OK)
         return rc == CP_EPROTO ? CP_EPROTO : CP_OK;
     json_error_t jerr;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "hub.h"
+#include "ratelimit.h"
 
 struct gateway;
 struct conn;
@@ -14,18 +15,20 @@ struct conn;
 /* Per-connection state of the protocol: its hub subscription and rate limit. */
 struct proto_client {
     struct hub_client sub;
-    int64_t window_start_ms;  /* start of the current one-second rate window */
-    int window_count;         /* messages in that window */
-    int strikes;              /* consecutive windows over the limit */
+    struct ratelimit rate;
 };
+
+/* Prepare pc for a new WebSocket client at now_ms. */
+void proto_client_init(struct proto_client *pc, const struct gateway *gw, int64_t now_ms);
 
 /* Text of the welcome message's data (caller frees). */
 char *proto_welcome(const struct gateway *gw);
 
-/* Handle one complete text message of len bytes from c.  Returns 0, or
- * CP_EPROTO when the client must be closed for exceeding the rate limit after
- * being told (close 1008). */
+/* Handle one complete text message of len bytes from c at now_ms.  Over the
+ * rate limit the message is refused and the client told once (rate_limited);
+ * returns CP_EPROTO when it has kept on for another second's worth of
+ * messages, and must be closed with 1008; else 0. */
 int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, const char *text,
-                 size_t len);
+                 size_t len, int64_t now_ms);
 
 #endif

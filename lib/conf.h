@@ -39,6 +39,9 @@ struct cp_conf {
     int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
     int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
     int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */
+    int max_subscriptions;             /* MAX_SUBSCRIPTIONS per client */
+    int ws_ping_interval_ms;           /* WS_PING_INTERVAL_MS: silence before a ping */
+    int ws_pong_timeout_ms;            /* WS_PONG_TIMEOUT_MS: silence after it, then close */
     int sse_keepalive_ms;              /* SSE_KEEPALIVE_MS: comment interval */
     char cors_origins[CONF_LIST_MAX];  /* CORS_ORIGINS: comma list, empty = all */
     char www_root[CONF_STR_MAX];       /* WWW_ROOT: dashboard files, empty = off */

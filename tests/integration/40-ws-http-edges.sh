@@ -57,4 +57,14 @@ done
 
 # The gateway survived all of it.
 curl -sf "$base/stats" >/dev/null || fail "gateway stopped answering"
+
+# Idle pings, the rate limit and the subscription cap, with small limits.
+start_gateway --redis-port "$REDIS_PORT" --ws-ping-interval-ms 300 --ws-pong-timeout-ms 300 \
+    --max-messages-per-second 5 --max-subscriptions 2
+for case in idle pong flood subcap; do
+    "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
+        2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
+done
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"rate_limited":' \
+    || fail "/stats does not count rate-limited messages"
 echo "PASS: $TEST_NAME"

@@ -8,6 +8,12 @@ Cases print nothing and exit 0 when the gateway behaved, else exit 1 with why:
   ping       a ping is answered by a pong with the same payload (§5.5.2)
   early      bytes sent right after the handshake, in the same packet, are read
   close      a close frame is echoed with the same code (§5.5.1)
+  idle       a silent client is pinged, and closed with 1001 if it stays silent
+  pong       a client that answers the ping stays connected
+  flood      over the rate limit: one rate_limited error, then close 1008
+  subcap     past MAX_SUBSCRIPTIONS: too_many_subscriptions
+(idle, pong, flood and subcap expect a gateway started with small limits:
+ ping interval and pong timeout 300 ms, 5 messages/s, 2 subscriptions.)
 """
 import base64
 import json
@@ -100,6 +106,51 @@ def main():
     elif case == "close":
         s.sendall(frame(8, struct.pack("!H", 1000) + b"bye"))
         expect_close(s, buf, 1000)
+    elif case == "idle":
+        op, payload, buf = read_frame(s, buf)
+        assert op == 9, f"expected a ping, got opcode {op}"
+        expect_close(s, buf, 1001)
+    elif case == "pong":
+        for _ in range(3):  # three ping intervals, answered: still open
+            op, payload, buf = read_frame(s, buf)
+            assert op == 9, f"expected a ping, got opcode {op}"
+            s.sendall(frame(10, payload))
+        s.sendall(frame(1, json.dumps({"event": "ping", "data": {"id": 1, "ts": 2}}).encode()))
+        while True:
+            op, payload, buf = read_frame(s, buf)
+            if op == 1 and json.loads(payload)["event"] == "pong":
+                break
+            assert op == 9, (op, payload)
+    elif case == "flood":
+        msg = frame(1, json.dumps({"event": "ping", "data": {"id": 1, "ts": 2}}).encode())
+        s.sendall(msg * 20)
+        errors = pongs = 0
+        while True:
+            op, payload, buf = read_frame(s, buf)
+            if op == 8:
+                code = struct.unpack("!H", payload[:2])[0]
+                assert code == 1008, f"close {code}, expected 1008"
+                break
+            event = json.loads(payload)
+            if event["event"] == "pong":
+                pongs += 1
+            elif event["event"] == "error":
+                assert event["data"]["code"] == "rate_limited", event
+                errors += 1
+        assert pongs == 5 and errors == 1, (pongs, errors)
+    elif case == "subcap":
+        sub = {"event": "subscribe", "data": {"symbols": ["BTC", "ETH", "SOL"]}}
+        s.sendall(frame(1, json.dumps(sub).encode()))
+        seen = set()
+        while "subscribed" not in seen:
+            op, payload, buf = read_frame(s, buf)
+            event = json.loads(payload)
+            seen.add(event["event"])
+            if event["event"] == "error":
+                assert event["data"]["code"] == "too_many_subscriptions", event
+            if event["event"] == "subscribed":
+                assert len(event["data"]["symbols"]) == 2, event
+        assert "error" in seen, seen
     else:
         raise SystemExit(f"unknown case {case}")
 
