@@ -162,7 +162,8 @@ static void close_after_flush(struct conn *c)
 static void on_overflow(struct hub_client *client, void *arg)
 {
     struct conn *c = arg;
-    log_info("dropping a client whose output passed %d bytes", c->gw->conf->max_output_bytes);
+    log_info("dropping a stuck client: output past %d bytes, or conflating for %d ms",
+             c->gw->conf->max_output_bytes, c->gw->conf->slow_client_timeout_ms);
     conn_close(c);
 }
 
@@ -467,7 +468,7 @@ static json_t *stats_json(struct gateway *gw)
     const struct gateway_stats *s = &gw->stats;
     const struct hub_stats *h = hub_get_stats(gw->hub);
     return json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:I, s:I}",
+                     "s:I, s:I, s:I, s:I, s:I}",
                      "websocket", "current", (json_int_t)s->ws_current, "peak",
                      (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "sse", "current",
                      (json_int_t)s->sse_current, "peak", (json_int_t)s->sse_peak, "total",
@@ -475,7 +476,9 @@ static json_t *stats_json(struct gateway *gw)
                      "bytes_in", (json_int_t)s->bytes_in, "messages_out",
                      (json_int_t)h->messages_out, "bytes_out", (json_int_t)h->bytes_out,
                      "ticks", (json_int_t)h->ticks, "bad_ticks", (json_int_t)h->bad_ticks,
-                     "dropped", (json_int_t)h->overflows, "rate_limited",
+                     "dropped", (json_int_t)h->overflows, "conflations",
+                     (json_int_t)h->conflations, "conflated", (json_int_t)h->conflated,
+                     "rate_limited",
                      (json_int_t)s->rate_limited, "uptime_ms",
                      (json_int_t)(price_now_ms() - gw->started_ms));
 }
@@ -566,6 +569,8 @@ static void http_read(struct conn *c, struct evbuffer *in)
                 set_read_timeout(c, c->gw->conf->ws_ping_interval_ms);
             else
                 bufferevent_set_timeouts(c->bev, NULL, NULL);
+            bufferevent_setwatermark(c->bev, EV_WRITE,
+                                     (size_t)c->gw->conf->output_high_water_bytes / 4, 0);
         } else {
             http_request_reset(c->req);
         }
@@ -589,6 +594,9 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
+    /* Output fell below the low-water mark: a conflating client catches up. */
+    if (c->pc.sub.conflating && !c->close_after_flush)
+        hub_client_catch_up(c->gw->hub, &c->pc.sub);
     /* Deferred callbacks may run after more output was queued: only close
      * once everything is really written. */
     if (c->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)

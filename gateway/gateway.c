@@ -114,7 +114,9 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
         return NULL;
     }
     evconnlistener_set_error_cb(gw->listener, on_accept_error);
-    gw->hub = hub_new((size_t)conf->max_output_bytes);
+    struct hub_limits limits = {(size_t)conf->output_high_water_bytes,
+                                (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms};
+    gw->hub = hub_new(&limits);
     gw->www = www_new(conf->www_root);
     gw->reaper = event_new(base, -1, 0, on_reap, gw);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static struct cp_conf gateway_conf; /* the only global: read-only after loading */
@@ -24,6 +25,11 @@ int main(int argc, char **argv)
     enum conf_args_result r = conf_parse_args(&gateway_conf, &info, argc, argv);
     if (r != CONF_ARGS_OK)
         return r == CONF_ARGS_EXIT_OK ? EXIT_SUCCESS : 2;
+    if (gateway_conf.output_high_water_bytes >= gateway_conf.max_output_bytes) {
+        fprintf(stderr, "%s: OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)\n",
+                info.name, gateway_conf.output_high_water_bytes, gateway_conf.max_output_bytes);
+        return 2;
+    }
     log_init(info.name, gateway_conf.log_level);
     signal(SIGPIPE, SIG_IGN);
 

@@ -29,7 +29,7 @@ struct hub_member {
 };
 
 struct hub {
-    size_t output_limit;
+    struct hub_limits limits;
     struct hub_channel all;    /* "*" */
     struct hub_channel **channels;
     size_t n_channels, cap_channels;
@@ -40,10 +40,10 @@ struct hub {
     struct hub_stats stats;
 };
 
-struct hub *hub_new(size_t output_limit)
+struct hub *hub_new(const struct hub_limits *limits)
 {
     struct hub *hub = xcalloc(1, sizeof *hub);
-    hub->output_limit = output_limit;
+    hub->limits = *limits;
     strcpy(hub->all.symbol, "*");
     return hub;
 }
@@ -265,10 +265,49 @@ static void note_id(struct hub *hub, const char *id, int64_t ts)
     }
 }
 
+static void overflow(struct hub *hub, struct hub_client *c)
+{
+    c->overflowed = true;
+    hub->stats.overflows++;
+    if (c->on_overflow)
+        c->on_overflow(c, c->arg);
+}
+
+/* Decide before queuing: false when c must not get this message now, because
+ * it is stuck (dropped) or slow (conflating: it gets the latest prices when
+ * its output drains, not a backlog). */
+static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
+{
+    size_t queued = evbuffer_get_length(c->out);
+    if (queued > hub->limits.hard_limit ||
+        (c->conflating && now - c->conflating_since_ms > hub->limits.stall_ms)) {
+        overflow(hub, c);
+        return false;
+    }
+    if (queued > hub->limits.high_water || c->conflating) {
+        if (!c->conflating) {
+            c->conflating = true;
+            c->conflating_since_ms = now;
+            hub->stats.conflations++;
+        }
+        hub->stats.conflated++;
+        return false;
+    }
+    return true;
+}
+
+static void queue(struct hub *hub, struct hub_client *c, struct msg *m)
+{
+    msg_send(m, c->out, c->transport);
+    hub->stats.messages_out++;
+    hub->stats.bytes_out += msg_len(m, c->transport);
+}
+
 /* Queue m to every subscriber of ch.  skip_all: leave out clients that are
  * also on "*", who get the bulk message instead. */
 static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool skip_all)
 {
+    int64_t now = price_now_ms();
     struct hub_member *next;
     /* on_overflow may unsubscribe the client, freeing mem: step first. */
     for (struct hub_member *mem = ch->head; mem; mem = next) {
@@ -276,16 +315,37 @@ static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool
         struct hub_client *c = mem->client;
         if (c->overflowed || (skip_all && c->all))
             continue;
-        msg_send(m, c->out, c->transport);
-        hub->stats.messages_out++;
-        hub->stats.bytes_out += msg_len(m, c->transport);
-        if (evbuffer_get_length(c->out) > hub->output_limit) {
-            c->overflowed = true;
-            hub->stats.overflows++;
-            if (c->on_overflow)
-                c->on_overflow(c, c->arg);
-        }
+        if (may_queue(hub, c, now))
+            queue(hub, c, m);
     }
+}
+
+static void send_json(struct hub *hub, struct hub_client *c, const char *event,
+                      const json_t *data)
+{
+    char *text = json_dumps(data, PRICE_JSON_FLAGS);
+    struct msg *m = msg_new(event, text, strlen(text), hub->last_id);
+    queue(hub, c, m);
+    msg_unref(m);
+    free(text);
+}
+
+void hub_client_catch_up(struct hub *hub, struct hub_client *c)
+{
+    if (!c->conflating || c->overflowed)
+        return;
+    c->conflating = false;
+    if (c->all) {
+        json_t *all = json_pack("[s]", "*");
+        json_t *snap = hub_snapshot(hub, all);
+        send_json(hub, c, "price-update-bulk", snap);
+        json_decref(snap);
+        json_decref(all);
+        return;
+    }
+    for (const struct hub_member *m = c->members; m; m = m->client_next)
+        if (m->ch->latest)
+            send_json(hub, c, "price-update", m->ch->latest);
 }
 
 static void publish_json(struct hub *hub, struct hub_channel *ch, const char *event,

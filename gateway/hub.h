@@ -23,8 +23,11 @@ struct hub_client {
     struct hub_member *members;      /* owned by the hub */
     size_t n_members;                /* subscriptions, "*" counting as one */
     bool overflowed;                 /* output passed the limit; being closed */
+    bool conflating;                 /* output past the high-water mark: ticks skipped */
+    int64_t conflating_since_ms;
     bool all;                        /* on the "*" channel (set by the hub) */
-    /* Called at most once when out grows past the hub's output limit.  The
+    /* Called at most once when out passes the hub's hard limit, or the client
+     * has been conflating for longer than the stall limit.  The
      * callee may unsubscribe the client but must not free it synchronously
      * (defer to the loop). */
     void (*on_overflow)(struct hub_client *client, void *arg);
@@ -36,18 +39,33 @@ struct hub_stats {
     uint64_t bad_ticks;       /* ticks rejected by hub_publish_tick() */
     uint64_t messages_out;    /* messages queued to clients */
     uint64_t bytes_out;       /* bytes queued to clients */
-    uint64_t overflows;       /* clients dropped for a full output buffer */
+    uint64_t overflows;       /* clients dropped as stuck (hard limit or stall) */
+    uint64_t conflations;     /* times a client started conflating */
+    uint64_t conflated;       /* messages not queued to a conflating client */
 };
 
-/* New hub.  output_limit: bytes a client's output may hold before it is
- * dropped (MAX_OUTPUT_BUFFER_BYTES). */
-struct hub *hub_new(size_t output_limit);
+/* Limits against slow consumers, in the manner of Redis' client output
+ * buffer limits (a soft limit with a grace time, and a hard limit). */
+struct hub_limits {
+    size_t high_water;  /* bytes queued past which a client's ticks are conflated */
+    size_t hard_limit;  /* bytes queued past which it is dropped (MAX_OUTPUT_BYTES) */
+    int64_t stall_ms;   /* conflating longer than this drops it too */
+};
+
+/* New hub; limits are copied. */
+struct hub *hub_new(const struct hub_limits *limits);
 void hub_free(struct hub *hub); /* NULL is a no-op; clients must be cleared first */
 
 void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transport transport,
                      void (*on_overflow)(struct hub_client *, void *), void *arg);
 /* Remove c from every channel. */
 void hub_client_clear(struct hub *hub, struct hub_client *c);
+
+/* c's output has drained (below the caller's low-water mark): if c was
+ * conflating, queue the latest price of each of its symbols (one
+ * price-update-bulk for "*" subscribers, else a price-update per symbol) and
+ * resume normal delivery.  Per-client encoding, only on recovery. */
+void hub_client_catch_up(struct hub *hub, struct hub_client *c);
 
 /* Subscribe c to symbol, or to every symbol for "*".  Returns 1 if added, 0 if
  * c already had it, CP_ENOENT for a symbol the feed does not know (when the

@@ -38,6 +38,8 @@ struct cp_conf {
     int max_connections;               /* MAX_CONNECTIONS per gateway process */
     int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
     int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
+    int output_high_water_bytes;       /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
+    int slow_client_timeout_ms;        /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
     int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */
     int max_subscriptions;             /* MAX_SUBSCRIPTIONS per client */
     int ws_ping_interval_ms;           /* WS_PING_INTERVAL_MS: silence before a ping */

@@ -15,6 +15,12 @@ static const char tick[] =
     "{\"symbol\":\"ETH\",\"price\":3100.5,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
     "\"low24h\":1,\"ts\":5,\"id\":\"5-0\"}]}";
 
+static struct hub *new_hub(size_t high_water, size_t hard_limit, int64_t stall_ms)
+{
+    struct hub_limits limits = {high_water, hard_limit, stall_ms};
+    return hub_new(&limits);
+}
+
 static char *contents(struct evbuffer *b)
 {
     size_t n = evbuffer_get_length(b);
@@ -26,7 +32,7 @@ static char *contents(struct evbuffer *b)
 
 START_TEST(symbol_subscriber_gets_only_its_symbol)
 {
-    struct hub *hub = hub_new(1 << 20);
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
     hub_client_init(&c, out, MSG_SSE, NULL, NULL);
@@ -47,7 +53,7 @@ END_TEST
 
 START_TEST(star_subscriber_gets_one_bulk_frame_per_tick)
 {
-    struct hub *hub = hub_new(1 << 20);
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
     hub_client_init(&c, out, MSG_WS, NULL, NULL);
@@ -69,7 +75,7 @@ END_TEST
 
 START_TEST(bad_tick_is_rejected_whole)
 {
-    struct hub *hub = hub_new(1 << 20);
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
     hub_client_init(&c, out, MSG_WS, NULL, NULL);
@@ -94,7 +100,7 @@ static void count_overflow(struct hub_client *c, void *arg)
 
 START_TEST(client_past_output_limit_is_reported_once)
 {
-    struct hub *hub = hub_new(100);
+    struct hub *hub = new_hub(100, 100, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
     hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
@@ -120,7 +126,7 @@ static void clear_on_overflow(struct hub_client *c, void *arg)
 
 START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
 {
-    struct hub *hub = clearing_hub = hub_new(100);
+    struct hub *hub = clearing_hub = new_hub(100, 100, 60000);
     struct evbuffer *out[3];
     struct hub_client c[3];
     for (int i = 0; i < 3; i++) {
@@ -128,7 +134,7 @@ START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
         hub_client_init(&c[i], out[i], MSG_WS, i == 1 ? clear_on_overflow : NULL, NULL);
         hub_subscribe(hub, &c[i], "BTC");
     }
-    evbuffer_add(out[1], tick, 90); /* the middle client is nearly full */
+    evbuffer_add(out[1], tick, 150); /* the middle client is past the limit */
     char err[128];
     ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), 0);
     ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 2);
@@ -142,9 +148,58 @@ START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
 }
 END_TEST
 
+START_TEST(slow_client_gets_latest_prices_not_a_backlog)
+{
+    struct hub *hub = new_hub(100, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
+    hub_subscribe(hub, &c, "*");
+    char err[128];
+    overflow_calls = 0;
+    for (int i = 0; i < 5; i++)
+        hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    ck_assert(c.conflating);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 1); /* only the first */
+    ck_assert_uint_eq(hub_get_stats(hub)->conflations, 1);
+    ck_assert_uint_eq(hub_get_stats(hub)->conflated, 4);
+    evbuffer_drain(out, evbuffer_get_length(out)); /* the client caught up */
+    hub_client_catch_up(hub, &c);
+    ck_assert(!c.conflating);
+    char *s = contents(out);
+    ck_assert_ptr_nonnull(strstr(s, "\"price-update-bulk\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"BTC\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"ETH\""));
+    free(s);
+    ck_assert_int_eq(overflow_calls, 0);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(client_conflating_past_the_stall_limit_is_dropped)
+{
+    struct hub *hub = new_hub(100, 1 << 20, -1);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, count_overflow, NULL);
+    hub_subscribe(hub, &c, "BTC");
+    char err[128];
+    overflow_calls = 0;
+    for (int i = 0; i < 3; i++)
+        hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    ck_assert_int_eq(overflow_calls, 1);
+    ck_assert(c.overflowed);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 START_TEST(unknown_symbols_are_refused_once_the_feed_is_known)
 {
-    struct hub *hub = hub_new(1 << 20);
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct hub_client c;
     hub_client_init(&c, NULL, MSG_WS, NULL, NULL);
     hub_set_symbols(hub, "BTC,ETH");
@@ -160,7 +215,7 @@ END_TEST
 
 START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
 {
-    struct hub *hub = hub_new(1 << 20);
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     char err[128];
     hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
     json_t *want = json_pack("[s]", "ETH");
@@ -185,6 +240,8 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, bad_tick_is_rejected_whole);
     tcase_add_test(tc, client_past_output_limit_is_reported_once);
     tcase_add_test(tc, overflow_handler_may_unsubscribe_during_fan_out);
+    tcase_add_test(tc, slow_client_gets_latest_prices_not_a_backlog);
+    tcase_add_test(tc, client_conflating_past_the_stall_limit_is_dropped);
     tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
     suite_add_tcase(s, tc);

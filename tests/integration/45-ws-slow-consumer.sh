@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Slow consumers never make the gateway buffer without bound: a client that
+# stops reading is conflated (it gets the latest prices, not a backlog) and,
+# stuck past SLOW_CLIENT_TIMEOUT_MS, dropped; one that only pauses catches up
+# with the latest price.  Ticks are PUBLISHed straight into Redis, fast.
+. "$(dirname "$0")/lib.sh"
+
+start_redis
+start_gateway --redis-port "$REDIS_PORT" --output-high-water-bytes 16384 \
+    --max-output-bytes 262144 --slow-client-timeout-ms 1500
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$gateway_PID/status"; }
+rss_before=$(rss_kb)
+
+"$PY" - "$GATEWAY_PORT" "$REDIS_PORT" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks"
+import base64, json, os, socket, struct, subprocess, sys, time
+port, redis_port = int(sys.argv[1]), sys.argv[2]
+
+def connect():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    body = json.dumps({"event": "subscribe", "data": {"symbols": ["*"]}}).encode()
+    mask = os.urandom(4)
+    s.sendall(bytes([0x81, 0x80 | len(body)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(body)))
+    return s
+
+def publish(first, count):
+    lines = []
+    for i in range(first, first + count):
+        prices = [{"symbol": f"S{j}", "price": 1000 + i, "change24h": 0, "volume24h": 0,
+                   "high24h": 1000 + i, "low24h": 1, "ts": i, "id": f"{i}-0"} for j in range(20)]
+        tick = json.dumps({"id": f"{i}-0", "ts": i, "prices": prices})
+        lines.append(f"PUBLISH cryptopulse:ticks '{tick}'")
+    subprocess.run(["redis-cli", "-p", redis_port], input="\n".join(lines).encode(),
+                   stdout=subprocess.DEVNULL, check=True)
+
+stuck, paused = connect(), connect()
+time.sleep(0.3)
+publish(1, 3000)                     # ~6 MB per client: far past every limit
+time.sleep(0.5)
+publish(3001, 1)
+# The paused client now reads everything: it must end with the latest tick.
+paused.settimeout(2)
+data = b""
+try:
+    while True:
+        chunk = paused.recv(1 << 20)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+assert b'"id":"3001-0"' in data[-8192:], "paused client did not catch up with the latest tick"
+print(f"paused client read {len(data)} bytes, ending with the latest tick")
+# The stuck client is dropped once it has conflated past the timeout.
+time.sleep(2)
+publish(3002, 1)
+time.sleep(0.5)
+stats = json.loads(subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/stats"],
+                                  capture_output=True, check=True).stdout)
+print(stats)
+assert stats["conflations"] >= 2, stats
+assert stats["dropped"] >= 1, stats
+assert stats["websocket"]["current"] == 1, stats   # the paused one stays
+PYEOF
+cat "$WORK/slow.txt"
+rss_after=$(rss_kb)
+echo "gateway RSS: ${rss_before} kB before, ${rss_after} kB after"
+# Two clients were sent ~6 MB each; bounded buffering keeps growth far below.
+[ $((rss_after - rss_before)) -lt 8192 ] || fail "gateway RSS grew by $((rss_after - rss_before)) kB"
+echo "PASS: $TEST_NAME"
