@@ -13,6 +13,7 @@
 #include "reply.h"
 #include "route.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
@@ -38,8 +39,14 @@ struct fcgi_app {
 static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
 {
     struct fcgi_app *app = ctx;
-    if (!(arg[0] == '/' || strchr(arg, ':')) || strlen(arg) >= sizeof app->listen) {
-        snprintf(err, errlen, "--listen: \"%s\" is not HOST:PORT, :PORT or /path.sock", arg);
+    const char *colon = strrchr(arg, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    bool port_ok = colon && isdigit((unsigned char)colon[1]) && *end == '\0' && port >= 1 &&
+                   port <= 65535;
+    if (!(arg[0] == '/' || port_ok) || strlen(arg) >= sizeof app->listen) {
+        snprintf(err, errlen,
+                 "--listen: \"%s\" is not HOST:PORT, :PORT (port 1-65535) or /path.sock", arg);
         return CP_EINVAL;
     }
     strcpy(app->listen, arg);

@@ -58,6 +58,17 @@ static int opt_file(void *ctx, const char *arg, char *err, size_t errlen)
     return CP_OK;
 }
 
+/* Files after the first --replay FILE are more replay files; before it, a
+ * bare word is a mistake (did the user forget --replay?). */
+static int opt_more_files(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    if (((struct feeder_opts *)ctx)->nfiles == 0) {
+        snprintf(err, errlen, "unexpected argument %s (replay files follow --replay FILE)", arg);
+        return CP_EINVAL;
+    }
+    return opt_file(ctx, arg, err, errlen);
+}
+
 static int opt_loop(void *ctx, const char *arg, char *err, size_t errlen)
 {
     ((struct feeder_opts *)ctx)->loop = true;
@@ -219,7 +230,7 @@ int main(int argc, char **argv)
         .programs = CONF_FEEDER,
         .extra = feeder_flags,
         .ctx = &opts,
-        .positional = opt_file,
+        .positional = opt_more_files,
     };
     enum conf_args_result r = conf_parse_args(&fd.conf, &info, argc, argv);
     if (r != CONF_ARGS_OK) {

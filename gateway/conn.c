@@ -28,6 +28,7 @@ struct conn {
     bool closing;            /* on gw->closing, freed by the reaper */
     bool close_after_flush;  /* close once the output is written */
     bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
+    int64_t head_started_ms; /* first byte of the current request head */
     struct http_request *req;  /* while kind == CONN_HTTP */
     struct ws_parser *ws;      /* while kind == CONN_WS */
     struct proto_client pc;    /* WS and SSE: hub membership */
@@ -299,7 +300,7 @@ static void ws_upgrade(struct conn *c)
     } else if (!up || !http_token_list_has(up, "websocket") || !conn_hdr ||
                !http_token_list_has(conn_hdr, "upgrade")) {
         respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket",
-                      "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+                      "Upgrade: websocket\r\n");
     } else if (!version || strcmp(version, "13") != 0) {
         respond_error(c, 426, "unsupported_version", "only WebSocket version 13 is supported",
                       "Sec-WebSocket-Version: 13\r\n");
@@ -516,7 +517,9 @@ static void route(struct conn *c)
     }
     bool get = http_request_is_get(c->req) || http_request_is_head(c->req);
     int status;
-    if (strcmp(path, "/ws") == 0)
+    if (http_request_major(c->req) != 1)
+        respond_error(c, 505, "http_version_not_supported", "use HTTP/1.0 or HTTP/1.1", NULL);
+    else if (strcmp(path, "/ws") == 0)
         ws_upgrade(c);
     else if (strcmp(path, "/events") == 0)
         sse_start(c);
@@ -551,8 +554,15 @@ static void http_read(struct conn *c, struct evbuffer *in)
         if (len == 0)
             return;
         size_t used;
+        int64_t now = loop_now_ms(c->gw);
+        if (!http_request_started(c->req))
+            c->head_started_ms = now;
         int rc = http_request_feed(c->req, (const char *)evbuffer_pullup(in, -1), len, &used);
         evbuffer_drain(in, used);
+        /* The read timeout restarts with every byte; a head trickled in
+         * slowly (slowloris) is bounded by its total time too. */
+        if (rc == CP_EAGAIN && now - c->head_started_ms > c->gw->conf->handshake_timeout_ms)
+            respond_error(c, 408, "timeout", "request head not received in time", NULL);
         if (rc == CP_EAGAIN)
             return;
         if (rc != CP_OK) {

@@ -16,12 +16,18 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#define GATEWAY_SYMBOLS_REFRESH_S 30
+
 static void on_tick(const char *json, size_t len, void *arg)
 {
     struct gateway *gw = arg;
     char err[256];
     if (hub_publish_tick(gw->hub, json, len, err, sizeof err) != 0)
         log_warn("skipping a bad tick: %s", err);
+    /* Started before the feeder wrote its symbol list: ask again, so that
+     * unknown symbols are refused as soon as the feed runs. */
+    if (!hub_has_symbol_list(gw->hub))
+        rdb_refresh_symbols(gw->rdb);
 }
 
 static void on_symbols(const char *list, void *arg)
@@ -69,6 +75,14 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 {
     conn_sse_keepalive(arg);
+}
+
+/* The feed's symbol list may change while we run (a feeder restarted with
+ * other SYMBOLS): follow it. */
+static void on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+    struct gateway *gw = arg;
+    rdb_refresh_symbols(gw->rdb);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -122,6 +136,9 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
     struct timeval tv = {conf->sse_keepalive_ms / 1000, (conf->sse_keepalive_ms % 1000) * 1000};
     event_add(gw->keepalive, &tv);
+    gw->refresh = event_new(base, -1, EV_PERSIST, on_refresh, gw);
+    struct timeval every = {GATEWAY_SYMBOLS_REFRESH_S, 0};
+    event_add(gw->refresh, &every);
     gw->sig_term = evsignal_new(base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(base, SIGINT, on_signal, gw);
     event_add(gw->sig_term, NULL);
@@ -142,6 +159,7 @@ void gateway_free(struct gateway *gw)
     rdb_free(gw->rdb);
     event_free(gw->reaper);
     event_free(gw->keepalive);
+    event_free(gw->refresh);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->www);

@@ -36,6 +36,7 @@ struct gateway {
     struct conn *closing;             /* closed, freed on the next loop turn */
     struct event *reaper;
     struct event *keepalive;          /* SSE keep-alive comments */
+    struct event *refresh;            /* re-reads the feed's symbol list */
     struct event *sig_term, *sig_int;
     int64_t started_ms;
     struct gateway_stats stats;

@@ -245,6 +245,11 @@ bool http_request_keep_alive(const struct http_request *r)
     return http_should_keep_alive(&r->parser);
 }
 
+int http_request_major(const struct http_request *r)
+{
+    return r->parser.http_major;
+}
+
 int http_request_minor(const struct http_request *r)
 {
     return r->parser.http_major > 1 ? 1 : r->parser.http_minor;
@@ -341,6 +346,7 @@ const char *http_status_text(int status)
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     }
     return "Unknown";
 }

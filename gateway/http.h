@@ -49,6 +49,8 @@ const char *http_request_query(const struct http_request *r); /* "" when none */
 /* The header's value (several lines joined with ", "), or NULL if absent. */
 const char *http_request_header(const struct http_request *r, enum http_header h);
 bool http_request_keep_alive(const struct http_request *r);
+/* The request's HTTP major version (1 for HTTP/1.x). */
+int http_request_major(const struct http_request *r);
 /* 0 for HTTP/1.0, 1 for HTTP/1.1. */
 int http_request_minor(const struct http_request *r);
 bool http_request_url_too_long(const struct http_request *r);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define HUB_MAX_FUTURE_MS 60000 /* clock skew tolerated between feeder and gateway */
+
 struct hub_channel {
     char symbol[PRICE_SYMBOL_MAX];
     struct hub_member *head;
@@ -149,7 +151,22 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
     return 1;
 }
 
-static void unlink_member(struct hub_member *m)
+/* A channel that nobody subscribes to and that has never had a price was
+ * made by a subscription alone: free it, so clients cannot grow the table. */
+static void drop_channel_if_unused(struct hub *hub, struct hub_channel *ch)
+{
+    if (ch == &hub->all || ch->count > 0 || ch->latest)
+        return;
+    for (size_t i = 0; i < hub->n_channels; i++) {
+        if (hub->channels[i] == ch) {
+            hub->channels[i] = hub->channels[--hub->n_channels];
+            free(ch);
+            return;
+        }
+    }
+}
+
+static void unlink_member(struct hub *hub, struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
     if (m->prev)
@@ -160,6 +177,7 @@ static void unlink_member(struct hub_member *m)
         m->next->prev = m->prev;
     ch->count--;
     free(m);
+    drop_channel_if_unused(hub, ch);
 }
 
 int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol)
@@ -176,7 +194,7 @@ int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol)
     struct hub_member *m = *pm;
     *pm = m->client_next;
     c->n_members--;
-    unlink_member(m);
+    unlink_member(hub, m);
     return 1;
 }
 
@@ -185,7 +203,7 @@ void hub_client_clear(struct hub *hub, struct hub_client *c)
     while (c->members) {
         struct hub_member *m = c->members;
         c->members = m->client_next;
-        unlink_member(m);
+        unlink_member(hub, m);
     }
     c->n_members = 0;
     c->all = false;
@@ -387,6 +405,23 @@ static int check_tick(const json_t *tick, char *err, size_t errlen)
     return CP_OK;
 }
 
+/* Ids only move forward (PROTOCOL.md §4), so a replayed, duplicated or
+ * far-future tick cannot send SSE clients' Last-Event-ID backwards or pin it. */
+static int check_order(const struct hub *hub, const char *id, char *err, size_t errlen)
+{
+    uint64_t ms = 0;
+    sscanf(id, "%" SCNu64, &ms);
+    if (hub->last_id[0] && id_cmp(id, hub->last_id) <= 0) {
+        snprintf(err, errlen, "tick %s is not after %s (stale or duplicate)", id, hub->last_id);
+        return CP_EINVAL;
+    }
+    if (ms > (uint64_t)price_now_ms() + HUB_MAX_FUTURE_MS) {
+        snprintf(err, errlen, "tick %s is from the future", id);
+        return CP_EINVAL;
+    }
+    return CP_OK;
+}
+
 int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -402,6 +437,11 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
         return CP_EINVAL;
     }
     const char *id = json_string_value(json_object_get(tick, "id"));
+    if (check_order(hub, id, err, errlen) != CP_OK) {
+        json_decref(tick);
+        hub->stats.bad_ticks++;
+        return CP_EINVAL;
+    }
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(tick, "prices"), i, p) {
@@ -427,6 +467,11 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len)
         return CP_EINVAL;
     }
     struct hub_channel *ch = get_channel(hub, p.symbol);
+    const char *have = ch->latest ? json_string_value(json_object_get(ch->latest, "id")) : NULL;
+    if (have && id_cmp(p.id, have) <= 0) { /* a tick already brought a newer one */
+        json_decref(obj);
+        return CP_OK;
+    }
     json_decref(ch->latest);
     ch->latest = obj;
     note_id(hub, p.id, p.ts);
@@ -455,6 +500,11 @@ json_t *hub_snapshot(const struct hub *hub, const json_t *symbols)
     }
     return json_pack("{s:s, s:I, s:o}", "id", hub->last_id, "ts", (json_int_t)hub->last_ts,
                      "prices", prices);
+}
+
+bool hub_has_symbol_list(const struct hub *hub)
+{
+    return hub->n_symbols > 0;
 }
 
 const struct hub_stats *hub_get_stats(const struct hub *hub)

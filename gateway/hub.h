@@ -85,10 +85,14 @@ json_t *hub_symbols(const struct hub *hub);
 /* Set the feed's symbol list from a comma list (the feeder's symbols key). */
 void hub_set_symbols(struct hub *hub, const char *comma_list);
 
+/* True once hub_set_symbols() has given the feed's list. */
+bool hub_has_symbol_list(const struct hub *hub);
+
 /* Parse a tick (PROTOCOL.md §4 tick JSON) and fan it out: one
  * price-update-bulk to "*" subscribers, one price-update per symbol to that
  * symbol's subscribers; remembers each latest price.  Returns 0 or CP_EINVAL
- * with the reason in err (the tick is then dropped whole). */
+ * with the reason in err (the tick is then dropped whole): malformed JSON or
+ * price, an id not after the last one, or an id over a minute in the future. */
 int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen);
 
 /* Remember a latest price object (from the Redis cache at start-up) without

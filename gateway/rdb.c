@@ -276,6 +276,12 @@ void rdb_free(struct rdb *r)
     free(r);
 }
 
+void rdb_refresh_symbols(struct rdb *r)
+{
+    if (r->cmd.connected)
+        cmd_connected(&r->cmd);
+}
+
 bool rdb_subscribed(const struct rdb *r)
 {
     return r->subscribed;

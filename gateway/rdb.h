@@ -28,6 +28,10 @@ struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
                     const struct rdb_callbacks *cb, void *arg);
 void rdb_free(struct rdb *r); /* NULL is a no-op */
 
+/* Read the feed's symbol list again (and the cached prices of its symbols);
+ * answers arrive through on_symbols/on_price.  A no-op while disconnected. */
+void rdb_refresh_symbols(struct rdb *r);
+
 /* True while the tick subscription is active. */
 bool rdb_subscribed(const struct rdb *r);
 

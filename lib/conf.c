@@ -3,6 +3,7 @@
 #include "conf.h"
 
 #include "cp_error.h"
+#include "price.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL };
+/* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
+ * distinct symbols (price_symbol_valid). */
+enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS };
 
 /* One row per setting: its environment name, flag, type, place in struct
  * cp_conf, bounds, default (as text, so --help prints the real default), and
@@ -38,9 +41,9 @@ struct conf_option {
 #define FIELD(f) offsetof(struct cp_conf, f), sizeof(((struct cp_conf *)0)->f)
 
 static const struct conf_option conf_options[] = {
-    {"HOST", "host", 0, CONF_STR, FIELD(host), 0, 0, "127.0.0.1", GW, "listen address"},
+    {"HOST", "host", 0, CONF_STR, FIELD(host), 1, 0, "127.0.0.1", GW, "listen address"},
     {"PORT", "port", 'p', CONF_INT, FIELD(port), 1, 65535, "3000", GW, "listen port"},
-    {"REDIS_HOST", "redis-host", 0, CONF_STR, FIELD(redis_host), 0, 0, "127.0.0.1", ALL,
+    {"REDIS_HOST", "redis-host", 0, CONF_STR, FIELD(redis_host), 1, 0, "127.0.0.1", ALL,
      "Redis host"},
     {"REDIS_PORT", "redis-port", 0, CONF_INT, FIELD(redis_port), 1, 65535, "6379", ALL,
      "Redis port"},
@@ -88,7 +91,7 @@ static const struct conf_option conf_options[] = {
      "allowed Origins, comma list (empty: all)"},
     {"WWW_ROOT", "www-root", 0, CONF_STR, FIELD(www_root), 0, 0, PKGDATADIR "/www", GW,
      "dashboard directory (empty: do not serve)"},
-    {"SYMBOLS", "symbols", 0, CONF_STR, FIELD(symbols), 0, 0,
+    {"SYMBOLS", "symbols", 0, CONF_SYMBOLS, FIELD(symbols), 1, 0,
      "BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC", FD,
      "symbols of the mock feed, comma list"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
@@ -102,13 +105,37 @@ static int set_int(const struct conf_option *o, void *field, const char *value, 
     char *end;
     errno = 0;
     long v = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0' || v < o->min || v > o->max) {
+    if (errno || !(isdigit((unsigned char)value[0]) || value[0] == '-') || *end != '\0' ||
+        v < o->min || v > o->max) {
         snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld", o->env, value,
                  o->min, o->max);
         return CP_EINVAL;
     }
     *(int *)field = (int)v;
     return CP_OK;
+}
+
+static int check_symbols(const struct conf_option *o, const char *value, char *err,
+                         size_t errlen)
+{
+    char seen[CONF_LIST_MAX + 2] = ",";
+    for (const char *p = value;; p++) {
+        size_t n = strcspn(p, ",");
+        char sym[PRICE_SYMBOL_MAX], key[PRICE_SYMBOL_MAX + 2];
+        snprintf(sym, sizeof sym, "%.*s", (int)n, p);
+        snprintf(key, sizeof key, ",%s,", sym);
+        if (n == 0 || n >= sizeof sym || !price_symbol_valid(sym) || strstr(seen, key)) {
+            snprintf(err, errlen,
+                     "%s: \"%s\": \"%.*s\" is %s (a comma list of distinct symbols like BTC,ETH)",
+                     o->env, value, (int)n, p,
+                     n && n < sizeof sym && price_symbol_valid(sym) ? "repeated" : "not a symbol");
+            return CP_EINVAL;
+        }
+        strcat(seen, key + 1);
+        p += n;
+        if (*p == '\0')
+            return CP_OK;
+    }
 }
 
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
@@ -124,7 +151,15 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
         snprintf(err, errlen, "%s: \"%s\" is not one of error, warn, info, debug", o->env,
                  value);
         return CP_EINVAL;
+    case CONF_SYMBOLS:
+        if (strlen(value) < o->size && check_symbols(o, value, err, errlen) != CP_OK)
+            return CP_EINVAL;
+        /* fall through */
     case CONF_STR:
+        if (strlen(value) < (size_t)o->min) {
+            snprintf(err, errlen, "%s: must not be empty", o->env);
+            return CP_EINVAL;
+        }
         if (strlen(value) >= o->size) {
             snprintf(err, errlen, "%s: value longer than %zu bytes", o->env, o->size - 1);
             return CP_EINVAL;
@@ -254,6 +289,10 @@ int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, ch
         }
         if (rc != CP_OK)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    }
+    if (rc == CP_OK && ferror(f)) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        rc = CP_EIO;
     }
     fclose(f);
     return rc;

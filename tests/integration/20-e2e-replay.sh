@@ -50,4 +50,7 @@ curl -sfI "http://127.0.0.1:$GATEWAY_PORT/app.js" | grep -qi '^content-type: tex
     || fail "app.js not served as JavaScript"
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/events?symbols=btc!")
 [ "$status" = 400 ] || fail "malformed symbol gave $status, not 400"
+# The gateway started before the feeder, yet learned the feed's symbol list.
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$GATEWAY_PORT/events?symbols=FOO")
+[ "$status" = 400 ] || fail "a symbol the feed does not carry gave $status, not 400"
 echo "PASS: $TEST_NAME"

@@ -40,6 +40,16 @@ grep -q '"error":"not_found"' "$WORK/body.txt" || fail "404 body is not the JSON
 expect 404 '' "$base/../../etc/passwd" --path-as-is
 expect 405 '^allow: GET, HEAD' -X POST "$base/health"
 expect 431 '' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$base/stats"
+[ "$(grep -ci '^connection:' "$WORK/head.txt")" = 1 ] || fail "431 answer has no single Connection header"
+expect 426 '^upgrade: websocket' "$base/ws"
+[ "$(grep -ci '^connection:' "$WORK/head.txt")" = 1 ] || fail "426 answer repeats Connection"
+"$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "HTTP/9.9 was not answered 505"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /stats HTTP/9.9\r\nHost: x\r\n\r\n")
+reply = s.recv(4096)
+assert reply.startswith(b"HTTP/1.1 505"), reply
+PYEOF
 
 # A request head that stalls is answered 408 and closed (slowloris).
 "$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "a stalled request head was not answered 408"
@@ -47,6 +57,20 @@ import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
 s.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\n")
 reply = s.recv(4096)
+assert reply.startswith(b"HTTP/1.1 408"), reply
+# Trickling one byte at a time does not extend the deadline either.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.setblocking(False)
+reply = b""
+for byte in b"GET /stats HTTP/1.1\r\nX-Slow: " + b"a" * 40:
+    try:
+        s.send(bytes([byte]))
+        reply += s.recv(4096)
+    except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+        pass
+    if reply:
+        break
+    __import__("time").sleep(0.05)
 assert reply.startswith(b"HTTP/1.1 408"), reply
 PYEOF
 

@@ -49,6 +49,32 @@ START_TEST(bad_values_name_the_setting_and_value)
 }
 END_TEST
 
+START_TEST(values_with_stray_spaces_or_empty_hosts_are_refused)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "PORT", " 80", err, sizeof err), CP_EINVAL);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_HOST", "", err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "REDIS_HOST"));
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_PREFIX", "", err, sizeof err), CP_OK);
+}
+END_TEST
+
+START_TEST(symbol_lists_must_hold_distinct_symbols)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "SYMBOLS", "BTC,ETH,1INCH", err, sizeof err), CP_OK);
+    ck_assert_str_eq(c.symbols, "BTC,ETH,1INCH");
+    const char *bad[] = {"", "btc", "BTC,,ETH", "BTC,", "BTC,BTC", "BTC-USD"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "SYMBOLS", bad[i], err, sizeof err), CP_EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "SYMBOLS"));
+    }
+    ck_assert_str_eq(c.symbols, "BTC,ETH,1INCH");
+}
+END_TEST
+
 START_TEST(settings_of_other_programs_are_unknown)
 {
     struct cp_conf c;
@@ -90,6 +116,7 @@ START_TEST(file_errors_give_path_and_line)
     path = write_file("PORT=4000\nPRICE_TTL_SECONDS=9\n");
     ck_assert_int_eq(conf_load_file(&c, CONF_FCGI, path, err, sizeof err), CP_OK);
     unlink(path);
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/tmp", err, sizeof err), CP_EIO);
     ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/nonexistent/x", err, sizeof err),
                      CP_ENOENT);
 }
@@ -147,6 +174,8 @@ static Suite *conf_suite(void)
     TCase *tc = tcase_create("sources");
     tcase_add_test(tc, defaults_follow_the_protocol);
     tcase_add_test(tc, bad_values_name_the_setting_and_value);
+    tcase_add_test(tc, values_with_stray_spaces_or_empty_hosts_are_refused);
+    tcase_add_test(tc, symbol_lists_must_hold_distinct_symbols);
     tcase_add_test(tc, settings_of_other_programs_are_unknown);
     tcase_add_test(tc, file_lines_parse_with_comments_quotes_and_export);
     tcase_add_test(tc, file_errors_give_path_and_line);

@@ -5,15 +5,34 @@
 #include "hub.h"
 
 #include <event2/buffer.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char tick[] =
-    "{\"id\":\"5-0\",\"ts\":5,\"prices\":["
+static const char tick_format[] =
+    "{\"id\":\"%d-0\",\"ts\":5,\"prices\":["
     "{\"symbol\":\"BTC\",\"price\":97123.45,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
-    "\"low24h\":1,\"ts\":5,\"id\":\"5-0\"},"
+    "\"low24h\":1,\"ts\":5,\"id\":\"%d-0\"},"
     "{\"symbol\":\"ETH\",\"price\":3100.5,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
-    "\"low24h\":1,\"ts\":5,\"id\":\"5-0\"}]}";
+    "\"low24h\":1,\"ts\":5,\"id\":\"%d-0\"}]}";
+static char tick[512];
+static int tick_seq = 4;
+
+/* The next tick: each call's id is one higher, as the feeder's are. */
+static const char *next_tick(void)
+{
+    tick_seq++;
+    snprintf(tick, sizeof tick, tick_format, tick_seq, tick_seq, tick_seq);
+    return tick;
+}
+
+/* Publish the next tick; returns hub_publish_tick()'s result. */
+static int publish(struct hub *hub)
+{
+    char err[128];
+    next_tick();
+    return hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+}
 
 static struct hub *new_hub(size_t high_water, size_t hard_limit, int64_t stall_ms)
 {
@@ -38,8 +57,7 @@ START_TEST(symbol_subscriber_gets_only_its_symbol)
     hub_client_init(&c, out, MSG_SSE, NULL, NULL);
     ck_assert_int_eq(hub_subscribe(hub, &c, "ETH"), 1);
     ck_assert_int_eq(hub_subscribe(hub, &c, "ETH"), 0);
-    char err[128];
-    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), 0);
+    ck_assert_int_eq(publish(hub), 0);
     char *s = contents(out);
     ck_assert_ptr_nonnull(strstr(s, "event: price-update\n"));
     ck_assert_ptr_nonnull(strstr(s, "\"symbol\":\"ETH\""));
@@ -59,8 +77,7 @@ START_TEST(star_subscriber_gets_one_bulk_frame_per_tick)
     hub_client_init(&c, out, MSG_WS, NULL, NULL);
     hub_subscribe(hub, &c, "*");
     hub_subscribe(hub, &c, "BTC");
-    char err[128];
-    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    publish(hub);
     char *s = contents(out);
     ck_assert_uint_eq((unsigned char)s[0], 0x81); /* one final text frame */
     ck_assert_ptr_nonnull(strstr(s, "\"event\":\"price-update-bulk\""));
@@ -105,10 +122,9 @@ START_TEST(client_past_output_limit_is_reported_once)
     struct hub_client c;
     hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
     hub_subscribe(hub, &c, "*");
-    char err[128];
     overflow_calls = 0;
-    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
-    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    publish(hub);
+    publish(hub);
     ck_assert_int_eq(overflow_calls, 1);
     ck_assert(c.overflowed);
     hub_client_clear(hub, &c);
@@ -134,9 +150,8 @@ START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
         hub_client_init(&c[i], out[i], MSG_WS, i == 1 ? clear_on_overflow : NULL, NULL);
         hub_subscribe(hub, &c[i], "BTC");
     }
-    evbuffer_add(out[1], tick, 150); /* the middle client is past the limit */
-    char err[128];
-    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), 0);
+    evbuffer_add(out[1], next_tick(), 150); /* the middle client is past the limit */
+    ck_assert_int_eq(publish(hub), 0);
     ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 2);
     ck_assert_uint_gt(evbuffer_get_length(out[0]), 0);
     ck_assert_uint_gt(evbuffer_get_length(out[2]), 0);
@@ -155,10 +170,9 @@ START_TEST(slow_client_gets_latest_prices_not_a_backlog)
     struct hub_client c;
     hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
     hub_subscribe(hub, &c, "*");
-    char err[128];
     overflow_calls = 0;
     for (int i = 0; i < 5; i++)
-        hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+        publish(hub);
     ck_assert(c.conflating);
     ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 1); /* only the first */
     ck_assert_uint_eq(hub_get_stats(hub)->conflations, 1);
@@ -185,14 +199,48 @@ START_TEST(client_conflating_past_the_stall_limit_is_dropped)
     struct hub_client c;
     hub_client_init(&c, out, MSG_SSE, count_overflow, NULL);
     hub_subscribe(hub, &c, "BTC");
-    char err[128];
     overflow_calls = 0;
     for (int i = 0; i < 3; i++)
-        hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+        publish(hub);
     ck_assert_int_eq(overflow_calls, 1);
     ck_assert(c.overflowed);
     hub_client_clear(hub, &c);
     evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(stale_duplicate_and_future_ticks_are_rejected)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    char err[128];
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "stale or duplicate"));
+    char future[512];
+    snprintf(future, sizeof future, tick_format, 999999999, 999999999, 999999999);
+    strcpy(strstr(future, "999999999-0"), "9999999999999-0\",\"ts\":5,\"prices\":[]}");
+    ck_assert_int_eq(hub_publish_tick(hub, future, strlen(future), err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "future"));
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(hub_get_stats(hub)->bad_ticks, 2);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(channels_made_only_by_subscriptions_are_freed)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct hub_client c;
+    hub_client_init(&c, NULL, MSG_WS, NULL, NULL);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "ZZZ"), 1);
+    ck_assert_uint_eq(hub_channel_size(hub, "ZZZ"), 1);
+    hub_client_clear(hub, &c);
+    json_t *syms = hub_symbols(hub);
+    ck_assert_uint_eq(json_array_size(syms), 0);
+    json_decref(syms);
+    ck_assert_int_eq(hub_subscribe(hub, &c, "ZZZ"), 1); /* made anew, not reused freed memory */
+    hub_client_clear(hub, &c);
     hub_free(hub);
 }
 END_TEST
@@ -216,11 +264,12 @@ END_TEST
 START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
 {
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
-    char err[128];
-    hub_publish_tick(hub, tick, strlen(tick), err, sizeof err);
+    publish(hub);
     json_t *want = json_pack("[s]", "ETH");
     json_t *snap = hub_snapshot(hub, want);
-    ck_assert_str_eq(json_string_value(json_object_get(snap, "id")), "5-0");
+    char want_id[32];
+    snprintf(want_id, sizeof want_id, "%d-0", tick_seq);
+    ck_assert_str_eq(json_string_value(json_object_get(snap, "id")), want_id);
     json_t *prices = json_object_get(snap, "prices");
     ck_assert_uint_eq(json_array_size(prices), 1);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(prices, 0), "symbol")),
@@ -242,6 +291,8 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, overflow_handler_may_unsubscribe_during_fan_out);
     tcase_add_test(tc, slow_client_gets_latest_prices_not_a_backlog);
     tcase_add_test(tc, client_conflating_past_the_stall_limit_is_dropped);
+    tcase_add_test(tc, stale_duplicate_and_future_ticks_are_rejected);
+    tcase_add_test(tc, channels_made_only_by_subscriptions_are_freed);
     tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
     suite_add_tcase(s, tc);
