@@ -45,7 +45,13 @@ void ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
 size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin,
                        uint64_t len)
 {
-    out[0] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+    return ws_frame_header_ext(out, opcode, fin, false, len);
+}
+
+size_t ws_frame_header_ext(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin, bool rsv1,
+                           uint64_t len)
+{
+    out[0] = (uint8_t)((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode);
     if (len < 126) {
         out[1] = (uint8_t)len;
         return 2;
@@ -129,6 +135,8 @@ struct ws_parser {
     uint8_t hdr[8];       /* extended length or mask bytes being collected */
     size_t hdr_need, hdr_have;
     bool fin;
+    bool rsv1;            /* the current frame has RSV1 */
+    bool rsv1_ok;         /* permessage-deflate agreed: RSV1 allowed, RFC 7692 §6 */
     uint8_t opcode;
     uint64_t remaining;   /* payload bytes of the current frame still to come */
     uint8_t mask[4];
@@ -136,6 +144,7 @@ struct ws_parser {
     size_t max_message;
     /* The data message being reassembled from fragments. */
     uint8_t msg_opcode;   /* TEXT or BINARY while one is open, else 0 */
+    bool msg_compressed;  /* its first frame had RSV1 */
     uint8_t *msg;
     size_t msg_len, msg_cap;
     struct ws_utf8 utf8;
@@ -149,6 +158,11 @@ struct ws_parser *ws_parser_new(size_t max_message)
     struct ws_parser *p = xcalloc(1, sizeof *p);
     p->max_message = max_message;
     return p;
+}
+
+void ws_parser_set_rsv1(struct ws_parser *p, bool allow)
+{
+    p->rsv1_ok = allow;
 }
 
 void ws_parser_free(struct ws_parser *p)
@@ -170,8 +184,13 @@ static int parse_head(struct ws_parser *p, uint8_t b0, uint8_t b1)
     p->fin = b0 & 0x80;
     p->opcode = b0 & 0x0F;
     unsigned len7 = b1 & 0x7F;
-    if (b0 & 0x70)
-        return CP_EPROTO; /* RSV1-3 without a negotiated extension, §5.2 */
+    p->rsv1 = b0 & 0x40;
+    if (b0 & 0x30)
+        return CP_EPROTO; /* RSV2-3: no extension defines them, §5.2 */
+    /* RSV1 ("Per-Message Compressed") only once permessage-deflate is agreed,
+     * and only on the first frame of a data message, RFC 7692 §6. */
+    if (p->rsv1 && (!p->rsv1_ok || (p->opcode != WS_OP_TEXT && p->opcode != WS_OP_BINARY)))
+        return CP_EPROTO;
     if (!(b1 & 0x80))
         return CP_EPROTO; /* client frames must be masked, §5.1 */
     switch (p->opcode) {
@@ -237,6 +256,7 @@ static int start_payload(struct ws_parser *p)
         return CP_ETOOBIG;
     if (p->opcode != WS_OP_CONT) {
         p->msg_opcode = p->opcode;
+        p->msg_compressed = p->rsv1;
         p->msg_len = 0;
         memset(&p->utf8, 0, sizeof p->utf8);
     }
@@ -272,6 +292,13 @@ static int finish_close(struct ws_parser *p, struct ws_message *msg)
     return CP_OK;
 }
 
+/* Text is checked as it arrives, unless compressed: then its UTF-8 is only
+ * known after inflation, which is the caller's. */
+static bool checks_utf8(const struct ws_parser *p)
+{
+    return p->msg_opcode == WS_OP_TEXT && !p->msg_compressed;
+}
+
 /* The current frame's payload is complete.  Returns CP_OK with *msg filled,
  * CP_EAGAIN for a non-final fragment, or an error. */
 static int finish_frame(struct ws_parser *p, struct ws_message *msg)
@@ -283,16 +310,18 @@ static int finish_frame(struct ws_parser *p, struct ws_message *msg)
         msg->payload = p->ctrl;
         msg->len = p->ctrl_len;
         msg->close_code = 0;
+        msg->compressed = false;
         return p->opcode == WS_OP_CLOSE ? finish_close(p, msg) : CP_OK;
     }
     if (!p->fin)
         return CP_EAGAIN;
-    if (p->msg_opcode == WS_OP_TEXT && !ws_utf8_complete(&p->utf8))
+    if (checks_utf8(p) && !ws_utf8_complete(&p->utf8))
         return CP_EUTF8;
     msg->opcode = p->msg_opcode;
     msg->payload = p->msg;
     msg->len = p->msg_len;
     msg->close_code = 0;
+    msg->compressed = p->msg_compressed;
     p->msg_opcode = 0;
     return CP_OK;
 }
@@ -309,7 +338,7 @@ static int take_payload(struct ws_parser *p, const uint8_t *data, size_t n)
     uint8_t *dst = p->msg + p->msg_len;
     unmask(p, dst, data, n);
     p->msg_len += n;
-    if (p->msg_opcode == WS_OP_TEXT && !ws_utf8_feed(&p->utf8, dst, n))
+    if (checks_utf8(p) && !ws_utf8_feed(&p->utf8, dst, n))
         return CP_EUTF8;
     return CP_OK;
 }

@@ -48,6 +48,12 @@ void ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1]);
 size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin,
                        uint64_t len);
 
+/* Like ws_frame_header(), with RSV1 set when rsv1 is true: the "Per-Message
+ * Compressed" bit of the first frame of a permessage-deflate message (RFC
+ * 7692 §6; never on continuation or control frames). */
+size_t ws_frame_header_ext(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin, bool rsv1,
+                           uint64_t len);
+
 /* A complete message or control frame delivered by ws_parser_feed().  payload
  * is owned by the parser and valid until the next feed or free. */
 struct ws_message {
@@ -55,6 +61,9 @@ struct ws_message {
     const uint8_t *payload;
     size_t len;             /* bytes */
     uint16_t close_code;    /* CLOSE: the peer's code, or 1005 when it sent none */
+    bool compressed;        /* TEXT/BINARY whose first frame had RSV1 (RFC 7692 §6):
+                             * payload is DEFLATE data for deflate_inflate(), and a
+                             * text's UTF-8 is not checked until it is inflated */
 };
 
 struct ws_parser;
@@ -64,14 +73,21 @@ struct ws_parser;
 struct ws_parser *ws_parser_new(size_t max_message);
 void ws_parser_free(struct ws_parser *p); /* NULL is a no-op */
 
+/* Once permessage-deflate is agreed, accept RSV1 on the first frame of a data
+ * message and report it in ws_message.compressed (RFC 7692 §6).  RSV1 on a
+ * continuation or control frame, and RSV2/RSV3, stay CP_EPROTO.  Off by
+ * default. */
+void ws_parser_set_rsv1(struct ws_parser *p, bool allow);
+
 /* Consume up to len bytes of data; *consumed says how many were used.
  * Returns CP_OK with *msg filled when a message or control frame completed
  * (call again with the rest), CP_EAGAIN when all input was used without
  * completing one, or an error after which the connection must be closed:
- * CP_EPROTO (1002: unmasked frame, reserved bits or opcode, fragmented or
- * oversized control frame, bad continuation, bad close payload),
+ * CP_EPROTO (1002: unmasked frame, reserved bit not agreed, reserved opcode,
+ * fragmented or oversized control frame, bad continuation, bad close payload),
  * CP_ETOOBIG (1009: message over max_message), CP_EUTF8 (1007: invalid
- * UTF-8 in a text message or close reason, checked incrementally). */
+ * UTF-8 in an uncompressed text message or close reason, checked
+ * incrementally). */
 int ws_parser_feed(struct ws_parser *p, const uint8_t *data, size_t len, size_t *consumed,
                    struct ws_message *msg);
 

@@ -243,6 +243,116 @@ START_TEST(utf8_validator_rejects_overlongs_and_out_of_range)
 }
 END_TEST
 
+START_TEST(header_sets_rsv1_for_compressed_frames)
+{
+    uint8_t h[WS_HEADER_MAX];
+    ck_assert_uint_eq(ws_frame_header_ext(h, WS_OP_TEXT, true, true, 7), 2);
+    ck_assert_uint_eq(h[0], 0xC1);
+    ck_assert_uint_eq(h[1], 7);
+    ck_assert_uint_eq(ws_frame_header_ext(h, WS_OP_BINARY, false, true, 300), 4);
+    ck_assert_uint_eq(h[0], 0x42);
+    ck_assert_uint_eq(ws_frame_header_ext(h, WS_OP_TEXT, true, false, 7), 2);
+    ck_assert_uint_eq(h[0], 0x81);
+}
+END_TEST
+
+/* Like parse_one(), with permessage-deflate agreed; fills *m, whose payload
+ * is gone on return. */
+static int parse_deflate(const uint8_t *buf, size_t n, struct ws_message *m)
+{
+    struct ws_parser *p = ws_parser_new(1024);
+    ws_parser_set_rsv1(p, true);
+    size_t used;
+    int rc = feed_all(p, buf, n, m, &used);
+    ws_parser_free(p);
+    return rc;
+}
+
+/* "Hello" compressed, RFC 7692 §7.2.3.1: not valid UTF-8 as it stands. */
+static const char hello_deflated[] = "\xf2\x48\xcd\xc9\xc9\x07\x00";
+
+START_TEST(rsv1_marks_a_compressed_message_once_deflate_is_agreed)
+{
+    uint8_t buf[64];
+    struct ws_message m;
+    size_t used, n = client_frame(buf, 0xC1, hello_deflated, 7);
+    struct ws_parser *p = ws_parser_new(1024);
+    ws_parser_set_rsv1(p, true);
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
+    ck_assert_int_eq(m.opcode, WS_OP_TEXT);
+    ck_assert(m.compressed);
+    ck_assert_uint_eq(m.len, 7);
+    ck_assert(memcmp(m.payload, hello_deflated, 7) == 0);
+    ws_parser_free(p);
+    n = client_frame(buf, 0x81, "Hello", 5);
+    ck_assert_int_eq(parse_deflate(buf, n, &m), CP_OK);
+    ck_assert(!m.compressed);
+}
+END_TEST
+
+START_TEST(compressed_message_may_be_fragmented_with_a_ping_between)
+{
+    uint8_t buf[64];
+    size_t n = client_frame(buf, 0x41, hello_deflated, 3);
+    n += client_frame(buf + n, 0x89, "p", 1);
+    n += client_frame(buf + n, 0x80, hello_deflated + 3, 4);
+    struct ws_parser *p = ws_parser_new(1024);
+    ws_parser_set_rsv1(p, true);
+    struct ws_message m;
+    size_t used;
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
+    ck_assert_int_eq(m.opcode, WS_OP_PING);
+    ck_assert(!m.compressed);
+    size_t off = used;
+    ck_assert_int_eq(feed_all(p, buf + off, n - off, &m, &used), CP_OK);
+    ck_assert_int_eq(m.opcode, WS_OP_TEXT);
+    ck_assert(m.compressed);
+    ck_assert_uint_eq(m.len, 7);
+    ck_assert(memcmp(m.payload, hello_deflated, 7) == 0);
+    ws_parser_free(p);
+}
+END_TEST
+
+START_TEST(rsv1_is_rejected_without_deflate_or_on_continuation_and_control)
+{
+    uint8_t buf[64];
+    struct ws_message m;
+    /* Not agreed. */
+    ck_assert_int_eq(parse_one(buf, client_frame(buf, 0xC1, "x", 1), 1024), CP_EPROTO);
+    ck_assert_int_eq(parse_one(buf, client_frame(buf, 0xC2, "x", 1), 1024), CP_EPROTO);
+    /* Agreed, but on a continuation frame (RFC 7692 §6.1). */
+    size_t n = client_frame(buf, 0x41, hello_deflated, 3);
+    n += client_frame(buf + n, 0xC0, hello_deflated + 3, 4);
+    ck_assert_int_eq(parse_deflate(buf, n, &m), CP_EPROTO);
+    n = client_frame(buf, 0x01, "He", 2);
+    n += client_frame(buf + n, 0xC0, "llo", 3);
+    ck_assert_int_eq(parse_deflate(buf, n, &m), CP_EPROTO);
+    /* Agreed, but on control frames. */
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0xC9, "p", 1), &m), CP_EPROTO);
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0xCA, "p", 1), &m), CP_EPROTO);
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0xC8, "", 0), &m), CP_EPROTO);
+}
+END_TEST
+
+START_TEST(rsv2_and_rsv3_are_rejected_even_with_deflate)
+{
+    uint8_t buf[32];
+    struct ws_message m;
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0xA1, "x", 1), &m), CP_EPROTO);
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0x91, "x", 1), &m), CP_EPROTO);
+    ck_assert_int_eq(parse_deflate(buf, client_frame(buf, 0xE1, "x", 1), &m), CP_EPROTO);
+}
+END_TEST
+
+START_TEST(uncompressed_text_is_still_utf8_checked_with_deflate)
+{
+    uint8_t buf[32];
+    struct ws_message m;
+    size_t n = client_frame(buf, 0x81, hello_deflated, 7);
+    ck_assert_int_eq(parse_deflate(buf, n, &m), CP_EUTF8);
+}
+END_TEST
+
 static Suite *ws_suite(void)
 {
     Suite *s = suite_create("ws");
@@ -261,6 +371,12 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, invalid_utf8_across_fragments_is_rejected);
     tcase_add_test(tc, close_frame_code_is_validated);
     tcase_add_test(tc, utf8_validator_rejects_overlongs_and_out_of_range);
+    tcase_add_test(tc, header_sets_rsv1_for_compressed_frames);
+    tcase_add_test(tc, rsv1_marks_a_compressed_message_once_deflate_is_agreed);
+    tcase_add_test(tc, compressed_message_may_be_fragmented_with_a_ping_between);
+    tcase_add_test(tc, rsv1_is_rejected_without_deflate_or_on_continuation_and_control);
+    tcase_add_test(tc, rsv2_and_rsv3_are_rejected_even_with_deflate);
+    tcase_add_test(tc, uncompressed_text_is_still_utf8_checked_with_deflate);
     suite_add_tcase(s, tc);
     return s;
 }
