@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "gateway.h"
+#include "history.h"
 #include "http.h"
 #include "log.h"
 #include "price.h"
@@ -29,6 +30,8 @@ struct conn {
     bool close_after_flush;  /* close once the output is written */
     bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
     int64_t head_started_ms; /* first byte of the current request head */
+    unsigned pending;        /* Redis requests whose answer will come to this conn */
+    bool awaiting;           /* HTTP: the response waits for Redis; input paused */
     struct http_request *req;  /* while kind == CONN_HTTP */
     struct ws_parser *ws;      /* while kind == CONN_WS */
     struct proto_client pc;    /* WS and SSE: hub membership */
@@ -140,11 +143,18 @@ void conn_close_all(struct gateway *gw, bool going_away)
 
 void conn_reap(struct gateway *gw)
 {
+    struct conn *waiting = NULL; /* a Redis answer will still come to these */
     while (gw->closing) {
         struct conn *c = gw->closing;
         gw->closing = c->next_closing;
-        conn_free(c);
+        if (c->pending) {
+            c->next_closing = waiting;
+            waiting = c;
+        } else {
+            conn_free(c);
+        }
     }
+    gw->closing = waiting;
 }
 
 /* Stop reading and close once everything queued has been written. */
@@ -507,6 +517,90 @@ static void serve_static(struct conn *c, const char *path)
         close_after_flush(c);
 }
 
+/* ---- history ------------------------------------------------------------ */
+
+struct conn_history {
+    struct conn *c;
+    char symbol[PRICE_SYMBOL_MAX];
+    int limit;
+};
+
+static void http_read(struct conn *c, struct evbuffer *in);
+
+/* The HTTP response went out: go on with pipelined requests. */
+static void resume_http(struct conn *c)
+{
+    c->awaiting = false;
+    if (c->close_after_flush || c->closing)
+        return;
+    http_request_reset(c->req);
+    bufferevent_enable(c->bev, EV_READ);
+    http_read(c, bufferevent_get_input(c->bev));
+}
+
+static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n,
+                         void *arg)
+{
+    struct conn_history *h = arg;
+    struct conn *c = h->c;
+    c->pending--;
+    if (c->closing) {
+        event_active(c->gw->reaper, EV_TIMEOUT, 0);
+    } else if (c->kind == CONN_WS && ok) {
+        json_t *j = history_points(h->symbol, ticks, lens, n, h->limit);
+        char *text = json_dumps(j, PRICE_JSON_FLAGS);
+        conn_ws_send(c, "history", text);
+        free(text);
+        json_decref(j);
+    } else if (c->kind == CONN_WS) {
+        conn_ws_send(c, "error", "{\"code\":\"unavailable\",\"message\":\"history is "
+                                 "unavailable: Redis is unreachable\"}");
+    } else {
+        if (ok)
+            respond_json(c, 200, history_points(h->symbol, ticks, lens, n, h->limit));
+        else
+            respond_error(c, 503, "unavailable", "history is unavailable: Redis is unreachable",
+                          NULL);
+        resume_http(c);
+    }
+    free(h);
+}
+
+void conn_history(struct conn *c, const char *symbol, int limit)
+{
+    struct conn_history *h = xcalloc(1, sizeof *h);
+    h->c = c;
+    snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
+    h->limit = limit;
+    if (rdb_history(c->gw->rdb, history_ticks_for(limit), history_done, h) != CP_OK) {
+        c->pending++;
+        history_done(false, NULL, NULL, 0, h);
+        return;
+    }
+    c->pending++;
+    if (c->kind == CONN_HTTP) {
+        c->awaiting = true;
+        bufferevent_disable(c->bev, EV_READ);
+    }
+}
+
+/* GET /history?symbol=BTC&limit=60 (PROTOCOL.md §1). */
+static void history_request(struct conn *c)
+{
+    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];
+    const char *q = http_request_query(c->req);
+    int n;
+    bool has_limit = http_query_param(q, "limit", limit, sizeof limit) == CP_OK;
+    if (http_query_param(q, "symbol", symbol, sizeof symbol) != CP_OK ||
+        history_check(symbol, has_limit ? limit : NULL, &n, err, sizeof err) != CP_OK) {
+        respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
+    } else if (!hub_symbol_known(c->gw->hub, symbol)) {
+        respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
+    } else {
+        conn_history(c, symbol, n);
+    }
+}
+
 static void route(struct conn *c)
 {
     char path[HTTP_URL_MAX];
@@ -530,6 +624,8 @@ static void route(struct conn *c)
         respond_json(c, status, j);
     } else if (strcmp(path, "/stats") == 0)
         respond_json(c, 200, stats_json(c->gw));
+    else if (strcmp(path, "/history") == 0)
+        history_request(c);
     else
         serve_static(c, path);
 }
@@ -570,6 +666,8 @@ static void http_read(struct conn *c, struct evbuffer *in)
             return;
         }
         route(c);
+        if (c->awaiting)
+            return; /* resume_http() goes on once Redis answers */
         if (c->kind != CONN_HTTP) {
             http_request_free(c->req);
             c->req = NULL;
@@ -593,7 +691,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    if (c->kind == CONN_HTTP)
+    if (c->kind == CONN_HTTP && !c->awaiting)
         http_read(c, in);
     if (c->kind == CONN_WS)
         ws_read(c, in);

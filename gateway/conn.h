@@ -32,6 +32,12 @@ void conn_reap(struct gateway *gw);
 /* Queue an SSE keep-alive comment on every SSE stream (PROTOCOL.md §3). */
 void conn_sse_keepalive(struct gateway *gw);
 
+/* Answer a history request for symbol (checked by the caller) with up to
+ * limit points from Redis: a WebSocket "history" message, or the response to
+ * GET /history.  The connection waits for the answer; one closed meanwhile is
+ * freed once it arrives. */
+void conn_history(struct conn *c, const char *symbol, int limit);
+
 /* WebSocket: send {"event":event,"data":data} (data: JSON text). */
 void conn_ws_send(struct conn *c, const char *event, const char *data);
 

@@ -107,7 +107,7 @@ static struct hub_channel *get_channel(struct hub *hub, const char *symbol)
     return ch;
 }
 
-static bool symbol_known(const struct hub *hub, const char *symbol)
+bool hub_symbol_known(const struct hub *hub, const char *symbol)
 {
     const struct hub_channel *ch = find_channel(hub, symbol);
     if (ch && ch->latest)
@@ -131,7 +131,7 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
 {
     if (strcmp(symbol, "*") != 0 && !price_symbol_valid(symbol))
         return CP_EINVAL;
-    if (strcmp(symbol, "*") != 0 && !symbol_known(hub, symbol))
+    if (strcmp(symbol, "*") != 0 && !hub_symbol_known(hub, symbol))
         return CP_ENOENT;
     struct hub_channel *ch = get_channel(hub, symbol);
     if (find_member(c, ch))

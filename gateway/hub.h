@@ -85,6 +85,9 @@ json_t *hub_symbols(const struct hub *hub);
 /* Set the feed's symbol list from a comma list (the feeder's symbols key). */
 void hub_set_symbols(struct hub *hub, const char *comma_list);
 
+/* True when the feed carries symbol (or no list is known yet). */
+bool hub_symbol_known(const struct hub *hub, const char *symbol);
+
 /* True once hub_set_symbols() has given the feed's list. */
 bool hub_has_symbol_list(const struct hub *hub);
 

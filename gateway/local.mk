@@ -12,6 +12,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/rdb.c gateway/rdb.h \
 	gateway/proto.c gateway/proto.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
+	gateway/history.c gateway/history.h \
 	gateway/conn.c gateway/conn.h \
 	gateway/gateway.c gateway/gateway.h
 GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
@@ -48,3 +49,8 @@ tests_unit_check_hub_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_ratelimit_SOURCES = tests/unit/check_ratelimit.c
 tests_unit_check_ratelimit_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_ratelimit_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_history_SOURCES = tests/unit/check_history.c
+tests_unit_check_history_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_history_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_history
+UNIT_TESTS += tests/unit/check_history

@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "cp_error.h"
 #include "gateway.h"
+#include "history.h"
 #include "price.h"
 
 #include <jansson.h>
@@ -129,6 +130,26 @@ static void on_ping(struct gateway *gw, struct conn *c, json_t *data)
                                    (json_int_t)price_now_ms()));
 }
 
+/* {"symbol":"BTC","limit":60} → conn_history(); the answer comes later. */
+static void on_history(struct gateway *gw, struct conn *c, json_t *data)
+{
+    const char *symbol = json_string_value(json_object_get(data, "symbol"));
+    json_t *lim = json_object_get(data, "limit");
+    char text[32], err[128];
+    int limit;
+    if (lim && !json_is_integer(lim)) {
+        send_error(c, "bad_request", "limit must be a whole number");
+        return;
+    }
+    snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, lim ? json_integer_value(lim) : 0);
+    if (history_check(symbol, lim ? text : NULL, &limit, err, sizeof err) != CP_OK)
+        send_error(c, "bad_request", err);
+    else if (!hub_symbol_known(gw->hub, symbol))
+        send_error(c, "unknown_symbol", symbol);
+    else
+        conn_history(c, symbol, limit);
+}
+
 int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, const char *text,
                  size_t len, int64_t now_ms)
 {
@@ -149,6 +170,8 @@ int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, co
         on_subscribe(gw, c, pc, data, event[0] == 's');
     else if (strcmp(event, "ping") == 0)
         on_ping(gw, c, data);
+    else if (strcmp(event, "history") == 0)
+        on_history(gw, c, data);
     else
         send_error(c, "unknown_event", event);
     json_decref(msg);

@@ -2,6 +2,7 @@
 
 #include "rdb.h"
 
+#include "cp_error.h"
 #include "keys.h"
 #include "log.h"
 #include "xalloc.h"
@@ -274,6 +275,60 @@ void rdb_free(struct rdb *r)
     link_free(&r->sub);
     link_free(&r->cmd);
     free(r);
+}
+
+struct rdb_history_req {
+    rdb_ticks_cb cb;
+    void *arg;
+};
+
+/* Each entry of XREVRANGE is [id, [field, value, ...]]: take field "tick". */
+static void on_history(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_history_req *req = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY) {
+        req->cb(false, NULL, NULL, 0, req->arg);
+        free(req);
+        return;
+    }
+    const char **ticks = xcalloc(m->elements, sizeof *ticks);
+    size_t *lens = xcalloc(m->elements, sizeof *lens), n = 0;
+    for (size_t i = 0; i < m->elements; i++) {
+        redisReply *e = m->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        redisReply *fields = e->element[1];
+        for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+            if (fields->element[f]->str && strcmp(fields->element[f]->str, "tick") == 0 &&
+                fields->element[f + 1]->type == REDIS_REPLY_STRING) {
+                ticks[n] = fields->element[f + 1]->str;
+                lens[n++] = fields->element[f + 1]->len;
+            }
+        }
+    }
+    req->cb(true, ticks, lens, n, req->arg);
+    free(ticks);
+    free(lens);
+    free(req);
+}
+
+int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg)
+{
+    if (!r->cmd.connected)
+        return CP_EIO;
+    char key[KEYS_MAX];
+    keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
+    struct rdb_history_req *req = xmalloc(sizeof *req);
+    req->cb = cb;
+    req->arg = arg;
+    if (redisAsyncCommand(r->cmd.ac, on_history, req, "XREVRANGE %s + - COUNT %d", key, count) !=
+        REDIS_OK) {
+        free(req);
+        return CP_EIO;
+    }
+    return CP_OK;
 }
 
 void rdb_refresh_symbols(struct rdb *r)

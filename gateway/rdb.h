@@ -32,6 +32,16 @@ void rdb_free(struct rdb *r); /* NULL is a no-op */
  * answers arrive through on_symbols/on_price.  A no-op while disconnected. */
 void rdb_refresh_symbols(struct rdb *r);
 
+/* Called exactly once with the newest ticks of the history stream, newest
+ * first (borrowed: valid during the call only), or with ok false when Redis
+ * failed or went away first. */
+typedef void (*rdb_ticks_cb)(bool ok, const char *const *ticks, const size_t *lens, size_t n,
+                             void *arg);
+
+/* Read the newest count ticks of the history stream (XREVRANGE).  Returns 0,
+ * or CP_EIO when Redis is not connected (cb is then never called). */
+int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg);
+
 /* True while the tick subscription is active. */
 bool rdb_subscribed(const struct rdb *r);
 

@@ -44,6 +44,35 @@ sed -n 's/^data: //p' "$WORK/sse.txt" >"$WORK/sse_prices.txt"
 check_prices SSE "$WORK/sse_prices.txt"
 check_prices WebSocket "$WORK/ws.txt"
 
+# History: the newest BTC points from the stream, oldest first, over HTTP and
+# as the WebSocket history event.
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/history?symbol=BTC&limit=5" >"$WORK/history.json" \
+    || fail "GET /history failed"
+"$PY" - "$GATEWAY_PORT" "$WORK/history.json" "$csv" <<'PYEOF' || fail "history is wrong"
+import asyncio, csv, json, sys, websockets
+closes = [float(r["close"]) for r in csv.DictReader(open(sys.argv[3])) if r["symbol"] == "BTC-USD"]
+h = json.load(open(sys.argv[2]))
+assert h["symbol"] == "BTC" and len(h["points"]) == 5, h
+ts = [p[0] for p in h["points"]]
+assert ts == sorted(ts), f"points not oldest first: {ts}"
+assert all(any(abs(p[1] - c) <= 0.005 + 1e-9 for c in closes) for p in h["points"]), h
+async def ws_history():
+    async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"event": "history", "data": {"symbol": "BTC", "limit": 3}}))
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert msg["event"] == "history" and len(msg["data"]["points"]) == 3, msg
+        await ws.send(json.dumps({"event": "history", "data": {"symbol": "BTC", "limit": 0}}))
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert msg["event"] == "error" and msg["data"]["code"] == "bad_request", msg
+asyncio.run(ws_history())
+print("history: 5 BTC points over HTTP, 3 over WebSocket, all closes, oldest first")
+PYEOF
+for q in "symbol=BTC&limit=0" "symbol=BTC&limit=x" "symbol=btc" "limit=5" "symbol=FOO"; do
+    status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/history?$q")
+    [ "$status" = 400 ] || fail "/history?$q gave $status, not 400"
+done
+
 # The dashboard is served from the same port.
 curl -sf "http://127.0.0.1:$GATEWAY_PORT/" | grep -q '<title>' || fail "dashboard not served at /"
 curl -sfI "http://127.0.0.1:$GATEWAY_PORT/app.js" | grep -qi '^content-type: text/javascript' \

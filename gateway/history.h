@@ -1,0 +1,27 @@
+/* history: a symbol's recent prices from the history stream's ticks, the
+ * payload of GET /history and of the WebSocket history event (PROTOCOL.md
+ * §1, §2).  Pure functions, any loop; json_t results are new references. */
+#ifndef CP_HISTORY_H
+#define CP_HISTORY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define HISTORY_DEFAULT_LIMIT 60
+#define HISTORY_MAX_LIMIT 1000 /* points per request */
+
+/* Stream entries to read for limit points: a symbol may be missing from a
+ * tick (gaps in replayed data), so read twice as many. */
+int history_ticks_for(int limit);
+
+/* {"symbol":symbol,"points":[[ts_ms,price],...]}, oldest first, at most limit
+ * points, from n tick JSON texts given newest first (ticks[i] is lens[i]
+ * bytes).  Ticks that do not parse, or lack the symbol, are skipped. */
+json_t *history_points(const char *symbol, const char *const *ticks, const size_t *lens,
+                       size_t n, int limit);
+
+/* Validate a request's symbol and limit text (limit NULL: the default).
+ * Returns 0 with *out set, or CP_EINVAL with the reason in err. */
+int history_check(const char *symbol, const char *limit, int *out, char *err, size_t errlen);
+
+#endif
