@@ -3,6 +3,7 @@
 #include "conn.h"
 
 #include "cp_error.h"
+#include "deflate.h"
 #include "gateway.h"
 #include "history.h"
 #include "http.h"
@@ -34,6 +35,7 @@ struct conn {
     bool awaiting;           /* HTTP: the response waits for Redis; input paused */
     struct http_request *req;  /* while kind == CONN_HTTP */
     struct ws_parser *ws;      /* while kind == CONN_WS */
+    struct deflate_inflater *inflater; /* permessage-deflate negotiated */
     struct proto_client pc;    /* WS and SSE: hub membership */
     struct conn *prev, *next;  /* gw->conns */
     struct conn *next_closing;
@@ -128,6 +130,7 @@ static void conn_free(struct conn *c)
     bufferevent_free(c->bev); /* drops msg references still queued */
     http_request_free(c->req);
     ws_parser_free(c->ws);
+    deflate_inflater_free(c->inflater);
     free(c);
 }
 
@@ -245,15 +248,43 @@ static void ws_send_control(struct conn *c, enum ws_opcode op, const uint8_t *p,
     evbuffer_add(out, p, len);
 }
 
+/* A compressed text message (RFC 7692 §7.2.2), inflated into the loop's
+ * buffer of MAX_MESSAGE_BYTES — a decompression bomb stops at the limit
+ * (1009) — then checked as UTF-8 (1007), since the parser could not. */
+static int ws_inflate(struct conn *c, const struct ws_message *m, const uint8_t **text,
+                      size_t *len)
+{
+    int rc = deflate_inflate(c->inflater, m->payload, m->len, c->gw->inflated,
+                             (size_t)c->gw->conf->max_message_bytes, len);
+    if (rc != CP_OK)
+        return rc;
+    struct ws_utf8 u = {0};
+    if (!ws_utf8_feed(&u, c->gw->inflated, *len) || !ws_utf8_complete(&u))
+        return CP_EUTF8;
+    *text = c->gw->inflated;
+    return CP_OK;
+}
+
+static void ws_on_text(struct conn *c, const struct ws_message *m)
+{
+    const uint8_t *text = m->payload;
+    size_t len = m->len;
+    int rc = m->compressed && c->inflater ? ws_inflate(c, m, &text, &len) : CP_OK;
+    if (rc != CP_OK) {
+        conn_close_ws(c, ws_close_code_for(rc), cp_strerror(rc));
+        return;
+    }
+    c->gw->stats.messages_in++;
+    c->gw->stats.bytes_in += len;
+    if (proto_handle(c->gw, c, &c->pc, (const char *)text, len, loop_now_ms(c->gw)) != CP_OK)
+        conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
+}
+
 static void ws_on_message(struct conn *c, const struct ws_message *m)
 {
     switch (m->opcode) {
     case WS_OP_TEXT:
-        c->gw->stats.messages_in++;
-        c->gw->stats.bytes_in += m->len;
-        if (proto_handle(c->gw, c, &c->pc, (const char *)m->payload, m->len,
-                         loop_now_ms(c->gw)) != CP_OK)
-            conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
+        ws_on_text(c, m);
         break;
     case WS_OP_BINARY:
         conn_close_ws(c, 1003, "binary messages are not accepted");
@@ -319,15 +350,25 @@ static void ws_upgrade(struct conn *c)
     } else if (!conf_origin_allowed(c->gw->conf, http_request_header(r, HTTP_H_ORIGIN))) {
         respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
     } else {
-        char accept[WS_ACCEPT_LEN + 1];
+        char accept[WS_ACCEPT_LEN + 1], ext[DEFLATE_RESPONSE_MAX];
+        struct deflate_params dp;
+        const char *offers = http_request_header(r, HTTP_H_WS_EXTENSIONS);
+        bool deflate = offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
         ws_accept_key(key, accept);
         evbuffer_add_printf(bufferevent_get_output(c->bev),
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
-                            accept);
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
+                            accept, deflate ? "Sec-WebSocket-Extensions: " : "",
+                            deflate ? ext : "", deflate ? "\r\n" : "");
         c->kind = CONN_WS;
         c->ws = ws_parser_new((size_t)c->gw->conf->max_message_bytes);
-        hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_WS, on_overflow, c);
+        if (deflate) {
+            ws_parser_set_rsv1(c->ws, true);
+            c->inflater = deflate_inflater_new(&dp);
+            c->gw->stats.ws_deflate++;
+        }
+        hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev),
+                        deflate ? MSG_WS_DEFLATE : MSG_WS, on_overflow, c);
         proto_client_init(&c->pc, c->gw, loop_now_ms(c->gw));
         struct gateway_stats *s = &c->gw->stats;
         s->ws_total++;
@@ -478,10 +519,11 @@ static json_t *stats_json(struct gateway *gw)
 {
     const struct gateway_stats *s = &gw->stats;
     const struct hub_stats *h = hub_get_stats(gw->hub);
-    return json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
+    return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
                      "s:I, s:I, s:I, s:I, s:I}",
                      "websocket", "current", (json_int_t)s->ws_current, "peak",
-                     (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "sse", "current",
+                     (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "deflate",
+                     (json_int_t)s->ws_deflate, "sse", "current",
                      (json_int_t)s->sse_current, "peak", (json_int_t)s->sse_peak, "total",
                      (json_int_t)s->sse_total, "messages_in", (json_int_t)s->messages_in,
                      "bytes_in", (json_int_t)s->bytes_in, "messages_out",

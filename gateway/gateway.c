@@ -3,6 +3,7 @@
 #include "gateway.h"
 
 #include "conn.h"
+#include "deflate.h"
 #include "log.h"
 #include "price.h"
 #include "xalloc.h"
@@ -130,7 +131,9 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
     evconnlistener_set_error_cb(gw->listener, on_accept_error);
     struct hub_limits limits = {(size_t)conf->output_high_water_bytes,
                                 (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms};
-    gw->hub = hub_new(&limits);
+    gw->deflate = deflate_ctx_new();
+    gw->inflated = xmalloc((size_t)conf->max_message_bytes);
+    gw->hub = hub_new(&limits, gw->deflate);
     gw->www = www_new(conf->www_root);
     gw->reaper = event_new(base, -1, 0, on_reap, gw);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
@@ -164,5 +167,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->sig_int);
     www_free(gw->www);
     hub_free(gw->hub);
+    deflate_ctx_free(gw->deflate);
+    free(gw->inflated);
     free(gw);
 }

@@ -20,6 +20,7 @@ struct conn;
 struct gateway_stats {
     size_t ws_current, sse_current, ws_peak, sse_peak;
     uint64_t ws_total, sse_total, http_requests;
+    uint64_t ws_deflate;              /* WebSocket clients that negotiated deflate */
     uint64_t messages_in, bytes_in;
     uint64_t rate_limited, rejected;
 };
@@ -29,6 +30,8 @@ struct gateway {
     struct event_base *base;
     struct evconnlistener *listener;
     struct hub *hub;
+    struct deflate_ctx *deflate;      /* compresses broadcast frames (RFC 7692) */
+    uint8_t *inflated;                /* MAX_MESSAGE_BYTES: an inflated client message */
     struct rdb *rdb;
     struct www *www;                  /* NULL when WWW_ROOT is empty */
     struct conn *conns;               /* every open connection */

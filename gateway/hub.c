@@ -32,6 +32,7 @@ struct hub_member {
 
 struct hub {
     struct hub_limits limits;
+    struct deflate_ctx *deflate;  /* borrowed */
     struct hub_channel all;    /* "*" */
     struct hub_channel **channels;
     size_t n_channels, cap_channels;
@@ -42,10 +43,11 @@ struct hub {
     struct hub_stats stats;
 };
 
-struct hub *hub_new(const struct hub_limits *limits)
+struct hub *hub_new(const struct hub_limits *limits, struct deflate_ctx *deflate)
 {
     struct hub *hub = xcalloc(1, sizeof *hub);
     hub->limits = *limits;
+    hub->deflate = deflate;
     strcpy(hub->all.symbol, "*");
     return hub;
 }
@@ -342,7 +344,7 @@ static void send_json(struct hub *hub, struct hub_client *c, const char *event,
                       const json_t *data)
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
-    struct msg *m = msg_new(event, text, strlen(text), hub->last_id);
+    struct msg *m = msg_new(event, text, strlen(text), hub->last_id, hub->deflate);
     queue(hub, c, m);
     msg_unref(m);
     free(text);
@@ -372,7 +374,7 @@ static void publish_json(struct hub *hub, struct hub_channel *ch, const char *ev
     if (ch->count == 0)
         return;
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
-    struct msg *m = msg_new(event, text, strlen(text), id);
+    struct msg *m = msg_new(event, text, strlen(text), id, hub->deflate);
     deliver(hub, ch, m, skip_all);
     msg_unref(m);
     free(text);

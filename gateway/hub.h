@@ -52,8 +52,11 @@ struct hub_limits {
     int64_t stall_ms;   /* conflating longer than this drops it too */
 };
 
-/* New hub; limits are copied. */
-struct hub *hub_new(const struct hub_limits *limits);
+struct deflate_ctx;
+
+/* New hub; limits are copied.  deflate (borrowed, may be NULL) compresses
+ * each broadcast message once for permessage-deflate clients. */
+struct hub *hub_new(const struct hub_limits *limits, struct deflate_ctx *deflate);
 void hub_free(struct hub *hub); /* NULL is a no-op; clients must be cleared first */
 
 void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transport transport,

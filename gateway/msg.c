@@ -3,6 +3,7 @@
 #include "msg.h"
 
 #include "cp_error.h"
+#include "deflate.h"
 #include "sse.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -13,8 +14,11 @@
 
 struct msg {
     unsigned refs;
-    char *bytes[2];   /* [MSG_WS] frame, [MSG_SSE] event */
-    size_t len[2];
+    struct deflate_ctx *deflate;  /* borrowed; NULL: no compressed form */
+    size_t ws_header;             /* bytes of the frame header in bytes[MSG_WS] */
+    char *bytes[3];               /* indexed by enum msg_transport */
+    const char *start[3];         /* where the bytes to send begin */
+    size_t len[3];
 };
 
 /* The WebSocket frame: header and JSON envelope in one contiguous buffer, so
@@ -30,13 +34,43 @@ static char *ws_frame_new(const char *event, const char *data, size_t len, size_
     return buf;
 }
 
-struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id)
+struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id,
+                    struct deflate_ctx *deflate)
 {
     struct msg *m = xcalloc(1, sizeof *m);
     m->refs = 1;
+    m->deflate = deflate;
     m->bytes[MSG_WS] = ws_frame_new(event, data, len, &m->len[MSG_WS]);
     m->bytes[MSG_SSE] = sse_event_new(sse_id, event, data, len, &m->len[MSG_SSE]);
+    m->start[MSG_WS] = m->bytes[MSG_WS];
+    m->start[MSG_SSE] = m->bytes[MSG_SSE];
+    uint8_t b1 = (uint8_t)m->bytes[MSG_WS][1];
+    m->ws_header = b1 < 126 ? 2 : b1 == 126 ? 4 : 10;
     return m;
+}
+
+/* The compressed frame: the payload is deflated into the buffer after
+ * WS_HEADER_MAX bytes and the header, with RSV1 set (RFC 7692 §6), written
+ * just before it.  Falls back to the plain frame if compression fails. */
+static void compress_frame(struct msg *m)
+{
+    const uint8_t *payload = (const uint8_t *)m->bytes[MSG_WS] + m->ws_header;
+    size_t plen = m->len[MSG_WS] - m->ws_header, clen;
+    size_t cap = deflate_compress_bound(plen);
+    uint8_t *buf = xmalloc(WS_HEADER_MAX + cap);
+    if (!m->deflate ||
+        deflate_compress(m->deflate, payload, plen, buf + WS_HEADER_MAX, cap, &clen) != CP_OK) {
+        free(buf);
+        m->start[MSG_WS_DEFLATE] = m->start[MSG_WS];
+        m->len[MSG_WS_DEFLATE] = m->len[MSG_WS];
+        return;
+    }
+    uint8_t h[WS_HEADER_MAX];
+    size_t hl = ws_frame_header_ext(h, WS_OP_TEXT, true, true, clen);
+    memcpy(buf + WS_HEADER_MAX - hl, h, hl);
+    m->bytes[MSG_WS_DEFLATE] = (char *)buf;
+    m->start[MSG_WS_DEFLATE] = (char *)buf + WS_HEADER_MAX - hl;
+    m->len[MSG_WS_DEFLATE] = hl + clen;
 }
 
 void msg_unref(struct msg *m)
@@ -45,6 +79,7 @@ void msg_unref(struct msg *m)
         return;
     free(m->bytes[MSG_WS]);
     free(m->bytes[MSG_SSE]);
+    free(m->bytes[MSG_WS_DEFLATE]);
     free(m);
 }
 
@@ -55,8 +90,10 @@ static void msg_cleanup(const void *data, size_t len, void *arg)
 
 int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
 {
+    if (!m->start[t])
+        compress_frame(m); /* the first deflate subscriber of this message */
     m->refs++;
-    if (evbuffer_add_reference(out, m->bytes[t], m->len[t], msg_cleanup, m) != 0) {
+    if (evbuffer_add_reference(out, m->start[t], m->len[t], msg_cleanup, m) != 0) {
         m->refs--;
         return CP_ENOMEM;
     }
@@ -65,7 +102,7 @@ int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
 
 size_t msg_len(const struct msg *m, enum msg_transport t)
 {
-    return m->len[t];
+    return m->start[t] ? m->len[t] : m->len[MSG_WS];
 }
 
 void msg_ws_append(struct evbuffer *out, const char *event, const char *data)

@@ -9,14 +9,20 @@
 #include <event2/buffer.h>
 #include <stddef.h>
 
-enum msg_transport { MSG_WS = 0, MSG_SSE = 1 };
+/* MSG_WS_DEFLATE: a WebSocket client that negotiated permessage-deflate. */
+enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2 };
+
+struct deflate_ctx;
 
 struct msg;
 
 /* Build {"event":event,"data":data} as one unmasked text frame (RFC 6455
  * §5.6) and as an SSE event with the given id (PROTOCOL.md §2, §3).  data is
- * len bytes of JSON.  Returns a message with one reference. */
-struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id);
+ * len bytes of JSON.  deflate (borrowed, may be NULL) compresses the frame
+ * for MSG_WS_DEFLATE, once, when it is first sent that way (RFC 7692 §7.2.1).
+ * Returns a message with one reference. */
+struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id,
+                    struct deflate_ctx *deflate);
 void msg_unref(struct msg *m); /* NULL is a no-op */
 
 /* Queue m's bytes for transport t on out without copying; takes a reference

@@ -17,7 +17,11 @@ start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT
 curl -sN --max-time 6 "http://127.0.0.1:$GATEWAY_PORT/events?symbols=BTC" >"$WORK/sse.txt" &
 curl_pid=$!
 "$PY" "$top_srcdir/tests/integration/ws_client.py" "ws://127.0.0.1:$GATEWAY_PORT/ws" BTC 5 10 \
-    >"$WORK/ws.txt" 2>"$WORK/ws_client.log" || fail "WebSocket client got fewer than 5 BTC prices"
+    deflate >"$WORK/ws.txt" 2>"$WORK/ws_client.log" \
+    || fail "WebSocket client (permessage-deflate) got fewer than 5 BTC prices"
+"$PY" "$top_srcdir/tests/integration/ws_client.py" "ws://127.0.0.1:$GATEWAY_PORT/ws" BTC,ETH 6 10 \
+    plain >"$WORK/ws_plain.txt" 2>>"$WORK/ws_client.log" \
+    || fail "WebSocket client (no compression) got fewer than 6 prices"
 wait "$curl_pid" || true
 
 # Every BTC price seen must be a close of BTC-USD in the file, rounded to
@@ -43,6 +47,10 @@ grep -q 'ETH' "$WORK/sse.txt" && fail "SSE stream for BTC carried another symbol
 sed -n 's/^data: //p' "$WORK/sse.txt" >"$WORK/sse_prices.txt"
 check_prices SSE "$WORK/sse_prices.txt"
 check_prices WebSocket "$WORK/ws.txt"
+grep '"BTC"' "$WORK/ws_plain.txt" >"$WORK/ws_plain_btc.txt" || true
+check_prices "WebSocket without compression" "$WORK/ws_plain_btc.txt"
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"deflate":1[,}]' \
+    || fail "/stats does not count the one permessage-deflate client"
 
 # History: the newest BTC points from the stream, oldest first, over HTTP and
 # as the WebSocket history event.

@@ -74,7 +74,7 @@ for byte in b"GET /stats HTTP/1.1\r\nX-Slow: " + b"a" * 40:
 assert reply.startswith(b"HTTP/1.1 408"), reply
 PYEOF
 
-for case in unmasked too-big bad-utf8 ping early close; do
+for case in unmasked too-big bad-utf8 ping early close bomb; do
     "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
         2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
 done

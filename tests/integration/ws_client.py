@@ -1,10 +1,12 @@
 """A real WebSocket client (python3-websockets) for the integration tests.
 
-Usage: ws_client.py URL SYMBOLS COUNT TIMEOUT_S
+Usage: ws_client.py URL SYMBOLS COUNT TIMEOUT_S [deflate|plain]
 Connects, expects `welcome`, subscribes to SYMBOLS (comma list), expects
 `subscribed`, then prints one line of JSON per price it receives (from
 price-update and price-update-bulk) until COUNT prices or TIMEOUT_S seconds.
-Exits 0 when COUNT prices arrived, 1 otherwise.
+Exits 0 when COUNT prices arrived, 1 otherwise.  With "deflate" (the
+default) the client offers permessage-deflate (RFC 7692) and fails unless the
+server accepted it; with "plain" it offers no extension.
 """
 import asyncio
 import json
@@ -13,9 +15,13 @@ import sys
 import websockets
 
 
-async def run(url, symbols, count, timeout):
+async def run(url, symbols, count, timeout, mode):
     got = 0
-    async with websockets.connect(url) as ws:
+    compression = "deflate" if mode == "deflate" else None
+    async with websockets.connect(url, compression=compression) as ws:
+        extensions = [type(e).__name__ for e in ws.extensions]
+        want = ["PerMessageDeflate"] if compression else []
+        assert extensions == want, f"negotiated {extensions}, expected {want}"
         welcome = json.loads(await ws.recv())
         assert welcome["event"] == "welcome", welcome
         assert welcome["data"]["server"].startswith("cryptopulse/"), welcome
@@ -41,8 +47,9 @@ async def run(url, symbols, count, timeout):
 
 def main():
     url, symbols, count, timeout = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), float(sys.argv[4])
+    mode = sys.argv[5] if len(sys.argv) > 5 else "deflate"
     try:
-        got = asyncio.run(run(url, symbols, count, timeout))
+        got = asyncio.run(run(url, symbols, count, timeout, mode))
     except asyncio.TimeoutError:
         print("timed out", file=sys.stderr)
         return 1

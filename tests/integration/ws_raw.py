@@ -8,6 +8,8 @@ Cases print nothing and exit 0 when the gateway behaved, else exit 1 with why:
   ping       a ping is answered by a pong with the same payload (§5.5.2)
   early      bytes sent right after the handshake, in the same packet, are read
   close      a close frame is echoed with the same code (§5.5.1)
+  bomb       a permessage-deflate message inflating past MAX_MESSAGE_BYTES
+             (10 MB of zeros in ~10 KB) is closed with 1009
   idle       a silent client is pinged, and closed with 1001 if it stays silent
   pong       a client that answers the ping stays connected
   flood      over the rate limit: one rate_limited error, then close 1008
@@ -23,8 +25,8 @@ import struct
 import sys
 
 
-def frame(opcode, payload, mask=True, fin=True):
-    head = bytes([(0x80 if fin else 0) | opcode])
+def frame(opcode, payload, mask=True, fin=True, rsv1=False):
+    head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
     n = len(payload)
     m = 0x80 if mask else 0
     if n < 126:
@@ -39,16 +41,18 @@ def frame(opcode, payload, mask=True, fin=True):
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-def handshake(port, extra=b""):
+def handshake(port, extra=b"", headers=""):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode() + extra)
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n").encode() + extra)
     buf = b""
     while b"\r\n\r\n" not in buf:
         buf += s.recv(4096)
     head, rest = buf.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 101"), head
+    if headers:
+        assert b"permessage-deflate" in head, head
     return s, rest
 
 
@@ -83,6 +87,8 @@ def main():
     if case == "early":
         sub = json.dumps({"event": "ping", "data": {"id": 7, "ts": 1}}).encode()
         s, buf = handshake(port, frame(1, sub))
+    elif case == "bomb":
+        s, buf = handshake(port, headers="Sec-WebSocket-Extensions: permessage-deflate\r\n")
     else:
         s, buf = handshake(port)
     op, payload, buf = read_frame(s, buf)
@@ -106,6 +112,12 @@ def main():
     elif case == "close":
         s.sendall(frame(8, struct.pack("!H", 1000) + b"bye"))
         expect_close(s, buf, 1000)
+    elif case == "bomb":
+        import zlib
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        bomb = z.compress(b"\0" * 10_000_000) + z.flush(zlib.Z_SYNC_FLUSH)
+        s.sendall(frame(1, bomb[:-4], rsv1=True))
+        expect_close(s, buf, 1009)
     elif case == "idle":
         op, payload, buf = read_frame(s, buf)
         assert op == 9, f"expected a ping, got opcode {op}"
