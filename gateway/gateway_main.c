@@ -10,8 +10,30 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static struct cp_conf gateway_conf; /* the only global: read-only after loading */
+static struct cp_conf gateway_conf; /* the only global: read-only but for SIGHUP */
+
+/* What SIGHUP needs to read the settings again. */
+struct reload_ctx {
+    const struct conf_program_info *info;
+    int argc;
+    char **argv;
+};
+
+/* SIGHUP: read every source again and apply CORS_ORIGINS, the one setting
+ * that can change without dropping clients; a bad value keeps the old one. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    const struct reload_ctx *r = arg;
+    struct cp_conf fresh;
+    if (conf_parse_args(&fresh, r->info, r->argc, r->argv) != CONF_ARGS_OK) {
+        log_error("SIGHUP: settings not reloaded; keeping the running ones");
+        return;
+    }
+    memcpy(gateway_conf.cors_origins, fresh.cors_origins, sizeof fresh.cors_origins);
+    log_info("SIGHUP: CORS_ORIGINS is now \"%s\"", gateway_conf.cors_origins);
+}
 
 int main(int argc, char **argv)
 {
@@ -43,7 +65,11 @@ int main(int argc, char **argv)
         event_base_free(base);
         return EXIT_FAILURE;
     }
+    struct reload_ctx reload = {&info, argc, argv};
+    struct event *hup = evsignal_new(base, SIGHUP, on_hup, &reload);
+    event_add(hup, NULL);
     event_base_dispatch(base);
+    event_free(hup);
     gateway_free(gw);
     event_base_free(base);
     log_info("stopped");

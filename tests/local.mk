@@ -17,10 +17,11 @@ TESTS += tests/unit/check_conf tests/unit/check_price $(UNIT_TESTS) $(INTEGRATIO
 
 INTEGRATION_TESTS += \
 	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
-	tests/integration/40-ws-http-edges.sh tests/integration/45-ws-slow-consumer.sh
+	tests/integration/40-ws-http-edges.sh tests/integration/45-ws-slow-consumer.sh \
+	tests/integration/48-gateway-signals.sh
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/45-ws-slow-consumer.sh \
-	tests/integration/lib.sh \
+	tests/integration/48-gateway-signals.sh tests/integration/lib.sh \
 	tests/integration/ws_client.py tests/integration/ws_raw.py
 
 # Integration tests find the build tree and ../shared through the environment.
