@@ -8,7 +8,6 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/replay.c feeder/replay.h \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
-	feeder/tickid.c feeder/tickid.h \
 	feeder/feed.c feeder/feed.h \
 	feeder/store.c feeder/store.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
@@ -47,8 +46,8 @@ tests_unit_check_mock_SOURCES = tests/unit/check_mock.c tests/unit/check_main.h
 tests_unit_check_mock_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_mock_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_tickid_SOURCES = tests/unit/check_tickid.c tests/unit/check_main.h
-tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
-tests_unit_check_tickid_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)

@@ -4,10 +4,9 @@
 
 #include "cp_error.h"
 #include "price.h"
-#include "sse.h"
+#include "tickid.h"
 #include "xalloc.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,15 +265,14 @@ void hub_set_symbols(struct hub *hub, const char *list)
     }
 }
 
-/* Tick ids are Redis stream ids "<ms>-<seq>"; compare them numerically. */
+/* Tick ids are Redis stream ids "<ms>-<seq>"; check_tick() made sure they
+ * parse.  Returns <0, 0 or >0 as a sorts before, with or after b. */
 static int id_cmp(const char *a, const char *b)
 {
-    uint64_t ams = 0, aseq = 0, bms = 0, bseq = 0;
-    sscanf(a, "%" SCNu64 "-%" SCNu64, &ams, &aseq);
-    sscanf(b, "%" SCNu64 "-%" SCNu64, &bms, &bseq);
-    if (ams != bms)
-        return ams < bms ? -1 : 1;
-    return aseq < bseq ? -1 : aseq > bseq;
+    struct tickid x = {0, 0}, y = {0, 0};
+    tickid_parse(a, &x);
+    tickid_parse(b, &y);
+    return tickid_after(x, y) ? 1 : tickid_after(y, x) ? -1 : 0;
 }
 
 static void note_id(struct hub *hub, const char *id, int64_t ts)
@@ -386,8 +384,10 @@ static int check_tick(const json_t *tick, char *err, size_t errlen)
 {
     const char *id = json_string_value(json_object_get(tick, "id"));
     json_t *prices = json_object_get(tick, "prices");
-    if (!json_is_object(tick) || !id || strlen(id) >= PRICE_ID_MAX || !sse_id_valid(id)) {
-        snprintf(err, errlen, "tick has no valid \"id\"");
+    struct tickid parsed_id;
+    if (!json_is_object(tick) || !id || strlen(id) >= PRICE_ID_MAX ||
+        tickid_parse(id, &parsed_id) != CP_OK) {
+        snprintf(err, errlen, "tick has no valid \"id\" (\"<ms>-<seq>\")");
         return CP_EINVAL;
     }
     if (!json_is_integer(json_object_get(tick, "ts")) || !json_is_array(prices)) {
@@ -411,13 +411,13 @@ static int check_tick(const json_t *tick, char *err, size_t errlen)
  * far-future tick cannot send SSE clients' Last-Event-ID backwards or pin it. */
 static int check_order(const struct hub *hub, const char *id, char *err, size_t errlen)
 {
-    uint64_t ms = 0;
-    sscanf(id, "%" SCNu64, &ms);
+    struct tickid t = {0, 0};
+    tickid_parse(id, &t);
     if (hub->last_id[0] && id_cmp(id, hub->last_id) <= 0) {
         snprintf(err, errlen, "tick %s is not after %s (stale or duplicate)", id, hub->last_id);
         return CP_EINVAL;
     }
-    if (ms > (uint64_t)price_now_ms() + HUB_MAX_FUTURE_MS) {
+    if (t.ms > price_now_ms() + HUB_MAX_FUTURE_MS) {
         snprintf(err, errlen, "tick %s is from the future", id);
         return CP_EINVAL;
     }

@@ -1,5 +1,5 @@
 # lib/: code shared by more than one program (configuration, logging, Redis
-# key names, the price JSON shape).
+# key names, the price JSON shape, tick ids).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \
@@ -7,6 +7,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/conf.c lib/conf.h \
 	lib/keys.c lib/keys.h \
-	lib/price.c lib/price.h
+	lib/price.c lib/price.h \
+	lib/tickid.c lib/tickid.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS)
