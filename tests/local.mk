@@ -17,12 +17,23 @@ TESTS += tests/unit/check_conf tests/unit/check_price $(UNIT_TESTS) $(INTEGRATIO
 
 INTEGRATION_TESTS += \
 	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
-	tests/integration/40-ws-http-edges.sh tests/integration/45-ws-slow-consumer.sh \
-	tests/integration/48-gateway-signals.sh
+	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
+	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
-	tests/integration/40-ws-http-edges.sh tests/integration/45-ws-slow-consumer.sh \
+	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
+	tests/integration/45-ws-slow-consumer.sh \
 	tests/integration/48-gateway-signals.sh tests/integration/lib.sh \
 	tests/integration/ws_client.py tests/integration/ws_raw.py
+# The Node.js client of 41-ws-node.sh.  The test installs its npm dependency
+# (ws, from the lock file) into the build tree; clean removes it again.
+EXTRA_DIST += tests/integration/node/package.json tests/integration/node/package-lock.json \
+	tests/integration/node/ws_node_client.js
+clean-local: clean-local-node
+clean-local-node:
+	-rm -rf tests/integration/node/node_modules
+	-test '$(srcdir)' = . || rm -f tests/integration/node/package.json \
+		tests/integration/node/package-lock.json tests/integration/node/ws_node_client.js
+.PHONY: clean-local-node
 
 # Integration tests find the build tree and ../shared through the environment.
 AM_TESTS_ENVIRONMENT = \
