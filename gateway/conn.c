@@ -183,17 +183,32 @@ static void on_overflow(struct hub_client *client, void *arg)
 
 /* ---- HTTP responses ---------------------------------------------------- */
 
+/* CORS response headers for the request's Origin (CRLF-ended lines, or ""):
+ * "*" when every origin is allowed, else the origin itself with Vary. */
+static const char *cors_headers(struct conn *c, char *buf, size_t len)
+{
+    const char *origin = c->req ? http_request_header(c->req, HTTP_H_ORIGIN) : NULL;
+    if (!origin || !conf_origin_allowed(c->gw->conf, origin))
+        return "";
+    if (c->gw->conf->cors_origins[0] == '\0')
+        return "Access-Control-Allow-Origin: *\r\n";
+    snprintf(buf, len, "Access-Control-Allow-Origin: %.300s\r\nVary: Origin\r\n", origin);
+    return buf;
+}
+
 /* Queue a complete response.  extra: more header lines, each ending CRLF. */
 static void respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                     const char *extra)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
     bool keep = c->req && http_request_keep_alive(c->req) && status < 400;
+    char cors[512];
     evbuffer_add_printf(out,
                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                        "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s\r\n",
+                        "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s%s\r\n",
                         status, http_status_text(status), type, len, PACKAGE_VERSION,
-                        extra ? extra : "", keep ? "" : "Connection: close\r\n");
+                        cors_headers(c, cors, sizeof cors), extra ? extra : "",
+                        keep ? "" : "Connection: close\r\n");
     if (!(c->req && http_request_is_head(c->req)))
         evbuffer_add(out, body, len);
     if (!keep)
@@ -382,94 +397,217 @@ static void ws_upgrade(struct conn *c)
 
 /* ---- Server-Sent Events ------------------------------------------------ */
 
-/* Subscribe to the comma list in "symbols" (default "*").  Returns 0, or
- * fills bad (badlen bytes) with the offending symbol and returns CP_EINVAL. */
-static int sse_subscribe(struct conn *c, const char *list, char *bad, size_t badlen)
+/* Queue one event with data to c alone, in its transport's encoding: for
+ * snapshots and replays, which are per client by nature. */
+static void emit(struct conn *c, const char *event, const json_t *data, const char *id)
 {
-    char sym[PRICE_SYMBOL_MAX + 1];
-    for (const char *p = list; *p;) {
-        size_t n = strcspn(p, ",");
-        snprintf(sym, sizeof sym, "%.*s", (int)(n < sizeof sym - 1 ? n : sizeof sym - 1), p);
-        if (n >= sizeof sym - 1 || hub_subscribe(c->gw->hub, &c->pc.sub, sym) < 0) {
-            snprintf(bad, badlen, "%.*s", (int)n, p);
-            return CP_EINVAL;
-        }
-        p += n + (p[n] == ',');
+    char *text = json_dumps(data, PRICE_JSON_FLAGS);
+    if (c->kind == CONN_WS) {
+        conn_ws_send(c, event, text);
+    } else {
+        size_t len;
+        char *ev = sse_event_new(id, event, text, strlen(text), &len);
+        evbuffer_add(bufferevent_get_output(c->bev), ev, len);
+        free(ev);
     }
-    return CP_OK;
+    free(text);
 }
 
-/* A new stream starts with the latest price of each subscribed symbol, so a
- * client has something to show before the next tick. */
-static void sse_snapshot(struct conn *c)
+/* The latest price of each of c's symbols: one price-update-bulk when bulk
+ * or for "*" subscribers, else a price-update per symbol. */
+static void emit_snapshot(struct conn *c, bool bulk)
 {
     json_t *syms = hub_client_symbols(&c->pc.sub);
     json_t *snap = hub_snapshot(c->gw->hub, syms);
     json_t *prices = json_object_get(snap, "prices");
     const char *id = json_string_value(json_object_get(snap, "id"));
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    size_t len;
-    char *text = NULL, *ev = NULL;
-    if (json_array_size(prices) && c->pc.sub.all) {
-        text = json_dumps(snap, PRICE_JSON_FLAGS);
-        ev = sse_event_new(id, "price-update-bulk", text, strlen(text), &len);
-        evbuffer_add(out, ev, len);
-    } else if (json_array_size(prices)) {
+    if (json_array_size(prices) && (bulk || c->pc.sub.all)) {
+        emit(c, "price-update-bulk", snap, id);
+    } else {
         size_t i;
         json_t *p;
-        json_array_foreach(prices, i, p) {
-            free(text);
-            free(ev);
-            text = json_dumps(p, PRICE_JSON_FLAGS);
-            ev = sse_event_new(id, "price-update", text, strlen(text), &len);
-            evbuffer_add(out, ev, len);
-        }
+        json_array_foreach(prices, i, p) emit(c, "price-update", p, id);
     }
-    free(text);
-    free(ev);
     json_decref(snap);
     json_decref(syms);
+}
+
+/* One replayed tick, as the live fan-out would have sent it to c. */
+static void emit_tick(struct conn *c, json_t *tick, const char *id)
+{
+    if (c->pc.sub.all) {
+        emit(c, "price-update-bulk", tick, id);
+        return;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(tick, "prices"), i, p) {
+        const char *sym = json_string_value(json_object_get(p, "symbol"));
+        if (sym && hub_client_has(&c->pc.sub, sym))
+            emit(c, "price-update", p, id);
+    }
+}
+
+/* ---- resume (PROTOCOL.md §3): replay missed ticks from the history stream */
+
+#define CONN_REPLAY_PAGE 200 /* stream entries per XRANGE */
+
+struct conn_replay {
+    struct conn *c;
+    char after[PRICE_ID_MAX]; /* the last id the client has */
+    bool first;               /* the first page also checks that id is in history */
+};
+
+/* Go live; with snapshot, the client's resume point was not usable (unknown,
+ * older than history, Redis away, or too much to replay): it gets the
+ * current prices first instead. */
+static void replay_finish(struct conn_replay *rp, bool snapshot)
+{
+    struct conn *c = rp->c;
+    if (snapshot)
+        emit_snapshot(c, true);
+    hub_client_resume(c->gw->hub, &c->pc.sub, snapshot ? NULL : rp->after);
+    free(rp);
+}
+
+static void replay_page(struct conn_replay *rp, bool inclusive);
+
+static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+{
+    struct conn_replay *rp = arg;
+    struct conn *c = rp->c;
+    c->pending--;
+    if (c->closing) {
+        event_active(c->gw->reaper, EV_TIMEOUT, 0);
+        free(rp);
+        return;
+    }
+    size_t emitted = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        json_t *tick = json_loadb(ticks[i], lens[i], 0, NULL);
+        const char *id = json_string_value(json_object_get(tick, "id"));
+        if (rp->first && i == 0) /* the resume point itself must still be there */
+            ok = id && strcmp(id, rp->after) == 0;
+        else if (id && strlen(id) < sizeof rp->after) {
+            emit_tick(c, tick, id);
+            strcpy(rp->after, id);
+            emitted++;
+        }
+        json_decref(tick);
+    }
+    if (!ok || (rp->first && n == 0) ||
+        evbuffer_get_length(bufferevent_get_output(c->bev)) >
+            (size_t)c->gw->conf->output_high_water_bytes) {
+        replay_finish(rp, true);
+        return;
+    }
+    rp->first = false;
+    /* More pages, or live ticks that came while this page was read. */
+    const char *live = hub_last_id(c->gw->hub);
+    struct tickid a, b;
+    bool behind = emitted && tickid_parse(live, &a) == CP_OK &&
+                  tickid_parse(rp->after, &b) == CP_OK && tickid_after(a, b);
+    if (n == CONN_REPLAY_PAGE || behind)
+        replay_page(rp, false);
+    else
+        replay_finish(rp, false);
+}
+
+static void replay_page(struct conn_replay *rp, bool inclusive)
+{
+    if (rdb_ticks_from(rp->c->gw->rdb, rp->after, inclusive, CONN_REPLAY_PAGE, replay_cb, rp) !=
+        CP_OK) {
+        replay_finish(rp, true);
+        return;
+    }
+    rp->c->pending++;
+}
+
+void conn_resume(struct conn *c, const char *last_id)
+{
+    struct tickid parsed;
+    struct conn_replay *rp = xcalloc(1, sizeof *rp);
+    rp->c = c;
+    rp->first = true;
+    hub_client_pause(&c->pc.sub);
+    if (!last_id || strlen(last_id) >= sizeof rp->after ||
+        tickid_parse(last_id, &parsed) != CP_OK) {
+        replay_finish(rp, true);
+        return;
+    }
+    strcpy(rp->after, last_id);
+    replay_page(rp, true);
+}
+
+/* ---- Server-Sent Events ------------------------------------------------ */
+
+/* Subscribe c to ?symbols= (default "*").  Returns 0, or answers 400 and
+ * returns CP_EINVAL. */
+static int sse_subscribe(struct conn *c)
+{
+    char list[1024], err[128];
+    char syms[HUB_MAX_SYMBOLS_PER_REQUEST][PRICE_SYMBOL_MAX];
+    int max = c->gw->conf->max_subscriptions < HUB_MAX_SYMBOLS_PER_REQUEST
+                  ? c->gw->conf->max_subscriptions
+                  : HUB_MAX_SYMBOLS_PER_REQUEST;
+    int q = http_query_param(http_request_query(c->req), "symbols", list, sizeof list);
+    if (q == CP_ENOENT || (q == CP_OK && list[0] == '\0'))
+        strcpy(list, "*");
+    int n = q == CP_OK || q == CP_ENOENT ? sse_parse_symbols(list, syms, max, err, sizeof err)
+                                         : CP_EINVAL;
+    if (q != CP_OK && q != CP_ENOENT)
+        snprintf(err, sizeof err, "symbols is not a valid query value");
+    if (n == 0)
+        hub_subscribe(c->gw->hub, &c->pc.sub, "*");
+    for (int i = 0; i < n; i++) {
+        if (hub_subscribe(c->gw->hub, &c->pc.sub, syms[i]) < 0) {
+            snprintf(err, sizeof err, "unknown symbol \"%.15s\"", syms[i]);
+            n = CP_EINVAL;
+            break;
+        }
+    }
+    if (n < 0) {
+        hub_client_clear(c->gw->hub, &c->pc.sub);
+        respond_error(c, 400, "unknown_symbol", err, NULL);
+        return CP_EINVAL;
+    }
+    return CP_OK;
+}
+
+/* The resume point: the Last-Event-ID header, or ?lastEventId= for clients
+ * that cannot set headers.  NULL when neither is given. */
+static const char *last_event_id(struct conn *c, char *buf, size_t len)
+{
+    const char *h = http_request_header(c->req, HTTP_H_LAST_EVENT_ID);
+    if (h)
+        return h;
+    return http_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
+                                                                                          : NULL;
 }
 
 static void sse_start(struct conn *c)
 {
     const struct http_request *r = c->req;
-    const char *origin = http_request_header(r, HTTP_H_ORIGIN);
-    char list[1024], bad[64];
-    int q = http_query_param(http_request_query(r), "symbols", list, sizeof list);
-    if (q == CP_ENOENT || (q == CP_OK && list[0] == '\0'))
-        strcpy(list, "*");
     if (!http_request_is_get(r) && !http_request_is_head(r)) {
-        respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
+        respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD, OPTIONS\r\n");
         return;
     }
-    if (!conf_origin_allowed(c->gw->conf, origin)) {
+    if (!conf_origin_allowed(c->gw->conf, http_request_header(r, HTTP_H_ORIGIN))) {
         respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
         return;
     }
     hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_SSE, on_overflow, c);
-    if (q != CP_OK && q != CP_ENOENT) {
-        respond_error(c, 400, "bad_request", "symbols is not a valid query value", NULL);
+    if (sse_subscribe(c) != CP_OK)
         return;
-    }
-    if (sse_subscribe(c, list, bad, sizeof bad) != CP_OK) {
-        char message[128];
-        snprintf(message, sizeof message, "unknown or malformed symbol \"%s\"", bad);
-        hub_client_clear(c->gw->hub, &c->pc.sub);
-        respond_error(c, 400, "unknown_symbol", message, NULL);
-        return;
-    }
     /* A stream has no length: it ends when the connection closes, for
      * HTTP/1.0 and 1.1 alike (RFC 9112 §6.3 item 8). */
     struct evbuffer *out = bufferevent_get_output(c->bev);
+    char cors[512];
     evbuffer_add_printf(out,
                         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                         "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-                        "Connection: close\r\nServer: cryptopulse/%s\r\n",
-                        PACKAGE_VERSION);
-    if (origin && c->gw->conf->cors_origins[0])
-        evbuffer_add_printf(out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
-    evbuffer_add(out, "\r\n", 2);
+                        "Connection: close\r\nServer: cryptopulse/%s\r\n%s\r\n",
+                        PACKAGE_VERSION, cors_headers(c, cors, sizeof cors));
     if (http_request_is_head(r)) {
         hub_client_clear(c->gw->hub, &c->pc.sub);
         close_after_flush(c);
@@ -481,7 +619,12 @@ static void sse_start(struct conn *c)
     s->sse_total++;
     if (++s->sse_current > s->sse_peak)
         s->sse_peak = s->sse_current;
-    sse_snapshot(c);
+    char id[PRICE_ID_MAX + 1];
+    const char *resume = last_event_id(c, id, sizeof id);
+    if (resume)
+        conn_resume(c, resume);
+    else
+        emit_snapshot(c, false);
 }
 
 void conn_sse_keepalive(struct gateway *gw)
@@ -643,6 +786,19 @@ static void history_request(struct conn *c)
     }
 }
 
+/* OPTIONS: a CORS preflight (Fetch standard, "CORS protocol"). */
+static void preflight(struct conn *c)
+{
+    if (!conf_origin_allowed(c->gw->conf, http_request_header(c->req, HTTP_H_ORIGIN))) {
+        respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
+        return;
+    }
+    respond(c, 204, "text/plain", "", 0,
+            "Allow: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+            "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"
+            "Access-Control-Max-Age: 600\r\n");
+}
+
 static void route(struct conn *c)
 {
     char path[HTTP_URL_MAX];
@@ -655,6 +811,8 @@ static void route(struct conn *c)
     int status;
     if (http_request_major(c->req) != 1)
         respond_error(c, 505, "http_version_not_supported", "use HTTP/1.0 or HTTP/1.1", NULL);
+    else if (http_request_is_options(c->req))
+        preflight(c);
     else if (strcmp(path, "/ws") == 0)
         ws_upgrade(c);
     else if (strcmp(path, "/events") == 0)

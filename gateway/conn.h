@@ -38,6 +38,12 @@ void conn_sse_keepalive(struct gateway *gw);
  * freed once it arrives. */
 void conn_history(struct conn *c, const char *symbol, int limit);
 
+/* Resume c from last_id (PROTOCOL.md §3): live ticks are held off while
+ * every tick after last_id still in the history stream is replayed, in order
+ * and without duplicates, then delivery goes live.  An id that is malformed,
+ * unknown or older than history gets a price-update-bulk snapshot instead. */
+void conn_resume(struct conn *c, const char *last_id);
+
 /* WebSocket: send {"event":event,"data":data} (data: JSON text). */
 void conn_ws_send(struct conn *c, const char *event, const char *data);
 

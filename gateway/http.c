@@ -225,6 +225,11 @@ bool http_request_is_head(const struct http_request *r)
     return r->parser.method == HTTP_HEAD;
 }
 
+bool http_request_is_options(const struct http_request *r)
+{
+    return r->parser.method == HTTP_OPTIONS;
+}
+
 const char *http_request_path(const struct http_request *r)
 {
     return r->path;

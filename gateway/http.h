@@ -44,6 +44,7 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
 const char *http_request_method(const struct http_request *r); /* "GET" */
 bool http_request_is_get(const struct http_request *r);
 bool http_request_is_head(const struct http_request *r);
+bool http_request_is_options(const struct http_request *r);
 const char *http_request_path(const struct http_request *r);  /* undecoded, no query */
 const char *http_request_query(const struct http_request *r); /* "" when none */
 /* The header's value (several lines joined with ", "), or NULL if absent. */

@@ -321,9 +321,24 @@ static void queue(struct hub *hub, struct hub_client *c, struct msg *m)
     hub->stats.bytes_out += msg_len(m, c->transport);
 }
 
-/* Queue m to every subscriber of ch.  skip_all: leave out clients that are
- * also on "*", who get the bulk message instead. */
-static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool skip_all)
+/* Replay (hub_client_pause) holds live ticks off; afterwards the ticks the
+ * replay already sent are skipped. */
+static bool held_off(struct hub_client *c, struct tickid id)
+{
+    if (!c->replaying && !c->skipping)
+        return false;
+    if (c->replaying)
+        return true;
+    if (c->skipping && !tickid_after(id, c->skip_through))
+        return true;
+    c->skipping = false;
+    return false;
+}
+
+/* Queue m, the message of tick id, to every subscriber of ch.  skip_all:
+ * leave out clients that are also on "*", who get the bulk message instead. */
+static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, struct tickid id,
+                    bool skip_all)
 {
     int64_t now = price_now_ms();
     struct hub_member *next;
@@ -331,11 +346,25 @@ static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, bool
     for (struct hub_member *mem = ch->head; mem; mem = next) {
         next = mem->next;
         struct hub_client *c = mem->client;
-        if (c->overflowed || (skip_all && c->all))
+        if (c->overflowed || (skip_all && c->all) || held_off(c, id))
             continue;
         if (may_queue(hub, c, now))
             queue(hub, c, m);
     }
+}
+
+void hub_client_pause(struct hub_client *c)
+{
+    c->replaying = true;
+    c->skipping = false;
+}
+
+void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_id)
+{
+    c->replaying = false;
+    c->skipping = last_id && hub->last_id[0] && id_cmp(last_id, hub->last_id) > 0;
+    if (c->skipping)
+        tickid_parse(last_id, &c->skip_through);
 }
 
 static void send_json(struct hub *hub, struct hub_client *c, const char *event,
@@ -371,9 +400,11 @@ static void publish_json(struct hub *hub, struct hub_channel *ch, const char *ev
 {
     if (ch->count == 0)
         return;
+    struct tickid tid = {0, 0};
+    tickid_parse(id, &tid);
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
     struct msg *m = msg_new(event, text, strlen(text), id, hub->deflate);
-    deliver(hub, ch, m, skip_all);
+    deliver(hub, ch, m, tid, skip_all);
     msg_unref(m);
     free(text);
 }
@@ -518,6 +549,11 @@ size_t hub_channel_size(const struct hub *hub, const char *symbol)
 {
     const struct hub_channel *ch = find_channel(hub, symbol);
     return ch ? ch->count : 0;
+}
+
+const char *hub_last_id(const struct hub *hub)
+{
+    return hub->last_id;
 }
 
 int64_t hub_last_ts(const struct hub *hub)

@@ -12,9 +12,12 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "tickid.h"
 
 struct hub;
 struct hub_member;
+
+#define HUB_MAX_SYMBOLS_PER_REQUEST 256 /* symbols one request may name */
 
 /* A subscriber: one per WebSocket or SSE connection. */
 struct hub_client {
@@ -24,6 +27,9 @@ struct hub_client {
     size_t n_members;                /* subscriptions, "*" counting as one */
     bool overflowed;                 /* output passed the limit; being closed */
     bool conflating;                 /* output past the high-water mark: ticks skipped */
+    bool replaying;                  /* history is being replayed: live ticks held off */
+    bool skipping;                   /* replay ran ahead of live ticks: skip through... */
+    struct tickid skip_through;      /* ...this id, which the client already has */
     int64_t conflating_since_ms;
     bool all;                        /* on the "*" channel (set by the hub) */
     /* Called at most once when out passes the hub's hard limit, or the client
@@ -70,6 +76,13 @@ void hub_client_clear(struct hub *hub, struct hub_client *c);
  * resume normal delivery.  Per-client encoding, only on recovery. */
 void hub_client_catch_up(struct hub *hub, struct hub_client *c);
 
+/* Hold live ticks off c while its missed ticks are replayed from history. */
+void hub_client_pause(struct hub_client *c);
+/* The replay has sent every tick up to and including last_id (NULL: none):
+ * live delivery resumes with the first tick after it, so nothing is lost or
+ * sent twice, even when the replay read ticks the hub has not yet seen. */
+void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_id);
+
 /* Subscribe c to symbol, or to every symbol for "*".  Returns 1 if added, 0 if
  * c already had it, CP_ENOENT for a symbol the feed does not know (when the
  * hub knows the feed's list), CP_EINVAL for text that is not a symbol. */
@@ -109,6 +122,9 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len);
  * of strings, "*" meaning all): a new object {"id","ts","prices"}.  Symbols
  * with no price yet are left out. */
 json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
+
+/* Id of the newest tick or cached price seen ("" before any). */
+const char *hub_last_id(const struct hub *hub);
 
 /* ts (ms) of the newest tick or cached price seen, 0 before any. */
 int64_t hub_last_ts(const struct hub *hub);

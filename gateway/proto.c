@@ -113,7 +113,11 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
         send_error(c, "too_many_subscriptions", message);
     }
     send_json(c, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
-    if (json_array_size(added))
+    /* "since": the tick id the client last saw, as SSE's Last-Event-ID. */
+    const char *since = add ? json_string_value(json_object_get(data, "since")) : NULL;
+    if (since)
+        conn_resume(c, since);
+    else if (json_array_size(added))
         send_json(c, "price-update-bulk", hub_snapshot(gw->hub, added));
     json_decref(added);
     json_decref(unknown);

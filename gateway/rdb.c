@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "keys.h"
 #include "log.h"
+#include "price.h"
 #include "xalloc.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -314,7 +315,9 @@ static void on_history(redisAsyncContext *ac, void *reply, void *privdata)
     free(req);
 }
 
-int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg)
+/* Send a stream read whose reply on_history() hands to cb. */
+static int read_stream(struct rdb *r, const char *fmt, const char *from, int count,
+                       rdb_ticks_cb cb, void *arg)
 {
     if (!r->cmd.connected)
         return CP_EIO;
@@ -323,12 +326,24 @@ int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg)
     struct rdb_history_req *req = xmalloc(sizeof *req);
     req->cb = cb;
     req->arg = arg;
-    if (redisAsyncCommand(r->cmd.ac, on_history, req, "XREVRANGE %s + - COUNT %d", key, count) !=
-        REDIS_OK) {
+    if (redisAsyncCommand(r->cmd.ac, on_history, req, fmt, key, from, count) != REDIS_OK) {
         free(req);
         return CP_EIO;
     }
     return CP_OK;
+}
+
+int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg)
+{
+    return read_stream(r, "XREVRANGE %s + %s COUNT %d", "-", count, cb, arg);
+}
+
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_ticks_cb cb,
+                   void *arg)
+{
+    char from[PRICE_ID_MAX + 1];
+    snprintf(from, sizeof from, "%s%s", inclusive ? "" : "(", id);
+    return read_stream(r, "XRANGE %s %s + COUNT %d", from, count, cb, arg);
 }
 
 void rdb_refresh_symbols(struct rdb *r)

@@ -42,6 +42,12 @@ typedef void (*rdb_ticks_cb)(bool ok, const char *const *ticks, const size_t *le
  * or CP_EIO when Redis is not connected (cb is then never called). */
 int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg);
 
+/* Read up to count ticks of the history stream from id on, oldest first
+ * (XRANGE): including id itself when inclusive, else strictly after it.
+ * Returns 0, or CP_EIO when Redis is not connected (cb is then never called). */
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_ticks_cb cb,
+                   void *arg);
+
 /* True while the tick subscription is active. */
 bool rdb_subscribed(const struct rdb *r);
 

@@ -2,8 +2,10 @@
 
 #include "sse.h"
 
+#include "cp_error.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct sse_buf {
@@ -54,4 +56,32 @@ char *sse_event_new(const char *id, const char *event, const char *data, size_t 
 int sse_id_valid(const char *id)
 {
     return strpbrk(id, "\r\n") == NULL;
+}
+
+int sse_parse_symbols(const char *list, char (*out)[PRICE_SYMBOL_MAX], int max, char *err,
+                      size_t errlen)
+{
+    if (strcmp(list, "*") == 0)
+        return 0;
+    int n = 0;
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        char sym[PRICE_SYMBOL_MAX];
+        snprintf(sym, sizeof sym, "%.*s", (int)(len < sizeof sym ? len : sizeof sym - 1), p);
+        const char *why = len == 0                                        ? "an empty symbol"
+                          : len >= sizeof sym || !price_symbol_valid(sym) ? "not a symbol"
+                          : n == max                                      ? "one too many"
+                                                                          : NULL;
+        for (int i = 0; !why && i < n; i++)
+            if (strcmp(out[i], sym) == 0)
+                why = "repeated";
+        if (why) {
+            snprintf(err, errlen, "symbols: \"%.*s\" is %s", (int)(len > 32 ? 32 : len), p, why);
+            return CP_EINVAL;
+        }
+        strcpy(out[n++], sym);
+        p += len;
+        if (*p == '\0')
+            return n;
+    }
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "price.h"
+
 /* Encode one event: "id: ID\n" (if id), "event: NAME\n" (if event), one
  * "data: " line per line of data (split at CRLF, LF or CR, since a raw line
  * break would end the field), then a blank line.  data is len bytes.
@@ -16,5 +18,13 @@ char *sse_event_new(const char *id, const char *event, const char *data, size_t 
 /* True when id may be sent in an "id:" field: no CR, LF or NUL, which would
  * split or end the field. */
 int sse_id_valid(const char *id);
+
+/* Parse the decoded value of ?symbols= (PROTOCOL.md §3): "*", or a comma
+ * list of 1 to max distinct symbols, into out (max entries).  Returns the
+ * count (0 for "*"), or CP_EINVAL with the reason, naming the offending
+ * entry, in err: an empty entry, a malformed symbol, a duplicate, more than
+ * max, or "*" mixed with symbols. */
+int sse_parse_symbols(const char *list, char (*out)[PRICE_SYMBOL_MAX], int max, char *err,
+                      size_t errlen);
 
 #endif

@@ -18,12 +18,14 @@ TESTS += tests/unit/check_conf tests/unit/check_price $(UNIT_TESTS) $(INTEGRATIO
 INTEGRATION_TESTS += \
 	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
-	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh
+	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh \
+	tests/integration/50-sse-resume.sh
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/45-ws-slow-consumer.sh \
 	tests/integration/48-gateway-signals.sh tests/integration/lib.sh \
-	tests/integration/ws_client.py tests/integration/ws_raw.py
+	tests/integration/ws_client.py tests/integration/ws_raw.py \
+	tests/integration/50-sse-resume.sh tests/integration/sse_client.py
 # The Node.js client of 41-ws-node.sh.  The test installs its npm dependency
 # (ws, from the lock file) into the build tree; clean removes it again.
 EXTRA_DIST += tests/integration/node/package.json tests/integration/node/package-lock.json \

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "cp_error.h"
 #include "sse.h"
 
 #include <stdlib.h>
@@ -42,6 +43,27 @@ START_TEST(ids_with_line_breaks_are_invalid)
 }
 END_TEST
 
+START_TEST(symbol_lists_parse_and_explain_errors)
+{
+    char out[4][PRICE_SYMBOL_MAX], err[128];
+    ck_assert_int_eq(sse_parse_symbols("*", out, 4, err, sizeof err), 0);
+    ck_assert_int_eq(sse_parse_symbols("BTC,ETH", out, 4, err, sizeof err), 2);
+    ck_assert_str_eq(out[1], "ETH");
+    struct {
+        const char *list, *why;
+    } bad[] = {
+        {"", "empty"},          {"BTC,", "empty"},         {",BTC", "empty"},
+        {"BTC,,ETH", "empty"},  {"btc", "not a symbol"},   {"BTC,*", "not a symbol"},
+        {"BTC,BTC", "repeated"}, {"A,B,C,D,E", "one too many"},
+        {"AVERYLONGSYMBOLNAME", "not a symbol"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(sse_parse_symbols(bad[i].list, out, 4, err, sizeof err), CP_EINVAL);
+        ck_assert_msg(strstr(err, bad[i].why), "%s: %s", bad[i].list, err);
+    }
+}
+END_TEST
+
 static Suite *sse_suite(void)
 {
     Suite *s = suite_create("sse");
@@ -50,6 +72,7 @@ static Suite *sse_suite(void)
     tcase_add_test(tc, splits_multi_line_data_into_data_fields);
     tcase_add_test(tc, empty_data_is_one_empty_field);
     tcase_add_test(tc, ids_with_line_breaks_are_invalid);
+    tcase_add_test(tc, symbol_lists_parse_and_explain_errors);
     suite_add_tcase(s, tc);
     return s;
 }
