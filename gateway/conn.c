@@ -681,23 +681,15 @@ static json_t *stats_json(struct gateway *gw)
 
 static void serve_static(struct conn *c, const char *path)
 {
-    long long size;
-    const char *mime;
-    int fd = c->gw->www ? www_open(c->gw->www, path, &size, &mime) : -1;
-    if (fd < 0) {
+    bool keep = http_request_keep_alive(c->req);
+    struct www_request r = {path, http_request_header(c->req, HTTP_H_IF_NONE_MATCH),
+                            http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
+                            http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
+                            http_request_is_head(c->req), keep};
+    if (www_respond(c->gw->www, &r, bufferevent_get_output(c->bev)) < 0) {
         respond_error(c, 404, "not_found", "no such resource", NULL);
         return;
     }
-    bool keep = http_request_keep_alive(c->req);
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    evbuffer_add_printf(out,
-                        "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n"
-                        "Cache-Control: no-cache\r\nServer: cryptopulse/%s\r\n%s\r\n",
-                        mime, size, PACKAGE_VERSION, keep ? "" : "Connection: close\r\n");
-    if (http_request_is_head(c->req) || size == 0)
-        close(fd);
-    else
-        evbuffer_add_file(out, fd, 0, size); /* takes the fd */
     if (!keep)
         close_after_flush(c);
 }

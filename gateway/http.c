@@ -24,6 +24,8 @@ static const char *const header_names[HTTP_H_COUNT] = {
     [HTTP_H_ORIGIN] = "origin",
     [HTTP_H_LAST_EVENT_ID] = "last-event-id",
     [HTTP_H_IF_NONE_MATCH] = "if-none-match",
+    [HTTP_H_IF_MODIFIED_SINCE] = "if-modified-since",
+    [HTTP_H_ACCEPT_ENCODING] = "accept-encoding",
 };
 
 struct http_request {

@@ -1,22 +1,248 @@
+#define _GNU_SOURCE 1 /* strptime, timegm */
+
 #include "config.h"
 
 #include "www.h"
 
+#include "cp_error.h"
 #include "log.h"
 #include "xalloc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+
+#define WWW_DEPTH_MAX 8 /* folder levels loaded at start */
+
+/* Bytes shared by every output buffer that sends them (evbuffer_add_reference);
+ * the last reference frees them, so reloading a file never pulls bytes out
+ * from under a response still being written. */
+struct blob {
+    unsigned refs;
+    size_t len;
+    unsigned char data[];
+};
+
+struct entry {
+    struct entry *next;
+    char *real; /* resolved path, the cache key */
+    const char *mime;
+    time_t mtime;
+    off_t size;
+    ino_t ino;
+    struct blob *body, *gz; /* gz NULL when compression does not pay */
+    char etag[48], etag_gz[52], last_modified[40];
+};
 
 struct www {
     char root[PATH_MAX];
     size_t root_len;
+    struct entry *files;
 };
+
+static void blob_unref(struct blob *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+static void blob_cleanup(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    blob_unref(arg);
+}
+
+static struct blob *blob_new(size_t len)
+{
+    struct blob *b = xmalloc(sizeof *b + (len ? len : 1));
+    b->refs = 1;
+    b->len = len;
+    return b;
+}
+
+/* Text compresses; images and fonts are compressed already. */
+static bool compressible(const char *mime)
+{
+    return strncmp(mime, "text/", 5) == 0 || strcmp(mime, "image/svg+xml") == 0 ||
+           strcmp(mime, "application/json") == 0;
+}
+
+/* gzip (RFC 1952) of b at level 9, or NULL when it would not be smaller. */
+static struct blob *gzip_blob(const struct blob *b)
+{
+    z_stream zs = {0};
+    if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    struct blob *gz = blob_new(deflateBound(&zs, b->len) + 32);
+    zs.next_in = (Bytef *)b->data;
+    zs.avail_in = (uInt)b->len;
+    zs.next_out = gz->data;
+    zs.avail_out = (uInt)gz->len;
+    int rc = deflate(&zs, Z_FINISH);
+    gz->len = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END || gz->len >= b->len) {
+        blob_unref(gz);
+        return NULL;
+    }
+    return gz;
+}
+
+/* FNV-1a 64: the ETag names the content, so equal bytes give equal tags
+ * across restarts and machines behind one proxy. */
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static bool read_all(int fd, struct blob *b)
+{
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t n = read(fd, b->data + done, b->len - done);
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
+    }
+    return true;
+}
+
+static void entry_drop_bytes(struct entry *e)
+{
+    blob_unref(e->body);
+    blob_unref(e->gz);
+    e->body = e->gz = NULL;
+}
+
+/* (Re)load e's bytes from disk with their validators and gzip copy. */
+static bool entry_load(struct entry *e)
+{
+    int fd = open(e->real, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > WWW_FILE_MAX) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    struct blob *body = blob_new((size_t)st.st_size);
+    bool ok = read_all(fd, body);
+    close(fd);
+    if (!ok) {
+        blob_unref(body);
+        return false;
+    }
+    entry_drop_bytes(e);
+    e->body = body;
+    e->mtime = st.st_mtime;
+    e->size = st.st_size;
+    e->ino = st.st_ino;
+    e->mime = www_mime_type(e->real);
+    e->gz = compressible(e->mime) ? gzip_blob(body) : NULL;
+    uint64_t h = fnv1a(body->data, body->len);
+    snprintf(e->etag, sizeof e->etag, "\"%llx-%016llx\"", (unsigned long long)body->len,
+             (unsigned long long)h);
+    /* A different representation needs its own strong tag (RFC 9110 §8.8.3). */
+    snprintf(e->etag_gz, sizeof e->etag_gz, "\"%llx-%016llx-gz\"", (unsigned long long)body->len,
+             (unsigned long long)h);
+    struct tm tm;
+    gmtime_r(&e->mtime, &tm);
+    strftime(e->last_modified, sizeof e->last_modified, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return true;
+}
+
+static void entry_free(struct entry *e)
+{
+    entry_drop_bytes(e);
+    free(e->real);
+    free(e);
+}
+
+static struct entry *find(const struct www *w, const char *real)
+{
+    for (struct entry *e = w->files; e; e = e->next)
+        if (strcmp(e->real, real) == 0)
+            return e;
+    return NULL;
+}
+
+static void remove_entry(struct www *w, struct entry *gone)
+{
+    for (struct entry **p = &w->files; *p; p = &(*p)->next)
+        if (*p == gone) {
+            *p = gone->next;
+            entry_free(gone);
+            return;
+        }
+}
+
+/* The cached entry of a resolved path, loaded when new or changed on disk
+ * (one stat per request keeps edits to www/ visible without a restart). */
+static struct entry *lookup(struct www *w, const char *real)
+{
+    struct entry *e = find(w, real);
+    struct stat st;
+    if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (e)
+            remove_entry(w, e);
+        return NULL;
+    }
+    if (e && e->mtime == st.st_mtime && e->size == st.st_size && e->ino == st.st_ino)
+        return e;
+    bool fresh = !e;
+    if (fresh) {
+        e = xcalloc(1, sizeof *e);
+        e->real = xstrdup(real);
+    }
+    if (!entry_load(e)) {
+        if (fresh)
+            entry_free(e);
+        else
+            remove_entry(w, e);
+        return NULL;
+    }
+    if (fresh) {
+        e->next = w->files;
+        w->files = e;
+    }
+    return e;
+}
+
+/* Load every visible file below dir, so compression happens at start. */
+static void preload(struct www *w, const char *dir, int depth)
+{
+    DIR *d = depth < WWW_DEPTH_MAX ? opendir(dir) : NULL;
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char path[PATH_MAX], real[PATH_MAX];
+        if (de->d_name[0] == '.' ||
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path ||
+            !realpath(path, real) || strncmp(real, w->root, w->root_len) != 0 ||
+            real[w->root_len] != '/')
+            continue;
+        struct stat st;
+        if (stat(real, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            preload(w, real, depth + 1);
+        else if (S_ISREG(st.st_mode))
+            lookup(w, real);
+    }
+    closedir(d);
+}
 
 struct www *www_new(const char *root)
 {
@@ -29,11 +255,19 @@ struct www *www_new(const char *root)
         return NULL;
     }
     w->root_len = strlen(w->root);
+    preload(w, w->root, 0);
     return w;
 }
 
 void www_free(struct www *w)
 {
+    if (!w)
+        return;
+    while (w->files) {
+        struct entry *e = w->files;
+        w->files = e->next;
+        entry_free(e);
+    }
     free(w);
 }
 
@@ -44,8 +278,10 @@ const char *www_mime_type(const char *name)
     } types[] = {
         {".html", "text/html; charset=utf-8"},
         {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
         {".css", "text/css; charset=utf-8"},
         {".json", "application/json"},
+        {".webmanifest", "application/manifest+json"},
         {".svg", "image/svg+xml"},
         {".png", "image/png"},
         {".ico", "image/x-icon"},
@@ -59,26 +295,134 @@ const char *www_mime_type(const char *name)
     return "application/octet-stream";
 }
 
-int www_open(const struct www *w, const char *path, long long *size, const char **mime)
+/* Resolve a decoded request path to a real path inside the root. */
+static bool resolve(const struct www *w, const char *path, char real[PATH_MAX])
 {
     if (path[0] != '/' || strstr(path, "/.")) /* no "..", no hidden files */
-        return -1;
-    char full[PATH_MAX], real[PATH_MAX];
+        return false;
+    char full[PATH_MAX];
     const char *rel = strcmp(path, "/") == 0 ? "/index.html" : path;
     if (snprintf(full, sizeof full, "%s%s", w->root, rel) >= (int)sizeof full)
-        return -1;
+        return false;
     /* Symlinks could still lead out: compare the resolved path with the root. */
-    if (!realpath(full, real) || strncmp(real, w->root, w->root_len) != 0 ||
-        real[w->root_len] != '/')
-        return -1;
-    int fd = open(real, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
+    return realpath(full, real) && strncmp(real, w->root, w->root_len) == 0 &&
+           real[w->root_len] == '/';
+}
+
+/* Next comma-separated element of a list header; *len its length without
+ * surrounding blanks.  Returns NULL at the end. */
+static const char *next_element(const char **s, size_t *len)
+{
+    const char *p = *s;
+    while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+    if (!*p)
+        return NULL;
+    const char *end = strchr(p, ',');
+    if (!end)
+        end = p + strlen(p);
+    *s = end;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *len = (size_t)(end - p);
+    return p;
+}
+
+bool www_etag_matches(const char *if_none_match, const char *etag)
+{
+    const char *s = if_none_match, *el;
+    size_t len, tlen = strlen(etag);
+    while (s && (el = next_element(&s, &len))) {
+        if (len == 1 && el[0] == '*')
+            return true;
+        if (len > 2 && strncmp(el, "W/", 2) == 0) { /* weak comparison, §8.8.3.2 */
+            el += 2;
+            len -= 2;
+        }
+        if (len == tlen && memcmp(el, etag, len) == 0)
+            return true;
     }
-    *size = st.st_size;
-    *mime = www_mime_type(real);
-    return fd;
+    return false;
+}
+
+/* The q value of one Accept-Encoding element ("gzip;q=0.5"), 1 without one. */
+static double qvalue(const char *el, size_t len)
+{
+    const char *semi = memchr(el, ';', len);
+    if (!semi)
+        return 1.0;
+    for (const char *p = semi + 1; p < el + len; p++)
+        if ((*p == 'q' || *p == 'Q') && p + 1 < el + len && p[1] == '=')
+            return strtod(p + 2, NULL);
+    return 1.0;
+}
+
+static bool coding_is(const char *el, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len >= n && strncasecmp(el, name, n) == 0 &&
+           (len == n || el[n] == ';' || el[n] == ' ' || el[n] == '\t');
+}
+
+bool www_accepts_gzip(const char *accept_encoding)
+{
+    const char *s = accept_encoding, *el;
+    size_t len;
+    int gzip = -1, star = -1; /* -1 unnamed, else whether q > 0 */
+    while (s && (el = next_element(&s, &len))) {
+        if (coding_is(el, len, "gzip") || coding_is(el, len, "x-gzip"))
+            gzip = qvalue(el, len) > 0;
+        else if (coding_is(el, len, "*"))
+            star = qvalue(el, len) > 0;
+    }
+    return gzip == 1 || (gzip == -1 && star == 1);
+}
+
+bool www_parse_http_date(const char *s, time_t *t)
+{
+    struct tm tm = {0};
+    const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    if (!end || *end)
+        return false;
+    *t = timegm(&tm);
+    return *t != (time_t)-1;
+}
+
+/* RFC 9110 §13.2.2: If-None-Match decides when present, else
+ * If-Modified-Since. */
+static bool not_modified(const struct entry *e, const struct www_request *req, const char *etag)
+{
+    if (req->if_none_match)
+        return www_etag_matches(req->if_none_match, etag) ||
+               www_etag_matches(req->if_none_match, e->etag);
+    time_t since;
+    return req->if_modified_since && www_parse_http_date(req->if_modified_since, &since) &&
+           e->mtime <= since;
+}
+
+int www_respond(struct www *w, const struct www_request *req, struct evbuffer *out)
+{
+    char real[PATH_MAX];
+    struct entry *e = w && resolve(w, req->path, real) ? lookup(w, real) : NULL;
+    if (!e)
+        return CP_ENOENT;
+    bool gz = e->gz && www_accepts_gzip(req->accept_encoding);
+    const char *etag = gz ? e->etag_gz : e->etag;
+    int status = not_modified(e, req, etag) ? 304 : 200;
+    struct blob *b = gz ? e->gz : e->body;
+    /* no-cache: browsers revalidate every load, which a 304 makes cheap, so
+     * a new dashboard is picked up at once. */
+    evbuffer_add_printf(out, "HTTP/1.1 %s\r\nETag: %s\r\nLast-Modified: %s\r\n"
+                             "Cache-Control: no-cache\r\n%sServer: cryptopulse/%s\r\n",
+                        status == 200 ? "200 OK" : "304 Not Modified", etag, e->last_modified,
+                        e->gz ? "Vary: Accept-Encoding\r\n" : "", PACKAGE_VERSION);
+    if (status == 200)
+        evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n%s", e->mime, b->len,
+                            gz ? "Content-Encoding: gzip\r\n" : "");
+    evbuffer_add_printf(out, "%s\r\n", req->keep_alive ? "" : "Connection: close\r\n");
+    if (status == 200 && !req->head && b->len > 0) {
+        b->refs++;
+        evbuffer_add_reference(out, b->data, b->len, blob_cleanup, b);
+    }
+    return status;
 }
