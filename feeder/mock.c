@@ -16,23 +16,33 @@
 #define MOCK_YEAR_S (365.25 * 86400.0)
 #define MOCK_PEG_RATE 0.01 /* per second: a stablecoin's deviation halves in ~70 s */
 
-/* Where the walk starts: prices at 2025-02-02 00:00Z, annualised volatility
- * typical of early 2025, and a 24 h volume in USD, used to invent volume. */
+/* Where the walk starts, how fast it moves and how much it trades, computed
+ * once from ../shared/data/market/yahoo_crypto_1m_2025-02-02_to_2025-02-04.csv
+ * (3 days of 1-minute closes; only the numbers are kept here):
+ *   price: the symbol's first close in the file (2025-02-02 00:00/00:01Z);
+ *   vol:   annualised volatility sqrt(sum(r^2) / sum(dt)) over consecutive
+ *          rows of the symbol, r = ln(close / previous close), dt in years,
+ *          so that a gap of k minutes counts as k minutes (the file has many);
+ *          the window holds the 2025-02-03 tariff crash, hence the high values;
+ *   daily_volume: sum of the volume column / 3 days (USD notional).
+ * feeder/mock-calibrate.py prints them again. */
 static const struct mock_profile {
     const char *symbol;
     double price, vol, daily_volume;
     bool peg;
 } mock_profiles[] = {
-    {"BTC", 100600.0, 0.55, 30e9, false}, {"ETH", 3100.0, 0.70, 15e9, false},
-    {"SOL", 210.0, 0.90, 3e9, false},     {"BNB", 650.0, 0.50, 1.5e9, false},
-    {"XRP", 2.88, 0.90, 4e9, false},      {"ADA", 0.90, 0.90, 0.8e9, false},
-    {"DOGE", 0.308, 1.00, 2e9, false},    {"AVAX", 32.1, 1.00, 0.4e9, false},
-    {"DOT", 5.92, 0.90, 0.3e9, false},    {"LINK", 23.0, 0.90, 0.6e9, false},
-    {"LTC", 118.3, 0.80, 0.5e9, false},   {"MATIC", 0.375, 1.00, 0.2e9, false},
-    {"USDT", 1.0, 0.01, 60e9, true},      {"USDC", 1.0, 0.01, 8e9, true},
-    {"TRX", 0.24, 0.70, 0.5e9, false},    {"SHIB", 0.0000175, 1.00, 0.3e9, false},
-    {"BCH", 420.0, 0.80, 0.3e9, false},   {"XLM", 0.42, 0.90, 0.2e9, false},
-    {"ATOM", 5.3, 0.90, 0.15e9, false},   {"UNI", 12.5, 1.00, 0.3e9, false},
+    {"BTC", 100624.8984, 0.802, 8.513e10, false}, {"ETH", 3117.576172, 2.135, 1.152e11, false},
+    {"SOL", 213.3251953, 1.326, 5.601e9, false},  {"BNB", 652.9714355, 1.035, 1.360e9, false},
+    {"XRP", 2.880716324, 1.912, 1.500e10, false}, {"ADA", 0.8976321816, 1.528, 1.717e9, false},
+    {"DOGE", 0.3080438673, 1.628, 4.380e9, false}, {"AVAX", 32.13737488, 1.460, 7.178e8, false},
+    {"DOT", 5.919604778, 1.605, 4.486e8, false},  {"LINK", 23.02846146, 1.543, 1.028e9, false},
+    {"LTC", 118.3110886, 1.431, 8.084e8, false},  {"MATIC", 0.3753331602, 2.215, 2.666e7, false},
+    {"USDT", 0.9999098778, 0.129, 1.298e11, true}, {"USDC", 1.000075221, 0.120, 6.040e10, true},
+    /* Not in the data set: rough public quotes of 2025-02-02 and a typical
+     * volatility, so that these well-known names still look plausible. */
+    {"TRX", 0.24, 0.70, 0.5e9, false},            {"SHIB", 0.0000175, 1.00, 0.3e9, false},
+    {"BCH", 420.0, 0.80, 0.3e9, false},           {"XLM", 0.42, 0.90, 0.2e9, false},
+    {"ATOM", 5.3, 0.90, 0.15e9, false},           {"UNI", 12.5, 1.00, 0.3e9, false},
     {"NEAR", 4.6, 1.00, 0.3e9, false},
 };
 static const struct mock_profile mock_default = {"", 10.0, 1.0, 1e8, false};
@@ -160,7 +170,7 @@ static void step_asset(struct mock_asset *a, double dt_s, uint64_t *rng)
     double dt = dt_s / MOCK_YEAR_S, s = a->profile->vol;
     double x = log(a->price) - 0.5 * s * s * dt + s * sqrt(dt) * rng_normal(rng);
     if (a->profile->peg)
-        x -= (x - log(a->profile->price)) * fmin(1.0, MOCK_PEG_RATE * dt_s);
+        x -= x * fmin(1.0, MOCK_PEG_RATE * dt_s); /* log(1 USD) = 0 */
     a->price = exp(x);
     /* Volume: the symbol's daily volume spread evenly over time, times
      * log-normal noise of mean 1 (exp(sN - s^2/2) with s = 0.8). */
@@ -174,6 +184,18 @@ void mock_step(struct mock *m, double dt_s)
         return;
     for (size_t i = 0; i < m->n; i++)
         step_asset(&m->a[i], dt_s, &m->rng);
+}
+
+double mock_vol(const struct mock *m, size_t i)
+{
+    return m->a[i].profile->vol;
+}
+
+void mock_set_price(struct mock *m, const char *symbol, double price)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->a[i].symbol, symbol) == 0 && price > 0 && isfinite(price))
+            m->a[i].price = price;
 }
 
 double mock_price(const struct mock *m, size_t i)

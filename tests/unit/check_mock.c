@@ -109,12 +109,89 @@ START_TEST(rejects_bad_repeated_or_empty_symbol_lists)
 }
 END_TEST
 
+/* Log-returns of symbol i over steps of dt_s: their mean and standard
+ * deviation, to compare with GBM's -s^2 dt / 2 and s sqrt(dt). */
+static void walk_moments(const char *symbols, size_t i, double dt_s, int steps, double *mean,
+                         double *sd)
+{
+    struct mock *m = mock_new(symbols, 20250202, err, sizeof err);
+    ck_assert_ptr_nonnull(m);
+    double sum = 0, sum2 = 0, prev = log(mock_price(m, i));
+    for (int k = 0; k < steps; k++) {
+        mock_step(m, dt_s);
+        double x = log(mock_price(m, i)), r = x - prev;
+        sum += r;
+        sum2 += r * r;
+        prev = x;
+    }
+    *mean = sum / steps;
+    *sd = sqrt(sum2 / steps - *mean * *mean);
+    mock_free(m);
+}
+
+/* Over N = 200000 steps of 1.5 s (3.5 days) with a fixed seed: the mean
+ * log-return lies within 4 standard errors (s sqrt(dt) / sqrt(N)) of
+ * -s^2 dt / 2, and the sample volatility within 1 % of s sqrt(dt) (its
+ * standard error is about 0.16 %). */
+START_TEST(walk_has_the_calibrated_drift_and_volatility)
+{
+    static const char *const symbols[] = {"BTC", "ETH", "DOGE", "MATIC"};
+    const double year_s = 365.25 * 86400.0, dt_s = 1.5;
+    const int steps = 200000;
+    for (size_t k = 0; k < 4; k++) {
+        struct mock *m = mock_new("BTC,ETH,DOGE,MATIC", 1, err, sizeof err);
+        double s = mock_vol(m, k);
+        mock_free(m);
+        double mean, sd, dt = dt_s / year_s;
+        walk_moments("BTC,ETH,DOGE,MATIC", k, dt_s, steps, &mean, &sd);
+        double want_sd = s * sqrt(dt), want_mean = -0.5 * s * s * dt;
+        double tol_mean = 4 * want_sd / sqrt(steps);
+        ck_assert_msg(fabs(mean - want_mean) < tol_mean, "%s: mean log-return %g, want %g +- %g",
+                      symbols[k], mean, want_mean, tol_mean);
+        ck_assert_msg(fabs(sd / want_sd - 1) < 0.01, "%s: volatility per step %g, want %g +- 1%%",
+                      symbols[k], sd, want_sd);
+    }
+}
+END_TEST
+
+/* The profiles hold the figures computed from the shared market data
+ * (feeder/mock-calibrate.py): first close and annualised volatility. */
+START_TEST(profiles_hold_the_figures_of_the_market_data)
+{
+    struct mock *m = mock_new("BTC,ETH,USDT,NEWCOIN", 1, err, sizeof err);
+    ck_assert_double_eq_tol(mock_price(m, 0), 100624.8984, 1e-3);
+    ck_assert_double_eq_tol(mock_price(m, 1), 3117.576172, 1e-5);
+    ck_assert_double_eq_tol(mock_vol(m, 0), 0.802, 1e-9);
+    ck_assert_double_eq_tol(mock_vol(m, 1), 2.135, 1e-9);
+    ck_assert_double_eq_tol(mock_vol(m, 2), 0.129, 1e-9);
+    ck_assert_double_eq_tol(mock_price(m, 3), 10.0, 1e-9);
+    mock_free(m);
+}
+END_TEST
+
+START_TEST(set_price_continues_the_walk_from_there)
+{
+    struct mock *m = mock_new("BTC,ETH", 1, err, sizeof err);
+    mock_set_price(m, "ETH", 2500.0);
+    mock_set_price(m, "XYZ", 1.0);
+    mock_set_price(m, "BTC", -1.0);
+    ck_assert(mock_price(m, 1) == 2500.0);
+    ck_assert_double_eq_tol(mock_price(m, 0), 100624.8984, 1e-3);
+    mock_step(m, 1.5);
+    ck_assert(fabs(mock_price(m, 1) / 2500.0 - 1) < 0.01);
+    mock_free(m);
+}
+END_TEST
+
 static Suite *mock_suite(void)
 {
     Suite *s = suite_create("mock");
     TCase *t = tcase_create("walk");
     tcase_set_timeout(t, 30);
     tcase_add_test(t, starts_at_early_2025_prices);
+    tcase_add_test(t, walk_has_the_calibrated_drift_and_volatility);
+    tcase_add_test(t, profiles_hold_the_figures_of_the_market_data);
+    tcase_add_test(t, set_price_continues_the_walk_from_there);
     tcase_add_test(t, same_seed_gives_the_same_walk);
     tcase_add_test(t, walk_stays_positive_and_plausible_for_a_long_time);
     tcase_add_test(t, volume_is_of_the_symbols_order_of_magnitude);
