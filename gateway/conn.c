@@ -11,6 +11,7 @@
 #include "price.h"
 #include "proto.h"
 #include "sse.h"
+#include "stats.h"
 #include "ws.h"
 #include "xalloc.h"
 
@@ -658,27 +659,6 @@ static json_t *health_json(struct gateway *gw, int *status)
     return j;
 }
 
-static json_t *stats_json(struct gateway *gw)
-{
-    const struct gateway_stats *s = &gw->stats;
-    const struct hub_stats *h = hub_get_stats(gw->hub);
-    return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:I, s:I, s:I, s:I}",
-                     "websocket", "current", (json_int_t)s->ws_current, "peak",
-                     (json_int_t)s->ws_peak, "total", (json_int_t)s->ws_total, "deflate",
-                     (json_int_t)s->ws_deflate, "sse", "current",
-                     (json_int_t)s->sse_current, "peak", (json_int_t)s->sse_peak, "total",
-                     (json_int_t)s->sse_total, "messages_in", (json_int_t)s->messages_in,
-                     "bytes_in", (json_int_t)s->bytes_in, "messages_out",
-                     (json_int_t)h->messages_out, "bytes_out", (json_int_t)h->bytes_out,
-                     "ticks", (json_int_t)h->ticks, "bad_ticks", (json_int_t)h->bad_ticks,
-                     "dropped", (json_int_t)h->overflows, "conflations",
-                     (json_int_t)h->conflations, "conflated", (json_int_t)h->conflated,
-                     "rate_limited",
-                     (json_int_t)s->rate_limited, "uptime_ms",
-                     (json_int_t)(price_now_ms() - gw->started_ms));
-}
-
 static void serve_static(struct conn *c, const char *path)
 {
     bool keep = http_request_keep_alive(c->req);
@@ -715,12 +695,12 @@ static void resume_http(struct conn *c)
     http_read(c, bufferevent_get_input(c->bev));
 }
 
-static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n,
-                         void *arg)
+/* Answer a history request; resume: go on with pipelined HTTP requests
+ * (false when called from inside request parsing). */
+static void history_answer(struct conn_history *h, bool ok, const char *const *ticks,
+                           const size_t *lens, size_t n, bool resume)
 {
-    struct conn_history *h = arg;
     struct conn *c = h->c;
-    c->pending--;
     if (c->closing) {
         event_active(c->gw->reaper, EV_TIMEOUT, 0);
     } else if (c->kind == CONN_WS && ok) {
@@ -738,9 +718,29 @@ static void history_done(bool ok, const char *const *ticks, const size_t *lens, 
         else
             respond_error(c, 503, "unavailable", "history is unavailable: Redis is unreachable",
                           NULL);
-        resume_http(c);
+        if (resume)
+            resume_http(c);
     }
     free(h);
+}
+
+static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n,
+                         void *arg)
+{
+    struct conn_history *h = arg;
+    h->c->pending--;
+    history_answer(h, ok, ticks, lens, n, true);
+}
+
+/* Wait for a Redis answer: a closed connection is kept until it arrives, and
+ * an HTTP connection reads no further request until it is answered. */
+static void await_redis(struct conn *c)
+{
+    c->pending++;
+    if (c->kind == CONN_HTTP) {
+        c->awaiting = true;
+        bufferevent_disable(c->bev, EV_READ);
+    }
 }
 
 void conn_history(struct conn *c, const char *symbol, int limit)
@@ -749,16 +749,77 @@ void conn_history(struct conn *c, const char *symbol, int limit)
     h->c = c;
     snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
     h->limit = limit;
-    if (rdb_history(c->gw->rdb, history_ticks_for(limit), history_done, h) != CP_OK) {
-        c->pending++;
-        history_done(false, NULL, NULL, 0, h);
+    if (rdb_history(c->gw->rdb, history_ticks_for(limit), history_done, h) != CP_OK)
+        history_answer(h, false, NULL, NULL, 0, false);
+    else
+        await_redis(c);
+}
+
+/* ---- /stats and /metrics: every worker's counters ----------------------- */
+
+struct conn_stats {
+    struct conn *c;
+    bool prometheus;
+};
+
+/* This worker's counters, fresh, and the others' from Redis (ok false: Redis
+ * could not be asked, so this worker's alone). */
+static void stats_answer(struct conn_stats *st, bool ok, const char *const *texts,
+                         const size_t *lens, size_t n, bool resume)
+{
+    struct conn *c = st->c;
+    if (c->closing) {
+        event_active(c->gw->reaper, EV_TIMEOUT, 0);
+        free(st);
         return;
     }
-    c->pending++;
-    if (c->kind == CONN_HTTP) {
-        c->awaiting = true;
-        bufferevent_disable(c->bev, EV_READ);
+    json_t *workers = json_array();
+    json_array_append_new(workers, stats_worker(c->gw));
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = json_loadb(texts[i], lens[i], 0, NULL);
+        const char *inst = json_string_value(json_object_get(w, "instance"));
+        bool self = inst && strcmp(inst, c->gw->instance) == 0 &&
+                    json_integer_value(json_object_get(w, "worker")) == c->gw->worker;
+        if (json_is_object(w) && !self)
+            json_array_append(workers, w);
+        json_decref(w);
     }
+    if (st->prometheus) {
+        char *text = stats_prometheus(workers);
+        respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
+        free(text);
+    } else {
+        json_t *total = stats_merge(workers);
+        if (!ok)
+            json_object_set_new(total, "partial", json_true());
+        respond_json(c, 200, total);
+    }
+    json_decref(workers);
+    free(st);
+    if (resume)
+        resume_http(c);
+}
+
+static void stats_done(bool ok, const char *const *texts, const size_t *lens, size_t n,
+                       void *arg)
+{
+    struct conn_stats *st = arg;
+    st->c->pending--;
+    stats_answer(st, ok, texts, lens, n, true);
+}
+
+static void stats_request(struct conn *c, bool prometheus)
+{
+    struct conn_stats *st = xcalloc(1, sizeof *st);
+    st->c = c;
+    st->prometheus = prometheus;
+    char index[KEYS_MAX];
+    keys_format(index, sizeof index, c->gw->conf->redis_prefix, KEYS_STATS_INDEX, NULL);
+    int64_t since = price_now_ms() - gateway_stats_ttl_ms(c->gw);
+    if (rdb_stats_read(c->gw->rdb, index, since, stats_done, st) != CP_OK)
+        stats_answer(st, false, NULL, NULL, 0, false);
+    else
+        await_redis(c);
 }
 
 /* GET /history?symbol=BTC&limit=60 (PROTOCOL.md §1). */
@@ -815,7 +876,9 @@ static void route(struct conn *c)
         json_t *j = health_json(c->gw, &status);
         respond_json(c, status, j);
     } else if (strcmp(path, "/stats") == 0)
-        respond_json(c, 200, stats_json(c->gw));
+        stats_request(c, false);
+    else if (strcmp(path, "/metrics") == 0)
+        stats_request(c, true);
     else if (strcmp(path, "/history") == 0)
         history_request(c);
     else

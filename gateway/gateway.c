@@ -6,6 +6,7 @@
 #include "deflate.h"
 #include "log.h"
 #include "price.h"
+#include "stats.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define GATEWAY_SYMBOLS_REFRESH_S 30
 
@@ -86,6 +88,45 @@ static void on_refresh(evutil_socket_t fd, short what, void *arg)
     rdb_refresh_symbols(gw->rdb);
 }
 
+int gateway_stats_ttl_ms(const struct gateway *gw)
+{
+    return 3 * gw->conf->stats_interval_ms + 1000;
+}
+
+/* Every STATS_INTERVAL_MS: the message rate, and this worker's counters to
+ * Redis, where the other workers, instances and the FastCGI /stats read them. */
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+    struct gateway *gw = arg;
+    uint64_t out = hub_get_stats(gw->hub)->messages_out;
+    gw->stats.messages_per_second =
+        (double)(out - gw->stats.messages_out_then) * 1000.0 / gw->conf->stats_interval_ms;
+    gw->stats.messages_out_then = out;
+    json_t *j = stats_worker(gw);
+    char *text = json_dumps(j, JSON_COMPACT);
+    char index[KEYS_MAX];
+    keys_format(index, sizeof index, gw->conf->redis_prefix, KEYS_STATS_INDEX, NULL);
+    rdb_stats_write(gw->rdb, gw->stats_key, index, text, gateway_stats_ttl_ms(gw),
+                    price_now_ms());
+    free(text);
+    json_decref(j);
+}
+
+/* INSTANCE_ID, or this host's name and port: unique per gateway. */
+static void name_instance(struct gateway *gw)
+{
+    if (gw->conf->instance_id[0]) {
+        snprintf(gw->instance, sizeof gw->instance, "%s", gw->conf->instance_id);
+    } else {
+        char host[128] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(gw->instance, sizeof gw->instance, "%s:%d", host, gw->conf->port);
+    }
+    char suffix[CONF_STR_MAX + 16];
+    snprintf(suffix, sizeof suffix, "%s/%d", gw->instance, gw->worker);
+    keys_format(gw->stats_key, sizeof gw->stats_key, gw->conf->redis_prefix, KEYS_STATS, suffix);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct gateway *gw = arg;
@@ -109,7 +150,9 @@ static struct evconnlistener *listen_on(struct gateway *gw)
         return NULL;
     }
     struct evconnlistener *l = evconnlistener_new_bind(
-        gw->base, on_accept, gw, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        gw->base, on_accept, gw,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+            (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
         4096, ai->ai_addr, (int)ai->ai_addrlen);
     if (!l)
         log_error("cannot listen on %s:%d: %s", gw->conf->host, gw->conf->port, strerror(errno));
@@ -117,11 +160,15 @@ static struct evconnlistener *listen_on(struct gateway *gw)
     return l;
 }
 
-struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
+struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf, int worker,
+                            bool clustered)
 {
     struct gateway *gw = xcalloc(1, sizeof *gw);
     gw->conf = conf;
     gw->base = base;
+    gw->worker = worker;
+    gw->clustered = clustered;
+    name_instance(gw);
     gw->started_ms = price_now_ms();
     gw->listener = listen_on(gw);
     if (!gw->listener) {
@@ -142,6 +189,10 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf)
     gw->refresh = event_new(base, -1, EV_PERSIST, on_refresh, gw);
     struct timeval every = {GATEWAY_SYMBOLS_REFRESH_S, 0};
     event_add(gw->refresh, &every);
+    gw->stats_timer = event_new(base, -1, EV_PERSIST, on_stats, gw);
+    struct timeval stats_every = {conf->stats_interval_ms / 1000,
+                                  (conf->stats_interval_ms % 1000) * 1000};
+    event_add(gw->stats_timer, &stats_every);
     gw->sig_term = evsignal_new(base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(base, SIGINT, on_signal, gw);
     event_add(gw->sig_term, NULL);
@@ -163,6 +214,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->reaper);
     event_free(gw->keepalive);
     event_free(gw->refresh);
+    event_free(gw->stats_timer);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->www);

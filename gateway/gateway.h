@@ -6,10 +6,12 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
+#include "keys.h"
 #include "hub.h"
 #include "rdb.h"
 #include "www.h"
@@ -23,6 +25,8 @@ struct gateway_stats {
     uint64_t ws_deflate;              /* WebSocket clients that negotiated deflate */
     uint64_t messages_in, bytes_in;
     uint64_t rate_limited, rejected;
+    double messages_per_second;       /* messages queued per second over the last stats period */
+    uint64_t messages_out_then;       /* messages_out at the start of that period */
 };
 
 struct gateway {
@@ -42,12 +46,24 @@ struct gateway {
     struct event *refresh;            /* re-reads the feed's symbol list */
     struct event *sig_term, *sig_int;
     int64_t started_ms;
+    int worker;                       /* worker number, 0 when alone */
+    char instance[CONF_STR_MAX];      /* INSTANCE_ID, or host name and port */
+    char stats_key[KEYS_MAX];         /* this worker's counters in Redis */
+    struct event *stats_timer;
+    bool clustered;
     struct gateway_stats stats;
 };
 
-/* Start listening on HOST:PORT and connect to Redis.  Returns NULL after
- * logging why (e.g. the port is taken). */
-struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf);
+/* Start listening on HOST:PORT and connect to Redis.  worker: this process's
+ * worker number (0 when alone); clustered: share the port with the other
+ * workers (SO_REUSEPORT).  Returns NULL after logging why (e.g. the port is
+ * taken). */
+struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf, int worker,
+                            bool clustered);
 void gateway_free(struct gateway *gw); /* closes every connection; NULL is a no-op */
+
+/* How long a worker's counters stay in Redis: a few STATS_INTERVAL_MS, so a
+ * stopped worker drops out of /stats by itself. */
+int gateway_stats_ttl_ms(const struct gateway *gw);
 
 #endif

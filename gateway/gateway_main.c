@@ -2,6 +2,7 @@
  * clients.  See cryptopulse-gateway(1) and README.md. */
 #include "config.h"
 
+#include "cluster.h"
 #include "conf.h"
 #include "gateway.h"
 #include "log.h"
@@ -9,8 +10,13 @@
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
+
+#define GATEWAY_CLUSTER_CLIENTS 100000 /* what the default worker count is sized for */
+#define GATEWAY_DRAIN_MS 5000          /* SIGTERM: time the workers get to close */
 
 static struct cp_conf gateway_conf; /* the only global: read-only but for SIGHUP */
 
@@ -35,6 +41,59 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     log_info("SIGHUP: CORS_ORIGINS is now \"%s\"", gateway_conf.cors_origins);
 }
 
+/* A worker's file limit bounds its connections: raise the soft limit to the
+ * hard one, and keep MAX_CONNECTIONS below it. */
+static void fit_file_limit(struct cp_conf *conf)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)conf->max_connections + 64 > rl.rlim_cur) {
+        conf->max_connections = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
+        log_warn("MAX_CONNECTIONS lowered to %d: this process may open %llu files",
+                 conf->max_connections, (unsigned long long)rl.rlim_cur);
+    }
+}
+
+struct worker_args {
+    const struct conf_program_info *info;
+    int argc;
+    char **argv;
+    bool clustered;
+};
+
+/* One gateway process: index is its worker number (0 when not clustered). */
+static int run_worker(int index, void *arg)
+{
+    const struct worker_args *w = arg;
+    static char name[64];
+    if (w->clustered) {
+        snprintf(name, sizeof name, "%s/%d", w->info->name, index);
+        log_init(name, gateway_conf.log_level);
+    }
+    struct event_base *base = event_base_new();
+    if (!base) {
+        log_error("cannot create the event loop");
+        return EXIT_FAILURE;
+    }
+    struct gateway *gw = gateway_new(base, &gateway_conf, index, w->clustered);
+    if (!gw) {
+        event_base_free(base);
+        return EXIT_FAILURE;
+    }
+    struct reload_ctx reload = {w->info, w->argc, w->argv};
+    struct event *hup = evsignal_new(base, SIGHUP, on_hup, &reload);
+    event_add(hup, NULL);
+    event_base_dispatch(base);
+    event_free(hup);
+    gateway_free(gw);
+    event_base_free(base);
+    log_info("stopped");
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     const struct conf_program_info info = {
@@ -54,24 +113,16 @@ int main(int argc, char **argv)
     }
     log_init(info.name, gateway_conf.log_level);
     signal(SIGPIPE, SIG_IGN);
+    fit_file_limit(&gateway_conf);
 
-    struct event_base *base = event_base_new();
-    if (!base) {
-        log_error("cannot create the event loop");
-        return EXIT_FAILURE;
-    }
-    struct gateway *gw = gateway_new(base, &gateway_conf);
-    if (!gw) {
-        event_base_free(base);
-        return EXIT_FAILURE;
-    }
-    struct reload_ctx reload = {&info, argc, argv};
-    struct event *hup = evsignal_new(base, SIGHUP, on_hup, &reload);
-    event_add(hup, NULL);
-    event_base_dispatch(base);
-    event_free(hup);
-    gateway_free(gw);
-    event_base_free(base);
-    log_info("stopped");
-    return EXIT_SUCCESS;
+    /* As the original design: CLUSTER_ENABLED runs one worker per core by
+     * default, and enough of them to hold 100,000 clients under the
+     * per-process file limit; WORKERS > 1 alone asks for workers too. */
+    int workers = gateway_conf.workers ? gateway_conf.workers
+                  : gateway_conf.cluster_enabled ? cluster_default_workers(GATEWAY_CLUSTER_CLIENTS)
+                                                 : 1;
+    struct worker_args w = {&info, argc, argv, gateway_conf.cluster_enabled || workers > 1};
+    if (!w.clustered)
+        return run_worker(0, &w);
+    return cluster_run(workers, GATEWAY_DRAIN_MS, run_worker, &w);
 }

@@ -230,6 +230,18 @@ json_t *hub_client_symbols(const struct hub_client *c)
     return arr;
 }
 
+json_t *hub_subscriptions(const struct hub *hub)
+{
+    json_t *o = json_object();
+    if (hub->all.count)
+        json_object_set_new(o, "*", json_integer((json_int_t)hub->all.count));
+    for (size_t i = 0; i < hub->n_channels; i++)
+        if (hub->channels[i]->count)
+            json_object_set_new(o, hub->channels[i]->symbol,
+                                json_integer((json_int_t)hub->channels[i]->count));
+    return o;
+}
+
 json_t *hub_symbols(const struct hub *hub)
 {
     json_t *arr = json_array();
@@ -396,7 +408,7 @@ void hub_client_catch_up(struct hub *hub, struct hub_client *c)
 }
 
 static void publish_json(struct hub *hub, struct hub_channel *ch, const char *event,
-                         const json_t *data, const char *id, bool skip_all)
+                         const json_t *data, const char *id, int64_t ts, bool skip_all)
 {
     if (ch->count == 0)
         return;
@@ -404,6 +416,7 @@ static void publish_json(struct hub *hub, struct hub_channel *ch, const char *ev
     tickid_parse(id, &tid);
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
     struct msg *m = msg_new(event, text, strlen(text), id, hub->deflate);
+    msg_observe(m, &hub->stats.latency, ts);
     deliver(hub, ch, m, tid, skip_all);
     msg_unref(m);
     free(text);
@@ -470,6 +483,7 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
         return CP_EINVAL;
     }
     const char *id = json_string_value(json_object_get(tick, "id"));
+    int64_t ts = json_integer_value(json_object_get(tick, "ts"));
     if (check_order(hub, id, err, errlen) != CP_OK) {
         json_decref(tick);
         hub->stats.bad_ticks++;
@@ -481,10 +495,10 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
         struct hub_channel *ch = get_channel(hub, json_string_value(json_object_get(p, "symbol")));
         json_decref(ch->latest);
         ch->latest = json_incref(p);
-        publish_json(hub, ch, "price-update", p, id, true);
+        publish_json(hub, ch, "price-update", p, id, ts, true);
     }
-    publish_json(hub, &hub->all, "price-update-bulk", tick, id, false);
-    note_id(hub, id, json_integer_value(json_object_get(tick, "ts")));
+    publish_json(hub, &hub->all, "price-update-bulk", tick, id, ts, false);
+    note_id(hub, id, ts);
     hub->stats.ticks++;
     json_decref(tick);
     return CP_OK;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "latency.h"
 #include "msg.h"
 #include "tickid.h"
 
@@ -48,6 +49,7 @@ struct hub_stats {
     uint64_t overflows;       /* clients dropped as stuck (hard limit or stall) */
     uint64_t conflations;     /* times a client started conflating */
     uint64_t conflated;       /* messages not queued to a conflating client */
+    struct latency_hist latency; /* tick ts → written to every subscriber, ms */
 };
 
 /* Limits against slow consumers, in the manner of Redis' client output
@@ -95,6 +97,9 @@ bool hub_client_has(const struct hub_client *c, const char *symbol);
 
 /* c's current subscriptions as a new JSON array of strings ("*" first). */
 json_t *hub_client_symbols(const struct hub_client *c);
+
+/* Subscribers per channel with any: a new object {"*":n,"BTC":n,...}. */
+json_t *hub_subscriptions(const struct hub *hub);
 
 /* Every symbol the feed is known to carry, as a new JSON array of strings. */
 json_t *hub_symbols(const struct hub *hub);

@@ -4,16 +4,22 @@
 
 #include "cp_error.h"
 #include "deflate.h"
+#include "latency.h"
+#include "price.h"
 #include "sse.h"
 #include "ws.h"
 #include "xalloc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct msg {
     unsigned refs;
+    bool sent;                    /* queued to at least one client */
+    struct latency_hist *latency; /* borrowed; NULL: not observed */
+    int64_t tick_ts;
     struct deflate_ctx *deflate;  /* borrowed; NULL: no compressed form */
     size_t ws_header;             /* bytes of the frame header in bytes[MSG_WS] */
     char *bytes[3];               /* indexed by enum msg_transport */
@@ -73,10 +79,18 @@ static void compress_frame(struct msg *m)
     m->len[MSG_WS_DEFLATE] = hl + clen;
 }
 
+void msg_observe(struct msg *m, struct latency_hist *h, int64_t tick_ts)
+{
+    m->latency = h;
+    m->tick_ts = tick_ts;
+}
+
 void msg_unref(struct msg *m)
 {
     if (!m || --m->refs > 0)
         return;
+    if (m->latency && m->sent)
+        latency_observe(m->latency, (double)(price_now_ms() - m->tick_ts));
     free(m->bytes[MSG_WS]);
     free(m->bytes[MSG_SSE]);
     free(m->bytes[MSG_WS_DEFLATE]);
@@ -93,6 +107,7 @@ int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
     if (!m->start[t])
         compress_frame(m); /* the first deflate subscriber of this message */
     m->refs++;
+    m->sent = true;
     if (evbuffer_add_reference(out, m->start[t], m->len[t], msg_cleanup, m) != 0) {
         m->refs--;
         return CP_ENOMEM;

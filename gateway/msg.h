@@ -8,6 +8,7 @@
 
 #include <event2/buffer.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* MSG_WS_DEFLATE: a WebSocket client that negotiated permessage-deflate. */
 enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2 };
@@ -24,6 +25,12 @@ struct msg;
 struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id,
                     struct deflate_ctx *deflate);
 void msg_unref(struct msg *m); /* NULL is a no-op */
+
+struct latency_hist;
+/* Once m has been sent and its last reference dropped — every subscriber has
+ * written it — count now minus tick_ts (ms since the epoch) in h (borrowed;
+ * must outlive m). */
+void msg_observe(struct msg *m, struct latency_hist *h, int64_t tick_ts);
 
 /* Queue m's bytes for transport t on out without copying; takes a reference
  * that the evbuffer drops once the bytes are written or discarded.

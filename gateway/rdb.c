@@ -279,7 +279,7 @@ void rdb_free(struct rdb *r)
 }
 
 struct rdb_history_req {
-    rdb_ticks_cb cb;
+    rdb_strings_cb cb;
     void *arg;
 };
 
@@ -317,7 +317,7 @@ static void on_history(redisAsyncContext *ac, void *reply, void *privdata)
 
 /* Send a stream read whose reply on_history() hands to cb. */
 static int read_stream(struct rdb *r, const char *fmt, const char *from, int count,
-                       rdb_ticks_cb cb, void *arg)
+                       rdb_strings_cb cb, void *arg)
 {
     if (!r->cmd.connected)
         return CP_EIO;
@@ -333,17 +333,71 @@ static int read_stream(struct rdb *r, const char *fmt, const char *from, int cou
     return CP_OK;
 }
 
-int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg)
+int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg)
 {
     return read_stream(r, "XREVRANGE %s + %s COUNT %d", "-", count, cb, arg);
 }
 
-int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_ticks_cb cb,
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_strings_cb cb,
                    void *arg)
 {
     char from[PRICE_ID_MAX + 1];
     snprintf(from, sizeof from, "%s%s", inclusive ? "" : "(", id);
     return read_stream(r, "XRANGE %s %s + COUNT %d", from, count, cb, arg);
+}
+
+void rdb_stats_write(struct rdb *r, const char *key, const char *index, const char *json,
+                     int ttl_ms, int64_t now_ms)
+{
+    if (!r->cmd.connected)
+        return;
+    redisAsyncCommand(r->cmd.ac, NULL, NULL, "SET %s %s PX %d", key, json, ttl_ms);
+    redisAsyncCommand(r->cmd.ac, NULL, NULL, "ZADD %s %lld %s", index, (long long)now_ms, key);
+    redisAsyncCommand(r->cmd.ac, NULL, NULL, "ZREMRANGEBYSCORE %s -inf (%lld", index,
+                      (long long)(now_ms - ttl_ms));
+}
+
+/* Replies of MGET: one bulk string per live key, nil for expired ones. */
+static void on_strings(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_history_req *req = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY) {
+        req->cb(false, NULL, NULL, 0, req->arg);
+        free(req);
+        return;
+    }
+    const char **strs = xcalloc(m->elements + 1, sizeof *strs);
+    size_t *lens = xcalloc(m->elements + 1, sizeof *lens), n = 0;
+    for (size_t i = 0; i < m->elements; i++) {
+        if (m->element[i]->type == REDIS_REPLY_STRING) {
+            strs[n] = m->element[i]->str;
+            lens[n++] = m->element[i]->len;
+        }
+    }
+    req->cb(true, strs, lens, n, req->arg);
+    free(strs);
+    free(lens);
+    free(req);
+}
+
+int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
+                   void *arg)
+{
+    static const char script[] =
+        "local k = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') "
+        "if #k == 0 then return {} end return redis.call('MGET', unpack(k))";
+    if (!r->cmd.connected)
+        return CP_EIO;
+    struct rdb_history_req *req = xmalloc(sizeof *req);
+    req->cb = cb;
+    req->arg = arg;
+    if (redisAsyncCommand(r->cmd.ac, on_strings, req, "EVAL %s 1 %s %lld", script, index,
+                          (long long)since_ms) != REDIS_OK) {
+        free(req);
+        return CP_EIO;
+    }
+    return CP_OK;
 }
 
 void rdb_refresh_symbols(struct rdb *r)

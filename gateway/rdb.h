@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 
@@ -35,17 +36,29 @@ void rdb_refresh_symbols(struct rdb *r);
 /* Called exactly once with the newest ticks of the history stream, newest
  * first (borrowed: valid during the call only), or with ok false when Redis
  * failed or went away first. */
-typedef void (*rdb_ticks_cb)(bool ok, const char *const *ticks, const size_t *lens, size_t n,
+typedef void (*rdb_strings_cb)(bool ok, const char *const *ticks, const size_t *lens, size_t n,
                              void *arg);
 
 /* Read the newest count ticks of the history stream (XREVRANGE).  Returns 0,
  * or CP_EIO when Redis is not connected (cb is then never called). */
-int rdb_history(struct rdb *r, int count, rdb_ticks_cb cb, void *arg);
+int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg);
 
 /* Read up to count ticks of the history stream from id on, oldest first
  * (XRANGE): including id itself when inclusive, else strictly after it.
  * Returns 0, or CP_EIO when Redis is not connected (cb is then never called). */
-int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_ticks_cb cb,
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_strings_cb cb,
+                   void *arg);
+
+/* Store this worker's counters (JSON text) under key for ttl_ms, and index
+ * the key at now_ms in the sorted set index (dropping entries older than
+ * ttl_ms).  Fire and forget; a no-op while disconnected. */
+void rdb_stats_write(struct rdb *r, const char *key, const char *index, const char *json,
+                     int ttl_ms, int64_t now_ms);
+
+/* Read the counters of every worker indexed in index since since_ms (one
+ * EVAL: ZRANGEBYSCORE then MGET).  cb gets the JSON texts.  Returns 0, or
+ * CP_EIO when Redis is not connected (cb is then never called). */
+int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
                    void *arg);
 
 /* True while the tick subscription is active. */

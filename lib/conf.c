@@ -16,7 +16,7 @@
 
 /* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
  * distinct symbols (price_symbol_valid). */
-enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS };
+enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS, CONF_BOOL };
 
 /* One row per setting: its environment name, flag, type, place in struct
  * cp_conf, bounds, default (as text, so --help prints the real default), and
@@ -94,6 +94,14 @@ static const struct conf_option conf_options[] = {
     {"SYMBOLS", "symbols", 0, CONF_SYMBOLS, FIELD(symbols), 1, 0,
      "BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC", FD,
      "symbols of the mock feed, comma list"},
+    {"CLUSTER_ENABLED", "cluster", 0, CONF_BOOL, FIELD(cluster_enabled), 0, 0, "false", GW,
+     "run a supervisor and worker processes"},
+    {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,
+     "worker processes (0: one if CLUSTER_ENABLED is false, else sized to cores and fds)"},
+    {"INSTANCE_ID", "instance-id", 0, CONF_STR, FIELD(instance_id), 0, 0, "", GW,
+     "name of this gateway in /stats (empty: host name and port)"},
+    {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100,
+     60000, "1000", GW, "how often each worker writes its counters to Redis, ms"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
 };
@@ -138,6 +146,22 @@ static int check_symbols(const struct conf_option *o, const char *value, char *e
     }
 }
 
+static int set_bool(const struct conf_option *o, bool *field, const char *value, char *err,
+                    size_t errlen)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no",
+                                                                                  "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+            *field = strcasecmp(value, yes[i]) == 0;
+            return CP_OK;
+        }
+    }
+    snprintf(err, errlen, "%s: \"%s\" is not one of true, false, 1, 0, yes, no, on, off", o->env,
+             value);
+    return CP_EINVAL;
+}
+
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
                       char *err, size_t errlen)
 {
@@ -145,6 +169,8 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
     switch (o->type) {
     case CONF_INT:
         return set_int(o, field, value, err, errlen);
+    case CONF_BOOL:
+        return set_bool(o, field, value, err, errlen);
     case CONF_LEVEL:
         if (log_level_parse(value, field) == CP_OK)
             return CP_OK;
@@ -391,7 +417,7 @@ void conf_usage(const struct conf_program_info *info, void *stream)
         const struct conf_option *o = &conf_options[i];
         if (o->programs & info->programs)
             usage_line(out, o->short_name, o->flag,
-                       o->type == CONF_INT ? "N" : "VALUE",
+                       o->type == CONF_INT ? "N" : o->type == CONF_BOOL ? "BOOL" : "VALUE",
                        o->help, o->env, o->def);
     }
     usage_line(out, 'c', "config", "FILE", "read NAME=value settings from FILE "

@@ -48,6 +48,10 @@ struct cp_conf {
     char cors_origins[CONF_LIST_MAX];  /* CORS_ORIGINS: comma list, empty = all */
     char www_root[CONF_STR_MAX];       /* WWW_ROOT: dashboard files, empty = off */
     char symbols[CONF_LIST_MAX];       /* SYMBOLS: comma list for the mock feeder */
+    bool cluster_enabled;              /* CLUSTER_ENABLED: supervisor + workers */
+    int workers;                       /* WORKERS, 0 = automatic */
+    char instance_id[CONF_STR_MAX];    /* INSTANCE_ID, "" = host:port */
+    int stats_interval_ms;             /* STATS_INTERVAL_MS */
     enum log_level log_level;          /* LOG_LEVEL */
 };
 

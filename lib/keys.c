@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind,
@@ -12,8 +13,9 @@ int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind,
     static const char *const names[] = {
         [KEYS_PRICE] = "price:",  [KEYS_HISTORY] = "history", [KEYS_CHANNEL] = "ticks",
         [KEYS_HEARTBEAT] = "feeder:heartbeat", [KEYS_SYMBOLS] = "symbols",
+        [KEYS_STATS] = "stats:", [KEYS_STATS_INDEX] = "stats",
     };
-    int n = snprintf(buf, len, "%s%s%s", prefix, names[kind],
-                     kind == KEYS_PRICE && symbol ? symbol : "");
+    bool suffixed = kind == KEYS_PRICE || kind == KEYS_STATS;
+    int n = snprintf(buf, len, "%s%s%s", prefix, names[kind], suffixed && symbol ? symbol : "");
     return n < 0 || (size_t)n >= len ? CP_ETOOBIG : n;
 }

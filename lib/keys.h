@@ -12,11 +12,14 @@ enum keys_kind {
     KEYS_CHANNEL,   /* pub/sub channel: tick JSON per tick */
     KEYS_HEARTBEAT, /* string: ms timestamp of the feeder's last tick */
     KEYS_SYMBOLS,   /* string: comma list of the feed's symbols */
+    KEYS_STATS,     /* string, with TTL: one gateway worker's counters; suffix "<instance>/<worker>" */
+    KEYS_STATS_INDEX, /* sorted set: KEYS_STATS keys scored by their last write, ms */
 };
 
 #define KEYS_MAX 512 /* large enough for any prefix and symbol conf accepts */
 
-/* Write prefix + the name of kind (+ ":" + symbol for KEYS_PRICE) into buf of
+/* Write prefix + the name of kind (+ symbol, the suffix, for KEYS_PRICE and
+ * KEYS_STATS) into buf of
  * len bytes.  Returns the length written, or CP_ETOOBIG if it does not fit. */
 int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind,
                 const char *symbol);

@@ -45,6 +45,11 @@ START_TEST(bad_values_name_the_setting_and_value)
     ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "PORT", "12ab", err, sizeof err), CP_EINVAL);
     ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "LOG_LEVEL", "loud", err, sizeof err), CP_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "loud"));
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "CLUSTER_ENABLED", "maybe", err, sizeof err),
+                     CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "CLUSTER_ENABLED"));
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "CLUSTER_ENABLED", "Yes", err, sizeof err), CP_OK);
+    ck_assert(c.cluster_enabled);
     ck_assert_int_eq(c.port, 3000);
 }
 END_TEST

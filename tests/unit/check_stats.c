@@ -1,0 +1,75 @@
+#include "config.h"
+
+#include "check_main.h"
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *worker(const char *instance, int n, int ws, int b0, int b3)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:{s:i, s:i}, s:{s:i}, s:i, s:f, s:{s:i}, "
+                     "s:{s:f, s:[i, i, i, i, i, i, i, i, i, i, i, i, i, i]}}",
+                     "instance", instance, "worker", n, "pid", 100 + n, "uptime_ms", 1000 * n,
+                     "websocket", "current", ws, "total", ws * 2, "sse", "current", 1,
+                     "messages_out", 10, "messages_per_second", 2.5, "subscriptions", "BTC", ws,
+                     "latency_ms", "sum_ms", 3.0, "buckets", b0, 0, 0, b3, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0, 0);
+}
+
+START_TEST(merge_sums_counters_and_keeps_each_worker)
+{
+    json_t *ws = json_pack("[o, o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1),
+                           worker("b:2", 0, 5, 0, 2));
+    json_t *t = stats_merge(ws);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "websocket"), "current")),
+                     12);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "sse"), "current")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "messages_out")), 30);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(t, "messages_per_second")), 7.5, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "subscriptions"), "BTC")),
+                     12);
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "uptime_ms")), 1000); /* the largest */
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "instances")), 2);
+    ck_assert_uint_eq(json_array_size(json_object_get(t, "workers")), 3);
+    ck_assert_ptr_null(json_object_get(t, "pid"));
+    json_t *lat = json_object_get(t, "latency_ms");
+    ck_assert_int_eq(json_integer_value(json_object_get(lat, "count")), 4);
+    /* rank 3.96 of 4: 2.96 of the 3 in (5, 10] */
+    ck_assert_double_eq_tol(json_real_value(json_object_get(lat, "p99")), 5 + 5 * 2.96 / 3, 1e-9);
+    json_decref(t);
+    json_decref(ws);
+}
+END_TEST
+
+START_TEST(prometheus_labels_every_series_by_worker)
+{
+    json_t *ws = json_pack("[o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1));
+    char *text = stats_prometheus(ws);
+    ck_assert_ptr_nonnull(strstr(text, "# TYPE cryptopulse_connections gauge\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "cryptopulse_connections{instance=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "cryptopulse_fanout_latency_ms_bucket{instance=\"a:1\",worker=\"0\",le=\"1\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "cryptopulse_fanout_latency_ms_bucket{instance=\"a:1\",worker=\"1\",le=\"+Inf\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_ms_count{instance=\"a:1\",worker=\"1\"} 1\n"));
+    /* One HELP/TYPE per family, even when a family has several series. */
+    ck_assert_ptr_null(strstr(strstr(text, "# TYPE cryptopulse_connections gauge") + 1,
+                              "# TYPE cryptopulse_connections gauge"));
+    free(text);
+    json_decref(ws);
+}
+END_TEST
+
+static Suite *stats_suite(void)
+{
+    Suite *s = suite_create("stats");
+    TCase *tc = tcase_create("merge");
+    tcase_add_test(tc, merge_sums_counters_and_keeps_each_worker);
+    tcase_add_test(tc, prometheus_labels_every_series_by_worker);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(stats_suite)
