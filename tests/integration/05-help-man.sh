@@ -3,7 +3,8 @@
 # error with exit 2, and every long option of --help documented in its man page.
 . "$(dirname "$0")/lib.sh"
 
-for prog in gateway/cryptopulse-gateway feeder/cryptopulse-feeder fcgi/cryptopulse-fcgi; do
+for prog in gateway/cryptopulse-gateway feeder/cryptopulse-feeder fcgi/cryptopulse-fcgi \
+    load/cryptopulse-load; do
     bin=$top_builddir/$prog
     name=$(basename "$prog")
     man=$top_srcdir/man/$name.1

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A small load run: cryptopulse-load opens 500 WebSocket clients (then 200
+# SSE clients) on a gateway fed by the mock feeder every 200 ms, and every
+# client must get every tick the feeder wrote to the history stream while
+# all of them were subscribed.
+. "$(dirname "$0")/lib.sh"
+
+LOAD=$top_builddir/load/cryptopulse-load
+start_redis
+start_gateway --redis-port "$REDIS_PORT" --interval 200
+start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --mock \
+    --interval 200
+wait_for 10 curl -sf "http://127.0.0.1:$GATEWAY_PORT/health" || fail "no tick reached the gateway"
+
+# check_run NAME CLIENTS: every tick written after the last client was
+# ready, and at least 400 ms before the end of sustain, reached every client.
+check_run() {
+    local name=$1 clients=$2 json=$WORK/$1.json ticks=$WORK/$1.ticks
+    read -r from to < <("$PY" -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(j["last_ready_ms"] + 1, j["sustain_end_ms"] - 400)' "$json")
+    redis-cli -p "$REDIS_PORT" --raw XRANGE cryptopulse:history "$from" "$to" \
+        | grep -E '^[0-9]+-[0-9]+$' >"$WORK/$name.written" || true
+    "$PY" - "$json" "$ticks" "$WORK/$name.written" "$clients" "$name" <<'PYEOF' || fail "$name: not every client got every tick"
+import json, sys
+j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+got = dict(line.split() for line in open(sys.argv[2]) if line.strip())
+written = [l.strip() for l in open(sys.argv[3]) if l.strip()]
+clients, name = int(sys.argv[4]), sys.argv[5]
+assert j["pass"], f"criteria failed: {j['failed']}"
+assert j["connected"] == clients and j["open_at_sustain_end"] == clients, j
+assert len(written) >= 8, f"only {len(written)} ticks written in the window"
+missing = {t: int(got.get(t, 0)) for t in written if int(got.get(t, 0)) != clients}
+assert not missing, f"ticks not received by all {clients} clients: {missing}"
+print(f"{name}: {clients} clients each got all {len(written)} ticks of the window; "
+      f"latency avg {j['latency_ms']['avg']:.2f} ms, p99 {j['latency_ms']['p99']:.1f} ms")
+PYEOF
+}
+
+"$LOAD" --url "ws://127.0.0.1:$GATEWAY_PORT/ws" --clients 500 --ramp 1 --sustain 4 \
+    --pid "$gateway_PID" --ticks-file "$WORK/ws.ticks" --no-progress >"$WORK/ws.json" \
+    || { cat "$WORK/ws.json"; fail "cryptopulse-load (WebSocket) reported failure"; }
+check_run ws 500
+"$LOAD" --url "http://127.0.0.1:$GATEWAY_PORT/events" --clients 200 --ramp 0.5 --sustain 3 \
+    --workers 2 --ticks-file "$WORK/sse.ticks" --no-progress >"$WORK/sse.json" \
+    || { cat "$WORK/sse.json"; fail "cryptopulse-load (SSE) reported failure"; }
+check_run sse 200
+cat "$WORK/ws.json"
+echo "PASS: $TEST_NAME"
