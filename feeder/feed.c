@@ -15,7 +15,11 @@ struct feed {
     struct mock *mock;     /* mock feed, or */
     struct replay *replay; /* replay feed */
     bool loop;
-    size_t pos;  /* replay: next minute */
+    size_t pos;       /* replay: next minute */
+    int64_t span_ms;  /* replay: market time per tick; 0 = one minute per tick */
+    int64_t clock;    /* replay with span: market time reached, ms */
+    bool started;     /* replay with span: clock is set */
+    bool *touched;    /* replay: symbol i has a candle in this tick */
     double dt_s; /* mock: market time per tick */
     struct roll24 *roll;
     size_t nsymbols;
@@ -28,6 +32,7 @@ static struct feed *feed_alloc(size_t nsymbols)
     struct feed *f = xcalloc(1, sizeof *f);
     f->roll = roll24_new();
     f->symbols = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->symbols);
+    f->touched = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->touched);
     f->list = xcalloc(nsymbols + 1, PRICE_SYMBOL_MAX);
     return f;
 }
@@ -68,12 +73,16 @@ static bool word_is(const char *word, size_t len, const char *symbol)
     return strlen(symbol) == len && strncmp(word, symbol, len) == 0;
 }
 
-struct feed *feed_new_replay(struct replay *r, const char *order, bool loop)
+struct feed *feed_new_replay(struct replay *r, const char *order, bool loop, double speed,
+                             int interval_ms)
 {
     size_t n = replay_symbol_count(r);
     struct feed *f = feed_alloc(n);
     f->replay = r;
     f->loop = loop;
+    f->span_ms = speed > 0 ? (int64_t)(speed * interval_ms + 0.5) : 0;
+    if (speed > 0 && f->span_ms < 1)
+        f->span_ms = 1;
     for (const char *p = order; *p;) {
         p += strspn(p, ", ");
         size_t len = strcspn(p, ", ");
@@ -96,6 +105,7 @@ void feed_free(struct feed *f)
     replay_free(f->replay);
     roll24_free(f->roll);
     free(f->symbols);
+    free(f->touched);
     free(f->list);
     free(f);
 }
@@ -133,28 +143,84 @@ static void fill_price(const struct feed *f, const char *symbol, int64_t now, in
     snprintf(p->id, sizeof p->id, "%s", id);
 }
 
+/* The price as it goes out: rounded to the symbol's tick size.  The 24 h
+ * window records this value, so high24h, low24h and change24h are those of
+ * the series clients see, not of a hidden unrounded one. */
+static double tick_price(const char *symbol, double price)
+{
+    double r = price_round(price, price_decimals(symbol, price));
+    /* A coin far below its tick size must not go out as 0. */
+    return r > 0 ? r : price;
+}
+
 static void next_mock(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
 {
     mock_step(f->mock, f->dt_s);
     for (size_t i = 0; i < mock_count(f->mock); i++) {
-        roll24_add(f->roll, mock_symbol(f->mock, i), ts, mock_price(f->mock, i),
+        const char *sym = mock_symbol(f->mock, i);
+        roll24_add(f->roll, sym, ts, tick_price(sym, mock_price(f->mock, i)),
                    mock_volume(f->mock, i));
         fill_price(f, mock_symbol(f->mock, i), ts, ts, id, &out[i]);
     }
     *n = mock_count(f->mock);
 }
 
-static void next_replay(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
+static size_t symbol_index(const struct feed *f, const char *symbol)
+{
+    for (size_t i = 0; i < f->nsymbols; i++)
+        if (strcmp(f->symbols[i], symbol) == 0)
+            return i;
+    return f->nsymbols;
+}
+
+static int64_t minute_ts(const struct feed *f, size_t i)
 {
     size_t count;
-    const struct candle *c = replay_minute(f->replay, f->pos++, &count);
-    for (size_t k = 0; k < count; k++)
-        roll24_add(f->roll, c[k].symbol, c[k].ts_ms, c[k].close, c[k].volume);
+    return replay_minute(f->replay, i, &count)->ts_ms;
+}
+
+/* The end (exclusive) of the minutes this tick covers, from f->pos: one
+ * minute, or with a span every minute up to the market clock, which starts
+ * at the first minute and moves span_ms per tick. */
+static size_t tick_end(struct feed *f)
+{
+    size_t minutes = replay_minutes(f->replay);
+    if (f->span_ms == 0)
+        return f->pos + 1;
+    if (!f->started) {
+        f->clock = minute_ts(f, 0);
+        f->started = true;
+    } else {
+        f->clock += f->span_ms;
+    }
+    size_t end = f->pos;
+    while (end < minutes && minute_ts(f, end) <= f->clock)
+        end++;
+    return end;
+}
+
+/* Record every candle of the tick's minutes in the window; each symbol with
+ * a candle goes out once, with its latest close (a fast replay conflates). */
+static void next_replay(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
+{
+    size_t end = tick_end(f);
+    int64_t now = f->span_ms ? f->clock : minute_ts(f, f->pos);
+    memset(f->touched, 0, f->nsymbols * sizeof *f->touched);
+    for (; f->pos < end; f->pos++) {
+        size_t count;
+        const struct candle *c = replay_minute(f->replay, f->pos, &count);
+        for (size_t k = 0; k < count; k++) {
+            roll24_add(f->roll, c[k].symbol, c[k].ts_ms, tick_price(c[k].symbol, c[k].close),
+                       c[k].volume);
+            size_t i = symbol_index(f, c[k].symbol);
+            if (i < f->nsymbols)
+                f->touched[i] = true;
+        }
+    }
     *n = 0;
     for (size_t i = 0; i < f->nsymbols; i++)
-        for (size_t k = 0; k < count; k++)
-            if (strcmp(c[k].symbol, f->symbols[i]) == 0)
-                fill_price(f, c[k].symbol, c[k].ts_ms, ts, id, &out[(*n)++]);
+        if (f->touched[i])
+            fill_price(f, f->symbols[i], now, ts, id, &out[(*n)++]);
 }
 
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
@@ -170,8 +236,19 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
         /* Market time jumps back to the start: the old windows would mix
          * the end of the data into the new lap's 24 h figures. */
         f->pos = 0;
+        f->started = false;
         roll24_clear(f->roll);
     }
     next_replay(f, ts, id, out, n);
     return CP_OK;
+}
+
+void feed_adopt(struct feed *f, const struct price *prices, size_t n)
+{
+    if (!f->mock)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mock_set_price(f->mock, prices[i].symbol, prices[i].price);
+    /* The window held this feeder's own walk, which nobody saw. */
+    roll24_clear(f->roll);
 }

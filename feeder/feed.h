@@ -18,10 +18,14 @@ struct feed;
 struct feed *feed_new_mock(const char *symbols, uint64_t seed, int interval_ms, char *err,
                            size_t errlen);
 
-/* A feed replaying r (finished; the feed takes it over), one minute per tick,
- * starting over at the end when loop is set.  Symbols named in the comma list
+/* A feed replaying r (finished; the feed takes it over), starting over at the
+ * end when loop is set.  speed 0 gives one minute of candles per tick; speed
+ * > 0 moves market time by speed * interval_ms (> 0) per tick (60: an hour of
+ * market per minute), so a tick may cover several minutes (each symbol goes
+ * out once, with its latest close) or none.  Symbols named in the comma list
  * order come first in that order, the others follow as they appear. */
-struct feed *feed_new_replay(struct replay *r, const char *order, bool loop);
+struct feed *feed_new_replay(struct replay *r, const char *order, bool loop, double speed,
+                             int interval_ms);
 
 void feed_free(struct feed *f); /* NULL is a no-op */
 
@@ -31,10 +35,16 @@ const char *feed_symbols(const struct feed *f);
 
 /* Fill out (room for feed_symbol_count() prices) with the next tick's prices,
  * each carrying id and ts (wall clock, ms; also the mock's market time), in
- * the feed's symbol order; *n is the number filled (a replay only gives the
- * symbols that have a candle in the minute).  Returns 0, or CP_ENOENT when a
+ * the feed's symbol order, prices rounded to each symbol's tick size; *n is
+ * the number filled (a replay only gives the symbols that have a candle in
+ * the tick's span of market time, possibly none).  Returns 0, or CP_ENOENT when a
  * replay without loop has ended. */
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n);
+
+/* Continue from prices another feeder published (borrowed): the mock walk
+ * goes on from them and its 24 h window starts afresh; a replay ignores
+ * them (it keeps its own position in the data). */
+void feed_adopt(struct feed *f, const struct price *prices, size_t n);
 
 /* True when a replay without loop has nothing left to give. */
 bool feed_done(const struct feed *f);

@@ -6,6 +6,8 @@
 #include "cp_error.h"
 #include "feed.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 static char err[256];
@@ -27,7 +29,7 @@ static struct feed *small_replay(bool loop)
                                      err, sizeof err),
                      CP_OK);
     ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
-    return feed_new_replay(r, "BTC,SOL,ETH", loop);
+    return feed_new_replay(r, "BTC,SOL,ETH", loop, 0, 1500);
 }
 
 START_TEST(replay_orders_symbols_by_the_configured_list)
@@ -49,7 +51,7 @@ START_TEST(replay_gives_one_minute_per_tick_with_id_and_ts)
     ck_assert_int_eq(prices[0].ts, 5000);
     ck_assert_str_eq(prices[0].id, "5000-0");
     ck_assert_str_eq(prices[1].symbol, "ETH");
-    ck_assert(prices[1].price == 3000.004);
+    ck_assert(prices[1].price == 3000.0); /* ETH's tick is 0.01 */
     ck_assert_str_eq(prices[2].symbol, "ZZZ");
     feed_free(f);
 }
@@ -117,6 +119,114 @@ START_TEST(mock_gives_every_symbol_each_tick)
 }
 END_TEST
 
+/* Is v a whole number of ticks of decimals places? */
+static bool on_tick_grid(double v, int decimals)
+{
+    double scaled = v * pow(10.0, decimals);
+    return fabs(scaled - round(scaled)) < 1e-6;
+}
+
+START_TEST(mock_prices_are_rounded_and_24h_fields_follow_the_emitted_series)
+{
+    struct feed *f = feed_new_mock("BTC,XRP,DOGE,SHIB", 9, 1500, err, sizeof err);
+    static const int decimals[] = {2, 4, 5, 8};
+    double first[4], high[4], low[4], volume[4] = {0};
+    int64_t t = 1738454400000LL;
+    for (int k = 0; k < 2000; k++) {
+        ck_assert_int_eq(feed_next(f, t + k * 1500, "id", prices, &n), CP_OK);
+        for (size_t i = 0; i < 4; i++) {
+            double p = prices[i].price;
+            ck_assert_msg(on_tick_grid(p, decimals[i]), "%s %.12g off its tick",
+                          prices[i].symbol, p);
+            if (k == 0)
+                first[i] = high[i] = low[i] = p;
+            high[i] = fmax(high[i], p);
+            low[i] = fmin(low[i], p);
+            ck_assert(prices[i].high24h == high[i]);
+            ck_assert(prices[i].low24h == low[i]);
+            ck_assert_double_eq_tol(prices[i].change24h, (p - first[i]) / first[i] * 100, 1e-9);
+            ck_assert(prices[i].volume24h > volume[i]);
+            volume[i] = prices[i].volume24h;
+        }
+    }
+    feed_free(f);
+}
+END_TEST
+
+START_TEST(replay_closes_go_out_on_the_symbols_tick)
+{
+    struct feed *f = small_replay(false);
+    feed_next(f, 1, "1-0", prices, &n);
+    ck_assert(prices[0].price == 100000.5);
+    ck_assert(prices[1].price == 3000.0);  /* 3000.004 at ETH's 0.01 */
+    ck_assert(prices[1].high24h == 3000.0);
+    feed_free(f);
+}
+END_TEST
+
+/* speed 80 at 1500 ms: two minutes of market time per tick. */
+START_TEST(fast_replay_conflates_minutes_into_one_tick)
+{
+    struct replay *r = replay_new();
+    replay_add_text(r, "m.csv",
+                    "1738454400000,BTC-USD,1,1,1,100000.5,1\n"
+                    "1738454460000,BTC-USD,1,1,1,101000.5,2\n"
+                    "1738454460000,ETH-USD,1,1,1,3000,2\n"
+                    "1738454520000,BTC-USD,1,1,1,99000.5,0\n"
+                    "1738454640000,BTC-USD,1,1,1,98000.5,0\n",
+                    err, sizeof err);
+    ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
+    struct feed *f = feed_new_replay(r, "", false, 80, 1500);
+    ck_assert_int_eq(feed_next(f, 1, "1-0", prices, &n), CP_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert(prices[0].price == 100000.5);
+    ck_assert_int_eq(feed_next(f, 2, "2-0", prices, &n), CP_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(prices[0].price == 99000.5); /* the latest of two minutes */
+    ck_assert(prices[0].volume24h == 3.0);
+    ck_assert(prices[0].high24h == 101000.5);
+    ck_assert(prices[1].price == 3000.0);
+    ck_assert_int_eq(feed_next(f, 3, "3-0", prices, &n), CP_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert(prices[0].price == 98000.5);
+    ck_assert(feed_done(f));
+    feed_free(f);
+}
+END_TEST
+
+/* speed 20 at 1500 ms: half a minute per tick, so every other tick is empty. */
+START_TEST(slow_replay_leaves_ticks_without_a_candle_empty)
+{
+    struct replay *r = replay_new();
+    replay_add_text(r, "m.csv",
+                    "1738454400000,BTC-USD,1,1,1,1,1\n"
+                    "1738454460000,BTC-USD,1,1,1,2,2\n",
+                    err, sizeof err);
+    ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
+    struct feed *f = feed_new_replay(r, "", true, 20, 1500);
+    static const size_t want[] = {1, 0, 1, 1, 0, 1}; /* loops back after the 3rd */
+    for (size_t k = 0; k < 6; k++) {
+        ck_assert_int_eq(feed_next(f, (int64_t)k, "x", prices, &n), CP_OK);
+        ck_assert_msg(n == want[k], "tick %zu has %zu prices", k, n);
+    }
+    ck_assert(!feed_done(f));
+    feed_free(f);
+}
+END_TEST
+
+START_TEST(mock_adopts_published_prices)
+{
+    struct feed *f = feed_new_mock("BTC,ETH", 5, 1500, err, sizeof err);
+    feed_next(f, 1000, "a", prices, &n);
+    struct price theirs = {.symbol = "ETH", .price = 2000.0};
+    feed_adopt(f, &theirs, 1);
+    feed_next(f, 2500, "b", prices, &n);
+    ck_assert(fabs(prices[1].price / 2000.0 - 1) < 0.01);
+    ck_assert(prices[1].change24h == 0.0); /* a fresh window */
+    feed_free(f);
+}
+END_TEST
+
 static Suite *feed_suite(void)
 {
     Suite *s = suite_create("feed");
@@ -127,6 +237,11 @@ static Suite *feed_suite(void)
     tcase_add_test(t, replay_ends_without_loop);
     tcase_add_test(t, replay_with_loop_starts_over_with_fresh_24h_figures);
     tcase_add_test(t, mock_gives_every_symbol_each_tick);
+    tcase_add_test(t, mock_prices_are_rounded_and_24h_fields_follow_the_emitted_series);
+    tcase_add_test(t, replay_closes_go_out_on_the_symbols_tick);
+    tcase_add_test(t, fast_replay_conflates_minutes_into_one_tick);
+    tcase_add_test(t, slow_replay_leaves_ticks_without_a_candle_empty);
+    tcase_add_test(t, mock_adopts_published_prices);
     suite_add_tcase(s, t);
     return s;
 }
