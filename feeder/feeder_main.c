@@ -1,7 +1,9 @@
 /* cryptopulse-feeder: produces a tick every UPDATE_INTERVAL_MS from a mock
  * random walk or a replay of CSV candles and writes it to Redis (README.md
- * "Redis layout").  One thread, one libevent loop: a persistent timer ticks,
- * SIGTERM/SIGINT stop the loop. */
+ * "Redis layout").  Feeders sharing a Redis elect one writer with a lease;
+ * the others stand by.  One thread, one libevent loop: a persistent timer
+ * ticks, a faster one polls the lease while standing by, SIGTERM/SIGINT stop
+ * the loop. */
 #include "config.h"
 
 #include "conf.h"
@@ -28,6 +30,7 @@
 struct feeder_opts {
     bool mock, loop, have_seed;
     uint64_t seed;
+    double speed; /* replay: market time per wall time; 0 = a minute per tick */
     const char **files; /* borrowed from argv */
     size_t nfiles;
 };
@@ -40,6 +43,12 @@ struct feeder {
     struct store *store;
     struct price *prices; /* room for one tick */
     struct tickid last;   /* last tick id given out */
+    struct tickid written_id; /* last tick id this feeder wrote */
+    struct event *timer;  /* ticks every interval */
+    struct timeval tv;    /* the interval */
+    char owner[128];      /* this feeder's lease value: host:pid:start ms */
+    int lease_ms;         /* lease lifetime: 1.5 intervals */
+    bool active;          /* holds the lease and writes ticks */
     unsigned long long written, dropped;
     unsigned long long outage; /* ticks dropped since the last one written */
 };
@@ -90,10 +99,26 @@ static int opt_seed(void *ctx, const char *arg, char *err, size_t errlen)
     return CP_OK;
 }
 
+static int opt_speed(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct feeder_opts *o = ctx;
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end != '\0' || !(v > 0) || v > 1e6) {
+        snprintf(err, errlen, "--speed: \"%s\" is not a number from 0 to 1000000", arg);
+        return CP_EINVAL;
+    }
+    o->speed = v;
+    return CP_OK;
+}
+
 static const struct conf_extra_flag feeder_flags[] = {
     {"mock", 'm', 0, NULL, "random-walk prices (the default)", opt_mock},
     {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_file},
     {"loop", 'l', 0, NULL, "start the replay over when it ends (default: exit)", opt_loop},
+    {"speed", 'x', 1, "N", "replay N times faster than the market (default: a minute per tick)",
+     opt_speed},
     {"seed", 's', 1, "N", "seed of the random walk (default: time and pid)", opt_seed},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
@@ -124,48 +149,63 @@ static struct feed *make_feed(const struct feeder_opts *o, const struct cp_conf 
         return NULL;
     }
     size_t minutes = replay_minutes(r);
-    struct feed *f = feed_new_replay(r, conf->symbols, o->loop);
-    log_info("replaying %zu minutes of %s from %zu file(s)%s", minutes, feed_symbols(f), o->nfiles,
-             o->loop ? ", looping" : "");
+    struct feed *f = feed_new_replay(r, conf->symbols, o->loop, o->speed, conf->update_interval_ms);
+    log_info("replaying %zu minutes of %s from %zu file(s)%s, %s", minutes, feed_symbols(f),
+             o->nfiles, o->loop ? ", looping" : "", o->speed > 0 ? "at --speed" : "a minute a tick");
     return f;
 }
 
-/* After (re)connecting: continue after the newest id in the stream, so ids
- * keep increasing across restarts of the feeder and of Redis. */
-static void resync_id(struct feeder *fd)
+/* On becoming the writer: continue after the newest id in the stream, so ids
+ * keep increasing across restarts, Redis restarts and fail-overs; when adopt
+ * is set and that tick is another feeder's (or an earlier run's), a mock walk
+ * goes on from its prices, so that taking over does not make prices jump. */
+static void resync(struct feeder *fd, bool adopt)
 {
     struct tickid in_stream;
-    if (store_last_id(fd->store, &in_stream) == CP_OK && tickid_after(in_stream, fd->last))
+    size_t n;
+    if (store_last_tick(fd->store, &in_stream, fd->prices, feed_symbol_count(fd->feed), &n) !=
+        CP_OK)
+        return;
+    if (tickid_after(in_stream, fd->last))
         fd->last = in_stream;
+    if (adopt && tickid_after(in_stream, fd->written_id))
+        feed_adopt(fd->feed, fd->prices, n);
+}
+
+static void stand_by(struct feeder *fd, const char *why)
+{
+    if (fd->active)
+        log_warn("standing by: %s", why);
+    fd->active = false;
 }
 
 static void write_tick(struct feeder *fd, const char *id, struct tickid tid, size_t n)
 {
-    bool fresh;
-    int rc = store_ensure(fd->store, &fresh);
-    if (rc == CP_OK && fresh) {
+    int rc = store_write_tick(fd->store, fd->owner, fd->lease_ms, id, tid.ms, fd->prices, n,
+                              feed_symbols(fd->feed));
+    if (rc == CP_OK) {
         if (fd->outage)
             log_info("writing ticks again after dropping %llu", fd->outage);
-        resync_id(fd);
-        if (!tickid_after(tid, fd->last)) {
-            rc = CP_EAGAIN; /* the stream is ahead of this id: next tick will fit */
-        }
-    }
-    if (rc == CP_OK)
-        rc = store_write_tick(fd->store, id, tid.ms, fd->prices, n, feed_symbols(fd->feed));
-    if (rc == CP_OK) {
         fd->written++;
         fd->outage = 0;
         fd->last = tid;
+        fd->written_id = tid;
         return;
     }
     fd->dropped++;
     fd->outage++;
     log_debug("tick %s dropped (%s)", id, cp_strerror(rc));
-    if (rc == CP_EPROTO)
-        resync_id(fd);
+    if (rc == CP_ENOENT)
+        stand_by(fd, "another feeder holds the lease");
+    else if (rc == CP_EIO)
+        stand_by(fd, "lost the connection to redis");
+    else if (rc == CP_EPROTO)
+        resync(fd, false);
 }
 
+/* Every interval, active or not: the feed moves on with the clock, so a
+ * standby that takes over is at the same point of a replay; only the active
+ * feeder writes. */
 static void on_tick(evutil_socket_t unused, short what, void *arg)
 {
     struct feeder *fd = arg;
@@ -173,14 +213,35 @@ static void on_tick(evutil_socket_t unused, short what, void *arg)
     char id[PRICE_ID_MAX];
     size_t n;
     tickid_format(tid, id, sizeof id);
-    if (feed_next(fd->feed, tid.ms, id, fd->prices, &n) == CP_OK)
-        write_tick(fd, id, tid, n);
+    if (feed_next(fd->feed, tid.ms, id, fd->prices, &n) == CP_OK) {
+        if (fd->active)
+            write_tick(fd, id, tid, n);
+    }
     if (tickid_after(tid, fd->last))
         fd->last = tid;
     if (feed_done(fd->feed)) {
         log_info("replay finished: %llu ticks written, %llu dropped", fd->written, fd->dropped);
         event_base_loopbreak(fd->base);
     }
+}
+
+/* Standing by: try to take the lease every quarter interval, so that a dead
+ * writer's lease (1.5 intervals) is taken over within 1.75 intervals of its
+ * last tick.  On success, tick at once and restart the tick timer. */
+static void on_poll(evutil_socket_t unused, short what, void *arg)
+{
+    struct feeder *fd = arg;
+    bool fresh;
+    if (fd->active || store_ensure(fd->store, &fresh) != CP_OK)
+        return;
+    int rc = store_acquire(fd->store, fd->owner, fd->lease_ms);
+    if (rc != CP_OK)
+        return;
+    log_info("active: holding the lease as %s", fd->owner);
+    fd->active = true;
+    resync(fd, true);
+    event_add(fd->timer, &fd->tv);
+    on_tick(-1, EV_TIMEOUT, fd);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -200,18 +261,27 @@ static int run(struct feeder *fd)
         log_error("cannot create the event loop");
         return EXIT_FAILURE;
     }
-    struct timeval tv = {fd->conf.update_interval_ms / 1000,
-                         (fd->conf.update_interval_ms % 1000) * 1000};
-    struct event *timer = event_new(fd->base, -1, EV_PERSIST, on_tick, fd);
+    int ms = fd->conf.update_interval_ms, poll_ms = ms / 4 > 5 ? ms / 4 : 5;
+    fd->tv = (struct timeval){ms / 1000, (ms % 1000) * 1000};
+    struct timeval poll_tv = {poll_ms / 1000, (poll_ms % 1000) * 1000};
+    fd->timer = event_new(fd->base, -1, EV_PERSIST, on_tick, fd);
+    struct event *poller = event_new(fd->base, -1, EV_PERSIST, on_poll, fd);
     struct event *term = evsignal_new(fd->base, SIGTERM, on_signal, fd);
     struct event *intr = evsignal_new(fd->base, SIGINT, on_signal, fd);
-    event_add(timer, &tv);
+    event_add(fd->timer, &fd->tv);
+    event_add(poller, &poll_tv);
     event_add(term, NULL);
     event_add(intr, NULL);
-    on_tick(-1, EV_TIMEOUT, fd); /* the first tick at once */
+    on_poll(-1, EV_TIMEOUT, fd); /* the first tick at once when we may write */
+    if (!fd->active)
+        log_info("standing by: another feeder holds the lease, or redis is away");
     if (!feed_done(fd->feed))
         event_base_dispatch(fd->base);
-    event_free(timer);
+    /* Hand over at once rather than after the lease expires. */
+    if (fd->active)
+        store_release(fd->store, fd->owner);
+    event_free(fd->timer);
+    event_free(poller);
     event_free(term);
     event_free(intr);
     event_base_free(fd->base);
@@ -254,6 +324,11 @@ int main(int argc, char **argv)
         return EXIT_FAILURE;
     fd.prices = xcalloc(feed_symbol_count(fd.feed), sizeof *fd.prices);
     fd.store = store_new(&fd.conf);
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(fd.owner, sizeof fd.owner, "%s:%ld:%lld", host, (long)getpid(),
+             (long long)price_now_ms());
+    fd.lease_ms = fd.conf.update_interval_ms * 3 / 2;
     int status = run(&fd);
     store_free(fd.store);
     feed_free(fd.feed);

@@ -22,6 +22,9 @@ feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS) $(LIBEVENT_LIBS)
 
 dist_man_MANS += man/cryptopulse-feeder.1
 
+# Recomputes the figures of feeder/mock.c from ../shared/data/market.
+EXTRA_DIST += feeder/mock-calibrate.py
+
 # Unit tests: one program per module (tests/unit/check_<module>.c).
 FEEDER_UNIT_TESTS = \
 	tests/unit/check_candle \
@@ -37,7 +40,8 @@ tests_unit_check_candle_SOURCES = tests/unit/check_candle.c tests/unit/check_mai
 tests_unit_check_candle_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_candle_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_replay_SOURCES = tests/unit/check_replay.c tests/unit/check_main.h
-tests_unit_check_replay_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_replay_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
+	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
 tests_unit_check_replay_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_roll24_SOURCES = tests/unit/check_roll24.c tests/unit/check_main.h
 tests_unit_check_roll24_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
@@ -52,5 +56,10 @@ tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
-INTEGRATION_TESTS += tests/integration/10-feeder-redis.sh
-dist_noinst_SCRIPTS += tests/integration/10-feeder-redis.sh
+FEEDER_INTEGRATION_TESTS = \
+	tests/integration/10-feeder-redis.sh \
+	tests/integration/11-feeder-stream.sh \
+	tests/integration/12-feeder-failover.sh \
+	tests/integration/13-feeder-replay-speed.sh
+INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS)

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,12 +54,16 @@ void store_free(struct store *s)
  * than queued. */
 static void fail(struct store *s, const char *what, const char *why)
 {
+    /* Never wait longer than a tick interval: ticks resume within two
+     * intervals of Redis coming back. */
+    int wait_ms = s->backoff_ms < s->conf->update_interval_ms ? s->backoff_ms
+                                                              : s->conf->update_interval_ms;
     log_warn("redis %s:%d: %s: %s; next attempt in %d ms", s->conf->redis_host, s->conf->redis_port,
-             what, why, s->backoff_ms);
+             what, why, wait_ms);
     if (s->c)
         redisFree(s->c);
     s->c = NULL;
-    s->retry_at = mono_ms() + s->backoff_ms;
+    s->retry_at = mono_ms() + wait_ms;
     s->backoff_ms =
         s->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ? STORE_BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
@@ -121,10 +126,39 @@ static int key(const struct store *s, char *buf, enum keys_kind kind, const char
     return keys_format(buf, KEYS_MAX, s->conf->redis_prefix, kind, symbol);
 }
 
-int store_last_id(struct store *s, struct tickid *out)
+/* Fill prices (room for max) from the tick JSON of a stream entry. */
+static void parse_prices(const char *text, struct price *prices, size_t max, size_t *n)
+{
+    json_t *tick = json_loads(text, 0, NULL);
+    json_t *objs = json_object_get(tick, "prices");
+    char why[128];
+    for (size_t i = 0; i < json_array_size(objs) && *n < max; i++)
+        if (price_from_json(json_array_get(objs, i), &prices[*n], why, sizeof why) == CP_OK)
+            (*n)++;
+    json_decref(tick);
+}
+
+/* Read the id (and prices) of a stream entry [id, [field, value...]]. */
+static int read_entry(const redisReply *e, struct tickid *out, struct price *prices, size_t max,
+                      size_t *n)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
+        e->element[0]->type != REDIS_REPLY_STRING || tickid_parse(e->element[0]->str, out) != CP_OK)
+        return CP_EPROTO;
+    const redisReply *f = e->elements > 1 ? e->element[1] : NULL;
+    for (size_t i = 0; f && f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+        if (f->element[i]->type == REDIS_REPLY_STRING && strcmp(f->element[i]->str, "tick") == 0 &&
+            f->element[i + 1]->type == REDIS_REPLY_STRING)
+            parse_prices(f->element[i + 1]->str, prices, max, n);
+    return CP_OK;
+}
+
+int store_last_tick(struct store *s, struct tickid *out, struct price *prices, size_t max,
+                    size_t *n)
 {
     char hkey[KEYS_MAX];
     *out = (struct tickid){0, 0};
+    *n = 0;
     if (!s->c)
         return CP_EIO;
     key(s, hkey, KEYS_HISTORY, NULL);
@@ -137,86 +171,181 @@ int store_last_id(struct store *s, struct tickid *out)
     if (r->type == REDIS_REPLY_ERROR) {
         log_warn("redis refused XREVRANGE %s: %s", hkey, r->str);
         rc = CP_EPROTO;
-    } else if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
-        const redisReply *e = r->element[0];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
-            e->element[0]->type != REDIS_REPLY_STRING ||
-            tickid_parse(e->element[0]->str, out) != CP_OK) {
-            log_warn("redis: unexpected XREVRANGE reply for %s", hkey);
-            rc = CP_EPROTO;
-        }
+    } else if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+               read_entry(r->element[0], out, prices, max, n) != CP_OK) {
+        log_warn("redis: unexpected XREVRANGE reply for %s", hkey);
+        rc = CP_EPROTO;
     }
     freeReplyObject(r);
     return rc;
 }
 
-/* Queue the pipeline's commands; returns how many were queued, or -1 when
- * hiredis could not format one (out of memory). */
-static int append_tick(struct store *s, const char *id, int64_t ts, json_t *tick,
-                       const char *tick_json, const char *symbols)
+/* One tick, atomically and only by the lease holder (the fail-over fence):
+ * KEYS = lease, history, heartbeat, symbols, price:<SYM>...;
+ * ARGV = owner, lease ms, id, history length, tick JSON, channel, ts,
+ * symbol list, price TTL, price JSON....  A tick without prices only renews
+ * the lease and the heartbeat.  XADD comes first after the lease: an id not
+ * after the stream's newest raises an error before anything is published. */
+static const char store_tick_lua[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "if #KEYS > 4 then\n"
+    "  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], 'tick', ARGV[5])\n"
+    "  for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 5], 'EX', ARGV[9]) end\n"
+    "  redis.call('PUBLISH', ARGV[6], ARGV[5])\n"
+    "end\n"
+    "redis.call('SET', KEYS[3], ARGV[7])\n"
+    "redis.call('SET', KEYS[4], ARGV[8])\n"
+    "return 1\n";
+
+/* Take the lease if it is free, or keep it if it is ours. */
+static const char store_acquire_lua[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end\n"
+    "return 0\n";
+
+/* Give the lease up if it is ours, so a standby need not wait for expiry. */
+static const char store_release_lua[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+/* Growable argv for redisCommandArgv; every string is owned. */
+struct store_argv {
+    char **v;
+    size_t *len;
+    size_t n, cap;
+};
+
+static void argv_push(struct store_argv *a, const char *text)
 {
-    const struct cp_conf *conf = s->conf;
-    char k[KEYS_MAX];
-    json_t *prices = json_object_get(tick, "prices");
-    int queued = 0, bad = 0;
-    for (size_t i = 0; i < json_array_size(prices); i++) {
-        json_t *p = json_array_get(prices, i);
-        char *pj = json_dumps(p, PRICE_JSON_FLAGS);
-        key(s, k, KEYS_PRICE, json_string_value(json_object_get(p, "symbol")));
-        bad |= !pj || redisAppendCommand(s->c, "SET %s %s EX %d", k, pj, conf->price_ttl_seconds) !=
-                          REDIS_OK;
-        queued++;
-        free(pj);
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 32;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+        a->len = xrealloc(a->len, a->cap * sizeof *a->len);
     }
-    key(s, k, KEYS_HISTORY, NULL);
-    bad |= redisAppendCommand(s->c, "XADD %s MAXLEN ~ %d %s tick %s", k, conf->history_length, id,
-                              tick_json) != REDIS_OK;
-    key(s, k, KEYS_CHANNEL, NULL);
-    bad |= redisAppendCommand(s->c, "PUBLISH %s %s", k, tick_json) != REDIS_OK;
-    key(s, k, KEYS_HEARTBEAT, NULL);
-    bad |= redisAppendCommand(s->c, "SET %s %lld", k, (long long)ts) != REDIS_OK;
-    key(s, k, KEYS_SYMBOLS, NULL);
-    bad |= redisAppendCommand(s->c, "SET %s %s", k, symbols) != REDIS_OK;
-    return bad ? -1 : queued + 4;
+    a->v[a->n] = xstrdup(text);
+    a->len[a->n] = strlen(text);
+    a->n++;
 }
 
-/* Read count replies.  Returns 0, CP_EPROTO after an error reply (all replies
- * are still read, so the connection stays in step), or CP_EIO. */
-static int read_replies(struct store *s, int count)
+static void argv_push_int(struct store_argv *a, long long v)
 {
-    int rc = CP_OK;
-    for (int i = 0; i < count; i++) {
-        void *v;
-        if (redisGetReply(s->c, &v) != REDIS_OK) {
-            fail(s, "write tick", s->c->errstr);
-            return CP_EIO;
-        }
-        redisReply *r = v;
-        if (r->type == REDIS_REPLY_ERROR && rc == CP_OK) {
-            log_warn("redis refused a tick command (%d of %d): %s; tick dropped", i + 1, count,
-                     r->str);
-            rc = CP_EPROTO;
-        }
-        freeReplyObject(r);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", v);
+    argv_push(a, buf);
+}
+
+static void argv_free(struct store_argv *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+    free(a->len);
+}
+
+static void lease_key(const struct store *s, char *buf)
+{
+    snprintf(buf, KEYS_MAX, "%sfeeder:lease", s->conf->redis_prefix);
+}
+
+/* Run a prepared EVAL.  Returns the script's integer result (>= 0),
+ * CP_EPROTO when Redis refused (logged), or CP_EIO (dropped, logged). */
+static int run_eval(struct store *s, const char *what, struct store_argv *a)
+{
+    redisReply *r = redisCommandArgv(s->c, (int)a->n, (const char **)a->v, a->len);
+    if (!r) {
+        fail(s, what, s->c->errstr);
+        return CP_EIO;
     }
+    int rc;
+    if (r->type == REDIS_REPLY_INTEGER) {
+        rc = r->integer > 0 ? 1 : 0;
+    } else {
+        log_warn("redis refused %s: %s", what, r->type == REDIS_REPLY_ERROR ? r->str : "?");
+        rc = CP_EPROTO;
+    }
+    freeReplyObject(r);
     return rc;
 }
 
-int store_write_tick(struct store *s, const char *id, int64_t ts, const struct price *prices,
-                     size_t n, const char *symbols)
+/* EVAL script with the lease key as KEYS[1] and owner, lease_ms as ARGV. */
+static int lease_eval(struct store *s, const char *what, const char *script, const char *owner,
+                      int lease_ms)
+{
+    char k[KEYS_MAX];
+    struct store_argv a = {0};
+    lease_key(s, k);
+    argv_push(&a, "EVAL");
+    argv_push(&a, script);
+    argv_push(&a, "1");
+    argv_push(&a, k);
+    argv_push(&a, owner);
+    argv_push_int(&a, lease_ms);
+    int rc = s->c ? run_eval(s, what, &a) : CP_EIO;
+    argv_free(&a);
+    return rc;
+}
+
+int store_acquire(struct store *s, const char *owner, int lease_ms)
+{
+    int rc = lease_eval(s, "lease acquire", store_acquire_lua, owner, lease_ms);
+    return rc == 1 ? CP_OK : rc == 0 ? CP_ENOENT : rc;
+}
+
+void store_release(struct store *s, const char *owner)
+{
+    if (s->c)
+        lease_eval(s, "lease release", store_release_lua, owner, 0);
+}
+
+int store_write_tick(struct store *s, const char *owner, int lease_ms, const char *id, int64_t ts,
+                     const struct price *prices, size_t n, const char *symbols)
 {
     if (!s->c)
         return CP_EIO;
     json_t *tick = price_tick_to_json(id, ts, prices, n);
     char *tick_json = tick ? json_dumps(tick, PRICE_JSON_FLAGS) : NULL;
-    int rc = CP_ENOMEM;
-    if (tick_json) {
-        int count = append_tick(s, id, ts, tick, tick_json, symbols);
-        if (count < 0)
-            fail(s, "write tick", "cannot format a command");
-        rc = count < 0 ? CP_EIO : read_replies(s, count);
+    if (!tick_json) {
+        json_decref(tick);
+        return CP_ENOMEM;
     }
+    const struct cp_conf *conf = s->conf;
+    char k[KEYS_MAX];
+    struct store_argv a = {0};
+    json_t *objs = json_object_get(tick, "prices");
+    argv_push(&a, "EVAL");
+    argv_push(&a, store_tick_lua);
+    argv_push_int(&a, 4 + (long long)json_array_size(objs));
+    lease_key(s, k);
+    argv_push(&a, k);
+    static const enum keys_kind kinds[] = {KEYS_HISTORY, KEYS_HEARTBEAT, KEYS_SYMBOLS};
+    for (size_t i = 0; i < 3; i++) {
+        key(s, k, kinds[i], NULL);
+        argv_push(&a, k);
+    }
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+        key(s, k, KEYS_PRICE, json_string_value(json_object_get(json_array_get(objs, i), "symbol")));
+        argv_push(&a, k);
+    }
+    argv_push(&a, owner);
+    argv_push_int(&a, lease_ms);
+    argv_push(&a, id);
+    argv_push_int(&a, conf->history_length);
+    argv_push(&a, tick_json);
+    key(s, k, KEYS_CHANNEL, NULL);
+    argv_push(&a, k);
+    argv_push_int(&a, (long long)ts);
+    argv_push(&a, symbols);
+    argv_push_int(&a, conf->price_ttl_seconds);
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+        char *pj = json_dumps(json_array_get(objs, i), PRICE_JSON_FLAGS);
+        argv_push(&a, pj ? pj : "null");
+        free(pj);
+    }
+    int rc = run_eval(s, "the tick script", &a);
+    argv_free(&a);
     free(tick_json);
     json_decref(tick);
-    return rc;
+    return rc == 1 ? CP_OK : rc == 0 ? CP_ENOENT : rc;
 }

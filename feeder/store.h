@@ -1,6 +1,6 @@
 /* store: the feeder's Redis writer, the only feeder module that includes
- * hiredis.  It owns the synchronous connection, its reconnects with backoff
- * and the per-tick pipeline.  Main loop only; store_free() closes and frees. */
+ * hiredis.  It owns the synchronous connection, its reconnects with backoff,
+ * the fail-over lease and the per-tick script.  Main loop only; store_free() closes and frees. */
 #ifndef CP_STORE_H
 #define CP_STORE_H
 
@@ -27,16 +27,31 @@ void store_free(struct store *s); /* NULL is a no-op */
 int store_ensure(struct store *s, bool *fresh);
 
 /* The id of the newest entry of the history stream ({0, 0} when empty), read
- * with XREVRANGE.  Returns 0, CP_EPROTO when Redis refused (logged), or
- * CP_EIO (connection dropped, logged). */
-int store_last_id(struct store *s, struct tickid *out);
+ * with XREVRANGE, and up to max of its price objects into prices (*n of
+ * them).  Returns 0, CP_EPROTO when Redis refused (logged), or CP_EIO
+ * (connection dropped, logged). */
+int store_last_tick(struct store *s, struct tickid *out, struct price *prices, size_t max,
+                    size_t *n);
 
-/* Write one tick in one pipeline: SET price:<SYM> per price with the price TTL,
- * XADD history (MAXLEN ~ HISTORY_LENGTH), PUBLISH ticks, SET feeder:heartbeat
- * ts and SET symbols (comma list).  ts in ms; prices and symbols borrowed.
- * Returns 0; CP_EPROTO when Redis refused a command (logged; the connection
- * stays); CP_EIO when the connection failed (logged; dropped, backoff starts). */
-int store_write_tick(struct store *s, const char *id, int64_t ts, const struct price *prices,
-                     size_t n, const char *symbols);
+/* The fail-over lease, key <prefix>feeder:lease holding owner: take it when
+ * it is free (SET NX PX lease_ms) or renew it when it is already owner's.
+ * Returns 0 when owner holds it, CP_ENOENT when another feeder does,
+ * CP_EPROTO or CP_EIO (logged) when Redis failed. */
+int store_acquire(struct store *s, const char *owner, int lease_ms);
+
+/* Delete the lease if owner holds it (on shutdown); errors are ignored. */
+void store_release(struct store *s, const char *owner);
+
+/* Write one tick atomically with one EVAL, only while owner holds the lease,
+ * which it renews for lease_ms: SET price:<SYM> per price with the price TTL,
+ * XADD history (MAXLEN HISTORY_LENGTH), PUBLISH ticks, SET feeder:heartbeat
+ * ts (ms) and SET symbols (comma list).  With n == 0 only the lease and the
+ * heartbeat are written.  Prices and strings are borrowed.  Returns 0;
+ * CP_ENOENT when owner does not hold the lease (nothing written); CP_EPROTO
+ * when Redis refused, e.g. an id not after the stream's newest (logged; the
+ * connection stays); CP_EIO when the connection failed (logged; dropped,
+ * backoff starts). */
+int store_write_tick(struct store *s, const char *owner, int lease_ms, const char *id, int64_t ts,
+                     const struct price *prices, size_t n, const char *symbols);
 
 #endif

@@ -186,6 +186,66 @@ START_TEST(failed_file_leaves_nothing_behind)
 }
 END_TEST
 
+/* The shared data file as documented in its README: 46644 rows of 14
+ * symbols over 3 days, gaps and zero volumes kept.  CRYPTOPULSE_SHARED
+ * overrides where ../shared is; without the file the test says so and passes. */
+START_TEST(loads_the_real_market_file)
+{
+    const char *shared = getenv("CRYPTOPULSE_SHARED");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/market/yahoo_crypto_1m_2025-02-02_to_2025-02-04.csv",
+             shared ? shared : CP_SHARED_DIR);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "loads_the_real_market_file: %s absent, not checked\n", path);
+        return;
+    }
+    ck_assert_int_eq(replay_add_file(r, path, err, sizeof err), CP_OK);
+    ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
+    ck_assert_uint_eq(replay_symbol_count(r), 14);
+    size_t rows = 0, btc = 0, zero = 0, n;
+    int64_t prev = 0;
+    for (size_t m = 0; m < replay_minutes(r); m++) {
+        const struct candle *c = replay_minute(r, m, &n);
+        ck_assert(n >= 1 && n <= 14);
+        ck_assert(c[0].ts_ms > prev && c[0].ts_ms % 60000 == 0);
+        prev = c[0].ts_ms;
+        for (size_t k = 0; k < n; k++) {
+            btc += strcmp(c[k].symbol, "BTC") == 0;
+            zero += c[k].volume == 0;
+        }
+        rows += n;
+    }
+    ck_assert_uint_eq(rows, 46644);
+    ck_assert_uint_eq(btc, 3313);
+    ck_assert(zero > rows / 3);
+    ck_assert(replay_minutes(r) <= 4320);
+    const struct candle *first = replay_minute(r, 0, &n);
+    ck_assert_int_eq(first[0].ts_ms, 1738454400000LL);
+    ck_assert_str_eq(first[0].symbol, "BTC");
+    ck_assert(first[0].close == 100624.8984375);
+}
+END_TEST
+
+START_TEST(malformed_inputs_name_their_line)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"ts_ms,symbol,open,high,low,close,volume\n1738454400000,BTC-USD,1,1,1,1,-5\n", "x.csv:2:"},
+        {"ts_ms,symbol,open,high,low,close,volume\n1738454400000,BTC-USD,1,1,1,1,5,9\n",
+         "x.csv:2: expected 7 columns"},
+        {"ts_ms,symbol,open,high,low,close,volume\nabc,BTC-USD,1,1,1,1,5\n", "x.csv:2:"},
+        {"ts_ms,symbol,open,high,low,close,volume\n1738454400000,,1,1,1,1,5\n", "x.csv:2:"},
+        {"hello world\n", "x.csv:1:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(replay_add_text(r, "x.csv", cases[i].text, err, sizeof err), CP_ESYNTAX);
+        ck_assert_msg(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0,
+                      "case %zu: \"%s\" does not start with \"%s\"", i, err, cases[i].want);
+    }
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("replay");
@@ -200,6 +260,8 @@ static Suite *replay_suite(void)
     tcase_add_test(t, same_symbol_at_same_time_in_two_files_is_rejected);
     tcase_add_test(t, missing_file_and_empty_replay_are_errors);
     tcase_add_test(t, failed_file_leaves_nothing_behind);
+    tcase_add_test(t, loads_the_real_market_file);
+    tcase_add_test(t, malformed_inputs_name_their_line);
     suite_add_tcase(s, t);
     return s;
 }
