@@ -37,6 +37,7 @@ struct conn {
     struct http_request *req;  /* while kind == CONN_HTTP */
     struct ws_parser *ws;      /* while kind == CONN_WS */
     struct deflate_inflater *inflater; /* permessage-deflate negotiated */
+    struct conn_replay *replay;        /* a resume in progress, waiting or reading */
     struct proto_client pc;    /* WS and SSE: hub membership */
     struct conn *prev, *next;  /* gw->conns */
     struct conn *next_closing;
@@ -132,6 +133,8 @@ static void conn_free(struct conn *c)
     http_request_free(c->req);
     ws_parser_free(c->ws);
     deflate_inflater_free(c->inflater);
+    if (c->replay && !c->pending)
+        free(c->replay); /* waiting for the output to drain, not for Redis */
     free(c);
 }
 
@@ -457,6 +460,7 @@ struct conn_replay {
     struct conn *c;
     char after[PRICE_ID_MAX]; /* the last id the client has */
     bool first;               /* the first page also checks that id is in history */
+    bool emitted;             /* some ticks were replayed */
 };
 
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
@@ -465,6 +469,7 @@ struct conn_replay {
 static void replay_finish(struct conn_replay *rp, bool snapshot)
 {
     struct conn *c = rp->c;
+    c->replay = NULL;
     if (snapshot)
         emit_snapshot(c, true);
     hub_client_resume(c->gw->hub, &c->pc.sub, snapshot ? NULL : rp->after);
@@ -479,11 +484,13 @@ static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, siz
     struct conn *c = rp->c;
     c->pending--;
     if (c->closing) {
+        c->replay = NULL;
         event_active(c->gw->reaper, EV_TIMEOUT, 0);
         free(rp);
         return;
     }
     size_t emitted = 0;
+    c->replay = rp;
     for (size_t i = 0; ok && i < n; i++) {
         json_t *tick = json_loadb(ticks[i], lens[i], 0, NULL);
         const char *id = json_string_value(json_object_get(tick, "id"));
@@ -496,22 +503,31 @@ static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, siz
         }
         json_decref(tick);
     }
-    if (!ok || (rp->first && n == 0) ||
-        evbuffer_get_length(bufferevent_get_output(c->bev)) >
-            (size_t)c->gw->conf->output_high_water_bytes) {
+    if (!ok || (rp->first && n == 0)) {
         replay_finish(rp, true);
         return;
     }
     rp->first = false;
+    rp->emitted |= emitted > 0;
     /* More pages, or live ticks that came while this page was read. */
     const char *live = hub_last_id(c->gw->hub);
     struct tickid a, b;
     bool behind = emitted && tickid_parse(live, &a) == CP_OK &&
                   tickid_parse(rp->after, &b) == CP_OK && tickid_after(a, b);
-    if (n == CONN_REPLAY_PAGE || behind)
-        replay_page(rp, false);
-    else
+    if (n < CONN_REPLAY_PAGE && !behind)
         replay_finish(rp, false);
+    else if (evbuffer_get_length(bufferevent_get_output(c->bev)) <=
+             (size_t)c->gw->conf->output_high_water_bytes)
+        replay_page(rp, false);
+    /* else: write_cb reads the next page once the output has drained, so a
+     * long replay never holds more than about the high-water mark. */
+}
+
+/* The output of a replaying client drained: read its next page. */
+static void replay_continue(struct conn *c)
+{
+    if (c->replay && !c->pending)
+        replay_page(c->replay, false);
 }
 
 static void replay_page(struct conn_replay *rp, bool inclusive)
@@ -957,9 +973,12 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    /* Output fell below the low-water mark: a conflating client catches up. */
+    /* Output fell below the low-water mark: a conflating client catches up,
+     * a replaying one reads its next page. */
     if (c->pc.sub.conflating && !c->close_after_flush)
         hub_client_catch_up(c->gw->hub, &c->pc.sub);
+    if (c->replay && !c->close_after_flush)
+        replay_continue(c);
     /* Deferred callbacks may run after more output was queued: only close
      * once everything is really written. */
     if (c->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)

@@ -37,7 +37,8 @@ struct hub {
     size_t n_channels, cap_channels;
     char **symbols;            /* the feed's list, from Redis */
     size_t n_symbols;
-    char last_id[PRICE_ID_MAX];
+    char tick_id[PRICE_ID_MAX];   /* newest tick fanned out: ordering and resume */
+    char last_id[PRICE_ID_MAX];   /* newest id seen, cached prices too: snapshots */
     int64_t last_ts;
     struct hub_stats stats;
 };
@@ -374,7 +375,7 @@ void hub_client_pause(struct hub_client *c)
 void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_id)
 {
     c->replaying = false;
-    c->skipping = last_id && hub->last_id[0] && id_cmp(last_id, hub->last_id) > 0;
+    c->skipping = last_id && hub->tick_id[0] && id_cmp(last_id, hub->tick_id) > 0;
     if (c->skipping)
         tickid_parse(last_id, &c->skip_through);
 }
@@ -457,8 +458,8 @@ static int check_order(const struct hub *hub, const char *id, char *err, size_t 
 {
     struct tickid t = {0, 0};
     tickid_parse(id, &t);
-    if (hub->last_id[0] && id_cmp(id, hub->last_id) <= 0) {
-        snprintf(err, errlen, "tick %s is not after %s (stale or duplicate)", id, hub->last_id);
+    if (hub->tick_id[0] && id_cmp(id, hub->tick_id) <= 0) {
+        snprintf(err, errlen, "tick %s is not after %s (stale or duplicate)", id, hub->tick_id);
         return CP_EINVAL;
     }
     if (t.ms > price_now_ms() + HUB_MAX_FUTURE_MS) {
@@ -498,6 +499,7 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
         publish_json(hub, ch, "price-update", p, id, ts, true);
     }
     publish_json(hub, &hub->all, "price-update-bulk", tick, id, ts, false);
+    snprintf(hub->tick_id, sizeof hub->tick_id, "%s", id);
     note_id(hub, id, ts);
     hub->stats.ticks++;
     json_decref(tick);
@@ -567,7 +569,7 @@ size_t hub_channel_size(const struct hub *hub, const char *symbol)
 
 const char *hub_last_id(const struct hub *hub)
 {
-    return hub->last_id;
+    return hub->tick_id;
 }
 
 int64_t hub_last_ts(const struct hub *hub)

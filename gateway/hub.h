@@ -128,7 +128,8 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len);
  * with no price yet are left out. */
 json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
 
-/* Id of the newest tick or cached price seen ("" before any). */
+/* Id of the newest tick fanned out ("" before any); cached prices loaded at
+ * start-up do not count, so the tick they came from is still delivered. */
 const char *hub_last_id(const struct hub *hub);
 
 /* ts (ms) of the newest tick or cached price seen, 0 before any. */

@@ -47,10 +47,17 @@ static void ms_to_tv(int ms, struct timeval *tv)
     tv->tv_usec = (ms % 1000) * 1000;
 }
 
+/* Exponential backoff, but never longer than half a tick interval: clients
+ * must get ticks again within two intervals of Redis coming back. */
 static void schedule_retry(struct rdb_link *link)
 {
     struct timeval tv;
-    ms_to_tv(link->backoff_ms, &tv);
+    int cap = link->owner->conf->update_interval_ms / 2;
+    if (cap > RDB_BACKOFF_MAX_MS)
+        cap = RDB_BACKOFF_MAX_MS;
+    if (cap < RDB_BACKOFF_MIN_MS)
+        cap = RDB_BACKOFF_MIN_MS;
+    ms_to_tv(link->backoff_ms < cap ? link->backoff_ms : cap, &tv);
     evtimer_add(link->retry, &tv);
     link->backoff_ms = link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS
                                                                  : link->backoff_ms * 2;

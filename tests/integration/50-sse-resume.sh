@@ -78,6 +78,16 @@ sse "$base/events" 1.5 >"$WORK/silent.txt" || fail "SSE client failed while the 
 [ "$(grep -c '"comment": "keep-alive"' "$WORK/silent.txt")" -ge 2 ] \
     || fail "no keep-alive comments while the feeder is silent"
 
+# A long replay (hundreds of ticks, far past OUTPUT_HIGH_WATER_BYTES) is
+# paced by the client's reading, and still complete and in order.
+start fast "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 10
+sleep 3
+stop "$fast_PID" || true
+last=$(redis-cli -p "$REDIS_PORT" XRANGE cryptopulse:history - + COUNT 1 | head -n1)
+sse "$base/events" 4 "$last" >"$WORK/long.txt" || fail "long replay failed"
+check_resume "$WORK/long.txt" "long replay"
+[ "$(grep -c '"id"' "$WORK/long.txt")" -ge 250 ] || fail "long replay delivered too few ticks"
+
 # CORS: everyone allowed by default ("*"); with a list, the listed origin
 # gets itself back with Vary, others 403; preflights answered.
 curl -s -D "$WORK/h.txt" -o /dev/null -H 'Origin: http://x.example' "$base/history?symbol=BTC&limit=1"
