@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The CryptoPulse benchmark (issue 8): starts Redis, the mock feeder and the
+# gateway on free loopback ports, runs the standard scenarios with
+# cryptopulse-load, runs the same load against nginx + nchan fed the same
+# ticks, and writes a markdown table (bench/results.md by default).
+#
+#   bench/run.sh [--build DIR] [--out FILE] [--only LIST] [--sustain SEC] [--no-nchan]
+#
+# Scenarios (--only takes their names): ws-1k ws-10k ws-50k ws-100k
+# ws-10k-one sse-10k deflate-10k burst.  Those above one process's
+# MAX_CONNECTIONS need gateway workers (--workers, detected from --help);
+# without them they are listed as not run.  Every process started here is
+# stopped by pid on exit.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+build=$src
+out=$here/results.md
+only="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k burst"
+sustain=20
+nchan=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --build) build=$2; shift ;;
+    --out) out=$2; shift ;;
+    --only) only=$2; shift ;;
+    --sustain) sustain=$2; shift ;;
+    --no-nchan) nchan=0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+LOAD=$build/load/cryptopulse-load
+GATEWAY=$build/gateway/cryptopulse-gateway
+FEEDER=$build/feeder/cryptopulse-feeder
+for b in "$LOAD" "$GATEWAY" "$FEEDER"; do
+    [ -x "$b" ] || { echo "bench/run.sh: $b not built (make first)" >&2; exit 2; }
+done
+command -v redis-server >/dev/null || { echo "bench/run.sh: redis-server missing" >&2; exit 2; }
+if [ "$nchan" = 1 ] && ! { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; }; then
+    echo "bench/run.sh: nginx with nchan missing (apt-get install $(grep -v '^#' "$here/deps.txt" | tr '\n' ' ')); comparison skipped" >&2
+    nchan=0
+fi
+
+WORK=$(mktemp -d /tmp/cp-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start() { local name=$1; shift; "$@" >>"$WORK/$name.log" 2>&1 & PIDS+=("$!"); eval "${name}_PID=$!"; }
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$deadline" ] || return 1; sleep 0.2; done
+}
+# A process and its children, comma-separated, for --pid.
+pids_of() { local p; p=$(pgrep -d, -P "$1" || true); echo "$1${p:+,$p}"; }
+
+per_process=$("$GATEWAY" --help | sed -n 's/.*MAX_CONNECTIONS, default: \([0-9]*\).*/\1/p')
+per_process=${per_process:-20000}
+has_workers=0
+"$GATEWAY" --help | grep -q -- '--workers' && has_workers=1
+
+REDIS_PORT=$(free_port)
+start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --client-output-buffer-limit 'pubsub 0 0 0' --maxclients 1000
+wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "redis did not start" >&2; exit 1; }
+start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock
+
+GW_PORT=
+gateway_for() { # N: (re)start the gateway with enough workers for N clients
+    local n=$1 workers=1
+    [ "$n" -gt $((per_process - 200)) ] && workers=$(( (n + per_process - 501) / (per_process - 500) ))
+    if [ "$workers" -gt 1 ] && [ "$has_workers" = 0 ]; then return 1; fi
+    if [ -n "$GW_PORT" ] && [ "$workers" = "$GW_WORKERS" ]; then return 0; fi
+    [ -n "$GW_PORT" ] && stop "$gateway_PID"
+    GW_PORT=$(free_port) GW_WORKERS=$workers
+    local extra=()
+    [ "$workers" -gt 1 ] && extra=(--cluster true --workers "$workers")
+    start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
+        --max-connections "$per_process" "${extra[@]}"
+    wait_for 15 curl -sf "http://127.0.0.1:$GW_PORT/health" || { echo "gateway did not start" >&2; exit 1; }
+}
+
+NX_PORT=
+nchan_start() { # WORKERS
+    NX_PORT=$(free_port)
+    mkdir -p "$WORK/nginx"
+    local user=""
+    [ "$(id -u)" = 0 ] && user="user root;"
+    sed -e "s|@DIR@|$WORK/nginx|g" -e "s|@PORT@|$NX_PORT|g" -e "s|@WORKERS@|$1|g" \
+        -e "s|@USER@|$user|g" "$here/nchan.conf.in" >"$WORK/nginx/nginx.conf"
+    start nginx nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
+    wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$NX_PORT/pub" || { echo "nginx did not start" >&2; exit 1; }
+    # The bridge: redis-cli subscribed to the ticks, piped into the publisher.
+    ( redis-cli -p "$REDIS_PORT" --raw SUBSCRIBE cryptopulse:ticks | "$here/nchan_bridge.py" "$NX_PORT" ) \
+        >>"$WORK/bridge.log" 2>&1 &
+    BRIDGE_PID=$!
+    PIDS+=("$BRIDGE_PID")
+}
+nchan_stop() {
+    stop "$nginx_PID"
+    pkill -P "$BRIDGE_PID" 2>/dev/null || true
+    stop "$BRIDGE_PID"
+    NX_PORT=
+}
+
+# run NAME SERVER URL N PIDS [load options]: one measured run; appends its JSON.
+run() {
+    local name=$1 server=$2 url=$3 n=$4 pids=$5; shift 5
+    local ramp=$(( n / 2000 + 3 ))
+    echo "== $name on $server: $n clients, ramp ${ramp}s, sustain ${sustain}s" >&2
+    "$LOAD" --url "$url" --clients "$n" --ramp "$ramp" --sustain "$sustain" --pid "$pids" \
+        --connect-timeout 30000 --no-progress "$@" >"$WORK/$name-$server.out" 2>&1 || true
+    local json
+    json=$(tail -n 1 "$WORK/$name-$server.out")
+    case $json in
+    '{'*) printf '{"scenario":"%s","server":"%s","result":%s}\n' "$name" "$server" "$json" >>"$WORK/results.jsonl" ;;
+    *) printf '{"scenario":"%s","server":"%s","error":"no result"}\n' "$name" "$server" >>"$WORK/results.jsonl"
+       tail -n 5 "$WORK/$name-$server.out" >&2 ;;
+    esac
+}
+
+skipped() { printf '{"scenario":"%s","server":"cryptopulse","skipped":"%s"}\n' "$1" "$2" >>"$WORK/results.jsonl"; }
+
+scenario() { # NAME N PATH [load options]
+    local name=$1 n=$2 path=$3; shift 3
+    case " $only " in *" $name "*) ;; *) return 0 ;; esac
+    if ! gateway_for "$n"; then
+        skipped "$name" "needs gateway worker processes (more than $per_process connections)"
+        return 0
+    fi
+    local scheme=ws
+    [ "$path" = /events ] && scheme=http
+    run "$name" cryptopulse "$scheme://127.0.0.1:$GW_PORT$path" "$n" "$(pids_of "$gateway_PID")" "$@"
+    # The peer at the same N, one nginx worker per 19,000 clients (no per-symbol
+    # channels or deflate in this nchan setup, so those two are ours alone).
+    if [ "$nchan" = 1 ] && case $name in *one*|deflate*) false ;; *) true ;; esac; then
+        nchan_start $(( (n + 18999) / 19000 ))
+        run "$name" nchan "$scheme://127.0.0.1:$NX_PORT$path" "$n" "$(pids_of "$nginx_PID")" --subscribe none
+        nchan_stop
+    fi
+}
+
+burst() {
+    case " $only " in *" burst "*) ;; *) return 0 ;; esac
+    gateway_for 1000
+    local pids cpu0 cpu1 m0 m1 t0 t1 sent
+    pids=$(pids_of "$gateway_PID")
+    "$LOAD" --url "ws://127.0.0.1:$GW_PORT/ws" --clients 1000 --ramp 2 --sustain 14 \
+        --pid "$pids" --no-progress --max-avg-latency 1000000 >"$WORK/burst-load.out" 2>&1 &
+    local load_pid=$!
+    sleep 4
+    cpu_of() { local s=0 p; for p in ${1//,/ }; do s=$(( s + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$s"; }
+    m0=$(curl -s "http://127.0.0.1:$GW_PORT/stats" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["messages_out"])')
+    cpu0=$(cpu_of "$pids"); t0=$(date +%s%N)
+    sent=$(/usr/bin/python3 "$here/burst.py" "$REDIS_PORT" 10)
+    t1=$(date +%s%N); cpu1=$(cpu_of "$pids")
+    sleep 1.5
+    m1=$(curl -s "http://127.0.0.1:$GW_PORT/stats" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["messages_out"])')
+    wait "$load_pid" || true
+    local hz; hz=$(getconf CLK_TCK)
+    /usr/bin/python3 - "$m0" "$m1" "$cpu0" "$cpu1" "$hz" "$t0" "$t1" "$sent" >>"$WORK/results.jsonl" <<'PYEOF'
+import json, sys
+m0, m1, c0, c1, hz, t0, t1, sent = map(int, sys.argv[1:])
+cpu = (c1 - c0) / hz
+wall = (t1 - t0) / 1e9
+print(json.dumps({"scenario": "burst", "server": "cryptopulse", "burst": {
+    "ticks_published": sent, "ticks_per_s": sent / wall, "frames": m1 - m0,
+    "frames_per_s": (m1 - m0) / wall, "gateway_cpu_s": cpu,
+    "frames_per_cpu_s": (m1 - m0) / cpu if cpu else 0}}))
+PYEOF
+}
+
+date -u +"started %Y-%m-%dT%H:%M:%SZ" >&2
+wait_for 10 redis-cli -p "$REDIS_PORT" exists cryptopulse:symbols
+scenario ws-1k 1000 /ws
+scenario ws-10k 10000 /ws
+scenario ws-10k-one 10000 /ws --subscribe random:1
+scenario sse-10k 10000 /events
+scenario deflate-10k 10000 /ws --deflate
+scenario ws-50k 50000 /ws
+scenario ws-100k 100000 /ws
+burst
+
+/usr/bin/python3 "$here/table.py" "$WORK/results.jsonl" "$sustain" >"$out"
+cp "$WORK/results.jsonl" "${out%.md}.jsonl"
+cat "$out"
+echo "results: $out (raw: ${out%.md}.jsonl)" >&2

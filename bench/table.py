@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Turn bench/run.sh's results.jsonl into the markdown table of README.md's
+Performance section.  Usage: table.py RESULTS.jsonl SUSTAIN_SECONDS"""
+import json
+import sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sustain = sys.argv[2]
+by = {(r["scenario"], r["server"]): r for r in rows}
+
+
+def fmt(v, d=1):
+    return "–" if v is None else f"{v:,.{d}f}"
+
+
+print(f"| scenario | server | clients connected | latency avg / p50 / p99 / max (ms) "
+      f"| msgs/s | server RSS per client | server CPU | errors | criteria |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for r in rows:
+    if "burst" in r:
+        continue
+    name, server = r["scenario"], r["server"]
+    if "skipped" in r:
+        print(f"| {name} | {server} | not run: {r['skipped']} | | | | | | |")
+        continue
+    if "error" in r:
+        print(f"| {name} | {server} | no result | | | | | | |")
+        continue
+    j = r["result"]
+    lat, srv = j["latency_ms"], j.get("server", {})
+    print(f"| {name} | {server} | {j['connected']:,} / {j['attempted']:,} ({j['connected_pct']:.2f} %) "
+          f"| {fmt(lat['avg'])} / {fmt(lat['p50'])} / {fmt(lat['p99'])} / {fmt(lat['max'])} "
+          f"| {fmt(j['messages_per_s'], 0)} | {fmt(srv.get('rss_per_conn_bytes'), 0)} B "
+          f"| {fmt(srv.get('cpu_pct_sustain'), 0)} % | {j['errors']} "
+          f"| {'pass' if j['pass'] else 'FAIL: ' + ', '.join(j['failed'])} |")
+
+ratios = []
+for (name, server), r in by.items():
+    peer = by.get((name, "nchan"))
+    if server != "cryptopulse" or not peer or "result" not in r or "result" not in peer:
+        continue
+    a, b = r["result"], peer["result"]
+    ma, mb = a.get("server", {}).get("rss_per_conn_bytes"), b.get("server", {}).get("rss_per_conn_bytes")
+    pa, pb = a["latency_ms"]["p99"], b["latency_ms"]["p99"]
+    ratios.append(f"| {name} | {a['connected']:,} | {fmt(ma, 0)} B vs {fmt(mb, 0)} B "
+                  f"({(ma / mb if ma and mb and mb > 0 else float('nan')):.2f}) "
+                  f"| {fmt(pa)} ms vs {fmt(pb)} ms ({(pa / pb if pb else float('nan')):.2f}) |")
+if ratios:
+    print("\nCryptoPulse against nginx + nchan at the same N in the same run "
+          "(ratio = CryptoPulse / nchan; the targets are ≤ 0.20 for memory and ≤ 0.25 for p99):\n")
+    print("| scenario | clients | RSS per client (ratio) | p99 latency (ratio) |")
+    print("| --- | --- | --- | --- |")
+    print("\n".join(ratios))
+
+for r in rows:
+    if "burst" in r:
+        b = r["burst"]
+        print(f"\nBurst: {b['ticks_published']:,} ticks published in 10 s ({b['ticks_per_s']:,.0f}/s) to "
+              f"1,000 `*` WebSocket clients; the gateway wrote {b['frames']:,} frames "
+              f"({b['frames_per_s']:,.0f}/s) using {b['gateway_cpu_s']:.2f} CPU-seconds: "
+              f"**{b['frames_per_cpu_s']:,.0f} frames per second per core**.")
+print(f"\nSustain phase {sustain} s per run; latency = client receive time − the price's `ts` "
+      "(set by the feeder), so it includes Redis pub/sub and the load tool's own scheduling.")
