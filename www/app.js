@@ -1,420 +1,519 @@
-/* CryptoPulse dashboard: speaks the WebSocket protocol of PROTOCOL.md section 2.
- * Plain ES2020, no dependencies. Every server string reaches the DOM through
- * textContent only. */
-'use strict';
+/* CryptoPulse dashboard: live cards, watchlist and the detail chart.  Plain
+ * ES modules, no dependencies, no build step.  Every server string reaches the
+ * DOM through textContent only. */
 
-(() => {
-  const PING_INTERVAL_MS = 5000;
-  const BACKOFF_START_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
-  const SPARK_POINTS = 60;
-  const HISTORY_LIMIT = 60;
+import { DetailChart, Sparkline } from './chart.js';
+import { Feed } from './feed.js';
+import {
+  coinName, formatCompact, formatInt, formatPercent, formatPrice, formatTime,
+} from './format.js';
+import { Watchlist } from './watchlist.js';
 
-  const state = {
-    ws: null,
-    attempt: 0,
-    retryTimer: 0,
-    pingTimer: 0,
-    staleTimer: 0,
-    pingId: 0,
-    lastMessageAt: 0,
-    intervalMs: 1500,
-    ticks: 0,
-    lastTickId: null,
-    order: [],
-    cards: new Map(),
+const SPARK_POINTS = 120;
+const FLASH_MS = 900;
+const RANGES = [120, 400, 1000]; // ticks; GET /history allows up to 1000
+
+const $ = (id) => document.getElementById(id);
+const dom = {
+  status: $('status'), statusText: $('status-text'), transport: $('transport'),
+  latency: $('latency'), ticks: $('ticks'), cards: $('cards'), empty: $('empty'),
+  count: $('count'), search: $('search'), server: $('server'), updated: $('updated'),
+  stale: $('stale'), staleText: $('stale-text'), detail: $('detail'),
+};
+
+const state = {
+  symbols: [], // known symbols, server order
+  cards: new Map(),
+  ticks: 0,
+  lastTickId: null,
+  lastTickAt: 0,
+  intervalMs: 1500,
+  filter: 'all',
+  query: '',
+  detailSymbol: '',
+  detailLimit: RANGES[0],
+  stale: false,
+};
+const watchlist = new Watchlist();
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function hue(symbol) {
+  let h = 0;
+  for (const ch of symbol) h = (h * 31 + ch.codePointAt(0)) % 360;
+  return h;
+}
+
+/* ---------- header ---------- */
+
+const STATUS_TEXT = { connecting: 'Connecting', connected: 'Live', reconnecting: 'Reconnecting', offline: 'Offline' };
+
+function setStatus(name, delayMs) {
+  dom.status.dataset.state = name;
+  document.body.dataset.connection = name;
+  dom.statusText.textContent = name === 'reconnecting' && delayMs
+    ? `Retry in ${Math.max(1, Math.round(delayMs / 1000))} s` : STATUS_TEXT[name] || name;
+}
+
+function setTransport(name) {
+  dom.transport.textContent = name || '–';
+  document.body.dataset.transport = name ? name.toLowerCase() : '';
+}
+
+function setLatency(ms) {
+  dom.latency.textContent = Number.isFinite(ms) ? `${formatInt(ms)} ms` : '–';
+}
+
+/* ---------- cards ---------- */
+
+function stat(list, label) {
+  const wrap = el('div', 'stat');
+  const dd = el('dd', 'num', '–');
+  wrap.append(el('dt', '', label), dd);
+  list.append(wrap);
+  return dd;
+}
+
+function buildCard(symbol) {
+  const card = el('article', 'card pending');
+  card.dataset.symbol = symbol;
+  card.tabIndex = 0;
+  card.draggable = true;
+  card.style.setProperty('--coin-hue', String(hue(symbol)));
+  card.setAttribute('aria-roledescription', 'price card');
+  card.setAttribute('aria-keyshortcuts', 'Enter P Alt+ArrowLeft Alt+ArrowRight');
+
+  const head = el('div', 'card-head');
+  const badge = el('span', 'badge', symbol.slice(0, 1));
+  badge.setAttribute('aria-hidden', 'true');
+  const ident = el('div', 'ident');
+  const sym = el('h2', 'sym', symbol);
+  const name = el('span', 'coin', coinName(symbol));
+  ident.append(sym, name);
+  const pin = el('button', 'pin');
+  pin.type = 'button';
+  pin.innerHTML = '<svg viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="m10 2.5 2.3 4.8 5.2.7-3.8 3.6.9 5.2-4.6-2.5-4.6 2.5.9-5.2L2.5 8l5.2-.7z"/></svg>';
+  pin.addEventListener('click', (e) => { e.stopPropagation(); togglePin(symbol); });
+  head.append(badge, ident, pin);
+
+  const quote = el('div', 'quote');
+  const price = el('div', 'price num', '–');
+  const change = el('span', 'change num flat', '–');
+  quote.append(price, change);
+
+  const spark = new Sparkline();
+  const stats = el('dl', 'stats');
+  const high = stat(stats, 'High');
+  const low = stat(stats, 'Low');
+  const vol = stat(stats, 'Vol');
+  const range = el('div', 'range');
+  range.setAttribute('aria-hidden', 'true');
+  const marker = el('span', 'range-marker');
+  range.append(marker);
+  const staleTag = el('span', 'stale-tag', 'stale');
+  staleTag.setAttribute('aria-hidden', 'true');
+
+  card.append(head, quote, spark.el, range, stats, staleTag);
+  card.addEventListener('click', () => openDetail(symbol));
+  const c = {
+    symbol, card, pin, price, change, spark, high, low, vol, marker,
+    last: null, lastChange: 0, points: [], flashTimer: 0, historyLoaded: false,
   };
+  renderPin(c);
+  return c;
+}
 
-  const $ = (id) => document.getElementById(id);
-  const dom = {
-    status: $('status'),
-    statusText: $('status-text'),
-    ticks: $('ticks'),
-    latency: $('latency'),
-    cards: $('cards'),
-    empty: $('empty'),
-    server: $('server'),
-    updated: $('updated'),
-  };
+function renderPin(c) {
+  const on = watchlist.isPinned(c.symbol);
+  c.pin.setAttribute('aria-pressed', String(on));
+  c.pin.setAttribute('aria-label', `${on ? 'Unpin' : 'Pin'} ${c.symbol}`);
+  c.pin.title = on ? 'Unpin' : 'Pin to the top';
+  c.card.classList.toggle('pinned', on);
+}
 
-  /* ---------- formatting ---------- */
-
-  const fmtCache = new Map();
-  function usd(digits) {
-    let f = fmtCache.get(digits);
-    if (!f) {
-      f = new Intl.NumberFormat('en-US', {
-        style: 'currency', currency: 'USD',
-        minimumFractionDigits: digits, maximumFractionDigits: digits,
-      });
-      fmtCache.set(digits, f);
-    }
-    return f;
+function ensureCard(symbol) {
+  let c = state.cards.get(symbol);
+  if (!c) {
+    c = buildCard(symbol);
+    state.cards.set(symbol, c);
+    if (!state.symbols.includes(symbol)) state.symbols.push(symbol);
+    loadSparkHistory(c);
   }
+  return c;
+}
 
-  function priceDigits(p) {
-    const a = Math.abs(p);
-    if (a >= 100) return 2;
-    if (a >= 1) return 4;
-    if (a >= 0.01) return 5;
-    return 8;
+function matches(c) {
+  const q = state.query;
+  if (q && !c.symbol.toLowerCase().includes(q) && !coinName(c.symbol).toLowerCase().includes(q)) return false;
+  switch (state.filter) {
+    case 'pinned': return watchlist.isPinned(c.symbol);
+    case 'gainers': return c.lastChange > 0;
+    case 'losers': return c.lastChange < 0;
+    default: return true;
   }
+}
 
-  const formatPrice = (p) => usd(priceDigits(p)).format(p);
-
-  const pctFmt = new Intl.NumberFormat('en-US', {
-    style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2,
-    signDisplay: 'exceptZero',
+/* Put the cards in watchlist order and hide those the filter leaves out.
+ * Nodes are only moved when the order changed, so focus stays put. */
+function layout() {
+  const order = watchlist.arrange(state.symbols);
+  let shown = 0;
+  order.forEach((s, i) => {
+    const c = state.cards.get(s);
+    if (dom.cards.children[i] !== c.card) dom.cards.insertBefore(c.card, dom.cards.children[i] || null);
+    const visible = matches(c);
+    c.card.hidden = !visible;
+    if (visible) shown += 1;
   });
-  const compactFmt = new Intl.NumberFormat('en-US', {
-    notation: 'compact', compactDisplay: 'short', maximumFractionDigits: 2,
-  });
-  const intFmt = new Intl.NumberFormat('en-US');
-  const timeFmt = new Intl.DateTimeFormat(undefined, {
-    hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
+  for (const sk of dom.cards.querySelectorAll('.skeleton')) sk.remove();
+  dom.empty.hidden = shown > 0 || state.symbols.length === 0;
+  dom.count.textContent = state.symbols.length ? `${shown} of ${state.symbols.length}` : '';
+}
 
-  /* ---------- header ---------- */
+function displayed() {
+  return watchlist.arrange(state.symbols);
+}
 
-  function setStatus(name, detail) {
-    dom.status.dataset.state = name;
-    dom.statusText.textContent = detail ? `${name} ${detail}` : name;
+function togglePin(symbol) {
+  watchlist.togglePin(symbol);
+  renderPin(state.cards.get(symbol));
+  layout();
+}
+
+function flash(c, up) {
+  const cls = up ? 'flash-up' : 'flash-down';
+  c.price.classList.remove('flash-up', 'flash-down');
+  void c.price.offsetWidth; // restart the animation
+  c.price.classList.add(cls);
+  clearTimeout(c.flashTimer);
+  c.flashTimer = setTimeout(() => c.price.classList.remove(cls), FLASH_MS);
+}
+
+function renderChange(node, pct) {
+  if (!Number.isFinite(pct)) return 'flat';
+  const dir = pct > 0 ? 'up' : pct < 0 ? 'down' : 'flat';
+  const arrow = dir === 'up' ? '▲' : dir === 'down' ? '▼' : '▬';
+  node.className = `change num ${dir}`;
+  node.textContent = `${arrow} ${formatPercent(pct)}`;
+  node.setAttribute('aria-label', `24 hour change ${formatPercent(pct)}`);
+  return dir;
+}
+
+function applyPrice(p, ts) {
+  if (!p || typeof p.symbol !== 'string' || !Number.isFinite(p.price)) return;
+  const c = ensureCard(p.symbol);
+  const v = p.price;
+  if (c.last !== null && v !== c.last) flash(c, v > c.last);
+  const text = formatPrice(p.symbol, v);
+  // The font fits the digits to the card (style.css): only a new length
+  // changes it, and the box keeps its height, so nothing moves.
+  if (text.length !== c.priceLen) {
+    c.priceLen = text.length;
+    c.price.style.setProperty('--len', String(text.length));
   }
+  c.price.textContent = text;
+  c.card.classList.remove('pending');
+  c.card.dataset.trend = renderChange(c.change, p.change24h);
+  const changed = Math.sign(p.change24h || 0) !== Math.sign(c.lastChange);
+  c.lastChange = Number.isFinite(p.change24h) ? p.change24h : 0;
+  c.high.textContent = formatPrice(p.symbol, p.high24h);
+  c.low.textContent = formatPrice(p.symbol, p.low24h);
+  c.vol.textContent = formatCompact(p.volume24h);
+  if (Number.isFinite(p.volume24h)) c.vol.title = formatInt(p.volume24h);
+  if ([p.low24h, p.high24h].every(Number.isFinite) && p.high24h > p.low24h) {
+    const pos = Math.min(1, Math.max(0, (v - p.low24h) / (p.high24h - p.low24h)));
+    c.marker.style.transform = `translateX(${(pos * 100).toFixed(2)}%)`;
+  }
+  c.card.setAttribute('aria-label',
+    `${coinName(p.symbol)} ${formatPrice(p.symbol, v)}, 24 hour change ${formatPercent(c.lastChange)}`);
+  const t = Number.isFinite(p.ts) ? p.ts : ts;
+  const lastPt = c.points[c.points.length - 1];
+  if (Number.isFinite(t) && (!lastPt || t > lastPt[0])) {
+    c.points.push([t, v]);
+    if (c.points.length > SPARK_POINTS) c.points.splice(0, c.points.length - SPARK_POINTS);
+    c.spark.draw(c.points);
+  }
+  c.last = v;
+  c.data = p;
+  if (state.detailSymbol === p.symbol) updateDetailQuote(c, t, v);
+  if (changed && (state.filter === 'gainers' || state.filter === 'losers')) layout();
+}
 
-  function countTick(id) {
-    if (id === undefined || id === null || id === state.lastTickId) return;
+async function fetchHistory(symbol, limit) {
+  const r = await fetch(`history?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
+  if (!r.ok) throw new Error(`history ${symbol}: HTTP ${r.status}`);
+  const j = await r.json();
+  return Array.isArray(j.points)
+    ? j.points.filter((pt) => Array.isArray(pt) && Number.isFinite(pt[0]) && Number.isFinite(pt[1])) : [];
+}
+
+/* History first, then the live points that arrived while it loaded. */
+function merge(history, live) {
+  const end = history.length ? history[history.length - 1][0] : -Infinity;
+  return history.concat(live.filter((pt) => pt[0] > end));
+}
+
+function loadSparkHistory(c) {
+  fetchHistory(c.symbol, SPARK_POINTS).then((pts) => {
+    c.historyLoaded = true;
+    c.points = merge(pts, c.points).slice(-SPARK_POINTS);
+    c.spark.draw(c.points);
+  }).catch(() => { /* the sparkline fills from live ticks instead */ });
+}
+
+/* ---------- ticks and staleness ---------- */
+
+function onTick({ id, ts, prices }) {
+  if (id !== undefined && id !== null && id !== state.lastTickId) {
     state.lastTickId = id;
     state.ticks += 1;
-    dom.ticks.textContent = intFmt.format(state.ticks);
+    dom.ticks.textContent = formatInt(state.ticks);
   }
+  const fresh = state.symbols.length;
+  for (const p of prices) applyPrice(p, ts);
+  if (state.symbols.length !== fresh) layout();
+  state.lastTickAt = Date.now();
+  if (Number.isFinite(ts)) dom.updated.textContent = `Last tick ${formatTime(ts)}`;
+  setStale(false);
+  const first = displayed()[0];
+  const fc = first && state.cards.get(first);
+  if (fc && fc.last !== null) document.title = `${first} ${formatPrice(first, fc.last)} · CryptoPulse`;
+}
 
-  function showUpdated(ts) {
-    if (Number.isFinite(ts)) dom.updated.textContent = `Last tick ${timeFmt.format(new Date(ts))}`;
+function setStale(on) {
+  if (on === state.stale) return;
+  state.stale = on;
+  document.body.classList.toggle('is-stale', on);
+  dom.stale.hidden = !on;
+}
+
+/* Ticks come every interval: three missed ones make the board stale. */
+function watchdog() {
+  if (!state.lastTickAt) return;
+  const age = Date.now() - state.lastTickAt;
+  if (age > state.intervalMs * 3 + 500) {
+    setStale(true);
+    dom.staleText.textContent = `Prices are stale: last update ${Math.round(age / 1000)} s ago`;
   }
+}
 
-  /* ---------- cards ---------- */
+/* ---------- detail chart ---------- */
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
+const chart = new DetailChart($('chart'), $('tooltip'));
+
+function rangeLabel(limit) {
+  const min = (limit * state.intervalMs) / 60000;
+  if (min < 1) return `${Math.round(min * 60)}s`;
+  return min < 60 ? `${Math.round(min)}m` : `${(min / 60).toFixed(1).replace(/\.0$/, '')}h`;
+}
+
+function buildRanges() {
+  const box = document.querySelector('.ranges');
+  box.replaceChildren();
+  for (const limit of RANGES) {
+    const b = el('button', '', rangeLabel(limit));
+    b.type = 'button';
+    b.setAttribute('role', 'radio');
+    b.setAttribute('aria-checked', String(limit === state.detailLimit));
+    b.setAttribute('aria-label', `${rangeLabel(limit)} (${limit} ticks)`);
+    b.addEventListener('click', () => {
+      state.detailLimit = limit;
+      buildRanges();
+      loadDetail();
+    });
+    box.append(b);
   }
+}
 
-  const SVG_NS = 'http://www.w3.org/2000/svg';
-  function svg(tag, attrs) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    return node;
+function updateDetailQuote(c, t, v) {
+  const p = c.data;
+  $('detail-price').textContent = formatPrice(c.symbol, v);
+  if (p) {
+    renderChange($('detail-change'), p.change24h);
+    $('detail-high').textContent = formatPrice(c.symbol, p.high24h);
+    $('detail-low').textContent = formatPrice(c.symbol, p.low24h);
+    $('detail-vol').textContent = formatCompact(p.volume24h);
   }
+  if (Number.isFinite(t)) chart.push([t, v], state.detailLimit);
+}
 
-  function hue(symbol) {
-    let h = 0;
-    for (const ch of symbol) h = (h * 31 + ch.codePointAt(0)) % 360;
-    return h;
-  }
+function loadDetail() {
+  const symbol = state.detailSymbol;
+  const c = state.cards.get(symbol);
+  chart.setData(symbol, c.points.slice(-state.detailLimit));
+  fetchHistory(symbol, state.detailLimit).then((pts) => {
+    if (state.detailSymbol !== symbol) return;
+    chart.setData(symbol, merge(pts, c.points).slice(-state.detailLimit));
+  }).catch(() => { /* keep the live points */ });
+}
 
-  function stat(label, className) {
-    const wrap = el('div', 'stat');
-    wrap.append(el('dt', '', label));
-    const dd = el('dd', `num ${className}`, '–');
-    wrap.append(dd);
-    return { wrap, dd };
-  }
+function openDetail(symbol) {
+  const c = state.cards.get(symbol);
+  if (!c) return;
+  state.detailSymbol = symbol;
+  $('detail-title').textContent = symbol;
+  $('detail-name').textContent = `${coinName(symbol)} · USD`;
+  const badge = $('detail-badge');
+  badge.textContent = symbol.slice(0, 1);
+  dom.detail.style.setProperty('--coin-hue', String(hue(symbol)));
+  buildRanges();
+  if (c.last !== null) updateDetailQuote(c, NaN, c.last);
+  if (!dom.detail.open) dom.detail.showModal();
+  loadDetail();
+  $('chart').focus();
+}
 
-  function buildCard(symbol) {
-    const card = el('article', 'card pending');
-    card.dataset.symbol = symbol;
-    card.tabIndex = 0;
-    card.style.setProperty('--coin-hue', String(hue(symbol)));
-    const nameId = `sym-${symbol.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    card.setAttribute('aria-labelledby', nameId);
+dom.detail.addEventListener('close', () => {
+  const c = state.cards.get(state.detailSymbol);
+  state.detailSymbol = '';
+  chart.setData('', []);
+  const lost = document.activeElement === document.body || dom.detail.contains(document.activeElement);
+  if (lost && c && !c.card.hidden) c.card.focus();
+});
+$('detail-close').addEventListener('click', () => dom.detail.close());
+dom.detail.addEventListener('click', (e) => { if (e.target === dom.detail) dom.detail.close(); });
 
-    const head = el('div', 'card-head');
-    const badge = el('span', 'badge', symbol.slice(0, 1));
-    badge.setAttribute('aria-hidden', 'true');
-    const name = el('h2', 'sym', symbol);
-    name.id = nameId;
-    const pair = el('span', 'pair', '/ USD');
-    const change = el('span', 'change flat num', '–');
-    head.append(badge, name, pair, change);
+/* ---------- watchlist controls and keyboard ---------- */
 
-    const price = el('div', 'price num', '–');
+dom.search.addEventListener('input', () => {
+  state.query = dom.search.value.trim().toLowerCase();
+  layout();
+});
 
-    const spark = svg('svg', { class: 'spark', viewBox: '0 0 100 32', preserveAspectRatio: 'none', 'aria-hidden': 'true' });
-    const area = svg('path', { class: 'spark-area', d: '' });
-    const line = svg('polyline', { class: 'spark-line', points: '', 'vector-effect': 'non-scaling-stroke' });
-    spark.append(area, line);
-
-    const range = el('div', 'range');
-    range.setAttribute('aria-hidden', 'true');
-    const marker = el('span', 'range-marker');
-    range.append(marker);
-
-    const stats = el('dl', 'stats');
-    const high = stat('24h High', 'high');
-    const low = stat('24h Low', 'low');
-    const vol = stat('24h Vol', 'vol');
-    stats.append(high.wrap, low.wrap, vol.wrap);
-
-    card.append(head, price, spark, range, stats);
-    return {
-      card, price, change, marker, line, area,
-      high: high.dd, low: low.dd, vol: vol.dd,
-      last: null, points: [], flashTimer: 0,
-    };
-  }
-
-  function ensureCard(symbol) {
-    let c = state.cards.get(symbol);
-    if (!c) {
-      c = buildCard(symbol);
-      state.cards.set(symbol, c);
-      state.order.push(symbol);
-      dom.cards.append(c.card);
-      dom.empty.hidden = true;
+for (const b of document.querySelectorAll('.filters button')) {
+  b.addEventListener('click', () => {
+    state.filter = b.dataset.filter;
+    for (const o of document.querySelectorAll('.filters button')) {
+      o.setAttribute('aria-checked', String(o === b));
     }
-    return c;
-  }
+    layout();
+  });
+}
 
-  /* Announced symbols first, in welcome order; late arrivals keep their place after. */
-  function layoutCards(symbols) {
+/* Arrow keys inside a radio group move the choice, as native radios do. */
+for (const group of document.querySelectorAll('[role="radiogroup"]')) {
+  group.addEventListener('keydown', (e) => {
+    const dir = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    if (!dir) return;
+    const items = [...group.querySelectorAll('[role="radio"]')];
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    const next = items[(i + dir + items.length) % items.length];
+    next.focus();
+    next.click();
+  });
+}
+
+function visibleCards() {
+  return [...dom.cards.children].filter((n) => n.classList.contains('card') && !n.hidden && n.dataset.symbol);
+}
+
+/* Cards per row, read from the grid itself so it follows the breakpoints. */
+function columns() {
+  const cards = visibleCards();
+  if (cards.length < 2) return 1;
+  const top = cards[0].offsetTop;
+  const n = cards.findIndex((c) => c.offsetTop !== top);
+  return n < 0 ? cards.length : n;
+}
+
+dom.cards.addEventListener('keydown', (e) => {
+  const card = e.target.closest('.card');
+  if (!card || e.target !== card) return;
+  const symbol = card.dataset.symbol;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    openDetail(symbol);
+  } else if (e.key === 'p' || e.key === 'P') {
+    togglePin(symbol);
+    card.focus();
+  } else if (e.altKey && ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) {
+    e.preventDefault();
+    const delta = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 }[e.key];
+    if (watchlist.move(displayed(), symbol, delta)) { layout(); card.focus(); }
+  } else if (['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End'].includes(e.key)) {
+    e.preventDefault();
+    const cards = visibleCards();
+    const i = cards.indexOf(card);
+    const cols = columns();
+    const j = {
+      ArrowLeft: i - 1, ArrowRight: i + 1, ArrowUp: i - cols, ArrowDown: i + cols,
+      Home: 0, End: cards.length - 1,
+    }[e.key];
+    if (j >= 0 && j < cards.length) cards[j].focus();
+  }
+});
+
+/* Drag and drop reordering (mouse); the keyboard has Alt+arrows. */
+let dragged = '';
+dom.cards.addEventListener('dragstart', (e) => {
+  const card = e.target.closest('.card');
+  if (!card) return;
+  dragged = card.dataset.symbol;
+  card.classList.add('dragging');
+  e.dataTransfer.effectAllowed = 'move';
+  e.dataTransfer.setData('text/plain', dragged);
+});
+dom.cards.addEventListener('dragover', (e) => {
+  if (dragged && e.target.closest('.card')) e.preventDefault();
+});
+dom.cards.addEventListener('drop', (e) => {
+  const card = e.target.closest('.card');
+  if (!card || !dragged) return;
+  e.preventDefault();
+  const r = card.getBoundingClientRect();
+  const after = e.clientX > r.left + r.width / 2;
+  if (watchlist.place(displayed(), dragged, card.dataset.symbol, after)) {
+    renderPin(state.cards.get(dragged));
+    layout();
+  }
+});
+dom.cards.addEventListener('dragend', () => {
+  for (const c of dom.cards.querySelectorAll('.dragging')) c.classList.remove('dragging');
+  dragged = '';
+});
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === '/' && document.activeElement !== dom.search && !dom.detail.open) {
+    e.preventDefault();
+    dom.search.focus();
+    dom.search.select();
+  } else if (e.key === 'Escape' && document.activeElement === dom.search && dom.search.value) {
+    dom.search.value = '';
+    dom.search.dispatchEvent(new Event('input'));
+  }
+});
+
+/* ---------- start ---------- */
+
+function skeletons(n) {
+  for (let i = 0; i < n; i++) {
+    const sk = el('div', 'card skeleton');
+    sk.setAttribute('aria-hidden', 'true');
+    dom.cards.append(sk);
+  }
+}
+
+const feed = new Feed({
+  onStatus: setStatus,
+  onTransport: setTransport,
+  onLatency: setLatency,
+  onWelcome({ symbols, intervalMs, server }) {
+    state.intervalMs = intervalMs;
+    if (server) dom.server.textContent = server;
     for (const s of symbols) ensureCard(s);
-    const announced = new Set(symbols);
-    state.order = symbols.concat(state.order.filter((s) => !announced.has(s)));
-    for (const s of state.order) dom.cards.append(state.cards.get(s).card);
-    dom.empty.hidden = state.cards.size > 0;
-  }
+    layout();
+  },
+  onTick,
+});
 
-  function flash(c, up) {
-    const cls = up ? 'flash-up' : 'flash-down';
-    c.price.classList.remove('flash-up', 'flash-down');
-    void c.price.offsetWidth; // restart the animation
-    c.price.classList.add(cls);
-    clearTimeout(c.flashTimer);
-    c.flashTimer = setTimeout(() => c.price.classList.remove(cls), 900);
-  }
-
-  function renderChange(c, pct) {
-    if (!Number.isFinite(pct)) return;
-    const dir = pct > 0 ? 'up' : pct < 0 ? 'down' : 'flat';
-    const arrow = dir === 'up' ? '▲' : dir === 'down' ? '▼' : '■';
-    c.change.className = `change num ${dir}`;
-    c.change.textContent = `${arrow} ${pctFmt.format(pct / 100)}`;
-    c.card.dataset.trend = dir;
-  }
-
-  function renderRange(c, p, lo, hi) {
-    if (![p, lo, hi].every(Number.isFinite) || hi <= lo) return;
-    const pos = Math.min(1, Math.max(0, (p - lo) / (hi - lo)));
-    c.marker.style.left = `${(pos * 100).toFixed(2)}%`;
-  }
-
-  function renderSpark(c) {
-    const pts = c.points;
-    if (pts.length < 2) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of pts) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const span = hi - lo || 1;
-    const step = 100 / (SPARK_POINTS - 1);
-    const x0 = 100 - (pts.length - 1) * step;
-    const coords = pts.map((v, i) =>
-      `${(x0 + i * step).toFixed(2)},${(30 - ((v - lo) / span) * 28).toFixed(2)}`);
-    c.line.setAttribute('points', coords.join(' '));
-    c.area.setAttribute('d', `M${x0.toFixed(2)},32 L${coords.join(' L')} L100,32 Z`);
-  }
-
-  function pushPoint(c, p) {
-    c.points.push(p);
-    if (c.points.length > SPARK_POINTS) c.points.splice(0, c.points.length - SPARK_POINTS);
-    renderSpark(c);
-  }
-
-  function applyPrice(obj) {
-    if (!obj || typeof obj.symbol !== 'string' || !Number.isFinite(obj.price)) return;
-    const c = ensureCard(obj.symbol);
-    const p = obj.price;
-    if (c.last !== null && p !== c.last) flash(c, p > c.last);
-    c.price.textContent = formatPrice(p);
-    c.card.classList.remove('pending', 'stale');
-    renderChange(c, obj.change24h);
-    if (Number.isFinite(obj.high24h)) c.high.textContent = formatPrice(obj.high24h);
-    if (Number.isFinite(obj.low24h)) c.low.textContent = formatPrice(obj.low24h);
-    if (Number.isFinite(obj.volume24h)) {
-      c.vol.textContent = compactFmt.format(obj.volume24h);
-      c.vol.title = intFmt.format(obj.volume24h);
-    }
-    renderRange(c, p, obj.low24h, obj.high24h);
-    if (c.last === null || p !== c.last || c.points.length < 2) pushPoint(c, p);
-    c.last = p;
-    if (state.order[0] === obj.symbol) document.title = `${obj.symbol} ${formatPrice(p)} · CryptoPulse`;
-  }
-
-  function applyHistory(data) {
-    if (!data || typeof data.symbol !== 'string' || !Array.isArray(data.points)) return;
-    const c = state.cards.get(data.symbol);
-    if (!c) return;
-    const hist = data.points.map((pt) => (Array.isArray(pt) ? pt[1] : NaN)).filter(Number.isFinite);
-    if (!hist.length) return;
-    c.points = hist.concat(c.points.slice(-1)).slice(-SPARK_POINTS);
-    renderSpark(c);
-  }
-
-  /* ---------- staleness: grey the board when ticks stop ---------- */
-
-  function armStaleTimer() {
-    clearTimeout(state.staleTimer);
-    state.staleTimer = setTimeout(() => {
-      for (const c of state.cards.values()) c.card.classList.add('stale');
-    }, state.intervalMs * 3 + 500);
-  }
-
-  /* ---------- protocol ---------- */
-
-  function send(event, data) {
-    const ws = state.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ event, data }));
-  }
-
-  function sendPing() {
-    if (state.lastMessageAt && Date.now() - state.lastMessageAt > PING_INTERVAL_MS * 3) {
-      dropSocket(); // silent for three ping periods: treat as dead
-      return;
-    }
-    state.pingId += 1;
-    send('ping', { id: state.pingId, ts: Date.now() });
-  }
-
-  const handlers = {
-    welcome(data) {
-      state.attempt = 0;
-      setStatus('connected');
-      if (data && Number.isFinite(data.interval_ms) && data.interval_ms > 0) state.intervalMs = data.interval_ms;
-      if (data && typeof data.server === 'string') dom.server.textContent = data.server;
-      const symbols = data && Array.isArray(data.symbols)
-        ? [...new Set(data.symbols.filter((s) => typeof s === 'string'))] : [];
-      layoutCards(symbols);
-      send('subscribe', { symbols: ['*'] });
-      sendPing();
-      clearInterval(state.pingTimer);
-      state.pingTimer = setInterval(sendPing, PING_INTERVAL_MS);
-    },
-    subscribed() {
-      for (const s of state.order) {
-        if (state.cards.get(s).points.length < 2) send('history', { symbol: s, limit: HISTORY_LIMIT });
-      }
-    },
-    'price-update-bulk'(data) {
-      if (!data || !Array.isArray(data.prices)) return;
-      countTick(data.id);
-      for (const p of data.prices) applyPrice(p);
-      showUpdated(data.ts);
-      armStaleTimer();
-    },
-    'price-update'(data) {
-      if (!data) return;
-      countTick(data.id);
-      applyPrice(data);
-      showUpdated(data.ts);
-      armStaleTimer();
-    },
-    pong(data) {
-      if (data && Number.isFinite(data.ts)) {
-        dom.latency.textContent = `${Math.max(0, Date.now() - data.ts)} ms`;
-      }
-    },
-    history: applyHistory,
-    error(data) {
-      const code = data && data.code;
-      // History is optional for the board; do not make noise when a server lacks it.
-      if (code !== 'unknown_event') console.warn('CryptoPulse server error:', code, data && data.message);
-    },
-  };
-
-  function onMessage(ev) {
-    state.lastMessageAt = Date.now();
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch (_) {
-      return;
-    }
-    if (!msg || typeof msg.event !== 'string') return;
-    const h = Object.prototype.hasOwnProperty.call(handlers, msg.event) ? handlers[msg.event] : null;
-    if (h) h(msg.data);
-  }
-
-  /* ---------- connection lifecycle ---------- */
-
-  function socketUrl() {
-    return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
-  }
-
-  function stopTimers() {
-    clearInterval(state.pingTimer);
-    state.pingTimer = 0;
-  }
-
-  function connect() {
-    clearTimeout(state.retryTimer);
-    state.retryTimer = 0;
-    if (!navigator.onLine) {
-      setStatus('offline');
-      return;
-    }
-    setStatus(state.attempt === 0 ? 'connecting' : 'reconnecting');
-    let ws;
-    try {
-      ws = new WebSocket(socketUrl());
-    } catch (_) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    state.lastMessageAt = 0;
-    ws.onmessage = onMessage;
-    ws.onclose = () => { if (state.ws === ws) { state.ws = null; scheduleReconnect(); } };
-    ws.onerror = () => { /* onclose follows and schedules the retry */ };
-  }
-
-  function dropSocket() {
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) {
-      ws.onmessage = ws.onclose = ws.onerror = null;
-      try { ws.close(); } catch (_) { /* already gone */ }
-    }
-    scheduleReconnect();
-  }
-
-  function backoffDelay(attempt) {
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(attempt, 10));
-    const jittered = base * (0.8 + Math.random() * 0.4); // ±20 % so clients spread out
-    return Math.round(Math.min(BACKOFF_MAX_MS, jittered));
-  }
-
-  function scheduleReconnect() {
-    stopTimers();
-    dom.latency.textContent = '–';
-    if (state.retryTimer) return;
-    if (!navigator.onLine) {
-      setStatus('offline');
-      return;
-    }
-    const delay = backoffDelay(state.attempt);
-    state.attempt += 1;
-    setStatus('reconnecting', `in ${(delay / 1000).toFixed(1)} s`);
-    state.retryTimer = setTimeout(connect, delay);
-  }
-
-  window.addEventListener('online', () => {
-    if (!state.ws) { state.attempt = 0; connect(); }
-  });
-  window.addEventListener('offline', () => {
-    if (state.ws) dropSocket(); else setStatus('offline');
-  });
-
-  dom.empty.hidden = false;
-  connect();
-})();
+skeletons(8);
+setInterval(watchdog, 1000);
+feed.start();
+window.cryptopulse = { state, feed }; // for the browser test and the console

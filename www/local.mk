@@ -1,9 +1,14 @@
-# www/: the browser dashboard. Static files, no build step; installed under
-# $(pkgdatadir)/www, where the gateway serves GET / from (PROTOCOL.md section 1)
-# and where Apache can point its DocumentRoot in production.
+# www/: the browser dashboard. Static files (ES modules), no build step;
+# installed under $(pkgdatadir)/www, where the gateway serves GET / from
+# (PROTOCOL.md section 1) and where Apache can point its DocumentRoot in
+# production.
 wwwdir = $(pkgdatadir)/www
 dist_www_DATA = \
 	www/index.html \
 	www/app.js \
+	www/feed.js \
+	www/chart.js \
+	www/format.js \
+	www/watchlist.js \
 	www/style.css \
 	www/favicon.svg

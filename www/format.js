@@ -1,0 +1,70 @@
+/* Number and time formatting for the dashboard, all through Intl.NumberFormat.
+ * Prices show exactly the symbol's tick size, as the feeder rounds them
+ * (lib/price.c's price_ticks table), so a price never gains or loses digits
+ * between ticks and the cards do not shift. */
+
+const TICK_DECIMALS = {
+  BTC: 2, ETH: 2, SOL: 2, BNB: 2, XRP: 4, ADA: 4, DOGE: 5, AVAX: 2, DOT: 3, LINK: 3,
+  LTC: 2, MATIC: 4, USDT: 4, USDC: 4, TRX: 5, SHIB: 8, BCH: 2, XLM: 5, ATOM: 3, UNI: 3,
+  NEAR: 3,
+};
+
+const NAMES = {
+  BTC: 'Bitcoin', ETH: 'Ethereum', SOL: 'Solana', BNB: 'BNB', XRP: 'XRP', ADA: 'Cardano',
+  DOGE: 'Dogecoin', AVAX: 'Avalanche', DOT: 'Polkadot', LINK: 'Chainlink', LTC: 'Litecoin',
+  MATIC: 'Polygon', USDT: 'Tether', USDC: 'USD Coin', TRX: 'TRON', SHIB: 'Shiba Inu',
+  BCH: 'Bitcoin Cash', XLM: 'Stellar', ATOM: 'Cosmos', UNI: 'Uniswap', NEAR: 'NEAR Protocol',
+};
+
+/* Decimal places of symbol's tick size.  Symbols the table does not know get
+ * 2, as the feed's own unknown symbols are priced in dollars. */
+export function tickDecimals(symbol) {
+  return Object.prototype.hasOwnProperty.call(TICK_DECIMALS, symbol) ? TICK_DECIMALS[symbol] : 2;
+}
+
+export function coinName(symbol) {
+  return Object.prototype.hasOwnProperty.call(NAMES, symbol) ? NAMES[symbol] : symbol;
+}
+
+const usdCache = new Map();
+function usd(digits) {
+  let f = usdCache.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', {
+      style: 'currency', currency: 'USD',
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    });
+    usdCache.set(digits, f);
+  }
+  return f;
+}
+
+export function formatPrice(symbol, value) {
+  return Number.isFinite(value) ? usd(tickDecimals(symbol)).format(value) : '–';
+}
+
+/* Axis labels: the tick size, or fewer digits when the step is coarse. */
+export function formatAxisPrice(symbol, value, step) {
+  const need = step > 0 ? Math.max(0, Math.ceil(-Math.log10(step))) : tickDecimals(symbol);
+  return usd(Math.min(tickDecimals(symbol), need)).format(value);
+}
+
+const pctFmt = new Intl.NumberFormat('en-US', {
+  style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero',
+});
+export const formatPercent = (pct) => pctFmt.format(pct / 100);
+
+const compactFmt = new Intl.NumberFormat('en-US', {
+  notation: 'compact', compactDisplay: 'short', maximumSignificantDigits: 4,
+});
+export const formatCompact = (v) => (Number.isFinite(v) ? compactFmt.format(v) : '–');
+
+const intFmt = new Intl.NumberFormat('en-US');
+export const formatInt = (v) => intFmt.format(v);
+
+const timeFmt = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+const shortTimeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+export const formatTime = (ms) => timeFmt.format(new Date(ms));
+export const formatShortTime = (ms) => shortTimeFmt.format(new Date(ms));
