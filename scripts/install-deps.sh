@@ -7,6 +7,7 @@ PACKAGES=(
     build-essential autoconf automake pkg-config
     libevent-dev libhiredis-dev libjansson-dev libssl-dev libfcgi-dev libhttp-parser-dev check
     zlib1g-dev
+    chromium
     redis-server redis-tools curl python3 python3-websockets libfcgi-bin
 )
 

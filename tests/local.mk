@@ -43,3 +43,17 @@ clean-local-node:
 AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	export top_builddir top_srcdir;
+
+# 70-browser-dashboard.sh: headless Chromium through playwright-core, which the
+# test installs from the lock file into the build tree; clean removes it and
+# the screenshots (tests/integration/browser/output/) again.
+INTEGRATION_TESTS += tests/integration/70-browser-dashboard.sh
+dist_noinst_SCRIPTS += tests/integration/70-browser-dashboard.sh
+EXTRA_DIST += tests/integration/browser/package.json tests/integration/browser/package-lock.json \
+	tests/integration/browser/dashboard_test.js
+clean-local: clean-local-browser
+clean-local-browser:
+	-rm -rf tests/integration/browser/node_modules tests/integration/browser/output
+	-test '$(srcdir)' = . || rm -f tests/integration/browser/package.json \
+		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js
+.PHONY: clean-local-browser
