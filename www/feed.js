@@ -224,6 +224,9 @@ export class Feed {
         // Lost after working: let the browser reconnect once by itself,
         // which sends Last-Event-ID (PROTOCOL.md section 3).
         opened = false;
+        clearTimeout(this.timers.rtt);
+        this.h.onTransport('');
+        this.h.onLatency(null);
         this.h.onStatus('reconnecting');
         return;
       }

@@ -55,7 +55,7 @@ const pctFmt = new Intl.NumberFormat('en-US', {
 export const formatPercent = (pct) => pctFmt.format(pct / 100);
 
 const compactFmt = new Intl.NumberFormat('en-US', {
-  notation: 'compact', compactDisplay: 'short', maximumSignificantDigits: 4,
+  notation: 'compact', compactDisplay: 'short', maximumSignificantDigits: 3,
 });
 export const formatCompact = (v) => (Number.isFinite(v) ? compactFmt.format(v) : '–');
 
