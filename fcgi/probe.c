@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "keys.h"
 #include "log.h"
+#include "sentinel.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -108,9 +109,15 @@ static bool connect_redis(struct probe *pr, char *err, size_t len)
 {
     const struct cp_conf *conf = pr->conf;
     struct timeval tv = {conf->redis_timeout_ms / 1000, conf->redis_timeout_ms % 1000 * 1000};
-    pr->ctx = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
+    char host[CONF_STR_MAX];
+    int port;
+    if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
+        snprintf(err, len, "no Sentinel of %.80s knows the master", conf->redis_sentinels);
+        return false;
+    }
+    pr->ctx = redisConnectWithTimeout(host, port, tv);
     if (!pr->ctx || pr->ctx->err) {
-        snprintf(err, len, "%.64s:%d: %.80s", conf->redis_host, conf->redis_port,
+        snprintf(err, len, "%.64s:%d: %.80s", host, port,
                  pr->ctx ? pr->ctx->errstr : "out of memory");
         disconnect(pr);
         return false;

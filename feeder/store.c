@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "keys.h"
+#include "sentinel.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -90,7 +91,13 @@ static int connect_now(struct store *s)
 {
     const struct cp_conf *conf = s->conf;
     struct timeval tv = {conf->redis_timeout_ms / 1000, (conf->redis_timeout_ms % 1000) * 1000};
-    s->c = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
+    char host[CONF_STR_MAX];
+    int port;
+    if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
+        fail(s, "Sentinel", "no Sentinel knows the master");
+        return CP_EIO;
+    }
+    s->c = redisConnectWithTimeout(host, port, tv);
     if (!s->c || s->c->err) {
         fail(s, "connect", s->c ? s->c->errstr : "out of memory");
         return CP_EIO;
@@ -103,7 +110,7 @@ static int connect_now(struct store *s)
         return CP_EIO;
     if (conf->redis_db && setup_command(s, "SELECT", "SELECT %d", conf->redis_db))
         return CP_EIO;
-    log_info("connected to redis %s:%d db %d", conf->redis_host, conf->redis_port, conf->redis_db);
+    log_info("connected to redis %s:%d db %d", host, port, conf->redis_db);
     s->backoff_ms = STORE_BACKOFF_MIN_MS;
     return CP_OK;
 }

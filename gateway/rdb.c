@@ -6,6 +6,7 @@
 #include "keys.h"
 #include "log.h"
 #include "price.h"
+#include "sentinel.h"
 #include "xalloc.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -146,7 +147,13 @@ static void send_setup(struct rdb_link *link)
 static void link_connect(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->owner->conf;
-    redisAsyncContext *ac = redisAsyncConnect(conf->redis_host, conf->redis_port);
+    char host[CONF_STR_MAX];
+    int port;
+    if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
+        schedule_retry(link);
+        return;
+    }
+    redisAsyncContext *ac = redisAsyncConnect(host, port);
     if (!ac || ac->err) {
         log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
         if (ac)

@@ -30,6 +30,8 @@ struct cp_conf {
     int redis_db;                      /* REDIS_DB */
     char redis_prefix[CONF_STR_MAX];   /* REDIS_PREFIX, prepended to every key */
     int redis_timeout_ms;              /* REDIS_TIMEOUT_MS: connect/command */
+    char redis_sentinels[CONF_LIST_MAX]; /* REDIS_SENTINELS: host:port list, "" = none */
+    char redis_master_name[CONF_STR_MAX]; /* REDIS_MASTER_NAME: the Sentinel master */
     int update_interval_ms;            /* UPDATE_INTERVAL_MS: feeder tick period */
     int price_ttl_seconds;             /* PRICE_TTL_SECONDS: price cache TTL */
     int history_length;                /* HISTORY_LENGTH: ticks kept in the stream */

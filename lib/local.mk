@@ -8,6 +8,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/conf.c lib/conf.h \
 	lib/keys.c lib/keys.h \
 	lib/price.c lib/price.h \
-	lib/tickid.c lib/tickid.h
-lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS)
+	lib/tickid.c lib/tickid.h \
+	lib/sentinel.c lib/sentinel.h
+lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
+CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)

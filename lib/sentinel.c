@@ -1,0 +1,59 @@
+#include "config.h"
+
+#include "sentinel.h"
+
+#include "cp_error.h"
+#include "log.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Ask one Sentinel at host:port.  Returns 0 with the master's address. */
+static int ask(const struct cp_conf *conf, const char *host, int port, char *out, size_t outlen,
+               int *out_port)
+{
+    struct timeval tv = {conf->redis_timeout_ms / 1000, (conf->redis_timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    int rc = CP_EIO;
+    if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
+        redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
+                                     conf->redis_master_name);
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            r->element[0]->type == REDIS_REPLY_STRING &&
+            r->element[1]->type == REDIS_REPLY_STRING) {
+            snprintf(out, outlen, "%s", r->element[0]->str);
+            *out_port = atoi(r->element[1]->str);
+            rc = CP_OK;
+        }
+        freeReplyObject(r);
+    }
+    if (rc != CP_OK)
+        log_warn("Sentinel %s:%d: no master named %s (%s)", host, port, conf->redis_master_name,
+                 c && c->err ? c->errstr : "no answer");
+    redisFree(c);
+    return rc;
+}
+
+int sentinel_redis_addr(const struct cp_conf *conf, char *host, size_t hostlen, int *port)
+{
+    if (!conf->redis_sentinels[0]) {
+        snprintf(host, hostlen, "%s", conf->redis_host);
+        *port = conf->redis_port;
+        return CP_OK;
+    }
+    for (const char *p = conf->redis_sentinels; *p;) {
+        size_t n = strcspn(p, ",");
+        char entry[CONF_STR_MAX];
+        snprintf(entry, sizeof entry, "%.*s", (int)(n < sizeof entry ? n : sizeof entry - 1), p);
+        char *colon = strrchr(entry, ':');
+        if (colon) {
+            *colon = '\0';
+            if (ask(conf, entry, atoi(colon + 1), host, hostlen, port) == CP_OK)
+                return CP_OK;
+        }
+        p += n + (p[n] == ',');
+    }
+    return CP_EIO;
+}
