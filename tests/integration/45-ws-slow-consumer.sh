@@ -10,10 +10,16 @@ start_gateway --redis-port "$REDIS_PORT" --output-high-water-bytes 16384 \
     --max-output-bytes 262144 --slow-client-timeout-ms 1500
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$gateway_PID/status"; }
 rss_before=$(rss_kb)
+# Built with --enable-sanitizers, the gateway is slower (so it conflates more
+# and a stuck client's socket may still take its bytes) and ASan holds freed
+# memory in quarantine: the drop and RSS checks do not apply then.
+build=plain
+if ldd "$top_builddir/gateway/cryptopulse-gateway" | grep -q libasan; then build=asan; fi
 
-"$PY" - "$GATEWAY_PORT" "$REDIS_PORT" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks"
+"$PY" - "$GATEWAY_PORT" "$REDIS_PORT" "$build" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks"
 import base64, json, os, socket, struct, subprocess, sys, time
 port, redis_port = int(sys.argv[1]), sys.argv[2]
+timing_checks = sys.argv[3] != "asan"
 
 def connect():
     s = socket.socket()
@@ -63,12 +69,13 @@ stats = json.loads(subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/stats
                                   capture_output=True, check=True).stdout)
 print(stats)
 assert stats["conflations"] >= 2, stats
-assert stats["dropped"] >= 1, stats
-assert stats["websocket"]["current"] == 1, stats   # the paused one stays
+if timing_checks:
+    assert stats["dropped"] >= 1, stats
+    assert stats["websocket"]["current"] == 1, stats   # the paused one stays
 PYEOF
 cat "$WORK/slow.txt"
 rss_after=$(rss_kb)
 echo "gateway RSS: ${rss_before} kB before, ${rss_after} kB after"
 # Two clients were sent ~6 MB each; bounded buffering keeps growth far below.
-[ $((rss_after - rss_before)) -lt 8192 ] || fail "gateway RSS grew by $((rss_after - rss_before)) kB"
+[ "$build" = asan ] || [ $((rss_after - rss_before)) -lt 8192 ] || fail "gateway RSS grew by $((rss_after - rss_before)) kB"
 echo "PASS: $TEST_NAME"

@@ -22,7 +22,17 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
+    # A server built with --enable-sanitizers, or run under valgrind, reports
+    # into its log, which is about to go: such a report fails the test.
+    local reports
+    reports=$(grep -E -A 12 'ERROR: (Address|Leak)Sanitizer|runtime error:|ERROR SUMMARY: [1-9]' \
+        "$WORK"/*.log 2>/dev/null) || true
+    if [ -n "$reports" ]; then
+        echo "FAIL: memory or undefined-behaviour errors in the servers' logs:" >&2
+        echo "$reports" | head -n 60 >&2
+    fi
     if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+    [ -z "$reports" ] || exit 1
 }
 trap cleanup EXIT
 
@@ -101,7 +111,9 @@ start_redis() {
 # Start the gateway on a free port; sets GATEWAY_PORT.  Extra args pass on.
 start_gateway() {
     GATEWAY_PORT=$(free_port)
-    start gateway "$top_builddir/gateway/cryptopulse-gateway" --port "$GATEWAY_PORT" \
+    # GATEWAY_WRAPPER, e.g. "valgrind --leak-check=full", runs it under a tool.
+    # shellcheck disable=SC2086
+    start gateway ${GATEWAY_WRAPPER:-} "$top_builddir/gateway/cryptopulse-gateway" --port "$GATEWAY_PORT" \
         --www-root "$top_srcdir/www" "$@"
     wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/stats" \
         || fail "gateway did not start"
