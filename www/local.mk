@@ -12,3 +12,5 @@ dist_www_DATA = \
 	www/watchlist.js \
 	www/style.css \
 	www/favicon.svg
+# The README's screenshot of the dashboard.
+EXTRA_DIST += docs/dashboard.png
