@@ -11,6 +11,7 @@
 #include "price.h"
 #include "proto.h"
 #include "sse.h"
+#include "metrics.h"
 #include "stats.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -801,11 +802,11 @@ static void stats_answer(struct conn_stats *st, bool ok, const char *const *text
         json_decref(w);
     }
     if (st->prometheus) {
-        char *text = stats_prometheus(workers);
+        char *text = metrics_prometheus(workers);
         respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
         free(text);
     } else {
-        json_t *total = stats_merge(workers);
+        json_t *total = metrics_merge(workers);
         if (!ok)
             json_object_set_new(total, "partial", json_true());
         respond_json(c, 200, total);

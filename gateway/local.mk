@@ -16,7 +16,6 @@ gateway_libgateway_a_SOURCES = \
 	gateway/conn.c gateway/conn.h \
 	gateway/gateway.c gateway/gateway.h \
 	gateway/cluster.c gateway/cluster.h \
-	gateway/latency.c gateway/latency.h \
 	gateway/stats.c gateway/stats.h
 GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
@@ -57,18 +56,8 @@ tests_unit_check_history_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_history_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_history
 UNIT_TESTS += tests/unit/check_history
-tests_unit_check_latency_SOURCES = tests/unit/check_latency.c
-tests_unit_check_latency_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_latency_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-check_PROGRAMS += tests/unit/check_latency
-UNIT_TESTS += tests/unit/check_latency
 tests_unit_check_www_SOURCES = tests/unit/check_www.c
 tests_unit_check_www_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_www_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_www
 UNIT_TESTS += tests/unit/check_www
-tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
-tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_stats_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-check_PROGRAMS += tests/unit/check_stats
-UNIT_TESTS += tests/unit/check_stats

@@ -9,6 +9,8 @@ lib_libcpcommon_a_SOURCES = \
 	lib/keys.c lib/keys.h \
 	lib/price.c lib/price.h \
 	lib/tickid.c lib/tickid.h \
-	lib/sentinel.c lib/sentinel.h
+	lib/sentinel.c lib/sentinel.h \
+	lib/latency.c lib/latency.h \
+	lib/metrics.c lib/metrics.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "check_main.h"
-#include "stats.h"
+#include "metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,7 @@ START_TEST(merge_sums_counters_and_keeps_each_worker)
 {
     json_t *ws = json_pack("[o, o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1),
                            worker("b:2", 0, 5, 0, 2));
-    json_t *t = stats_merge(ws);
+    json_t *t = metrics_merge(ws);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "websocket"), "current")),
                      12);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "sse"), "current")), 3);
@@ -45,7 +45,7 @@ END_TEST
 START_TEST(prometheus_labels_every_series_by_worker)
 {
     json_t *ws = json_pack("[o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1));
-    char *text = stats_prometheus(ws);
+    char *text = metrics_prometheus(ws);
     ck_assert_ptr_nonnull(strstr(text, "# TYPE cryptopulse_connections gauge\n"));
     ck_assert_ptr_nonnull(
         strstr(text, "cryptopulse_connections{instance=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
@@ -62,9 +62,9 @@ START_TEST(prometheus_labels_every_series_by_worker)
 }
 END_TEST
 
-static Suite *stats_suite(void)
+static Suite *metrics_suite(void)
 {
-    Suite *s = suite_create("stats");
+    Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("merge");
     tcase_add_test(tc, merge_sums_counters_and_keeps_each_worker);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
@@ -72,4 +72,4 @@ static Suite *stats_suite(void)
     return s;
 }
 
-CHECK_MAIN(stats_suite)
+CHECK_MAIN(metrics_suite)

@@ -1,0 +1,213 @@
+#include "config.h"
+
+#include "metrics.h"
+
+#include "latency.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *metrics_latency_json(const struct latency_hist *h)
+{
+    json_t *buckets = json_array();
+    for (size_t i = 0; i <= LATENCY_BUCKETS; i++)
+        json_array_append_new(buckets, json_integer((json_int_t)h->buckets[i]));
+    return json_pack("{s:f, s:f, s:f, s:I, s:f, s:o}", "p50", latency_quantile(h, 0.50), "p95",
+                     latency_quantile(h, 0.95), "p99", latency_quantile(h, 0.99), "count",
+                     (json_int_t)h->count, "sum_ms", h->sum_ms, "buckets", buckets);
+}
+
+/* ---- merging ------------------------------------------------------------ */
+
+static bool is_identity(const char *key)
+{
+    return strcmp(key, "instance") == 0 || strcmp(key, "worker") == 0 ||
+           strcmp(key, "pid") == 0;
+}
+
+static void add_latency(const json_t *from, struct latency_hist *h)
+{
+    const json_t *buckets = json_object_get(from, "buckets");
+    for (size_t i = 0; i <= LATENCY_BUCKETS && i < json_array_size(buckets); i++) {
+        json_int_t n = json_integer_value(json_array_get(buckets, i));
+        h->buckets[i] += (uint64_t)n;
+        h->count += (uint64_t)n;
+    }
+    h->sum_ms += json_number_value(json_object_get(from, "sum_ms"));
+}
+
+/* Add every number of from into into, recursively; uptime_ms takes the max. */
+static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)from, key, v) {
+        json_t *have = json_object_get(into, key);
+        if (is_identity(key)) {
+            continue;
+        } else if (strcmp(key, "latency_ms") == 0) {
+            add_latency(v, h);
+        } else if (json_is_object(v)) {
+            if (!have) {
+                have = json_object();
+                json_object_set_new(into, key, have);
+            }
+            add_numbers(have, v, h);
+        } else if (json_is_integer(v)) {
+            json_int_t a = json_integer_value(have), b = json_integer_value(v);
+            json_object_set_new(into, key,
+                                json_integer(strcmp(key, "uptime_ms") == 0 ? (a > b ? a : b)
+                                                                           : a + b));
+        } else if (json_is_real(v)) {
+            json_object_set_new(into, key, json_real(json_number_value(have) + json_real_value(v)));
+        }
+    }
+}
+
+json_t *metrics_merge(const json_t *workers)
+{
+    json_t *total = json_object(), *instances = json_object();
+    struct latency_hist h = {0};
+    size_t i;
+    json_t *w;
+    json_array_foreach((json_t *)workers, i, w) {
+        add_numbers(total, w, &h);
+        const char *inst = json_string_value(json_object_get(w, "instance"));
+        json_object_set_new(instances, inst ? inst : "?", json_true());
+    }
+    json_object_set_new(total, "latency_ms", metrics_latency_json(&h));
+    json_object_set_new(total, "instances", json_integer((json_int_t)json_object_size(instances)));
+    json_object_set_new(total, "workers", json_deep_copy(workers));
+    json_decref(instances);
+    return total;
+}
+
+/* ---- Prometheus --------------------------------------------------------- */
+
+struct metrics_text {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct metrics_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct metrics_text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        t->cap = t->cap * 2 + (size_t)(n > 0 ? n : 0) + 1;
+        t->p = realloc(t->p, t->cap);
+        if (!t->p)
+            abort();
+    }
+}
+
+/* One metric family whose value for a worker is at path ("a" or "a.b"). */
+struct metrics_metric {
+    const char *name, *type, *help, *path, *labels;
+};
+
+static const struct metrics_metric metrics_table[] = {
+    {"cryptopulse_connections", "gauge", "Open client connections.", "websocket.current",
+     "transport=\"websocket\""},
+    {"cryptopulse_connections", NULL, NULL, "sse.current", "transport=\"sse\""},
+    {"cryptopulse_connections_opened_total", "counter", "Client connections opened.",
+     "websocket.total", "transport=\"websocket\""},
+    {"cryptopulse_connections_opened_total", NULL, NULL, "sse.total", "transport=\"sse\""},
+    {"cryptopulse_messages_in_total", "counter", "Client messages received.", "messages_in", NULL},
+    {"cryptopulse_bytes_in_total", "counter", "Client message bytes received.", "bytes_in", NULL},
+    {"cryptopulse_messages_out_total", "counter", "Messages queued to clients.", "messages_out",
+     NULL},
+    {"cryptopulse_bytes_out_total", "counter", "Bytes queued to clients.", "bytes_out", NULL},
+    {"cryptopulse_ticks_total", "counter", "Ticks fanned out.", "ticks", NULL},
+    {"cryptopulse_bad_ticks_total", "counter", "Ticks rejected as malformed or out of order.",
+     "bad_ticks", NULL},
+    {"cryptopulse_dropped_clients_total", "counter", "Slow clients disconnected.", "dropped",
+     NULL},
+    {"cryptopulse_conflations_total", "counter", "Times a slow client started conflating.",
+     "conflations", NULL},
+    {"cryptopulse_rate_limited_total", "counter", "Client messages refused by the rate limit.",
+     "rate_limited", NULL},
+    {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.",
+     "rss_bytes", NULL},
+};
+
+static double value_at(const json_t *w, const char *path)
+{
+    char head[64];
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return json_number_value(json_object_get(w, path));
+    snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+    return json_number_value(json_object_get(json_object_get(w, head), dot + 1));
+}
+
+static void labels(struct metrics_text *t, const json_t *w, const char *extra)
+{
+    const char *instance = json_string_value(json_object_get(w, "instance"));
+    put(t, "{instance=\"%s\",worker=\"%d\"%s%s}", instance ? instance : "",
+        (int)json_integer_value(json_object_get(w, "worker")), extra ? "," : "",
+        extra ? extra : "");
+}
+
+static void histogram(struct metrics_text *t, const json_t *workers)
+{
+    put(t, "# HELP cryptopulse_fanout_latency_ms Tick ts to written to every subscriber, ms.\n"
+           "# TYPE cryptopulse_fanout_latency_ms histogram\n");
+    const double *bounds = latency_bounds();
+    size_t i;
+    json_t *w;
+    json_array_foreach((json_t *)workers, i, w) {
+        const json_t *lat = json_object_get(w, "latency_ms");
+        const json_t *buckets = json_object_get(lat, "buckets");
+        json_int_t cumulative = 0;
+        for (size_t b = 0; b <= LATENCY_BUCKETS; b++) {
+            char le[48];
+            cumulative += json_integer_value(json_array_get(buckets, b));
+            if (b < LATENCY_BUCKETS)
+                snprintf(le, sizeof le, "le=\"%g\"", bounds[b]);
+            else
+                snprintf(le, sizeof le, "le=\"+Inf\"");
+            put(t, "cryptopulse_fanout_latency_ms_bucket");
+            labels(t, w, le);
+            put(t, " %lld\n", (long long)cumulative);
+        }
+        put(t, "cryptopulse_fanout_latency_ms_sum");
+        labels(t, w, NULL);
+        put(t, " %.3f\ncryptopulse_fanout_latency_ms_count",
+            json_number_value(json_object_get(lat, "sum_ms")));
+        labels(t, w, NULL);
+        put(t, " %lld\n", (long long)cumulative);
+    }
+}
+
+char *metrics_prometheus(const json_t *workers)
+{
+    struct metrics_text t = {malloc(4096), 0, 4096};
+    if (!t.p)
+        abort();
+    t.p[0] = '\0';
+    for (size_t m = 0; m < sizeof metrics_table / sizeof metrics_table[0]; m++) {
+        const struct metrics_metric *sm = &metrics_table[m];
+        if (sm->help)
+            put(&t, "# HELP %s %s\n# TYPE %s %s\n", sm->name, sm->help, sm->name, sm->type);
+        size_t i;
+        json_t *w;
+        json_array_foreach((json_t *)workers, i, w) {
+            put(&t, "%s", sm->name);
+            labels(&t, w, sm->labels);
+            put(&t, " %.15g\n", value_at(w, sm->path));
+        }
+    }
+    histogram(&t, workers);
+    return t.p;
+}

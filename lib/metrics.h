@@ -1,0 +1,25 @@
+/* metrics: the counters of every gateway worker (JSON objects as
+ * stats_worker() writes them to Redis) merged into the totals of /stats, or
+ * rendered as Prometheus text for /metrics.  Pure functions, any thread; the
+ * gateway and the FastCGI handler share them.  Results belong to the caller. */
+#ifndef CP_METRICS_H
+#define CP_METRICS_H
+
+#include <jansson.h>
+
+#include "latency.h"
+
+/* A latency histogram as JSON: p50, p95, p99 (ms), count, sum_ms, buckets. */
+json_t *metrics_latency_json(const struct latency_hist *h);
+
+/* Totals over workers (an array of per-worker objects, borrowed): every
+ * number summed (uptime_ms: the largest), latency buckets merged and its
+ * percentiles computed again; plus "workers" (copies) and "instances" (how
+ * many distinct instances).  A new object. */
+json_t *metrics_merge(const json_t *workers);
+
+/* Prometheus text exposition format 0.0.4 of workers, each series labelled
+ * with instance and worker.  malloc'd text. */
+char *metrics_prometheus(const json_t *workers);
+
+#endif
