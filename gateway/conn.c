@@ -8,6 +8,7 @@
 #include "history.h"
 #include "http.h"
 #include "log.h"
+#include "peers.h"
 #include "price.h"
 #include "proto.h"
 #include "sse.h"
@@ -33,6 +34,7 @@ struct conn {
     bool close_after_flush;  /* close once the output is written */
     bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
     int64_t head_started_ms; /* first byte of the current request head */
+    struct peers_key peer;   /* the client's address, counted in gw->peers */
     unsigned pending;        /* Redis requests whose answer will come to this conn */
     bool awaiting;           /* HTTP: the response waits for Redis; input paused */
     struct http_request *req;  /* while kind == CONN_HTTP */
@@ -73,15 +75,17 @@ static int64_t loop_now_ms(const struct gateway *gw)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-struct conn *conn_new(struct gateway *gw, evutil_socket_t fd)
+struct conn *conn_new(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer)
 {
     struct bufferevent *bev =
         bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     if (!bev) {
         evutil_closesocket(fd);
+        peers_remove(gw->peers, peer);
         return NULL;
     }
     struct conn *c = xcalloc(1, sizeof *c);
+    c->peer = *peer;
     c->gw = gw;
     c->bev = bev;
     c->kind = CONN_HTTP;
@@ -130,6 +134,7 @@ static void conn_free(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     gw->n_conns--;
+    peers_remove(gw->peers, &c->peer);
     bufferevent_free(c->bev); /* drops msg references still queued */
     http_request_free(c->req);
     ws_parser_free(c->ws);

@@ -12,8 +12,10 @@
 struct gateway;
 struct conn;
 
-/* Adopt an accepted socket fd (ownership passes to the conn). */
-struct conn *conn_new(struct gateway *gw, evutil_socket_t fd);
+struct peers_key;
+/* Adopt an accepted socket fd (ownership passes to the conn) from peer,
+ * already counted in gw->peers (the conn uncounts it when freed). */
+struct conn *conn_new(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer);
 
 /* Close now: output not yet written is discarded. */
 void conn_close(struct conn *c);

@@ -5,12 +5,14 @@
 #include "conn.h"
 #include "deflate.h"
 #include "log.h"
+#include "peers.h"
 #include "price.h"
 #include "stats.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <netinet/in.h>
@@ -56,12 +58,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                       int socklen, void *arg)
 {
     struct gateway *gw = arg;
-    if (gw->n_conns >= (size_t)gw->conf->max_connections) {
+    struct peers_key peer = peers_key_of(sa);
+    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
+                                                        : UINT_MAX;
+    if (gw->n_conns >= (size_t)gw->conf->max_connections || !peers_add(gw->peers, &peer, per_ip)) {
         gw->stats.rejected++;
         evutil_closesocket(fd);
         return;
     }
-    conn_new(gw, fd);
+    conn_new(gw, fd, &peer);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -182,6 +187,7 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->inflated = xmalloc((size_t)conf->max_message_bytes);
     gw->hub = hub_new(&limits, gw->deflate);
     gw->www = www_new(conf->www_root);
+    gw->peers = peers_new();
     gw->reaper = event_new(base, -1, 0, on_reap, gw);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
     struct timeval tv = {conf->sse_keepalive_ms / 1000, (conf->sse_keepalive_ms % 1000) * 1000};
@@ -218,6 +224,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->www);
+    peers_free(gw->peers);
     hub_free(gw->hub);
     deflate_ctx_free(gw->deflate);
     free(gw->inflated);

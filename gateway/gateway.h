@@ -38,6 +38,7 @@ struct gateway {
     uint8_t *inflated;                /* MAX_MESSAGE_BYTES: an inflated client message */
     struct rdb *rdb;
     struct www *www;                  /* NULL when WWW_ROOT is empty */
+    struct peers *peers;              /* connections per client address */
     struct conn *conns;               /* every open connection */
     size_t n_conns;
     struct conn *closing;             /* closed, freed on the next loop turn */

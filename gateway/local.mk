@@ -16,7 +16,8 @@ gateway_libgateway_a_SOURCES = \
 	gateway/conn.c gateway/conn.h \
 	gateway/gateway.c gateway/gateway.h \
 	gateway/cluster.c gateway/cluster.h \
-	gateway/stats.c gateway/stats.h
+	gateway/stats.c gateway/stats.h \
+	gateway/peers.c gateway/peers.h
 GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 GATEWAY_LIBS = gateway/libgateway.a $(CPCOMMON_LIBS) $(LIBEVENT_LIBS) $(HIREDIS_LIBS) \
@@ -61,3 +62,8 @@ tests_unit_check_www_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_www_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_www
 UNIT_TESTS += tests/unit/check_www
+tests_unit_check_peers_SOURCES = tests/unit/check_peers.c
+tests_unit_check_peers_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_peers_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_peers
+UNIT_TESTS += tests/unit/check_peers

@@ -38,6 +38,7 @@ struct cp_conf {
     int max_messages_per_second;       /* MAX_MESSAGES_PER_SECOND, per client */
     int max_message_bytes;             /* MAX_MESSAGE_BYTES, client message limit */
     int max_connections;               /* MAX_CONNECTIONS per gateway process */
+    int max_connections_per_ip;        /* MAX_CONNECTIONS_PER_IP, 0 = no limit */
     int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
     int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
     int output_high_water_bytes;       /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */

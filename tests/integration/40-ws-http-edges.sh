@@ -91,4 +91,31 @@ for case in idle pong flood subcap; do
 done
 curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"rate_limited":' \
     || fail "/stats does not count rate-limited messages"
+
+# MAX_CONNECTIONS_PER_IP: the fourth connection from one address is refused;
+# another address is counted on its own, and a freed slot is reusable.
+start_gateway --redis-port "$REDIS_PORT" --max-connections-per-ip 3
+"$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "MAX_CONNECTIONS_PER_IP not enforced"
+import socket, sys, time
+port = int(sys.argv[1])
+def conn(src):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+def refused(s):
+    s.settimeout(2)
+    s.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
+held = [conn("127.0.0.1") for _ in range(3)]
+time.sleep(0.2)
+assert refused(conn("127.0.0.1")), "a fourth connection from 127.0.0.1 was served"
+assert not refused(conn("127.0.0.2")), "127.0.0.2 was refused"
+held.pop().close()
+time.sleep(0.2)
+assert not refused(conn("127.0.0.1")), "a freed slot was not reusable"
+PYEOF
 echo "PASS: $TEST_NAME"
