@@ -12,7 +12,6 @@ gateway_libgateway_a_SOURCES = \
 	gateway/rdb.c gateway/rdb.h \
 	gateway/proto.c gateway/proto.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
-	gateway/history.c gateway/history.h \
 	gateway/conn.c gateway/conn.h \
 	gateway/gateway.c gateway/gateway.h \
 	gateway/cluster.c gateway/cluster.h \
