@@ -19,6 +19,8 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +77,32 @@ static int64_t loop_now_ms(const struct gateway *gw)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+static struct conn *conn_adopt(struct gateway *gw, struct bufferevent *bev, evutil_socket_t fd,
+                               const struct peers_key *peer);
+
 struct conn *conn_new(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer)
 {
     struct bufferevent *bev =
         bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    return conn_adopt(gw, bev, fd, peer);
+}
+
+struct conn *conn_new_tls(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer,
+                          struct ssl_ctx_st *tls)
+{
+    SSL *ssl = SSL_new(tls);
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(gw->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
+            : NULL;
+    if (bev) /* clients that close without close_notify are the norm */
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return conn_adopt(gw, bev, fd, peer);
+}
+
+static struct conn *conn_adopt(struct gateway *gw, struct bufferevent *bev, evutil_socket_t fd,
+                               const struct peers_key *peer)
+{
     if (!bev) {
         evutil_closesocket(fd);
         peers_remove(gw->peers, peer);
@@ -1008,6 +1032,8 @@ static void ws_idle(struct conn *c)
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
+    if (what == BEV_EVENT_CONNECTED)
+        return; /* a TLS handshake completed */
     if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->kind == CONN_WS &&
         !c->close_after_flush) {
         ws_idle(c);

@@ -17,6 +17,13 @@ struct peers_key;
  * already counted in gw->peers (the conn uncounts it when freed). */
 struct conn *conn_new(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer);
 
+struct ssl_ctx_st;
+/* The same over TLS (libevent's OpenSSL bufferevent) with the context tls
+ * (borrowed): the handshake runs first, then HTTP, WebSocket and SSE as on a
+ * plain connection. */
+struct conn *conn_new_tls(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer,
+                          struct ssl_ctx_st *tls);
+
 /* Close now: output not yet written is discarded. */
 void conn_close(struct conn *c);
 

@@ -11,6 +11,8 @@
 #include "xalloc.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -67,6 +69,21 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         return;
     }
     conn_new(gw, fd, &peer);
+}
+
+static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                          int socklen, void *arg)
+{
+    struct gateway *gw = arg;
+    struct peers_key peer = peers_key_of(sa);
+    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
+                                                        : UINT_MAX;
+    if (gw->n_conns >= (size_t)gw->conf->max_connections || !peers_add(gw->peers, &peer, per_ip)) {
+        gw->stats.rejected++;
+        evutil_closesocket(fd);
+        return;
+    }
+    conn_new_tls(gw, fd, &peer, gw->tls);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -142,25 +159,47 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(gw->base, &grace);
 }
 
-static struct evconnlistener *listen_on(struct gateway *gw)
+/* The TLS context of TLS_PORT: certificate chain and key from PEM files.
+ * Returns NULL after logging which file failed. */
+static SSL_CTX *tls_context(const struct cp_conf *conf)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls_cert_file) != 1) {
+        log_error("TLS_CERT_FILE %s: %s", conf->tls_cert_file,
+                  ERR_reason_error_string(ERR_get_error()));
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key_file, SSL_FILETYPE_PEM) != 1 ||
+               SSL_CTX_check_private_key(ctx) != 1) {
+        log_error("TLS_KEY_FILE %s: %s", conf->tls_key_file,
+                  ERR_reason_error_string(ERR_get_error()));
+    } else {
+        return ctx;
+    }
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlistener_cb cb)
 {
     char portstr[8];
     struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                                     .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV};
     struct evutil_addrinfo *ai = NULL;
-    snprintf(portstr, sizeof portstr, "%d", gw->conf->port);
+    snprintf(portstr, sizeof portstr, "%d", port);
     int rc = evutil_getaddrinfo(gw->conf->host, portstr, &hints, &ai);
     if (rc != 0) {
         log_error("HOST %s: %s", gw->conf->host, evutil_gai_strerror(rc));
         return NULL;
     }
     struct evconnlistener *l = evconnlistener_new_bind(
-        gw->base, on_accept, gw,
+        gw->base, cb, gw,
         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
             (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
         4096, ai->ai_addr, (int)ai->ai_addrlen);
     if (!l)
-        log_error("cannot listen on %s:%d: %s", gw->conf->host, gw->conf->port, strerror(errno));
+        log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(errno));
     evutil_freeaddrinfo(ai);
     return l;
 }
@@ -175,8 +214,17 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->clustered = clustered;
     name_instance(gw);
     gw->started_ms = price_now_ms();
-    gw->listener = listen_on(gw);
+    gw->listener = listen_on(gw, conf->port, on_accept);
+    if (conf->tls_port && gw->listener) {
+        gw->tls = tls_context(conf);
+        gw->tls_listener = gw->tls ? listen_on(gw, conf->tls_port, on_accept_tls) : NULL;
+        if (!gw->tls_listener) {
+            evconnlistener_free(gw->listener);
+            gw->listener = NULL;
+        }
+    }
     if (!gw->listener) {
+        SSL_CTX_free(gw->tls);
         free(gw);
         return NULL;
     }
@@ -204,6 +252,8 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
     gw->rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
+    if (gw->tls_listener)
+        log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);
     log_info("listening on %s:%d%s%s", conf->host, conf->port,
              gw->www ? ", dashboard from " : "", gw->www ? conf->www_root : "");
     return gw;
@@ -216,6 +266,9 @@ void gateway_free(struct gateway *gw)
     conn_close_all(gw, false);
     conn_reap(gw);
     evconnlistener_free(gw->listener);
+    if (gw->tls_listener)
+        evconnlistener_free(gw->tls_listener);
+    SSL_CTX_free(gw->tls);
     rdb_free(gw->rdb);
     event_free(gw->reaper);
     event_free(gw->keepalive);

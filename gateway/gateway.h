@@ -33,6 +33,8 @@ struct gateway {
     const struct cp_conf *conf;       /* borrowed, read-only */
     struct event_base *base;
     struct evconnlistener *listener;
+    struct evconnlistener *tls_listener; /* NULL unless TLS_PORT is set */
+    struct ssl_ctx_st *tls;              /* OpenSSL's SSL_CTX for it */
     struct hub *hub;
     struct deflate_ctx *deflate;      /* compresses broadcast frames (RFC 7692) */
     uint8_t *inflated;                /* MAX_MESSAGE_BYTES: an inflated client message */

@@ -43,6 +43,12 @@ struct conf_option {
 static const struct conf_option conf_options[] = {
     {"HOST", "host", 0, CONF_STR, FIELD(host), 1, 0, "127.0.0.1", GW, "listen address"},
     {"PORT", "port", 'p', CONF_INT, FIELD(port), 1, 65535, "3000", GW, "listen port"},
+    {"TLS_PORT", "tls-port", 0, CONF_INT, FIELD(tls_port), 0, 65535, "0", GW,
+     "TLS listen port for wss:// and https:// (0: none)"},
+    {"TLS_CERT_FILE", "tls-cert-file", 0, CONF_STR, FIELD(tls_cert_file), 0, 0, "", GW,
+     "PEM certificate chain for TLS_PORT"},
+    {"TLS_KEY_FILE", "tls-key-file", 0, CONF_STR, FIELD(tls_key_file), 0, 0, "", GW,
+     "PEM private key for TLS_PORT"},
     {"REDIS_HOST", "redis-host", 0, CONF_STR, FIELD(redis_host), 1, 0, "127.0.0.1", ALL,
      "Redis host"},
     {"REDIS_PORT", "redis-port", 0, CONF_INT, FIELD(redis_port), 1, 65535, "6379", ALL,

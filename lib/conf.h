@@ -24,6 +24,9 @@ enum conf_program {
 struct cp_conf {
     char host[CONF_STR_MAX];           /* HOST: listen address */
     int port;                          /* PORT */
+    int tls_port;                      /* TLS_PORT: wss:// and https://, 0 = off */
+    char tls_cert_file[CONF_STR_MAX];  /* TLS_CERT_FILE: PEM certificate chain */
+    char tls_key_file[CONF_STR_MAX];   /* TLS_KEY_FILE: PEM private key */
     char redis_host[CONF_STR_MAX];     /* REDIS_HOST */
     int redis_port;                    /* REDIS_PORT */
     char redis_password[CONF_STR_MAX]; /* REDIS_PASSWORD, empty = none */

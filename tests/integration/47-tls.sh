@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The optional TLS listener: wss:// and https:// SSE with a CA and a server
+# certificate made at test time; curl and python3-websockets verify them.
+. "$(dirname "$0")/lib.sh"
+
+command -v openssl >/dev/null || skip "openssl command not installed"
+cd "$WORK"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=Test CA" \
+    -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
+    -out server.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+    -extfile ext.cnf -out server.pem 2>/dev/null
+cd - >/dev/null
+
+# A bad key stops start-up, naming the file.
+tls_port=$(free_port)
+set +e
+"$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" --tls-port "$tls_port" \
+    --tls-cert-file "$WORK/server.pem" --tls-key-file "$WORK/ca.key" 2>"$WORK/badkey.txt"
+rc=$?
+set -e
+[ "$rc" != 0 ] && grep -q "TLS_KEY_FILE $WORK/ca.key" "$WORK/badkey.txt" \
+    || fail "a key that does not match the certificate was accepted: $(cat "$WORK/badkey.txt")"
+
+start_redis
+start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
+start_gateway --redis-port "$REDIS_PORT" --tls-port "$tls_port" \
+    --tls-cert-file "$WORK/server.pem" --tls-key-file "$WORK/server.key"
+
+curl -sN --max-time 2 --cacert "$WORK/ca.pem" "https://127.0.0.1:$tls_port/events?symbols=BTC" \
+    >"$WORK/sse.txt" || true
+grep -q '^event: price-update$' "$WORK/sse.txt" || fail "no SSE events over https: $(head -c 300 "$WORK/sse.txt")"
+curl -sf --cacert "$WORK/ca.pem" "https://127.0.0.1:$tls_port/health" | grep -q '"status"' \
+    || fail "/health over https failed"
+status=$(curl -s -o /dev/null -w '%{http_code}' "https://127.0.0.1:$tls_port/health" || true)
+[ "$status" = 000 ] || fail "a client that does not trust the CA got $status"
+
+"$PY" - "$tls_port" "$WORK/ca.pem" <<'PYEOF' || fail "wss:// client failed"
+import asyncio, json, ssl, sys, websockets
+async def main():
+    ctx = ssl.create_default_context(cafile=sys.argv[2])
+    async with websockets.connect(f"wss://127.0.0.1:{sys.argv[1]}/ws", ssl=ctx) as ws:
+        assert json.loads(await ws.recv())["event"] == "welcome"
+        await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["ETH"]}}))
+        got = 0
+        while got < 3:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            got += m["event"] == "price-update" and m["data"]["symbol"] == "ETH"
+    print("wss: 3 ETH price updates")
+asyncio.run(main())
+PYEOF
+# The plain port still serves.
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/health" >/dev/null || fail "plain port stopped serving"
+echo "PASS: $TEST_NAME"
