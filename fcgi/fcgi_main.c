@@ -1,13 +1,16 @@
-/* cryptopulse-fcgi: answers GET /health (PROTOCOL.md §5) as a FastCGI
- * application or, started by a web server as CGI, for one request.
- * Routing and the health JSON live in route.c, health.c and reply.c; Redis
- * in probe.c; this file only picks the mode and moves bytes. */
+/* cryptopulse-fcgi: answers GET /health, /stats (PROTOCOL.md §5) and
+ * /history (§1) as a FastCGI application or, started by a web server as CGI,
+ * for one request.  Routing and the JSON live in route.c, health.c, reply.c
+ * and lib/ (metrics, history); Redis in probe.c; this file picks the mode,
+ * turns results into answers and moves bytes. */
 #include "config.h"
 
 #include "conf.h"
 #include "cp_error.h"
 #include "health.h"
+#include "history.h"
 #include "log.h"
+#include "metrics.h"
 #include "price.h"
 #include "probe.h"
 #include "reply.h"
@@ -34,6 +37,7 @@ struct fcgi_app {
     char listen[CONF_STR_MAX]; /* --listen ADDR, "" = not given */
     struct probe *probe;
     int last_status; /* HTTP status of the previous /health, to log changes once */
+    bool redis_failed; /* the previous /stats or /history found Redis unreachable */
 };
 
 static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
@@ -98,24 +102,98 @@ static char *answer_health(struct fcgi_app *app, bool head, size_t *len)
     return out;
 }
 
+/* 503 when Redis cannot be read, logged when it starts failing, not per request. */
+static char *answer_unavailable(struct fcgi_app *app, const char *err, bool head, size_t *len)
+{
+    if (!app->redis_failed)
+        log_warn("Redis unreachable: %s", err);
+    app->redis_failed = true;
+    return answer_error(503, NULL, "unavailable", "Redis is unreachable", head, len);
+}
+
+static void redis_answered(struct fcgi_app *app)
+{
+    if (app->redis_failed)
+        log_info("Redis answers again");
+    app->redis_failed = false;
+}
+
+static char *answer_json(int status, json_t *obj, bool head, size_t *len)
+{
+    char *body = reply_json(obj);
+    json_decref(obj);
+    if (!body)
+        return answer_error(500, NULL, "internal", "cannot encode the answer", head, len);
+    char *out = reply_format(status, NULL, body, head, len);
+    free(body);
+    return out;
+}
+
+/* The totals of every gateway worker whose counters are fresh in Redis, as
+ * the gateway's own /stats sums them (README.md, Scaling). */
+static char *answer_stats(struct fcgi_app *app, bool head, size_t *len)
+{
+    struct probe_strings s;
+    char err[HEALTH_ERROR_MAX];
+    int64_t since = price_now_ms() - metrics_ttl_ms(app->conf.stats_interval_ms);
+    if (probe_stats(app->probe, since, &s, err, sizeof err) != CP_OK)
+        return answer_unavailable(app, err, head, len);
+    redis_answered(app);
+    json_t *workers = metrics_workers((const char *const *)s.texts, s.lens, s.n);
+    probe_strings_free(&s);
+    json_t *total = metrics_merge(workers);
+    json_decref(workers);
+    return answer_json(200, total, head, len);
+}
+
+/* GET /history?symbol=BTC&limit=60, checked as the gateway checks it. */
+static char *answer_history(struct fcgi_app *app, const char *query, bool head, size_t *len)
+{
+    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[HEALTH_ERROR_MAX];
+    int n, lrc = route_query_param(query, "limit", limit, sizeof limit);
+    if (lrc != CP_OK)
+        limit[0] = '\0'; /* too long or malformed: history_check refuses "" */
+    if (route_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
+        symbol[0] = '\0';
+    if (history_check(symbol[0] ? symbol : NULL, lrc == CP_ENOENT ? NULL : limit, &n, err,
+                      sizeof err) != CP_OK)
+        return answer_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required",
+                            head, len);
+    struct probe_strings s;
+    char *symbols;
+    if (probe_history(app->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)
+        return answer_unavailable(app, err, head, len);
+    redis_answered(app);
+    bool listed = history_symbol_listed(symbols, symbol);
+    free(symbols);
+    json_t *obj = listed ? history_points(symbol, (const char *const *)s.texts, s.lens, s.n, n)
+                         : NULL;
+    probe_strings_free(&s);
+    if (!listed)
+        return answer_error(400, NULL, "unknown_symbol", "not carried by this feed", head, len);
+    return answer_json(200, obj, head, len);
+}
+
 /* The whole CGI response for one request; the caller frees it. */
 static char *answer(struct fcgi_app *app, const struct route_vars *v, size_t *len)
 {
     bool head = v->method && strcmp(v->method, "HEAD") == 0;
     switch (route_request(v)) {
     case ROUTE_HEALTH: return answer_health(app, head, len);
+    case ROUTE_STATS: return answer_stats(app, head, len);
+    case ROUTE_HISTORY: return answer_history(app, v->query, head, len);
     case ROUTE_BAD_METHOD:
         return answer_error(405, ROUTE_ALLOW, "method_not_allowed", "only GET and HEAD are allowed",
                             head, len);
     case ROUTE_NOT_FOUND: break;
     }
-    return answer_error(404, NULL, "not_found", "no such resource; try /health", head, len);
+    return answer_error(404, NULL, "not_found", "no such resource; try /health, /stats or /history", head, len);
 }
 
 static int run_cgi(struct fcgi_app *app)
 {
     struct route_vars v = {getenv("REQUEST_METHOD"), getenv("SCRIPT_NAME"), getenv("PATH_INFO"),
-                           getenv("REQUEST_URI")};
+                           getenv("REQUEST_URI"), getenv("QUERY_STRING")};
     size_t len;
     char *out = answer(app, &v, &len);
     bool ok = fwrite(out, 1, len, stdout) == len && fflush(stdout) == 0;
@@ -165,7 +243,8 @@ static int run_fastcgi(struct fcgi_app *app)
     while ((rc = FCGX_Accept_r(&req)) >= 0) {
         struct route_vars v = {
             FCGX_GetParam("REQUEST_METHOD", req.envp), FCGX_GetParam("SCRIPT_NAME", req.envp),
-            FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp)};
+            FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp),
+            FCGX_GetParam("QUERY_STRING", req.envp)};
         size_t len;
         char *out = answer(app, &v, &len);
         FCGX_PutStr(out, (int)len, req.out);
@@ -182,7 +261,7 @@ int main(int argc, char **argv)
     bool cgi_env = getenv("GATEWAY_INTERFACE") != NULL;
     const struct conf_program_info info = {
         .name = "cryptopulse-fcgi",
-        .summary = "Answer GET /health for CryptoPulse as a FastCGI or CGI program.",
+        .summary = "Answer GET /health, /stats and /history for CryptoPulse as a FastCGI or CGI program.",
         .usage = "[OPTION]...",
         .programs = CONF_FCGI,
         .extra = fcgi_flags,

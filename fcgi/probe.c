@@ -23,14 +23,20 @@ struct probe {
     redisContext *ctx;                /* NULL while disconnected */
     char version[HEALTH_VERSION_MAX]; /* of the current connection */
     char heartbeat_key[KEYS_MAX];
+    char stats_index_key[KEYS_MAX];
+    char history_key[KEYS_MAX];
+    char symbols_key[KEYS_MAX];
 };
 
 struct probe *probe_new(const struct cp_conf *conf)
 {
     struct probe *pr = xcalloc(1, sizeof *pr);
     pr->conf = conf;
-    if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, conf->redis_prefix, KEYS_HEARTBEAT,
-                    NULL) < 0)
+    const char *prefix = conf->redis_prefix;
+    if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, prefix, KEYS_HEARTBEAT, NULL) < 0 ||
+        keys_format(pr->stats_index_key, KEYS_MAX, prefix, KEYS_STATS_INDEX, NULL) < 0 ||
+        keys_format(pr->history_key, KEYS_MAX, prefix, KEYS_HISTORY, NULL) < 0 ||
+        keys_format(pr->symbols_key, KEYS_MAX, prefix, KEYS_SYMBOLS, NULL) < 0)
         abort(); /* conf limits REDIS_PREFIX so that every key fits in KEYS_MAX */
     return pr;
 }
@@ -194,4 +200,109 @@ void probe_run(struct probe *pr, struct health_probe *out)
     out->connected = true;
     snprintf(out->version, sizeof out->version, "%s", pr->version);
     read_heartbeat(pr, out);
+}
+
+/* ---- /stats and /history ------------------------------------------------- */
+
+/* Like command(), connecting first when needed; a reused connection found
+ * broken (Redis restarted, or dropped an idle client) is replaced once. */
+static redisReply *query(struct probe *pr, char *err, size_t len, const char *fmt, ...)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = pr->ctx != NULL;
+        if (!reused && !connect_redis(pr, err, len))
+            return NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        redisReply *r = redisvCommand(pr->ctx, fmt, ap);
+        va_end(ap);
+        if (r && r->type == REDIS_REPLY_ERROR) {
+            snprintf(err, len, "%.*s", (int)r->len, r->str);
+            freeReplyObject(r);
+            return NULL;
+        }
+        if (r)
+            return r;
+        snprintf(err, len, "%s", pr->ctx->errstr[0] ? pr->ctx->errstr : "connection lost");
+        disconnect(pr);
+        if (!reused)
+            return NULL;
+        log_debug("Redis connection lost (%s); reconnecting", err);
+    }
+    return NULL;
+}
+
+static void strings_add(struct probe_strings *s, const redisReply *str)
+{
+    s->texts = xrealloc(s->texts, (s->n + 1) * sizeof *s->texts);
+    s->lens = xrealloc(s->lens, (s->n + 1) * sizeof *s->lens);
+    bool ok = str && str->type == REDIS_REPLY_STRING;
+    s->texts[s->n] = ok ? xmalloc(str->len + 1) : NULL;
+    s->lens[s->n] = ok ? str->len : 0;
+    if (ok) {
+        memcpy(s->texts[s->n], str->str, str->len);
+        s->texts[s->n][str->len] = '\0';
+    }
+    s->n++;
+}
+
+void probe_strings_free(struct probe_strings *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->texts[i]);
+    free(s->texts);
+    free(s->lens);
+    memset(s, 0, sizeof *s);
+}
+
+int probe_stats(struct probe *pr, int64_t since_ms, struct probe_strings *out, char *err,
+                size_t errlen)
+{
+    static const char script[] =
+        "local k = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') "
+        "if #k == 0 then return {} end return redis.call('MGET', unpack(k))";
+    memset(out, 0, sizeof *out);
+    redisReply *r = query(pr, err, errlen, "EVAL %s 1 %s %lld", script, pr->stats_index_key,
+                          (long long)since_ms);
+    if (!r)
+        return CP_EIO;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        strings_add(out, r->element[i]);
+    freeReplyObject(r);
+    return CP_OK;
+}
+
+/* The value of field name in a stream entry [id, [field, value, ...]]. */
+static const redisReply *entry_field(const redisReply *e, const char *name)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    const redisReply *f = e->element[1];
+    for (size_t i = 0; i + 1 < f->elements; i += 2)
+        if (f->element[i]->type == REDIS_REPLY_STRING && strcmp(f->element[i]->str, name) == 0)
+            return f->element[i + 1];
+    return NULL;
+}
+
+int probe_history(struct probe *pr, int count, struct probe_strings *out, char **symbols,
+                  char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    *symbols = NULL;
+    redisReply *r = query(pr, err, errlen, "GET %s", pr->symbols_key);
+    if (!r)
+        return CP_EIO;
+    *symbols = xstrdup(r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    r = query(pr, err, errlen, "XREVRANGE %s + - COUNT %d", pr->history_key, count);
+    if (!r) {
+        free(*symbols);
+        *symbols = NULL;
+        return CP_EIO;
+    }
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        strings_add(out, entry_field(r->element[i], "tick"));
+    freeReplyObject(r);
+    return CP_OK;
 }

@@ -1,13 +1,25 @@
-/* probe: measures Redis and the feeder heartbeat for /health; the only fcgi
- * module that includes hiredis.  Owns one synchronous connection kept across
- * FastCGI requests.  Single-threaded (the request loop).  probe_free frees it. */
+/* probe: measures Redis and the feeder heartbeat for /health and reads the
+ * counters of /stats and the ticks of /history; the only fcgi module that
+ * includes hiredis.  Owns one synchronous connection kept across FastCGI
+ * requests.  Single-threaded (the request loop).  probe_free frees it. */
 #ifndef CP_PROBE_H
 #define CP_PROBE_H
 
 #include "conf.h"
 #include "health.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct probe;
+
+/* Strings read from Redis: texts[i] is lens[i] bytes, NUL-terminated, or
+ * NULL for a missing key.  The caller frees them with probe_strings_free. */
+struct probe_strings {
+    char **texts;
+    size_t *lens;
+    size_t n;
+};
 
 /* A probe for the Redis server of conf (borrowed: must outlive the probe).
  * Does not connect yet.  Never returns NULL. */
@@ -23,5 +35,22 @@ void probe_free(struct probe *probe);
  * connection Redis dropped costs no failed answer.  Never fails: what went
  * wrong is in out->error. */
 void probe_run(struct probe *probe, struct health_probe *out);
+
+/* The counters of every gateway worker that wrote them since since_ms (ms
+ * since the epoch): the keys of the stats index scored since then, then
+ * their values, in one EVAL as the gateway's /stats reads them.  Returns
+ * CP_OK with *out filled, or CP_EIO with the reason in err (errlen bytes). */
+int probe_stats(struct probe *probe, int64_t since_ms, struct probe_strings *out, char *err,
+                size_t errlen);
+
+/* The field "tick" of the newest count entries of the history stream, newest
+ * first (XREVRANGE), and in *symbols the feed's comma list of symbols (""
+ * before the feeder wrote it; malloc'd, the caller frees).  Returns CP_OK, or
+ * CP_EIO with the reason in err. */
+int probe_history(struct probe *probe, int count, struct probe_strings *out, char **symbols,
+                  char *err, size_t errlen);
+
+/* Free what probe_stats or probe_history stored in s and empty it. */
+void probe_strings_free(struct probe_strings *s);
 
 #endif

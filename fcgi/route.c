@@ -51,10 +51,17 @@ enum route_target route_request(const struct route_vars *v)
         return ROUTE_NOT_FOUND;
     size_t len;
     const char *seg = route_last_segment(path, &len);
-    if (!segment_is(seg, len, "health"))
+    enum route_target t;
+    if (segment_is(seg, len, "health"))
+        t = ROUTE_HEALTH;
+    else if (segment_is(seg, len, "stats"))
+        t = ROUTE_STATS;
+    else if (segment_is(seg, len, "history"))
+        t = ROUTE_HISTORY;
+    else
         return ROUTE_NOT_FOUND;
     const char *m = is_set(v->method) ? v->method : "GET";
-    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ? ROUTE_HEALTH : ROUTE_BAD_METHOD;
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ? t : ROUTE_BAD_METHOD;
 }
 
 static int hex_value(char c)
@@ -66,6 +73,45 @@ static int hex_value(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+/* Decode the application/x-www-form-urlencoded value src[0..n) into buf. */
+static int form_decode(const char *src, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    if (len == 0)
+        return CP_ETOOBIG;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)src[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= n)
+                return CP_EINVAL;
+            int hi = hex_value(src[i + 1]), lo = hex_value(src[i + 2]);
+            if (hi < 0 || lo < 0 || (c = hi * 16 + lo) == 0)
+                return CP_EINVAL;
+            i += 2;
+        }
+        if (o + 1 >= len)
+            return CP_ETOOBIG;
+        buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    return CP_OK;
+}
+
+int route_query_param(const char *query, const char *name, char *buf, size_t len)
+{
+    size_t nlen = strlen(name);
+    for (const char *p = query ? query : ""; *p;) {
+        size_t n = strcspn(p, "&;");
+        if (n >= nlen && strncmp(p, name, nlen) == 0 && (n == nlen || p[nlen] == '='))
+            return n == nlen ? form_decode("", 0, buf, len)
+                             : form_decode(p + nlen + 1, n - nlen - 1, buf, len);
+        p += n + (p[n] != '\0');
+    }
+    return CP_ENOENT;
 }
 
 /* True when arg equals the query word word[0..len) once the word is

@@ -12,10 +12,13 @@ struct route_vars {
     const char *script_name; /* SCRIPT_NAME */
     const char *path_info;   /* PATH_INFO */
     const char *request_uri; /* REQUEST_URI (not in RFC 3875, but every server sends it) */
+    const char *query;       /* QUERY_STRING */
 };
 
 enum route_target {
     ROUTE_HEALTH,     /* GET or HEAD /health */
+    ROUTE_STATS,      /* GET or HEAD /stats */
+    ROUTE_HISTORY,    /* GET or HEAD /history */
     ROUTE_NOT_FOUND,  /* 404: no such path */
     ROUTE_BAD_METHOD, /* 405: known path, method other than GET or HEAD */
 };
@@ -33,11 +36,18 @@ int route_path(const struct route_vars *v, char *buf, size_t len);
  * Returns a pointer into path; *seglen is 0 when there is no segment. */
 const char *route_last_segment(const char *path, size_t *seglen);
 
-/* Decide the answer.  Servers split the path differently (mod_proxy_fcgi:
+/* Decide the answer from the last segment, "health", "stats" or "history".
+ * Servers split the path differently (mod_proxy_fcgi:
  * SCRIPT_NAME=/health; mod_cgi and mod_fcgid: SCRIPT_NAME=/cgi-bin/x,
  * PATH_INFO=/health; lighttpd: SCRIPT_NAME=/health, PATH_INFO unset), so only
  * the last segment of route_path counts.  A missing method counts as GET. */
 enum route_target route_request(const struct route_vars *v);
+
+/* The value of parameter name in query (a QUERY_STRING, may be NULL), with
+ * %XX and '+' decoded, into buf (len bytes, NUL-terminated).  Returns
+ * CP_OK, CP_ENOENT when absent, CP_ETOOBIG when it does not fit, or
+ * CP_EINVAL for a malformed %-escape or a decoded NUL byte. */
+int route_query_param(const char *query, const char *name, char *buf, size_t len);
 
 /* RFC 3875 §4.4: for a query without an unencoded '=' (an "indexed" query),
  * servers such as Apache mod_cgi append its '+'-separated, %-decoded (and

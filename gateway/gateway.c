@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "deflate.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "price.h"
 #include "stats.h"
@@ -112,7 +113,7 @@ static void on_refresh(evutil_socket_t fd, short what, void *arg)
 
 int gateway_stats_ttl_ms(const struct gateway *gw)
 {
-    return 3 * gw->conf->stats_interval_ms + 1000;
+    return metrics_ttl_ms(gw->conf->stats_interval_ms);
 }
 
 /* Every STATS_INTERVAL_MS: the message rate, and this worker's counters to

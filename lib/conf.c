@@ -114,7 +114,7 @@ static const struct conf_option conf_options[] = {
     {"INSTANCE_ID", "instance-id", 0, CONF_STR, FIELD(instance_id), 0, 0, "", GW,
      "name of this gateway in /stats (empty: host name and port)"},
     {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100,
-     60000, "1000", GW, "how often each worker writes its counters to Redis, ms"},
+     60000, "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
 };

@@ -60,3 +60,17 @@ int history_check(const char *symbol, const char *limit, int *out, char *err, si
     *out = (int)v;
     return CP_OK;
 }
+
+bool history_symbol_listed(const char *list, const char *symbol)
+{
+    size_t slen = strlen(symbol);
+    if (!list || !*list)
+        return true;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == slen && strncmp(p, symbol, n) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}

@@ -5,6 +5,7 @@
 #define CP_HISTORY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HISTORY_DEFAULT_LIMIT 60
@@ -23,5 +24,9 @@ json_t *history_points(const char *symbol, const char *const *ticks, const size_
 /* Validate a request's symbol and limit text (limit NULL: the default).
  * Returns 0 with *out set, or CP_EINVAL with the reason in err. */
 int history_check(const char *symbol, const char *limit, int *out, char *err, size_t errlen);
+
+/* True when symbol is an entry of list, the feed's comma list of symbols
+ * (KEYS_SYMBOLS); list NULL or empty (no feed yet) accepts any symbol. */
+bool history_symbol_listed(const char *list, const char *symbol);
 
 #endif

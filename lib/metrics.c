@@ -22,6 +22,23 @@ json_t *metrics_latency_json(const struct latency_hist *h)
 
 /* ---- merging ------------------------------------------------------------ */
 
+int metrics_ttl_ms(int interval_ms)
+{
+    return 3 * interval_ms + 1000;
+}
+
+json_t *metrics_workers(const char *const *texts, const size_t *lens, size_t n)
+{
+    json_t *workers = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = texts[i] ? json_loadb(texts[i], lens[i], 0, NULL) : NULL;
+        if (json_is_object(w))
+            json_array_append(workers, w);
+        json_decref(w);
+    }
+    return workers;
+}
+
 static bool is_identity(const char *key)
 {
     return strcmp(key, "instance") == 0 || strcmp(key, "worker") == 0 ||

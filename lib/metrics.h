@@ -18,6 +18,16 @@ json_t *metrics_latency_json(const struct latency_hist *h);
  * many distinct instances).  A new object. */
 json_t *metrics_merge(const json_t *workers);
 
+/* How long a worker's counters stay in Redis, and how far back readers look
+ * in the stats index, for workers writing every interval_ms: three
+ * intervals and a second, so one late write does not drop a worker. */
+int metrics_ttl_ms(int interval_ms);
+
+/* The per-worker objects among n JSON texts as read from Redis (texts[i] is
+ * lens[i] bytes; a NULL text, an expired key, is skipped, and so is one that
+ * is not a JSON object).  A new array, for metrics_merge. */
+json_t *metrics_workers(const char *const *texts, const size_t *lens, size_t n);
+
 /* Prometheus text exposition format 0.0.4 of workers, each series labelled
  * with instance and worker.  malloc'd text. */
 char *metrics_prometheus(const json_t *workers);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 30-fcgi-health: cryptopulse-fcgi answering /health as CGI (one request from
+# 30-fcgi-health: cryptopulse-fcgi answering /health (and /stats, /history) as CGI (one request from
 # the environment), as FastCGI on its own --listen socket (TCP and Unix), and
 # as FastCGI on an inherited socket on fd 0 (as mod_fcgid and spawn-fcgi start
 # it), against a throwaway redis-server.  Exit 77 (skip) without redis-server,
@@ -121,8 +121,48 @@ check "FastCGI TCP: Content-Length matches" length_matches "$r"
 r=$(fcgi_get "127.0.0.1:$FPORT" REQUEST_METHOD=HEAD)
 check "FastCGI TCP: HEAD gives 200" [ "$(status_of "$r")" = 200 ]
 check "FastCGI TCP: HEAD has no body" [ -z "$(body_of "$r")" ]
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/metrics REQUEST_URI=/metrics)
+check "FastCGI TCP: /metrics gives 404" [ "$(status_of "$r")" = 404 ]
+
+# /stats: two fresh workers of two instances are summed, a stale one (scored
+# before three intervals and a second) is left out, as the gateway does.
+now=$(now_ms)
+for w in 'a/0 a 0 3' 'b/0 b 0 4' 'old/0 old 0 100'; do
+    set -- $w
+    rcli set "${PREFIX}stats:$1" "{\"instance\":\"$2\",\"worker\":$3,\"websocket\":{\"current\":$4}}"
+    score=$now; [ "$2" = old ] && score=$((now - 60000))
+    rcli zadd "${PREFIX}stats" "$score" "${PREFIX}stats:$1"
+done
 r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats REQUEST_URI=/stats)
-check "FastCGI TCP: /stats gives 404" [ "$(status_of "$r")" = 404 ]
+check "FastCGI TCP: /stats gives 200" [ "$(status_of "$r")" = 200 ]
+check "FastCGI TCP: /stats sums fresh workers" has "$r" '"websocket":{"current":7}'
+check "FastCGI TCP: /stats counts two instances" has "$r" '"instances":2'
+check "FastCGI TCP: /stats no-store" has "$r" $'^Cache-Control: no-store\r$'
+check "FastCGI TCP: /stats Content-Length matches" length_matches "$r"
+r=$(cgi SCRIPT_NAME=/cgi-bin/cryptopulse-fcgi PATH_INFO=/stats)
+check "CGI: /stats sums fresh workers" has "$r" '"websocket":{"current":7}'
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats REQUEST_METHOD=POST)
+check "FastCGI TCP: POST /stats gives 405 with Allow" has "$r" $'^Allow: GET, HEAD\r$'
+
+# /history: the points of the history stream's ticks, oldest first.
+rcli set "${PREFIX}symbols" BTC,ETH
+for i in 1 2 3; do
+    rcli xadd "${PREFIX}history" "$i-0" tick \
+        "{\"id\":\"$i-0\",\"ts\":$i,\"prices\":[{\"symbol\":\"BTC\",\"price\":$i.5,\"ts\":$i}]}"
+done
+hist() { fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/history REQUEST_URI="/history?$1" QUERY_STRING="$1"; }
+r=$(hist 'symbol=BTC&limit=2')
+check "FastCGI TCP: /history gives the newest points" has "$r" '{"symbol":"BTC","points":\[\[2,2.5\],\[3,3.5\]\]}'
+r=$(hist 'symbol=ETH')
+check "FastCGI TCP: /history of a symbol without points" has "$r" '{"symbol":"ETH","points":\[\]}'
+r=$(hist 'symbol=DOGE')
+check "FastCGI TCP: /history of an unknown symbol gives 400" has "$r" '"error":"unknown_symbol"'
+r=$(hist 'symbol=BTC&limit=0')
+check "FastCGI TCP: /history limit=0 gives 400" [ "$(status_of "$r")" = 400 ]
+r=$(hist 'limit=5')
+check "FastCGI TCP: /history without a symbol gives 400" has "$r" '"message":"symbol is required"'
+r=$(cgi SCRIPT_NAME=/cgi-bin/cryptopulse-fcgi PATH_INFO=/history QUERY_STRING='symbol=BTC&limit=1')
+check "CGI: /history" has "$r" '{"symbol":"BTC","points":\[\[3,3.5\]\]}'
 r=$(fcgi_get "127.0.0.1:$FPORT" REQUEST_METHOD=DELETE)
 check "FastCGI TCP: DELETE gives 405" [ "$(status_of "$r")" = 405 ]
 
@@ -155,12 +195,21 @@ check "FastCGI without Redis: down" has "$r" '"status":"down","reason":"redis un
 check "FastCGI without Redis: answered in ${elapsed} ms (< 500)" [ "$elapsed" -lt 500 ]
 r=$(cgi PATH_INFO=/health)
 check "CGI without Redis: 503 down" has "$r" '"status":"down"'
+t0=$(now_ms)
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats)
+elapsed=$(($(now_ms) - t0))
+check "FastCGI /stats without Redis: 503 unavailable" has "$r" '"error":"unavailable"'
+check "FastCGI /stats without Redis: answered in ${elapsed} ms (< 500)" [ "$elapsed" -lt 500 ]
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/history QUERY_STRING=symbol=BTC)
+check "FastCGI /history without Redis: 503" [ "$(status_of "$r")" = 503 ]
 
 # Redis back on the same port: the kept FastCGI process reconnects.
 start_redis "$REDIS_PORT"
 rcli set "$HEARTBEAT" "$(now_ms)"
 r=$(fcgi_get "127.0.0.1:$FPORT")
 check "FastCGI after Redis restart: 200 ok" has "$r" '"status":"ok"'
+r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats)
+check "FastCGI /stats after Redis restart: 200" [ "$(status_of "$r")" = 200 ]
 
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed"
 echo "PASS: $TEST_NAME: all checks passed"

@@ -64,6 +64,19 @@ START_TEST(requests_are_checked)
 }
 END_TEST
 
+START_TEST(symbols_are_checked_against_the_feed_list)
+{
+    ck_assert(history_symbol_listed("BTC,ETH,SOL", "BTC"));
+    ck_assert(history_symbol_listed("BTC,ETH,SOL", "ETH"));
+    ck_assert(history_symbol_listed("BTC,ETH,SOL", "SOL"));
+    ck_assert(!history_symbol_listed("BTC,ETH,SOL", "ET"));
+    ck_assert(!history_symbol_listed("BTC,ETH,SOL", "SOLX"));
+    ck_assert(!history_symbol_listed("BTC,ETH,SOL", "DOGE"));
+    ck_assert(history_symbol_listed("", "DOGE"));
+    ck_assert(history_symbol_listed(NULL, "DOGE"));
+}
+END_TEST
+
 static Suite *history_suite(void)
 {
     Suite *s = suite_create("history");
@@ -71,6 +84,7 @@ static Suite *history_suite(void)
     tcase_add_test(tc, points_are_oldest_first_skipping_gaps_and_garbage);
     tcase_add_test(tc, limit_keeps_the_newest_points);
     tcase_add_test(tc, requests_are_checked);
+    tcase_add_test(tc, symbols_are_checked_against_the_feed_list);
     suite_add_tcase(s, tc);
     return s;
 }

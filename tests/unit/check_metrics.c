@@ -62,12 +62,31 @@ START_TEST(prometheus_labels_every_series_by_worker)
 }
 END_TEST
 
+START_TEST(workers_skip_expired_and_malformed_texts)
+{
+    const char *texts[] = {"{\"instance\":\"a\",\"worker\":0}", NULL, "[1]", "not json",
+                           "{\"instance\":\"b\",\"worker\":1}"};
+    size_t lens[5];
+    for (int i = 0; i < 5; i++)
+        lens[i] = texts[i] ? strlen(texts[i]) : 0;
+    json_t *w = metrics_workers(texts, lens, 5);
+    ck_assert_uint_eq(json_array_size(w), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 1), "instance")), "b");
+    json_decref(w);
+    w = metrics_workers(NULL, NULL, 0);
+    ck_assert_uint_eq(json_array_size(w), 0);
+    json_decref(w);
+    ck_assert_int_eq(metrics_ttl_ms(200), 1600);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("merge");
     tcase_add_test(tc, merge_sums_counters_and_keeps_each_worker);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
+    tcase_add_test(tc, workers_skip_expired_and_malformed_texts);
     suite_add_tcase(s, tc);
     return s;
 }
