@@ -73,11 +73,12 @@ wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "redis did not start" >&2;
 start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock
 
 GW_PORT=
-gateway_for() { # N: (re)start the gateway with enough workers for N clients
+gateway_for() { # N: start the gateway with enough workers for N clients
     local n=$1 workers=1
     [ "$n" -gt $((per_process - 200)) ] && workers=$(( (n + per_process - 501) / (per_process - 500) ))
     if [ "$workers" -gt 1 ] && [ "$has_workers" = 0 ]; then return 1; fi
-    if [ -n "$GW_PORT" ] && [ "$workers" = "$GW_WORKERS" ]; then return 0; fi
+    # A fresh gateway per scenario: freed memory that malloc keeps would
+    # otherwise hide the next scenario's RSS growth.
     [ -n "$GW_PORT" ] && stop "$gateway_PID"
     GW_PORT=$(free_port) GW_WORKERS=$workers
     local extra=()
