@@ -9,6 +9,7 @@ PACKAGES=(
     zlib1g-dev
     chromium
     redis-server redis-tools redis-sentinel openssl curl python3 python3-websockets libfcgi-bin
+    apache2 lighttpd lighttpd-mod-deflate
 )
 
 missing=()

@@ -67,3 +67,11 @@ clean-local-browser:
 	-test '$(srcdir)' = . || rm -f tests/integration/browser/package.json \
 		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js
 .PHONY: clean-local-browser
+
+# 65-proxy-apache.sh, 66-proxy-lighttpd.sh: the shipped site configurations
+# (apache/, lighttpd/ in the build tree) in private instances of the real
+# servers, which scripts/install-deps.sh installs.
+INTEGRATION_TESTS += tests/integration/65-proxy-apache.sh tests/integration/66-proxy-lighttpd.sh
+dist_noinst_SCRIPTS += tests/integration/65-proxy-apache.sh \
+	tests/integration/66-proxy-lighttpd.sh tests/integration/proxy_lib.sh \
+	tests/integration/proxy_client.py
