@@ -57,34 +57,37 @@ static const struct rdb_callbacks gateway_rdb_callbacks = {
     .on_price = on_price,
 };
 
+/* Admit a new connection within MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP:
+ * true with *peer counted, or false after closing fd. */
+static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr *sa,
+                  struct peers_key *peer)
+{
+    *peer = peers_key_of(sa);
+    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
+                                                        : UINT_MAX;
+    if (gw->n_conns < (size_t)gw->conf->max_connections && peers_add(gw->peers, peer, per_ip))
+        return true;
+    gw->stats.rejected++;
+    evutil_closesocket(fd);
+    return false;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
     struct gateway *gw = arg;
-    struct peers_key peer = peers_key_of(sa);
-    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
-                                                        : UINT_MAX;
-    if (gw->n_conns >= (size_t)gw->conf->max_connections || !peers_add(gw->peers, &peer, per_ip)) {
-        gw->stats.rejected++;
-        evutil_closesocket(fd);
-        return;
-    }
-    conn_new(gw, fd, &peer);
+    struct peers_key peer;
+    if (admit(gw, fd, sa, &peer))
+        conn_new(gw, fd, &peer);
 }
 
 static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                           int socklen, void *arg)
 {
     struct gateway *gw = arg;
-    struct peers_key peer = peers_key_of(sa);
-    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
-                                                        : UINT_MAX;
-    if (gw->n_conns >= (size_t)gw->conf->max_connections || !peers_add(gw->peers, &peer, per_ip)) {
-        gw->stats.rejected++;
-        evutil_closesocket(fd);
-        return;
-    }
-    conn_new_tls(gw, fd, &peer, gw->tls);
+    struct peers_key peer;
+    if (admit(gw, fd, sa, &peer))
+        conn_new_tls(gw, fd, &peer, gw->tls);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)

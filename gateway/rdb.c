@@ -292,44 +292,69 @@ void rdb_free(struct rdb *r)
     free(r);
 }
 
-struct rdb_history_req {
+/* The string an element of an array reply stands for, or NULL to skip it. */
+typedef const redisReply *(*rdb_pick_fn)(const redisReply *e);
+
+struct rdb_strings_req {
     rdb_strings_cb cb;
     void *arg;
+    rdb_pick_fn pick;
 };
 
-/* Each entry of XREVRANGE is [id, [field, value, ...]]: take field "tick". */
-static void on_history(redisAsyncContext *ac, void *reply, void *privdata)
+/* MGET: one bulk string per live key, nil for expired ones. */
+static const redisReply *pick_string(const redisReply *e)
 {
-    struct rdb_history_req *req = privdata;
+    return e->type == REDIS_REPLY_STRING ? e : NULL;
+}
+
+/* XRANGE/XREVRANGE: each entry is [id, [field, value, ...]]; take "tick". */
+static const redisReply *pick_tick(const redisReply *e)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    const redisReply *fields = e->element[1];
+    for (size_t f = 0; f + 1 < fields->elements; f += 2)
+        if (fields->element[f]->str && strcmp(fields->element[f]->str, "tick") == 0 &&
+            fields->element[f + 1]->type == REDIS_REPLY_STRING)
+            return fields->element[f + 1];
+    return NULL;
+}
+
+/* Hand the picked strings of an array reply to the request's callback. */
+static void on_strings(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_strings_req *req = privdata;
     redisReply *m = reply;
     if (!m || m->type != REDIS_REPLY_ARRAY) {
         req->cb(false, NULL, NULL, 0, req->arg);
         free(req);
         return;
     }
-    const char **ticks = xcalloc(m->elements, sizeof *ticks);
-    size_t *lens = xcalloc(m->elements, sizeof *lens), n = 0;
+    const char **strs = xcalloc(m->elements + 1, sizeof *strs);
+    size_t *lens = xcalloc(m->elements + 1, sizeof *lens), n = 0;
     for (size_t i = 0; i < m->elements; i++) {
-        redisReply *e = m->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-            e->element[1]->type != REDIS_REPLY_ARRAY)
-            continue;
-        redisReply *fields = e->element[1];
-        for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-            if (fields->element[f]->str && strcmp(fields->element[f]->str, "tick") == 0 &&
-                fields->element[f + 1]->type == REDIS_REPLY_STRING) {
-                ticks[n] = fields->element[f + 1]->str;
-                lens[n++] = fields->element[f + 1]->len;
-            }
+        const redisReply *e = req->pick(m->element[i]);
+        if (e) {
+            strs[n] = e->str;
+            lens[n++] = e->len;
         }
     }
-    req->cb(true, ticks, lens, n, req->arg);
-    free(ticks);
+    req->cb(true, strs, lens, n, req->arg);
+    free(strs);
     free(lens);
     free(req);
 }
 
-/* Send a stream read whose reply on_history() hands to cb. */
+static struct rdb_strings_req *strings_req(rdb_pick_fn pick, rdb_strings_cb cb, void *arg)
+{
+    struct rdb_strings_req *req = xmalloc(sizeof *req);
+    req->cb = cb;
+    req->arg = arg;
+    req->pick = pick;
+    return req;
+}
+
+/* Send a stream read whose ticks on_strings() hands to cb. */
 static int read_stream(struct rdb *r, const char *fmt, const char *from, int count,
                        rdb_strings_cb cb, void *arg)
 {
@@ -337,10 +362,8 @@ static int read_stream(struct rdb *r, const char *fmt, const char *from, int cou
         return CP_EIO;
     char key[KEYS_MAX];
     keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
-    struct rdb_history_req *req = xmalloc(sizeof *req);
-    req->cb = cb;
-    req->arg = arg;
-    if (redisAsyncCommand(r->cmd.ac, on_history, req, fmt, key, from, count) != REDIS_OK) {
+    struct rdb_strings_req *req = strings_req(pick_tick, cb, arg);
+    if (redisAsyncCommand(r->cmd.ac, on_strings, req, fmt, key, from, count) != REDIS_OK) {
         free(req);
         return CP_EIO;
     }
@@ -371,30 +394,6 @@ void rdb_stats_write(struct rdb *r, const char *key, const char *index, const ch
                       (long long)(now_ms - ttl_ms));
 }
 
-/* Replies of MGET: one bulk string per live key, nil for expired ones. */
-static void on_strings(redisAsyncContext *ac, void *reply, void *privdata)
-{
-    struct rdb_history_req *req = privdata;
-    redisReply *m = reply;
-    if (!m || m->type != REDIS_REPLY_ARRAY) {
-        req->cb(false, NULL, NULL, 0, req->arg);
-        free(req);
-        return;
-    }
-    const char **strs = xcalloc(m->elements + 1, sizeof *strs);
-    size_t *lens = xcalloc(m->elements + 1, sizeof *lens), n = 0;
-    for (size_t i = 0; i < m->elements; i++) {
-        if (m->element[i]->type == REDIS_REPLY_STRING) {
-            strs[n] = m->element[i]->str;
-            lens[n++] = m->element[i]->len;
-        }
-    }
-    req->cb(true, strs, lens, n, req->arg);
-    free(strs);
-    free(lens);
-    free(req);
-}
-
 int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
                    void *arg)
 {
@@ -403,9 +402,7 @@ int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strin
         "if #k == 0 then return {} end return redis.call('MGET', unpack(k))";
     if (!r->cmd.connected)
         return CP_EIO;
-    struct rdb_history_req *req = xmalloc(sizeof *req);
-    req->cb = cb;
-    req->arg = arg;
+    struct rdb_strings_req *req = strings_req(pick_string, cb, arg);
     if (redisAsyncCommand(r->cmd.ac, on_strings, req, "EVAL %s 1 %s %lld", script, index,
                           (long long)since_ms) != REDIS_OK) {
         free(req);
