@@ -7,6 +7,7 @@
 #include "gateway.h"
 #include "history.h"
 #include "http.h"
+#include "urlcode.h"
 #include "log.h"
 #include "peers.h"
 #include "price.h"
@@ -597,7 +598,7 @@ static int sse_subscribe(struct conn *c)
     int max = c->gw->conf->max_subscriptions < HUB_MAX_SYMBOLS_PER_REQUEST
                   ? c->gw->conf->max_subscriptions
                   : HUB_MAX_SYMBOLS_PER_REQUEST;
-    int q = http_query_param(http_request_query(c->req), "symbols", list, sizeof list);
+    int q = urlcode_query_param(http_request_query(c->req), "symbols", list, sizeof list);
     if (q == CP_ENOENT || (q == CP_OK && list[0] == '\0'))
         strcpy(list, "*");
     int n = q == CP_OK || q == CP_ENOENT ? sse_parse_symbols(list, syms, max, err, sizeof err)
@@ -628,7 +629,7 @@ static const char *last_event_id(struct conn *c, char *buf, size_t len)
     const char *h = http_request_header(c->req, HTTP_H_LAST_EVENT_ID);
     if (h)
         return h;
-    return http_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
+    return urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
                                                                                           : NULL;
 }
 
@@ -874,8 +875,8 @@ static void history_request(struct conn *c)
     char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];
     const char *q = http_request_query(c->req);
     int n;
-    bool has_limit = http_query_param(q, "limit", limit, sizeof limit) == CP_OK;
-    if (http_query_param(q, "symbol", symbol, sizeof symbol) != CP_OK ||
+    bool has_limit = urlcode_query_param(q, "limit", limit, sizeof limit) == CP_OK;
+    if (urlcode_query_param(q, "symbol", symbol, sizeof symbol) != CP_OK ||
         history_check(symbol, has_limit ? limit : NULL, &n, err, sizeof err) != CP_OK) {
         respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
     } else if (!hub_symbol_known(c->gw->hub, symbol)) {
@@ -902,7 +903,7 @@ static void route(struct conn *c)
 {
     char path[HTTP_URL_MAX];
     c->gw->stats.http_requests++;
-    if (http_path_decode(http_request_path(c->req), path, sizeof path) != CP_OK) {
+    if (urlcode_path_decode(http_request_path(c->req), path, sizeof path) != CP_OK) {
         respond_error(c, 400, "bad_request", "malformed path", NULL);
         return;
     }

@@ -205,7 +205,10 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     }
     if (r->error)
         return r->error;
-    if (e != HPE_OK || r->parser.upgrade)
+    /* Not parser.upgrade: it is set from the head on, so a read ending in
+     * the body of an Upgrade request is still "need more", as it is for
+     * any other request. */
+    if (e != HPE_OK)
         return CP_EPROTO;
     if (r->head_bytes >= r->max_head)
         return CP_ETOOBIG;
@@ -265,59 +268,6 @@ int http_request_minor(const struct http_request *r)
 bool http_request_url_too_long(const struct http_request *r)
 {
     return r->url_too_long;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decode n bytes of src; plus_space: '+' means ' ' (query strings). */
-static int decode(const char *src, size_t n, bool plus_space, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)src[i];
-        if (c == '%') {
-            int hi = i + 1 < n ? hexval(src[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval(src[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return CP_EINVAL;
-            c = hi << 4 | lo;
-            i += 2;
-        } else if (c == '+' && plus_space) {
-            c = ' ';
-        }
-        if (o + 1 >= outlen)
-            return CP_ETOOBIG;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return CP_OK;
-}
-
-int http_query_param(const char *query, const char *name, char *out, size_t outlen)
-{
-    size_t nlen = strlen(name);
-    for (const char *p = query; *p;) {
-        size_t n = strcspn(p, "&");
-        if (n > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
-            return decode(p + nlen + 1, n - nlen - 1, true, out, outlen);
-        if (n == nlen && strncmp(p, name, nlen) == 0)
-            return decode("", 0, true, out, outlen);
-        p += n;
-        if (*p == '&')
-            p++;
-    }
-    return CP_ENOENT;
-}
-
-int http_path_decode(const char *src, char *out, size_t outlen)
-{
-    return decode(src, strlen(src), false, out, outlen);
 }
 
 bool http_token_list_has(const char *list, const char *token)

@@ -60,15 +60,6 @@ bool http_request_url_too_long(const struct http_request *r);
 /* True once any byte of the current request has been fed. */
 bool http_request_started(const struct http_request *r);
 
-/* Find name in a query string ("a=1&b=2"), percent-decode its value ('+' is a
- * space) into out (outlen bytes).  Returns 0, CP_ENOENT if absent, CP_ETOOBIG
- * if it does not fit, CP_EINVAL for a bad escape or a decoded NUL. */
-int http_query_param(const char *query, const char *name, char *out, size_t outlen);
-
-/* Percent-decode the path src into out (outlen bytes).  Returns 0, CP_ETOOBIG
- * or CP_EINVAL (bad escape, NUL). */
-int http_path_decode(const char *src, char *out, size_t outlen);
-
 /* True when the comma-separated header value list holds token,
  * case-insensitively (RFC 9110 §5.6.1; "keep-alive, Upgrade" has "upgrade"). */
 bool http_token_list_has(const char *list, const char *token);

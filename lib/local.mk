@@ -12,6 +12,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/sentinel.c lib/sentinel.h \
 	lib/latency.c lib/latency.h \
 	lib/metrics.c lib/metrics.h \
+	lib/urlcode.c lib/urlcode.h \
 	lib/history.c lib/history.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
