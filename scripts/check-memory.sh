@@ -26,6 +26,13 @@ fi
 jobs=$(nproc)
 status=0
 
+# A source tree configured in place (scripts/test.sh does that) cannot also
+# build out of tree: then configure from a clean copy made with make distdir.
+if [ -f "$src/config.status" ]; then
+    make -C "$src" --no-print-directory distdir distdir="$root/src" >/dev/null
+    src=$root/src
+fi
+
 # configure_in DIR ARGS...: configure the source tree into DIR (once) and build.
 configure_in() {
     local dir=$1; shift
