@@ -24,8 +24,8 @@ need_stack_tools() {
 }
 
 # Redis, a feeder, gateways "one" on 127.0.0.1:GW1_PORT and "two" on
-# 127.0.0.2:GW2_PORT (lighttpd's sticky balancing tells hosts apart by
-# address, not port; any 127/8 address is local on Linux), and
+# 127.0.0.2:GW2_PORT (as if on another host; any 127/8 address is local
+# on Linux), and
 # cryptopulse-fcgi on FCGI_PORT, all reading ENV_FILE like installed ones.
 start_stack() {
     start_redis
