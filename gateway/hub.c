@@ -435,8 +435,12 @@ static int check_tick(const json_t *tick, char *err, size_t errlen)
         snprintf(err, errlen, "tick has no valid \"id\" (\"<ms>-<seq>\")");
         return CP_EINVAL;
     }
-    if (!json_is_integer(json_object_get(tick, "ts")) || !json_is_array(prices)) {
-        snprintf(err, errlen, "tick %s has no integer \"ts\" or no \"prices\" array", id);
+    /* A negative ts is no time, and would overflow the latency of each
+     * message (now - ts); a price's ts is held to the same (price.c). */
+    json_t *ts = json_object_get(tick, "ts");
+    if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_array(prices)) {
+        snprintf(err, errlen, "tick %s has no non-negative integer \"ts\" or no \"prices\" array",
+                 id);
         return CP_EINVAL;
     }
     size_t i;

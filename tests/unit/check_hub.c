@@ -109,6 +109,26 @@ START_TEST(bad_tick_is_rejected_whole)
 }
 END_TEST
 
+/* Found reading hub.c for fuzz/tick.c, whose regression replays it: a
+ * negative ts overflowed each message's latency (now - ts), undefined
+ * behaviour that UBSan reports. */
+START_TEST(tick_with_negative_ts_is_rejected)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    const char *text = "{\"id\":\"1-0\",\"ts\":-9223372036854775808,\"prices\":[]}";
+    char err[128];
+    ck_assert_int_eq(hub_publish_tick(hub, text, strlen(text), err, sizeof err), CP_EINVAL);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 static int overflow_calls;
 static void count_overflow(struct hub_client *c, void *arg)
 {
@@ -215,7 +235,7 @@ START_TEST(stale_duplicate_and_future_ticks_are_rejected)
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     char err[128];
     ck_assert_int_eq(publish(hub), 0);
-    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), CP_EINVAL);
+    ck_assert_int_eq(hub_publish_tick(hub, text, strlen(text), err, sizeof err), CP_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "stale or duplicate"));
     char future[512];
     snprintf(future, sizeof future, tick_format, 999999999, 999999999, 999999999);
@@ -287,6 +307,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, symbol_subscriber_gets_only_its_symbol);
     tcase_add_test(tc, star_subscriber_gets_one_bulk_frame_per_tick);
     tcase_add_test(tc, bad_tick_is_rejected_whole);
+    tcase_add_test(tc, tick_with_negative_ts_is_rejected);
     tcase_add_test(tc, client_past_output_limit_is_reported_once);
     tcase_add_test(tc, overflow_handler_may_unsubscribe_during_fan_out);
     tcase_add_test(tc, slow_client_gets_latest_prices_not_a_backlog);
