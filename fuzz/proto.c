@@ -1,0 +1,129 @@
+/* Fuzz target proto: text messages from a WebSocket client through
+ * proto_handle() (PROTOCOL.md §2: subscribe, unsubscribe, ping, history,
+ * anything else), with the hub behind it.  proto talks to its connection
+ * only through conn_ws_send(), conn_history() and conn_resume(): this file
+ * defines a test double of each (and of struct conn), so conn.c — sockets
+ * and Redis — is not linked.  Input: one message per line, 100 ms apart,
+ * against a limit of 8 messages per second, so that long inputs reach the
+ * rate limit.  Invariants: every message sent is an {"event","data"} JSON
+ * object; history is asked only for a valid symbol and limit; a client
+ * holds at most max_subscriptions symbols. */
+#include "config.h"
+
+#include "fuzz.h"
+
+#include "conf.h"
+#include "conn.h"
+#include "cp_error.h"
+#include "gateway.h"
+#include "history.h"
+#include "hub.h"
+#include "price.h"
+#include "proto.h"
+#include "tickid.h"
+
+#include <event2/buffer.h>
+#include <string.h>
+
+#define FUZZ_LINES_MAX 64
+
+/* The test double of a connection: what proto may reach through it. */
+struct conn {
+    struct gateway *gw;
+    struct proto_client *pc;
+    unsigned sent, histories, resumes;
+};
+
+void conn_ws_send(struct conn *c, const char *event, const char *data)
+{
+    json_error_t jerr;
+    json_t *d = json_loads(data, JSON_DECODE_ANY, &jerr);
+    FUZZ_CHECK(event && *event);
+    FUZZ_CHECK(d != NULL);
+    json_t *env = json_pack("{s:s, s:o}", "event", event, "data", d);
+    char *text = json_dumps(env, JSON_COMPACT);
+    FUZZ_CHECK(text != NULL);
+    evbuffer_add(c->pc->sub.out, text, strlen(text));
+    free(text);
+    json_decref(env);
+    c->sent++;
+}
+
+void conn_history(struct conn *c, const char *symbol, int limit)
+{
+    FUZZ_CHECK(price_symbol_valid(symbol));
+    FUZZ_CHECK(limit >= 1 && limit <= HISTORY_MAX_LIMIT);
+    c->histories++;
+}
+
+/* The real one replays from Redis; here the replay finds nothing. */
+void conn_resume(struct conn *c, const char *last_id)
+{
+    struct tickid id;
+    FUZZ_CHECK(last_id != NULL);
+    hub_client_pause(&c->pc->sub);
+    hub_client_resume(c->gw->hub, &c->pc->sub, tickid_parse(last_id, &id) == CP_OK ? last_id : NULL);
+    c->resumes++;
+}
+
+static const char *const seed_ticks[] = {
+    "{\"id\":\"1738454400000-0\",\"ts\":1738454400000,\"prices\":[{\"symbol\":\"BTC\",\"price\":"
+    "100624.9,\"change24h\":-1.5,\"volume24h\":4130816,\"high24h\":101000,\"low24h\":99000,"
+    "\"ts\":1738454400000,\"id\":\"1738454400000-0\"}]}",
+    "{\"id\":\"1738454460000-0\",\"ts\":1738454460000,\"prices\":[{\"symbol\":\"ETH\",\"price\":"
+    "3125.5,\"change24h\":2.25,\"volume24h\":1234,\"high24h\":3200,\"low24h\":3000,"
+    "\"ts\":1738454460000,\"id\":\"1738454460000-0\"}]}",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct cp_conf conf;
+    if (!conf.max_messages_per_second) {
+        conf_defaults(&conf);
+        conf.max_messages_per_second = 8;
+        conf.max_subscriptions = 4;
+    }
+    struct hub_limits limits = {.high_water = 1 << 20, .hard_limit = 1 << 22, .stall_ms = 60000};
+    struct gateway gw;
+    memset(&gw, 0, sizeof gw);
+    gw.conf = &conf;
+    gw.hub = hub_new(&limits, NULL);
+    hub_set_symbols(gw.hub, "BTC,ETH,SOL,DOGE");
+    char err[256];
+    for (size_t i = 0; i < sizeof seed_ticks / sizeof seed_ticks[0]; i++)
+        FUZZ_CHECK(hub_publish_tick(gw.hub, seed_ticks[i], strlen(seed_ticks[i]), err,
+                                    sizeof err) == CP_OK);
+
+    struct proto_client pc;
+    struct conn c = {&gw, &pc, 0, 0, 0};
+    struct evbuffer *out = evbuffer_new();
+    int64_t now = 1738454500000;
+    hub_client_init(&pc.sub, out, MSG_WS, NULL, NULL);
+    proto_client_init(&pc, &gw, now);
+    char *welcome = proto_welcome(&gw);
+    conn_ws_send(&c, "welcome", welcome);
+    free(welcome);
+
+    const char *p = (const char *)data, *end = p + size;
+    for (int i = 0; p < end && i < FUZZ_LINES_MAX; i++, now += 100) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+        int rc = proto_handle(&gw, &c, &pc, p, len, now);
+        FUZZ_CHECK(rc == CP_OK || rc == CP_EPROTO);
+        FUZZ_CHECK(pc.sub.n_members <= (size_t)conf.max_subscriptions);
+        if (rc != CP_OK)
+            break; /* closed with 1008 */
+        p = nl ? nl + 1 : end;
+    }
+    /* A live tick after the conversation reaches whatever it subscribed. */
+    static const char live[] =
+        "{\"id\":\"1738454520000-0\",\"ts\":1738454520000,\"prices\":[{\"symbol\":\"SOL\",\"price\":"
+        "200.5,\"change24h\":0,\"volume24h\":0,\"high24h\":201,\"low24h\":199,\"ts\":1738454520000,"
+        "\"id\":\"1738454520000-0\"}]}";
+    (void)hub_publish_tick(gw.hub, live, sizeof live - 1, err, sizeof err);
+
+    hub_client_clear(gw.hub, &pc.sub);
+    evbuffer_free(out);
+    hub_free(gw.hub);
+    return 0;
+}
