@@ -187,15 +187,18 @@ int store_last_tick(struct store *s, struct tickid *out, struct price *prices, s
     return rc;
 }
 
-/* One tick, atomically and only by the lease holder (the fail-over fence):
+/* One tick, atomically and only by the lease holder (the fail-over fence);
+ * a lease that merely expired (a slow tick) and that nobody took is taken
+ * back rather than dropping the tick:
  * KEYS = lease, history, heartbeat, symbols, price:<SYM>...;
  * ARGV = owner, lease ms, id, history length, tick JSON, channel, ts,
  * symbol list, price TTL, price JSON....  A tick without prices only renews
  * the lease and the heartbeat.  XADD comes first after the lease: an id not
  * after the stream's newest raises an error before anything is published. */
 static const char store_tick_lua[] =
-    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "local holder = redis.call('GET', KEYS[1])\n"
+    "if holder and holder ~= ARGV[1] then return 0 end\n"
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
     "if #KEYS > 4 then\n"
     "  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], 'tick', ARGV[5])\n"
     "  for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 5], 'EX', ARGV[9]) end\n"

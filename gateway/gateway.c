@@ -268,12 +268,14 @@ void gateway_free(struct gateway *gw)
     if (!gw)
         return;
     conn_close_all(gw, false);
+    /* Freeing Redis answers its pending requests (hiredis calls them with no
+     * reply), so connections still waiting for one can then be freed too. */
+    rdb_free(gw->rdb);
     conn_reap(gw);
     evconnlistener_free(gw->listener);
     if (gw->tls_listener)
         evconnlistener_free(gw->tls_listener);
     SSL_CTX_free(gw->tls);
-    rdb_free(gw->rdb);
     event_free(gw->reaper);
     event_free(gw->keepalive);
     event_free(gw->refresh);
