@@ -15,6 +15,7 @@
 #include "probe.h"
 #include "reply.h"
 #include "route.h"
+#include "urlcode.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -150,10 +151,10 @@ static char *answer_stats(struct fcgi_app *app, bool head, size_t *len)
 static char *answer_history(struct fcgi_app *app, const char *query, bool head, size_t *len)
 {
     char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[HEALTH_ERROR_MAX];
-    int n, lrc = route_query_param(query, "limit", limit, sizeof limit);
+    int n, lrc = urlcode_query_param(query, "limit", limit, sizeof limit);
     if (lrc != CP_OK)
         limit[0] = '\0'; /* too long or malformed: history_check refuses "" */
-    if (route_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
+    if (urlcode_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
         symbol[0] = '\0';
     if (history_check(symbol[0] ? symbol : NULL, lrc == CP_ENOENT ? NULL : limit, &n, err,
                       sizeof err) != CP_OK)

@@ -75,45 +75,6 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Decode the application/x-www-form-urlencoded value src[0..n) into buf. */
-static int form_decode(const char *src, size_t n, char *buf, size_t len)
-{
-    size_t o = 0;
-    if (len == 0)
-        return CP_ETOOBIG;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)src[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            if (i + 2 >= n)
-                return CP_EINVAL;
-            int hi = hex_value(src[i + 1]), lo = hex_value(src[i + 2]);
-            if (hi < 0 || lo < 0 || (c = hi * 16 + lo) == 0)
-                return CP_EINVAL;
-            i += 2;
-        }
-        if (o + 1 >= len)
-            return CP_ETOOBIG;
-        buf[o++] = (char)c;
-    }
-    buf[o] = '\0';
-    return CP_OK;
-}
-
-int route_query_param(const char *query, const char *name, char *buf, size_t len)
-{
-    size_t nlen = strlen(name);
-    for (const char *p = query ? query : ""; *p;) {
-        size_t n = strcspn(p, "&;");
-        if (n >= nlen && strncmp(p, name, nlen) == 0 && (n == nlen || p[nlen] == '='))
-            return n == nlen ? form_decode("", 0, buf, len)
-                             : form_decode(p + nlen + 1, n - nlen - 1, buf, len);
-        p += n + (p[n] != '\0');
-    }
-    return CP_ENOENT;
-}
-
 /* True when arg equals the query word word[0..len) once the word is
  * %-decoded and any backslash Apache's ap_escape_shell_cmd put in arg is
  * dropped. */

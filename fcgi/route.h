@@ -43,11 +43,6 @@ const char *route_last_segment(const char *path, size_t *seglen);
  * the last segment of route_path counts.  A missing method counts as GET. */
 enum route_target route_request(const struct route_vars *v);
 
-/* The value of parameter name in query (a QUERY_STRING, may be NULL), with
- * %XX and '+' decoded, into buf (len bytes, NUL-terminated).  Returns
- * CP_OK, CP_ENOENT when absent, CP_ETOOBIG when it does not fit, or
- * CP_EINVAL for a malformed %-escape or a decoded NUL byte. */
-int route_query_param(const char *query, const char *name, char *buf, size_t len);
 
 /* RFC 3875 §4.4: for a query without an unencoded '=' (an "indexed" query),
  * servers such as Apache mod_cgi append its '+'-separated, %-decoded (and

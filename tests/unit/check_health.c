@@ -9,6 +9,7 @@
 #include "health.h"
 #include "reply.h"
 #include "route.h"
+#include "urlcode.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -150,22 +151,22 @@ END_TEST
 START_TEST(reads_query_parameters)
 {
     char buf[16];
-    ck_assert_int_eq(route_query_param("symbol=BTC&limit=5", "limit", buf, sizeof buf), 0);
+    ck_assert_int_eq(urlcode_query_param("symbol=BTC&limit=5", "limit", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "5");
-    ck_assert_int_eq(route_query_param("limit=5;symbol=%42T%63", "symbol", buf, sizeof buf), 0);
+    ck_assert_int_eq(urlcode_query_param("limit=5;symbol=%42T%63", "symbol", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "BTc");
-    ck_assert_int_eq(route_query_param("a=x+y&symbol", "a", buf, sizeof buf), 0);
+    ck_assert_int_eq(urlcode_query_param("a=x+y&symbol", "a", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "x y");
-    ck_assert_int_eq(route_query_param("a=1&symbol", "symbol", buf, sizeof buf), 0);
+    ck_assert_int_eq(urlcode_query_param("a=1&symbol", "symbol", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "");
-    ck_assert_int_eq(route_query_param("symbols=BTC", "symbol", buf, sizeof buf), CP_ENOENT);
-    ck_assert_int_eq(route_query_param(NULL, "symbol", buf, sizeof buf), CP_ENOENT);
-    ck_assert_int_eq(route_query_param("", "symbol", buf, sizeof buf), CP_ENOENT);
-    ck_assert_int_eq(route_query_param("s=%4", "s", buf, sizeof buf), CP_EINVAL);
-    ck_assert_int_eq(route_query_param("s=%zz", "s", buf, sizeof buf), CP_EINVAL);
-    ck_assert_int_eq(route_query_param("s=a%00b", "s", buf, sizeof buf), CP_EINVAL);
-    ck_assert_int_eq(route_query_param("s=0123456789abcdef", "s", buf, sizeof buf), CP_ETOOBIG);
-    ck_assert_int_eq(route_query_param("s=0123456789abcde", "s", buf, sizeof buf), 0);
+    ck_assert_int_eq(urlcode_query_param("symbols=BTC", "symbol", buf, sizeof buf), CP_ENOENT);
+    ck_assert_int_eq(urlcode_query_param(NULL, "symbol", buf, sizeof buf), CP_ENOENT);
+    ck_assert_int_eq(urlcode_query_param("", "symbol", buf, sizeof buf), CP_ENOENT);
+    ck_assert_int_eq(urlcode_query_param("s=%4", "s", buf, sizeof buf), CP_EINVAL);
+    ck_assert_int_eq(urlcode_query_param("s=%zz", "s", buf, sizeof buf), CP_EINVAL);
+    ck_assert_int_eq(urlcode_query_param("s=a%00b", "s", buf, sizeof buf), CP_EINVAL);
+    ck_assert_int_eq(urlcode_query_param("s=0123456789abcdef", "s", buf, sizeof buf), CP_ETOOBIG);
+    ck_assert_int_eq(urlcode_query_param("s=0123456789abcde", "s", buf, sizeof buf), 0);
 }
 END_TEST
 
