@@ -31,6 +31,13 @@ fi
 
 [ -x "$src/configure" ] || (cd "$src" && autoreconf -fi)
 mkdir -p "$build"
+# A source tree configured in place (scripts/test.sh, .ci/run) cannot also
+# build out of tree: configure from a clean copy made with make distdir.
+if [ -f "$src/config.status" ] && [ ! -f "$build/Makefile" ]; then
+    rm -rf "$build/src"
+    make -C "$src" --no-print-directory distdir distdir="$build/src" >/dev/null
+    src=$build/src
+fi
 if [ ! -f "$build/Makefile" ]; then
     (cd "$build" && CC=clang "$src/configure" --quiet --enable-fuzzing)
 fi
