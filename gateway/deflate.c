@@ -171,14 +171,15 @@ static void accept_offer(const struct offer *o, struct deflate_params *agreed, c
 {
     agreed->server_no_context_takeover = true;
     agreed->client_no_context_takeover = true;
-    agreed->server_max_window_bits = DEFLATE_SERVER_WINDOW_BITS;
+    agreed->server_max_window_bits = (uint8_t)(o->server_bits ? o->server_bits : 15);
     agreed->client_max_window_bits = 15;
     int n = snprintf(response, DEFLATE_RESPONSE_MAX,
                      "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
-    /* §7.1.2.1: accepting an offered server window means answering it. */
-    if (o->server_bits || DEFLATE_SERVER_WINDOW_BITS != 15)
+    /* §7.1.2.1: accepting an offered server window means answering it; the
+     * shared stream's smaller window keeps within it. */
+    if (o->server_bits)
         n += snprintf(response + n, (size_t)(DEFLATE_RESPONSE_MAX - n),
-                      "; server_max_window_bits=%d", DEFLATE_SERVER_WINDOW_BITS);
+                      "; server_max_window_bits=%d", o->server_bits);
     if (o->client_bits) {
         int bits = o->client_bits > 0 && o->client_bits < DEFLATE_CLIENT_WINDOW_BITS
                        ? o->client_bits
@@ -195,7 +196,7 @@ int deflate_negotiate(const char *offers, struct deflate_params *agreed,
     for (const char *s = offers; s;) {
         const char *end = element_end(s);
         struct offer o;
-        /* One stream serves everyone: a smaller server window is unsupported. */
+        /* One stream serves everyone; its window fits every offer but 8. */
         if (parse_offer(s, end, &o) &&
             (!o.server_bits || o.server_bits >= DEFLATE_SERVER_WINDOW_BITS)) {
             accept_offer(&o, agreed, response);
@@ -232,10 +233,11 @@ void deflate_ctx_free(struct deflate_ctx *c)
 
 size_t deflate_compress_bound(size_t len)
 {
-    /* zlib's deflateBound() for these settings is len + len/4096 + len/16384
-     * + 7, for Z_FINISH; a sync flush adds at most an empty stored block
-     * (5 bytes) and a partial byte.  Round up generously. */
-    return len + (len >> 10) + 32;
+    /* zlib's conservative deflateBound() for a window or memLevel other than
+     * the defaults is len + len/8 + len/64 + 5 (+ wrapper), for Z_FINISH; a
+     * sync flush adds at most an empty stored block (5 bytes) and a partial
+     * byte.  Round up generously. */
+    return len + ((len + 7) >> 3) + ((len + 63) >> 6) + 32;
 }
 
 int deflate_compress(struct deflate_ctx *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,

@@ -24,9 +24,12 @@
 #include <stdint.h>
 
 /* The shared compressor's LZ77 window (RFC 7692 §7.1.2.1).  One stream serves
- * every client, so an offer asking for a smaller server_max_window_bits is
- * declined rather than shrinking everyone's window (§7.1.2.1 allows it). */
-#define DEFLATE_SERVER_WINDOW_BITS 15
+ * every client, and data compressed with a window of 2^9 bytes is valid for
+ * any decoder window from 2^9 up, so every server_max_window_bits from 9 to 15
+ * can be accepted.  Messages are compressed one by one and are a few KB, so a
+ * 512-byte window loses little.  8 is declined: zlib (1.2.9 and later) has no
+ * 8-bit raw deflate window. */
+#define DEFLATE_SERVER_WINDOW_BITS 9
 
 /* The client window the server asks for when the offer has
  * client_max_window_bits.  Not 8: zlib (1.2.9 and later) refuses an 8-bit raw
@@ -50,7 +53,7 @@ struct deflate_params {
  * means none), RFC 7692 §5 and §7.  An offer with an unknown or duplicate
  * parameter, a bad value, or a value where none is allowed is declined and
  * the next one tried (§7: declined, never a failed handshake), as is one whose
- * server_max_window_bits is below DEFLATE_SERVER_WINDOW_BITS.  Returns CP_OK
+ * server_max_window_bits is below DEFLATE_SERVER_WINDOW_BITS (only 8).  Returns CP_OK
  * with *agreed and response (the Sec-WebSocket-Extensions value to send)
  * filled, or CP_ENOENT when no offer is acceptable: answer without the
  * extension. */
@@ -63,7 +66,7 @@ struct deflate_ctx;
 
 /* The compressor shared by every broadcast message on this loop: raw DEFLATE
  * with a DEFLATE_SERVER_WINDOW_BITS window, reset before each message (no
- * context takeover).  Holds ~256 KB; aborts on out-of-memory. */
+ * context takeover).  Holds ~10 KB; aborts on out-of-memory. */
 struct deflate_ctx *deflate_ctx_new(void);
 void deflate_ctx_free(struct deflate_ctx *c); /* NULL is a no-op */
 

@@ -22,6 +22,9 @@ curl_pid=$!
 "$PY" "$top_srcdir/tests/integration/ws_client.py" "ws://127.0.0.1:$GATEWAY_PORT/ws" BTC,ETH 6 10 \
     plain >"$WORK/ws_plain.txt" 2>>"$WORK/ws_client.log" \
     || fail "WebSocket client (no compression) got fewer than 6 prices"
+"$PY" "$top_srcdir/tests/integration/ws_client.py" "ws://127.0.0.1:$GATEWAY_PORT/ws" BTC 3 10 \
+    deflate10 >"$WORK/ws_small_window.txt" 2>>"$WORK/ws_client.log" \
+    || fail "WebSocket client with server_max_window_bits=10 got fewer than 3 BTC prices"
 wait "$curl_pid" || true
 
 # Every BTC price seen must be a close of BTC-USD in the file, rounded to
@@ -47,10 +50,11 @@ grep -q 'ETH' "$WORK/sse.txt" && fail "SSE stream for BTC carried another symbol
 sed -n 's/^data: //p' "$WORK/sse.txt" >"$WORK/sse_prices.txt"
 check_prices SSE "$WORK/sse_prices.txt"
 check_prices WebSocket "$WORK/ws.txt"
+check_prices "WebSocket with a 2^10-byte server window" "$WORK/ws_small_window.txt"
 grep '"BTC"' "$WORK/ws_plain.txt" >"$WORK/ws_plain_btc.txt" || true
 check_prices "WebSocket without compression" "$WORK/ws_plain_btc.txt"
-curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"deflate":1[,}]' \
-    || fail "/stats does not count the one permessage-deflate client"
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"deflate":2[,}]' \
+    || fail "/stats does not count the two permessage-deflate clients"
 
 # History: the newest BTC points from the stream, oldest first, over HTTP and
 # as the WebSocket history event.

@@ -1,12 +1,13 @@
 """A real WebSocket client (python3-websockets) for the integration tests.
 
-Usage: ws_client.py URL SYMBOLS COUNT TIMEOUT_S [deflate|plain]
+Usage: ws_client.py URL SYMBOLS COUNT TIMEOUT_S [deflate|deflate10|plain]
 Connects, expects `welcome`, subscribes to SYMBOLS (comma list), expects
 `subscribed`, then prints one line of JSON per price it receives (from
 price-update and price-update-bulk) until COUNT prices or TIMEOUT_S seconds.
 Exits 0 when COUNT prices arrived, 1 otherwise.  With "deflate" (the
 default) the client offers permessage-deflate (RFC 7692) and fails unless the
-server accepted it; with "plain" it offers no extension.
+server accepted it; "deflate10" also asks for server_max_window_bits=10 and
+client_max_window_bits; with "plain" it offers no extension.
 """
 import asyncio
 import json
@@ -17,10 +18,14 @@ import websockets
 
 async def run(url, symbols, count, timeout, mode):
     got = 0
-    compression = "deflate" if mode == "deflate" else None
-    async with websockets.connect(url, compression=compression) as ws:
+    options = {"compression": None if mode == "plain" else "deflate"}
+    if mode == "deflate10":
+        from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+        options = {"compression": None, "extensions": [ClientPerMessageDeflateFactory(
+            server_max_window_bits=10, client_max_window_bits=True)]}
+    async with websockets.connect(url, **options) as ws:
         extensions = [type(e).__name__ for e in ws.extensions]
-        want = ["PerMessageDeflate"] if compression else []
+        want = [] if mode == "plain" else ["PerMessageDeflate"]
         assert extensions == want, f"negotiated {extensions}, expected {want}"
         welcome = json.loads(await ws.recv())
         assert welcome["event"] == "welcome", welcome

@@ -50,7 +50,9 @@ static const struct negotiation negotiations[] = {
     {"permessage-deflate; server_max_window_bits=x", NULL, 0},
     /* A smaller server window than the shared compressor's is unsupported. */
     {"permessage-deflate; server_max_window_bits=8", NULL, 0},
-    {"permessage-deflate; server_max_window_bits=14", NULL, 0},
+    /* Every server window but 8 fits the shared 2^9-byte stream. */
+    {"permessage-deflate; server_max_window_bits=14", BASE "; server_max_window_bits=14", 15},
+    {"permessage-deflate; server_max_window_bits=9", BASE "; server_max_window_bits=9", 15},
     /* Duplicates, unknown parameters, values where none is allowed. */
     {"permessage-deflate; server_no_context_takeover; server_no_context_takeover", NULL, 0},
     {"permessage-deflate; client_max_window_bits; client_max_window_bits=10", NULL, 0},
@@ -72,13 +74,13 @@ static const struct negotiation negotiations[] = {
     /* Several offers: the first acceptable one wins. */
     {"permessage-deflate; mystery, permessage-deflate; client_max_window_bits",
      BASE "; client_max_window_bits=9", 9},
-    {"permessage-deflate; server_max_window_bits=10, permessage-deflate", BASE, 15},
+    {"permessage-deflate; server_max_window_bits=8, permessage-deflate", BASE, 15},
     {"permessage-deflate; client_max_window_bits=99,permessage-deflate;client_max_window_bits=8",
      BASE "; client_max_window_bits=8", 8},
     {"x-webkit-deflate-frame, permessage-deflate", BASE, 15},
     {"foo; bar=\"a,b\", permessage-deflate", BASE, 15},
     {"permessage-deflate, permessage-deflate; client_max_window_bits", BASE, 15},
-    {"permessage-deflate; server_max_window_bits=9, permessage-deflate; mystery", NULL, 0},
+    {"permessage-deflate; server_max_window_bits=8, permessage-deflate; mystery", NULL, 0},
 };
 
 START_TEST(negotiation_table)
@@ -95,7 +97,8 @@ START_TEST(negotiation_table)
     ck_assert_str_eq(response, t->response);
     ck_assert(p.server_no_context_takeover);
     ck_assert(p.client_no_context_takeover);
-    ck_assert_uint_eq(p.server_max_window_bits, 15);
+    const char *bits = strstr(t->response, "server_max_window_bits=");
+    ck_assert_uint_eq(p.server_max_window_bits, bits ? (unsigned)atoi(bits + 23) : 15u);
     ck_assert_int_eq(p.client_max_window_bits, t->client_bits);
 }
 END_TEST
