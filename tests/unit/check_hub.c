@@ -235,7 +235,7 @@ START_TEST(stale_duplicate_and_future_ticks_are_rejected)
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     char err[128];
     ck_assert_int_eq(publish(hub), 0);
-    ck_assert_int_eq(hub_publish_tick(hub, text, strlen(text), err, sizeof err), CP_EINVAL);
+    ck_assert_int_eq(hub_publish_tick(hub, tick, strlen(tick), err, sizeof err), CP_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "stale or duplicate"));
     char future[512];
     snprintf(future, sizeof future, tick_format, 999999999, 999999999, 999999999);
