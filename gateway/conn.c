@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
@@ -36,6 +37,7 @@ struct conn {
     bool closing;            /* on gw->closing, freed by the reaper */
     bool close_after_flush;  /* close once the output is written */
     bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
+    bool lingering;          /* response sent and write side shut: reading to EOF */
     int64_t head_started_ms; /* first byte of the current request head */
     struct peers_key peer;   /* the client's address, counted in gw->peers */
     unsigned pending;        /* Redis requests whose answer will come to this conn */
@@ -56,6 +58,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg);
 /* A close that cannot be written in this long (the peer does not read) is
  * completed by dropping the connection. */
 #define CONN_CLOSE_FLUSH_MS 2000
+/* How long a closing HTTP connection reads what the client still sends. */
+#define CONN_LINGER_MS 2000
 
 static void ms_to_tv(int ms, struct timeval *tv)
 {
@@ -388,6 +392,8 @@ static void ws_upgrade(struct conn *c)
     const char *key = http_request_header(r, HTTP_H_WS_KEY);
     if (!http_request_is_get(r)) {
         respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET\r\n");
+    } else if (http_request_minor(r) < 1) {
+        respond_error(c, 400, "bad_request", "WebSocket needs HTTP/1.1 (RFC 6455 4.1)", NULL);
     } else if (!up || !http_token_list_has(up, "websocket") || !conn_hdr ||
                !http_token_list_has(conn_hdr, "upgrade")) {
         respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket",
@@ -993,6 +999,10 @@ static void read_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
+    if (c->lingering) {
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
     if (c->kind == CONN_HTTP && !c->awaiting)
         http_read(c, in);
     if (c->kind == CONN_WS)
@@ -1001,9 +1011,30 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in)); /* clients send nothing */
 }
 
+/* Closing an HTTP connection whose client may still be sending (an error
+ * answered before the request was read whole, a pipelined request) with
+ * unread input would make the kernel send RST, which can destroy the
+ * response in flight.  Shut the write side and read to EOF for a moment
+ * instead, as web servers' lingering close does. */
+static void linger(struct conn *c)
+{
+    struct timeval tv;
+    ms_to_tv(CONN_LINGER_MS, &tv);
+    c->lingering = true;
+    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+    evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+    bufferevent_enable(c->bev, EV_READ);
+}
+
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
+    if (c->close_after_flush && !c->lingering && c->kind == CONN_HTTP &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        linger(c);
+        return;
+    }
     /* Output fell below the low-water mark: a conflating client catches up,
      * a replaying one reads its next page. */
     if (c->pc.sub.conflating && !c->close_after_flush)

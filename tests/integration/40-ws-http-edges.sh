@@ -74,6 +74,27 @@ for byte in b"GET /stats HTTP/1.1\r\nX-Slow: " + b"a" * 40:
 assert reply.startswith(b"HTTP/1.1 408"), reply
 PYEOF
 
+# An error answered before the client finished sending still arrives whole:
+# the gateway reads on (lingering close) instead of resetting the connection.
+"$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "a 431 was lost to a connection reset"
+import socket, sys
+for attempt in range(5):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200000 + b"\r\n\r\n")
+    reply = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+    assert reply.startswith(b"HTTP/1.1 431"), reply[:80]
+# RFC 6455 4.1: a WebSocket handshake needs HTTP/1.1.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+assert s.recv(4096).startswith(b"HTTP/1.1 400"), "WebSocket over HTTP/1.0 was not refused"
+PYEOF
+
 for case in unmasked too-big bad-utf8 ping early close bomb; do
     "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
         2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
