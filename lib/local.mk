@@ -16,3 +16,10 @@ lib_libcpcommon_a_SOURCES = \
 	lib/history.c lib/history.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
+
+# Unit tests of lib/ modules kept here rather than in tests/local.mk.
+check_PROGRAMS += tests/unit/check_log
+UNIT_TESTS += tests/unit/check_log
+tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
+tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
