@@ -6,12 +6,12 @@
 #include "keys.h"
 #include "log.h"
 #include "price.h"
-#include "sentinel.h"
 #include "xalloc.h"
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +28,9 @@ struct rdb_link {
     struct event *retry;        /* reconnect timer */
     struct event *connect_timeout;
     void (*on_connected)(struct rdb_link *link);
+    /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
+    redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
+    int sentinel;                   /* its index in REDIS_SENTINELS */
 };
 
 struct rdb {
@@ -112,9 +115,19 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 /* hiredis 0.14 has no connect timeout: give up on a silent host ourselves.
  * This runs from a timer, not a hiredis callback, so freeing is safe; an
  * unconnected context gets no disconnect callback, so retry here. */
+static void ask_sentinel(struct rdb_link *link);
+
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct rdb_link *link = arg;
+    if (link->sentinel_ac) { /* a Sentinel that does not answer: ask the next */
+        redisAsyncContext *sac = link->sentinel_ac;
+        link->sentinel_ac = NULL;
+        redisAsyncFree(sac); /* its pending reply callback gets NULL and ignores it */
+        link->sentinel++;
+        ask_sentinel(link);
+        return;
+    }
     redisAsyncContext *ac = link->ac;
     link->ac = NULL;
     if (ac)
@@ -144,15 +157,9 @@ static void send_setup(struct rdb_link *link)
         redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
 }
 
-static void link_connect(struct rdb_link *link)
+static void connect_redis(struct rdb_link *link, const char *host, int port)
 {
     const struct cp_conf *conf = link->owner->conf;
-    char host[CONF_STR_MAX];
-    int port;
-    if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
-        schedule_retry(link);
-        return;
-    }
     redisAsyncContext *ac = redisAsyncConnect(host, port);
     if (!ac || ac->err) {
         log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
@@ -171,6 +178,109 @@ static void link_connect(struct rdb_link *link)
     evtimer_add(link->connect_timeout, &tv);
     /* Commands queue until the connection is up. */
     send_setup(link);
+}
+
+/* ---- Sentinel: asked without blocking the loop -------------------------- */
+
+/* The i-th host:port of the comma list.  Returns false past the end. */
+static bool sentinel_entry(const char *list, int i, char *host, size_t len, int *port)
+{
+    for (const char *p = list; *p; i--) {
+        size_t n = strcspn(p, ",");
+        if (i == 0) {
+            const char *colon = memrchr(p, ':', n);
+            if (!colon)
+                return false;
+            snprintf(host, len, "%.*s", (int)(colon - p), p);
+            *port = atoi(colon + 1);
+            return true;
+        }
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+static void on_master(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_link *link = privdata;
+    redisReply *r = reply;
+    if (!r || link->sentinel_ac != ac)
+        return; /* the Sentinel was given up on (timeout, shutdown) */
+    evtimer_del(link->connect_timeout);
+    link->sentinel_ac = NULL;
+    redisAsyncDisconnect(ac); /* after this callback returns */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+        log_debug("redis %s: Sentinel says the master is %s:%s", link->name, r->element[0]->str,
+                  r->element[1]->str);
+        connect_redis(link, r->element[0]->str, atoi(r->element[1]->str));
+        return;
+    }
+    link->sentinel++;
+    ask_sentinel(link);
+}
+
+static void on_sentinel_connect(const redisAsyncContext *ac, int status)
+{
+    struct rdb_link *link = ac->data;
+    if (status == REDIS_OK || link->sentinel_ac != ac)
+        return;
+    /* hiredis frees ac after this returns; its reply callback gets NULL. */
+    evtimer_del(link->connect_timeout);
+    link->sentinel_ac = NULL;
+    link->sentinel++;
+    ask_sentinel(link);
+}
+
+static void on_sentinel_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct rdb_link *link = ac->data;
+    if (link->sentinel_ac == ac)
+        link->sentinel_ac = NULL;
+}
+
+/* Ask Sentinel number link->sentinel where REDIS_MASTER_NAME is; past the
+ * last one, retry from the first after the backoff. */
+static void ask_sentinel(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->owner->conf;
+    char host[CONF_STR_MAX];
+    int port;
+    if (!sentinel_entry(conf->redis_sentinels, link->sentinel, host, sizeof host, &port)) {
+        log_warn("redis %s: no Sentinel of %s knows the master %s", link->name,
+                 conf->redis_sentinels, conf->redis_master_name);
+        schedule_retry(link);
+        return;
+    }
+    redisAsyncContext *ac = redisAsyncConnect(host, port);
+    if (!ac || ac->err) {
+        if (ac)
+            redisAsyncFree(ac);
+        link->sentinel++;
+        ask_sentinel(link);
+        return;
+    }
+    ac->data = link;
+    link->sentinel_ac = ac;
+    redisLibeventAttach(ac, link->owner->base);
+    redisAsyncSetConnectCallback(ac, on_sentinel_connect);
+    redisAsyncSetDisconnectCallback(ac, on_sentinel_disconnect);
+    redisAsyncCommand(ac, on_master, link, "SENTINEL get-master-addr-by-name %s",
+                      conf->redis_master_name);
+    struct timeval tv;
+    ms_to_tv(conf->redis_timeout_ms, &tv);
+    evtimer_add(link->connect_timeout, &tv);
+}
+
+static void link_connect(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->owner->conf;
+    if (conf->redis_sentinels[0]) {
+        link->sentinel = 0;
+        ask_sentinel(link);
+    } else {
+        connect_redis(link, conf->redis_host, conf->redis_port);
+    }
 }
 
 /* ---- pub/sub link ---------------------------------------------------- */
@@ -275,6 +385,12 @@ struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
 
 static void link_free(struct rdb_link *link)
 {
+    if (link->sentinel_ac) {
+        redisAsyncContext *sac = link->sentinel_ac;
+        link->sentinel_ac = NULL;
+        sac->onDisconnect = NULL;
+        redisAsyncFree(sac);
+    }
     if (link->ac) {
         link->ac->onDisconnect = NULL; /* we are going away: no reconnect */
         redisAsyncFree(link->ac);

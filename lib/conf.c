@@ -16,7 +16,7 @@
 
 /* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
  * distinct symbols (price_symbol_valid). */
-enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS, CONF_BOOL };
+enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS, CONF_BOOL, CONF_ADDRS };
 
 /* One row per setting: its environment name, flag, type, place in struct
  * cp_conf, bounds, default (as text, so --help prints the real default), and
@@ -61,7 +61,7 @@ static const struct conf_option conf_options[] = {
      ALL, "prefix of every Redis key and channel"},
     {"REDIS_TIMEOUT_MS", "redis-timeout-ms", 0, CONF_INT, FIELD(redis_timeout_ms), 10, 60000,
      "500", ALL, "Redis connect and command timeout, ms"},
-    {"REDIS_SENTINELS", "redis-sentinels", 0, CONF_STR, FIELD(redis_sentinels), 0, 0, "", ALL,
+    {"REDIS_SENTINELS", "redis-sentinels", 0, CONF_ADDRS, FIELD(redis_sentinels), 0, 0, "", ALL,
      "Redis Sentinels, host:port comma list (empty: use REDIS_HOST)"},
     {"REDIS_MASTER_NAME", "redis-master-name", 0, CONF_STR, FIELD(redis_master_name), 1, 0,
      "cryptopulse", ALL, "master name the Sentinels know"},
@@ -175,6 +175,29 @@ static int set_bool(const struct conf_option *o, bool *field, const char *value,
     return CP_EINVAL;
 }
 
+/* A comma list of host:port (may be empty), ports 1 to 65535. */
+static int check_addrs(const struct conf_option *o, const char *value, char *err, size_t errlen)
+{
+    for (const char *p = value; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *colon = memrchr(p, ':', n);
+        char *end = NULL;
+        long port = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (!colon || colon == p || !isdigit((unsigned char)colon[1]) || end != p + n ||
+            port < 1 || port > 65535) {
+            snprintf(err, errlen, "%s: \"%.*s\" is not host:port (port 1-65535)", o->env,
+                     (int)(n > 64 ? 64 : n), p);
+            return CP_EINVAL;
+        }
+        p += n;
+        if (*p == ',' && *++p == '\0') {
+            snprintf(err, errlen, "%s: \"%s\" ends with an empty entry", o->env, value);
+            return CP_EINVAL;
+        }
+    }
+    return CP_OK;
+}
+
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
                       char *err, size_t errlen)
 {
@@ -192,6 +215,10 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
         return CP_EINVAL;
     case CONF_SYMBOLS:
         if (strlen(value) < o->size && check_symbols(o, value, err, errlen) != CP_OK)
+            return CP_EINVAL;
+        /* fall through */
+    case CONF_ADDRS:
+        if (o->type == CONF_ADDRS && check_addrs(o, value, err, errlen) != CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_STR:

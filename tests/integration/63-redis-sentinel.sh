@@ -31,7 +31,28 @@ wait_for 20 replica_known || fail "Sentinel did not discover the replica"
 
 export REDIS_SENTINELS=127.0.0.1:$sentinel_port REDIS_MASTER_NAME=cryptopulse
 start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port 1 --interval 200
-start_gateway --redis-port 1 --interval 200   # port 1: only Sentinel can say where Redis is
+# The gateway's first Sentinel accepts and never answers: it must neither
+# block the gateway nor stop it from asking the next one.
+black_hole=$(free_port)
+start hole "$PY" -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $black_hole)); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+"
+wait_for 5 sh -c "ss -ltn | grep -q ':$black_hole '" || fail "black-hole Sentinel did not start"
+REDIS_SENTINELS=127.0.0.1:$black_hole,127.0.0.1:$sentinel_port \
+    start_gateway --redis-port 1 --interval 200 --redis-timeout-ms 1000   # port 1: only Sentinel knows
+slowest=0
+for _ in 1 2 3 4 5; do
+    ms=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$GATEWAY_PORT/health" | awk '{ printf "%d", $1 * 1000 }')
+    [ "$ms" -gt "$slowest" ] && slowest=$ms
+    sleep 0.2
+done
+echo "slowest /health while a Sentinel hangs: $slowest ms"
+[ "$slowest" -lt 300 ] || fail "a hanging Sentinel blocked the gateway ($slowest ms)"
 
 "$PY" - "$GATEWAY_PORT" >"$WORK/ws.txt" 2>&1 <<'PYEOF' &
 import asyncio, json, sys, time, websockets

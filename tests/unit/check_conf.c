@@ -80,6 +80,22 @@ START_TEST(symbol_lists_must_hold_distinct_symbols)
 }
 END_TEST
 
+START_TEST(sentinel_lists_must_be_host_port_pairs)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", "a:26379,10.0.0.2:1", err,
+                              sizeof err), CP_OK);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", "", err, sizeof err), CP_OK);
+    const char *bad[] = {"garbage", ",", "a:26379,", "127.0.0.1:99999", ":26379", "a:", "a:1x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", bad[i], err, sizeof err),
+                         CP_EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "REDIS_SENTINELS"));
+    }
+}
+END_TEST
+
 START_TEST(settings_of_other_programs_are_unknown)
 {
     struct cp_conf c;
@@ -181,6 +197,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, bad_values_name_the_setting_and_value);
     tcase_add_test(tc, values_with_stray_spaces_or_empty_hosts_are_refused);
     tcase_add_test(tc, symbol_lists_must_hold_distinct_symbols);
+    tcase_add_test(tc, sentinel_lists_must_be_host_port_pairs);
     tcase_add_test(tc, settings_of_other_programs_are_unknown);
     tcase_add_test(tc, file_lines_parse_with_comments_quotes_and_export);
     tcase_add_test(tc, file_errors_give_path_and_line);
