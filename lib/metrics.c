@@ -171,15 +171,17 @@ static double value_at(const json_t *w, const char *path)
 static void labels(struct metrics_text *t, const json_t *w, const char *extra)
 {
     const char *instance = json_string_value(json_object_get(w, "instance"));
-    put(t, "{instance=\"%s\",worker=\"%d\"%s%s}", instance ? instance : "",
+    /* "gateway", not "instance": Prometheus gives every scraped series its own
+     * instance label (the scrape target), which would rename ours. */
+    put(t, "{gateway=\"%s\",worker=\"%d\"%s%s}", instance ? instance : "",
         (int)json_integer_value(json_object_get(w, "worker")), extra ? "," : "",
         extra ? extra : "");
 }
 
 static void histogram(struct metrics_text *t, const json_t *workers)
 {
-    put(t, "# HELP cryptopulse_fanout_latency_ms Tick ts to written to every subscriber, ms.\n"
-           "# TYPE cryptopulse_fanout_latency_ms histogram\n");
+    put(t, "# HELP cryptopulse_fanout_latency_seconds Tick ts to written to every subscriber, seconds.\n"
+           "# TYPE cryptopulse_fanout_latency_seconds histogram\n");
     const double *bounds = latency_bounds();
     size_t i;
     json_t *w;
@@ -191,17 +193,17 @@ static void histogram(struct metrics_text *t, const json_t *workers)
             char le[48];
             cumulative += json_integer_value(json_array_get(buckets, b));
             if (b < LATENCY_BUCKETS)
-                snprintf(le, sizeof le, "le=\"%g\"", bounds[b]);
+                snprintf(le, sizeof le, "le=\"%g\"", bounds[b] / 1000.0);
             else
                 snprintf(le, sizeof le, "le=\"+Inf\"");
-            put(t, "cryptopulse_fanout_latency_ms_bucket");
+            put(t, "cryptopulse_fanout_latency_seconds_bucket");
             labels(t, w, le);
             put(t, " %lld\n", (long long)cumulative);
         }
-        put(t, "cryptopulse_fanout_latency_ms_sum");
+        put(t, "cryptopulse_fanout_latency_seconds_sum");
         labels(t, w, NULL);
-        put(t, " %.3f\ncryptopulse_fanout_latency_ms_count",
-            json_number_value(json_object_get(lat, "sum_ms")));
+        put(t, " %.6f\ncryptopulse_fanout_latency_seconds_count",
+            json_number_value(json_object_get(lat, "sum_ms")) / 1000.0);
         labels(t, w, NULL);
         put(t, " %lld\n", (long long)cumulative);
     }

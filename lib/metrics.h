@@ -29,7 +29,7 @@ int metrics_ttl_ms(int interval_ms);
 json_t *metrics_workers(const char *const *texts, const size_t *lens, size_t n);
 
 /* Prometheus text exposition format 0.0.4 of workers, each series labelled
- * with instance and worker.  malloc'd text. */
+ * with gateway (the instance) and worker; latency in seconds.  malloc'd text. */
 char *metrics_prometheus(const json_t *workers);
 
 #endif

@@ -44,7 +44,7 @@ print(sorted(w["websocket"]["current"] for w in d["workers"]))'
 }
 wait_for 10 spread || fail "40 clients not spread over 4 workers: $(workers_json | head -c 300)"
 echo "clients per worker: $(spread)"
-curl -sf "$base/metrics" | grep -q '^cryptopulse_connections{instance="one",worker="3",transport="websocket"} ' \
+curl -sf "$base/metrics" | grep -q '^cryptopulse_connections{gateway="one",worker="3",transport="websocket"} ' \
     || fail "/metrics lacks a per-worker series"
 
 # SIGKILL one worker: the supervisor starts another, and a new client connects.

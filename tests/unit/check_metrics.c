@@ -48,12 +48,12 @@ START_TEST(prometheus_labels_every_series_by_worker)
     char *text = metrics_prometheus(ws);
     ck_assert_ptr_nonnull(strstr(text, "# TYPE cryptopulse_connections gauge\n"));
     ck_assert_ptr_nonnull(
-        strstr(text, "cryptopulse_connections{instance=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
+        strstr(text, "cryptopulse_connections{gateway=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
     ck_assert_ptr_nonnull(
-        strstr(text, "cryptopulse_fanout_latency_ms_bucket{instance=\"a:1\",worker=\"0\",le=\"1\"} 1\n"));
+        strstr(text, "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\",worker=\"0\",le=\"0.001\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(
-        text, "cryptopulse_fanout_latency_ms_bucket{instance=\"a:1\",worker=\"1\",le=\"+Inf\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_ms_count{instance=\"a:1\",worker=\"1\"} 1\n"));
+        text, "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\",worker=\"1\",le=\"+Inf\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_seconds_count{gateway=\"a:1\",worker=\"1\"} 1\n"));
     /* One HELP/TYPE per family, even when a family has several series. */
     ck_assert_ptr_null(strstr(strstr(text, "# TYPE cryptopulse_connections gauge") + 1,
                               "# TYPE cryptopulse_connections gauge"));
