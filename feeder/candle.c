@@ -18,6 +18,13 @@
  * year 5138 is below this, any µs time after 1973 is above it. */
 #define CANDLE_US_THRESHOLD INT64_C(100000000000000)
 
+/* Sanity bounds of parsed values: a price of 1e12 USD or more, or a volume
+ * of 1e15 USD or more in one candle, is corrupt data; let through, it would
+ * overflow the 24 h figures or be dropped silently much later. */
+#define CANDLE_PRICE_MAX 1e12
+#define CANDLE_VOLUME_MAX 1e15
+#define CANDLE_MINUTE_MS 60000
+
 /* Quote currencies stripped from symbols, longest first so "FDUSD" wins
  * over "USD". */
 static const char *const candle_quotes[] = {"FDUSD", "USDT", "USDC", "BUSD", "USD"};
@@ -190,8 +197,12 @@ static int positive(const struct fields *f, size_t i, const char *name, double *
         snprintf(why, whylen, "%s: %s is not a positive price", name, f->text[i]);
         return CP_ESYNTAX;
     }
-    if (out)
-        *out = v;
+    if (!(v < CANDLE_PRICE_MAX)) {
+        snprintf(why, whylen, "%s: %s is not a plausible price (at most 1e12)", name,
+                 f->text[i]);
+        return CP_ESYNTAX;
+    }
+    *out = v;
     return CP_OK;
 }
 
@@ -207,6 +218,19 @@ static int non_negative(const struct fields *f, size_t i, const char *name, doub
     return CP_OK;
 }
 
+/* A volume the 24 h sums use: non-negative and below CANDLE_VOLUME_MAX. */
+static int volume(const struct fields *f, size_t i, const char *name, double *out, char *why,
+                  size_t whylen)
+{
+    int rc = non_negative(f, i, name, out, why, whylen);
+    if (rc == CP_OK && !(*out < CANDLE_VOLUME_MAX)) {
+        snprintf(why, whylen, "%s: %s is not a plausible volume (at most 1e15)", name,
+                 f->text[i]);
+        rc = CP_ESYNTAX;
+    }
+    return rc;
+}
+
 static int timestamp(const struct fields *f, size_t i, const char *name, int64_t *out, char *why,
                      size_t whylen)
 {
@@ -217,15 +241,33 @@ static int timestamp(const struct fields *f, size_t i, const char *name, int64_t
     return CP_OK;
 }
 
+/* The replay steps a minute at a time and the 24 h window has one-minute
+ * buckets: a time inside a minute means the file does not hold 1-minute
+ * candles (e.g. Binance 1s klines), which flooring would silently merge. */
+static int whole_minute(int64_t ts_ms, const char *name, char *why, size_t whylen)
+{
+    if (ts_ms % CANDLE_MINUTE_MS == 0)
+        return CP_OK;
+    snprintf(why, whylen, "%s: %" PRId64 " ms is not a whole minute (1-minute candles expected)",
+             name, ts_ms);
+    return CP_ESYNTAX;
+}
+
 /* open, high, low and close of columns first..first+3, close into *close. */
 static int ohlc(const struct fields *f, size_t first, double *close, char *why, size_t whylen)
 {
     static const char *const names[] = {"open", "high", "low", "close"};
+    double v[4];
     for (size_t k = 0; k < 4; k++) {
-        int rc = positive(f, first + k, names[k], k == 3 ? close : NULL, why, whylen);
+        int rc = positive(f, first + k, names[k], &v[k], why, whylen);
         if (rc != CP_OK)
             return rc;
     }
+    if (v[1] < v[2]) {
+        snprintf(why, whylen, "high %s is below low %s", f->text[first + 1], f->text[first + 2]);
+        return CP_ESYNTAX;
+    }
+    *close = v[3];
     return CP_OK;
 }
 
@@ -239,6 +281,8 @@ static int parse_shared(const struct fields *f, struct candle *out, char *why, s
         return CP_ESYNTAX;
     }
     int rc = timestamp(f, 0, "ts_ms", &out->ts_ms, why, whylen);
+    if (rc == CP_OK)
+        rc = whole_minute(out->ts_ms, "ts_ms", why, whylen);
     if (rc != CP_OK)
         return rc;
     if (shared_symbol(f->text[1], out->symbol) != CP_OK) {
@@ -246,7 +290,7 @@ static int parse_shared(const struct fields *f, struct candle *out, char *why, s
         return CP_ESYNTAX;
     }
     rc = ohlc(f, 2, &out->close, why, whylen);
-    return rc == CP_OK ? non_negative(f, 6, "volume", &out->volume, why, whylen) : rc;
+    return rc == CP_OK ? volume(f, 6, "volume", &out->volume, why, whylen) : rc;
 }
 
 static int parse_binance(const struct fields *f, const char *file_symbol, struct candle *out,
@@ -267,11 +311,13 @@ static int parse_binance(const struct fields *f, const char *file_symbol, struct
         rc = timestamp(f, 6, "close_time", &close_time, why, whylen);
     /* quote_volume: USDT notional, the same unit as the shared file's volume */
     if (rc == CP_OK)
-        rc = non_negative(f, 7, "quote_volume", &out->volume, why, whylen);
+        rc = volume(f, 7, "quote_volume", &out->volume, why, whylen);
     if (rc != CP_OK)
         return rc;
     if (out->ts_ms >= CANDLE_US_THRESHOLD)
         out->ts_ms /= 1000;
+    if (whole_minute(out->ts_ms, "open_time", why, whylen) != CP_OK)
+        return CP_ESYNTAX;
     if (!file_symbol || set_symbol(file_symbol, strlen(file_symbol), out->symbol) != CP_OK) {
         snprintf(why, whylen, "no valid symbol for a Binance file");
         return CP_ESYNTAX;

@@ -43,6 +43,8 @@ int candle_symbol_from_path(const char *path, char *out, char *why, size_t whyle
 /* Parse one data line (no newline; a trailing '\r' is ignored) of layout.
  * file_symbol is the symbol for CANDLE_LAYOUT_BINANCE (ignored otherwise).
  * Binance open_time in microseconds (files from 2025 on) is converted to ms.
+ * Prices must be finite, > 0 and < 1e12 with high >= low; the volume used
+ * finite, >= 0 and < 1e15; the time a whole minute (not floored: rejected).
  * Returns 0 with *out filled, or CP_ESYNTAX with the reason in why. */
 int candle_parse_line(enum candle_layout layout, const char *line, const char *file_symbol,
                       struct candle *out, char *why, size_t whylen);

@@ -142,6 +142,11 @@ int replay_add_text(struct replay *r, const char *name, const char *text, char *
         r->n = before;
         return rc;
     }
+    if (r->n == before) {
+        snprintf(err, errlen, "%s: no candles (%s)", name,
+                 p.have_layout ? "only a header" : "empty file");
+        return CP_ENOENT;
+    }
     r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof *r->files);
     r->files[r->nfiles++] = xstrdup(name);
     return CP_OK;

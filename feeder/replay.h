@@ -17,13 +17,15 @@ void replay_free(struct replay *r); /* NULL is a no-op */
 /* Parse the whole text of a file (NUL-terminated; name is used for errors and,
  * in the Binance layout, for the symbol).  The layout is detected from the
  * first non-blank line; blank lines are skipped.  Each symbol's ts_ms must
- * increase within a file.  Returns 0, or CP_ESYNTAX with "name:line: reason"
- * in err (errlen bytes); nothing of a failed file is kept. */
+ * increase within a file.  Returns 0, CP_ESYNTAX with "name:line: reason"
+ * in err (errlen bytes), or CP_ENOENT ("name: no candles ...") for a file
+ * without a candle (empty, blank or only a header); nothing of a failed file
+ * is kept. */
 int replay_add_text(struct replay *r, const char *name, const char *text, char *err, size_t errlen);
 
 /* Read path and replay_add_text() it.  Returns 0, CP_ENOENT ("path: cannot
- * open: ..."), CP_EIO on a read error or CP_ESYNTAX ("path:line: reason"),
- * with err filled. */
+ * open: ..." or "path: no candles ..."), CP_EIO on a read error or
+ * CP_ESYNTAX ("path:line: reason"), with err filled. */
 int replay_add_file(struct replay *r, const char *path, char *err, size_t errlen);
 
 /* Sort all candles by ts_ms (stable: file order breaks ties) and group them by

@@ -181,6 +181,42 @@ START_TEST(rejects_bad_timestamp_symbol_and_volume)
 }
 END_TEST
 
+START_TEST(rejects_absurd_prices_and_volumes)
+{
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,1,1,1e308,5"), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "close: 1e308 is not a plausible price"));
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,1e12,1,1,5"), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "high"));
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,1,1,1,inf"), CP_ESYNTAX);
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,1,1,1,1e300"), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "volume: 1e300 is not a plausible volume"));
+    ck_assert_int_eq(parse_binance("1735689600000,1,1,1,1,8,1735689659999,1e16,1,4,4,0"),
+                     CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "quote_volume"));
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,999999999999,1,2,5"), CP_OK);
+}
+END_TEST
+
+START_TEST(rejects_high_below_low)
+{
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,2,1,3,2,5"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "high 1 is below low 3");
+    ck_assert_int_eq(parse_binance("1735689600000,2,1,3,2,8,1735689659999,7,1,4,4,0"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "high 1 is below low 3");
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,2,3,3,2,5"), CP_OK);
+}
+END_TEST
+
+START_TEST(rejects_a_time_inside_a_minute)
+{
+    ck_assert_int_eq(parse_shared("1738454430000,BTC-USD,1,1,1,1,5"), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "ts_ms: 1738454430000 ms is not a whole minute"));
+    ck_assert_int_eq(parse_binance("1735689601000000,1,1,1,1,8,1735689601999999,7,1,4,4,0"),
+                     CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(why, "open_time: 1735689601000 ms is not a whole minute"));
+}
+END_TEST
+
 static Suite *candle_suite(void)
 {
     Suite *s = suite_create("candle");
@@ -203,6 +239,9 @@ static Suite *candle_suite(void)
     tcase_add_test(t, rejects_price_that_is_not_a_number);
     tcase_add_test(t, rejects_negative_or_zero_price);
     tcase_add_test(t, rejects_bad_timestamp_symbol_and_volume);
+    tcase_add_test(t, rejects_absurd_prices_and_volumes);
+    tcase_add_test(t, rejects_high_below_low);
+    tcase_add_test(t, rejects_a_time_inside_a_minute);
     suite_add_tcase(s, t);
     return s;
 }

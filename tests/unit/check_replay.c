@@ -86,9 +86,9 @@ START_TEST(merges_files_in_time_order)
 {
     const char *a = write_file("market.csv", shared_head);
     const char *b = write_file("SOLUSDT-1m-2025-02-02.csv",
-                               "1738454430000000,213,214,212,213.5,10,1738454489999999,2135,5,"
+                               "1738454460000000,213,214,212,213.5,10,1738454519999999,2135,5,"
                                "1,213,0\n"
-                               "1738454460000000,213.5,214,212,213.25,10,1738454519999999,2132,"
+                               "1738454520000000,213.5,214,212,213.25,10,1738454579999999,2132,"
                                "5,1,213,0\n");
     ck_assert_int_eq(replay_add_file(r, b, err, sizeof err), CP_OK);
     ck_assert_int_eq(replay_add_file(r, a, err, sizeof err), CP_OK);
@@ -96,12 +96,13 @@ START_TEST(merges_files_in_time_order)
     ck_assert_uint_eq(replay_minutes(r), 3);
     size_t n;
     const struct candle *c = replay_minute(r, 1, &n);
-    ck_assert_uint_eq(n, 1);
-    ck_assert_str_eq(c[0].symbol, "SOL");
-    ck_assert_int_eq(c[0].ts_ms, 1738454430000LL);
-    c = replay_minute(r, 2, &n);
     ck_assert_uint_eq(n, 3); /* SOL first: its file was added first */
     ck_assert_str_eq(c[0].symbol, "SOL");
+    ck_assert(c[0].close == 213.5);
+    c = replay_minute(r, 2, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(c[0].symbol, "SOL");
+    ck_assert_int_eq(c[0].ts_ms, 1738454520000LL);
     ck_assert(c[0].close == 213.25);
 }
 END_TEST
@@ -168,10 +169,45 @@ START_TEST(missing_file_and_empty_replay_are_errors)
 {
     ck_assert_int_eq(replay_add_file(r, "/nonexistent/x.csv", err, sizeof err), CP_ENOENT);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.csv: cannot open"));
-    ck_assert_int_eq(replay_add_text(r, "empty.csv", "ts_ms,symbol,open,high,low,close,volume\n",
-                                     err, sizeof err),
-                     CP_OK);
     ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_ENOENT);
+}
+END_TEST
+
+/* One empty file among good ones must not pass unnoticed, and its error
+ * names it. */
+START_TEST(empty_file_is_an_error_that_names_it)
+{
+    ck_assert_int_eq(replay_add_text(r, "head.csv", "ts_ms,symbol,open,high,low,close,volume\n",
+                                     err, sizeof err),
+                     CP_ENOENT);
+    ck_assert_str_eq(err, "head.csv: no candles (only a header)");
+    const char *path = write_file("empty.csv", "");
+    ck_assert_int_eq(replay_add_file(r, path, err, sizeof err), CP_ENOENT);
+    char want[300];
+    snprintf(want, sizeof want, "%s: no candles (empty file)", path);
+    ck_assert_str_eq(err, want);
+    ck_assert_int_eq(replay_add_text(r, "blank.csv", "\n \r\n", err, sizeof err), CP_ENOENT);
+    ck_assert_ptr_nonnull(strstr(err, "blank.csv: no candles"));
+}
+END_TEST
+
+START_TEST(absurd_values_name_their_file_and_line)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"ts_ms,symbol,open,high,low,close,volume\n1738454400000,BTC-USD,1,1,1,1e308,5\n",
+         "x.csv:2: close: 1e308 is not a plausible price"},
+        {"1738454400000,BTC-USD,1,1,1,1,5\n1738454460000,BTC-USD,1,1,2,1,5\n",
+         "x.csv:2: high 1 is below low 2"},
+        {"1738454400000,BTC-USD,1,1,1,1,5\n1738454401000,ETH-USD,1,1,1,1,5\n",
+         "x.csv:2: ts_ms: 1738454401000 ms is not a whole minute"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(replay_add_text(r, "x.csv", cases[i].text, err, sizeof err), CP_ESYNTAX);
+        ck_assert_msg(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0,
+                      "case %zu: \"%s\" does not start with \"%s\"", i, err, cases[i].want);
+    }
 }
 END_TEST
 
@@ -262,6 +298,8 @@ static Suite *replay_suite(void)
     tcase_add_test(t, failed_file_leaves_nothing_behind);
     tcase_add_test(t, loads_the_real_market_file);
     tcase_add_test(t, malformed_inputs_name_their_line);
+    tcase_add_test(t, empty_file_is_an_error_that_names_it);
+    tcase_add_test(t, absurd_values_name_their_file_and_line);
     suite_add_tcase(s, t);
     return s;
 }
