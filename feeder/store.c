@@ -24,6 +24,7 @@ struct store {
     redisContext *c;  /* NULL while disconnected */
     int64_t retry_at; /* monotonic ms of the next connect attempt */
     int backoff_ms;   /* wait after the next failure */
+    char addr[CONF_STR_MAX + 16]; /* "host:port" last tried, as Sentinel resolved it */
 };
 
 static int64_t mono_ms(void)
@@ -38,6 +39,7 @@ struct store *store_new(const struct cp_conf *conf)
     struct store *s = xcalloc(1, sizeof *s);
     s->conf = conf;
     s->backoff_ms = STORE_BACKOFF_MIN_MS;
+    snprintf(s->addr, sizeof s->addr, "%s:%d", conf->redis_host, conf->redis_port);
     return s;
 }
 
@@ -59,8 +61,7 @@ static void fail(struct store *s, const char *what, const char *why)
      * intervals of Redis coming back. */
     int wait_ms = s->backoff_ms < s->conf->update_interval_ms ? s->backoff_ms
                                                               : s->conf->update_interval_ms;
-    log_warn("redis %s:%d: %s: %s; next attempt in %d ms", s->conf->redis_host, s->conf->redis_port,
-             what, why, wait_ms);
+    log_warn("redis %s: %s: %s; next attempt in %d ms", s->addr, what, why, wait_ms);
     if (s->c)
         redisFree(s->c);
     s->c = NULL;
@@ -94,9 +95,11 @@ static int connect_now(struct store *s)
     char host[CONF_STR_MAX];
     int port;
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
+        snprintf(s->addr, sizeof s->addr, "master %s", conf->redis_master_name);
         fail(s, "Sentinel", "no Sentinel knows the master");
         return CP_EIO;
     }
+    snprintf(s->addr, sizeof s->addr, "%s:%d", host, port);
     s->c = redisConnectWithTimeout(host, port, tv);
     if (!s->c || s->c->err) {
         fail(s, "connect", s->c ? s->c->errstr : "out of memory");
@@ -110,7 +113,7 @@ static int connect_now(struct store *s)
         return CP_EIO;
     if (conf->redis_db && setup_command(s, "SELECT", "SELECT %d", conf->redis_db))
         return CP_EIO;
-    log_info("connected to redis %s:%d db %d", host, port, conf->redis_db);
+    log_info("connected to redis %s db %d", s->addr, conf->redis_db);
     s->backoff_ms = STORE_BACKOFF_MIN_MS;
     return CP_OK;
 }

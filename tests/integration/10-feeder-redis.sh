@@ -117,4 +117,20 @@ status=0
 stop "$mock_PID" INT || status=$?
 [ "$status" -eq 0 ] || fail "the feeder exited $status on SIGINT"
 
+# --- 5. errors name the address Sentinel gave, not REDIS_HOST:REDIS_PORT ---
+command -v redis-sentinel >/dev/null || skip "redis-sentinel not installed"
+dead=$(free_port)
+sport=$(free_port)
+printf 'port %s\nbind 127.0.0.1\nsentinel monitor cryptopulse 127.0.0.1 %s 1\n' "$sport" "$dead" \
+    >"$WORK/sentinel.conf"
+start sentinel redis-sentinel "$WORK/sentinel.conf"
+wait_for 5 redis-cli -p "$sport" ping || fail "redis-sentinel did not start"
+start sent "$feeder" --mock --interval 100 --redis-port "$port" --redis-prefix st: \
+    --redis-sentinels "127.0.0.1:$sport" --redis-timeout-ms 200
+names_dead() { grep -q "redis 127.0.0.1:$dead: connect: " "$WORK/sent.log"; }
+wait_for 5 names_dead || fail "no error naming the master's address 127.0.0.1:$dead"
+grep -q "redis 127.0.0.1:$port:" "$WORK/sent.log" && fail "an error names REDIS_PORT $port"
+stop "$sent_PID" || fail "the feeder exited $? on SIGTERM"
+stop "$sentinel_PID" || true
+
 echo "PASS: $TEST_NAME"
