@@ -49,6 +49,7 @@ struct feeder {
     char owner[128];      /* this feeder's lease value: host:pid:start ms */
     int lease_ms;         /* lease lifetime: 1.5 intervals */
     bool active;          /* holds the lease and writes ticks */
+    bool redis_away;      /* standing by because Redis cannot be written, not for a lease */
     unsigned long long written, dropped;
     unsigned long long outage; /* ticks dropped since the last one written */
 };
@@ -179,6 +180,15 @@ static void stand_by(struct feeder *fd, const char *why)
     fd->active = false;
 }
 
+/* A tick nobody wrote: this feeder failed to, or stands by while Redis is
+ * away (another feeder holding the lease writes it; that is no loss). */
+static void drop(struct feeder *fd, const char *id, int rc)
+{
+    fd->dropped++;
+    fd->outage++;
+    log_debug("tick %s dropped (%s)", id, cp_strerror(rc));
+}
+
 static void write_tick(struct feeder *fd, const char *id, struct tickid tid, size_t n)
 {
     int rc = store_write_tick(fd->store, fd->owner, fd->lease_ms, id, tid.ms, fd->prices, n,
@@ -192,15 +202,14 @@ static void write_tick(struct feeder *fd, const char *id, struct tickid tid, siz
         fd->written_id = tid;
         return;
     }
-    fd->dropped++;
-    fd->outage++;
-    log_debug("tick %s dropped (%s)", id, cp_strerror(rc));
+    drop(fd, id, rc);
     if (rc == CP_ENOENT)
         stand_by(fd, "another feeder holds the lease");
     else if (rc == CP_EIO)
         stand_by(fd, "lost the connection to redis");
     else if (rc == CP_EPROTO)
         resync(fd, false);
+    fd->redis_away = rc == CP_EIO;
 }
 
 /* Every interval, active or not: the feed moves on with the clock, so a
@@ -216,6 +225,8 @@ static void on_tick(evutil_socket_t unused, short what, void *arg)
     if (feed_next(fd->feed, tid.ms, id, fd->prices, &n) == CP_OK) {
         if (fd->active)
             write_tick(fd, id, tid, n);
+        else if (fd->redis_away)
+            drop(fd, id, CP_EIO);
     }
     if (tickid_after(tid, fd->last))
         fd->last = tid;
@@ -232,9 +243,14 @@ static void on_poll(evutil_socket_t unused, short what, void *arg)
 {
     struct feeder *fd = arg;
     bool fresh;
-    if (fd->active || store_ensure(fd->store, &fresh) != CP_OK)
+    if (fd->active)
         return;
+    if (store_ensure(fd->store, &fresh) != CP_OK) {
+        fd->redis_away = true;
+        return;
+    }
     int rc = store_acquire(fd->store, fd->owner, fd->lease_ms);
+    fd->redis_away = rc != CP_OK && rc != CP_ENOENT;
     if (rc != CP_OK)
         return;
     log_info("active: holding the lease as %s", fd->owner);

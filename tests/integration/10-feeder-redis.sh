@@ -113,6 +113,10 @@ kill -0 "$mock_PID" 2>/dev/null || fail "the feeder died when Redis went away"
 start_redis "$port"
 wait_for 8 has_beat || fail "the feeder did not reconnect within 8 s"
 grep -q 'writing ticks again' "$WORK/mock.log" || fail "no reconnect in the log"
+# Redis was away for more than a second at 100 ms a tick: every tick of the
+# outage counts, not only the one whose write failed.
+lost=$(sed -n 's/.*writing ticks again after dropping \([0-9]*\).*/\1/p' "$WORK/mock.log" | head -n 1)
+[ "${lost:-0}" -ge 8 ] || fail "the log says ${lost:-no} ticks were dropped in a 1 s outage"
 status=0
 stop "$mock_PID" INT || status=$?
 [ "$status" -eq 0 ] || fail "the feeder exited $status on SIGINT"
