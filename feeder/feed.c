@@ -7,6 +7,7 @@
 #include "roll24.h"
 #include "xalloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ struct feed {
     bool started;     /* replay with span: clock is set */
     bool *touched;    /* replay: symbol i has a candle in this tick */
     double dt_s; /* mock: market time per tick */
+    /* mock: the last tick's prices and volumes, which enter the window only
+     * by feed_commit(), once written: a tick nobody saw must not count */
+    double *tick_price, *tick_volume;
+    int64_t tick_ts;
+    bool uncommitted;
     struct roll24 *roll;
     size_t nsymbols;
     char (*symbols)[PRICE_SYMBOL_MAX]; /* the feed's order */
@@ -33,6 +39,8 @@ static struct feed *feed_alloc(size_t nsymbols)
     f->roll = roll24_new();
     f->symbols = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->symbols);
     f->touched = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->touched);
+    f->tick_price = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_price);
+    f->tick_volume = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_volume);
     f->list = xcalloc(nsymbols + 1, PRICE_SYMBOL_MAX);
     return f;
 }
@@ -106,6 +114,8 @@ void feed_free(struct feed *f)
     roll24_free(f->roll);
     free(f->symbols);
     free(f->touched);
+    free(f->tick_price);
+    free(f->tick_volume);
     free(f->list);
     free(f);
 }
@@ -125,22 +135,43 @@ bool feed_done(const struct feed *f)
     return f->replay && !f->loop && f->pos >= replay_minutes(f->replay);
 }
 
+/* One price object of symbol with the statistics st (NULL: none). */
+static void set_price(const char *symbol, const struct roll24_stats *st, int64_t ts,
+                      const char *id, struct price *p)
+{
+    memset(p, 0, sizeof *p);
+    strcpy(p->symbol, symbol);
+    if (st) {
+        p->price = st->last;
+        p->change24h = st->change;
+        p->volume24h = st->volume;
+        p->high24h = st->high;
+        p->low24h = st->low;
+    }
+    p->ts = ts;
+    snprintf(p->id, sizeof p->id, "%s", id);
+}
+
 /* One price object of symbol from the window as it stands at market time now. */
 static void fill_price(const struct feed *f, const char *symbol, int64_t now, int64_t ts,
                        const char *id, struct price *p)
 {
     struct roll24_stats st;
-    memset(p, 0, sizeof *p);
-    strcpy(p->symbol, symbol);
-    if (roll24_stats(f->roll, symbol, now, &st) == CP_OK) {
-        p->price = st.last;
-        p->change24h = st.change;
-        p->volume24h = st.volume;
-        p->high24h = st.high;
-        p->low24h = st.low;
-    }
-    p->ts = ts;
-    snprintf(p->id, sizeof p->id, "%s", id);
+    bool found = roll24_stats(f->roll, symbol, now, &st) == CP_OK;
+    set_price(symbol, found ? &st : NULL, ts, id, p);
+}
+
+/* The statistics st of a window (found: not empty) with a newer price and
+ * volume added, as roll24_add() then roll24_stats() would give them. */
+static void fold(struct roll24_stats *st, bool found, double price, double volume)
+{
+    if (!found)
+        *st = (struct roll24_stats){price, price, price, price, 0, 0};
+    st->last = price;
+    st->high = fmax(st->high, price);
+    st->low = fmin(st->low, price);
+    st->volume += volume;
+    st->change = (st->last - st->first) / st->first * 100.0;
 }
 
 /* The price as it goes out: rounded to the symbol's tick size.  The 24 h
@@ -153,16 +184,34 @@ static double tick_price(const char *symbol, double price)
     return r > 0 ? r : price;
 }
 
+/* The walk moves on whether or not the tick is written; the window only
+ * learns the tick in feed_commit(), so the figures are those of the ticks
+ * written plus this one. */
 static void next_mock(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
 {
     mock_step(f->mock, f->dt_s);
+    f->tick_ts = ts;
+    f->uncommitted = true;
     for (size_t i = 0; i < mock_count(f->mock); i++) {
         const char *sym = mock_symbol(f->mock, i);
-        roll24_add(f->roll, sym, ts, tick_price(sym, mock_price(f->mock, i)),
-                   mock_volume(f->mock, i));
-        fill_price(f, mock_symbol(f->mock, i), ts, ts, id, &out[i]);
+        struct roll24_stats st;
+        bool found = roll24_stats(f->roll, sym, ts, &st) == CP_OK;
+        f->tick_price[i] = tick_price(sym, mock_price(f->mock, i));
+        f->tick_volume[i] = mock_volume(f->mock, i);
+        fold(&st, found, f->tick_price[i], f->tick_volume[i]);
+        set_price(sym, &st, ts, id, &out[i]);
     }
     *n = mock_count(f->mock);
+}
+
+void feed_commit(struct feed *f)
+{
+    if (!f->mock || !f->uncommitted)
+        return;
+    for (size_t i = 0; i < mock_count(f->mock); i++)
+        roll24_add(f->roll, mock_symbol(f->mock, i), f->tick_ts, f->tick_price[i],
+                   f->tick_volume[i]);
+    f->uncommitted = false;
 }
 
 static size_t symbol_index(const struct feed *f, const char *symbol)
@@ -251,4 +300,5 @@ void feed_adopt(struct feed *f, const struct price *prices, size_t n)
         mock_set_price(f->mock, prices[i].symbol, prices[i].price);
     /* The window held this feeder's own walk, which nobody saw. */
     roll24_clear(f->roll);
+    f->uncommitted = false;
 }

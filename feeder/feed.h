@@ -41,6 +41,13 @@ const char *feed_symbols(const struct feed *f);
  * replay without loop has ended. */
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n);
 
+/* The tick of the last feed_next() was written: the mock's 24 h window takes
+ * its prices.  The window holds only ticks committed, so the 24 h figures are
+ * those of the series published; a mock tick not committed (dropped, or a
+ * standby's) leaves no trace.  A replay's window follows the data, written
+ * or not (market time, like the minutes a fast replay conflates): no-op. */
+void feed_commit(struct feed *f);
+
 /* Continue from prices another feeder published (borrowed): the mock walk
  * goes on from them and its 24 h window starts afresh; a replay ignores
  * them (it keeps its own position in the data). */

@@ -194,6 +194,7 @@ static void write_tick(struct feeder *fd, const char *id, struct tickid tid, siz
     int rc = store_write_tick(fd->store, fd->owner, fd->lease_ms, id, tid.ms, fd->prices, n,
                               feed_symbols(fd->feed));
     if (rc == CP_OK) {
+        feed_commit(fd->feed);
         if (fd->outage)
             log_info("writing ticks again after dropping %llu", fd->outage);
         fd->written++;

@@ -134,6 +134,7 @@ START_TEST(mock_prices_are_rounded_and_24h_fields_follow_the_emitted_series)
     int64_t t = 1738454400000LL;
     for (int k = 0; k < 2000; k++) {
         ck_assert_int_eq(feed_next(f, t + k * 1500, "id", prices, &n), CP_OK);
+        feed_commit(f);
         for (size_t i = 0; i < 4; i++) {
             double p = prices[i].price;
             ck_assert_msg(on_tick_grid(p, decimals[i]), "%s %.12g off its tick",
@@ -227,6 +228,40 @@ START_TEST(mock_adopts_published_prices)
 }
 END_TEST
 
+/* Ticks 100 to 699 are dropped (Redis away, or a standby): the walk goes on,
+ * but the 24 h figures of every tick are those of the ticks written before
+ * it plus its own price, never of a price nobody saw. */
+START_TEST(mock_24h_fields_leave_out_ticks_not_written)
+{
+    struct feed *f = feed_new_mock("BTC,DOGE", 3, 1500, err, sizeof err);
+    double first[2], high[2], low[2], volume[2] = {0};
+    int64_t t = 1738454400000LL;
+    for (int k = 0; k < 1000; k++) {
+        bool written = k < 100 || k >= 700;
+        ck_assert_int_eq(feed_next(f, t + k * 1500, "id", prices, &n), CP_OK);
+        for (size_t i = 0; i < 2; i++) {
+            double p = prices[i].price;
+            double hi = k ? fmax(high[i], p) : p, lo = k ? fmin(low[i], p) : p;
+            double from = k ? first[i] : p;
+            ck_assert_msg(prices[i].high24h == hi && prices[i].low24h == lo,
+                          "tick %d %s: high24h %.10g low24h %.10g, published %.10g..%.10g", k,
+                          prices[i].symbol, prices[i].high24h, prices[i].low24h, lo, hi);
+            ck_assert_double_eq_tol(prices[i].change24h, (p - from) / from * 100, 1e-9);
+            ck_assert(prices[i].volume24h > volume[i]);
+            if (written) {
+                first[i] = from;
+                high[i] = hi;
+                low[i] = lo;
+                volume[i] = prices[i].volume24h;
+            }
+        }
+        if (written)
+            feed_commit(f);
+    }
+    feed_free(f);
+}
+END_TEST
+
 static Suite *feed_suite(void)
 {
     Suite *s = suite_create("feed");
@@ -242,6 +277,7 @@ static Suite *feed_suite(void)
     tcase_add_test(t, fast_replay_conflates_minutes_into_one_tick);
     tcase_add_test(t, slow_replay_leaves_ticks_without_a_candle_empty);
     tcase_add_test(t, mock_adopts_published_prices);
+    tcase_add_test(t, mock_24h_fields_leave_out_ticks_not_written);
     suite_add_tcase(s, t);
     return s;
 }
