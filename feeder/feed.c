@@ -27,6 +27,7 @@ struct feed {
     double *tick_price, *tick_volume;
     int64_t tick_ts;
     bool uncommitted;
+    double *recorded_v24; /* mock, feed_record(): last volume24h per symbol, or < 0 */
     struct roll24 *roll;
     size_t nsymbols;
     char (*symbols)[PRICE_SYMBOL_MAX]; /* the feed's order */
@@ -41,6 +42,7 @@ static struct feed *feed_alloc(size_t nsymbols)
     f->touched = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->touched);
     f->tick_price = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_price);
     f->tick_volume = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_volume);
+    f->recorded_v24 = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->recorded_v24);
     f->list = xcalloc(nsymbols + 1, PRICE_SYMBOL_MAX);
     return f;
 }
@@ -116,6 +118,7 @@ void feed_free(struct feed *f)
     free(f->touched);
     free(f->tick_price);
     free(f->tick_volume);
+    free(f->recorded_v24);
     free(f->list);
     free(f);
 }
@@ -298,7 +301,30 @@ void feed_adopt(struct feed *f, const struct price *prices, size_t n)
         return;
     for (size_t i = 0; i < n; i++)
         mock_set_price(f->mock, prices[i].symbol, prices[i].price);
-    /* The window held this feeder's own walk, which nobody saw. */
+    /* The window is rebuilt from what was published: feed_record(). */
     roll24_clear(f->roll);
     f->uncommitted = false;
+    for (size_t i = 0; i < f->nsymbols; i++)
+        f->recorded_v24[i] = -1;
+}
+
+/* The stream holds each symbol's volume24h, not the volume of each tick:
+ * a tick's volume is taken as the growth of volume24h since the symbol's
+ * previous recorded tick (0 when it shrank, as minutes left the window),
+ * and the oldest tick carries its whole volume24h, so that the rebuilt
+ * volume24h equals the newest tick's. */
+void feed_record(struct feed *f, const struct price *prices, size_t n)
+{
+    if (!f->mock)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        const struct price *p = &prices[k];
+        size_t i = symbol_index(f, p->symbol);
+        if (i == f->nsymbols || !(p->volume24h >= 0))
+            continue;
+        double prev = f->recorded_v24[i];
+        double volume = prev < 0 ? p->volume24h : fmax(0, p->volume24h - prev);
+        if (roll24_add(f->roll, p->symbol, p->ts, p->price, volume) == CP_OK)
+            f->recorded_v24[i] = p->volume24h;
+    }
 }

@@ -49,9 +49,16 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
 void feed_commit(struct feed *f);
 
 /* Continue from prices another feeder published (borrowed): the mock walk
- * goes on from them and its 24 h window starts afresh; a replay ignores
- * them (it keeps its own position in the data). */
+ * goes on from them and its 24 h window is emptied, to be refilled with
+ * feed_record(); a replay ignores them (it keeps its own position in the
+ * data, and its window in market time). */
 void feed_adopt(struct feed *f, const struct price *prices, size_t n);
+
+/* After feed_adopt(): add the prices of one published tick (borrowed; each
+ * price's ts is its time) to the mock's 24 h window, oldest tick first.  The
+ * volume of each tick is recovered from the growth of volume24h.  A replay
+ * ignores them. */
+void feed_record(struct feed *f, const struct price *prices, size_t n);
 
 /* True when a replay without loop has nothing left to give. */
 bool feed_done(const struct feed *f);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "price.h"
 #include "replay.h"
+#include "roll24.h"
 #include "store.h"
 #include "tickid.h"
 #include "xalloc.h"
@@ -156,21 +157,30 @@ static struct feed *make_feed(const struct feeder_opts *o, const struct cp_conf 
     return f;
 }
 
+static void record_tick(void *feed, const struct price *prices, size_t n)
+{
+    feed_record(feed, prices, n);
+}
+
 /* On becoming the writer: continue after the newest id in the stream, so ids
  * keep increasing across restarts, Redis restarts and fail-overs; when adopt
  * is set and that tick is another feeder's (or an earlier run's), a mock walk
- * goes on from its prices, so that taking over does not make prices jump. */
+ * goes on from its prices, so that taking over does not make prices jump,
+ * and its 24 h window is rebuilt from the stream's last 24 h (or as much as
+ * HISTORY_LENGTH keeps), so that the 24 h figures go on too. */
 static void resync(struct feeder *fd, bool adopt)
 {
     struct tickid in_stream;
-    size_t n;
-    if (store_last_tick(fd->store, &in_stream, fd->prices, feed_symbol_count(fd->feed), &n) !=
-        CP_OK)
+    size_t n, max = feed_symbol_count(fd->feed);
+    if (store_last_tick(fd->store, &in_stream, fd->prices, max, &n) != CP_OK)
         return;
     if (tickid_after(in_stream, fd->last))
         fd->last = in_stream;
-    if (adopt && tickid_after(in_stream, fd->written_id))
-        feed_adopt(fd->feed, fd->prices, n);
+    if (!adopt || !tickid_after(in_stream, fd->written_id))
+        return;
+    feed_adopt(fd->feed, fd->prices, n);
+    store_history(fd->store, in_stream.ms - ROLL24_WINDOW_MS, in_stream, fd->prices, max,
+                  record_tick, fd->feed);
 }
 
 static void stand_by(struct feeder *fd, const char *why)

@@ -190,6 +190,56 @@ int store_last_tick(struct store *s, struct tickid *out, struct price *prices, s
     return rc;
 }
 
+/* Entries per XRANGE of store_history(): a few hundred KB of reply. */
+#define STORE_HISTORY_PAGE 500
+
+/* One page of store_history() from start to end (ids); *last is the id of
+ * its last entry, *got how many it held. */
+static int history_page(struct store *s, const char *hkey, const char *start, const char *end,
+                        struct price *prices, size_t max, store_tick_fn fn, void *ctx,
+                        struct tickid *last, size_t *got)
+{
+    redisReply *r = redisCommand(s->c, "XRANGE %s %s %s COUNT %d", hkey, start, end,
+                                 STORE_HISTORY_PAGE);
+    if (!r) {
+        fail(s, "XRANGE", s->c->errstr);
+        return CP_EIO;
+    }
+    int rc = r->type == REDIS_REPLY_ARRAY ? CP_OK : CP_EPROTO;
+    *got = rc == CP_OK ? r->elements : 0;
+    for (size_t i = 0; i < *got && rc == CP_OK; i++) {
+        size_t n = 0;
+        rc = read_entry(r->element[i], last, prices, max, &n);
+        if (rc == CP_OK)
+            fn(ctx, prices, n);
+    }
+    if (rc != CP_OK)
+        log_warn("redis: unexpected XRANGE reply for %s: %s", hkey,
+                 r->type == REDIS_REPLY_ERROR ? r->str : "not a tick");
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_history(struct store *s, int64_t from_ms, struct tickid upto, struct price *prices,
+                  size_t max, store_tick_fn fn, void *ctx)
+{
+    char hkey[KEYS_MAX], start[48], end[48];
+    if (!s->c)
+        return CP_EIO;
+    key(s, hkey, KEYS_HISTORY, NULL);
+    snprintf(start, sizeof start, "%lld-0", (long long)(from_ms > 0 ? from_ms : 0));
+    tickid_format(upto, end, sizeof end);
+    for (;;) {
+        struct tickid last;
+        size_t got;
+        int rc = history_page(s, hkey, start, end, prices, max, fn, ctx, &last, &got);
+        if (rc != CP_OK || got < STORE_HISTORY_PAGE)
+            return rc;
+        last.seq++; /* the next page starts just after this one */
+        tickid_format(last, start, sizeof start);
+    }
+}
+
 /* One tick, atomically and only by the lease holder (the fail-over fence);
  * a lease that merely expired (a slow tick) and that nobody took is taken
  * back rather than dropping the tick:

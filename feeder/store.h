@@ -33,6 +33,18 @@ int store_ensure(struct store *s, bool *fresh);
 int store_last_tick(struct store *s, struct tickid *out, struct price *prices, size_t max,
                     size_t *n);
 
+/* Callback of store_history(): the price objects of one tick (borrowed, valid
+ * during the call). */
+typedef void (*store_tick_fn)(void *ctx, const struct price *prices, size_t n);
+
+/* Every entry of the history stream from from_ms (ms of an id) up to and
+ * including the id upto, oldest first, read with XRANGE in pages: fn gets up
+ * to max of each entry's price objects, parsed into prices.  Returns 0,
+ * CP_EPROTO when Redis refused or sent an entry that is not a tick (logged),
+ * or CP_EIO (connection dropped, logged). */
+int store_history(struct store *s, int64_t from_ms, struct tickid upto, struct price *prices,
+                  size_t max, store_tick_fn fn, void *ctx);
+
 /* The fail-over lease, key <prefix>feeder:lease holding owner: take it when
  * it is free (SET NX PX lease_ms) or renew it when it is already owner's.
  * Returns 0 when owner holds it, CP_ENOENT when another feeder does,

@@ -60,15 +60,33 @@ gap=$(cut -d- -f1 "$WORK/published" | awk 'NR > 1 && $1 - p > m { m = $1 - p } {
 [ "$gap" -le $(( 2 * interval )) ] || fail "$gap ms without a tick, more than two intervals ($(( 2 * interval )) ms)"
 
 # A writer that takes over continues the walk from the newest tick in the
-# stream: plant one with BTC at 50000 (the walk starts near 100625).
-old=$(( $(now_ms) - 1000 ))
-rcli XADD t12p:history "$old-0" tick "{\"id\":\"$old-0\",\"ts\":$old,\"prices\":[{\"symbol\":\"BTC\",\"price\":50000.0,\"change24h\":0.0,\"volume24h\":1.0,\"high24h\":50000.0,\"low24h\":50000.0,\"ts\":$old,\"id\":\"$old-0\"}]}" >/dev/null
+# stream, and its 24 h window holds the stream's ticks (read in pages of 500):
+# plant 1200 with BTC at 52000 first, 55000 in the third page, 50000 last
+# and 51000 elsewhere (the walk starts near 100625).
+now=$(now_ms)
+awk -v now="$now" 'BEGIN {
+    for (k = 0; k < 1200; k++) {
+        ts = now - 5000 + k
+        p = k == 0 ? "52000.0" : k == 1100 ? "55000.0" : k == 1199 ? "50000.0" : "51000.0"
+        t = sprintf("{\"id\":\"%.0f-0\",\"ts\":%.0f,\"prices\":[{\"symbol\":\"BTC\",\"price\":%s,\"change24h\":0.0,\"volume24h\":%d.0,\"high24h\":%s,\"low24h\":%s,\"ts\":%.0f,\"id\":\"%.0f-0\"}]}", ts, ts, p, k + 1, p, p, ts, ts)
+        gsub(/"/, "\\\"", t)
+        printf "XADD t12p:history %.0f-0 tick \"%s\"\n", ts, t
+    } }' | rcli >/dev/null
+[ "$(rcli XLEN t12p:history)" = 1200 ] || fail "planted $(rcli XLEN t12p:history) ticks, not 1200"
 start d "$feeder" --seed 4 --interval $interval --redis-port "$port" --redis-prefix t12p:
-two() { [ "$(rcli XLEN t12p:history)" -ge 2 ]; }
-wait_for 5 two || fail "d wrote no tick"
+more() { [ "$(rcli XLEN t12p:history)" -ge 1201 ]; }
+wait_for 5 more || fail "d wrote no tick"
 stop "$d_PID" || true
-btc=$(rcli --raw XRANGE t12p:history - + COUNT 2 | sed -n 6p | sed 's/.*{"symbol":"BTC","price":\([0-9.]*\),.*/\1/')
+first=$(rcli --raw XRANGE t12p:history - + COUNT 1201 | sed -n 3603p)
+field() { printf '%s\n' "$first" | sed -n "s/.*{\"symbol\":\"BTC\",[^}]*\"$1\":\\([-0-9.e+]*\\)[,}].*/\\1/p"; }
+btc=$(field price)
 awk -v p="$btc" 'BEGIN { exit !(p > 49500 && p < 50500) }' ||
     fail "after the planted tick BTC went out at $btc, not near 50000"
+# The 24 h figures go on from the planted ticks rather than starting afresh.
+[ "$(field high24h)" = 55000.0 ] || fail "d's first high24h is $(field high24h), not 55000.0: $first"
+awk -v p="$btc" -v c="$(field change24h)" -v l="$(field low24h)" \
+    -v v="$(field volume24h)" 'BEGIN { e = (p - 52000) / 52000 * 100
+        exit !(c - e < 0.01 && e - c < 0.01 && l <= 50000 && v > 1200 && v < 1e7) }' ||
+    fail "d's first change24h/low24h/volume24h do not go on from the planted ticks: $first"
 echo "longest gap between ticks: $gap ms (interval $interval ms)"
 echo "PASS: $TEST_NAME"

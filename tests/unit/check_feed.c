@@ -262,6 +262,44 @@ START_TEST(mock_24h_fields_leave_out_ticks_not_written)
 }
 END_TEST
 
+/* A tick as it lies in the history stream (only the fields feed_record reads). */
+static struct price published(const char *symbol, int64_t ts, double price, double volume24h)
+{
+    struct price p = {.ts = ts, .price = price, .volume24h = volume24h};
+    strcpy(p.symbol, symbol);
+    return p;
+}
+
+/* Taking over (or restarting), the window is rebuilt from the ticks in the
+ * stream, so that change24h, high24h, low24h and volume24h go on. */
+START_TEST(mock_window_is_rebuilt_from_published_ticks)
+{
+    struct feed *f = feed_new_mock("BTC,ETH", 5, 1500, err, sizeof err);
+    int64_t t = 1738454400000LL;
+    feed_next(f, t - 9000, "mine", prices, &n); /* this feeder's own, never written */
+    feed_commit(f);
+    struct price newest = published("BTC", t - 1500, 48000.0, 6.0);
+    feed_adopt(f, &newest, 1);
+    struct price ticks[][2] = {
+        {published("BTC", t - 4500, 50000.0, 1.0), published("XYZ", t - 4500, 1.0, 1.0)},
+        {published("BTC", t - 3000, 52000.0, 3.0), published("ETH", t - 3000, 3000.0, 10.0)},
+        {newest, published("ETH", t - 1500, 2900.0, 12.0)},
+    };
+    for (size_t k = 0; k < 3; k++)
+        feed_record(f, ticks[k], 2);
+    ck_assert_int_eq(feed_next(f, t, "id", prices, &n), CP_OK);
+    double p = prices[0].price;
+    ck_assert(fabs(p / 48000.0 - 1) < 0.01);
+    ck_assert(prices[0].high24h == 52000.0);
+    ck_assert(prices[0].low24h == fmin(48000.0, p));
+    ck_assert_double_eq_tol(prices[0].change24h, (p - 50000.0) / 50000.0 * 100, 1e-9);
+    ck_assert(prices[0].volume24h > 6.0 && prices[0].volume24h < 6.0 + 1e8);
+    ck_assert(prices[1].high24h == fmax(3000.0, prices[1].price));
+    ck_assert(prices[1].volume24h > 12.0);
+    feed_free(f);
+}
+END_TEST
+
 static Suite *feed_suite(void)
 {
     Suite *s = suite_create("feed");
@@ -278,6 +316,7 @@ static Suite *feed_suite(void)
     tcase_add_test(t, slow_replay_leaves_ticks_without_a_candle_empty);
     tcase_add_test(t, mock_adopts_published_prices);
     tcase_add_test(t, mock_24h_fields_leave_out_ticks_not_written);
+    tcase_add_test(t, mock_window_is_rebuilt_from_published_ticks);
     suite_add_tcase(s, t);
     return s;
 }
