@@ -16,6 +16,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js and npm run the browser test and the npm ws client.  A machine that
+# has them already (e.g. from NodeSource, whose nodejs conflicts with Debian's
+# npm) keeps them; otherwise Debian's are installed.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing Debian packages: ${missing[*]}"

@@ -269,6 +269,9 @@ function loadSparkHistory(c) {
 /* ---------- ticks and staleness ---------- */
 
 function onTick({ id, ts, prices }) {
+  /* A snapshot of a feed that has not ticked yet carries no prices and no
+   * id: it is not a tick. */
+  if (!prices.length && !id) return;
   if (id !== undefined && id !== null && id !== state.lastTickId) {
     state.lastTickId = id;
     state.ticks += 1;

@@ -16,10 +16,19 @@ const NAMES = {
   BCH: 'Bitcoin Cash', XLM: 'Stellar', ATOM: 'Cosmos', UNI: 'Uniswap', NEAR: 'NEAR Protocol',
 };
 
-/* Decimal places of symbol's tick size.  Symbols the table does not know get
- * 2, as the feed's own unknown symbols are priced in dollars. */
-export function tickDecimals(symbol) {
-  return Object.prototype.hasOwnProperty.call(TICK_DECIMALS, symbol) ? TICK_DECIMALS[symbol] : 2;
+/* Decimal places of symbol's tick size.  A symbol the table does not know is
+ * rounded by the feeder to six significant digits of its price, between 0 and
+ * 8 places (price_decimals); the places are fixed by the first price seen, so
+ * its cards keep their width as the price moves. */
+const learnedDecimals = new Map();
+export function tickDecimals(symbol, refPrice) {
+  if (Object.prototype.hasOwnProperty.call(TICK_DECIMALS, symbol)) return TICK_DECIMALS[symbol];
+  let d = learnedDecimals.get(symbol);
+  if (d === undefined && Number.isFinite(refPrice) && refPrice > 0) {
+    d = Math.min(8, Math.max(0, 5 - Math.floor(Math.log10(refPrice))));
+    learnedDecimals.set(symbol, d);
+  }
+  return d === undefined ? 2 : d;
 }
 
 export function coinName(symbol) {
@@ -40,13 +49,14 @@ function usd(digits) {
 }
 
 export function formatPrice(symbol, value) {
-  return Number.isFinite(value) ? usd(tickDecimals(symbol)).format(value) : '–';
+  return Number.isFinite(value) ? usd(tickDecimals(symbol, value)).format(value) : '–';
 }
 
 /* Axis labels: the tick size, or fewer digits when the step is coarse. */
 export function formatAxisPrice(symbol, value, step) {
-  const need = step > 0 ? Math.max(0, Math.ceil(-Math.log10(step))) : tickDecimals(symbol);
-  return usd(Math.min(tickDecimals(symbol), need)).format(value);
+  const places = tickDecimals(symbol, value);
+  const need = step > 0 ? Math.max(0, Math.ceil(-Math.log10(step))) : places;
+  return usd(Math.min(places, need)).format(value);
 }
 
 const pctFmt = new Intl.NumberFormat('en-US', {
