@@ -61,6 +61,10 @@ void probe_free(struct probe *pr)
  * in err: an error reply keeps the connection, a broken one is closed. */
 static redisReply *command(struct probe *pr, char *err, size_t len, const char *fmt, ...)
 {
+    if (!pr->ctx) { /* an earlier command lost the connection */
+        snprintf(err, len, "not connected");
+        return NULL;
+    }
     va_list ap;
     va_start(ap, fmt);
     redisReply *r = redisvCommand(pr->ctx, fmt, ap);
@@ -108,6 +112,12 @@ static bool setup(struct probe *pr, char *err, size_t len)
         freeReplyObject(r);
     }
     read_version(pr);
+    /* A Redis that accepts but never answers times INFO out, which drops
+     * the connection: report it rather than use a freed context. */
+    if (!pr->ctx) {
+        snprintf(err, len, "Redis did not answer");
+        return false;
+    }
     return true;
 }
 

@@ -211,5 +211,31 @@ check "FastCGI after Redis restart: 200 ok" has "$r" '"status":"ok"'
 r=$(fcgi_get "127.0.0.1:$FPORT" SCRIPT_NAME=/stats)
 check "FastCGI /stats after Redis restart: 200" [ "$(status_of "$r")" = 200 ]
 
+# A Redis that accepts connections but never answers (hung, stopped, a
+# silent proxy): 503 after the timeout, never a crash.
+silent_port=$(free_port)
+start silent "$PY" -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $silent_port)); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+"
+wait_for 5 sh -c "ss -ltn | grep -q ':$silent_port '" || fail "silent Redis did not start"
+for path in /health /stats /history; do
+    t0=$(now_ms)
+    set +e
+    r=$(env -i REDIS_HOST=127.0.0.1 REDIS_PORT="$silent_port" PATH="$PATH" LOG_LEVEL=error \
+        GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO="$path" QUERY_STRING=symbol=BTC \
+        "$BIN" </dev/null 2>>"$WORK/cgi.log")
+    rc=$?
+    set -e
+    elapsed=$(( $(now_ms) - t0 ))
+    check "CGI $path with a silent Redis: exits 0 (got $rc)" [ "$rc" = 0 ]
+    check "CGI $path with a silent Redis: 503" [ "$(status_of "$r")" = 503 ]
+    check "CGI $path with a silent Redis: answered in ${elapsed} ms (< 2000)" [ "$elapsed" -lt 2000 ]
+done
+
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed"
 echo "PASS: $TEST_NAME: all checks passed"
