@@ -214,15 +214,7 @@ check "FastCGI /stats after Redis restart: 200" [ "$(status_of "$r")" = 200 ]
 # A Redis that accepts connections but never answers (hung, stopped, a
 # silent proxy): 503 after the timeout, never a crash.
 silent_port=$(free_port)
-start silent "$PY" -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $silent_port)); s.listen(16)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)
-"
-wait_for 5 sh -c "ss -ltn | grep -q ':$silent_port '" || fail "silent Redis did not start"
+start_silent silent "$silent_port"
 for path in /health /stats /history; do
     t0=$(now_ms)
     set +e

@@ -11,28 +11,9 @@
 command -v node >/dev/null || skip "node not installed (Node.js is needed for the ws client)"
 command -v npm >/dev/null || skip "npm not installed (needed to install the ws package)"
 
-# Copy the client to the build tree (unless building in the source tree) and
-# install its locked dependencies there once; reinstall when the lock changes.
-src=$top_srcdir/tests/integration/node
-dir=$top_builddir/tests/integration/node
-mkdir -p "$dir"
-if [ "$(cd "$src" && pwd -P)" != "$(cd "$dir" && pwd -P)" ]; then
-    for f in package.json package-lock.json ws_node_client.js; do
-        install -m 644 "$src/$f" "$dir/$f"
-    done
-fi
-stamp=$dir/node_modules/.cryptopulse-package-lock.json
-if ! cmp -s "$src/package-lock.json" "$stamp" || [ ! -f "$dir/node_modules/ws/package.json" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --fetch-retries 1 --fetch-timeout 30000) >"$WORK/npm.log" 2>&1 || {
-        cat "$WORK/npm.log"
-        if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$WORK/npm.log"; then
-            skip "npm ci could not reach the npm registry to install ws"
-        fi
-        fail "npm ci failed in $dir"
-    }
-    cp "$src/package-lock.json" "$stamp"
-fi
-(cd "$dir" && node -e 'require("ws")') || fail "the ws package does not load from $dir/node_modules"
+# The client and its locked ws dependency, installed in the build tree.
+npm_install node ws ws_node_client.js
+dir=$NPM_DIR
 
 start_redis
 start_gateway --redis-port "$REDIS_PORT" --interval 200

@@ -34,15 +34,7 @@ start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port 1 --interval
 # The gateway's first Sentinel accepts and never answers: it must neither
 # block the gateway nor stop it from asking the next one.
 black_hole=$(free_port)
-start hole "$PY" -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $black_hole)); s.listen(16)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)
-"
-wait_for 5 sh -c "ss -ltn | grep -q ':$black_hole '" || fail "black-hole Sentinel did not start"
+start_silent hole "$black_hole"
 REDIS_SENTINELS=127.0.0.1:$black_hole,127.0.0.1:$sentinel_port \
     start_gateway --redis-port 1 --interval 200 --redis-timeout-ms 1000   # port 1: only Sentinel knows
 slowest=0

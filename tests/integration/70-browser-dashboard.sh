@@ -19,27 +19,9 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
 export CHROMIUM
 
-src=$top_srcdir/tests/integration/browser
-dir=$top_builddir/tests/integration/browser
+npm_install browser playwright-core dashboard_test.js
+dir=$NPM_DIR
 out=$dir/output
-mkdir -p "$dir"
-if [ "$(cd "$src" && pwd -P)" != "$(cd "$dir" && pwd -P)" ]; then
-    for f in package.json package-lock.json dashboard_test.js; do
-        install -m 644 "$src/$f" "$dir/$f"
-    done
-fi
-stamp=$dir/node_modules/.cryptopulse-package-lock.json
-if ! cmp -s "$src/package-lock.json" "$stamp" || [ ! -f "$dir/node_modules/playwright-core/package.json" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --fetch-retries 1 --fetch-timeout 30000) >"$WORK/npm.log" 2>&1 || {
-        cat "$WORK/npm.log"
-        if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$WORK/npm.log"; then
-            skip "npm ci could not reach the npm registry to install playwright-core"
-        fi
-        fail "npm ci failed in $dir"
-    }
-    cp "$src/package-lock.json" "$stamp"
-fi
-(cd "$dir" && node -e 'require("playwright-core")') || fail "playwright-core does not load from $dir/node_modules"
 
 INTERVAL=300
 start_redis

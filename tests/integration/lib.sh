@@ -126,3 +126,49 @@ market_data() {
     done
     return 1
 }
+
+# npm_install NAME PACKAGE FILE...: copy tests/integration/NAME/ (package.json,
+# package-lock.json and FILEs) to the build tree, unless building in the
+# source tree, and install its locked dependencies there once (again when the
+# lock changes); skip when the npm registry cannot be reached.  Sets NPM_DIR.
+npm_install() {
+    local name=$1 package=$2 src dir f stamp
+    shift 2
+    src=$top_srcdir/tests/integration/$name
+    dir=$top_builddir/tests/integration/$name
+    mkdir -p "$dir"
+    if [ "$(cd "$src" && pwd -P)" != "$(cd "$dir" && pwd -P)" ]; then
+        for f in package.json package-lock.json "$@"; do
+            install -m 644 "$src/$f" "$dir/$f"
+        done
+    fi
+    stamp=$dir/node_modules/.cryptopulse-package-lock.json
+    if ! cmp -s "$src/package-lock.json" "$stamp" || [ ! -f "$dir/node_modules/$package/package.json" ]; then
+        (cd "$dir" && npm ci --no-audit --no-fund --fetch-retries 1 --fetch-timeout 30000) \
+            >"$WORK/npm.log" 2>&1 || {
+            cat "$WORK/npm.log"
+            if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$WORK/npm.log"; then
+                skip "npm ci could not reach the npm registry to install $package"
+            fi
+            fail "npm ci failed in $dir"
+        }
+        cp "$src/package-lock.json" "$stamp"
+    fi
+    (cd "$dir" && node -e "require('$package')") || fail "$package does not load from $dir/node_modules"
+    NPM_DIR=$dir
+}
+
+# start_silent NAME PORT: a TCP listener on 127.0.0.1:PORT that accepts and
+# never answers (a hung server, a black-holed peer).
+start_silent() {
+    start "$1" "$PY" -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $2)); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+"
+    wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $2)).close()" \
+        || fail "silent listener on $2 did not start"
+}
