@@ -56,7 +56,15 @@ static void add_latency(const json_t *from, struct latency_hist *h)
     h->sum_ms += json_number_value(json_object_get(from, "sum_ms"));
 }
 
-/* Add every number of from into into, recursively; uptime_ms takes the max. */
+/* Figures every worker sees alike rather than its share: the total is the
+ * largest, not the sum.  ticks: each worker fans out every tick, so the
+ * largest count is the feeder's tick count (PROTOCOL.md §5). */
+static bool is_shared(const char *key)
+{
+    return strcmp(key, "uptime_ms") == 0 || strcmp(key, "ticks") == 0;
+}
+
+/* Add every number of from into into, recursively (is_shared ones: max). */
 static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h)
 {
     const char *key;
@@ -76,8 +84,7 @@ static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h
         } else if (json_is_integer(v)) {
             json_int_t a = json_integer_value(have), b = json_integer_value(v);
             json_object_set_new(into, key,
-                                json_integer(strcmp(key, "uptime_ms") == 0 ? (a > b ? a : b)
-                                                                           : a + b));
+                                json_integer(is_shared(key) ? (a > b ? a : b) : a + b));
         } else if (json_is_real(v)) {
             json_object_set_new(into, key, json_real(json_number_value(have) + json_real_value(v)));
         }

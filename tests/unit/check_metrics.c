@@ -8,9 +8,10 @@
 
 static json_t *worker(const char *instance, int n, int ws, int b0, int b3)
 {
-    return json_pack("{s:s, s:i, s:i, s:i, s:{s:i, s:i}, s:{s:i}, s:i, s:f, s:{s:i}, "
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:{s:i, s:i}, s:{s:i}, s:i, s:f, s:{s:i}, "
                      "s:{s:f, s:[i, i, i, i, i, i, i, i, i, i, i, i, i, i]}}",
                      "instance", instance, "worker", n, "pid", 100 + n, "uptime_ms", 1000 * n,
+                     "ticks", 40 + n,
                      "websocket", "current", ws, "total", ws * 2, "sse", "current", 1,
                      "messages_out", 10, "messages_per_second", 2.5, "subscriptions", "BTC", ws,
                      "latency_ms", "sum_ms", 3.0, "buckets", b0, 0, 0, b3, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -30,6 +31,7 @@ START_TEST(merge_sums_counters_and_keeps_each_worker)
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "subscriptions"), "BTC")),
                      12);
     ck_assert_int_eq(json_integer_value(json_object_get(t, "uptime_ms")), 1000); /* the largest */
+    ck_assert_int_eq(json_integer_value(json_object_get(t, "ticks")), 41); /* the feeder's count */
     ck_assert_int_eq(json_integer_value(json_object_get(t, "instances")), 2);
     ck_assert_uint_eq(json_array_size(json_object_get(t, "workers")), 3);
     ck_assert_ptr_null(json_object_get(t, "pid"));
