@@ -18,7 +18,7 @@ case $what in asan | valgrind | all) ;; *) echo "usage: $0 [asan|valgrind|all] [
 src=$(cd "$(dirname "$0")/.." && pwd)
 root=${2:-$(mktemp -d /tmp/cp-memory.XXXXXX)}
 mkdir -p "$root" && root=$(cd "$root" && pwd)
-VG_TESTS=${VG_TESTS:-"tests/integration/20-e2e-replay.sh tests/integration/40-ws-http-edges.sh"}
+VG_TESTS=${VG_TESTS:-"tests/integration/20-e2e-replay.sh tests/integration/40-ws-http-edges.sh tests/integration/48-gateway-signals.sh tests/integration/50-sse-resume.sh"}
 if [ -z "${CRYPTOPULSE_SHARED:-}" ] && [ -d "$src/../shared" ]; then
     CRYPTOPULSE_SHARED=$(cd "$src/../shared" && pwd)
     export CRYPTOPULSE_SHARED
