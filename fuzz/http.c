@@ -92,7 +92,7 @@ static unsigned long complete(const struct http_request *r, unsigned long h)
 static struct outcome parse(const uint8_t *data, size_t size, size_t step)
 {
     struct outcome o = {CP_EAGAIN, 0, 0};
-    struct http_request *r = http_request_new(FUZZ_HEAD_MAX);
+    struct http_request *r = http_request_new(FUZZ_HEAD_MAX, 100);
     size_t off = 0;
     while (off < size && o.requests < 64) {
         size_t n = size - off < step ? size - off : step, used = 0;

@@ -118,7 +118,7 @@ static struct conn *conn_adopt(struct gateway *gw, struct bufferevent *bev, evut
     c->gw = gw;
     c->bev = bev;
     c->kind = CONN_HTTP;
-    c->req = http_request_new((size_t)gw->conf->max_head_bytes);
+    c->req = http_request_new((size_t)gw->conf->max_head_bytes, (unsigned)gw->conf->max_headers);
     c->next = gw->conns;
     if (gw->conns)
         gw->conns->prev = c;

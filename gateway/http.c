@@ -31,6 +31,7 @@ static const char *const header_names[HTTP_H_COUNT] = {
 struct http_request {
     http_parser parser;
     size_t max_head, head_bytes;
+    unsigned max_headers;
     int error;                 /* set by a callback to stop parsing */
     bool complete, url_too_long;
     char url[HTTP_URL_MAX];
@@ -81,7 +82,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     if (r->in_value || r->n_headers == 0) {
         r->in_value = false;
         r->field_len = 0;
-        if (++r->n_headers > HTTP_HEADERS_MAX) {
+        if (++r->n_headers > (int)r->max_headers) {
             r->error = CP_ETOOBIG;
             return 1;
         }
@@ -157,10 +158,11 @@ static const http_parser_settings http_settings = {
     .on_message_complete = on_message_complete,
 };
 
-struct http_request *http_request_new(size_t max_head)
+struct http_request *http_request_new(size_t max_head, unsigned max_headers)
 {
     struct http_request *r = xcalloc(1, sizeof *r);
     r->max_head = max_head;
+    r->max_headers = max_headers;
     http_request_reset(r);
     return r;
 }
@@ -173,8 +175,10 @@ void http_request_reset(struct http_request *r)
         r->value_len[h] = 0;
     }
     size_t max_head = r->max_head;
+    unsigned max_headers = r->max_headers;
     memset(r, 0, sizeof *r);
     r->max_head = max_head;
+    r->max_headers = max_headers;
     r->current = -1;
     http_parser_init(&r->parser, HTTP_REQUEST);
     r->parser.data = r;

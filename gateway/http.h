@@ -9,7 +9,6 @@
 #include <stddef.h>
 
 #define HTTP_URL_MAX 2048
-#define HTTP_HEADERS_MAX 100 /* header lines per request */
 
 /* Request headers the gateway acts on; others are counted and skipped. */
 enum http_header {
@@ -30,8 +29,9 @@ enum http_header {
 struct http_request;
 
 /* New request parser; max_head: bytes allowed for the request line and
- * headers (MAX_HEAD_BYTES), beyond which feeding fails with CP_ETOOBIG. */
-struct http_request *http_request_new(size_t max_head);
+ * headers (MAX_HEAD_BYTES), max_headers: header lines (MAX_HEADERS); beyond
+ * either, feeding fails with CP_ETOOBIG. */
+struct http_request *http_request_new(size_t max_head, unsigned max_headers);
 void http_request_free(struct http_request *r); /* NULL is a no-op */
 /* Forget the last request to parse the next one on a keep-alive connection. */
 void http_request_reset(struct http_request *r);

@@ -82,6 +82,8 @@ static const struct conf_option conf_options[] = {
      "connections one client address may hold (0: no limit)"},
     {"MAX_HEAD_BYTES", "max-head-bytes", 0, CONF_INT, FIELD(max_head_bytes), 256, 1 << 20,
      "8192", GW, "largest HTTP request head, bytes"},
+    {"MAX_HEADERS", "max-headers", 0, CONF_INT, FIELD(max_headers), 8, 10000, "100", GW,
+     "header lines in one HTTP request"},
     {"MAX_OUTPUT_BYTES", "max-output-bytes", 0, CONF_INT, FIELD(max_output_bytes), 4096,
      1 << 30, "1048576", GW, "output queued per client before it is dropped, bytes"},
     {"OUTPUT_HIGH_WATER_BYTES", "output-high-water-bytes", 0, CONF_INT,

@@ -105,7 +105,12 @@ curl -sf "$base/stats" >/dev/null || fail "gateway stopped answering"
 
 # Idle pings, the rate limit and the subscription cap, with small limits.
 start_gateway --redis-port "$REDIS_PORT" --ws-ping-interval-ms 300 --ws-pong-timeout-ms 300 \
-    --max-messages-per-second 5 --max-subscriptions 2
+    --max-messages-per-second 5 --max-subscriptions 2 --max-headers 20
+headers=()
+for i in $(seq 21); do headers+=(-H "X-H$i: v"); done
+expect 431 '' "${headers[@]}" "http://127.0.0.1:$GATEWAY_PORT/stats"
+headers=("${headers[@]:0:30}")   # 15, with Host, User-Agent and Accept: 18
+expect 200 '' "${headers[@]}" "http://127.0.0.1:$GATEWAY_PORT/stats"
 for case in idle pong flood subcap; do
     "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
         2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"

@@ -15,7 +15,7 @@ static const char upgrade_req[] = "GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: w
 
 START_TEST(parses_upgrade_request_with_case_insensitive_headers)
 {
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     size_t used;
     ck_assert_int_eq(http_request_feed(r, upgrade_req, strlen(upgrade_req), &used), CP_OK);
     ck_assert_uint_eq(used, strlen(upgrade_req));
@@ -30,7 +30,7 @@ END_TEST
 
 START_TEST(accepts_a_request_one_byte_at_a_time)
 {
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     size_t used, n = strlen(upgrade_req);
     int rc = CP_EAGAIN;
     for (size_t i = 0; i < n; i++) {
@@ -49,7 +49,7 @@ START_TEST(leaves_bytes_after_the_head_unconsumed)
 {
     char buf[512];
     int n = snprintf(buf, sizeof buf, "%s\x81\x85", upgrade_req);
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     size_t used;
     ck_assert_int_eq(http_request_feed(r, buf, (size_t)n, &used), CP_OK);
     ck_assert_uint_eq(used, strlen(upgrade_req));
@@ -63,7 +63,7 @@ START_TEST(upgrade_request_body_in_a_later_read_is_need_more)
 {
     static const char head[] = "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
                                "Connection: Upgrade\r\nContent-Length: 5\r\n\r\n";
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     size_t used;
     ck_assert_int_eq(http_request_feed(r, head, strlen(head), &used), CP_EAGAIN);
     ck_assert_uint_eq(used, strlen(head));
@@ -75,7 +75,7 @@ END_TEST
 
 START_TEST(head_over_the_limit_is_too_big)
 {
-    struct http_request *r = http_request_new(256);
+    struct http_request *r = http_request_new(256, 100);
     char buf[1024] = "GET / HTTP/1.1\r\nX-Long: ";
     memset(buf + strlen(buf), 'a', 600);
     size_t used;
@@ -86,7 +86,7 @@ END_TEST
 
 START_TEST(malformed_request_is_a_protocol_error)
 {
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     const char *bad = "GARBAGE\r\n\r\n";
     size_t used;
     ck_assert_int_eq(http_request_feed(r, bad, strlen(bad), &used), CP_EPROTO);
@@ -97,7 +97,7 @@ END_TEST
 START_TEST(keep_alive_requests_parse_after_reset)
 {
     const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
-    struct http_request *r = http_request_new(8192);
+    struct http_request *r = http_request_new(8192, 100);
     size_t used;
     ck_assert_int_eq(http_request_feed(r, two, strlen(two), &used), CP_OK);
     ck_assert_str_eq(http_request_path(r), "/a");
