@@ -62,8 +62,12 @@ except socket.timeout:
 assert b'"id":"3001-0"' in data[-8192:], "paused client did not catch up with the latest tick"
 print(f"paused client read {len(data)} bytes, ending with the latest tick")
 # The stuck client is dropped once it has conflated past the timeout.
-time.sleep(2)
-publish(3002, 1)
+# Ticks keep coming for 4 s, past SLOW_CLIENT_TIMEOUT_MS (1.5 s): whenever the
+# kernel's send buffer lets the stuck client's queue drain for a moment, it
+# conflates again at the next tick, and it is dropped once stuck that long.
+for i in range(3002, 3010):
+    time.sleep(0.5)
+    publish(i, 1)
 time.sleep(0.5)
 stats = json.loads(subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/stats"],
                                   capture_output=True, check=True).stdout)
