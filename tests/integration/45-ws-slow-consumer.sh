@@ -14,7 +14,7 @@ rss_before=$(rss_kb)
 # and a stuck client's socket may still take its bytes) and ASan holds freed
 # memory in quarantine: the drop and RSS checks do not apply then.
 build=plain
-if ldd "$top_builddir/gateway/cryptopulse-gateway" | grep -q libasan; then build=asan; fi
+if gateway_sanitized; then build=asan; fi
 
 "$PY" - "$GATEWAY_PORT" "$REDIS_PORT" "$build" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks: $(tail -n 4 "$WORK/slow.txt")"
 import base64, json, os, socket, struct, subprocess, sys, time
