@@ -164,7 +164,15 @@ static void conn_free(struct conn *c)
         c->next->prev = c->prev;
     gw->n_conns--;
     peers_remove(gw->peers, &c->peer);
-    bufferevent_free(c->bev); /* drops msg references still queued */
+    /* Drop the messages still queued now: libevent frees the buffers in a
+     * deferred callback, which at shutdown runs after the hub, whose latency
+     * histogram the last reference to a message writes to, is gone.  The
+     * socket bufferevent keeps the start of its output frozen (only it
+     * drains that side), so thaw it first. */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_unfreeze(out, 1);
+    evbuffer_drain(out, evbuffer_get_length(out));
+    bufferevent_free(c->bev);
     http_request_free(c->req);
     ws_parser_free(c->ws);
     deflate_inflater_free(c->inflater);
