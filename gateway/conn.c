@@ -220,6 +220,14 @@ static void close_after_flush(struct conn *c)
         conn_close(c);
 }
 
+/* Ticks may go straight to a plain socket (one send(2) per client per tick
+ * while it keeps up); over TLS they must pass through the TLS bufferevent. */
+static void direct_writes(struct conn *c)
+{
+    if (!bufferevent_openssl_get_ssl(c->bev))
+        hub_client_set_socket(&c->pc.sub, bufferevent_getfd(c->bev));
+}
+
 static void on_overflow(struct hub_client *client, void *arg)
 {
     struct conn *c = arg;
@@ -433,6 +441,7 @@ static void ws_upgrade(struct conn *c)
         }
         hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev),
                         deflate ? MSG_WS_DEFLATE : MSG_WS, on_overflow, c);
+        direct_writes(c);
         proto_client_init(&c->pc, c->gw, loop_now_ms(c->gw));
         struct gateway_stats *s = &c->gw->stats;
         s->ws_total++;
@@ -659,6 +668,7 @@ static void sse_start(struct conn *c)
         return;
     }
     hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), MSG_SSE, on_overflow, c);
+    direct_writes(c);
     if (sse_subscribe(c) != CP_OK)
         return;
     /* A stream has no length: it ends when the connection closes, for

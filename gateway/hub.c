@@ -82,6 +82,12 @@ void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transp
     c->transport = transport;
     c->on_overflow = on_overflow;
     c->arg = arg;
+    c->fd = -1;
+}
+
+void hub_client_set_socket(struct hub_client *c, int fd)
+{
+    c->fd = fd;
 }
 
 static struct hub_channel *find_channel(const struct hub *hub, const char *symbol)
@@ -329,7 +335,7 @@ static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
 
 static void queue(struct hub *hub, struct hub_client *c, struct msg *m)
 {
-    msg_send(m, c->out, c->transport);
+    msg_write(m, c->fd, c->out, c->transport);
     hub->stats.messages_out++;
     hub->stats.bytes_out += msg_len(m, c->transport);
 }

@@ -23,6 +23,7 @@ struct hub_member;
 /* A subscriber: one per WebSocket or SSE connection. */
 struct hub_client {
     struct evbuffer *out;            /* borrowed: the connection's output */
+    int fd;                          /* its socket for direct writes (msg_write), or -1 */
     enum msg_transport transport;
     struct hub_member *members;      /* owned by the hub */
     size_t n_members;                /* subscriptions, "*" counting as one */
@@ -69,6 +70,10 @@ void hub_free(struct hub *hub); /* NULL is a no-op; clients must be cleared firs
 
 void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transport transport,
                      void (*on_overflow)(struct hub_client *, void *), void *arg);
+/* Let the fan-out write ticks straight to c's connected socket fd while c's
+ * output is empty (msg_write()); -1, the default, always queues on out.  Only
+ * for a plain socket whose bytes need no further layer (not TLS). */
+void hub_client_set_socket(struct hub_client *c, int fd);
 /* Remove c from every channel. */
 void hub_client_clear(struct hub *hub, struct hub_client *c);
 

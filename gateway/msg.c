@@ -10,10 +10,13 @@
 #include "ws.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 struct msg {
     unsigned refs;
@@ -109,6 +112,28 @@ int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
     m->refs++;
     m->sent = true;
     if (evbuffer_add_reference(out, m->start[t], m->len[t], msg_cleanup, m) != 0) {
+        m->refs--;
+        return CP_ENOMEM;
+    }
+    return CP_OK;
+}
+
+int msg_write(struct msg *m, int fd, struct evbuffer *out, enum msg_transport t)
+{
+    if (fd < 0 || evbuffer_get_length(out) > 0)
+        return msg_send(m, out, t);
+    if (!m->start[t])
+        compress_frame(m);
+    m->sent = true;
+    ssize_t n;
+    do
+        n = send(fd, m->start[t], m->len[t], MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)m->len[t])
+        return CP_OK;
+    size_t done = n > 0 ? (size_t)n : 0;
+    m->refs++;
+    if (evbuffer_add_reference(out, m->start[t] + done, m->len[t] - done, msg_cleanup, m) != 0) {
         m->refs--;
         return CP_ENOMEM;
     }

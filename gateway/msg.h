@@ -37,6 +37,17 @@ void msg_observe(struct msg *m, struct latency_hist *h, int64_t tick_ts);
  * Returns 0 or CP_ENOMEM. */
 int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t);
 
+/* The fan-out's fast path: when out is empty, write m's bytes for transport
+ * t straight to the connected socket fd with one send(2) (non-blocking,
+ * MSG_NOSIGNAL) and queue on out, by reference as msg_send() does, only the
+ * part the socket did not take.  A client that keeps up so costs one system
+ * call per tick and no event-loop work (no EV_WRITE registration).  With fd
+ * < 0 (e.g. TLS, where bytes must go through the TLS layer) or bytes already
+ * queued on out (order is kept), this is msg_send().  A socket error other
+ * than EAGAIN queues the whole message, so the connection's own write finds
+ * and reports the error.  Returns CP_OK or CP_ENOMEM. */
+int msg_write(struct msg *m, int fd, struct evbuffer *out, enum msg_transport t);
+
 /* Bytes msg_send() queues for transport t. */
 size_t msg_len(const struct msg *m, enum msg_transport t);
 

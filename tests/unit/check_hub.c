@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static const char tick_format[] =
     "{\"id\":\"%d-0\",\"ts\":5,\"prices\":["
@@ -300,6 +302,91 @@ START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
 }
 END_TEST
 
+/* Read what the socket fd holds now, without waiting, onto b. */
+static void read_available(int fd, struct evbuffer *b)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+        evbuffer_add(b, buf, (size_t)n);
+}
+
+START_TEST(direct_write_sends_to_the_socket_and_queues_nothing)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_client_set_socket(&c, sv[0]);
+    hub_subscribe(hub, &c, "*");
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    read_available(sv[1], got);
+    char *s = contents(got);
+    ck_assert_ptr_nonnull(strstr(s, "event: price-update-bulk\n"));
+    ck_assert_uint_eq(hub_get_stats(hub)->bytes_out, strlen(s));
+    free(s);
+    /* Bytes already queued (say a reply) keep their place: the tick goes
+     * behind them on out, not past them on the socket. */
+    evbuffer_add(out, "reply\n", 6);
+    ck_assert_int_eq(publish(hub), 0);
+    evbuffer_drain(got, evbuffer_get_length(got));
+    read_available(sv[1], got);
+    ck_assert_uint_eq(evbuffer_get_length(got), 0);
+    s = contents(out);
+    ck_assert_msg(strncmp(s, "reply\nid: ", 10) == 0, "out holds: %.40s", s);
+    free(s);
+    hub_client_clear(hub, &c);
+    close(sv[0]);
+    close(sv[1]);
+    evbuffer_free(out);
+    evbuffer_free(got);
+    hub_free(hub);
+}
+END_TEST
+
+/* A socket that fills up mid-message: what it took plus what was queued is
+ * every message, whole and in order. */
+START_TEST(full_socket_leaves_the_rest_queued_in_order)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
+    int sv[2], small = 4096;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_client_set_socket(&c, sv[0]);
+    hub_subscribe(hub, &c, "*");
+    int first = tick_seq + 1;
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_gt(evbuffer_get_length(out), 0); /* the socket did fill */
+    read_available(sv[1], got);
+    ck_assert_uint_gt(evbuffer_get_length(got), 0);
+    evbuffer_add_buffer(got, out);
+    char *s = contents(got), *p = s;
+    for (int id = first; id <= tick_seq; id++) {
+        char want[64];
+        snprintf(want, sizeof want, "id: %d-0\nevent: price-update-bulk\ndata: {", id);
+        ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "event of tick %d", id);
+        p = strstr(p, "\n\n");
+        ck_assert_ptr_nonnull(p);
+        p += 2;
+    }
+    ck_assert_str_eq(p, "");
+    free(s);
+    hub_client_clear(hub, &c);
+    close(sv[0]);
+    close(sv[1]);
+    evbuffer_free(out);
+    evbuffer_free(got);
+    hub_free(hub);
+}
+END_TEST
+
 static Suite *hub_suite(void)
 {
     Suite *s = suite_create("hub");
@@ -316,6 +403,8 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, channels_made_only_by_subscriptions_are_freed);
     tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
+    tcase_add_test(tc, direct_write_sends_to_the_socket_and_queues_nothing);
+    tcase_add_test(tc, full_socket_leaves_the_rest_queued_in_order);
     suite_add_tcase(s, tc);
     return s;
 }
