@@ -396,6 +396,8 @@ static void ws_read(struct conn *c, struct evbuffer *in)
         }
         evbuffer_drain(in, used);
     }
+    if (c->ws)
+        ws_parser_release(c->ws); /* idle clients keep no message buffer */
 }
 
 /* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2) and the welcome. */

@@ -165,6 +165,15 @@ void ws_parser_set_rsv1(struct ws_parser *p, bool allow)
     p->rsv1_ok = allow;
 }
 
+void ws_parser_release(struct ws_parser *p)
+{
+    if (p->msg_opcode != 0)
+        return; /* a fragmented message is being reassembled */
+    free(p->msg);
+    p->msg = NULL;
+    p->msg_len = p->msg_cap = 0;
+}
+
 void ws_parser_free(struct ws_parser *p)
 {
     if (!p)

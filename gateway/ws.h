@@ -91,6 +91,14 @@ void ws_parser_set_rsv1(struct ws_parser *p, bool allow);
 int ws_parser_feed(struct ws_parser *p, const uint8_t *data, size_t len, size_t *consumed,
                    struct ws_message *msg);
 
+/* Free the buffer that reassembles data messages when no message is open,
+ * so that an idle connection holds only the parser (clients of a price feed
+ * send a subscribe now and then, then nothing but pongs, which use the
+ * parser's own control-frame space).  The payload of the last message
+ * ws_parser_feed() returned becomes invalid.  While a fragmented message is
+ * open it keeps its bytes: a no-op. */
+void ws_parser_release(struct ws_parser *p);
+
 /* The close code to send for an error returned by ws_parser_feed(). */
 enum ws_close_code ws_close_code_for(int error);
 

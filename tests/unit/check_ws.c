@@ -143,6 +143,31 @@ START_TEST(reassembles_fragments_with_a_ping_between)
 }
 END_TEST
 
+/* Releasing the reassembly buffer between messages loses nothing, and
+ * releasing it in the middle of a fragmented message keeps that message. */
+START_TEST(release_between_and_inside_messages_keeps_every_byte)
+{
+    uint8_t buf[128];
+    struct ws_parser *p = ws_parser_new(1024);
+    struct ws_message m;
+    size_t used;
+    size_t n = client_frame(buf, 0x81, "first", 5);
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
+    ck_assert(m.len == 5 && memcmp(m.payload, "first", 5) == 0);
+    ws_parser_release(p);
+    n = client_frame(buf, 0x01, "sec", 3);
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_EAGAIN);
+    ws_parser_release(p); /* a message is open: keeps "sec" */
+    n = client_frame(buf, 0x80, "ond", 3);
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
+    ck_assert_uint_eq(m.len, 6);
+    ck_assert(memcmp(m.payload, "second", 6) == 0);
+    ws_parser_release(p);
+    ws_parser_release(p); /* twice in a row is harmless */
+    ws_parser_free(p);
+}
+END_TEST
+
 static int parse_one(const uint8_t *buf, size_t n, size_t max)
 {
     struct ws_parser *p = ws_parser_new(max);
@@ -363,6 +388,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, parses_masked_text_one_byte_at_a_time);
     tcase_add_test(tc, parses_16_and_64_bit_lengths);
     tcase_add_test(tc, reassembles_fragments_with_a_ping_between);
+    tcase_add_test(tc, release_between_and_inside_messages_keeps_every_byte);
     tcase_add_test(tc, rejects_unmasked_client_frame);
     tcase_add_test(tc, rejects_reserved_bits_and_opcodes);
     tcase_add_test(tc, rejects_fragmented_or_long_control_frames);
