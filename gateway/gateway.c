@@ -30,6 +30,10 @@ static void on_tick(const char *json, size_t len, void *arg)
 {
     struct gateway *gw = arg;
     char err[256];
+    /* One batch per loop turn: the ticks of one read from Redis. */
+    struct timeval now;
+    event_base_gettimeofday_cached(gw->base, &now);
+    hub_set_batch(gw->hub, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_usec);
     if (hub_publish_tick(gw->hub, json, len, err, sizeof err) != 0)
         log_warn("skipping a bad tick: %s", err);
     /* Started before the feeder wrote its symbol list: ask again, so that

@@ -40,6 +40,7 @@ struct hub {
     char tick_id[PRICE_ID_MAX];   /* newest tick fanned out: ordering and resume */
     char last_id[PRICE_ID_MAX];   /* newest id seen, cached prices too: snapshots */
     int64_t last_ts;
+    uint64_t batch;               /* hub_set_batch(); clients start at 0 */
     struct hub_stats stats;
 };
 
@@ -48,6 +49,7 @@ struct hub *hub_new(const struct hub_limits *limits, struct deflate_ctx *deflate
     struct hub *hub = xcalloc(1, sizeof *hub);
     hub->limits = *limits;
     hub->deflate = deflate;
+    hub->batch = 1;
     strcpy(hub->all.symbol, "*");
     return hub;
 }
@@ -83,6 +85,11 @@ void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transp
     c->on_overflow = on_overflow;
     c->arg = arg;
     c->fd = -1;
+}
+
+void hub_set_batch(struct hub *hub, uint64_t batch)
+{
+    hub->batch = batch;
 }
 
 void hub_client_set_socket(struct hub_client *c, int fd)
@@ -335,7 +342,12 @@ static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
 
 static void queue(struct hub *hub, struct hub_client *c, struct msg *m)
 {
-    msg_write(m, c->fd, c->out, c->transport);
+    int fd = c->fd;
+    if (fd >= 0 && c->direct_batch == hub->batch)
+        fd = -1; /* written to once in this batch: coalesce the rest */
+    else if (fd >= 0)
+        c->direct_batch = hub->batch;
+    msg_write(m, fd, c->out, c->transport);
     hub->stats.messages_out++;
     hub->stats.bytes_out += msg_len(m, c->transport);
 }

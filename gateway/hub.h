@@ -24,6 +24,7 @@ struct hub_member;
 struct hub_client {
     struct evbuffer *out;            /* borrowed: the connection's output */
     int fd;                          /* its socket for direct writes (msg_write), or -1 */
+    uint64_t direct_batch;           /* the batch of its last direct write */
     enum msg_transport transport;
     struct hub_member *members;      /* owned by the hub */
     size_t n_members;                /* subscriptions, "*" counting as one */
@@ -116,6 +117,14 @@ bool hub_symbol_known(const struct hub *hub, const char *symbol);
 
 /* True once hub_set_symbols() has given the feed's list. */
 bool hub_has_symbol_list(const struct hub *hub);
+
+/* Mark the ticks published from now on as one batch (any value that differs
+ * from the previous one; the gateway passes its event loop's cached time,
+ * the same for every callback of one loop turn).  Within a batch a client
+ * gets at most one direct write; the batch's later ticks queue behind it and
+ * leave together in one writev, so that a burst of ticks costs a system call
+ * per client per loop turn, not per tick. */
+void hub_set_batch(struct hub *hub, uint64_t batch);
 
 /* Parse a tick (PROTOCOL.md §4 tick JSON) and fan it out: one
  * price-update-bulk to "*" subscribers, one price-update per symbol to that

@@ -330,6 +330,7 @@ START_TEST(direct_write_sends_to_the_socket_and_queues_nothing)
     free(s);
     /* Bytes already queued (say a reply) keep their place: the tick goes
      * behind them on out, not past them on the socket. */
+    hub_set_batch(hub, 2);
     evbuffer_add(out, "reply\n", 6);
     ck_assert_int_eq(publish(hub), 0);
     evbuffer_drain(got, evbuffer_get_length(got));
@@ -338,6 +339,45 @@ START_TEST(direct_write_sends_to_the_socket_and_queues_nothing)
     s = contents(out);
     ck_assert_msg(strncmp(s, "reply\nid: ", 10) == 0, "out holds: %.40s", s);
     free(s);
+    hub_client_clear(hub, &c);
+    close(sv[0]);
+    close(sv[1]);
+    evbuffer_free(out);
+    evbuffer_free(got);
+    hub_free(hub);
+}
+END_TEST
+
+/* A burst: the ticks of one batch (one loop turn) after the first wait on
+ * out and leave together, one write for the rest rather than one each. */
+START_TEST(ticks_of_one_batch_take_one_direct_write)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_client_set_socket(&c, sv[0]);
+    hub_subscribe(hub, &c, "*");
+    hub_set_batch(hub, 7);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(publish(hub), 0);
+    read_available(sv[1], got);
+    char *direct = contents(got), *queued = contents(out);
+    ck_assert_ptr_nonnull(strstr(direct, "price-update-bulk"));
+    ck_assert_ptr_null(strstr(strstr(direct, "price-update-bulk") + 1, "price-update-bulk"));
+    char second[32];
+    snprintf(second, sizeof second, "id: %d-0\n", tick_seq - 1);
+    ck_assert_int_eq(strncmp(queued, second, strlen(second)), 0);
+    ck_assert_ptr_nonnull(strstr(queued + 1, "\n\nid: "));
+    free(direct);
+    free(queued);
+    /* The next batch writes directly again, once out has drained. */
+    evbuffer_drain(out, evbuffer_get_length(out));
+    hub_set_batch(hub, 8);
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
     hub_client_clear(hub, &c);
     close(sv[0]);
     close(sv[1]);
@@ -361,8 +401,10 @@ START_TEST(full_socket_leaves_the_rest_queued_in_order)
     hub_client_set_socket(&c, sv[0]);
     hub_subscribe(hub, &c, "*");
     int first = tick_seq + 1;
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 100; i++) {
+        hub_set_batch(hub, 100 + (uint64_t)i); /* one tick per loop turn */
         ck_assert_int_eq(publish(hub), 0);
+    }
     ck_assert_uint_gt(evbuffer_get_length(out), 0); /* the socket did fill */
     read_available(sv[1], got);
     ck_assert_uint_gt(evbuffer_get_length(got), 0);
@@ -405,6 +447,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
     tcase_add_test(tc, direct_write_sends_to_the_socket_and_queues_nothing);
     tcase_add_test(tc, full_socket_leaves_the_rest_queued_in_order);
+    tcase_add_test(tc, ticks_of_one_batch_take_one_direct_write);
     suite_add_tcase(s, tc);
     return s;
 }
