@@ -53,11 +53,32 @@ function hue(symbol) {
 
 const STATUS_TEXT = { connecting: 'Connecting', connected: 'Live', reconnecting: 'Reconnecting', offline: 'Offline' };
 
+let retryCountdown = 0;
+
+// While reconnecting, the status counts down to the next attempt once a
+// second.  The status is an aria-live region: aria-busy keeps screen readers
+// from announcing every second of it.
 function setStatus(name, delayMs) {
+  clearInterval(retryCountdown);
+  retryCountdown = 0;
   dom.status.dataset.state = name;
+  dom.status.removeAttribute('aria-busy');
   document.body.dataset.connection = name;
-  dom.statusText.textContent = name === 'reconnecting' && delayMs
-    ? `Retry in ${Math.max(1, Math.round(delayMs / 1000))} s` : STATUS_TEXT[name] || name;
+  dom.statusText.textContent = STATUS_TEXT[name] || name;
+  if (name !== 'reconnecting' || !delayMs) return;
+  const until = Date.now() + delayMs;
+  const show = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    dom.statusText.textContent = left > 0 ? `Retry in ${left} s` : STATUS_TEXT.reconnecting;
+    if (left <= 0) {
+      clearInterval(retryCountdown);
+      retryCountdown = 0;
+      dom.status.removeAttribute('aria-busy');
+    }
+  };
+  dom.status.setAttribute('aria-busy', 'true');
+  show();
+  retryCountdown = setInterval(show, 250);
 }
 
 function setTransport(name) {

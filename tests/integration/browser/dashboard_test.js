@@ -222,6 +222,16 @@ async function mainPage(browser, symbols) {
   const st = await page.getAttribute('#status', 'data-state');
   check(st === 'reconnecting', 'gateway stopped: the stale marker shows and the page is reconnecting', st);
   await page.screenshot({ path: path.join(outDir, 'stale-1280x800.png') });
+  // The status counts down to the next attempt rather than standing still.
+  const from = await (await page.waitForFunction(() => {
+    const m = /^Retry in (\d+) s$/.exec(document.getElementById('status-text').textContent);
+    return m && Number(m[1]) >= 2 ? Number(m[1]) : 0;
+  }, null, { timeout: 30000 })).jsonValue();
+  await page.waitForFunction((n) => {
+    const m = /^Retry in (\d+) s$/.exec(document.getElementById('status-text').textContent);
+    return m && Number(m[1]) === n - 1;
+  }, from, { timeout: 3000 });
+  ok(`while reconnecting, the status counts down to the next attempt (${from} s, then ${from - 1} s)`);
   fs.writeFileSync(path.join(control, 'start'), '');
   await waitFile('started', 10000);
   const t0 = await ticks(page);
