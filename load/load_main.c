@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "load.h"
+#include "verdict.h"
 
 #include "conf.h"
 #include "cp_error.h"
@@ -176,10 +177,10 @@ static const struct conf_extra_flag flags[] = {
     {"per-source", 0, 1, "N", "clients per 127.0.0.x source address, 0 to let the kernel choose [default: " STR(DEF_PER_SOURCE) "]", f_per_source},
     {"pid", 0, 1, "LIST", "server pids (comma list) whose RSS and CPU to read from /proc", f_pid},
     {"ticks-file", 0, 1, "FILE", "write 'TICK-ID CLIENTS' for every tick received", f_ticks},
-    {"min-connected", 0, 1, "PCT", "success: connected clients above PCT [default: " STR(DEF_MIN_CONNECTED) "]", f_min_conn},
-    {"max-avg-latency", 0, 1, "MS", "success: average latency below MS [default: " STR(DEF_MAX_AVG_LATENCY) "]", f_max_avg},
-    {"max-p99-latency", 0, 1, "MS", "success: p99 latency below MS, 0 to skip [default: 0]", f_max_p99},
-    {"max-errors", 0, 1, "PCT", "success: errors below PCT of clients [default: " STR(DEF_MAX_ERRORS) "]", f_max_err},
+    {"min-connected", 0, 1, "PCT", "success: at least PCT % of the clients wanted connected [default: " STR(DEF_MIN_CONNECTED) "]", f_min_conn},
+    {"max-avg-latency", 0, 1, "MS", "success: average latency at most MS [default: " STR(DEF_MAX_AVG_LATENCY) "]", f_max_avg},
+    {"max-p99-latency", 0, 1, "MS", "success: p99 latency at most MS, 0 to skip [default: 0]", f_max_p99},
+    {"max-errors", 0, 1, "PCT", "success: errors at most PCT % of the clients attempted [default: " STR(DEF_MAX_ERRORS) "]", f_max_err},
     {"seed", 0, 1, "N", "random seed [default: the pid]", f_seed},
     {"no-progress", 0, 0, NULL, "no progress line, even on a terminal", f_no_progress},
     {"quiet", 'q', 0, NULL, "print only the JSON line", f_quiet},
@@ -529,46 +530,47 @@ static int report(struct parent *pa, const struct run *run)
     const struct load_opts *o = &c->o;
     struct load_report m;
     merge(pa, &m);
-    double conn_pct = m.attempted ? 100.0 * (double)m.connected / (double)m.attempted : 0;
     uint64_t errors = errors_of(&m);
-    double err_pct = m.attempted ? 100.0 * (double)errors / (double)m.attempted : 100;
     double avg = lstats_hist_mean(&m.latency_us) / 1000.0;
     double p99 = ms(lstats_hist_percentile(&m.latency_us, 99));
+    struct verdict_in vin = {o->plan.peak, m.attempted, m.connected, errors,
+                             m.latency_us.count, avg, p99};
+    struct verdict_limits lim = {o->min_connected_pct, o->max_error_pct, o->max_avg_latency_ms,
+                                 o->max_p99_latency_ms};
+    double conn_pct = verdict_connected_pct(&vin), err_pct = verdict_error_pct(&vin);
     int sidx = phase_find(&o->plan, "sustain");
     double sus_s = sidx >= 0 ? (double)o->plan.phase[sidx].duration_ms / 1000.0 : 0;
     double mps = sus_s > 0 ? (double)m.sustain_messages / sus_s : 0;
     double bps = sus_s > 0 ? (double)m.sustain_bytes / sus_s : 0;
     double pps = sus_s > 0 ? (double)m.sustain_prices / sus_s : 0;
 
+    unsigned fails = verdict_check(&vin, &lim);
     json_t *failed = json_array();
-    if (!(conn_pct > o->min_connected_pct))
-        json_array_append_new(failed, json_string("connected"));
-    if (m.latency_us.count == 0 || !(avg < o->max_avg_latency_ms))
-        json_array_append_new(failed, json_string("avg_latency"));
-    if (o->max_p99_latency_ms > 0 && !(p99 < o->max_p99_latency_ms))
-        json_array_append_new(failed, json_string("p99_latency"));
-    if (!(err_pct < o->max_error_pct))
-        json_array_append_new(failed, json_string("errors"));
-    bool pass = json_array_size(failed) == 0;
+    /* In the bit order of enum verdict_failure. */
+    static const char *const fail_names[] = {"connected", "avg_latency", "p99_latency", "errors"};
+    for (unsigned k = 0; k < 4; k++)
+        if (fails & (1u << k))
+            json_array_append_new(failed, json_string(fail_names[k]));
+    bool pass = fails == 0;
 
     json_t *causes = json_object();
     for (int k = 0; k < CAUSE_MAX; k++)
         if (m.cause[k])
             json_object_set_new(causes, load_cause_names[k], json_integer((json_int_t)m.cause[k]));
     json_t *j = json_pack(
-        "{s:s, s:s, s:I, s:i, s:I, s:I, s:f, s:I, s:o, s:o, s:f, s:f, s:f, s:I, s:I, s:I, s:I, "
-        "s:I, s:f, s:o, s:I, s:I, s:I, s:I, s:b, s:o}",
-        "url", c->url, "transport", transport_name(o), "clients", (json_int_t)o->clients,
-        "workers", o->workers, "attempted", (json_int_t)m.attempted, "connected",
-        (json_int_t)m.connected, "connected_pct", conn_pct, "open_at_sustain_end",
-        (json_int_t)m.clients_at_end, "connect_ms", pct_json(&m.connect_us, false),
-        "latency_ms", pct_json(&m.latency_us, true), "messages_per_s", mps, "bytes_per_s", bps,
-        "prices_per_s", pps, "messages", (json_int_t)m.messages, "bytes", (json_int_t)m.bytes_in,
-        "ticks_min", (json_int_t)m.min_ticks, "ticks_max", (json_int_t)m.max_ticks, "errors",
-        (json_int_t)errors, "error_pct", err_pct, "causes", causes, "closed_by_us",
-        (json_int_t)m.closed_by_us, "last_ready_ms", (json_int_t)m.last_ready_ms,
-        "sustain_start_ms", (json_int_t)run->sus_start_wall, "sustain_end_ms",
-        (json_int_t)run->sus_end_wall, "pass", pass, "failed", failed);
+        "{s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:f, s:I, s:o, s:o, s:f, s:f, s:f, s:I, s:I, s:I, "
+        "s:I, s:I, s:f, s:o, s:I, s:I, s:I, s:I, s:b, s:o}",
+        "url", c->url, "transport", transport_name(o), "clients", (json_int_t)o->clients, "workers",
+        o->workers, "wanted", (json_int_t)verdict_base(&vin), "attempted", (json_int_t)m.attempted,
+        "connected", (json_int_t)m.connected, "connected_pct", conn_pct, "open_at_sustain_end",
+        (json_int_t)m.clients_at_end, "connect_ms", pct_json(&m.connect_us, false), "latency_ms",
+        pct_json(&m.latency_us, true), "messages_per_s", mps, "bytes_per_s", bps, "prices_per_s",
+        pps, "messages", (json_int_t)m.messages, "bytes", (json_int_t)m.bytes_in, "ticks_min",
+        (json_int_t)m.min_ticks, "ticks_max", (json_int_t)m.max_ticks, "errors", (json_int_t)errors,
+        "error_pct", err_pct, "causes", causes, "closed_by_us", (json_int_t)m.closed_by_us,
+        "last_ready_ms", (json_int_t)m.last_ready_ms, "sustain_start_ms",
+        (json_int_t)run->sus_start_wall, "sustain_end_ms", (json_int_t)run->sus_end_wall, "pass",
+        pass, "failed", failed);
     double per_conn = 0, cpu_sus = 0, cpu_all = 0;
     if (o->pids[0] && run->p_start.ok) {
         if (m.clients_at_end)
@@ -590,10 +592,10 @@ static int report(struct parent *pa, const struct run *run)
         printf("cryptopulse-load: %s (%s), %lld clients, subscribe %s, %d worker%s\n", c->url,
                transport_name(o), (long long)o->clients, c->sub, o->workers,
                o->workers > 1 ? "s" : "");
-        printf("  %-14s %llu attempted, %llu connected (%.2f %%), %llu open at the end of "
-               "sustain\n",
-               "clients", (unsigned long long)m.attempted, (unsigned long long)m.connected,
-               conn_pct, (unsigned long long)m.clients_at_end);
+        printf("  %-14s %llu wanted, %llu attempted, %llu connected (%.2f %%), %llu open at the "
+               "end of sustain\n",
+               "clients", (unsigned long long)verdict_base(&vin), (unsigned long long)m.attempted,
+               (unsigned long long)m.connected, conn_pct, (unsigned long long)m.clients_at_end);
         printf("  %-14s p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms\n", "connect time",
                ms(lstats_hist_percentile(&m.connect_us, 50)),
                ms(lstats_hist_percentile(&m.connect_us, 95)),
@@ -616,9 +618,11 @@ static int report(struct parent *pa, const struct run *run)
                    "in sustain\n",
                    "server", run->p_start.rss_kb / 1024.0, run->p_sus_end.rss_kb / 1024.0,
                    run->rss_peak_kb / 1024.0, per_conn, cpu_sus);
-        printf("  %-14s connected > %g %%, avg latency < %g ms, errors < %g %%%s: %s\n", "criteria",
-               o->min_connected_pct, o->max_avg_latency_ms, o->max_error_pct,
-               o->max_p99_latency_ms > 0 ? ", p99 bound" : "", pass ? "PASS" : "FAIL");
+        printf("  %-14s connected >= %g %%, avg latency <= %g ms, ", "criteria",
+               o->min_connected_pct, o->max_avg_latency_ms);
+        if (o->max_p99_latency_ms > 0)
+            printf("p99 latency <= %g ms, ", o->max_p99_latency_ms);
+        printf("errors <= %g %%: %s\n", o->max_error_pct, pass ? "PASS" : "FAIL");
     }
     char *line = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
     printf("%s\n", line);
