@@ -61,6 +61,7 @@ enum load_cause {
     CAUSE_CLOSE_FRAME,  /* server sent a WebSocket close */
     CAUSE_PROTOCOL,     /* bad frame, bad SSE, bad deflate data */
     CAUSE_ERROR_EVENT,  /* an "error" event (not a disconnect) */
+    CAUSE_UNFINISHED,   /* connect or handshake still going when the plan closed it */
     CAUSE_MAX
 };
 

@@ -35,6 +35,7 @@
 const char *const load_cause_names[CAUSE_MAX] = {
     "refused", "no_address", "no_fd",      "connect",   "timeout",  "http_status",
     "handshake", "eof",      "reset",      "close_frame", "protocol", "error_event",
+    "unfinished",
 };
 
 enum client_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
@@ -521,10 +522,17 @@ static void client_start(struct worker *w, struct client *c)
     }
 }
 
-/* Cool-down and spike ends: close the newest clients first, politely. */
+/* Cool-down, spike ends and the end of the run: close the newest clients
+ * first, politely.  A client still connecting or shaking hands then has
+ * neither connected nor failed by itself: it is an error of its own, else a
+ * server that never answers would show no error at all. */
 static void client_close(struct client *c)
 {
-    if (c->state == C_OPEN && c->w->o->transport == LOAD_WS) {
+    if (c->state != C_OPEN) {
+        client_end(c, CAUSE_UNFINISHED);
+        return;
+    }
+    if (c->w->o->transport == LOAD_WS) {
         uint8_t code[2] = {0x03, 0xE8};
         send_frame(c, WS_OP_CLOSE, code, 2);
     }

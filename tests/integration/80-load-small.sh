@@ -44,4 +44,21 @@ check_run ws 500
     || { cat "$WORK/sse.json"; fail "cryptopulse-load (SSE) reported failure"; }
 check_run sse 200
 cat "$WORK/ws.json"
+
+# json_assert FILE EXPR: EXPR (Python, over the JSON line as j) holds.
+json_assert() {
+    "$PY" -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert eval(sys.argv[2]), j' \
+        "$1" "$2" || fail "$1: $2"
+}
+
+# A server that accepts and never answers: every client is still shaking
+# hands when the run ends, and each counts as an unfinished error.
+SILENT_PORT=$(free_port)
+start_silent silent "$SILENT_PORT"
+rc=0
+"$LOAD" -u "ws://127.0.0.1:$SILENT_PORT/ws" -n 10 --ramp 0.2 --sustain 1 --connect-timeout 2000 \
+    --no-progress >"$WORK/silent.json" || rc=$?
+[ "$rc" = 1 ] || fail "a silent server gave exit status $rc, not 1"
+json_assert "$WORK/silent.json" 'j["errors"] == 10 and j["causes"] == {"unfinished": 10} and j["connected"] == 0'
+grep -q "unfinished 10" "$WORK/silent.json" || fail "the table does not show 10 unfinished"
 echo "PASS: $TEST_NAME"
