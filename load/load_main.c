@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -650,27 +651,73 @@ static void sample_phases(struct parent *pa, struct run *run, int64_t t_ms)
     }
 }
 
+/* ---- stopping: the workers go when the parent goes -------------------------- */
+
+/* SIGTERM or SIGINT received by the parent; collect() stops the workers. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* SIGTERM, and SIGINT unless the shell started us with it ignored (a
+ * background job), set stop_signal; no SA_RESTART, so poll() wakes up. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
+}
+
+/* In a new worker: the parent's handlers are not the worker's, and the
+ * kernel sends SIGTERM when the parent dies, even by SIGKILL, so that no
+ * worker holds its connections on after the run.  A parent gone before
+ * prctl() is caught by getppid(). */
+static void worker_follow_parent(pid_t parent)
+{
+    signal(SIGTERM, SIG_DFL);
+    if (signal(SIGINT, SIG_DFL) == SIG_IGN)
+        signal(SIGINT, SIG_IGN);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
+}
+
 static void spawn(struct parent *pa, int64_t start)
 {
     const struct load_opts *o = &pa->c->o;
-    for (int i = 0; i < o->workers; i++) {
+    pid_t parent = getpid();
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    for (int i = 0; i < o->workers && !stop_signal; i++) {
         int fds[2];
         if (pipe(fds) != 0) {
             perror("cryptopulse-load: pipe");
             exit(1);
         }
         fflush(NULL);
+        /* Blocked across fork(): a stop signal meant for the parent must
+         * not reach the child's copy of its handler. */
+        sigprocmask(SIG_BLOCK, &stops, &old);
         pid_t pid = fork();
         if (pid < 0) {
             perror("cryptopulse-load: fork");
             exit(1);
         }
         if (pid == 0) {
+            worker_follow_parent(parent);
+            sigprocmask(SIG_SETMASK, &old, NULL);
             close(fds[0]);
             for (int k = 0; k < i; k++)
                 close(pa->w[k].fd);
             _exit(load_worker_run(o, i, fds[1], start));
         }
+        sigprocmask(SIG_SETMASK, &old, NULL);
         close(fds[1]);
         pa->w[i].pid = pid;
         pa->w[i].fd = fds[0];
@@ -686,7 +733,7 @@ static void collect(struct parent *pa, struct run *run, int64_t start, bool tty)
     int64_t deadline = start + o->plan.total_ms + o->connect_timeout_ms + 15000;
     int64_t next_tick = start;
     uint64_t last_msgs = 0;
-    while (alive > 0 && load_mono_ms() < deadline) {
+    while (alive > 0 && load_mono_ms() < deadline && !stop_signal) {
         for (int i = 0; i < n; i++) {
             p[i].fd = pa->w[i].fd;
             p[i].events = POLLIN;
@@ -713,11 +760,15 @@ static void collect(struct parent *pa, struct run *run, int64_t start, bool tty)
     if (tty)
         fprintf(stderr, "\n");
     for (int i = 0; i < n; i++) {
+        if (pa->w[i].pid <= 0)
+            continue; /* never started: stopped during spawn() */
         if (pa->w[i].fd >= 0) {
-            kill(pa->w[i].pid, SIGKILL); /* past the deadline */
+            /* Stopped, or past the deadline. */
+            kill(pa->w[i].pid, stop_signal ? SIGTERM : SIGKILL);
             close(pa->w[i].fd);
         }
-        waitpid(pa->w[i].pid, NULL, 0);
+        while (waitpid(pa->w[i].pid, NULL, 0) < 0 && errno == EINTR)
+            ;
     }
     free(p);
 }
@@ -753,6 +804,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    catch_stop_signals();
     struct parent pa = {.c = &c};
     pa.w = xcalloc((size_t)c.o.workers, sizeof *pa.w);
     struct run run = {0};
@@ -761,6 +813,14 @@ int main(int argc, char **argv)
     int64_t start = load_mono_ms() + 200;
     spawn(&pa, start);
     collect(&pa, &run, start, !c.no_progress && !c.quiet && isatty(STDERR_FILENO));
+    if (stop_signal) {
+        /* No report of a run cut short: die of the signal, as asked. */
+        int sig = stop_signal;
+        fprintf(stderr, "cryptopulse-load: stopped by %s; workers stopped\n", strsignal(sig));
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 1;
+    }
     run.p_end = proc_sample(c.o.pids);
     if (!run.have_sus_end) {
         run.p_sus_end = run.p_end;

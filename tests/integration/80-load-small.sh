@@ -51,6 +51,24 @@ json_assert() {
         "$1" "$2" || fail "$1: $2"
 }
 
+# ws_open: WebSocket clients the gateway holds now; ws_open_is N: exactly N.
+ws_open() {
+    curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" \
+        | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["websocket"]["current"])'
+}
+ws_open_is() { [ "$(ws_open)" = "$1" ]; }
+
+# Killing the load tool takes its workers and their connections with it.
+start stopped "$LOAD" -u "ws://127.0.0.1:$GATEWAY_PORT/ws" -n 50 -w 2 --ramp 0.3 --sustain 60 \
+    --no-progress
+wait_for 10 ws_open_is 50 || fail "the load tool never held 50 clients"
+workers=$(pgrep -P "$stopped_PID") || fail "the load tool has no workers"
+stop "$stopped_PID" || true
+wait_for 5 ws_open_is 0 || fail "$(ws_open) connections left after killing the load tool"
+for pid in $workers; do
+    ! kill -0 "$pid" 2>/dev/null || fail "worker $pid outlived the load tool"
+done
+
 # A server that accepts and never answers: every client is still shaking
 # hands when the run ends, and each counts as an unfinished error.
 SILENT_PORT=$(free_port)
