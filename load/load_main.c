@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "load.h"
+#include "lopts.h"
 #include "verdict.h"
 
 #include "conf.h"
@@ -112,6 +113,8 @@ static int f_sub(void *ctx, const char *a, char *e, size_t n)
 }
 static int f_pid(void *ctx, const char *a, char *e, size_t n)
 {
+    if (lopts_pids(a, e, n) < 0)
+        return CP_EINVAL;
     return f_str(((struct cli *)ctx)->o.pids, sizeof ((struct cli *)ctx)->o.pids, a, "--pid", e, n);
 }
 static int f_ticks(void *ctx, const char *a, char *e, size_t n)
@@ -140,21 +143,9 @@ static int f_no_progress(void *ctx, const char *a, char *e, size_t n)
     return CP_OK;
 }
 
-/* Split a comma list of symbols into o->symbols. */
 static int f_symbols(void *ctx, const char *arg, char *err, size_t n)
 {
-    struct load_opts *o = &((struct cli *)ctx)->o;
-    o->nsymbols = 0;
-    char buf[CONF_LIST_MAX];
-    snprintf(buf, sizeof buf, "%s", arg);
-    for (char *save, *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-        if (!price_symbol_valid(s) || o->nsymbols == LOAD_SYMBOLS_MAX) {
-            snprintf(err, n, "bad symbol list '%s'", arg);
-            return CP_EINVAL;
-        }
-        snprintf(o->symbols[o->nsymbols++], PRICE_SYMBOL_MAX, "%s", s);
-    }
-    return o->nsymbols ? CP_OK : CP_EINVAL;
+    return lopts_symbols(&((struct cli *)ctx)->o, arg, err, n);
 }
 
 static const struct conf_extra_flag flags[] = {
@@ -190,39 +181,19 @@ static const struct conf_extra_flag flags[] = {
 
 /* ---- URL and derived options ---------------------------------------------- */
 
+/* Check the URL and resolve its host (IPv4). */
 static int parse_url(struct load_opts *o, const char *url)
 {
-    const char *rest;
-    if (strncmp(url, "ws://", 5) == 0) {
-        o->transport = LOAD_WS;
-        rest = url + 5;
-    } else if (strncmp(url, "http://", 7) == 0) {
-        o->transport = LOAD_SSE;
-        rest = url + 7;
-    } else {
+    char err[700];
+    if (lopts_url(o, url, err, sizeof err) != CP_OK) {
+        fprintf(stderr, "cryptopulse-load: %s\n", err);
         return CP_EINVAL;
     }
-    const char *slash = strchr(rest, '/');
-    size_t hl = slash ? (size_t)(slash - rest) : strlen(rest);
-    char hostport[128];
-    if (hl == 0 || hl >= sizeof hostport)
-        return CP_EINVAL;
-    memcpy(hostport, rest, hl);
-    hostport[hl] = '\0';
-    snprintf(o->path, sizeof o->path, "%s",
-             slash ? slash : o->transport == LOAD_WS ? "/ws" : "/events");
-    char *colon = strrchr(hostport, ':');
-    o->port = 80;
-    if (colon) {
-        *colon = '\0';
-        o->port = atoi(colon + 1);
-        if (o->port <= 0 || o->port > 65535)
-            return CP_EINVAL;
-    }
-    snprintf(o->host, sizeof o->host, "%s", hostport);
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
-    if (getaddrinfo(o->host, NULL, &hints, &ai) != 0)
+    if (getaddrinfo(o->host, NULL, &hints, &ai) != 0) {
+        fprintf(stderr, "cryptopulse-load: cannot resolve the host of '%s'\n", url);
         return CP_ENOENT;
+    }
     memcpy(&o->dst, ai->ai_addr, sizeof o->dst);
     o->dst.sin_port = htons((uint16_t)o->port);
     freeaddrinfo(ai);
@@ -252,8 +223,10 @@ static int parse_sub(struct load_opts *o, const char *spec)
 static int finish_opts(struct cli *c)
 {
     struct load_opts *o = &c->o;
-    if (parse_url(o, c->url) != CP_OK) {
-        fprintf(stderr, "cryptopulse-load: bad or unresolvable URL '%s'\n", c->url);
+    if (parse_url(o, c->url) != CP_OK)
+        return 2;
+    if (o->deflate && o->transport != LOAD_WS) {
+        fprintf(stderr, "cryptopulse-load: --deflate needs a ws:// URL, not '%s'\n", c->url);
         return 2;
     }
     if (parse_sub(o, c->sub) != CP_OK) {
@@ -333,6 +306,21 @@ static struct proc_sample proc_sample(const char *pids)
     for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
         proc_one(strtol(t, NULL, 10), &s);
     return s;
+}
+
+/* Warn about each pid of the list that /proc does not know: it is not
+ * measured, and with none left there is no server line. */
+static void check_pids(const char *pids)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", pids);
+    for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%s/stat", t);
+        if (access(path, R_OK) != 0)
+            fprintf(stderr, "cryptopulse-load: warning: --pid %s: no such process, not measured\n",
+                    t);
+    }
 }
 
 static double cpu_pct(struct proc_sample a, struct proc_sample b)
@@ -614,7 +602,7 @@ static int report(struct parent *pa, const struct run *run)
             if (m.cause[k])
                 printf("  %s %llu", load_cause_names[k], (unsigned long long)m.cause[k]);
         printf("\n");
-        if (o->pids[0])
+        if (run->p_start.ok)
             printf("  %-14s RSS %.1f -> %.1f MiB (peak %.1f), %.0f bytes per client; CPU %.0f %% "
                    "in sustain\n",
                    "server", run->p_start.rss_kb / 1024.0, run->p_sus_end.rss_kb / 1024.0,
@@ -803,6 +791,7 @@ int main(int argc, char **argv)
     int rc = finish_opts(&c);
     if (rc)
         return rc;
+    check_pids(c.o.pids);
     signal(SIGPIPE, SIG_IGN);
     catch_stop_signals();
     struct parent pa = {.c = &c};

@@ -73,10 +73,29 @@ done
 # hands when the run ends, and each counts as an unfinished error.
 SILENT_PORT=$(free_port)
 start_silent silent "$SILENT_PORT"
+true & dead_pid=$!   # a pid that no longer exists: warned about, not measured
+wait "$dead_pid"
 rc=0
 "$LOAD" -u "ws://127.0.0.1:$SILENT_PORT/ws" -n 10 --ramp 0.2 --sustain 1 --connect-timeout 2000 \
-    --no-progress >"$WORK/silent.json" || rc=$?
+    --pid "$dead_pid" --no-progress >"$WORK/silent.json" 2>"$WORK/silent.err" || rc=$?
 [ "$rc" = 1 ] || fail "a silent server gave exit status $rc, not 1"
 json_assert "$WORK/silent.json" 'j["errors"] == 10 and j["causes"] == {"unfinished": 10} and j["connected"] == 0'
 grep -q "unfinished 10" "$WORK/silent.json" || fail "the table does not show 10 unfinished"
+grep -q -- "--pid $dead_pid: no such process" "$WORK/silent.err" || fail "no warning about pid $dead_pid"
+json_assert "$WORK/silent.json" '"server" not in j'
+! grep -q "^  server " "$WORK/silent.json" || fail "a server line for a pid that does not exist"
+
+# Usage errors name the bad value and exit 2.
+usage_error() {
+    local value=$1 rc=0
+    shift
+    "$LOAD" "$@" >/dev/null 2>"$WORK/usage.err" || rc=$?
+    [ "$rc" = 2 ] || fail "$* exited $rc, not 2"
+    grep -qF -- "$value" "$WORK/usage.err" || fail "$*: the message does not name '$value'"
+}
+usage_error "'abc'" --pid abc
+usage_error "'BTC,,ETH'" --symbols BTC,,ETH
+usage_error "''" --symbols ''
+usage_error "47123x" -u ws://127.0.0.1:47123x/ws
+usage_error "--deflate" -u "http://127.0.0.1:$SILENT_PORT/events" --deflate
 echo "PASS: $TEST_NAME"
