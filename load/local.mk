@@ -11,6 +11,7 @@ load_libload_a_SOURCES = \
 	load/scan.c load/scan.h \
 	load/verdict.c load/verdict.h \
 	load/lopts.c load/lopts.h \
+	load/ticktab.c load/ticktab.h \
 	load/worker.c load/load.h
 LOAD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/load -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
@@ -26,7 +27,7 @@ dist_man_MANS += man/cryptopulse-load.1
 
 LOAD_UNIT_TESTS = tests/unit/check_load_stats tests/unit/check_load_wsc \
 	tests/unit/check_load_sse tests/unit/check_load_scan tests/unit/check_load_verdict \
-	tests/unit/check_load_lopts
+	tests/unit/check_load_lopts tests/unit/check_load_ticktab
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
 UNIT_TESTS += $(LOAD_UNIT_TESTS)
 tests_unit_check_load_stats_SOURCES = tests/unit/check_load_stats.c
@@ -47,6 +48,9 @@ tests_unit_check_load_verdict_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_load_lopts_SOURCES = tests/unit/check_load_lopts.c
 tests_unit_check_load_lopts_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_load_lopts_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_load_ticktab_SOURCES = tests/unit/check_load_ticktab.c
+tests_unit_check_load_ticktab_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_load_ticktab_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/80-load-small.sh
 dist_noinst_SCRIPTS += tests/integration/80-load-small.sh

@@ -11,6 +11,7 @@
 #include "deflate.h"
 #include "scan.h"
 #include "ssec.h"
+#include "ticktab.h"
 #include "tickid.h"
 #include "wsc.h"
 #include "xalloc.h"
@@ -56,8 +57,6 @@ struct client {
     bool frag_rsv1;
 };
 
-#define TICK_TABLE 65536 /* power of two */
-
 struct worker {
     const struct load_opts *o;
     int index, fd;
@@ -78,8 +77,7 @@ struct worker {
     size_t inflated_cap;
     char *scratch;
     struct load_report r;
-    struct load_tick *ticks;  /* open addressing by tick id */
-    size_t nticks;
+    struct ticktab *ticks;    /* --ticks-file: clients per tick */
 };
 
 int64_t load_mono_ms(void)
@@ -109,21 +107,8 @@ static uint64_t rng_next(struct worker *w)
 
 static void tick_count(struct worker *w, struct tickid id)
 {
-    if (!w->o->ticks_file[0] || w->nticks >= TICK_TABLE / 2)
-        return;
-    size_t h = (size_t)((uint64_t)id.ms * 0x9E3779B97F4A7C15ULL ^ id.seq) & (TICK_TABLE - 1);
-    for (;; h = (h + 1) & (TICK_TABLE - 1)) {
-        struct load_tick *t = &w->ticks[h];
-        if (t->count == 0) {
-            *t = (struct load_tick){id.ms, id.seq, 1};
-            w->nticks++;
-            return;
-        }
-        if (t->ms == id.ms && t->seq == id.seq) {
-            t->count++;
-            return;
-        }
-    }
+    if (w->ticks)
+        ticktab_add(w->ticks, id.ms, id.seq);
 }
 
 /* ---- reports to the parent ---------------------------------------------- */
@@ -162,11 +147,9 @@ static void send_ticks(struct worker *w)
 {
     if (!w->ticks)
         return;
-    size_t n = 0;
-    for (size_t i = 0; i < TICK_TABLE; i++)
-        if (w->ticks[i].count)
-            w->ticks[n++] = w->ticks[i];
-    send_msg(w, LOAD_MSG_TICKS, w->ticks, n * sizeof *w->ticks);
+    size_t n;
+    const struct load_tick *t = ticktab_pack(w->ticks, &n);
+    send_msg(w, LOAD_MSG_TICKS, t, n * sizeof *t);
 }
 
 /* ---- client lifecycle ---------------------------------------------------- */
@@ -642,7 +625,7 @@ int load_worker_run(const struct load_opts *o, int index, int fd, int64_t start_
     lstats_hist_init(&w.r.latency_us);
     lstats_hist_init(&w.r.connect_us);
     if (o->ticks_file[0])
-        w.ticks = xcalloc(TICK_TABLE, sizeof *w.ticks);
+        w.ticks = ticktab_new();
     /* Server messages are inflated with the server's window and no context
      * (the gateway always answers server_no_context_takeover). */
     struct deflate_params dp = {true, true, 15, 15};
@@ -667,7 +650,7 @@ int load_worker_run(const struct load_opts *o, int index, int fd, int64_t start_
     deflate_inflater_free(w.inflater);
     free(w.inflated);
     free(w.scratch);
-    free(w.ticks);
+    ticktab_free(w.ticks);
     free(w.clients);
     return 0;
 }
