@@ -51,6 +51,7 @@ struct cli {
     double warm_s, ramp_s, spike_s, sustain_s, cool_s;
     int64_t warm_n, spike_n;
     bool quiet, no_progress;
+    bool symbols_given;   /* --symbols: the SYMBOLS setting does not apply */
 };
 
 static int parse_num(const char *arg, double lo, double hi, double *out, char *err, size_t n)
@@ -145,6 +146,7 @@ static int f_no_progress(void *ctx, const char *a, char *e, size_t n)
 
 static int f_symbols(void *ctx, const char *arg, char *err, size_t n)
 {
+    ((struct cli *)ctx)->symbols_given = true;
     return lopts_symbols(&((struct cli *)ctx)->o, arg, err, n);
 }
 
@@ -153,7 +155,7 @@ static const struct conf_extra_flag flags[] = {
     {"clients", 'n', 1, "N", "clients to hold in ramp and sustain [default: " STR(DEF_CLIENTS) "]", f_clients},
     {"deflate", 0, 0, NULL, "offer permessage-deflate (WebSocket)", f_deflate},
     {"subscribe", 's', 1, "SPEC", "'*', one SYMBOL, random:K (K random symbols of --symbols) or none [default: *]", f_sub},
-    {"symbols", 0, 1, "LIST", "symbols random:K picks from [default: the feeder's SYMBOLS]", f_symbols},
+    {"symbols", 0, 1, "LIST", "symbols random:K picks from [SYMBOLS, default: the mock feeder's]", f_symbols},
     {"no-snapshot", 0, 0, NULL, "the server sends no snapshot first (a peer such as nchan)", f_no_snapshot},
     {"warmup", 0, 1, "SEC", "warm-up: open --warmup-clients linearly [default: 0]", f_warm},
     {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]", f_warm_n},
@@ -178,6 +180,42 @@ static const struct conf_extra_flag flags[] = {
     {"quiet", 'q', 0, NULL, "print only the JSON line", f_quiet},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
+
+/* ---- SYMBOLS, the one setting ---------------------------------------------- */
+
+/* The --config file as conf_parse_args() found it: the last -c/--config
+ * before "--", else CRYPTOPULSE_CONFIG. */
+static const char *config_path(int argc, char **argv)
+{
+    const char *path = getenv("CRYPTOPULSE_CONFIG");
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    return path;
+}
+
+/* Without --symbols, the list is the feeder's SYMBOLS setting: its
+ * default, the environment, then the --config file.  The tool has no
+ * other setting (its own options are flags alone), so conf reads the file
+ * as the feeder would only to take SYMBOLS from it. */
+static int symbols_setting(struct cli *c, int argc, char **argv)
+{
+    struct cp_conf feeder;
+    char err[CONF_LIST_MAX + 128];
+    conf_defaults(&feeder);
+    const char *env = getenv("SYMBOLS"), *path = config_path(argc, argv);
+    int rc = env ? conf_set(&feeder, CONF_FEEDER, "SYMBOLS", env, err, sizeof err) : CP_OK;
+    if (rc == CP_OK && path && *path)
+        rc = conf_load_file(&feeder, CONF_FEEDER, path, err, sizeof err);
+    if (rc == CP_OK)
+        rc = lopts_symbols(&c->o, feeder.symbols, err, sizeof err);
+    if (rc != CP_OK)
+        fprintf(stderr, "cryptopulse-load: %s\n", err);
+    return rc;
+}
 
 /* ---- URL and derived options ---------------------------------------------- */
 
@@ -230,7 +268,8 @@ static int finish_opts(struct cli *c)
         return 2;
     }
     if (parse_sub(o, c->sub) != CP_OK) {
-        fprintf(stderr, "cryptopulse-load: bad --subscribe '%s'\n", c->sub);
+        fprintf(stderr, "cryptopulse-load: bad --subscribe '%s' (random:K takes K of %d symbols)\n",
+                c->sub, o->nsymbols);
         return 2;
     }
     if (c->warm_n < 0)
@@ -780,14 +819,14 @@ int main(int argc, char **argv)
     c.o.max_avg_latency_ms = DEF_MAX_AVG_LATENCY;
     c.o.max_error_pct = DEF_MAX_ERRORS;
     c.o.seed = (unsigned)getpid();
-    char err[64];
-    f_symbols(&c, conf.symbols, err, sizeof err);
     struct conf_program_info info = {
         "cryptopulse-load", "Open many WebSocket or SSE clients and measure a price gateway.",
         "[OPTION]...", 0, flags, &c, NULL};
     enum conf_args_result r = conf_parse_args(&conf, &info, argc, argv);
     if (r != CONF_ARGS_OK)
         return r == CONF_ARGS_EXIT_OK ? 0 : 2;
+    if (!c.symbols_given && symbols_setting(&c, argc, argv) != CP_OK)
+        return 2;
     int rc = finish_opts(&c);
     if (rc)
         return rc;

@@ -98,4 +98,12 @@ usage_error "'BTC,,ETH'" --symbols BTC,,ETH
 usage_error "''" --symbols ''
 usage_error "47123x" -u ws://127.0.0.1:47123x/ws
 usage_error "--deflate" -u "http://127.0.0.1:$SILENT_PORT/events" --deflate
+
+# SYMBOLS, the one setting, comes from the environment and the --config
+# file: two symbols cannot give random:3.  Other names are not settings.
+SYMBOLS=BTC,ETH usage_error "random:3" -s random:3
+echo SYMBOLS=SOL >"$WORK/load.conf"
+usage_error "random:3" -c "$WORK/load.conf" -s random:3
+echo CLIENTS=5 >"$WORK/load.conf"
+usage_error "CLIENTS" -c "$WORK/load.conf"
 echo "PASS: $TEST_NAME"
