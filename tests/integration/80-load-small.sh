@@ -106,4 +106,17 @@ echo SYMBOLS=SOL >"$WORK/load.conf"
 usage_error "random:3" -c "$WORK/load.conf" -s random:3
 echo CLIENTS=5 >"$WORK/load.conf"
 usage_error "CLIENTS" -c "$WORK/load.conf"
+
+# Every JSON field and cause the tool wrote is in its man page.
+"$PY" - "$WORK/ws.json" "$WORK/silent.json" "$top_srcdir/man/cryptopulse-load.1" <<'PYEOF' \
+    || fail "JSON fields missing from the man page"
+import json, re, sys
+man = open(sys.argv[3]).read().replace("\\-", "-")
+names = set()
+for path in sys.argv[1:3]:
+    j = json.loads(open(path).read().splitlines()[-1])
+    names |= set(j) | set(j["causes"]) | set(j.get("server", {}))
+missing = sorted(n for n in names if not re.search(r"\b" + re.escape(n) + r"\b", man))
+assert not missing, f"not in the man page: {missing}"
+PYEOF
 echo "PASS: $TEST_NAME"
