@@ -8,7 +8,7 @@ PACKAGES=(
     libevent-dev libhiredis-dev libjansson-dev libssl-dev libfcgi-dev libhttp-parser-dev check
     zlib1g-dev
     chromium
-    redis-server redis-tools redis-sentinel openssl valgrind curl python3 python3-websockets libfcgi-bin
+    redis-server redis-tools redis-sentinel openssl valgrind strace curl python3 python3-websockets libfcgi-bin
     apache2 lighttpd lighttpd-mod-deflate
 )
 
