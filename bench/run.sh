@@ -2,35 +2,53 @@
 # The CryptoPulse benchmark (issue 8): starts Redis, the mock feeder and the
 # gateway on free loopback ports, runs the standard scenarios with
 # cryptopulse-load, runs the same load against nginx + nchan fed the same
-# ticks, and writes a markdown table (bench/results.md by default).
+# ticks, and writes a markdown table.
 #
 #   bench/run.sh [--build DIR] [--out FILE] [--only LIST] [--sustain SEC] [--no-nchan]
 #
 # Scenarios (--only takes their names): ws-1k ws-10k ws-50k ws-100k
 # ws-10k-one sse-10k deflate-10k burst.  Those above one process's
 # MAX_CONNECTIONS need gateway workers (--workers, detected from --help);
-# without them they are listed as not run.  Every process started here is
-# stopped by pid on exit.
+# without them they are listed as not run.  A full run writes
+# bench/results.md (README's table) and bench/results.jsonl; a run with
+# --only writes ./bench-results.md and .jsonl unless --out says where.
+# --build DIR: an out-of-tree build (default: the source tree).  Every
+# process started here is stopped by pid on exit, also when the script is
+# interrupted.  Exit status: 0 when every scenario gave a result, 1 when one
+# did not, 2 for a usage or set-up error.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$src
-out=$here/results.md
-only="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k burst"
+out=
+all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k burst"
+only=$all
 sustain=20
 nchan=1
+usage() { echo "bench/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
+    case $1 in
+    --build | --out | --only | --sustain) [ $# -ge 2 ] || usage "$1 needs a value" ;;
+    esac
     case $1 in
     --build) build=$2; shift ;;
     --out) out=$2; shift ;;
     --only) only=$2; shift ;;
     --sustain) sustain=$2; shift ;;
     --no-nchan) nchan=0 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) usage "unknown argument $1 (see --help)" ;;
     esac
     shift
 done
+for name in $only; do
+    case " $all " in *" $name "*) ;; *) usage "unknown scenario '$name' (scenarios: $all)" ;; esac
+done
+[ -n "$only" ] || usage "--only needs at least one scenario (scenarios: $all)"
+case $sustain in '' | *[!0-9]* | 0) usage "--sustain must be a whole number of seconds, not '$sustain'" ;; esac
+if [ -z "$out" ]; then
+    if [ "$only" = "$all" ]; then out=$here/results.md; else out=$PWD/bench-results.md; fi
+fi
 LOAD=$build/load/cryptopulse-load
 GATEWAY=$build/gateway/cryptopulse-gateway
 FEEDER=$build/feeder/cryptopulse-feeder
@@ -45,12 +63,16 @@ fi
 
 WORK=$(mktemp -d /tmp/cp-bench.XXXXXX)
 PIDS=()
+status=0
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # The logs are kept only when something went wrong.
+    if [ "$status" = 0 ]; then rm -rf "$WORK"; else echo "bench/run.sh: logs in $WORK" >&2; fi
 }
 trap cleanup EXIT
+trap 'status=130; exit 130' INT TERM
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start() { local name=$1; shift; "$@" >>"$WORK/$name.log" 2>&1 & PIDS+=("$!"); eval "${name}_PID=$!"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -69,7 +91,7 @@ has_workers=0
 REDIS_PORT=$(free_port)
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$WORK" --client-output-buffer-limit 'pubsub 0 0 0' --maxclients 1000
-wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "redis did not start" >&2; exit 1; }
+wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "bench/run.sh: redis did not start" >&2; status=2; exit 2; }
 start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock
 
 GW_PORT=
@@ -120,13 +142,19 @@ run() {
     # clients use at least one load worker per core.
     [ "$n" -ge 5000 ] && [ "$n" -lt 38000 ] && workers=(--workers "$(nproc)")
     echo "== $name on $server: $n clients, ramp ${ramp}s, sustain ${sustain}s" >&2
+    # In the background, so that an interrupted script stops it too (bash
+    # runs the INT/TERM trap only once a foreground child has finished).
     "$LOAD" --url "$url" --clients "$n" --ramp "$ramp" --sustain "$sustain" --pid "$pids" "${workers[@]}" \
-        --connect-timeout 30000 --no-progress "$@" >"$WORK/$name-$server.out" 2>&1 || true
+        --connect-timeout 30000 --no-progress "$@" >"$WORK/$name-$server.out" 2>&1 &
+    local load=$!
+    PIDS+=("$load")
+    wait "$load" || true
     local json
     json=$(tail -n 1 "$WORK/$name-$server.out")
     case $json in
     '{'*) printf '{"scenario":"%s","server":"%s","result":%s}\n' "$name" "$server" "$json" >>"$WORK/results.jsonl" ;;
     *) printf '{"scenario":"%s","server":"%s","error":"no result"}\n' "$name" "$server" >>"$WORK/results.jsonl"
+       status=1
        tail -n 5 "$WORK/$name-$server.out" >&2 ;;
     esac
 }
@@ -160,6 +188,7 @@ burst() {
     "$LOAD" --url "ws://127.0.0.1:$GW_PORT/ws" --clients 1000 --ramp 2 --sustain 14 \
         --pid "$pids" --no-progress --max-avg-latency 1000000 >"$WORK/burst-load.out" 2>&1 &
     local load_pid=$!
+    PIDS+=("$load_pid")
     sleep 4
     cpu_of() { local s=0 p; for p in ${1//,/ }; do s=$(( s + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$s"; }
     m0=$(curl -s "http://127.0.0.1:$GW_PORT/stats" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["messages_out"])')
@@ -183,7 +212,9 @@ PYEOF
 }
 
 date -u +"started %Y-%m-%dT%H:%M:%SZ" >&2
-wait_for 10 redis-cli -p "$REDIS_PORT" exists cryptopulse:symbols
+# The feeder's first tick writes the symbol list (EXISTS answers 0 or 1).
+wait_for 10 sh -c '[ "$(redis-cli -p "$0" exists cryptopulse:symbols)" = 1 ]' "$REDIS_PORT" ||
+    { echo "bench/run.sh: the feeder wrote no ticks" >&2; status=2; exit 2; }
 scenario ws-1k 1000 /ws
 scenario ws-10k 10000 /ws
 scenario ws-10k-one 10000 /ws --subscribe random:1
@@ -197,3 +228,4 @@ burst
 cp "$WORK/results.jsonl" "${out%.md}.jsonl"
 cat "$out"
 echo "results: $out (raw: ${out%.md}.jsonl)" >&2
+exit "$status"

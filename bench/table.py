@@ -28,7 +28,7 @@ for r in rows:
         continue
     j = r["result"]
     lat, srv = j["latency_ms"], j.get("server", {})
-    print(f"| {name} | {server} | {j['connected']:,} / {j['attempted']:,} ({j['connected_pct']:.2f} %) "
+    print(f"| {name} | {server} | {j['connected']:,} / {j.get('wanted', j['attempted']):,} ({j['connected_pct']:.2f} %) "
           f"| {fmt(lat['avg'])} / {fmt(lat['p50'])} / {fmt(lat['p99'])} / {fmt(lat['max'])} "
           f"| {fmt(j['messages_per_s'], 0)} | {fmt(srv.get('rss_per_conn_bytes'), 0)} B "
           f"| {fmt(srv.get('cpu_pct_sustain'), 0)} % | {j['errors']} "
@@ -40,6 +40,14 @@ for (name, server), r in by.items():
     if server != "cryptopulse" or not peer or "result" not in r or "result" not in peer:
         continue
     a, b = r["result"], peer["result"]
+    # A ratio only means something when both held (nearly) every client and
+    # delivered ticks through the sustain phase.
+    held = [f"{x} held {y['connected_pct']:.1f} % of the clients and delivered "
+            f"{y['messages_per_s']:,.0f} msgs/s" for x, y in (("CryptoPulse", a), ("nchan", b))
+            if y["connected_pct"] < 99 or y["messages_per_s"] <= 0]
+    if held:
+        ratios.append(f"| {name} | {a['connected']:,} | not comparable: {'; '.join(held)} | |")
+        continue
     ma, mb = a.get("server", {}).get("rss_per_conn_bytes"), b.get("server", {}).get("rss_per_conn_bytes")
     pa, pb = a["latency_ms"]["p99"], b["latency_ms"]["p99"]
     ratios.append(f"| {name} | {a['connected']:,} | {fmt(ma, 0)} B vs {fmt(mb, 0)} B "

@@ -11,6 +11,8 @@ command -v strace >/dev/null || skip "strace not installed (apt-get install stra
 start_redis
 GATEWAY_WRAPPER="strace -f -qq -e trace=accept,accept4,setsockopt -o $WORK/strace.txt" \
     start_gateway --redis-port "$REDIS_PORT"
+# strace detaches when it is killed: stop the gateway itself too.
+PIDS+=("$(pgrep -P "$gateway_PID")")
 # start_gateway's own /stats probes are accepted connections too; add a
 # WebSocket client to be sure a subscriber's socket is among them.
 "$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "WebSocket client failed"
