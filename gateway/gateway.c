@@ -26,6 +26,9 @@
 #include <unistd.h>
 
 #define GATEWAY_SYMBOLS_REFRESH_S 30
+/* listen(2)'s backlog: the kernel caps it at net.core.somaxconn, so a
+ * reconnect storm gets whatever the machine is set up to queue. */
+#define GATEWAY_LISTEN_BACKLOG 65535
 
 static void on_tick(const char *json, size_t len, void *arg)
 {
@@ -212,7 +215,7 @@ static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlist
         gw->base, cb, gw,
         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
             (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
-        4096, ai->ai_addr, (int)ai->ai_addrlen);
+        GATEWAY_LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
     if (!l)
         log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(errno));
     evutil_freeaddrinfo(ai);
