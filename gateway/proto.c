@@ -86,6 +86,8 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
         send_error(c, "bad_request", "data.symbols must be a non-empty array of strings");
         return;
     }
+    /* Already receiving live ticks: it has every tick of its symbols. */
+    bool live = pc->sub.n_members > 0;
     json_t *added = json_array(), *unknown = json_array();
     size_t i, refused = 0;
     json_t *s;
@@ -113,8 +115,11 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
         send_error(c, "too_many_subscriptions", message);
     }
     send_json(c, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
-    /* "since": the tick id the client last saw, as SSE's Last-Event-ID. */
-    const char *since = add ? json_string_value(json_object_get(data, "since")) : NULL;
+    /* "since": the tick id the client last saw, as SSE's Last-Event-ID.  It
+     * resumes a new connection; on one that is already live, replaying
+     * history would send its symbols' ticks a second time and out of order,
+     * so there it is ignored and the added symbols get the snapshot. */
+    const char *since = add && !live ? json_string_value(json_object_get(data, "since")) : NULL;
     if (since)
         conn_resume(c, since);
     else if (json_array_size(added))

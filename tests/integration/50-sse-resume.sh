@@ -60,6 +60,41 @@ asyncio.run(main())
 PYEOF
 check_resume "$WORK/resumed_ws.txt" "WebSocket since"
 
+# "since" on a connection that is already live replays nothing: its symbols'
+# ticks go on in order, once each, and the added symbol gets the snapshot.
+"$PY" - "$GATEWAY_PORT" >"$WORK/live_since.txt" 2>&1 <<'PYEOF' || fail "since on a live connection: $(tail -n 3 "$WORK/live_since.txt")"
+import asyncio, json, sys, websockets
+async def main():
+    async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["BTC"]}}))
+        loop = asyncio.get_running_loop()
+        btc, events, asked = [], [], False
+        end = loop.time() + 2.5
+        while loop.time() < end:
+            try:
+                m = json.loads(await asyncio.wait_for(ws.recv(), end - loop.time()))
+            except asyncio.TimeoutError:
+                break
+            events.append(m["event"])
+            if m["event"] == "price-update" and m["data"]["symbol"] == "BTC":
+                btc.append(m["data"]["id"])
+            if m["event"] == "price-update-bulk" and asked:
+                syms = [p["symbol"] for p in m["data"]["prices"]]
+                assert syms == ["ETH"], f"snapshot after the second subscribe holds {syms}"
+                print("ETH snapshot")
+            if len(btc) == 5 and not asked:
+                asked = True
+                await ws.send(json.dumps({"event": "subscribe",
+                                          "data": {"symbols": ["ETH"], "since": btc[0]}}))
+        key = lambda i: tuple(map(int, i.split("-")))
+        assert asked and len(btc) >= 8, f"only {len(btc)} BTC updates"
+        assert all(key(a) < key(b) for a, b in zip(btc, btc[1:])), f"BTC ids not increasing: {btc}"
+        print(f"{len(btc)} BTC updates in order, none twice")
+asyncio.run(main())
+PYEOF
+grep -q '^ETH snapshot$' "$WORK/live_since.txt" || fail "no ETH snapshot: $(cat "$WORK/live_since.txt")"
+
 # Unknown, too old or malformed ids get a snapshot first, then live ticks.
 for id in 1-0 not-an-id 99999999999999-0; do
     sse "$base/events?symbols=ETH" 1 "$id" >"$WORK/snap.txt" || fail "SSE with id $id failed"
