@@ -171,6 +171,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct gateway *gw = arg;
     log_info("signal %d: shutting down", (int)sig);
+    /* Serve no new connection while draining: a client that reconnects now
+     * should find a gateway that stays (behind a balancer, another one). */
+    evconnlistener_disable(gw->listener);
+    if (gw->tls_listener)
+        evconnlistener_disable(gw->tls_listener);
     /* Tell WebSocket clients why (1001), then give the frames a moment. */
     conn_close_all(gw, true);
     struct timeval grace = {0, 200 * 1000};

@@ -73,6 +73,10 @@ PIDS+=("$!")
 wait_for 20 grep -q '^published' "$WORK/stalled.txt" || fail "stalled client: $(cat "$WORK/stalled.txt")"
 
 start=$(now_ms)
+kill -TERM "$gateway_PID"
+# During the drain that follows, a new client is not served.
+code=$(curl -s -N -o /dev/null -w "%{http_code}" --max-time 1 "$base/events" || true)
+[ "$code" != 200 ] || fail "a new client was served after SIGTERM"
 stop "$gateway_PID" || fail "gateway exited non-zero on SIGTERM"
 elapsed=$(( $(now_ms) - start ))
 [ "$elapsed" -lt 3000 ] || fail "SIGTERM took ${elapsed} ms"
