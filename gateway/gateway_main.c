@@ -4,6 +4,7 @@
 
 #include "cluster.h"
 #include "conf.h"
+#include "cp_error.h"
 #include "gateway.h"
 #include "log.h"
 
@@ -33,8 +34,9 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
     const struct reload_ctx *r = arg;
     struct cp_conf fresh;
-    if (conf_parse_args(&fresh, r->info, r->argc, r->argv) != CONF_ARGS_OK) {
-        log_error("SIGHUP: settings not reloaded; keeping the running ones");
+    char err[CONF_LIST_MAX + 128];
+    if (conf_reparse_args(&fresh, r->info, r->argc, r->argv, err, sizeof err) != CP_OK) {
+        log_error("SIGHUP: %s; settings not reloaded, keeping the running ones", err);
         return;
     }
     memcpy(gateway_conf.cors_origins, fresh.cors_origins, sizeof fresh.cors_origins);

@@ -529,20 +529,15 @@ static int apply_flag(struct cp_conf *conf, const struct conf_program_info *info
     return m.extra->handle(info->ctx, value, err, errlen);
 }
 
-enum conf_args_result conf_parse_args(struct cp_conf *conf,
-                                      const struct conf_program_info *info, int argc,
-                                      char **argv)
+/* Defaults, environment, the file, then flags, into conf; CP_OK or an error
+ * with the reason in err. */
+static int parse_settings(struct cp_conf *conf, const struct conf_program_info *info, int argc,
+                          char **argv, const char *config_path, char *err, size_t errlen)
 {
-    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
-    enum conf_args_result r = prescan(info, argc, argv, &config_path);
-    if (r != CONF_ARGS_OK)
-        return r;
-
-    char err[CONF_LIST_MAX + 128];
     conf_defaults(conf);
-    int rc = conf_load_env(conf, info->programs, err, sizeof err);
+    int rc = conf_load_env(conf, info->programs, err, errlen);
     if (rc == CP_OK && config_path && *config_path)
-        rc = conf_load_file(conf, info->programs, config_path, err, sizeof err);
+        rc = conf_load_file(conf, info->programs, config_path, err, errlen);
     bool positional_only = false;
     for (int i = 1; rc == CP_OK && i < argc; i++) {
         const char *arg = argv[i];
@@ -553,18 +548,41 @@ enum conf_args_result conf_parse_args(struct cp_conf *conf,
         } else if (!positional_only && strncmp(arg, "--config=", 9) == 0) {
             continue;
         } else if (!positional_only && arg[0] == '-' && arg[1] != '\0') {
-            rc = apply_flag(conf, info, argc, argv, &i, err, sizeof err);
+            rc = apply_flag(conf, info, argc, argv, &i, err, errlen);
         } else if (info->positional) {
-            rc = info->positional(info->ctx, arg, err, sizeof err);
+            rc = info->positional(info->ctx, arg, err, errlen);
         } else {
-            snprintf(err, sizeof err, "unexpected argument %s", arg);
+            snprintf(err, errlen, "unexpected argument %s", arg);
             rc = CP_EINVAL;
         }
     }
-    if (rc != CP_OK) {
+    return rc;
+}
+
+enum conf_args_result conf_parse_args(struct cp_conf *conf,
+                                      const struct conf_program_info *info, int argc,
+                                      char **argv)
+{
+    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
+    enum conf_args_result r = prescan(info, argc, argv, &config_path);
+    if (r != CONF_ARGS_OK)
+        return r;
+    char err[CONF_LIST_MAX + 128];
+    if (parse_settings(conf, info, argc, argv, config_path, err, sizeof err) != CP_OK) {
         fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", info->name, err,
                 info->name);
         return CONF_ARGS_USAGE;
     }
     return CONF_ARGS_OK;
+}
+
+int conf_reparse_args(struct cp_conf *conf, const struct conf_program_info *info, int argc,
+                      char **argv, char *err, size_t errlen)
+{
+    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
+    if (prescan(info, argc, argv, &config_path) != CONF_ARGS_OK) {
+        snprintf(err, errlen, "the command line no longer parses");
+        return CP_EINVAL;
+    }
+    return parse_settings(conf, info, argc, argv, config_path, err, errlen);
 }

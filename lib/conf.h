@@ -118,6 +118,12 @@ enum conf_args_result conf_parse_args(struct cp_conf *conf,
                                       const struct conf_program_info *info,
                                       int argc, char **argv);
 
+/* The same settings again, for a reload (SIGHUP) of a program that started
+ * with argc/argv: nothing is printed.  Returns CP_OK with conf filled, or
+ * CP_EINVAL with the reason (naming the file, line and value) in err. */
+int conf_reparse_args(struct cp_conf *conf, const struct conf_program_info *info, int argc,
+                      char **argv, char *err, size_t errlen);
+
 /* Print --help text for info to stream (stdout for --help). */
 void conf_usage(const struct conf_program_info *info, void *stream);
 

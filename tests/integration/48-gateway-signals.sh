@@ -41,6 +41,10 @@ kill -HUP "$gateway_PID"
 sleep 0.3
 [ "$(sse_status http://b.example)" = 200 ] || fail "a bad reload changed the running settings"
 kill -0 "$gateway_PID" || fail "a bad reload stopped the gateway"
+# ...and says why in one log line, without start-up's usage hint.
+grep -q 'SIGHUP: .*PORT: "not-a-port".*keeping the running ones' "$WORK/gateway.log" \
+    || fail "the bad reload's value is not in the log: $(tail -n 3 "$WORK/gateway.log")"
+! grep -q -- "--help' for more information" "$WORK/gateway.log" || fail "a reload printed usage text"
 
 # A client that stopped reading, so its output buffer still holds messages
 # when the gateway stops: freeing them must not touch what is already freed

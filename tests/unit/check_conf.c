@@ -176,6 +176,27 @@ START_TEST(bad_flag_is_a_usage_error)
 }
 END_TEST
 
+/* A reload reads the same sources again: a changed file is seen, and a bad
+ * value comes back as text naming the file, line and value. */
+START_TEST(reparse_reads_the_file_again_and_names_a_bad_value)
+{
+    struct cp_conf c;
+    const char *path = write_file("CORS_ORIGINS=http://a.example\n");
+    char *argv[] = {"prog", "--config", (char *)path, NULL};
+    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
+                                     .programs = CONF_GATEWAY};
+    char why[512];
+    ck_assert_int_eq(conf_reparse_args(&c, &info, 3, argv, why, sizeof why), CP_OK);
+    ck_assert_str_eq(c.cors_origins, "http://a.example");
+    FILE *f = fopen(path, "w");
+    fputs("CORS_ORIGINS=http://b.example\nPORT=not-a-port\n", f);
+    fclose(f);
+    ck_assert_int_eq(conf_reparse_args(&c, &info, 3, argv, why, sizeof why), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, ":2: PORT: \"not-a-port\""));
+    unlink(path);
+}
+END_TEST
+
 START_TEST(empty_origin_list_or_no_origin_allows_all)
 {
     struct cp_conf c;
@@ -203,6 +224,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, file_errors_give_path_and_line);
     tcase_add_test(tc, flags_beat_file_which_beats_environment);
     tcase_add_test(tc, bad_flag_is_a_usage_error);
+    tcase_add_test(tc, reparse_reads_the_file_again_and_names_a_bad_value);
     tcase_add_test(tc, empty_origin_list_or_no_origin_allows_all);
     suite_add_tcase(s, tc);
     return s;
