@@ -79,6 +79,13 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
          * to 40 ms on Linux), as nginx's tcp_nodelay does for WebSocket. */
         int on = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        /* The kernel too holds at most OUTPUT_HIGH_WATER_BYTES unsent for a
+         * client (past that, send(2) says EAGAIN): otherwise a client that
+         * stopped reading parks megabytes of stale ticks in a send buffer
+         * that grows, while our queue, which conflates and drops stuck
+         * clients, stays empty and never sees it stall. */
+        int lowat = gw->conf->output_high_water_bytes;
+        setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
         return true;
     }
     gw->stats.rejected++;
