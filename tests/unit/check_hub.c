@@ -311,19 +311,47 @@ static void read_available(int fd, struct evbuffer *b)
         evbuffer_add(b, buf, (size_t)n);
 }
 
+/* A "*" subscriber of a new hub whose ticks may go straight to one end of
+ * a socket pair (sndbuf > 0: that end's SO_SNDBUF); read the other end. */
+struct socket_client {
+    struct hub *hub;
+    struct evbuffer *out, *got;
+    int sv[2];
+    struct hub_client c;
+};
+
+static void socket_client_open(struct socket_client *t, int sndbuf)
+{
+    t->hub = new_hub(1 << 20, 1 << 20, 60000);
+    t->out = evbuffer_new();
+    t->got = evbuffer_new();
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, t->sv), 0);
+    if (sndbuf > 0)
+        setsockopt(t->sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    hub_client_init(&t->c, t->out, MSG_SSE, NULL, NULL);
+    hub_client_set_socket(&t->c, t->sv[0]);
+    hub_subscribe(t->hub, &t->c, "*");
+}
+
+static void socket_client_close(struct socket_client *t)
+{
+    hub_client_clear(t->hub, &t->c);
+    close(t->sv[0]);
+    close(t->sv[1]);
+    evbuffer_free(t->out);
+    evbuffer_free(t->got);
+    hub_free(t->hub);
+}
+
 START_TEST(direct_write_sends_to_the_socket_and_queues_nothing)
 {
-    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
-    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    struct hub_client c;
-    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
-    hub_client_set_socket(&c, sv[0]);
-    hub_subscribe(hub, &c, "*");
+    struct socket_client t;
+    socket_client_open(&t, 0);
+    struct hub *hub = t.hub;
+    struct evbuffer *out = t.out, *got = t.got;
     ck_assert_int_eq(publish(hub), 0);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
-    read_available(sv[1], got);
+    read_available(t.sv[1], got);
     char *s = contents(got);
     ck_assert_ptr_nonnull(strstr(s, "event: price-update-bulk\n"));
     ck_assert_uint_eq(hub_get_stats(hub)->bytes_out, strlen(s));
@@ -334,17 +362,12 @@ START_TEST(direct_write_sends_to_the_socket_and_queues_nothing)
     evbuffer_add(out, "reply\n", 6);
     ck_assert_int_eq(publish(hub), 0);
     evbuffer_drain(got, evbuffer_get_length(got));
-    read_available(sv[1], got);
+    read_available(t.sv[1], got);
     ck_assert_uint_eq(evbuffer_get_length(got), 0);
     s = contents(out);
     ck_assert_msg(strncmp(s, "reply\nid: ", 10) == 0, "out holds: %.40s", s);
     free(s);
-    hub_client_clear(hub, &c);
-    close(sv[0]);
-    close(sv[1]);
-    evbuffer_free(out);
-    evbuffer_free(got);
-    hub_free(hub);
+    socket_client_close(&t);
 }
 END_TEST
 
@@ -352,18 +375,14 @@ END_TEST
  * out and leave together, one write for the rest rather than one each. */
 START_TEST(ticks_of_one_batch_take_one_direct_write)
 {
-    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
-    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    struct hub_client c;
-    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
-    hub_client_set_socket(&c, sv[0]);
-    hub_subscribe(hub, &c, "*");
+    struct socket_client t;
+    socket_client_open(&t, 0);
+    struct hub *hub = t.hub;
+    struct evbuffer *out = t.out, *got = t.got;
     hub_set_batch(hub, 7);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(publish(hub), 0);
-    read_available(sv[1], got);
+    read_available(t.sv[1], got);
     char *direct = contents(got), *queued = contents(out);
     ck_assert_ptr_nonnull(strstr(direct, "price-update-bulk"));
     ck_assert_ptr_null(strstr(strstr(direct, "price-update-bulk") + 1, "price-update-bulk"));
@@ -378,12 +397,7 @@ START_TEST(ticks_of_one_batch_take_one_direct_write)
     hub_set_batch(hub, 8);
     ck_assert_int_eq(publish(hub), 0);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
-    hub_client_clear(hub, &c);
-    close(sv[0]);
-    close(sv[1]);
-    evbuffer_free(out);
-    evbuffer_free(got);
-    hub_free(hub);
+    socket_client_close(&t);
 }
 END_TEST
 
@@ -391,22 +405,17 @@ END_TEST
  * every message, whole and in order. */
 START_TEST(full_socket_leaves_the_rest_queued_in_order)
 {
-    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
-    struct evbuffer *out = evbuffer_new(), *got = evbuffer_new();
-    int sv[2], small = 4096;
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    struct hub_client c;
-    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
-    hub_client_set_socket(&c, sv[0]);
-    hub_subscribe(hub, &c, "*");
+    struct socket_client t;
+    socket_client_open(&t, 4096);
+    struct hub *hub = t.hub;
+    struct evbuffer *out = t.out, *got = t.got;
     int first = tick_seq + 1;
     for (int i = 0; i < 100; i++) {
         hub_set_batch(hub, 100 + (uint64_t)i); /* one tick per loop turn */
         ck_assert_int_eq(publish(hub), 0);
     }
     ck_assert_uint_gt(evbuffer_get_length(out), 0); /* the socket did fill */
-    read_available(sv[1], got);
+    read_available(t.sv[1], got);
     ck_assert_uint_gt(evbuffer_get_length(got), 0);
     evbuffer_add_buffer(got, out);
     char *s = contents(got), *p = s;
@@ -420,12 +429,7 @@ START_TEST(full_socket_leaves_the_rest_queued_in_order)
     }
     ck_assert_str_eq(p, "");
     free(s);
-    hub_client_clear(hub, &c);
-    close(sv[0]);
-    close(sv[1]);
-    evbuffer_free(out);
-    evbuffer_free(got);
-    hub_free(hub);
+    socket_client_close(&t);
 }
 END_TEST
 
