@@ -83,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         conf.max_messages_per_second = 8;
         conf.max_subscriptions = 4;
     }
-    struct hub_limits limits = {.high_water = 1 << 20, .hard_limit = 1 << 22, .stall_ms = 60000};
+    struct hub_limits limits = {
+        .high_water = 1 << 20, .hard_limit = 1 << 22, .stall_ms = 60000, .max_tick_bytes = 1 << 20};
     struct gateway gw;
     memset(&gw, 0, sizeof gw);
     gw.conf = &conf;

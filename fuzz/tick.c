@@ -103,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = split_lines(data, size, lines, lens);
     if (!deflater)
         deflater = deflate_ctx_new(); /* 256 KB: once per process */
-    struct hub_limits limits = {.high_water = 1024, .hard_limit = 4096, .stall_ms = 60000};
+    struct hub_limits limits = {
+        .high_water = 1024, .hard_limit = 4096, .stall_ms = 60000, .max_tick_bytes = 1 << 20};
     struct hub *hub = hub_new(&limits, deflater);
     hub_set_symbols(hub, "BTC,ETH,SOL");
     struct sub subs[4];

@@ -22,6 +22,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/ssl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,12 +229,20 @@ static void direct_writes(struct conn *c)
         hub_client_set_socket(&c->pc.sub, bufferevent_getfd(c->bev));
 }
 
+/* A subscriber that cannot keep up is dropped.  A WebSocket client is told
+ * why with a Close frame (1008, RFC 6455 §7.4.1) queued behind its whole
+ * frames, which it gets if its socket takes them within
+ * CONN_CLOSE_FLUSH_MS; an SSE client has no such message and resumes by
+ * Last-Event-ID when it reconnects. */
 static void on_overflow(struct hub_client *client, void *arg)
 {
     struct conn *c = arg;
     log_info("dropping a stuck client: output past %d bytes, or conflating for %d ms",
              c->gw->conf->max_output_bytes, c->gw->conf->slow_client_timeout_ms);
-    conn_close(c);
+    if (c->kind == CONN_WS)
+        conn_close_ws(c, WS_CLOSE_POLICY, "too slow: output limit reached");
+    else
+        conn_close(c);
 }
 
 /* ---- HTTP responses ---------------------------------------------------- */
@@ -473,21 +482,41 @@ static void emit(struct conn *c, const char *event, const json_t *data, const ch
     free(text);
 }
 
-/* The latest price of each of c's symbols: one price-update-bulk when bulk
- * or for "*" subscribers, else a price-update per symbol. */
-static void emit_snapshot(struct conn *c, bool bulk)
+/* Events of one tick (or snapshot) for c, one per price of prices that c
+ * subscribes to: only the last carries id, so that an SSE client's last
+ * event id only ever names a tick whose events all arrived (PROTOCOL.md §3). */
+static void emit_prices(struct conn *c, const json_t *prices, const char *id)
+{
+    size_t i, last = SIZE_MAX;
+    json_t *p;
+    json_array_foreach(prices, i, p) {
+        const char *sym = json_string_value(json_object_get(p, "symbol"));
+        if (sym && hub_client_has(&c->pc.sub, sym))
+            last = i;
+    }
+    json_array_foreach(prices, i, p) {
+        const char *sym = json_string_value(json_object_get(p, "symbol"));
+        if (sym && hub_client_has(&c->pc.sub, sym))
+            emit(c, "price-update", p, i == last ? id : NULL);
+    }
+}
+
+/* The latest price of each of c's symbols, nothing while there is none: for
+ * "*" subscribers one price-update-bulk, or with event one such bulk event
+ * of that name ("snapshot": a resume point that could not be used), else a
+ * price-update per symbol. */
+static void emit_snapshot(struct conn *c, const char *event)
 {
     json_t *syms = hub_client_symbols(&c->pc.sub);
     json_t *snap = hub_snapshot(c->gw->hub, syms);
     json_t *prices = json_object_get(snap, "prices");
     const char *id = json_string_value(json_object_get(snap, "id"));
-    if (json_array_size(prices) && (bulk || c->pc.sub.all)) {
-        emit(c, "price-update-bulk", snap, id);
-    } else {
-        size_t i;
-        json_t *p;
-        json_array_foreach(prices, i, p) emit(c, "price-update", p, id);
-    }
+    if (json_array_size(prices) == 0)
+        ; /* no data yet: the first tick will bring it */
+    else if (event || c->pc.sub.all)
+        emit(c, event ? event : "price-update-bulk", snap, id);
+    else
+        emit_prices(c, prices, id);
     json_decref(snap);
     json_decref(syms);
 }
@@ -495,17 +524,10 @@ static void emit_snapshot(struct conn *c, bool bulk)
 /* One replayed tick, as the live fan-out would have sent it to c. */
 static void emit_tick(struct conn *c, json_t *tick, const char *id)
 {
-    if (c->pc.sub.all) {
+    if (c->pc.sub.all)
         emit(c, "price-update-bulk", tick, id);
-        return;
-    }
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(tick, "prices"), i, p) {
-        const char *sym = json_string_value(json_object_get(p, "symbol"));
-        if (sym && hub_client_has(&c->pc.sub, sym))
-            emit(c, "price-update", p, id);
-    }
+    else
+        emit_prices(c, json_object_get(tick, "prices"), id);
 }
 
 /* ---- resume (PROTOCOL.md §3): replay missed ticks from the history stream */
@@ -521,13 +543,15 @@ struct conn_replay {
 
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
  * older than history, Redis away, or too much to replay): it gets the
- * current prices first instead. */
+ * current prices first instead, on SSE as a "snapshot" event so that it can
+ * tell it missed ticks (PROTOCOL.md §3), on WebSocket as the
+ * price-update-bulk that answers every subscribe. */
 static void replay_finish(struct conn_replay *rp, bool snapshot)
 {
     struct conn *c = rp->c;
     c->replay = NULL;
     if (snapshot)
-        emit_snapshot(c, true);
+        emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk");
     hub_client_resume(c->gw->hub, &c->pc.sub, snapshot ? NULL : rp->after);
     free(rp);
 }
@@ -548,16 +572,23 @@ static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, siz
     size_t emitted = 0;
     c->replay = rp;
     for (size_t i = 0; ok && i < n; i++) {
-        json_t *tick = json_loadb(ticks[i], lens[i], 0, NULL);
-        const char *id = json_string_value(json_object_get(tick, "id"));
+        json_t *raw = json_loadb(ticks[i], lens[i], 0, NULL);
+        const char *id = json_string_value(json_object_get(raw, "id"));
         if (rp->first && i == 0) /* the resume point itself must still be there */
             ok = id && strcmp(id, rp->after) == 0;
         else if (id && strlen(id) < sizeof rp->after) {
-            emit_tick(c, tick, id);
+            /* What the live fan-out would have skipped is skipped here too. */
+            char err[256];
+            json_t *tick = lens[i] <= (size_t)c->gw->conf->max_tick_bytes
+                               ? price_tick_clean(raw, err, sizeof err)
+                               : NULL;
+            if (tick)
+                emit_tick(c, tick, id);
+            json_decref(tick);
             strcpy(rp->after, id);
             emitted++;
         }
-        json_decref(tick);
+        json_decref(raw);
     }
     if (!ok || (rp->first && n == 0)) {
         replay_finish(rp, true);
@@ -698,7 +729,7 @@ static void sse_start(struct conn *c)
     if (resume)
         conn_resume(c, resume);
     else
-        emit_snapshot(c, false);
+        emit_snapshot(c, NULL);
 }
 
 void conn_sse_keepalive(struct gateway *gw)

@@ -260,7 +260,8 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     }
     evconnlistener_set_error_cb(gw->listener, on_accept_error);
     struct hub_limits limits = {(size_t)conf->output_high_water_bytes,
-                                (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms};
+                                (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms,
+                                (size_t)conf->max_tick_bytes};
     gw->deflate = deflate_ctx_new();
     gw->inflated = xmalloc((size_t)conf->max_message_bytes);
     gw->hub = hub_new(&limits, gw->deflate);

@@ -41,6 +41,9 @@ struct hub {
     char last_id[PRICE_ID_MAX];   /* newest id seen, cached prices too: snapshots */
     int64_t last_ts;
     uint64_t batch;               /* hub_set_batch(); clients start at 0 */
+    uint64_t tick_seq;            /* ticks begun, for hub_client.id_owed */
+    struct hub_client **owed;     /* SSE clients owed this tick's id block */
+    size_t n_owed, cap_owed;
     struct hub_stats stats;
 };
 
@@ -72,6 +75,7 @@ void hub_free(struct hub *hub)
         free(hub->channels[i]);
     }
     free(hub->channels);
+    free(hub->owed);
     free_symbols(hub);
     free(hub);
 }
@@ -159,8 +163,10 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
         ch->head->prev = m;
     ch->head = m;
     ch->count++;
-    m->client_next = c->members;
-    c->members = m;
+    struct hub_member **tail = &c->members; /* keep the order of subscription */
+    while (*tail)
+        tail = &(*tail)->client_next;
+    *tail = m;
     c->n_members++;
     c->all |= ch == &hub->all;
     return 1;
@@ -291,8 +297,8 @@ void hub_set_symbols(struct hub *hub, const char *list)
     }
 }
 
-/* Tick ids are Redis stream ids "<ms>-<seq>"; check_tick() made sure they
- * parse.  Returns <0, 0 or >0 as a sorts before, with or after b. */
+/* Tick ids are Redis stream ids "<ms>-<seq>"; price_tick_clean() made sure
+ * they parse.  Returns <0, 0 or >0 as a sorts before, with or after b. */
 static int id_cmp(const char *a, const char *b)
 {
     struct tickid x = {0, 0}, y = {0, 0};
@@ -340,16 +346,56 @@ static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
     return true;
 }
 
-static void queue(struct hub *hub, struct hub_client *c, struct msg *m)
+static void queue(struct hub *hub, struct hub_client *c, struct msg *m, enum msg_transport t)
 {
     int fd = c->fd;
     if (fd >= 0 && c->direct_batch == hub->batch)
         fd = -1; /* written to once in this batch: coalesce the rest */
     else if (fd >= 0)
         c->direct_batch = hub->batch;
-    msg_write(m, fd, c->out, c->transport);
+    msg_write(m, fd, c->out, t);
     hub->stats.messages_out++;
-    hub->stats.bytes_out += msg_len(m, c->transport);
+    hub->stats.bytes_out += msg_len(m, t);
+}
+
+/* How c gets a per-symbol message of a tick.  An SSE stream on several
+ * channels may get several events of one tick: they go without their id
+ * and the tick's id-only block follows them (pay_ids()), so that its last
+ * event id only ever names a whole tick (PROTOCOL.md §3).  On one channel
+ * the single event is the whole tick and keeps its id. */
+static enum msg_transport part_transport(struct hub *hub, struct hub_client *c)
+{
+    if (c->transport != MSG_SSE || c->n_members < 2)
+        return c->transport;
+    if (c->id_owed == hub->tick_seq)
+        return MSG_SSE_PART;
+    c->id_owed = hub->tick_seq;
+    if (hub->n_owed == hub->cap_owed) {
+        hub->cap_owed = hub->cap_owed ? hub->cap_owed * 2 : 64;
+        hub->owed = xrealloc(hub->owed, hub->cap_owed * sizeof *hub->owed);
+    }
+    hub->owed[hub->n_owed++] = c;
+    return MSG_SSE_PART;
+}
+
+/* Close the tick on every SSE stream that got some of its events: one shared
+ * id-only block, after them, so that Last-Event-ID names the tick only once
+ * all its events are there.  A client that began conflating during the tick
+ * has not got all of them: it gets the id with its catch-up instead. */
+static void pay_ids(struct hub *hub, const char *id)
+{
+    if (hub->n_owed == 0)
+        return;
+    struct msg *m = msg_sse_id_new(id);
+    for (size_t i = 0; i < hub->n_owed; i++) {
+        struct hub_client *c = hub->owed[i];
+        if (c->overflowed || c->conflating)
+            continue;
+        msg_write(m, -1, c->out, MSG_SSE); /* behind the tick's events */
+        hub->stats.bytes_out += msg_len(m, MSG_SSE);
+    }
+    msg_unref(m);
+    hub->n_owed = 0;
 }
 
 /* Replay (hub_client_pause) holds live ticks off; afterwards the ticks the
@@ -380,7 +426,7 @@ static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, stru
         if (c->overflowed || (skip_all && c->all) || held_off(c, id))
             continue;
         if (may_queue(hub, c, now))
-            queue(hub, c, m);
+            queue(hub, c, m, ch == &hub->all ? c->transport : part_transport(hub, c));
     }
 }
 
@@ -399,11 +445,11 @@ void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_i
 }
 
 static void send_json(struct hub *hub, struct hub_client *c, const char *event,
-                      const json_t *data)
+                      const json_t *data, const char *sse_id)
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
-    struct msg *m = msg_new(event, text, strlen(text), hub->last_id, hub->deflate);
-    queue(hub, c, m);
+    struct msg *m = msg_new(event, text, strlen(text), sse_id, hub->deflate);
+    queue(hub, c, m, c->transport);
     msg_unref(m);
     free(text);
 }
@@ -416,16 +462,23 @@ void hub_client_catch_up(struct hub *hub, struct hub_client *c)
     if (c->all) {
         json_t *all = json_pack("[s]", "*");
         json_t *snap = hub_snapshot(hub, all);
-        send_json(hub, c, "price-update-bulk", snap);
+        send_json(hub, c, "price-update-bulk", snap, hub->last_id);
         json_decref(snap);
         json_decref(all);
         return;
     }
+    /* One event per symbol: only the last carries the id (PROTOCOL.md §3). */
+    const struct hub_member *last = NULL;
     for (const struct hub_member *m = c->members; m; m = m->client_next)
         if (m->ch->latest)
-            send_json(hub, c, "price-update", m->ch->latest);
+            last = m;
+    for (const struct hub_member *m = c->members; m; m = m->client_next)
+        if (m->ch->latest)
+            send_json(hub, c, "price-update", m->ch->latest, m == last ? hub->last_id : NULL);
 }
 
+/* Encode data once as event, with the tick's id, and queue it to ch's
+ * subscribers. */
 static void publish_json(struct hub *hub, struct hub_channel *ch, const char *event,
                          const json_t *data, const char *id, int64_t ts, bool skip_all)
 {
@@ -439,39 +492,6 @@ static void publish_json(struct hub *hub, struct hub_channel *ch, const char *ev
     deliver(hub, ch, m, tid, skip_all);
     msg_unref(m);
     free(text);
-}
-
-/* Validate a whole tick before anything is sent, so a bad tick is dropped
- * whole rather than half-delivered. */
-static int check_tick(const json_t *tick, char *err, size_t errlen)
-{
-    const char *id = json_string_value(json_object_get(tick, "id"));
-    json_t *prices = json_object_get(tick, "prices");
-    struct tickid parsed_id;
-    if (!json_is_object(tick) || !id || strlen(id) >= PRICE_ID_MAX ||
-        tickid_parse(id, &parsed_id) != CP_OK) {
-        snprintf(err, errlen, "tick has no valid \"id\" (\"<ms>-<seq>\")");
-        return CP_EINVAL;
-    }
-    /* A negative ts is no time, and would overflow the latency of each
-     * message (now - ts); a price's ts is held to the same (price.c). */
-    json_t *ts = json_object_get(tick, "ts");
-    if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_array(prices)) {
-        snprintf(err, errlen, "tick %s has no non-negative integer \"ts\" or no \"prices\" array",
-                 id);
-        return CP_EINVAL;
-    }
-    size_t i;
-    json_t *p;
-    json_array_foreach(prices, i, p) {
-        struct price parsed;
-        char why[128];
-        if (price_from_json(p, &parsed, why, sizeof why) != CP_OK) {
-            snprintf(err, errlen, "tick %s, price %zu: %s", id, i, why);
-            return CP_EINVAL;
-        }
-    }
-    return CP_OK;
 }
 
 /* Ids only move forward (PROTOCOL.md §4), so a replayed, duplicated or
@@ -491,17 +511,32 @@ static int check_order(const struct hub *hub, const char *id, char *err, size_t 
     return CP_OK;
 }
 
+/* Parse and validate a whole tick before anything is sent, so a bad tick
+ * is dropped whole rather than half-delivered.  Returns the tick with only
+ * the contract's fields, or NULL with the reason in err. */
+static json_t *load_tick(const struct hub *hub, const char *json, size_t len, char *err,
+                         size_t errlen)
+{
+    if (len > hub->limits.max_tick_bytes) {
+        snprintf(err, errlen, "tick of %zu bytes is over MAX_TICK_BYTES (%zu)", len,
+                 hub->limits.max_tick_bytes);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *raw = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!raw) {
+        snprintf(err, errlen, "tick is not JSON: %s", jerr.text);
+        return NULL;
+    }
+    json_t *tick = price_tick_clean(raw, err, errlen);
+    json_decref(raw);
+    return tick;
+}
+
 int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *tick = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *tick = load_tick(hub, json, len, err, errlen);
     if (!tick) {
-        snprintf(err, errlen, "tick is not JSON: %s", jerr.text);
-        hub->stats.bad_ticks++;
-        return CP_EINVAL;
-    }
-    if (check_tick(tick, err, errlen) != CP_OK) {
-        json_decref(tick);
         hub->stats.bad_ticks++;
         return CP_EINVAL;
     }
@@ -514,12 +549,14 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
     }
     size_t i;
     json_t *p;
+    hub->tick_seq++;
     json_array_foreach(json_object_get(tick, "prices"), i, p) {
         struct hub_channel *ch = get_channel(hub, json_string_value(json_object_get(p, "symbol")));
         json_decref(ch->latest);
         ch->latest = json_incref(p);
         publish_json(hub, ch, "price-update", p, id, ts, true);
     }
+    pay_ids(hub, id);
     publish_json(hub, &hub->all, "price-update-bulk", tick, id, ts, false);
     snprintf(hub->tick_id, sizeof hub->tick_id, "%s", id);
     note_id(hub, id, ts);
@@ -530,9 +567,11 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
 
 int hub_set_latest(struct hub *hub, const char *json, size_t len)
 {
-    json_t *obj = json_loadb(json, len, 0, NULL);
-    struct price p;
+    json_t *raw = len <= hub->limits.max_tick_bytes ? json_loadb(json, len, 0, NULL) : NULL;
     char why[128];
+    json_t *obj = raw ? price_clean(raw, why, sizeof why) : NULL;
+    json_decref(raw);
+    struct price p;
     if (!obj || price_from_json(obj, &p, why, sizeof why) != CP_OK) {
         json_decref(obj);
         return CP_EINVAL;

@@ -35,6 +35,7 @@ struct hub_client {
     struct tickid skip_through;      /* ...this id, which the client already has */
     int64_t conflating_since_ms;
     bool all;                        /* on the "*" channel (set by the hub) */
+    uint64_t id_owed;                /* SSE: the hub's tick whose id block it is owed */
     /* Called at most once when out passes the hub's hard limit, or the client
      * has been conflating for longer than the stall limit.  The
      * callee may unsubscribe the client but must not free it synchronously
@@ -60,6 +61,7 @@ struct hub_limits {
     size_t high_water;  /* bytes queued past which a client's ticks are conflated */
     size_t hard_limit;  /* bytes queued past which it is dropped (MAX_OUTPUT_BYTES) */
     int64_t stall_ms;   /* conflating longer than this drops it too */
+    size_t max_tick_bytes; /* larger ticks from Redis are skipped (MAX_TICK_BYTES) */
 };
 
 struct deflate_ctx;
@@ -101,7 +103,8 @@ int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol);
 /* True when c is subscribed to symbol (or "*" for the all-symbols channel). */
 bool hub_client_has(const struct hub_client *c, const char *symbol);
 
-/* c's current subscriptions as a new JSON array of strings ("*" first). */
+/* c's current subscriptions as a new JSON array of strings, "*" first, then
+ * in the order they were made. */
 json_t *hub_client_symbols(const struct hub_client *c);
 
 /* Subscribers per channel with any: a new object {"*":n,"BTC":n,...}. */
@@ -128,13 +131,18 @@ void hub_set_batch(struct hub *hub, uint64_t batch);
 
 /* Parse a tick (PROTOCOL.md §4 tick JSON) and fan it out: one
  * price-update-bulk to "*" subscribers, one price-update per symbol to that
- * symbol's subscribers; remembers each latest price.  Returns 0 or CP_EINVAL
- * with the reason in err (the tick is then dropped whole): malformed JSON or
+ * symbol's subscribers; remembers each latest price.  Only the fields the
+ * contract defines are passed on (price_tick_clean()).  On SSE streams the
+ * per-symbol events carry no id; each subscriber that got any is sent the
+ * tick's id-only block after them, so its last event id only ever names a
+ * whole tick (PROTOCOL.md §3).  Returns 0 or CP_EINVAL with the reason in err
+ * (the tick is then dropped whole): over max_tick_bytes, malformed JSON or
  * price, an id not after the last one, or an id over a minute in the future. */
 int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen);
 
 /* Remember a latest price object (from the Redis cache at start-up) without
- * sending it.  Returns 0 or CP_EINVAL. */
+ * sending it; only the contract's fields are kept (price_clean()).  Returns
+ * 0 or CP_EINVAL. */
 int hub_set_latest(struct hub *hub, const char *json, size_t len);
 
 /* A price-update-bulk payload of the latest prices of symbols (a JSON array

@@ -25,9 +25,9 @@ struct msg {
     int64_t tick_ts;
     struct deflate_ctx *deflate;  /* borrowed; NULL: no compressed form */
     size_t ws_header;             /* bytes of the frame header in bytes[MSG_WS] */
-    char *bytes[3];               /* indexed by enum msg_transport */
-    const char *start[3];         /* where the bytes to send begin */
-    size_t len[3];
+    char *bytes[MSG_TRANSPORTS];  /* indexed by enum msg_transport; owned or NULL */
+    const char *start[MSG_TRANSPORTS]; /* where the bytes to send begin */
+    size_t len[MSG_TRANSPORTS];
 };
 
 /* The WebSocket frame: header and JSON envelope in one contiguous buffer, so
@@ -53,8 +53,21 @@ struct msg *msg_new(const char *event, const char *data, size_t len, const char 
     m->bytes[MSG_SSE] = sse_event_new(sse_id, event, data, len, &m->len[MSG_SSE]);
     m->start[MSG_WS] = m->bytes[MSG_WS];
     m->start[MSG_SSE] = m->bytes[MSG_SSE];
+    /* The event without its id: sse_event_new() writes the id line first. */
+    size_t id_line = sse_id ? strlen("id: \n") + strlen(sse_id) : 0;
+    m->start[MSG_SSE_PART] = m->bytes[MSG_SSE] + id_line;
+    m->len[MSG_SSE_PART] = m->len[MSG_SSE] - id_line;
     uint8_t b1 = (uint8_t)m->bytes[MSG_WS][1];
     m->ws_header = b1 < 126 ? 2 : b1 == 126 ? 4 : 10;
+    return m;
+}
+
+struct msg *msg_sse_id_new(const char *id)
+{
+    struct msg *m = xcalloc(1, sizeof *m);
+    m->refs = 1;
+    m->bytes[MSG_SSE] = sse_id_block_new(id, &m->len[MSG_SSE]);
+    m->start[MSG_SSE] = m->bytes[MSG_SSE];
     return m;
 }
 

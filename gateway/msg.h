@@ -10,20 +10,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* MSG_WS_DEFLATE: a WebSocket client that negotiated permessage-deflate. */
-enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2 };
+/* MSG_WS_DEFLATE: a WebSocket client that negotiated permessage-deflate.
+ * MSG_SSE_PART: the SSE event without its "id:" line, for a stream that gets
+ * several events of one tick and then the tick's id-only block (PROTOCOL.md
+ * §3); the same bytes as MSG_SSE after that line, not a copy. */
+enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2, MSG_SSE_PART = 3 };
+#define MSG_TRANSPORTS 4
 
 struct deflate_ctx;
 
 struct msg;
 
 /* Build {"event":event,"data":data} as one unmasked text frame (RFC 6455
- * §5.6) and as an SSE event with the given id (PROTOCOL.md §2, §3).  data is
+ * §5.6) and as an SSE event with the given id, or none for NULL
+ * (PROTOCOL.md §2, §3).  data is
  * len bytes of JSON.  deflate (borrowed, may be NULL) compresses the frame
  * for MSG_WS_DEFLATE, once, when it is first sent that way (RFC 7692 §7.2.1).
  * Returns a message with one reference. */
 struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id,
                     struct deflate_ctx *deflate);
+/* An SSE-only message: the id-only block of tick id (sse_id_block_new()),
+ * which follows a tick's MSG_SSE_PART events.  Only for MSG_SSE.  Returns a message with one reference. */
+struct msg *msg_sse_id_new(const char *id);
 void msg_unref(struct msg *m); /* NULL is a no-op */
 
 struct latency_hist;

@@ -69,6 +69,18 @@ static json_t *symbols_of(json_t *data)
     return syms;
 }
 
+/* The latest prices of symbols as a price-update-bulk; none before the
+ * feed has any (the first tick brings them), rather than an empty one. */
+static void send_snapshot(struct gateway *gw, struct conn *c, const json_t *symbols)
+{
+    json_t *snap = hub_snapshot(gw->hub, symbols);
+    if (json_array_size(json_object_get(snap, "prices")) == 0) {
+        json_decref(snap);
+        return;
+    }
+    send_json(c, "price-update-bulk", snap);
+}
+
 static void unknown_symbols_error(struct conn *c, json_t *unknown)
 {
     char *list = json_dumps(unknown, JSON_COMPACT);
@@ -123,7 +135,7 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
     if (since)
         conn_resume(c, since);
     else if (json_array_size(added))
-        send_json(c, "price-update-bulk", hub_snapshot(gw->hub, added));
+        send_snapshot(gw, c, added);
     json_decref(added);
     json_decref(unknown);
 }

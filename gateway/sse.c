@@ -53,6 +53,16 @@ char *sse_event_new(const char *id, const char *event, const char *data, size_t 
     return b.p;
 }
 
+char *sse_id_block_new(const char *id, size_t *out_len)
+{
+    size_t n = strlen(id);
+    struct sse_buf b = {xmalloc(n + 8), 0, n + 8};
+    put_field(&b, "id", id, n);
+    put(&b, "\n", 1);
+    *out_len = b.len;
+    return b.p;
+}
+
 int sse_id_valid(const char *id)
 {
     return strpbrk(id, "\r\n") == NULL;

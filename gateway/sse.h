@@ -15,6 +15,13 @@
 char *sse_event_new(const char *id, const char *event, const char *data, size_t len,
                     size_t *out_len);
 
+/* Encode an id-only block, "id: ID\n\n": it sets the browser's last event
+ * id without dispatching an event (WHATWG HTML §9.2.6, "dispatch the event"
+ * step 1, then step 2 returns on the empty data buffer).  Sent after the
+ * events of a tick that carry no id (PROTOCOL.md §3, ids and whole ticks).
+ * Returns a malloc'd buffer and its length in *out_len. */
+char *sse_id_block_new(const char *id, size_t *out_len);
+
 /* True when id may be sent in an "id:" field: no CR, LF or NUL, which would
  * split or end the field. */
 int sse_id_valid(const char *id);

@@ -86,6 +86,8 @@ static const struct conf_option conf_options[] = {
      "header lines in one HTTP request"},
     {"MAX_OUTPUT_BYTES", "max-output-bytes", 0, CONF_INT, FIELD(max_output_bytes), 4096,
      1 << 30, "1048576", GW, "output queued per client before it is dropped, bytes"},
+    {"MAX_TICK_BYTES", "max-tick-bytes", 0, CONF_INT, FIELD(max_tick_bytes), 1024, 64 << 20,
+     "65536", GW, "largest tick the gateway accepts from Redis, bytes (larger: skipped)"},
     {"OUTPUT_HIGH_WATER_BYTES", "output-high-water-bytes", 0, CONF_INT,
      FIELD(output_high_water_bytes), 1024, 1 << 30, "65536", GW,
      "output queued per client past which its prices are conflated, bytes"},

@@ -45,6 +45,7 @@ struct cp_conf {
     int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
     int max_headers;                   /* MAX_HEADERS: header lines per request */
     int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
+    int max_tick_bytes;                /* MAX_TICK_BYTES: larger ticks from Redis skipped */
     int output_high_water_bytes;       /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
     int slow_client_timeout_ms;        /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
     int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */

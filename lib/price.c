@@ -3,6 +3,7 @@
 #include "price.h"
 
 #include "cp_error.h"
+#include "tickid.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -114,6 +115,91 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
         rc = CP_EINVAL;
     }
     return rc;
+}
+
+/* "sources": exchange names, lower case, as the live feed writes them. */
+static bool source_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen)
+{
+    size_t i, n = json_array_size(v);
+    json_t *s;
+    if (!json_is_array(v) || n == 0 || n > PRICE_SOURCES_MAX) {
+        snprintf(err, errlen, "\"sources\" is not an array of 1 to %d names", PRICE_SOURCES_MAX);
+        return CP_EINVAL;
+    }
+    json_array_foreach(v, i, s) {
+        if (!json_is_string(s) || !source_name_valid(json_string_value(s))) {
+            snprintf(err, errlen, "\"sources\" holds something that is not an exchange name");
+            return CP_EINVAL;
+        }
+    }
+    json_object_set(into, "sources", (json_t *)v);
+    return CP_OK;
+}
+
+json_t *price_clean(const json_t *obj, char *err, size_t errlen)
+{
+    static const char *const fields[] = {"symbol",  "price",  "change24h", "volume24h",
+                                         "high24h", "low24h", "ts",        "id"};
+    struct price p;
+    if (price_from_json(obj, &p, err, errlen) != CP_OK)
+        return NULL;
+    json_t *out = json_object();
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        json_object_set(out, fields[i], json_object_get(obj, fields[i]));
+    json_t *sources = json_object_get(obj, "sources");
+    json_t *stale = json_object_get(obj, "stale");
+    if (sources && clean_sources(sources, out, err, errlen) != CP_OK) {
+        json_decref(out);
+        return NULL;
+    }
+    if (stale && !json_is_boolean(stale)) {
+        snprintf(err, errlen, "\"stale\" is not true or false");
+        json_decref(out);
+        return NULL;
+    }
+    if (stale)
+        json_object_set(out, "stale", stale);
+    return out;
+}
+
+json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen)
+{
+    const char *id = json_string_value(json_object_get(tick, "id"));
+    json_t *ts = json_object_get(tick, "ts");
+    json_t *prices = json_object_get(tick, "prices");
+    struct tickid parsed;
+    if (!json_is_object(tick) || !id || strlen(id) >= PRICE_ID_MAX ||
+        tickid_parse(id, &parsed) != CP_OK) {
+        snprintf(err, errlen, "tick has no valid \"id\" (\"<ms>-<seq>\")");
+        return NULL;
+    }
+    /* A negative ts is no time, and would overflow the latency of each
+     * message (now - ts); a price's ts is held to the same. */
+    if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_array(prices)) {
+        snprintf(err, errlen, "tick %s has no non-negative integer \"ts\" or no \"prices\" array",
+                 id);
+        return NULL;
+    }
+    json_t *clean = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(prices, i, p) {
+        char why[128];
+        json_t *c = price_clean(p, why, sizeof why);
+        if (!c) {
+            snprintf(err, errlen, "tick %s, price %zu: %s", id, i, why);
+            json_decref(clean);
+            return NULL;
+        }
+        json_array_append_new(clean, c);
+    }
+    return json_pack("{s:s, s:O, s:o}", "id", id, "ts", ts, "prices", clean);
 }
 
 json_t *price_tick_to_json(const char *id, int64_t ts, const struct price *prices, size_t n)

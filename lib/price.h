@@ -11,6 +11,7 @@
 
 #define PRICE_SYMBOL_MAX 16 /* bytes, including the NUL */
 #define PRICE_ID_MAX 48     /* bytes of a tick id, including the NUL */
+#define PRICE_SOURCES_MAX 8 /* exchanges one price may name in "sources" */
 
 /* jansson flags for every price JSON we write: compact, and 15 significant
  * digits so that a value rounded to its tick size prints without float noise
@@ -44,6 +45,22 @@ json_t *price_to_json(const struct price *p);
 /* Parse and validate a price object.  Returns 0, or CP_EINVAL with the reason
  * in err (errlen bytes). */
 int price_from_json(const json_t *obj, struct price *out, char *err, size_t errlen);
+
+/* The price object as the contract defines it (PROTOCOL.md §2), built from
+ * obj: the same values, no other fields.  Validates as price_from_json(),
+ * plus the optional fields of live data: "sources", an array of 1 to
+ * PRICE_SOURCES_MAX names of 1-31 characters [a-z0-9_-], and "stale", a
+ * boolean.  Unknown fields are left out, so that whatever else a producer
+ * writes never reaches clients.  Returns a new object, or NULL with the
+ * reason in err. */
+json_t *price_clean(const json_t *obj, char *err, size_t errlen);
+
+/* A tick {"id","ts","prices":[...]} rebuilt from tick with only those fields
+ * and each price passed through price_clean().  id must parse as a tick id
+ * (PROTOCOL.md §4) and ts be a non-negative integer.  Returns a new object,
+ * or NULL with the reason, naming the tick, in err: a tick is valid whole or
+ * not at all. */
+json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen);
 
 /* The tick JSON published and stored per tick, which is also the data of a
  * price-update-bulk message: {"id":id,"ts":ts,"prices":[...]}. */

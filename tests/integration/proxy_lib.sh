@@ -90,6 +90,9 @@ proxy_checks() {
         "$PY" "$PY_CLIENT" ws "${BASE/http:/ws:}/ws" 5
     check "SSE through the proxy: first event within one interval" \
         "$PY" "$PY_CLIENT" sse "$BASE/events" "$INTERVAL_MS"
+    check "SSE through the proxy: a cut inside a tick resumes with nothing lost" \
+        "$PY" "$top_srcdir/tests/integration/sse_cut.py" "$BASE/events?symbols=BTC,ETH" \
+        "$REDIS_PORT"
 }
 
 # Hold COUNT WebSocket clients through the proxy (from SOURCE addresses, if

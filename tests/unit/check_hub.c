@@ -38,7 +38,7 @@ static int publish(struct hub *hub)
 
 static struct hub *new_hub(size_t high_water, size_t hard_limit, int64_t stall_ms)
 {
-    struct hub_limits limits = {high_water, hard_limit, stall_ms};
+    struct hub_limits limits = {high_water, hard_limit, stall_ms, 1 << 20};
     return hub_new(&limits, NULL);
 }
 
