@@ -26,7 +26,7 @@ TESTS += tests/unit/check_conf tests/unit/check_price tests/unit/check_latency \
 INTEGRATION_TESTS += \
 	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
-	tests/integration/43-tcp-nodelay.sh \
+	tests/integration/43-tcp-nodelay.sh tests/integration/46-bad-ticks.sh \
 	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh \
 	tests/integration/50-sse-resume.sh tests/integration/60-cluster-workers.sh \
 	tests/integration/62-redis-outage.sh tests/integration/63-redis-sentinel.sh \
@@ -34,6 +34,7 @@ INTEGRATION_TESTS += \
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/43-tcp-nodelay.sh tests/integration/45-ws-slow-consumer.sh \
+	tests/integration/46-bad-ticks.sh \
 	tests/integration/48-gateway-signals.sh tests/integration/lib.sh \
 	tests/integration/ws_client.py tests/integration/ws_raw.py \
 	tests/integration/50-sse-resume.sh tests/integration/sse_client.py tests/integration/sse_cut.py \

@@ -2,7 +2,8 @@
 # Slow consumers never make the gateway buffer without bound: a client that
 # stops reading is conflated (it gets the latest prices, not a backlog) and,
 # stuck past SLOW_CLIENT_TIMEOUT_MS, dropped; one that only pauses catches up
-# with the latest price.  Ticks are PUBLISHed straight into Redis, fast.
+# with the latest price.  A dropped WebSocket client gets Close 1008 after its
+# queued frames.  Ticks are PUBLISHed straight into Redis, fast.
 . "$(dirname "$0")/lib.sh"
 
 start_redis
@@ -76,8 +77,34 @@ while time.time() < deadline:
     time.sleep(0.3)
     publish(i, 1)
     i += 1
-    if i > 3010 and get_stats()["dropped"] >= 1:
+    if get_stats()["dropped"] >= 1:
         break
+# Dropped, the stuck client is told why: its queued frames, whole, then a
+# Close frame with 1008 (RFC 6455 §7.4.1), if it reads within the 2 s the
+# gateway gives the close to flush.  Read it now, then walk its frames.
+if timing_checks:
+    stuck.settimeout(2)
+    raw = b""
+    try:
+        while True:
+            chunk = stuck.recv(1 << 20)
+            if not chunk:
+                break
+            raw += chunk
+    except socket.timeout:
+        pass
+    pos, last = raw.index(b"\r\n\r\n") + 4, None
+    while pos < len(raw):
+        b1 = raw[pos + 1] & 0x7F
+        hl, n = (2, b1) if b1 < 126 else (4, struct.unpack(">H", raw[pos + 2:pos + 4])[0]) \
+            if b1 == 126 else (10, struct.unpack(">Q", raw[pos + 2:pos + 10])[0])
+        assert pos + hl + n <= len(raw), f"a torn frame at byte {pos} of {len(raw)}"
+        last = raw[pos:pos + hl + n]
+        pos += hl + n
+    assert last and last[0] == 0x88, f"the stuck client's stream does not end in a Close frame: {last[:40]}"
+    code = struct.unpack(">H", last[2:4])[0]
+    assert code == 1008, f"close code {code}, reason {last[4:]}"
+    print(f"stuck client: {len(raw)} bytes of whole frames, then Close {code} {last[4:].decode()!r}")
 time.sleep(0.5)
 stats = get_stats()
 print(stats)

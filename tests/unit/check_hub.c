@@ -433,6 +433,183 @@ START_TEST(full_socket_leaves_the_rest_queued_in_order)
 }
 END_TEST
 
+/* PROTOCOL.md §3, ids and whole ticks: on a stream of several symbols the
+ * tick's events carry no id and one id-only block follows them. */
+START_TEST(sse_stream_of_several_symbols_gets_the_id_after_the_tick)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_subscribe(hub, &c, "BTC");
+    hub_subscribe(hub, &c, "ETH");
+    ck_assert_int_eq(publish(hub), 0);
+    char *s = contents(out);
+    char want[64];
+    snprintf(want, sizeof want, "\n\nid: %d-0\n\n", tick_seq);
+    ck_assert_msg(strncmp(s, "event: price-update\ndata: {\"symbol\":\"BTC\"", 41) == 0, "%s", s);
+    ck_assert_ptr_nonnull(strstr(s, "\n\nevent: price-update\ndata: {\"symbol\":\"ETH\""));
+    /* One id line in all, in the block that ends the output. */
+    ck_assert_ptr_eq(strstr(s, "id: "), s + strlen(s) - strlen(want) + 2);
+    ck_assert_str_eq(s + strlen(s) - strlen(want), want);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 2); /* the block is no message */
+    free(s);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+/* One symbol, one event per tick: it is the whole tick and keeps its id;
+ * WebSocket frames and "*" bulk events are untouched. */
+START_TEST(single_event_of_a_tick_keeps_its_id)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *one = evbuffer_new(), *all = evbuffer_new(), *ws = evbuffer_new();
+    struct hub_client a, b, w;
+    hub_client_init(&a, one, MSG_SSE, NULL, NULL);
+    hub_client_init(&b, all, MSG_SSE, NULL, NULL);
+    hub_client_init(&w, ws, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &a, "ETH");
+    hub_subscribe(hub, &b, "*");
+    hub_subscribe(hub, &w, "BTC");
+    hub_subscribe(hub, &w, "ETH");
+    publish(hub);
+    char want[32];
+    snprintf(want, sizeof want, "id: %d-0\nevent: ", tick_seq);
+    char *s = contents(one), *t = contents(all), *u = contents(ws);
+    ck_assert_msg(strncmp(s, want, strlen(want)) == 0, "%s", s);
+    ck_assert_ptr_null(strstr(s + 1, "id: "));
+    ck_assert_msg(strncmp(t, want, strlen(want)) == 0, "%s", t);
+    ck_assert_ptr_nonnull(strstr(t, "event: price-update-bulk\n"));
+    ck_assert_ptr_null(strstr(u, "id: "));
+    ck_assert_uint_eq((unsigned char)u[0], 0x81);
+    free(s);
+    free(t);
+    free(u);
+    hub_client_clear(hub, &a);
+    hub_client_clear(hub, &b);
+    hub_client_clear(hub, &w);
+    evbuffer_free(one);
+    evbuffer_free(all);
+    evbuffer_free(ws);
+    hub_free(hub);
+}
+END_TEST
+
+/* A stream that begins conflating inside a tick has not got all of it: no
+ * id block, and its catch-up puts the id on its last event only. */
+START_TEST(conflating_sse_stream_gets_the_id_with_its_catch_up)
+{
+    struct hub *hub = new_hub(100, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_subscribe(hub, &c, "BTC");
+    hub_subscribe(hub, &c, "ETH");
+    publish(hub); /* BTC goes out, ETH finds the output past 100 bytes */
+    ck_assert(c.conflating);
+    char *s = contents(out);
+    ck_assert_ptr_null(strstr(s, "id: "));
+    free(s);
+    evbuffer_drain(out, evbuffer_get_length(out));
+    hub_client_catch_up(hub, &c);
+    s = contents(out);
+    char want[32];
+    snprintf(want, sizeof want, "id: %d-0\n", tick_seq);
+    const char *id = strstr(s, "id: ");
+    ck_assert_ptr_nonnull(id);
+    ck_assert_msg(strncmp(id, want, strlen(want)) == 0, "%s", s);
+    ck_assert_ptr_null(strstr(id + 1, "id: "));
+    ck_assert_ptr_nonnull(strstr(s, "\"BTC\""));
+    ck_assert(strstr(s, "\"BTC\"") < id); /* on ETH's event, the last */
+    ck_assert(strstr(s, "\"ETH\"") > id);
+    free(s);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+/* Only the fields the contract defines reach clients (PROTOCOL.md §2). */
+START_TEST(unknown_fields_of_a_tick_are_not_passed_on)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    const char *t = "{\"id\":\"9000-0\",\"ts\":5,\"junk\":[1,2],\"prices\":[{\"symbol\":\"BTC\","
+                    "\"price\":1.5,\"change24h\":1,\"volume24h\":2,\"high24h\":3,\"low24h\":1,"
+                    "\"ts\":5,\"id\":\"9000-0\",\"extra\":\"xxxxxxxx\",\"stale\":false,"
+                    "\"sources\":[\"binance\",\"kraken\"]}]}";
+    char err[128];
+    ck_assert_int_eq(hub_publish_tick(hub, t, strlen(t), err, sizeof err), 0);
+    char *frame = contents(out), *s = frame + 4; /* past the 4-byte header */
+    ck_assert_uint_eq((unsigned char)frame[1], 126);
+    ck_assert_ptr_null(strstr(s, "junk"));
+    ck_assert_ptr_null(strstr(s, "extra"));
+    ck_assert_msg(strstr(s, "\"sources\":[\"binance\",\"kraken\"],\"stale\":false}"), "%s", s);
+    free(frame);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+/* MAX_TICK_BYTES: a tick over it is skipped and counted, the next one goes. */
+START_TEST(tick_over_max_tick_bytes_is_skipped)
+{
+    struct hub_limits limits = {1 << 20, 1 << 20, 60000, 600};
+    struct hub *hub = hub_new(&limits, NULL);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    char big[1024], err[128];
+    next_tick();
+    snprintf(big, sizeof big, "%.*s,\"pad\":\"%0400d\"}", (int)strlen(tick) - 1, tick, 0);
+    ck_assert_int_gt(strlen(big), 600);
+    ck_assert_int_eq(hub_publish_tick(hub, big, strlen(big), err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "MAX_TICK_BYTES"));
+    ck_assert_uint_eq(hub_get_stats(hub)->bad_ticks, 1);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_gt(evbuffer_get_length(out), 0);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(client_symbols_keep_the_order_of_subscription)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    hub_subscribe(hub, &c, "BTC");
+    hub_subscribe(hub, &c, "ETH");
+    hub_subscribe(hub, &c, "*");
+    hub_subscribe(hub, &c, "SOL");
+    json_t *syms = hub_client_symbols(&c);
+    char *s = json_dumps(syms, JSON_COMPACT);
+    ck_assert_str_eq(s, "[\"*\",\"BTC\",\"ETH\",\"SOL\"]");
+    free(s);
+    json_decref(syms);
+    hub_unsubscribe(hub, &c, "BTC");
+    hub_subscribe(hub, &c, "BTC");
+    syms = hub_client_symbols(&c);
+    s = json_dumps(syms, JSON_COMPACT);
+    ck_assert_str_eq(s, "[\"*\",\"ETH\",\"SOL\",\"BTC\"]");
+    free(s);
+    json_decref(syms);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 static Suite *hub_suite(void)
 {
     Suite *s = suite_create("hub");
@@ -452,6 +629,12 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, direct_write_sends_to_the_socket_and_queues_nothing);
     tcase_add_test(tc, full_socket_leaves_the_rest_queued_in_order);
     tcase_add_test(tc, ticks_of_one_batch_take_one_direct_write);
+    tcase_add_test(tc, sse_stream_of_several_symbols_gets_the_id_after_the_tick);
+    tcase_add_test(tc, single_event_of_a_tick_keeps_its_id);
+    tcase_add_test(tc, conflating_sse_stream_gets_the_id_with_its_catch_up);
+    tcase_add_test(tc, unknown_fields_of_a_tick_are_not_passed_on);
+    tcase_add_test(tc, tick_over_max_tick_bytes_is_skipped);
+    tcase_add_test(tc, client_symbols_keep_the_order_of_subscription);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -115,6 +115,80 @@ START_TEST(tick_json_has_id_ts_and_prices)
 }
 END_TEST
 
+static char *clean_dump(const char *text, char *err, size_t errlen)
+{
+    json_t *in = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(in);
+    json_t *out = price_clean(in, err, errlen);
+    json_decref(in);
+    char *s = out ? json_dumps(out, PRICE_JSON_FLAGS) : NULL;
+    json_decref(out);
+    return s;
+}
+
+#define PRICE_FIELDS                                                                           \
+    "\"symbol\":\"BTC\",\"price\":97123.45,\"change24h\":-1.5,\"volume24h\":12.5,"              \
+    "\"high24h\":98000.1,\"low24h\":95000.2,\"ts\":17,\"id\":\"17-0\""
+
+START_TEST(clean_price_keeps_only_the_contract_fields)
+{
+    char err[128];
+    char *s = clean_dump("{\"big\":\"xxxx\"," PRICE_FIELDS ",\"nested\":{\"a\":[1]}}", err,
+                         sizeof err);
+    ck_assert_str_eq(s, "{" PRICE_FIELDS "}");
+    free(s);
+    s = clean_dump("{" PRICE_FIELDS ",\"sources\":[\"binance\",\"coinbase\"],\"stale\":true}", err,
+                   sizeof err);
+    ck_assert_str_eq(s, "{" PRICE_FIELDS ",\"sources\":[\"binance\",\"coinbase\"],\"stale\":true}");
+    free(s);
+}
+END_TEST
+
+START_TEST(clean_price_refuses_malformed_optional_fields)
+{
+    static const char *const bad[] = {
+        "{" PRICE_FIELDS ",\"sources\":\"binance\"}",
+        "{" PRICE_FIELDS ",\"sources\":[]}",
+        "{" PRICE_FIELDS ",\"sources\":[1]}",
+        "{" PRICE_FIELDS ",\"sources\":[\"Binance\"]}",
+        "{" PRICE_FIELDS ",\"sources\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]}",
+        "{" PRICE_FIELDS ",\"stale\":1}",
+        "{\"symbol\":\"BTC\",\"price\":1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[128] = "";
+        char *s = clean_dump(bad[i], err, sizeof err);
+        ck_assert_msg(s == NULL, "accepted %s", bad[i]);
+        ck_assert_msg(err[0] != '\0', "no reason for %s", bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(clean_tick_rebuilds_id_ts_and_prices_only)
+{
+    char err[128];
+    json_t *in = json_loads("{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS
+                            ",\"x\":1}],\"padding\":\"yyyy\"}",
+                            0, NULL);
+    json_t *out = price_tick_clean(in, err, sizeof err);
+    char *s = json_dumps(out, PRICE_JSON_FLAGS);
+    ck_assert_str_eq(s, "{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS "}]}");
+    free(s);
+    json_decref(out);
+    json_decref(in);
+    /* One bad price spoils the tick, and the reason names it. */
+    in = json_loads("{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS
+                    "},{\"symbol\":\"ETH\"}]}",
+                    0, NULL);
+    ck_assert_ptr_null(price_tick_clean(in, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "tick 17-0, price 1"));
+    json_decref(in);
+    in = json_loads("{\"id\":\"seventeen\",\"ts\":17,\"prices\":[]}", 0, NULL);
+    ck_assert_ptr_null(price_tick_clean(in, err, sizeof err));
+    json_decref(in);
+}
+END_TEST
+
 static Suite *price_suite(void)
 {
     Suite *s = suite_create("price");
@@ -127,6 +201,9 @@ static Suite *price_suite(void)
     tcase_add_test(tc, invalid_price_objects_are_explained);
     tcase_add_test(tc, symbols_are_upper_case_alphanumerics);
     tcase_add_test(tc, tick_json_has_id_ts_and_prices);
+    tcase_add_test(tc, clean_price_keeps_only_the_contract_fields);
+    tcase_add_test(tc, clean_price_refuses_malformed_optional_fields);
+    tcase_add_test(tc, clean_tick_rebuilds_id_ts_and_prices_only);
     suite_add_tcase(s, tc);
     return s;
 }

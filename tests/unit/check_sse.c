@@ -64,6 +64,18 @@ START_TEST(symbol_lists_parse_and_explain_errors)
 }
 END_TEST
 
+/* WHATWG HTML §9.2.6: a block with an id and no data sets the last event id
+ * and dispatches nothing. */
+START_TEST(id_block_is_an_id_line_and_a_blank_line)
+{
+    size_t len;
+    char *b = sse_id_block_new("1764442000123-0", &len);
+    ck_assert_uint_eq(len, strlen("id: 1764442000123-0\n\n"));
+    ck_assert(memcmp(b, "id: 1764442000123-0\n\n", len) == 0);
+    free(b);
+}
+END_TEST
+
 static Suite *sse_suite(void)
 {
     Suite *s = suite_create("sse");
@@ -73,6 +85,7 @@ static Suite *sse_suite(void)
     tcase_add_test(tc, empty_data_is_one_empty_field);
     tcase_add_test(tc, ids_with_line_breaks_are_invalid);
     tcase_add_test(tc, symbol_lists_parse_and_explain_errors);
+    tcase_add_test(tc, id_block_is_an_id_line_and_a_blank_line);
     suite_add_tcase(s, tc);
     return s;
 }
