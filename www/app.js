@@ -25,6 +25,7 @@ const state = {
   symbols: [], // known symbols, server order
   cards: new Map(),
   ticks: 0,
+  gaps: 0, // resumes that could not replay the missed ticks (SSE "snapshot")
   lastTickId: null,
   lastTickAt: 0,
   intervalMs: 1500,
@@ -535,6 +536,13 @@ const feed = new Feed({
     layout();
   },
   onTick,
+  onGap() {
+    /* Sparklines and the detail chart are built from ticks, some of which
+     * never came: load them again from history. */
+    state.gaps += 1;
+    for (const c of state.cards.values()) loadSparkHistory(c);
+    if (state.detailSymbol) loadDetail();
+  },
 });
 
 skeletons(8);

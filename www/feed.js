@@ -38,7 +38,9 @@ function parse(text) {
 
 export class Feed {
   /* h: onStatus(state, detail), onTransport(name), onLatency(ms or null),
-   * onWelcome({symbols, intervalMs, server}), onTick({id, ts, prices}). */
+   * onWelcome({symbols, intervalMs, server}), onTick({id, ts, prices}),
+   * onGap(): ticks were missed (the resume point was too old), so anything
+   * built from the stream of ticks, such as sparklines, should reload. */
   constructor(h) {
     this.h = h;
     this.ws = null;
@@ -205,9 +207,18 @@ export class Feed {
       const d = parse(ev.data);
       if (!d) return;
       if (ev.lastEventId) this.lastId = ev.lastEventId;
-      if (ev.type === 'price-update-bulk' && Array.isArray(d.prices)) this.tick(d.id, d.ts, d.prices);
-      else if (ev.type === 'price-update') this.tick(d.id, d.ts, [d]);
+      if (ev.type === 'snapshot' && Array.isArray(d.prices)) {
+        // The resume point could not be used (PROTOCOL.md section 3): the
+        // current prices, and the ticks between are lost.
+        this.tick(d.id, d.ts, d.prices);
+        if (this.h.onGap) this.h.onGap();
+      } else if (ev.type === 'price-update-bulk' && Array.isArray(d.prices)) {
+        this.tick(d.id, d.ts, d.prices);
+      } else if (ev.type === 'price-update') {
+        this.tick(d.id, d.ts, [d]);
+      }
     };
+    es.addEventListener('snapshot', onEvent);
     es.addEventListener('price-update-bulk', onEvent);
     es.addEventListener('price-update', onEvent);
     es.onopen = () => {

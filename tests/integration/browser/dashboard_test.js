@@ -265,6 +265,19 @@ async function fallbackPage(browser) {
   await page.waitForFunction(() => /^\d[\d,]* ms$/.test(document.getElementById('latency').textContent),
     null, { timeout: 10000 });
   ok('latency shows a number over SSE too');
+  // A resume point older than history: the gateway answers with a
+  // "snapshot" event, and the page takes its prices and reloads its charts.
+  const t1 = await ticks(page);
+  await page.evaluate(() => {
+    const { feed } = window.cryptopulse;
+    feed.es.close();
+    feed.es = null;
+    feed.lastId = '1-0';
+    feed.connectSse();
+  });
+  await page.waitForFunction((t) => window.cryptopulse.state.gaps === 1
+    && window.cryptopulse.state.ticks > t + 1, t1, { timeout: 15000 });
+  ok('a resume point older than history: the snapshot event is taken and ticks go on');
   check(errors.length === 0, 'no console errors over SSE', errors);
   await context.close();
 }
