@@ -41,6 +41,7 @@ struct http_request {
     size_t field_len;
     bool in_value;
     int current;               /* enum http_header of the value being read, or -1 */
+    size_t line_start;         /* where the current line's part of that value begins */
     int n_headers;
     char *values[HTTP_H_COUNT];
     size_t value_len[HTTP_H_COUNT];
@@ -76,23 +77,6 @@ static int lookup_field(const struct http_request *r)
     return -1;
 }
 
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-    struct http_request *r = req_of(p);
-    if (r->in_value || r->n_headers == 0) {
-        r->in_value = false;
-        r->field_len = 0;
-        if (++r->n_headers > (int)r->max_headers) {
-            r->error = CP_ETOOBIG;
-            return 1;
-        }
-    }
-    if (r->field_len + len < HTTP_FIELD_MAX)
-        memcpy(r->field + r->field_len, at, len);
-    r->field_len += len;
-    return 0;
-}
-
 /* Append to a header we act on; repeated lines are joined with ", " as
  * RFC 9110 §5.3 allows for list-valued fields. */
 static int append_value(struct http_request *r, int h, const char *at, size_t len, bool first)
@@ -106,9 +90,45 @@ static int append_value(struct http_request *r, int h, const char *at, size_t le
         r->values[h] = xcalloc(1, HTTP_VALUE_MAX);
     if (sep)
         memcpy(r->values[h] + r->value_len[h], ", ", 2);
+    if (first)
+        r->line_start = r->value_len[h] + sep;
     memcpy(r->values[h] + r->value_len[h] + sep, at, len);
     r->value_len[h] += sep + len;
     r->values[h][r->value_len[h]] = '\0';
+    return 0;
+}
+
+/* A field line ended: drop its value's trailing OWS.  RFC 9110 §5.5 leaves
+ * OWS on both sides out of the value; http-parser strips only the leading
+ * one, and a value may come in several calls (one per read), so this waits
+ * for the line's end. */
+static void end_value(struct http_request *r)
+{
+    if (!r->in_value || r->current < 0 || !r->values[r->current])
+        return;
+    char *v = r->values[r->current];
+    size_t n = r->value_len[r->current];
+    while (n > r->line_start && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    v[n] = '\0';
+    r->value_len[r->current] = n;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    if (r->in_value || r->n_headers == 0) {
+        end_value(r);
+        r->in_value = false;
+        r->field_len = 0;
+        if (++r->n_headers > (int)r->max_headers) {
+            r->error = CP_ETOOBIG;
+            return 1;
+        }
+    }
+    if (r->field_len + len < HTTP_FIELD_MAX)
+        memcpy(r->field + r->field_len, at, len);
+    r->field_len += len;
     return 0;
 }
 
@@ -126,6 +146,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 static int on_headers_complete(http_parser *p)
 {
     struct http_request *r = req_of(p);
+    end_value(r);
     struct http_parser_url u;
     http_parser_url_init(&u);
     if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {

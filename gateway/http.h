@@ -49,7 +49,8 @@ bool http_request_is_head(const struct http_request *r);
 bool http_request_is_options(const struct http_request *r);
 const char *http_request_path(const struct http_request *r);  /* undecoded, no query */
 const char *http_request_query(const struct http_request *r); /* "" when none */
-/* The header's value (several lines joined with ", "), or NULL if absent. */
+/* The header's value (several lines joined with ", "), without leading or
+ * trailing OWS (RFC 9110 §5.5), or NULL if absent. */
 const char *http_request_header(const struct http_request *r, enum http_header h);
 bool http_request_keep_alive(const struct http_request *r);
 /* The request's HTTP major version (1 for HTTP/1.x). */

@@ -110,6 +110,82 @@ START_TEST(keep_alive_requests_parse_after_reset)
 }
 END_TEST
 
+/* Feed parts in turn, as separate reads; the last must complete the head.
+ * Returns the last result (earlier ones must be CP_EAGAIN). */
+static int feed_parts(struct http_request *r, const char *const *parts, size_t n)
+{
+    int rc = CP_EAGAIN;
+    for (size_t i = 0; i < n; i++) {
+        size_t used;
+        rc = http_request_feed(r, parts[i], strlen(parts[i]), &used);
+        if (rc != CP_EAGAIN)
+            return rc;
+        ck_assert_uint_eq(used, strlen(parts[i]));
+    }
+    return rc;
+}
+
+static int feed_one(struct http_request *r, const char *req)
+{
+    return feed_parts(r, &req, 1);
+}
+
+/* RFC 9110 §5.5: OWS before and after a field value is not part of it. */
+START_TEST(trailing_whitespace_is_not_part_of_a_value)
+{
+    static const char req[] = "GET /ws HTTP/1.1\r\nHost: a \r\nUpgrade:\twebsocket\t\r\n"
+                              "Connection:Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==  \r\n"
+                              "Sec-WebSocket-Version: \t13 \t \r\n"
+                              "Origin: http://a.example\t\r\n"
+                              "Last-Event-ID: 1738454400000-3 \r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_HOST), "a");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_UPGRADE), "websocket");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "Upgrade");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_VERSION), "13");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_ORIGIN), "http://a.example");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_LAST_EVENT_ID), "1738454400000-3");
+    http_request_free(r);
+}
+END_TEST
+
+/* http-parser hands a value over at the end of each read: the whitespace
+ * in the second read must still be found to be trailing. */
+START_TEST(trailing_whitespace_in_a_later_read_is_trimmed)
+{
+    static const char *const parts[] = {
+        "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        " \t ", "\r\nSec-WebSocket-Version: 1", "3", "\t", "\r", "\n",
+        "If-Modified-Since: Sun, 02 Feb 2025 00:00:00 GMT", " ", "\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, sizeof parts / sizeof parts[0]), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_VERSION), "13");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_IF_MODIFIED_SINCE),
+                     "Sun, 02 Feb 2025 00:00:00 GMT");
+    http_request_free(r);
+}
+END_TEST
+
+/* Repeated lines are joined after each is trimmed; whitespace inside a
+ * value stays. */
+START_TEST(repeated_lines_are_trimmed_before_they_are_joined)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br ;q=1 \t\r\n"
+                              "Accept-Encoding:\tgzip\t\r\nIf-None-Match: \"x\" \r\n"
+                              "If-None-Match: \r\nConnection: keep-alive\t\r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_ACCEPT_ENCODING), "br ;q=1, gzip");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_IF_NONE_MATCH), "\"x\", ");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "keep-alive");
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(query_parameters_are_percent_decoded)
 {
     char out[64];
@@ -142,6 +218,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, head_over_the_limit_is_too_big);
     tcase_add_test(tc, malformed_request_is_a_protocol_error);
     tcase_add_test(tc, keep_alive_requests_parse_after_reset);
+    tcase_add_test(tc, trailing_whitespace_is_not_part_of_a_value);
+    tcase_add_test(tc, trailing_whitespace_in_a_later_read_is_trimmed);
+    tcase_add_test(tc, repeated_lines_are_trimmed_before_they_are_joined);
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
     suite_add_tcase(s, tc);
