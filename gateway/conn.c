@@ -965,7 +965,7 @@ static void http_error(struct conn *c, int rc)
     else if (rc == CP_ETOOBIG)
         respond_error(c, 431, "headers_too_large", "request head too large", NULL);
     else
-        respond_error(c, 400, "bad_request", "malformed HTTP request", NULL);
+        respond_error(c, 400, "bad_request", http_request_error(c->req), NULL);
 }
 
 /* Parse request heads until the connection becomes a stream, needs more

@@ -28,11 +28,22 @@ static const char *const header_names[HTTP_H_COUNT] = {
     [HTTP_H_ACCEPT_ENCODING] = "accept-encoding",
 };
 
+/* Where the raw bytes of the head are, line by line (for obs-fold). */
+enum http_line {
+    HTTP_LINE_BEFORE,  /* empty lines before the request line (RFC 9112 §2.2) */
+    HTTP_LINE_REQUEST, /* in the request line */
+    HTTP_LINE_START,   /* at the start of a field line, or of the blank line */
+    HTTP_LINE_FIELD,   /* in a field line */
+    HTTP_LINE_DONE,    /* the blank line: the head is over */
+};
+
 struct http_request {
     http_parser parser;
     size_t max_head, head_bytes;
     unsigned max_headers;
     int error;                 /* set by a callback to stop parsing */
+    const char *reason;        /* why, when error is CP_EPROTO; static text */
+    enum http_line line;
     bool complete, url_too_long;
     char url[HTTP_URL_MAX];
     size_t url_len;
@@ -50,6 +61,15 @@ struct http_request {
 static struct http_request *req_of(http_parser *p)
 {
     return p->data;
+}
+
+/* Stop parsing with a malformed request (400) for reason; returns what
+ * stops http-parser from any callback. */
+static int refuse(struct http_request *r, const char *reason)
+{
+    r->error = CP_EPROTO;
+    r->reason = reason;
+    return -1;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -126,6 +146,10 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
             return 1;
         }
     }
+    /* This http-parser build takes SP as a name character, so "Host : a"
+     * would be a header "Host " that nobody reads; RFC 9112 §5.1 says 400. */
+    if (memchr(at, ' ', len))
+        return refuse(r, "whitespace in a header name or before its colon (RFC 9112 5.1)");
     if (r->field_len + len < HTTP_FIELD_MAX)
         memcpy(r->field + r->field_len, at, len);
     r->field_len += len;
@@ -149,10 +173,8 @@ static int on_headers_complete(http_parser *p)
     end_value(r);
     struct http_parser_url u;
     http_parser_url_init(&u);
-    if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {
-        r->error = CP_EPROTO;
-        return -1;
-    }
+    if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH)))
+        return refuse(r, "malformed request target");
     memcpy(r->path, r->url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
     r->path[u.field_data[UF_PATH].len] = '\0';
     r->query[0] = '\0';
@@ -214,6 +236,34 @@ void http_request_free(struct http_request *r)
     free(r);
 }
 
+/* Follow the head's raw bytes line by line.  False at a field line that
+ * starts with SP or HTAB: obs-fold, or whitespace before the first field,
+ * which RFC 9112 §5.2 and §2.2 let a server refuse.  http-parser joins such a
+ * line to the previous value and calls on_header_value for it just as it
+ * does for a value split across reads, so only the bytes can tell. */
+static bool lines_ok(struct http_request *r, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && r->line != HTTP_LINE_DONE; i++) {
+        char ch = data[i];
+        switch (r->line) {
+        case HTTP_LINE_BEFORE:
+            if (ch != '\r' && ch != '\n')
+                r->line = HTTP_LINE_REQUEST;
+            break;
+        case HTTP_LINE_START:
+            if (ch == ' ' || ch == '\t')
+                return false;
+            r->line = ch == '\r' || ch == '\n' ? HTTP_LINE_DONE : HTTP_LINE_FIELD;
+            break;
+        default: /* the request line or a field line: on to its LF */
+            if (ch == '\n')
+                r->line = HTTP_LINE_START;
+            break;
+        }
+    }
+    return true;
+}
+
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed)
 {
     *consumed = 0;
@@ -224,6 +274,11 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     *consumed = n;
     r->head_bytes += n;
     enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
+    if (!lines_ok(r, data, n)) {
+        refuse(r, "obsolete line folding: a header line starts with a space or tab "
+                  "(RFC 9112 5.2)");
+        return CP_EPROTO;
+    }
     if (r->complete) {
         http_parser_pause(&r->parser, 0);
         return CP_OK;
@@ -288,6 +343,11 @@ int http_request_major(const struct http_request *r)
 int http_request_minor(const struct http_request *r)
 {
     return r->parser.http_major > 1 ? 1 : r->parser.http_minor;
+}
+
+const char *http_request_error(const struct http_request *r)
+{
+    return r->reason ? r->reason : "malformed HTTP request";
 }
 
 bool http_request_url_too_long(const struct http_request *r)

@@ -39,9 +39,14 @@ void http_request_reset(struct http_request *r);
 /* Feed bytes of the request head.  *consumed: bytes used.  Returns CP_OK when
  * the request is complete (bytes after it, e.g. the first WebSocket frames,
  * are left unconsumed), CP_EAGAIN for more, CP_EPROTO for a malformed request
- * (answer 400), CP_ETOOBIG for a head, URL or header count over the limits
- * (answer 431, or 414 when http_request_url_too_long()). */
+ * (answer 400 with http_request_error()), CP_ETOOBIG for a head, URL or
+ * header count over the limits (answer 431, or 414 when
+ * http_request_url_too_long()).  Malformed includes what RFC 9112 lets a
+ * server refuse: obs-fold (§5.2) and whitespace before a colon (§5.1). */
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed);
+/* Why the last feed returned CP_EPROTO, as static text for the 400's
+ * message ("malformed HTTP request" when http-parser alone knows). */
+const char *http_request_error(const struct http_request *r);
 
 const char *http_request_method(const struct http_request *r); /* "GET" */
 bool http_request_is_get(const struct http_request *r);

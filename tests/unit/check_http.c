@@ -186,6 +186,65 @@ START_TEST(repeated_lines_are_trimmed_before_they_are_joined)
 }
 END_TEST
 
+/* RFC 9112 §5.2: a server may refuse obs-fold with 400; the gateway does,
+ * on any line, however the bytes are split into reads. */
+START_TEST(obs_fold_is_a_protocol_error)
+{
+    static const char *const folds[] = {
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r\n b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n Connection: Upgrade\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: web\r\n\tsocket\r\n\r\n",
+        "GET / HTTP/1.1\nHost: a\nX-Foo: a\n\tb\n\n",
+        "GET / HTTP/1.1\r\n Host: a\r\n\r\n", /* §2.2: before the first field */
+    };
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, folds[_i]), CP_EPROTO);
+    ck_assert_msg(strstr(http_request_error(r), "folding"), "%s", http_request_error(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(obs_fold_is_found_when_its_space_comes_in_a_later_read)
+{
+    static const char *const parts[] = {"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r", "\n",
+                                        " b\r\n\r\n"};
+    static const char *const parts2[] = {"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r\n", "\t",
+                                         "b\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, 3), CP_EPROTO);
+    http_request_reset(r);
+    ck_assert_int_eq(feed_parts(r, parts2, 3), CP_EPROTO);
+    http_request_free(r);
+}
+END_TEST
+
+/* The blank line ends the scan: whitespace at a line start after the head,
+ * in a body or in the next pipelined request line, is not a fold. */
+START_TEST(whitespace_after_the_head_is_not_a_fold)
+{
+    static const char req[] = "\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n\n x\n";
+    struct http_request *r = http_request_new(8192, 100);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, req, strlen(req), &used), CP_OK);
+    ck_assert_uint_eq(used, strlen(req));
+    http_request_free(r);
+}
+END_TEST
+
+/* RFC 9112 §5.1: no whitespace between a field name and the colon; this
+ * http-parser build would take "Host " as another header's name. */
+START_TEST(whitespace_before_the_colon_is_a_protocol_error)
+{
+    static const char *const parts[] = {"GET / HTTP/1.1\r\nHo", "st : a\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, 2), CP_EPROTO);
+    ck_assert_msg(strstr(http_request_error(r), "colon"), "%s", http_request_error(r));
+    http_request_reset(r);
+    ck_assert_int_eq(feed_one(r, "GET / HTTP/1.1\r\nHost: a\r\nX Y: z\r\n\r\n"), CP_EPROTO);
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(query_parameters_are_percent_decoded)
 {
     char out[64];
@@ -221,6 +280,10 @@ static Suite *http_suite(void)
     tcase_add_test(tc, trailing_whitespace_is_not_part_of_a_value);
     tcase_add_test(tc, trailing_whitespace_in_a_later_read_is_trimmed);
     tcase_add_test(tc, repeated_lines_are_trimmed_before_they_are_joined);
+    tcase_add_loop_test(tc, obs_fold_is_a_protocol_error, 0, 5);
+    tcase_add_test(tc, obs_fold_is_found_when_its_space_comes_in_a_later_read);
+    tcase_add_test(tc, whitespace_after_the_head_is_not_a_fold);
+    tcase_add_test(tc, whitespace_before_the_colon_is_a_protocol_error);
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
     suite_add_tcase(s, tc);
