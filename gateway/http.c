@@ -56,6 +56,7 @@ struct http_request {
     int n_headers;
     char *values[HTTP_H_COUNT];
     size_t value_len[HTTP_H_COUNT];
+    unsigned lines[HTTP_H_COUNT]; /* field lines of each */
 };
 
 static struct http_request *req_of(http_parser *p)
@@ -163,14 +164,67 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     if (first) {
         r->in_value = true;
         r->current = lookup_field(r);
+        if (r->current >= 0)
+            r->lines[r->current]++;
     }
     return r->current < 0 ? 0 : append_value(r, r->current, at, len, first);
+}
+
+/* unreserved or sub-delims, RFC 3986 §2.3, §2.2 */
+static bool is_host_char(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && strchr("-._~!$&'()*+,;=", ch));
+}
+
+/* Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2-3), possibly
+ * empty; an IP-literal's inside is checked only for its characters. */
+static bool host_valid(const char *h)
+{
+    if (*h == '[') {
+        size_t n = 0;
+        while (is_host_char(h[1 + n]) || h[1 + n] == ':')
+            n++;
+        if (n == 0 || h[1 + n] != ']')
+            return false;
+        h += n + 2;
+    } else {
+        while (*h && *h != ':') {
+            if (*h == '%' && isxdigit((unsigned char)h[1]) && isxdigit((unsigned char)h[2]))
+                h += 3;
+            else if (is_host_char(*h))
+                h++;
+            else
+                return false;
+        }
+    }
+    if (*h == ':')
+        h += 1 + strspn(h + 1, "0123456789");
+    return *h == '\0';
+}
+
+/* RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any
+ * request with more than one Host line or an invalid one.  HTTP/1.0 may
+ * leave it out. */
+static int check_host(struct http_request *r)
+{
+    const http_parser *p = &r->parser;
+    bool v11 = p->http_major == 1 && p->http_minor >= 1;
+    if (r->lines[HTTP_H_HOST] > 1)
+        return refuse(r, "more than one Host header (RFC 9112 3.2)");
+    if (r->lines[HTTP_H_HOST] == 0)
+        return v11 ? refuse(r, "HTTP/1.1 request without a Host header (RFC 9112 3.2)") : 0;
+    if (!host_valid(r->values[HTTP_H_HOST]))
+        return refuse(r, "Host header is not a valid host[:port] (RFC 9112 3.2)");
+    return 0;
 }
 
 static int on_headers_complete(http_parser *p)
 {
     struct http_request *r = req_of(p);
     end_value(r);
+    if (check_host(r) != 0)
+        return -1;
     struct http_parser_url u;
     http_parser_url_init(&u);
     if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH)))

@@ -245,6 +245,49 @@ START_TEST(whitespace_before_the_colon_is_a_protocol_error)
 }
 END_TEST
 
+/* RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one valid Host;
+ * an HTTP/1.0 one may leave it out. */
+static const struct {
+    const char *req;
+    const char *error; /* NULL: accepted, else a word of the reason */
+} host_cases[] = {
+    {"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "without a Host"},
+    {"GET /health HTTP/1.1\r\n\r\n", "without a Host"},
+    {"GET /health HTTP/1.0\r\n\r\n", NULL},
+    {"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHOST:\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: []\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost:\r\n\r\n", NULL}, /* allowed empty */
+    {"GET / HTTP/1.1\r\nHost: example.com:8080 \r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: [::1]:3000\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: xn--bcher-kva.example:\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: a%2Db_c~\r\n\r\n", NULL},
+};
+
+START_TEST(host_is_required_once_on_http_1_1)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    int rc = feed_one(r, host_cases[_i].req);
+    if (!host_cases[_i].error) {
+        ck_assert_msg(rc == CP_OK, "refused (%s): %s", http_request_error(r), host_cases[_i].req);
+    } else {
+        ck_assert_msg(rc == CP_EPROTO, "accepted: %s", host_cases[_i].req);
+        ck_assert_msg(strstr(http_request_error(r), host_cases[_i].error), "%s",
+                      http_request_error(r));
+    }
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(query_parameters_are_percent_decoded)
 {
     char out[64];
@@ -284,6 +327,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, obs_fold_is_found_when_its_space_comes_in_a_later_read);
     tcase_add_test(tc, whitespace_after_the_head_is_not_a_fold);
     tcase_add_test(tc, whitespace_before_the_colon_is_a_protocol_error);
+    tcase_add_loop_test(tc, host_is_required_once_on_http_1_1, 0,
+                        (int)(sizeof host_cases / sizeof host_cases[0]));
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
     suite_add_tcase(s, tc);
