@@ -384,9 +384,16 @@ const char *http_request_header(const struct http_request *r, enum http_header h
     return r->values[h];
 }
 
+/* Not http_should_keep_alive(): http-parser matches "close" and
+ * "keep-alive" only when a space, comma or line end follows them, so
+ * "Connection: close<TAB>" kept the connection open. */
 bool http_request_keep_alive(const struct http_request *r)
 {
-    return http_should_keep_alive(&r->parser);
+    const char *conn = r->values[HTTP_H_CONNECTION];
+    bool v11 = r->parser.http_major > 1 || (r->parser.http_major == 1 && r->parser.http_minor >= 1);
+    if (http_token_list_has(conn, "close"))
+        return false;
+    return v11 || http_token_list_has(conn, "keep-alive"); /* RFC 9112 §9.3 */
 }
 
 int http_request_major(const struct http_request *r)

@@ -288,6 +288,32 @@ START_TEST(host_is_required_once_on_http_1_1)
 }
 END_TEST
 
+/* RFC 9112 §9.3 with the Connection options as a list with OWS: http-parser
+ * missed "close" before a tab. */
+static const struct {
+    const char *req;
+    bool keep;
+} persistence[] = {
+    {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", true},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection:\tclose\t\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade ,\tClose\t\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: closed\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\n\r\n", false},
+    {"GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\nConnection: x ,\tKeep-Alive\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false},
+};
+
+START_TEST(connection_close_and_keep_alive_are_found_in_the_list)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, persistence[_i].req), CP_OK);
+    ck_assert_msg(http_request_keep_alive(r) == persistence[_i].keep, "%s", persistence[_i].req);
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(query_parameters_are_percent_decoded)
 {
     char out[64];
@@ -306,6 +332,28 @@ START_TEST(token_lists_match_whole_tokens)
     ck_assert(http_token_list_has("Upgrade", "upgrade"));
     ck_assert(!http_token_list_has("upgrades", "upgrade"));
     ck_assert(!http_token_list_has("", "upgrade"));
+}
+END_TEST
+
+/* RFC 9110 §5.6.1: OWS around elements, and empty elements, are allowed. */
+START_TEST(token_lists_allow_whitespace_around_elements)
+{
+    ck_assert(http_token_list_has("keep-alive ,\tUpgrade\t", "upgrade"));
+    ck_assert(http_token_list_has(" ,\t, websocket , ", "websocket"));
+    ck_assert(http_token_list_has("a,upgrade", "upgrade"));
+    ck_assert(!http_token_list_has("up grade", "upgrade"));
+    ck_assert(!http_token_list_has("\t,  ,", "upgrade"));
+    ck_assert(!http_token_list_has(NULL, "upgrade"));
+    /* As the parser hands them over: trimmed, repeated lines joined. */
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive ,\t\r\n"
+                                 "Connection:\tUpgrade \r\nUpgrade: h2c\t,websocket \r\n\r\n"),
+                     CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "keep-alive ,, Upgrade");
+    ck_assert(http_token_list_has(http_request_header(r, HTTP_H_CONNECTION), "upgrade"));
+    ck_assert_str_eq(http_request_header(r, HTTP_H_UPGRADE), "h2c\t,websocket");
+    ck_assert(http_token_list_has(http_request_header(r, HTTP_H_UPGRADE), "websocket"));
+    http_request_free(r);
 }
 END_TEST
 
@@ -331,6 +379,9 @@ static Suite *http_suite(void)
                         (int)(sizeof host_cases / sizeof host_cases[0]));
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
+    tcase_add_test(tc, token_lists_allow_whitespace_around_elements);
+    tcase_add_loop_test(tc, connection_close_and_keep_alive_are_found_in_the_list, 0,
+                        (int)(sizeof persistence / sizeof persistence[0]));
     suite_add_tcase(s, tc);
     return s;
 }
