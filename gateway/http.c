@@ -42,6 +42,7 @@ struct http_request {
     size_t max_head, head_bytes;
     unsigned max_headers;
     int error;                 /* set by a callback to stop parsing */
+    bool head_done;            /* on_headers_complete ran: fields now are trailers */
     const char *reason;        /* why, when error is CP_EPROTO; static text */
     enum http_line line;
     bool complete, url_too_long;
@@ -138,6 +139,8 @@ static void end_value(struct http_request *r)
 static int on_header_field(http_parser *p, const char *at, size_t len)
 {
     struct http_request *r = req_of(p);
+    if (r->head_done)
+        return 0; /* a chunked body's trailer: not merged (RFC 9110 §6.5.1) */
     if (r->in_value || r->n_headers == 0) {
         end_value(r);
         r->in_value = false;
@@ -160,6 +163,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     struct http_request *r = req_of(p);
+    if (r->head_done)
+        return 0;
     bool first = !r->in_value;
     if (first) {
         r->in_value = true;
@@ -223,6 +228,7 @@ static int on_headers_complete(http_parser *p)
 {
     struct http_request *r = req_of(p);
     end_value(r);
+    r->head_done = true;
     if (check_host(r) != 0)
         return -1;
     struct http_parser_url u;

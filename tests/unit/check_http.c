@@ -13,6 +13,26 @@ static const char upgrade_req[] = "GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: w
                                   "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                   "Sec-WebSocket-Version: 13\r\n\r\n";
 
+/* Feed parts in turn, as separate reads; the last must complete the head.
+ * Returns the last result (earlier ones must be CP_EAGAIN). */
+static int feed_parts(struct http_request *r, const char *const *parts, size_t n)
+{
+    int rc = CP_EAGAIN;
+    for (size_t i = 0; i < n; i++) {
+        size_t used;
+        rc = http_request_feed(r, parts[i], strlen(parts[i]), &used);
+        if (rc != CP_EAGAIN)
+            return rc;
+        ck_assert_uint_eq(used, strlen(parts[i]));
+    }
+    return rc;
+}
+
+static int feed_one(struct http_request *r, const char *req)
+{
+    return feed_parts(r, &req, 1);
+}
+
 START_TEST(parses_upgrade_request_with_case_insensitive_headers)
 {
     struct http_request *r = http_request_new(8192, 100);
@@ -73,6 +93,23 @@ START_TEST(upgrade_request_body_in_a_later_read_is_need_more)
 }
 END_TEST
 
+/* RFC 9110 §6.5.1: trailer fields are not merged into the header section;
+ * one named Origin or Host must not change what the head said. */
+START_TEST(trailer_fields_are_not_taken_for_headers)
+{
+    static const char req[] = "GET /events HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                              "\r\n0\r\nOrigin: http://evil.example\r\nHost: b\r\n"
+                              "Connection: close\r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_HOST), "a");
+    ck_assert_ptr_null(http_request_header(r, HTTP_H_ORIGIN));
+    ck_assert_ptr_null(http_request_header(r, HTTP_H_CONNECTION));
+    ck_assert(http_request_keep_alive(r));
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(head_over_the_limit_is_too_big)
 {
     struct http_request *r = http_request_new(256, 100);
@@ -109,26 +146,6 @@ START_TEST(keep_alive_requests_parse_after_reset)
     http_request_free(r);
 }
 END_TEST
-
-/* Feed parts in turn, as separate reads; the last must complete the head.
- * Returns the last result (earlier ones must be CP_EAGAIN). */
-static int feed_parts(struct http_request *r, const char *const *parts, size_t n)
-{
-    int rc = CP_EAGAIN;
-    for (size_t i = 0; i < n; i++) {
-        size_t used;
-        rc = http_request_feed(r, parts[i], strlen(parts[i]), &used);
-        if (rc != CP_EAGAIN)
-            return rc;
-        ck_assert_uint_eq(used, strlen(parts[i]));
-    }
-    return rc;
-}
-
-static int feed_one(struct http_request *r, const char *req)
-{
-    return feed_parts(r, &req, 1);
-}
 
 /* RFC 9110 §5.5: OWS before and after a field value is not part of it. */
 START_TEST(trailing_whitespace_is_not_part_of_a_value)
@@ -365,6 +382,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, accepts_a_request_one_byte_at_a_time);
     tcase_add_test(tc, leaves_bytes_after_the_head_unconsumed);
     tcase_add_test(tc, upgrade_request_body_in_a_later_read_is_need_more);
+    tcase_add_test(tc, trailer_fields_are_not_taken_for_headers);
     tcase_add_test(tc, head_over_the_limit_is_too_big);
     tcase_add_test(tc, malformed_request_is_a_protocol_error);
     tcase_add_test(tc, keep_alive_requests_parse_after_reset);
