@@ -175,8 +175,15 @@ START_TEST(trailing_whitespace_in_a_later_read_is_trimmed)
 {
     static const char *const parts[] = {
         "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-        " \t ", "\r\nSec-WebSocket-Version: 1", "3", "\t", "\r", "\n",
-        "If-Modified-Since: Sun, 02 Feb 2025 00:00:00 GMT", " ", "\r\n\r\n"};
+        " \t ",
+        "\r\nSec-WebSocket-Version: 1",
+        "3",
+        "\t",
+        "\r",
+        "\n",
+        "If-Modified-Since: Sun, 02 Feb 2025 00:00:00 GMT",
+        " ",
+        "\r\n\r\n"};
     struct http_request *r = http_request_new(8192, 100);
     ck_assert_int_eq(feed_parts(r, parts, sizeof parts / sizeof parts[0]), CP_OK);
     ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
