@@ -41,10 +41,10 @@ void http_request_reset(struct http_request *r);
  * are left unconsumed), CP_EAGAIN for more, CP_EPROTO for a malformed request
  * (answer 400 with http_request_error()), CP_ETOOBIG for a head, URL or
  * header count over the limits (answer 431, or 414 when
- * http_request_url_too_long()).  Malformed includes an HTTP/1.1 request
- * without Host and any with two or an invalid one (RFC 9112 §3.2), and what
- * RFC 9112 lets a server refuse: obs-fold (§5.2), whitespace before a colon
- * (§5.1). */
+ * http_request_url_too_long()).  Malformed includes what RFC 9112 says
+ * a server must refuse: an HTTP/1.1 request without Host, any with two or
+ * an invalid one (§3.2), whitespace before a colon (§5.1); and obs-fold,
+ * which it may refuse (§5.2). */
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed);
 /* Why the last feed returned CP_EPROTO, as static text for the 400's
  * message ("malformed HTTP request" when http-parser alone knows). */
