@@ -260,6 +260,16 @@ static const char *cors_headers(struct conn *c, char *buf, size_t len)
     return buf;
 }
 
+/* The response's Upgrade and Connection lines.  A 426 must name the
+ * protocol to upgrade to (RFC 9110 §15.5.22), and whoever sends Upgrade
+ * lists "upgrade" in Connection (§7.8); the connection still closes. */
+static const char *connection_lines(int status, bool keep)
+{
+    if (status == 426)
+        return "Upgrade: websocket\r\nConnection: Upgrade, close\r\n";
+    return keep ? "" : "Connection: close\r\n";
+}
+
 /* Queue a complete response.  extra: more header lines, each ending CRLF. */
 static void respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                     const char *extra)
@@ -272,7 +282,7 @@ static void respond(struct conn *c, int status, const char *type, const char *bo
                         "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s%s\r\n",
                         status, http_status_text(status), type, len, PACKAGE_VERSION,
                         cors_headers(c, cors, sizeof cors), extra ? extra : "",
-                        keep ? "" : "Connection: close\r\n");
+                        connection_lines(status, keep));
     if (!(c->req && http_request_is_head(c->req)))
         evbuffer_add(out, body, len);
     if (!keep)
@@ -423,9 +433,9 @@ static void ws_upgrade(struct conn *c)
         respond_error(c, 400, "bad_request", "WebSocket needs HTTP/1.1 (RFC 6455 4.1)", NULL);
     } else if (!up || !http_token_list_has(up, "websocket") || !conn_hdr ||
                !http_token_list_has(conn_hdr, "upgrade")) {
-        respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket",
-                      "Upgrade: websocket\r\n");
+        respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket", NULL);
     } else if (!version || strcmp(version, "13") != 0) {
+        /* RFC 6455 §4.4: the versions the server speaks */
         respond_error(c, 426, "unsupported_version", "only WebSocket version 13 is supported",
                       "Sec-WebSocket-Version: 13\r\n");
     } else if (!key || !ws_key_valid(key)) {
@@ -996,7 +1006,7 @@ static void http_error(struct conn *c, int rc)
     else if (rc == CP_ETOOBIG)
         respond_error(c, 431, "headers_too_large", "request head too large", NULL);
     else
-        respond_error(c, 400, "bad_request", "malformed HTTP request", NULL);
+        respond_error(c, 400, "bad_request", http_request_error(c->req), NULL);
 }
 
 /* Parse request heads until the connection becomes a stream, needs more

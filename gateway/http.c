@@ -28,11 +28,23 @@ static const char *const header_names[HTTP_H_COUNT] = {
     [HTTP_H_ACCEPT_ENCODING] = "accept-encoding",
 };
 
+/* Where the raw bytes of the head are, line by line (for obs-fold). */
+enum http_line {
+    HTTP_LINE_BEFORE,  /* empty lines before the request line (RFC 9112 §2.2) */
+    HTTP_LINE_REQUEST, /* in the request line */
+    HTTP_LINE_START,   /* at the start of a field line, or of the blank line */
+    HTTP_LINE_FIELD,   /* in a field line */
+    HTTP_LINE_DONE,    /* the blank line: the head is over */
+};
+
 struct http_request {
     http_parser parser;
     size_t max_head, head_bytes;
     unsigned max_headers;
     int error;                 /* set by a callback to stop parsing */
+    bool head_done;            /* on_headers_complete ran: fields now are trailers */
+    const char *reason;        /* why, when error is CP_EPROTO; static text */
+    enum http_line line;
     bool complete, url_too_long;
     char url[HTTP_URL_MAX];
     size_t url_len;
@@ -41,14 +53,25 @@ struct http_request {
     size_t field_len;
     bool in_value;
     int current;               /* enum http_header of the value being read, or -1 */
+    size_t line_start;         /* where the current line's part of that value begins */
     int n_headers;
     char *values[HTTP_H_COUNT];
     size_t value_len[HTTP_H_COUNT];
+    unsigned lines[HTTP_H_COUNT]; /* field lines of each */
 };
 
 static struct http_request *req_of(http_parser *p)
 {
     return p->data;
+}
+
+/* Stop parsing with a malformed request (400) for reason; returns what
+ * stops http-parser from any callback. */
+static int refuse(struct http_request *r, const char *reason)
+{
+    r->error = CP_EPROTO;
+    r->reason = reason;
+    return -1;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -76,23 +99,6 @@ static int lookup_field(const struct http_request *r)
     return -1;
 }
 
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-    struct http_request *r = req_of(p);
-    if (r->in_value || r->n_headers == 0) {
-        r->in_value = false;
-        r->field_len = 0;
-        if (++r->n_headers > (int)r->max_headers) {
-            r->error = CP_ETOOBIG;
-            return 1;
-        }
-    }
-    if (r->field_len + len < HTTP_FIELD_MAX)
-        memcpy(r->field + r->field_len, at, len);
-    r->field_len += len;
-    return 0;
-}
-
 /* Append to a header we act on; repeated lines are joined with ", " as
  * RFC 9110 §5.3 allows for list-valued fields. */
 static int append_value(struct http_request *r, int h, const char *at, size_t len, bool first)
@@ -106,32 +112,129 @@ static int append_value(struct http_request *r, int h, const char *at, size_t le
         r->values[h] = xcalloc(1, HTTP_VALUE_MAX);
     if (sep)
         memcpy(r->values[h] + r->value_len[h], ", ", 2);
+    if (first)
+        r->line_start = r->value_len[h] + sep;
     memcpy(r->values[h] + r->value_len[h] + sep, at, len);
     r->value_len[h] += sep + len;
     r->values[h][r->value_len[h]] = '\0';
     return 0;
 }
 
+/* A field line ended: drop its value's trailing OWS.  RFC 9110 §5.5 leaves
+ * OWS on both sides out of the value; http-parser strips only the leading
+ * one, and a value may come in several calls (one per read), so this waits
+ * for the line's end. */
+static void end_value(struct http_request *r)
+{
+    if (!r->in_value || r->current < 0 || !r->values[r->current])
+        return;
+    char *v = r->values[r->current];
+    size_t n = r->value_len[r->current];
+    while (n > r->line_start && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    v[n] = '\0';
+    r->value_len[r->current] = n;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    if (r->head_done)
+        return 0; /* a chunked body's trailer: not merged (RFC 9110 §6.5.1) */
+    if (r->in_value || r->n_headers == 0) {
+        end_value(r);
+        r->in_value = false;
+        r->field_len = 0;
+        if (++r->n_headers > (int)r->max_headers) {
+            r->error = CP_ETOOBIG;
+            return 1;
+        }
+    }
+    /* This http-parser build takes SP as a name character, so "Host : a"
+     * would be a header "Host " that nobody reads; RFC 9112 §5.1 says 400. */
+    if (memchr(at, ' ', len))
+        return refuse(r, "whitespace in a header name or before its colon (RFC 9112 5.1)");
+    if (r->field_len + len < HTTP_FIELD_MAX)
+        memcpy(r->field + r->field_len, at, len);
+    r->field_len += len;
+    return 0;
+}
+
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     struct http_request *r = req_of(p);
+    if (r->head_done)
+        return 0;
     bool first = !r->in_value;
     if (first) {
         r->in_value = true;
         r->current = lookup_field(r);
+        if (r->current >= 0)
+            r->lines[r->current]++;
     }
     return r->current < 0 ? 0 : append_value(r, r->current, at, len, first);
+}
+
+/* unreserved or sub-delims, RFC 3986 §2.3, §2.2 */
+static bool is_host_char(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && strchr("-._~!$&'()*+,;=", ch));
+}
+
+/* Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2-3), possibly
+ * empty; an IP-literal's inside is checked only for its characters. */
+static bool host_valid(const char *h)
+{
+    if (*h == '[') {
+        size_t n = 0;
+        while (is_host_char(h[1 + n]) || h[1 + n] == ':')
+            n++;
+        if (n == 0 || h[1 + n] != ']')
+            return false;
+        h += n + 2;
+    } else {
+        while (*h && *h != ':') {
+            if (*h == '%' && isxdigit((unsigned char)h[1]) && isxdigit((unsigned char)h[2]))
+                h += 3;
+            else if (is_host_char(*h))
+                h++;
+            else
+                return false;
+        }
+    }
+    if (*h == ':')
+        h += 1 + strspn(h + 1, "0123456789");
+    return *h == '\0';
+}
+
+/* RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any
+ * request with more than one Host line or an invalid one.  HTTP/1.0 may
+ * leave it out. */
+static int check_host(struct http_request *r)
+{
+    const http_parser *p = &r->parser;
+    bool v11 = p->http_major == 1 && p->http_minor >= 1;
+    if (r->lines[HTTP_H_HOST] > 1)
+        return refuse(r, "more than one Host header (RFC 9112 3.2)");
+    if (r->lines[HTTP_H_HOST] == 0)
+        return v11 ? refuse(r, "HTTP/1.1 request without a Host header (RFC 9112 3.2)") : 0;
+    if (!host_valid(r->values[HTTP_H_HOST]))
+        return refuse(r, "Host header is not a valid host[:port] (RFC 9112 3.2)");
+    return 0;
 }
 
 static int on_headers_complete(http_parser *p)
 {
     struct http_request *r = req_of(p);
+    end_value(r);
+    r->head_done = true;
+    if (check_host(r) != 0)
+        return -1;
     struct http_parser_url u;
     http_parser_url_init(&u);
-    if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {
-        r->error = CP_EPROTO;
-        return -1;
-    }
+    if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH)))
+        return refuse(r, "malformed request target");
     memcpy(r->path, r->url + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
     r->path[u.field_data[UF_PATH].len] = '\0';
     r->query[0] = '\0';
@@ -193,6 +296,34 @@ void http_request_free(struct http_request *r)
     free(r);
 }
 
+/* Follow the head's raw bytes line by line.  False at a field line that
+ * starts with SP or HTAB: obs-fold, or whitespace before the first field,
+ * which RFC 9112 §5.2 and §2.2 let a server refuse.  http-parser joins such a
+ * line to the previous value and calls on_header_value for it just as it
+ * does for a value split across reads, so only the bytes can tell. */
+static bool lines_ok(struct http_request *r, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && r->line != HTTP_LINE_DONE; i++) {
+        char ch = data[i];
+        switch (r->line) {
+        case HTTP_LINE_BEFORE:
+            if (ch != '\r' && ch != '\n')
+                r->line = HTTP_LINE_REQUEST;
+            break;
+        case HTTP_LINE_START:
+            if (ch == ' ' || ch == '\t')
+                return false;
+            r->line = ch == '\r' || ch == '\n' ? HTTP_LINE_DONE : HTTP_LINE_FIELD;
+            break;
+        default: /* the request line or a field line: on to its LF */
+            if (ch == '\n')
+                r->line = HTTP_LINE_START;
+            break;
+        }
+    }
+    return true;
+}
+
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed)
 {
     *consumed = 0;
@@ -203,6 +334,11 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     *consumed = n;
     r->head_bytes += n;
     enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
+    if (!lines_ok(r, data, n)) {
+        refuse(r, "obsolete line folding: a header line starts with a space or tab "
+                  "(RFC 9112 5.2)");
+        return CP_EPROTO;
+    }
     if (r->complete) {
         http_parser_pause(&r->parser, 0);
         return CP_OK;
@@ -254,9 +390,16 @@ const char *http_request_header(const struct http_request *r, enum http_header h
     return r->values[h];
 }
 
+/* Not http_should_keep_alive(): http-parser matches "close" and
+ * "keep-alive" only when a space, comma or line end follows them, so
+ * "Connection: close<TAB>" kept the connection open. */
 bool http_request_keep_alive(const struct http_request *r)
 {
-    return http_should_keep_alive(&r->parser);
+    const char *conn = r->values[HTTP_H_CONNECTION];
+    bool v11 = r->parser.http_major > 1 || (r->parser.http_major == 1 && r->parser.http_minor >= 1);
+    if (http_token_list_has(conn, "close"))
+        return false;
+    return v11 || http_token_list_has(conn, "keep-alive"); /* RFC 9112 §9.3 */
 }
 
 int http_request_major(const struct http_request *r)
@@ -267,6 +410,11 @@ int http_request_major(const struct http_request *r)
 int http_request_minor(const struct http_request *r)
 {
     return r->parser.http_major > 1 ? 1 : r->parser.http_minor;
+}
+
+const char *http_request_error(const struct http_request *r)
+{
+    return r->reason ? r->reason : "malformed HTTP request";
 }
 
 bool http_request_url_too_long(const struct http_request *r)

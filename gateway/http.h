@@ -39,9 +39,16 @@ void http_request_reset(struct http_request *r);
 /* Feed bytes of the request head.  *consumed: bytes used.  Returns CP_OK when
  * the request is complete (bytes after it, e.g. the first WebSocket frames,
  * are left unconsumed), CP_EAGAIN for more, CP_EPROTO for a malformed request
- * (answer 400), CP_ETOOBIG for a head, URL or header count over the limits
- * (answer 431, or 414 when http_request_url_too_long()). */
+ * (answer 400 with http_request_error()), CP_ETOOBIG for a head, URL or
+ * header count over the limits (answer 431, or 414 when
+ * http_request_url_too_long()).  Malformed includes what RFC 9112 says
+ * a server must refuse: an HTTP/1.1 request without Host, any with two or
+ * an invalid one (§3.2), whitespace before a colon (§5.1); and obs-fold,
+ * which it may refuse (§5.2). */
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed);
+/* Why the last feed returned CP_EPROTO, as static text for the 400's
+ * message ("malformed HTTP request" when http-parser alone knows). */
+const char *http_request_error(const struct http_request *r);
 
 const char *http_request_method(const struct http_request *r); /* "GET" */
 bool http_request_is_get(const struct http_request *r);
@@ -49,7 +56,8 @@ bool http_request_is_head(const struct http_request *r);
 bool http_request_is_options(const struct http_request *r);
 const char *http_request_path(const struct http_request *r);  /* undecoded, no query */
 const char *http_request_query(const struct http_request *r); /* "" when none */
-/* The header's value (several lines joined with ", "), or NULL if absent. */
+/* The header's value (several lines joined with ", "), without leading or
+ * trailing OWS (RFC 9110 §5.5), or NULL if absent. */
 const char *http_request_header(const struct http_request *r, enum http_header h);
 bool http_request_keep_alive(const struct http_request *r);
 /* The request's HTTP major version (1 for HTTP/1.x). */

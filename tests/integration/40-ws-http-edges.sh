@@ -51,6 +51,175 @@ reply = s.recv(4096)
 assert reply.startswith(b"HTTP/1.1 505"), reply
 PYEOF
 
+# Request heads by the RFCs' letter (RFC 9110 §5.5, §7.8, §15.5.22; RFC 9112
+# §3.2, §5.1, §5.2, §9.3): OWS around values is not part of them, obs-fold
+# and whitespace before a colon are 400, HTTP/1.1 needs exactly one Host, and
+# every 426 names websocket in Upgrade and upgrade in Connection.  Every read
+# has a socket timeout and the whole block a deadline, so a regression fails
+# rather than hangs.
+"$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "request head rules (see the assertion above)"
+import base64, hashlib, json, os, socket, sys, time
+PORT = int(sys.argv[1])
+DEADLINE = time.monotonic() + 60
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+def left():
+    t = DEADLINE - time.monotonic()
+    assert t > 0, "overall deadline passed"
+    return min(t, 5)
+
+def recv(s):
+    s.settimeout(left())
+    return s.recv(65536)
+
+def send(raw):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=left())
+    s.sendall(raw)
+    return s
+
+def read_head(s):
+    """(status line, [(lower name, value)], bytes after the head)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = recv(s)
+        assert chunk, "connection closed before a full response head: %r" % buf
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    fields = []
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields.append((name.lower(), value.strip(" \t")))
+    return lines[0], fields, rest
+
+def values(fields, name):
+    return [v for n, v in fields if n == name]
+
+def one(fields, name):
+    v = values(fields, name)
+    assert len(v) == 1, "%s: %r in %r" % (name, v, fields)
+    return v[0]
+
+def tokens(value):
+    return {t.strip(" \t").lower() for t in value.split(",")}
+
+def closed_after(s, rest, length):
+    """The body (length bytes), and True when the server then closes."""
+    body = rest
+    while len(body) < length:
+        chunk = recv(s)
+        assert chunk, "connection closed inside the body"
+        body += chunk
+    try:
+        more = recv(s)
+    except socket.timeout:
+        return body[:length], False
+    assert more == b"", "bytes after the body: %r" % more
+    return body[:length], True
+
+def request(raw):
+    """Send one request; (status line, fields, body, closed)."""
+    s = send(raw)
+    status, fields, rest = read_head(s)
+    n = int(one(fields, "content-length"))
+    body, closed = closed_after(s, rest, n)
+    s.close()
+    return status, fields, body, closed
+
+def error_of(raw, status):
+    got, fields, body, closed = request(raw)
+    assert got.startswith("HTTP/1.1 %d " % status), (raw, got)
+    assert closed, ("not closed after", got, raw)
+    assert one(fields, "content-type") == "application/json", fields
+    return json.loads(body)
+
+def bad_request(raw, why):
+    j = error_of(raw, 400)
+    assert j["error"] == "bad_request" and why in j["message"], (raw, j)
+
+# Handshakes whose WebSocket fields have a tab or no space after the colon,
+# or trailing OWS, one field at a time and all at once, are accepted with the
+# right Sec-WebSocket-Accept.
+styles = [(":\t", ""), (":", ""), (": ", " "), (": ", "\t"), (":\t", " \t "), (": ", "\t\t")]
+names = ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Host", "Origin"]
+for sep, trail in styles:
+    for styled in names + ["all"]:
+        key = base64.b64encode(os.urandom(16)).decode()
+        want = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+        fields = [("Host", "x"), ("Upgrade", "websocket"), ("Connection", "keep-alive, Upgrade"),
+                  ("Sec-WebSocket-Key", key), ("Sec-WebSocket-Version", "13"),
+                  ("Origin", "http://good.example")]
+        raw = "GET /ws HTTP/1.1\r\n"
+        for name, value in fields:
+            if styled in (name, "all"):
+                raw += name + sep + value + trail + "\r\n"
+            else:
+                raw += name + ": " + value + "\r\n"
+        s = send((raw + "\r\n").encode())
+        status, got, _ = read_head(s)
+        s.close()
+        assert status == "HTTP/1.1 101 Switching Protocols", (repr(raw), status, got)
+        assert one(got, "sec-websocket-accept") == want, (repr(raw), got)
+        assert one(got, "upgrade").lower() == "websocket", got
+        assert "upgrade" in tokens(one(got, "connection")), got
+
+# OWS around permessage-deflate's parameters (RFC 7692 §5, RFC 9110 §5.6.6).
+key = base64.b64encode(os.urandom(16)).decode()
+s = send(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+          "Sec-WebSocket-Extensions: foo ,\tpermessage-deflate ;\tclient_max_window_bits \t\r\n\r\n"
+          % key).encode())
+status, got, _ = read_head(s)
+s.close()
+assert status.startswith("HTTP/1.1 101"), status
+assert one(got, "sec-websocket-extensions").startswith("permessage-deflate"), got
+
+# RFC 9112 §3.2: Host.
+bad_request(b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "without a Host")
+bad_request(b"GET /health HTTP/1.1\r\n\r\n", "without a Host")
+bad_request(b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host")
+bad_request(b"GET /health HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", "more than one Host")
+bad_request(b"GET /health HTTP/1.1\r\nHost: a b\r\n\r\n", "not a valid")
+status, fields, body, _ = request(b"GET /stats HTTP/1.0\r\n\r\n")
+assert status.startswith("HTTP/1.1 200 "), status
+# /health is 503 here (no feeder): what matters is that the route answered.
+status, fields, body, _ = request(b"GET /health HTTP/1.0\r\n\r\n")
+assert status.split()[1] in ("200", "503") and "status" in json.loads(body), (status, body)
+
+# RFC 9112 §5.2: obs-fold, on any line; §5.1: whitespace before the colon.
+bad_request(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Foo: a\r\n b\r\n\r\n", "folding")
+bad_request(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n Connection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "folding")
+bad_request(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Foo: a\r\n\tb\r\n\r\n", "folding")
+bad_request(b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n", "colon")
+
+# RFC 9112 §9.3: "close" followed by a tab still closes.
+status, fields, body, closed = request(b"GET /stats HTTP/1.1\r\nHost: x\r\nConnection:\tclose\t\r\n\r\n")
+assert status.startswith("HTTP/1.1 200 ") and closed, (status, closed)
+assert "close" in tokens(one(fields, "connection")), fields
+
+# Every 426: Upgrade names websocket (RFC 9110 §15.5.22), Connection lists
+# upgrade (§7.8) and close; the version one says which (RFC 6455 §4.4).
+cases = [(b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", "upgrade_required", False),
+         (b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+          "unsupported_version", True),
+         (b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", "unsupported_version", True)]
+for raw, code, version in cases:
+    status, fields, body, closed = request(raw)
+    assert status == "HTTP/1.1 426 Upgrade Required", (raw, status)
+    assert one(fields, "upgrade").lower() == "websocket", (raw, fields)
+    assert {"upgrade", "close"} <= tokens(one(fields, "connection")), (raw, fields)
+    if version:
+        assert one(fields, "sec-websocket-version") == "13", (raw, fields)
+    assert json.loads(body)["error"] == code, (raw, body)
+    assert closed, ("426 did not close", raw)
+PYEOF
+
 # A request head that stalls is answered 408 and closed (slowloris).
 "$PY" - "$GATEWAY_PORT" <<'PYEOF' || fail "a stalled request head was not answered 408"
 import socket, sys

@@ -13,6 +13,26 @@ static const char upgrade_req[] = "GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: w
                                   "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                   "Sec-WebSocket-Version: 13\r\n\r\n";
 
+/* Feed parts in turn, as separate reads; the last must complete the head.
+ * Returns the last result (earlier ones must be CP_EAGAIN). */
+static int feed_parts(struct http_request *r, const char *const *parts, size_t n)
+{
+    int rc = CP_EAGAIN;
+    for (size_t i = 0; i < n; i++) {
+        size_t used;
+        rc = http_request_feed(r, parts[i], strlen(parts[i]), &used);
+        if (rc != CP_EAGAIN)
+            return rc;
+        ck_assert_uint_eq(used, strlen(parts[i]));
+    }
+    return rc;
+}
+
+static int feed_one(struct http_request *r, const char *req)
+{
+    return feed_parts(r, &req, 1);
+}
+
 START_TEST(parses_upgrade_request_with_case_insensitive_headers)
 {
     struct http_request *r = http_request_new(8192, 100);
@@ -73,6 +93,23 @@ START_TEST(upgrade_request_body_in_a_later_read_is_need_more)
 }
 END_TEST
 
+/* RFC 9110 §6.5.1: trailer fields are not merged into the header section;
+ * one named Origin or Host must not change what the head said. */
+START_TEST(trailer_fields_are_not_taken_for_headers)
+{
+    static const char req[] = "GET /events HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                              "\r\n0\r\nOrigin: http://evil.example\r\nHost: b\r\n"
+                              "Connection: close\r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_HOST), "a");
+    ck_assert_ptr_null(http_request_header(r, HTTP_H_ORIGIN));
+    ck_assert_ptr_null(http_request_header(r, HTTP_H_CONNECTION));
+    ck_assert(http_request_keep_alive(r));
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(head_over_the_limit_is_too_big)
 {
     struct http_request *r = http_request_new(256, 100);
@@ -110,6 +147,197 @@ START_TEST(keep_alive_requests_parse_after_reset)
 }
 END_TEST
 
+/* RFC 9110 §5.5: OWS before and after a field value is not part of it. */
+START_TEST(trailing_whitespace_is_not_part_of_a_value)
+{
+    static const char req[] = "GET /ws HTTP/1.1\r\nHost: a \r\nUpgrade:\twebsocket\t\r\n"
+                              "Connection:Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==  \r\n"
+                              "Sec-WebSocket-Version: \t13 \t \r\n"
+                              "Origin: http://a.example\t\r\n"
+                              "Last-Event-ID: 1738454400000-3 \r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_HOST), "a");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_UPGRADE), "websocket");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "Upgrade");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_VERSION), "13");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_ORIGIN), "http://a.example");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_LAST_EVENT_ID), "1738454400000-3");
+    http_request_free(r);
+}
+END_TEST
+
+/* http-parser hands a value over at the end of each read: the whitespace
+ * in the second read must still be found to be trailing. */
+START_TEST(trailing_whitespace_in_a_later_read_is_trimmed)
+{
+    static const char *const parts[] = {
+        "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        " \t ",
+        "\r\nSec-WebSocket-Version: 1",
+        "3",
+        "\t",
+        "\r",
+        "\n",
+        "If-Modified-Since: Sun, 02 Feb 2025 00:00:00 GMT",
+        " ",
+        "\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, sizeof parts / sizeof parts[0]), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_KEY), "dGhlIHNhbXBsZSBub25jZQ==");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_WS_VERSION), "13");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_IF_MODIFIED_SINCE),
+                     "Sun, 02 Feb 2025 00:00:00 GMT");
+    http_request_free(r);
+}
+END_TEST
+
+/* Repeated lines are joined after each is trimmed; whitespace inside a
+ * value stays. */
+START_TEST(repeated_lines_are_trimmed_before_they_are_joined)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br ;q=1 \t\r\n"
+                              "Accept-Encoding:\tgzip\t\r\nIf-None-Match: \"x\" \r\n"
+                              "If-None-Match: \r\nConnection: keep-alive\t\r\n\r\n";
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_ACCEPT_ENCODING), "br ;q=1, gzip");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_IF_NONE_MATCH), "\"x\", ");
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "keep-alive");
+    http_request_free(r);
+}
+END_TEST
+
+/* RFC 9112 §5.2: a server may refuse obs-fold with 400; the gateway does,
+ * on any line, however the bytes are split into reads. */
+START_TEST(obs_fold_is_a_protocol_error)
+{
+    static const char *const folds[] = {
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r\n b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n Connection: Upgrade\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: web\r\n\tsocket\r\n\r\n",
+        "GET / HTTP/1.1\nHost: a\nX-Foo: a\n\tb\n\n",
+        "GET / HTTP/1.1\r\n Host: a\r\n\r\n", /* §2.2: before the first field */
+    };
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, folds[_i]), CP_EPROTO);
+    ck_assert_msg(strstr(http_request_error(r), "folding"), "%s", http_request_error(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(obs_fold_is_found_when_its_space_comes_in_a_later_read)
+{
+    static const char *const parts[] = {"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r", "\n",
+                                        " b\r\n\r\n"};
+    static const char *const parts2[] = {"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: a\r\n", "\t",
+                                         "b\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, 3), CP_EPROTO);
+    http_request_reset(r);
+    ck_assert_int_eq(feed_parts(r, parts2, 3), CP_EPROTO);
+    http_request_free(r);
+}
+END_TEST
+
+/* The blank line ends the scan: whitespace at a line start after the head,
+ * in a body or in the next pipelined request line, is not a fold. */
+START_TEST(whitespace_after_the_head_is_not_a_fold)
+{
+    static const char req[] = "\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n\n x\n";
+    struct http_request *r = http_request_new(8192, 100);
+    size_t used;
+    ck_assert_int_eq(http_request_feed(r, req, strlen(req), &used), CP_OK);
+    ck_assert_uint_eq(used, strlen(req));
+    http_request_free(r);
+}
+END_TEST
+
+/* RFC 9112 §5.1: no whitespace between a field name and the colon; this
+ * http-parser build would take "Host " as another header's name. */
+START_TEST(whitespace_before_the_colon_is_a_protocol_error)
+{
+    static const char *const parts[] = {"GET / HTTP/1.1\r\nHo", "st : a\r\n\r\n"};
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_parts(r, parts, 2), CP_EPROTO);
+    ck_assert_msg(strstr(http_request_error(r), "colon"), "%s", http_request_error(r));
+    http_request_reset(r);
+    ck_assert_int_eq(feed_one(r, "GET / HTTP/1.1\r\nHost: a\r\nX Y: z\r\n\r\n"), CP_EPROTO);
+    http_request_free(r);
+}
+END_TEST
+
+/* RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one valid Host;
+ * an HTTP/1.0 one may leave it out. */
+static const struct {
+    const char *req;
+    const char *error; /* NULL: accepted, else a word of the reason */
+} host_cases[] = {
+    {"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "without a Host"},
+    {"GET /health HTTP/1.1\r\n\r\n", "without a Host"},
+    {"GET /health HTTP/1.0\r\n\r\n", NULL},
+    {"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHOST:\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", "more than one"},
+    {"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: []\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", "not a valid"},
+    {"GET / HTTP/1.1\r\nHost:\r\n\r\n", NULL}, /* allowed empty */
+    {"GET / HTTP/1.1\r\nHost: example.com:8080 \r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: [::1]:3000\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: xn--bcher-kva.example:\r\n\r\n", NULL},
+    {"GET / HTTP/1.1\r\nHost: a%2Db_c~\r\n\r\n", NULL},
+};
+
+START_TEST(host_is_required_once_on_http_1_1)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    int rc = feed_one(r, host_cases[_i].req);
+    if (!host_cases[_i].error) {
+        ck_assert_msg(rc == CP_OK, "refused (%s): %s", http_request_error(r), host_cases[_i].req);
+    } else {
+        ck_assert_msg(rc == CP_EPROTO, "accepted: %s", host_cases[_i].req);
+        ck_assert_msg(strstr(http_request_error(r), host_cases[_i].error), "%s",
+                      http_request_error(r));
+    }
+    http_request_free(r);
+}
+END_TEST
+
+/* RFC 9112 §9.3 with the Connection options as a list with OWS: http-parser
+ * missed "close" before a tab. */
+static const struct {
+    const char *req;
+    bool keep;
+} persistence[] = {
+    {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", true},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection:\tclose\t\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade ,\tClose\t\r\n\r\n", false},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: closed\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\n\r\n", false},
+    {"GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\nConnection: x ,\tKeep-Alive\r\n\r\n", true},
+    {"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false},
+};
+
+START_TEST(connection_close_and_keep_alive_are_found_in_the_list)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, persistence[_i].req), CP_OK);
+    ck_assert_msg(http_request_keep_alive(r) == persistence[_i].keep, "%s", persistence[_i].req);
+    http_request_free(r);
+}
+END_TEST
+
 START_TEST(query_parameters_are_percent_decoded)
 {
     char out[64];
@@ -131,6 +359,28 @@ START_TEST(token_lists_match_whole_tokens)
 }
 END_TEST
 
+/* RFC 9110 §5.6.1: OWS around elements, and empty elements, are allowed. */
+START_TEST(token_lists_allow_whitespace_around_elements)
+{
+    ck_assert(http_token_list_has("keep-alive ,\tUpgrade\t", "upgrade"));
+    ck_assert(http_token_list_has(" ,\t, websocket , ", "websocket"));
+    ck_assert(http_token_list_has("a,upgrade", "upgrade"));
+    ck_assert(!http_token_list_has("up grade", "upgrade"));
+    ck_assert(!http_token_list_has("\t,  ,", "upgrade"));
+    ck_assert(!http_token_list_has(NULL, "upgrade"));
+    /* As the parser hands them over: trimmed, repeated lines joined. */
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert_int_eq(feed_one(r, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive ,\t\r\n"
+                                 "Connection:\tUpgrade \r\nUpgrade: h2c\t,websocket \r\n\r\n"),
+                     CP_OK);
+    ck_assert_str_eq(http_request_header(r, HTTP_H_CONNECTION), "keep-alive ,, Upgrade");
+    ck_assert(http_token_list_has(http_request_header(r, HTTP_H_CONNECTION), "upgrade"));
+    ck_assert_str_eq(http_request_header(r, HTTP_H_UPGRADE), "h2c\t,websocket");
+    ck_assert(http_token_list_has(http_request_header(r, HTTP_H_UPGRADE), "websocket"));
+    http_request_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -139,11 +389,24 @@ static Suite *http_suite(void)
     tcase_add_test(tc, accepts_a_request_one_byte_at_a_time);
     tcase_add_test(tc, leaves_bytes_after_the_head_unconsumed);
     tcase_add_test(tc, upgrade_request_body_in_a_later_read_is_need_more);
+    tcase_add_test(tc, trailer_fields_are_not_taken_for_headers);
     tcase_add_test(tc, head_over_the_limit_is_too_big);
     tcase_add_test(tc, malformed_request_is_a_protocol_error);
     tcase_add_test(tc, keep_alive_requests_parse_after_reset);
+    tcase_add_test(tc, trailing_whitespace_is_not_part_of_a_value);
+    tcase_add_test(tc, trailing_whitespace_in_a_later_read_is_trimmed);
+    tcase_add_test(tc, repeated_lines_are_trimmed_before_they_are_joined);
+    tcase_add_loop_test(tc, obs_fold_is_a_protocol_error, 0, 5);
+    tcase_add_test(tc, obs_fold_is_found_when_its_space_comes_in_a_later_read);
+    tcase_add_test(tc, whitespace_after_the_head_is_not_a_fold);
+    tcase_add_test(tc, whitespace_before_the_colon_is_a_protocol_error);
+    tcase_add_loop_test(tc, host_is_required_once_on_http_1_1, 0,
+                        (int)(sizeof host_cases / sizeof host_cases[0]));
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
+    tcase_add_test(tc, token_lists_allow_whitespace_around_elements);
+    tcase_add_loop_test(tc, connection_close_and_keep_alive_are_found_in_the_list, 0,
+                        (int)(sizeof persistence / sizeof persistence[0]));
     suite_add_tcase(s, tc);
     return s;
 }
