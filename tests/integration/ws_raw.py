@@ -16,6 +16,8 @@ Cases print nothing and exit 0 when the gateway behaved, else exit 1 with why:
   subcap     past MAX_SUBSCRIPTIONS: too_many_subscriptions
 (idle, pong, flood and subcap expect a gateway started with small limits:
  ping interval and pong timeout 300 ms, 5 messages/s, 2 subscriptions.)
+A case not decided within DEADLINE_S seconds fails, saying what it waited
+for: frames that keep coming (pings, ticks) do not stretch it.
 """
 import base64
 import json
@@ -23,6 +25,25 @@ import os
 import socket
 import struct
 import sys
+import time
+
+DEADLINE_S = 20
+deadline = time.monotonic() + DEADLINE_S
+
+
+def recv(s, what):
+    """The next bytes from s (b"" at EOF), waiting no later than the
+    case's deadline; past it an AssertionError says what was awaited."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise AssertionError(f"no {what} within {DEADLINE_S} s (overall deadline)")
+    s.settimeout(min(5, left))
+    try:
+        return s.recv(65536)
+    except socket.timeout:
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"no {what} within {DEADLINE_S} s (overall deadline)") from None
+        raise AssertionError(f"no {what}: the socket stayed silent for 5 s") from None
 
 
 def frame(opcode, payload, mask=True, fin=True, rsv1=False):
@@ -48,7 +69,10 @@ def handshake(port, extra=b"", headers=""):
                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n").encode() + extra)
     buf = b""
     while b"\r\n\r\n" not in buf:
-        buf += s.recv(4096)
+        chunk = recv(s, "handshake answer")
+        if not chunk:
+            raise EOFError(f"connection closed during the handshake: {buf!r}")
+        buf += chunk
     head, rest = buf.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 101"), head
     if headers:
@@ -56,7 +80,7 @@ def handshake(port, extra=b"", headers=""):
     return s, rest
 
 
-def read_frame(s, buf):
+def read_frame(s, buf, what="frame"):
     while True:
         if len(buf) >= 2:
             n = buf[1] & 0x7F
@@ -67,15 +91,15 @@ def read_frame(s, buf):
                 n, off = struct.unpack("!Q", buf[2:10])[0], 10
             if len(buf) >= off + n:
                 return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
-        chunk = s.recv(65536)
+        chunk = recv(s, what)
         if not chunk:
-            raise EOFError("connection closed without a frame")
+            raise EOFError(f"connection closed without a {what}")
         buf += chunk
 
 
 def expect_close(s, buf, code):
     while True:
-        op, payload, buf = read_frame(s, buf)
+        op, payload, buf = read_frame(s, buf, f"close {code}")
         if op == 8:
             got = struct.unpack("!H", payload[:2])[0]
             assert got == code, f"close code {got}, expected {code}"
@@ -91,7 +115,7 @@ def main():
         s, buf = handshake(port, headers="Sec-WebSocket-Extensions: permessage-deflate\r\n")
     else:
         s, buf = handshake(port)
-    op, payload, buf = read_frame(s, buf)
+    op, payload, buf = read_frame(s, buf, "welcome")
     assert op == 1 and json.loads(payload)["event"] == "welcome", payload
     if case == "unmasked":
         s.sendall(frame(1, b"{}", mask=False))
@@ -104,10 +128,10 @@ def main():
         expect_close(s, buf, 1007)
     elif case == "ping":
         s.sendall(frame(9, b"hello"))
-        op, payload, buf = read_frame(s, buf)
+        op, payload, buf = read_frame(s, buf, "pong frame")
         assert op == 10 and payload == b"hello", (op, payload)
     elif case == "early":
-        op, payload, buf = read_frame(s, buf)
+        op, payload, buf = read_frame(s, buf, "pong event")
         assert json.loads(payload)["event"] == "pong", payload
     elif case == "close":
         s.sendall(frame(8, struct.pack("!H", 1000) + b"bye"))
@@ -119,17 +143,17 @@ def main():
         s.sendall(frame(1, bomb[:-4], rsv1=True))
         expect_close(s, buf, 1009)
     elif case == "idle":
-        op, payload, buf = read_frame(s, buf)
+        op, payload, buf = read_frame(s, buf, "ping")
         assert op == 9, f"expected a ping, got opcode {op}"
         expect_close(s, buf, 1001)
     elif case == "pong":
         for _ in range(3):  # three ping intervals, answered: still open
-            op, payload, buf = read_frame(s, buf)
+            op, payload, buf = read_frame(s, buf, "ping")
             assert op == 9, f"expected a ping, got opcode {op}"
             s.sendall(frame(10, payload))
         s.sendall(frame(1, json.dumps({"event": "ping", "data": {"id": 1, "ts": 2}}).encode()))
         while True:
-            op, payload, buf = read_frame(s, buf)
+            op, payload, buf = read_frame(s, buf, "pong event")
             if op == 1 and json.loads(payload)["event"] == "pong":
                 break
             assert op == 9, (op, payload)
@@ -138,7 +162,7 @@ def main():
         s.sendall(msg * 20)
         errors = pongs = 0
         while True:
-            op, payload, buf = read_frame(s, buf)
+            op, payload, buf = read_frame(s, buf, "close 1008")
             if op == 8:
                 code = struct.unpack("!H", payload[:2])[0]
                 assert code == 1008, f"close {code}, expected 1008"
@@ -155,7 +179,7 @@ def main():
         s.sendall(frame(1, json.dumps(sub).encode()))
         seen = set()
         while "subscribed" not in seen:
-            op, payload, buf = read_frame(s, buf)
+            op, payload, buf = read_frame(s, buf, "subscribed")
             event = json.loads(payload)
             seen.add(event["event"])
             if event["event"] == "error":
