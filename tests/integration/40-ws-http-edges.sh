@@ -99,6 +99,10 @@ for case in unmasked too-big bad-utf8 ping early close bomb; do
     "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
         2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
 done
+# The compressed frames themselves, which python-websockets and Node's ws
+# would accept even with the 00 00 ff ff tail left on.
+"$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" deflate "$REDIS_PORT" \
+    2>>"$WORK/ws_raw.log" || fail "WebSocket case deflate: $(tail -n 1 "$WORK/ws_raw.log")"
 
 # The gateway survived all of it.
 curl -sf "$base/stats" >/dev/null || fail "gateway stopped answering"
