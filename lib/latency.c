@@ -2,6 +2,8 @@
 
 #include "latency.h"
 
+#include <math.h>
+
 static const double latency_bounds_ms[LATENCY_BUCKETS] = LATENCY_BOUNDS;
 
 const double *latency_bounds(void)
@@ -19,21 +21,30 @@ void latency_observe(struct latency_hist *h, double ms)
     h->buckets[i]++;
     h->count++;
     h->sum_ms += ms;
+    if (ms > h->max_ms)
+        h->max_ms = ms;
+}
+
+/* Nearest rank: the ceil(q·count)-th smallest observation, 1-based.  The
+ * slack absorbs q·count landing a hair above an integer (0.55 * 100 is
+ * 55.00000000000001 in doubles), which would otherwise skip a rank. */
+static uint64_t latency_rank(const struct latency_hist *h, double q)
+{
+    double r = ceil(q * (double)h->count - 1e-9);
+    if (r < 1)
+        return 1;
+    return r > (double)h->count ? h->count : (uint64_t)r;
 }
 
 double latency_quantile(const struct latency_hist *h, double q)
 {
     if (h->count == 0)
         return 0;
-    double rank = q * (double)h->count, seen = 0;
-    for (size_t i = 0; i <= LATENCY_BUCKETS; i++) {
-        if (seen + (double)h->buckets[i] >= rank && h->buckets[i] > 0) {
-            if (i == LATENCY_BUCKETS)
-                return latency_bounds_ms[LATENCY_BUCKETS - 1];
-            double lo = i ? latency_bounds_ms[i - 1] : 0, hi = latency_bounds_ms[i];
-            return lo + (hi - lo) * (rank - seen) / (double)h->buckets[i];
-        }
-        seen += (double)h->buckets[i];
+    uint64_t rank = latency_rank(h, q), seen = 0;
+    for (size_t i = 0; i < LATENCY_BUCKETS; i++) {
+        seen += h->buckets[i];
+        if (seen >= rank)
+            return latency_bounds_ms[i];
     }
-    return latency_bounds_ms[LATENCY_BUCKETS - 1];
+    return h->max_ms;
 }

@@ -17,6 +17,7 @@ struct latency_hist {
     uint64_t buckets[LATENCY_BUCKETS + 1]; /* counts per bucket, not cumulative */
     uint64_t count;
     double sum_ms;
+    double max_ms; /* the largest observation, 0 when there is none */
 };
 
 /* The bucket bounds, LATENCY_BUCKETS entries, ms. */
@@ -25,9 +26,12 @@ const double *latency_bounds(void);
 /* Count one observation of ms (negative values, from clock skew, count as 0). */
 void latency_observe(struct latency_hist *h, double ms);
 
-/* The q-quantile (0 < q <= 1) in ms, interpolated linearly inside its bucket;
- * 0 when there are no observations; the last finite bound when it falls in
- * the +Inf bucket. */
+/* An upper bound in ms of the q-quantile (0 < q <= 1), true for the data:
+ * the bucket holding the nearest-rank observation (rank ceil(q·count) over
+ * the cumulative buckets) gives its upper bound, so "p99 = 5" reads "99 % of
+ * the observations took at most 5 ms"; in the +Inf bucket, max_ms (the
+ * largest observation).  No interpolation: a value inside a bucket was never
+ * measured.  0 when there are no observations. */
 double latency_quantile(const struct latency_hist *h, double q);
 
 #endif

@@ -15,9 +15,10 @@ json_t *metrics_latency_json(const struct latency_hist *h)
     json_t *buckets = json_array();
     for (size_t i = 0; i <= LATENCY_BUCKETS; i++)
         json_array_append_new(buckets, json_integer((json_int_t)h->buckets[i]));
-    return json_pack("{s:f, s:f, s:f, s:I, s:f, s:o}", "p50", latency_quantile(h, 0.50), "p95",
-                     latency_quantile(h, 0.95), "p99", latency_quantile(h, 0.99), "count",
-                     (json_int_t)h->count, "sum_ms", h->sum_ms, "buckets", buckets);
+    return json_pack("{s:f, s:f, s:f, s:f, s:I, s:f, s:o}", "p50", latency_quantile(h, 0.50), "p95",
+                     latency_quantile(h, 0.95), "p99", latency_quantile(h, 0.99), "max_ms",
+                     h->max_ms, "count", (json_int_t)h->count, "sum_ms", h->sum_ms, "buckets",
+                     buckets);
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -54,6 +55,9 @@ static void add_latency(const json_t *from, struct latency_hist *h)
         h->count += (uint64_t)n;
     }
     h->sum_ms += json_number_value(json_object_get(from, "sum_ms"));
+    double max = json_number_value(json_object_get(from, "max_ms"));
+    if (max > h->max_ms)
+        h->max_ms = max;
 }
 
 /* Figures every worker sees alike rather than its share: the total is the

@@ -9,13 +9,14 @@
 
 #include "latency.h"
 
-/* A latency histogram as JSON: p50, p95, p99 (ms), count, sum_ms, buckets. */
+/* A latency histogram as JSON: p50, p95, p99 (ms, latency_quantile()'s
+ * bucket bounds), max_ms, count, sum_ms, buckets. */
 json_t *metrics_latency_json(const struct latency_hist *h);
 
 /* Totals over workers (an array of per-worker objects, borrowed): every
- * number summed (uptime_ms: the largest), latency buckets merged and its
- * percentiles computed again; plus "workers" (copies) and "instances" (how
- * many distinct instances).  A new object. */
+ * number summed (uptime_ms: the largest), latency buckets merged (max_ms:
+ * the largest) and its percentiles computed again; plus "workers" (copies)
+ * and "instances" (how many distinct instances).  A new object. */
 json_t *metrics_merge(const json_t *workers);
 
 /* How long a worker's counters stay in Redis, and how far back readers look

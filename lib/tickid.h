@@ -25,7 +25,8 @@ int tickid_format(struct tickid id, char *buf, size_t len);
 /* Parse "<ms>-<seq>" (as XREVRANGE returns it).  Returns 0 or CP_EINVAL. */
 int tickid_parse(const char *text, struct tickid *out);
 
-/* True when a sorts after b. */
+/* True when a sorts after b as Redis orders stream ids: by ms, then by seq
+ * (both as numbers); an id is not after itself. */
 bool tickid_after(struct tickid a, struct tickid b);
 
 #endif

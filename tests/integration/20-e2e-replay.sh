@@ -60,7 +60,7 @@ curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | grep -q '"deflate":2[,}]' \
 # as the WebSocket history event.
 curl -sf "http://127.0.0.1:$GATEWAY_PORT/history?symbol=BTC&limit=5" >"$WORK/history.json" \
     || fail "GET /history failed"
-"$PY" - "$GATEWAY_PORT" "$WORK/history.json" "$csv" <<'PYEOF' || fail "history is wrong"
+within 30 "$PY" - "$GATEWAY_PORT" "$WORK/history.json" "$csv" <<'PYEOF' || fail "history is wrong"
 import asyncio, csv, json, sys, websockets
 closes = [float(r["close"]) for r in csv.DictReader(open(sys.argv[3])) if r["symbol"] == "BTC-USD"]
 h = json.load(open(sys.argv[2]))

@@ -35,7 +35,7 @@ settings=(REDIS_HOST=127.0.0.1 REDIS_PORT="$REDIS_PORT" REDIS_PREFIX="$PREFIX"
           UPDATE_INTERVAL_MS=1000 LOG_LEVEL=warn PATH="$PATH")
 
 cgi() { # cgi VAR=value...: run as a CGI program, print the response
-    env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+    within 10 env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
         REQUEST_METHOD=GET "$@" "$BIN" </dev/null 2>>"$WORK/cgi.log"
 }
 
@@ -49,7 +49,7 @@ length_matches() { # Content-Length equals the body's byte count
 
 # ---- every --help option and setting is in the man page ------------------------
 man=$top_srcdir/man/cryptopulse-fcgi.1
-for word in $("$BIN" --help | grep -o -e '--[a-z][a-z-]*' -e '\[[A-Z_]*' | tr -d '[' | sort -u); do
+for word in $(within 10 "$BIN" --help | grep -o -e '--[a-z][a-z-]*' -e '\[[A-Z_]*' | tr -d '[' | sort -u); do
     check "man page documents $word" grep -q -e "${word//-/\\\\-}" -e "$word" "$man"
 done
 
@@ -94,7 +94,7 @@ check "CGI: POST gives 405" [ "$(status_of "$r")" = 405 ]
 check "CGI: 405 has Allow" has "$r" $'^Allow: GET, HEAD\r$'
 
 # Apache mod_cgi turns an indexed query (no '=') into arguments.
-r=$(env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
+r=$(within 10 env -i "${settings[@]}" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
     QUERY_STRING=--help "$BIN" --help </dev/null 2>>"$WORK/cgi.log")
 check "CGI: ?--help query is not taken as an option" [ "$(status_of "$r")" = 200 ]
 r=$(cgi PATH_INFO=/health QUERY_STRING=foo)
@@ -103,7 +103,7 @@ check "CGI: query without arguments still answers" [ "$(status_of "$r")" = 200 ]
 # ---- FastCGI -----------------------------------------------------------------
 fcgi_get() { # fcgi_get ADDR VAR=value...: one request through cgi-fcgi
     local addr=$1; shift
-    env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+    within 10 env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
         SCRIPT_NAME=/health REQUEST_URI=/health "$@" \
         cgi-fcgi -bind -connect "$addr" </dev/null
 }
@@ -218,7 +218,7 @@ start_silent silent "$silent_port"
 for path in /health /stats /history; do
     t0=$(now_ms)
     set +e
-    r=$(env -i REDIS_HOST=127.0.0.1 REDIS_PORT="$silent_port" PATH="$PATH" LOG_LEVEL=error \
+    r=$(within 10 env -i REDIS_HOST=127.0.0.1 REDIS_PORT="$silent_port" PATH="$PATH" LOG_LEVEL=error \
         GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO="$path" QUERY_STRING=symbol=BTC \
         "$BIN" </dev/null 2>>"$WORK/cgi.log")
     rc=$?

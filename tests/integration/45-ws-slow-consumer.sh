@@ -17,7 +17,7 @@ rss_before=$(rss_kb)
 build=plain
 if gateway_sanitized; then build=asan; fi
 
-"$PY" - "$GATEWAY_PORT" "$REDIS_PORT" "$build" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks: $(tail -n 4 "$WORK/slow.txt")"
+within 120 "$PY" - "$GATEWAY_PORT" "$REDIS_PORT" "$build" >"$WORK/slow.txt" 2>&1 <<'PYEOF' || fail "slow consumer checks: $(tail -n 4 "$WORK/slow.txt")"
 import base64, json, os, socket, struct, subprocess, sys, time
 port, redis_port = int(sys.argv[1]), sys.argv[2]
 timing_checks = sys.argv[3] != "asan"

@@ -11,7 +11,8 @@ sse_status() {
     curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H "Origin: $1" "$base/events" || true
 }
 
-# A WebSocket client stays connected across the reload and sees the close.
+# A WebSocket client stays connected across the reload and sees the close
+# (within 60 s: the test is over by then).
 "$PY" - "$GATEWAY_PORT" >"$WORK/ws_close.txt" 2>&1 <<'PYEOF' &
 import asyncio, sys, websockets
 async def main():
@@ -22,7 +23,10 @@ async def main():
                 await ws.recv()
         except websockets.ConnectionClosed as e:
             print(f"closed {e.code}")
-asyncio.run(main())
+try:
+    asyncio.run(asyncio.wait_for(main(), 60))
+except asyncio.TimeoutError:
+    print("no close within 60 s")
 PYEOF
 client=$!
 PIDS+=("$client")
@@ -69,7 +73,7 @@ for i in range(1, 3001):
                "high24h": 1000 + i, "low24h": 1, "ts": i, "id": f"{i}-0"} for j in range(20)]
     lines.append(f"PUBLISH cryptopulse:ticks '{json.dumps({'id': f'{i}-0', 'ts': i, 'prices': prices})}'")
 subprocess.run(["redis-cli", "-p", sys.argv[2]], input="\n".join(lines).encode(),
-               stdout=subprocess.DEVNULL, check=True)
+               stdout=subprocess.DEVNULL, check=True, timeout=60)
 print("published", flush=True)
 time.sleep(60)  # never reads again; killed by the test
 PYEOF

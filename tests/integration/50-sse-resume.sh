@@ -41,7 +41,7 @@ sse "$base/events?symbols=BTC&lastEventId=$last" 1.5 >"$WORK/resumed_q.txt" \
 check_resume "$WORK/resumed_q.txt" BTC
 
 # WebSocket subscribe with "since" replays the same way.
-"$PY" - "$GATEWAY_PORT" "$last" >"$WORK/resumed_ws.txt" <<'PYEOF' || fail "WebSocket since failed"
+within 30 "$PY" - "$GATEWAY_PORT" "$last" >"$WORK/resumed_ws.txt" <<'PYEOF' || fail "WebSocket since failed"
 import asyncio, json, sys, websockets
 async def main():
     async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:
@@ -62,7 +62,7 @@ check_resume "$WORK/resumed_ws.txt" "WebSocket since"
 
 # "since" on a connection that is already live replays nothing: its symbols'
 # ticks go on in order, once each, and the added symbol gets the snapshot.
-"$PY" - "$GATEWAY_PORT" >"$WORK/live_since.txt" 2>&1 <<'PYEOF' || fail "since on a live connection: $(tail -n 3 "$WORK/live_since.txt")"
+within 30 "$PY" - "$GATEWAY_PORT" >"$WORK/live_since.txt" 2>&1 <<'PYEOF' || fail "since on a live connection: $(tail -n 3 "$WORK/live_since.txt")"
 import asyncio, json, sys, websockets
 async def main():
     async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:

@@ -24,7 +24,7 @@ wait_for 5 sh -c "curl -sf '$base/health' | grep -q '\"status\":\"ok\"'" || fail
 import asyncio, json, sys, time, websockets
 async def main():
     async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws", ping_interval=None) as ws:
-        await ws.recv()
+        await asyncio.wait_for(ws.recv(), 10)
         await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["*"]}}))
         end = time.monotonic() + 14
         try:

@@ -50,7 +50,7 @@ echo "slowest /health while a Sentinel hangs: $slowest ms"
 import asyncio, json, sys, time, websockets
 async def main():
     async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws", ping_interval=None) as ws:
-        await ws.recv()
+        await asyncio.wait_for(ws.recv(), 10)
         await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["*"]}}))
         end = time.monotonic() + 15
         while time.monotonic() < end:

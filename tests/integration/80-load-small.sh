@@ -35,11 +35,11 @@ print(f"{name}: {clients} clients each got all {len(written)} ticks of the windo
 PYEOF
 }
 
-"$LOAD" --url "ws://127.0.0.1:$GATEWAY_PORT/ws" --clients 500 --ramp 1 --sustain 4 \
+within 60 "$LOAD" --url "ws://127.0.0.1:$GATEWAY_PORT/ws" --clients 500 --ramp 1 --sustain 4 \
     --pid "$gateway_PID" --ticks-file "$WORK/ws.ticks" --no-progress >"$WORK/ws.json" \
     || { cat "$WORK/ws.json"; fail "cryptopulse-load (WebSocket) reported failure"; }
 check_run ws 500
-"$LOAD" --url "http://127.0.0.1:$GATEWAY_PORT/events" --clients 200 --ramp 0.5 --sustain 3 \
+within 60 "$LOAD" --url "http://127.0.0.1:$GATEWAY_PORT/events" --clients 200 --ramp 0.5 --sustain 3 \
     --workers 2 --ticks-file "$WORK/sse.ticks" --no-progress >"$WORK/sse.json" \
     || { cat "$WORK/sse.json"; fail "cryptopulse-load (SSE) reported failure"; }
 check_run sse 200
@@ -76,7 +76,7 @@ start_silent silent "$SILENT_PORT"
 true & dead_pid=$!   # a pid that no longer exists: warned about, not measured
 wait "$dead_pid"
 rc=0
-"$LOAD" -u "ws://127.0.0.1:$SILENT_PORT/ws" -n 10 --ramp 0.2 --sustain 1 --connect-timeout 2000 \
+within 30 "$LOAD" -u "ws://127.0.0.1:$SILENT_PORT/ws" -n 10 --ramp 0.2 --sustain 1 --connect-timeout 2000 \
     --pid "$dead_pid" --no-progress >"$WORK/silent.json" 2>"$WORK/silent.err" || rc=$?
 [ "$rc" = 1 ] || fail "a silent server gave exit status $rc, not 1"
 json_assert "$WORK/silent.json" 'j["errors"] == 10 and j["causes"] == {"unfinished": 10} and j["connected"] == 0'
@@ -89,7 +89,7 @@ json_assert "$WORK/silent.json" '"server" not in j'
 usage_error() {
     local value=$1 rc=0
     shift
-    "$LOAD" "$@" >/dev/null 2>"$WORK/usage.err" || rc=$?
+    within 10 "$LOAD" "$@" >/dev/null 2>"$WORK/usage.err" || rc=$?
     [ "$rc" = 2 ] || fail "$* exited $rc, not 2"
     grep -qF -- "$value" "$WORK/usage.err" || fail "$*: the message does not name '$value'"
 }

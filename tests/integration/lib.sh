@@ -2,6 +2,11 @@
 # stopped by pid, waiting with a deadline.  Source it from a test with
 #   . "$(dirname "$0")/lib.sh"
 # Exit codes follow automake: 0 pass, 77 skip, 99 hard error, other fail.
+#
+# Tests fail, never hang: every wait has an overall deadline that ends in a
+# message.  wait_for and stop have theirs; a client run in the foreground
+# goes through `within`; every curl gives up after CURL_MAX_TIME seconds
+# (below); the Python clients and the Node one carry their own.
 
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -14,14 +19,30 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/cp-$TEST_NAME.XXXXXX")
 PIDS=()
 
+# Every curl a test runs, in the shell, in `sh -c` or from Python, gives up
+# after CURL_MAX_TIME seconds: a server that accepts and never answers fails
+# the check instead of hanging it.  A curl's own --max-time still wins.
+printf 'max-time = %s\n' "${CURL_MAX_TIME:-30}" >"$WORK/.curlrc"
+export CURL_HOME=$WORK
+
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
+    # A server that ignores SIGTERM must not hang the test: SIGKILL after 10 s.
+    local end=$(( $(now_ms) + 10000 ))
     for pid in "${PIDS[@]}"; do
+        while kill -0 "$pid" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
+            sleep 0.05
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "cleanup: pid $pid still running 10 s after SIGTERM; killed" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
         wait "$pid" 2>/dev/null || true
     done
+    [ ! -s "$WORK/deadlines.txt" ] || cat "$WORK/deadlines.txt" >&2
     # A server built with --enable-sanitizers, or run under valgrind, reports
     # into its log, which is about to go: such a report fails the test.
     local reports
@@ -56,13 +77,57 @@ free_port() {
     "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds;
+# 1 when SECONDS pass first.  A program (not a shell function) is killed
+# when the deadline passes, so one attempt that hangs cannot outlast it; a
+# function must bound its own commands (curl is, see CURL_MAX_TIME).
 wait_for() {
-    local deadline=$(( $(date +%s) + $1 )); shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
+    local deadline=$(( $(now_ms) + $1 * 1000 )) left; shift
+    while :; do
+        left=$(( deadline - $(now_ms) ))
+        [ "$left" -gt 0 ] || return 1
+        if [ "$(type -t "$1")" = file ]; then
+            timeout -k 1 "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))" "$@" \
+                >/dev/null 2>&1 && return 0
+        else
+            "$@" >/dev/null 2>&1 && return 0
+        fi
         sleep 0.1
     done
+}
+
+# within SECONDS COMMAND...: run COMMAND (a program, stdin passed on),
+# killed if it is still running after SECONDS; then a message on stderr says
+# so and the status is 124.  For a client whose waits might never end, or a
+# server run in the foreground that is expected to exit.
+within() {
+    local seconds=$1 rc=0 t0
+    shift
+    t0=$(now_ms)
+    timeout -k 5 "$seconds" "$@" || rc=$?
+    if [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ $(( $(now_ms) - t0 )) -ge $(( seconds * 1000 )) ]; }; then
+        deadline_passed "$(basename "$1") still running after $seconds s; killed"
+        rc=124
+    fi
+    return "$rc"
+}
+
+# deadline_passed MESSAGE: say on stderr that a deadline passed, and again
+# when the test ends, should its stderr be a file or `set -e` end it at once.
+deadline_passed() {
+    echo "deadline: $*" >&2
+    echo "deadline: $*" >>"$WORK/deadlines.txt"
+}
+
+# wait_exit SECONDS PID: wait for a started process to exit, at most
+# SECONDS; its exit status, or 124 when it is still running (left running).
+wait_exit() {
+    local deadline=$(( $(now_ms) + $1 * 1000 ))
+    while kill -0 "$2" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$deadline" ] || return 124
+        sleep 0.05
+    done
+    wait "$2"
 }
 
 # Milliseconds since the epoch.
@@ -88,11 +153,17 @@ forget() {
 }
 
 # stop PID [SIGNAL]: send SIGNAL (TERM by default) to a started process, wait
-# for it and forget it.  Returns the process's exit status.
+# for it and forget it.  Returns the process's exit status; one still running
+# 20 s later is killed with SIGKILL, said so on stderr, and gives 124.
 stop() {
     local rc=0
     kill -s "${2:-TERM}" "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || rc=$?
+    wait_exit 20 "$1" 2>/dev/null || rc=$?
+    if [ "$rc" = 124 ] && kill -0 "$1" 2>/dev/null; then
+        deadline_passed "stop: pid $1 still running 20 s after SIG${2:-TERM}; killed"
+        kill -KILL "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+    fi
     forget "$1"
     return "$rc"
 }
@@ -144,7 +215,7 @@ npm_install() {
     fi
     stamp=$dir/node_modules/.cryptopulse-package-lock.json
     if ! cmp -s "$src/package-lock.json" "$stamp" || [ ! -f "$dir/node_modules/$package/package.json" ]; then
-        (cd "$dir" && npm ci --no-audit --no-fund --fetch-retries 1 --fetch-timeout 30000) \
+        (cd "$dir" && within 600 npm ci --no-audit --no-fund --fetch-retries 1 --fetch-timeout 30000) \
             >"$WORK/npm.log" 2>&1 || {
             cat "$WORK/npm.log"
             if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$WORK/npm.log"; then

@@ -7,7 +7,9 @@ Usage:
   proxy_client.py sse URL INTERVAL_MS
       SSE: the first event must arrive within one tick interval of the
       request, and the next two live ticks each within 1.5 intervals of the
-      one before, so nothing on the way holds events back.
+      one before, so nothing on the way holds events back.  Three id: lines
+      not seen within SSE_DEADLINE_INTERVALS intervals fail the check, however
+      the bytes trickle in.
   proxy_client.py hold URL COUNT [SOURCE_ADDRESS...]
       Open COUNT WebSocket clients (from the given local addresses in turn),
       print "ready" once all are subscribed, and keep them open until killed.
@@ -15,12 +17,17 @@ Exits 0 when the check passed, 1 with a reason on stderr otherwise.
 """
 import asyncio
 import json
+import signal
 import socket
 import sys
 import time
 import urllib.request
 
 import websockets
+
+# The SSE check's overall deadline, in tick intervals: three ids are due
+# within 1 + 1.5 + 1.5 of them.
+SSE_DEADLINE_INTERVALS = 8
 
 
 async def subscribe(url, source=None):
@@ -51,19 +58,33 @@ def sse_check(url, interval_ms):
     interval = interval_ms / 1000
     start = time.monotonic()
     times, ids = [], []
-    # Offer gzip as browsers do: a proxy that compresses the stream holds it back.
-    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(req, timeout=3 * interval) as resp:
-        ctype = resp.headers["Content-Type"]
-        assert ctype.startswith("text/event-stream"), ctype
-        assert resp.headers.get("Content-Encoding") is None, "the stream is compressed"
-        while len(times) < 3:
-            line = resp.readline()
-            if not line:
-                raise AssertionError("stream ended")
-            if line.startswith(b"id:"):
-                times.append(time.monotonic())
-                ids.append(line[3:].strip().decode())
+    limit = SSE_DEADLINE_INTERVALS * interval
+
+    # Each read has its own timeout, but a stream that keeps sending other
+    # lines (events without id:, keep-alives) would never trip it: the
+    # alarm ends the whole check.
+    def too_late(signum, frame):
+        raise AssertionError(f"{len(times)} of 3 id: lines within {limit:g} s of the request "
+                             f"(overall deadline; ids {ids})")
+
+    signal.signal(signal.SIGALRM, too_late)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        # Offer gzip as browsers do: a proxy that compresses the stream holds it back.
+        req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=3 * interval) as resp:
+            ctype = resp.headers["Content-Type"]
+            assert ctype.startswith("text/event-stream"), ctype
+            assert resp.headers.get("Content-Encoding") is None, "the stream is compressed"
+            while len(times) < 3:
+                line = resp.readline()
+                if not line:
+                    raise AssertionError("stream ended")
+                if line.startswith(b"id:"):
+                    times.append(time.monotonic())
+                    ids.append(line[3:].strip().decode())
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     first = times[0] - start
     gaps = [b - a for a, b in zip(times, times[1:])]
     print(f"sse: first event after {first * 1000:.0f} ms, then gaps "

@@ -6,16 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *worker(const char *instance, int n, int ws, int b0, int b3)
+/* A worker's counters with b0 latencies ≤ 1 ms, b3 in (5, 10] and b_inf past
+ * 10 s, the largest max_ms. */
+static json_t *worker_inf(const char *instance, int n, int ws, int b0, int b3, int b_inf,
+                          double max_ms)
 {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:{s:i, s:i}, s:{s:i}, s:i, s:f, s:{s:i}, "
-                     "s:{s:f, s:[i, i, i, i, i, i, i, i, i, i, i, i, i, i]}}",
+                     "s:{s:f, s:f, s:[i, i, i, i, i, i, i, i, i, i, i, i, i, i]}}",
                      "instance", instance, "worker", n, "pid", 100 + n, "uptime_ms", 1000 * n,
                      "ticks", 40 + n,
                      "websocket", "current", ws, "total", ws * 2, "sse", "current", 1,
                      "messages_out", 10, "messages_per_second", 2.5, "subscriptions", "BTC", ws,
-                     "latency_ms", "sum_ms", 3.0, "buckets", b0, 0, 0, b3, 0, 0, 0, 0, 0, 0, 0, 0,
-                     0, 0);
+                     "latency_ms", "sum_ms", 3.0, "max_ms", max_ms, "buckets", b0, 0, 0, b3, 0, 0,
+                     0, 0, 0, 0, 0, 0, 0, b_inf);
+}
+
+static json_t *worker(const char *instance, int n, int ws, int b0, int b3)
+{
+    return worker_inf(instance, n, ws, b0, b3, 0, b3 ? 6.0 + n : 0.5);
 }
 
 START_TEST(merge_sums_counters_and_keeps_each_worker)
@@ -37,10 +45,50 @@ START_TEST(merge_sums_counters_and_keeps_each_worker)
     ck_assert_ptr_null(json_object_get(t, "pid"));
     json_t *lat = json_object_get(t, "latency_ms");
     ck_assert_int_eq(json_integer_value(json_object_get(lat, "count")), 4);
-    /* rank 3.96 of 4: 2.96 of the 3 in (5, 10] */
-    ck_assert_double_eq_tol(json_real_value(json_object_get(lat, "p99")), 5 + 5 * 2.96 / 3, 1e-9);
+    /* rank ceil(3.96) = 4 of 4, and rank 2 for p50, lie in (5, 10]: the
+     * bound, not a point inside the bucket */
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p50")), 10);
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p99")), 10);
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "max_ms")), 7); /* the largest */
     json_decref(t);
     json_decref(ws);
+}
+END_TEST
+
+/* Past the last bucket the quantile is the largest observation: that of the
+ * worker which saw it, whichever order the workers come in. */
+START_TEST(merge_takes_the_largest_max_for_the_inf_bucket)
+{
+    json_t *ws = json_pack("[o, o, o]", worker_inf("a:1", 0, 1, 1, 0, 1, 15000),
+                           worker_inf("a:1", 1, 1, 0, 0, 1, 20000.5), worker("b:2", 0, 1, 1, 0));
+    json_t *t = metrics_merge(ws);
+    json_t *lat = json_object_get(t, "latency_ms");
+    ck_assert_int_eq(json_integer_value(json_object_get(lat, "count")), 4);
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p50")), 1);        /* rank 2 */
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p95")), 20000.5);  /* rank 4 */
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "max_ms")), 20000.5);
+    json_t *w0 = json_object_get(json_array_get(json_object_get(t, "workers"), 0), "latency_ms");
+    ck_assert_double_eq(json_real_value(json_object_get(w0, "max_ms")), 15000);
+    json_decref(t);
+    json_decref(ws);
+}
+END_TEST
+
+/* One histogram written by the gateway's own code reads back the same. */
+START_TEST(latency_json_reports_bounds_and_max)
+{
+    struct latency_hist h = {0};
+    latency_observe(&h, 0.3);
+    latency_observe(&h, 0.3);
+    latency_observe(&h, 0.3);
+    json_t *j = metrics_latency_json(&h);
+    ck_assert_double_eq(json_real_value(json_object_get(j, "p50")), 1);
+    ck_assert_double_eq(json_real_value(json_object_get(j, "p95")), 1);
+    ck_assert_double_eq(json_real_value(json_object_get(j, "p99")), 1);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(j, "max_ms")), 0.3, 1e-12);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "count")), 3);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "buckets")), LATENCY_BUCKETS + 1);
+    json_decref(j);
 }
 END_TEST
 
@@ -87,6 +135,8 @@ static Suite *metrics_suite(void)
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("merge");
     tcase_add_test(tc, merge_sums_counters_and_keeps_each_worker);
+    tcase_add_test(tc, merge_takes_the_largest_max_for_the_inf_bucket);
+    tcase_add_test(tc, latency_json_reports_bounds_and_max);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
     tcase_add_test(tc, workers_skip_expired_and_malformed_texts);
     suite_add_tcase(s, tc);

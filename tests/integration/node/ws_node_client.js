@@ -7,7 +7,9 @@
 // its small messages (threshold 0), so both directions are compressed; it
 // fails unless the server accepted the extension.  With "plain" it offers
 // nothing and fails if an extension was negotiated anyway.  Prints one line
-// per check passed; exits 0 when all passed, 1 on the first failure.
+// per check passed; exits 0 when all passed, 1 on the first failure.  Each
+// wait has WAIT_MS; the whole walk has OVERALL_MS, so messages that keep
+// coming (live prices) cannot stretch a wait for an answer forever.
 
 const WebSocket = require('ws');
 
@@ -17,7 +19,15 @@ if (!url || !['deflate', 'plain'].includes(mode)) {
   process.exit(2);
 }
 const WAIT_MS = 5000;
+const OVERALL_MS = 60000;
 const SUBSCRIBED = ['BTC', 'ETH'];
+
+// What the walk waits for now, for the overall deadline's message.
+let awaiting = 'the connection';
+setTimeout(() => {
+  console.error(`FAIL: ${mode}: overall deadline of ${OVERALL_MS / 1000} s passed waiting for ${awaiting}`);
+  process.exit(1);
+}, OVERALL_MS).unref();
 
 function check(cond, what, detail) {
   if (!cond) {
@@ -44,6 +54,7 @@ function deliver() {
 }
 
 function next(what, ms = WAIT_MS) {
+  awaiting = what;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       waiter = null;
@@ -77,7 +88,10 @@ async function answer(what) {
 }
 
 async function main() {
-  const ws = new WebSocket(url, { perMessageDeflate: mode === 'deflate' ? { threshold: 0 } : false });
+  const ws = new WebSocket(url, {
+    perMessageDeflate: mode === 'deflate' ? { threshold: 0 } : false,
+    handshakeTimeout: WAIT_MS,
+  });
   let upgradeExtensions;
   ws.on('upgrade', (res) => { upgradeExtensions = res.headers['sec-websocket-extensions']; });
   ws.on('message', (data, isBinary) => {
@@ -148,6 +162,7 @@ async function main() {
 
   // Protocol-level ping (RFC 6455 opcode 9): pong with the same payload.
   const payload = Buffer.from(`node-ping-${ts}`);
+  awaiting = 'a protocol pong';
   const pong = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mode}: no pong to a protocol ping`)), WAIT_MS);
     ws.once('pong', (data) => { clearTimeout(timer); resolve(data); });
@@ -216,6 +231,7 @@ async function main() {
   console.log(`${mode}: history of ${points.length} BTC points`);
 
   // Normal close: the server echoes 1000.
+  awaiting = 'the close';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mode}: the server did not answer the close`)), WAIT_MS);
     ws.once('close', (code) => { clearTimeout(timer); resolve(); });
