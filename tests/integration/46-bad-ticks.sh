@@ -11,10 +11,12 @@
 start_redis
 start_gateway --redis-port "$REDIS_PORT"
 
-"$PY" - "$GATEWAY_PORT" "$REDIS_PORT" >"$WORK/bad.txt" 2>&1 <<'PYEOF' || fail "bad tick checks: $(tail -n 4 "$WORK/bad.txt")"
-import asyncio, base64, json, os, socket, struct, subprocess, sys, time, urllib.request
+within 90 "$PY" - "$GATEWAY_PORT" "$REDIS_PORT" "$top_srcdir/tests/integration" >"$WORK/bad.txt" 2>&1 <<'PYEOF' || fail "bad tick checks: $(tail -n 4 "$WORK/bad.txt")"
+import asyncio, json, os, socket, subprocess, sys, time, urllib.request
 import websockets
 port, redis_port = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import ws_raw  # the raw-socket handshake and frames of the 40- tests
 DEADLINE = time.monotonic() + 30  # the whole check; every wait below is bounded by it
 
 def left():
@@ -37,13 +39,8 @@ def stats():
 
 def raw_ws():
     """A WebSocket client that reads nothing until told to: a paused browser tab."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    body = json.dumps({"event": "subscribe", "data": {"symbols": ["*"]}}).encode()
-    mask = os.urandom(4)
-    s.sendall(bytes([0x81, 0x80 | len(body)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(body)))
+    s, rest = ws_raw.handshake(port)
+    s.sendall(ws_raw.frame(0x1, json.dumps({"event": "subscribe", "data": {"symbols": ["*"]}}).encode()))
     return s
 
 async def recv_until(ws, pred):
