@@ -9,7 +9,8 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h
+	feeder/store.c feeder/store.h \
+	feeder/live.c feeder/live.h feeder/exch.h feeder/wsclient.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 
 FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
@@ -32,7 +33,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
 	tests/unit/check_tickid \
-	tests/unit/check_feed
+	tests/unit/check_feed \
+	tests/unit/check_live
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -55,6 +57,9 @@ tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_live_SOURCES = tests/unit/check_live.c tests/unit/check_main.h
+tests_unit_check_live_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_live_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \

@@ -15,8 +15,18 @@
 #include <strings.h>
 
 /* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
- * distinct symbols (price_symbol_valid). */
-enum conf_type { CONF_INT, CONF_STR, CONF_LEVEL, CONF_SYMBOLS, CONF_BOOL, CONF_ADDRS };
+ * distinct symbols (price_symbol_valid); CONF_CHOICE is one of the words of
+ * choices ("a|b|c"), CONF_CHOICES a comma list of 1 or more distinct ones. */
+enum conf_type {
+    CONF_INT,
+    CONF_STR,
+    CONF_LEVEL,
+    CONF_SYMBOLS,
+    CONF_BOOL,
+    CONF_ADDRS,
+    CONF_CHOICE,
+    CONF_CHOICES
+};
 
 /* One row per setting: its environment name, flag, type, place in struct
  * cp_conf, bounds, default (as text, so --help prints the real default), and
@@ -119,6 +129,27 @@ static const struct conf_option conf_options[] = {
      "name of this gateway in /stats (empty: host name and port)"},
     {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100,
      60000, "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
+    {"FEED_MODE", "feed-mode", 0, CONF_CHOICE, FIELD(feed_mode), 1, 0, "mock", FD,
+     "where prices come from: mock, replay or live (--mock, --replay, --live)"},
+    {"FEED_SOURCES", "sources", 0, CONF_CHOICES, FIELD(feed_sources), 1, 0,
+     "binance,coinbase,kraken", FD, "live: exchanges in order of preference, comma list"},
+    {"BINANCE_WS_URL", "binance-ws-url", 0, CONF_STR, FIELD(binance_ws_url), 1, 0,
+     "wss://stream.binance.com:9443", FD, "live: Binance spot market streams (ws:// or wss://)"},
+    {"COINBASE_WS_URL", "coinbase-ws-url", 0, CONF_STR, FIELD(coinbase_ws_url), 1, 0,
+     "wss://advanced-trade-ws.coinbase.com", FD, "live: Coinbase Advanced Trade market data"},
+    {"KRAKEN_WS_URL", "kraken-ws-url", 0, CONF_STR, FIELD(kraken_ws_url), 1, 0,
+     "wss://ws.kraken.com/v2", FD, "live: Kraken spot WebSocket v2"},
+    {"FEED_SYMBOL_MAP", "symbol-map", 0, CONF_STR, FIELD(feed_symbol_map), 0, 0, "", FD,
+     "live: more exchange instruments, exchange:SYMBOL=INSTRUMENT comma list"},
+    {"FEED_CA_FILE", "ca-file", 0, CONF_STR, FIELD(feed_ca_file), 0, 0, "", FD,
+     "live: PEM CA certificates to trust besides the system's (empty: none)"},
+    {"SOURCE_STALE_MS", "source-stale-ms", 0, CONF_INT, FIELD(source_stale_ms), 100, 3600000,
+     "10000", FD, "live: a source silent this long is stale and reconnected, ms"},
+    {"MAX_DEVIATION_PCT", "max-deviation-pct", 0, CONF_INT, FIELD(max_deviation_pct), 1, 100,
+     "5", FD, "live: a source this many percent off the median is left out"},
+    {"SOURCE_RECONNECT_MS", "source-reconnect-ms", 0, CONF_INT, FIELD(source_reconnect_ms), 1000,
+     86400000, "82800000", FD,
+     "live: a connection this old is replaced, without a gap (Binance ends them at 24 h), ms"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
 };
@@ -202,6 +233,56 @@ static int check_addrs(const struct conf_option *o, const char *value, char *err
     return CP_OK;
 }
 
+/* The words a CONF_CHOICE or CONF_CHOICES setting allows, "a|b|c". */
+static const struct {
+    const char *env, *choices;
+} conf_choices[] = {
+    {"FEED_MODE", "mock|replay|live"},
+    {"FEED_SOURCES", "binance|coinbase|kraken"},
+};
+
+static const char *choices_of(const struct conf_option *o)
+{
+    for (size_t i = 0; i < sizeof conf_choices / sizeof conf_choices[0]; i++)
+        if (strcmp(conf_choices[i].env, o->env) == 0)
+            return conf_choices[i].choices;
+    return "";
+}
+
+/* True when word (n bytes) is one of the '|'-separated words of choices. */
+static bool is_choice(const char *choices, const char *word, size_t n)
+{
+    for (const char *p = choices;; p++) {
+        size_t len = strcspn(p, "|");
+        if (len == n && strncmp(p, word, n) == 0)
+            return true;
+        p += len;
+        if (*p == '\0')
+            return false;
+    }
+}
+
+static int check_choices(const struct conf_option *o, const char *value, char *err,
+                         size_t errlen)
+{
+    bool list = o->type == CONF_CHOICES;
+    for (const char *p = value;; p++) {
+        size_t n = list ? strcspn(p, ",") : strlen(p);
+        const char *why = !is_choice(choices_of(o), p, n) ? "is not one of" : NULL;
+        for (const char *q = value; !why && q < p; q += strcspn(q, ",") + 1)
+            if (strcspn(q, ",") == n && strncmp(q, p, n) == 0)
+                why = "is repeated; each once, from";
+        if (why) {
+            snprintf(err, errlen, "%s: \"%.*s\" %s %s", o->env, (int)(n > 40 ? 40 : n), p, why,
+                     choices_of(o));
+            return CP_EINVAL;
+        }
+        p += n;
+        if (*p == '\0')
+            return CP_OK;
+    }
+}
+
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
                       char *err, size_t errlen)
 {
@@ -219,6 +300,12 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
         return CP_EINVAL;
     case CONF_SYMBOLS:
         if (strlen(value) < o->size && check_symbols(o, value, err, errlen) != CP_OK)
+            return CP_EINVAL;
+        /* fall through */
+    case CONF_CHOICE:
+    case CONF_CHOICES:
+        if ((o->type == CONF_CHOICE || o->type == CONF_CHOICES) &&
+            check_choices(o, value, err, errlen) != CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_ADDRS:

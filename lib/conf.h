@@ -60,6 +60,16 @@ struct cp_conf {
     int workers;                       /* WORKERS, 0 = automatic */
     char instance_id[CONF_STR_MAX];    /* INSTANCE_ID, "" = host:port */
     int stats_interval_ms;             /* STATS_INTERVAL_MS */
+    char feed_mode[16];                /* FEED_MODE: mock, replay or live */
+    char feed_sources[CONF_STR_MAX];   /* FEED_SOURCES: exchanges, in order of preference */
+    char binance_ws_url[CONF_STR_MAX]; /* BINANCE_WS_URL */
+    char coinbase_ws_url[CONF_STR_MAX]; /* COINBASE_WS_URL */
+    char kraken_ws_url[CONF_STR_MAX];  /* KRAKEN_WS_URL */
+    char feed_symbol_map[CONF_LIST_MAX]; /* FEED_SYMBOL_MAP: exchange:SYMBOL=INSTRUMENT list */
+    char feed_ca_file[CONF_STR_MAX];   /* FEED_CA_FILE: extra trusted CAs, "" = none */
+    int source_stale_ms;               /* SOURCE_STALE_MS: a silent source is stale */
+    int max_deviation_pct;             /* MAX_DEVIATION_PCT: outlier threshold, percent */
+    int source_reconnect_ms;           /* SOURCE_RECONNECT_MS: planned reconnect age */
     enum log_level log_level;          /* LOG_LEVEL */
 };
 

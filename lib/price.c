@@ -54,11 +54,19 @@ double price_round(double value, int decimals)
 json_t *price_to_json(const struct price *p)
 {
     int d = price_decimals(p->symbol, p->price);
-    return json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "symbol", p->symbol, "price",
-                     price_round(p->price, d), "change24h", price_round(p->change24h, 2),
-                     "volume24h", price_round(p->volume24h, 3), "high24h",
-                     price_round(p->high24h, d), "low24h", price_round(p->low24h, d), "ts",
-                     (json_int_t)p->ts, "id", p->id);
+    json_t *j = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "symbol", p->symbol, "price",
+                          price_round(p->price, d), "change24h", price_round(p->change24h, 2),
+                          "volume24h", price_round(p->volume24h, 3), "high24h",
+                          price_round(p->high24h, d), "low24h", price_round(p->low24h, d), "ts",
+                          (json_int_t)p->ts, "id", p->id);
+    if (!p->live)
+        return j;
+    json_t *sources = json_array();
+    for (unsigned i = 0; i < p->n_sources && i < PRICE_SOURCES_MAX; i++)
+        json_array_append_new(sources, json_string(p->sources[i]));
+    json_object_set_new(j, "sources", sources);
+    json_object_set_new(j, "stale", json_boolean(p->stale));
+    return j;
 }
 
 static int get_number(const json_t *obj, const char *key, double *out, char *err, size_t errlen)
@@ -73,6 +81,27 @@ static int get_number(const json_t *obj, const char *key, double *out, char *err
         snprintf(err, errlen, "\"%s\" is not finite", key);
         return CP_EINVAL;
     }
+    return CP_OK;
+}
+
+static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen);
+
+/* "sources" and "stale" of live data, when present. */
+static int live_fields(const json_t *obj, struct price *out, char *err, size_t errlen)
+{
+    json_t *sources = json_object_get(obj, "sources"), *stale = json_object_get(obj, "stale");
+    if (sources && clean_sources(sources, NULL, err, errlen) != CP_OK)
+        return CP_EINVAL;
+    if (stale && !json_is_boolean(stale)) {
+        snprintf(err, errlen, "\"stale\" is not true or false");
+        return CP_EINVAL;
+    }
+    out->live = sources || stale;
+    out->stale = json_is_true(stale);
+    size_t i;
+    json_t *s;
+    json_array_foreach(sources, i, s) snprintf(out->sources[out->n_sources++], PRICE_SOURCE_MAX,
+                                               "%s", json_string_value(s));
     return CP_OK;
 }
 
@@ -114,6 +143,8 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
         snprintf(err, errlen, "\"price\" is not positive");
         rc = CP_EINVAL;
     }
+    if (rc == CP_OK)
+        rc = live_fields(obj, out, err, errlen);
     return rc;
 }
 
@@ -121,7 +152,7 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
 static bool source_name_valid(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n < 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+    return n > 0 && n < PRICE_SOURCE_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen)
@@ -138,7 +169,8 @@ static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen
             return CP_EINVAL;
         }
     }
-    json_object_set(into, "sources", (json_t *)v);
+    if (into)
+        json_object_set(into, "sources", (json_t *)v);
     return CP_OK;
 }
 
@@ -152,17 +184,11 @@ json_t *price_clean(const json_t *obj, char *err, size_t errlen)
     json_t *out = json_object();
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         json_object_set(out, fields[i], json_object_get(obj, fields[i]));
+    /* price_from_json() checked "sources" and "stale". */
     json_t *sources = json_object_get(obj, "sources");
     json_t *stale = json_object_get(obj, "stale");
-    if (sources && clean_sources(sources, out, err, errlen) != CP_OK) {
-        json_decref(out);
-        return NULL;
-    }
-    if (stale && !json_is_boolean(stale)) {
-        snprintf(err, errlen, "\"stale\" is not true or false");
-        json_decref(out);
-        return NULL;
-    }
+    if (sources)
+        json_object_set(out, "sources", sources);
     if (stale)
         json_object_set(out, "stale", stale);
     return out;

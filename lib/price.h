@@ -12,6 +12,7 @@
 #define PRICE_SYMBOL_MAX 16 /* bytes, including the NUL */
 #define PRICE_ID_MAX 48     /* bytes of a tick id, including the NUL */
 #define PRICE_SOURCES_MAX 8 /* exchanges one price may name in "sources" */
+#define PRICE_SOURCE_MAX 32 /* bytes of one source name, including the NUL */
 
 /* jansson flags for every price JSON we write: compact, and 15 significant
  * digits so that a value rounded to its tick size prints without float noise
@@ -26,6 +27,12 @@ struct price {
     double high24h, low24h;
     int64_t ts;                    /* ms since the Unix epoch when produced */
     char id[PRICE_ID_MAX];         /* tick id (PROTOCOL.md §4) */
+    /* Live exchange data only (live set): the exchanges the price came from,
+     * and stale when none was fresh (the last price kept). */
+    bool live;
+    bool stale;
+    unsigned n_sources;
+    char sources[PRICE_SOURCES_MAX][PRICE_SOURCE_MAX];
 };
 
 /* True for 1-15 characters of A-Z and 0-9: how the product names a symbol. */
@@ -39,11 +46,13 @@ int price_decimals(const char *symbol, double ref_price);
 double price_round(double value, int decimals);
 
 /* The price object JSON of PROTOCOL.md §2, prices rounded to the tick size,
- * change24h to 0.01 %, volume to 0.001. */
+ * change24h to 0.01 %, volume to 0.001; with "sources" and "stale" when
+ * p->live. */
 json_t *price_to_json(const struct price *p);
 
-/* Parse and validate a price object.  Returns 0, or CP_EINVAL with the reason
- * in err (errlen bytes). */
+/* Parse and validate a price object, "sources" and "stale" included when
+ * present (they set out->live).  Returns 0, or CP_EINVAL with the reason in
+ * err (errlen bytes). */
 int price_from_json(const json_t *obj, struct price *out, char *err, size_t errlen);
 
 /* The price object as the contract defines it (PROTOCOL.md §2), built from
