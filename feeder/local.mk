@@ -9,7 +9,8 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h
+	feeder/store.c feeder/store.h \
+	feeder/exch.c feeder/exch.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 
 FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
