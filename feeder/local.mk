@@ -33,7 +33,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
 	tests/unit/check_tickid \
-	tests/unit/check_feed
+	tests/unit/check_feed \
+	tests/unit/check_exch
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -56,6 +57,10 @@ tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
+tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
+	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
