@@ -10,7 +10,7 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
 	feeder/store.c feeder/store.h \
-	feeder/live.c feeder/live.h feeder/exch.h feeder/wsclient.h
+	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h feeder/wsclient.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 
 FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
@@ -34,7 +34,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_mock \
 	tests/unit/check_tickid \
 	tests/unit/check_feed \
-	tests/unit/check_live
+	tests/unit/check_live \
+	tests/unit/check_exch
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -60,6 +61,10 @@ tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_live_SOURCES = tests/unit/check_live.c tests/unit/check_main.h
 tests_unit_check_live_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_live_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
+tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
+	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
