@@ -32,8 +32,27 @@ enum health_status health_evaluate(const struct health_probe *p, int64_t now_ms,
                  limit);
         return HEALTH_DEGRADED;
     }
+    json_t *sources = p->sources[0] ? json_loads(p->sources, 0, NULL) : NULL;
+    bool none_fresh = sources && json_integer_value(json_object_get(sources, "fresh")) == 0;
+    json_decref(sources);
+    if (none_fresh) {
+        snprintf(reason, len, "no exchange source is fresh");
+        return HEALTH_DEGRADED;
+    }
     snprintf(reason, len, "%s", "");
     return HEALTH_OK;
+}
+
+json_t *health_sources(const struct health_probe *p)
+{
+    json_t *state = p->sources[0] ? json_loads(p->sources, 0, NULL) : NULL;
+    json_t *arr = json_incref(json_object_get(state, "sources"));
+    json_decref(state);
+    if (arr && !json_is_array(arr)) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
 }
 
 const char *health_status_name(enum health_status s)
@@ -73,6 +92,9 @@ json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interva
         obj, "feeder",
         json_pack("{s:o}", "last_tick_age_ms", age >= 0 ? json_integer(age) : json_null()));
     json_object_set_new(obj, "time", json_integer(now_ms));
+    json_t *sources = health_sources(p);
+    if (sources)
+        json_object_set_new(obj, "sources", sources);
     if (http_status)
         *http_status = health_http_status(s);
     return obj;

@@ -26,6 +26,7 @@ struct probe {
     char stats_index_key[KEYS_MAX];
     char history_key[KEYS_MAX];
     char symbols_key[KEYS_MAX];
+    char sources_key[KEYS_MAX];
 };
 
 struct probe *probe_new(const struct cp_conf *conf)
@@ -36,7 +37,8 @@ struct probe *probe_new(const struct cp_conf *conf)
     if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, prefix, KEYS_HEARTBEAT, NULL) < 0 ||
         keys_format(pr->stats_index_key, KEYS_MAX, prefix, KEYS_STATS_INDEX, NULL) < 0 ||
         keys_format(pr->history_key, KEYS_MAX, prefix, KEYS_HISTORY, NULL) < 0 ||
-        keys_format(pr->symbols_key, KEYS_MAX, prefix, KEYS_SYMBOLS, NULL) < 0)
+        keys_format(pr->symbols_key, KEYS_MAX, prefix, KEYS_SYMBOLS, NULL) < 0 ||
+        keys_format(pr->sources_key, KEYS_MAX, prefix, KEYS_SOURCES, NULL) < 0)
         abort(); /* conf limits REDIS_PREFIX so that every key fits in KEYS_MAX */
     return pr;
 }
@@ -202,6 +204,17 @@ static void read_heartbeat(struct probe *pr, struct health_probe *out)
     freeReplyObject(r);
 }
 
+/* The live feed's source state, when the feeder writes one. */
+static void read_sources(struct probe *pr, struct health_probe *out)
+{
+    char err[HEALTH_ERROR_MAX];
+    redisReply *r = command(pr, err, sizeof err, "GET %s", pr->sources_key);
+    if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof out->sources)
+        memcpy(out->sources, r->str, r->len + 1);
+    if (r)
+        freeReplyObject(r);
+}
+
 void probe_run(struct probe *pr, struct health_probe *out)
 {
     memset(out, 0, sizeof *out);
@@ -210,6 +223,8 @@ void probe_run(struct probe *pr, struct health_probe *out)
     out->connected = true;
     snprintf(out->version, sizeof out->version, "%s", pr->version);
     read_heartbeat(pr, out);
+    if (pr->ctx)
+        read_sources(pr, out);
 }
 
 /* ---- /stats and /history ------------------------------------------------- */

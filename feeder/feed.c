@@ -3,6 +3,7 @@
 #include "feed.h"
 
 #include "cp_error.h"
+#include "live.h"
 #include "mock.h"
 #include "roll24.h"
 #include "xalloc.h"
@@ -14,7 +15,8 @@
 
 struct feed {
     struct mock *mock;     /* mock feed, or */
-    struct replay *replay; /* replay feed */
+    struct replay *replay; /* replay feed, or */
+    struct live *live;     /* live exchange data */
     bool loop;
     size_t pos;       /* replay: next minute */
     int64_t span_ms;  /* replay: market time per tick; 0 = one minute per tick */
@@ -107,10 +109,20 @@ struct feed *feed_new_replay(struct replay *r, const char *order, bool loop, dou
     return f;
 }
 
+struct feed *feed_new_live(struct live *l)
+{
+    struct feed *f = feed_alloc(live_symbol_count(l));
+    f->live = l;
+    for (size_t i = 0; i < live_symbol_count(l); i++)
+        push_symbol(f, live_symbol(l, i));
+    return f;
+}
+
 void feed_free(struct feed *f)
 {
     if (!f)
         return;
+    live_free(f->live);
     mock_free(f->mock);
     replay_free(f->replay);
     roll24_free(f->roll);
@@ -280,6 +292,10 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
     *n = 0;
     if (f->mock) {
         next_mock(f, ts, id, out, n);
+        return CP_OK;
+    }
+    if (f->live) {
+        live_prices(f->live, ts, id, out, n);
         return CP_OK;
     }
     if (f->pos >= replay_minutes(f->replay)) {

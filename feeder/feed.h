@@ -1,6 +1,7 @@
-/* feed: the source of the feeder's ticks — the mock walk or a replay — with
- * the 24 h statistics, producing the price objects of one tick.  No I/O; main
- * loop only.  feed_free() frees the feed and the replay it took over. */
+/* feed: the source of the feeder's ticks — the mock walk, a replay, or live
+ * exchange data — with the 24 h statistics, producing the price objects of
+ * one tick.  No I/O; main loop only.  feed_free() frees the feed and the
+ * replay or live rule it took over. */
 #ifndef CP_FEED_H
 #define CP_FEED_H
 
@@ -26,6 +27,12 @@ struct feed *feed_new_mock(const char *symbols, uint64_t seed, int interval_ms, 
  * order come first in that order, the others follow as they appear. */
 struct feed *feed_new_replay(struct replay *r, const char *order, bool loop, double speed,
                              int interval_ms);
+
+struct live;
+/* A feed of live exchange data: each tick's prices are the live rule's
+ * (live.h; the feed takes l over).  The exchanges' own 24 h statistics are
+ * used: feed_commit(), feed_adopt() and feed_record() do nothing. */
+struct feed *feed_new_live(struct live *l);
 
 void feed_free(struct feed *f); /* NULL is a no-op */
 

@@ -412,3 +412,21 @@ int store_write_tick(struct store *s, const char *owner, int lease_ms, const cha
     json_decref(tick);
     return rc == 1 ? CP_OK : rc == 0 ? CP_ENOENT : rc;
 }
+
+int store_write_sources(struct store *s, const char *json, int ttl_ms)
+{
+    char k[KEYS_MAX];
+    if (!s->c)
+        return CP_EIO;
+    key(s, k, KEYS_SOURCES, NULL);
+    redisReply *r = redisCommand(s->c, "SET %s %s PX %d", k, json, ttl_ms);
+    if (!r) {
+        fail(s, "SET sources", s->c->errstr);
+        return CP_EIO;
+    }
+    int rc = r->type == REDIS_REPLY_ERROR ? CP_EPROTO : CP_OK;
+    if (rc != CP_OK)
+        log_warn("redis %s: SET sources: %s", s->addr, r->str);
+    freeReplyObject(r);
+    return rc;
+}

@@ -54,6 +54,10 @@ int store_acquire(struct store *s, const char *owner, int lease_ms);
 /* Delete the lease if owner holds it (on shutdown); errors are ignored. */
 void store_release(struct store *s, const char *owner);
 
+/* Set <prefix>feeder:sources to json (the live feed's state of each
+ * exchange, README "Live prices") for ttl_ms.  Returns 0, or CP_EIO (logged). */
+int store_write_sources(struct store *s, const char *json, int ttl_ms);
+
 /* Write one tick atomically with one EVAL, only while owner holds the lease,
  * which it renews for lease_ms: SET price:<SYM> per price with the price TTL,
  * XADD history (MAXLEN HISTORY_LENGTH), PUBLISH ticks, SET feeder:heartbeat

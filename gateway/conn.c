@@ -766,10 +766,21 @@ static json_t *health_json(struct gateway *gw, int *status)
     json_t *j = json_pack("{s:s, s:{s:b}, s:{s:I, s:I}, s:I}", "status", state, "redis",
                           "connected", redis, "feeder", "last_tick_age_ms", (json_int_t)age,
                           "ticks", (json_int_t)hs->ticks, "time", (json_int_t)now);
-    if (!redis)
+    /* Live prices: degraded while no exchange is fresh (the last prices are
+     * kept, marked stale). */
+    json_t *fresh_sources = json_object_get(gw->sources, "fresh");
+    bool sources_ok = !gw->sources || json_integer_value(fresh_sources) > 0;
+    if (gw->sources)
+        json_object_set(j, "sources", json_object_get(gw->sources, "sources"));
+    if (!redis) {
         json_object_set_new(j, "reason", json_string("not subscribed to Redis"));
-    else if (!fresh)
+    } else if (!fresh) {
         json_object_set_new(j, "reason", json_string("no tick within 3 intervals"));
+    } else if (!sources_ok) {
+        json_object_set_new(j, "status", json_string("degraded"));
+        json_object_set_new(j, "reason", json_string("no exchange source is fresh"));
+        *status = 503;
+    }
     return j;
 }
 
@@ -906,6 +917,8 @@ static void stats_answer(struct conn_stats *st, bool ok, const char *const *text
         json_t *total = metrics_merge(workers);
         if (!ok)
             json_object_set_new(total, "partial", json_true());
+        if (st->c->gw->sources)
+            json_object_set(total, "sources", json_object_get(st->c->gw->sources, "sources"));
         respond_json(c, 200, total);
     }
     json_decref(workers);

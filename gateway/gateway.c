@@ -140,6 +140,21 @@ int gateway_stats_ttl_ms(const struct gateway *gw)
     return metrics_ttl_ms(gw->conf->stats_interval_ms);
 }
 
+/* The feeder's state of the live feed's exchanges (a TTL'd key: absent when
+ * the feed is not live, or the feeder is gone). */
+static void on_sources(bool ok, const char *const *texts, const size_t *lens, size_t n, void *arg)
+{
+    struct gateway *gw = arg;
+    if (!ok)
+        return;
+    json_decref(gw->sources);
+    gw->sources = n ? json_loadb(texts[0], lens[0], 0, NULL) : NULL;
+    if (gw->sources && !json_is_array(json_object_get(gw->sources, "sources"))) {
+        json_decref(gw->sources);
+        gw->sources = NULL;
+    }
+}
+
 /* Every STATS_INTERVAL_MS: the message rate, and this worker's counters to
  * Redis, where the other workers, instances and the FastCGI /stats read them. */
 static void on_stats(evutil_socket_t fd, short what, void *arg)
@@ -157,6 +172,9 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
                     price_now_ms());
     free(text);
     json_decref(j);
+    char key[KEYS_MAX];
+    keys_format(key, sizeof key, gw->conf->redis_prefix, KEYS_SOURCES, NULL);
+    rdb_get(gw->rdb, key, on_sources, gw);
 }
 
 /* INSTANCE_ID, or this host's name and port: unique per gateway. */
@@ -307,6 +325,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->keepalive);
     event_free(gw->refresh);
     event_free(gw->stats_timer);
+    json_decref(gw->sources);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->www);

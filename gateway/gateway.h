@@ -53,6 +53,8 @@ struct gateway {
     char instance[CONF_STR_MAX];      /* INSTANCE_ID, or host name and port */
     char stats_key[KEYS_MAX];         /* this worker's counters in Redis */
     struct event *stats_timer;
+    json_t *sources;                  /* the live feed's exchanges, as the feeder wrote
+                                       * them (README "Live prices"), or NULL */
     bool clustered;
     struct gateway_stats stats;
 };

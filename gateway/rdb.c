@@ -527,6 +527,30 @@ int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strin
     return CP_OK;
 }
 
+/* GET: a bulk string, or nil. */
+static void on_string(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_strings_req *req = privdata;
+    redisReply *m = reply;
+    const char *str = m && m->type == REDIS_REPLY_STRING ? m->str : NULL;
+    size_t len = str ? m->len : 0;
+    bool ok = m && (str || m->type == REDIS_REPLY_NIL);
+    req->cb(ok, &str, &len, str ? 1 : 0, req->arg);
+    free(req);
+}
+
+int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg)
+{
+    if (!r->cmd.connected)
+        return CP_EIO;
+    struct rdb_strings_req *req = strings_req(pick_string, cb, arg);
+    if (redisAsyncCommand(r->cmd.ac, on_string, req, "GET %s", key) != REDIS_OK) {
+        free(req);
+        return CP_EIO;
+    }
+    return CP_OK;
+}
+
 void rdb_refresh_symbols(struct rdb *r)
 {
     if (r->cmd.connected)

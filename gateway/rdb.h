@@ -61,6 +61,11 @@ void rdb_stats_write(struct rdb *r, const char *key, const char *index, const ch
 int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
                    void *arg);
 
+/* Read the string at key (GET): cb gets it as the one string, or n 0 when
+ * the key does not exist.  Returns 0, or CP_EIO when Redis is not connected
+ * (cb is then never called). */
+int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg);
+
 /* True while the tick subscription is active. */
 bool rdb_subscribed(const struct rdb *r);
 

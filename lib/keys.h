@@ -14,6 +14,7 @@ enum keys_kind {
     KEYS_SYMBOLS,   /* string: comma list of the feed's symbols */
     KEYS_STATS,     /* string, with TTL: one gateway worker's counters; suffix "<instance>/<worker>" */
     KEYS_STATS_INDEX, /* sorted set: KEYS_STATS keys scored by their last write, ms */
+    KEYS_SOURCES,   /* string, with TTL: the live feed's exchanges and their state, JSON */
 };
 
 #define KEYS_MAX 512 /* large enough for any prefix and symbol conf accepts */

@@ -143,7 +143,7 @@ function buildCard(symbol) {
   card.append(head, quote, spark.el, range, stats, staleTag);
   card.addEventListener('click', () => openDetail(symbol));
   const c = {
-    symbol, card, pin, price, change, spark, high, low, vol, marker,
+    symbol, card, pin, price, change, spark, high, low, vol, marker, name, sources: '',
     last: null, lastChange: 0, points: [], flashTimer: 0, historyLoaded: false,
   };
   renderPin(c);
@@ -226,6 +226,20 @@ function renderChange(node, pct) {
   return dir;
 }
 
+/* Live prices name the exchanges they came from, and are marked stale
+ * when none is sending (README "Live prices"); the line under the symbol
+ * keeps its height, so nothing moves. */
+function renderSources(c, p) {
+  const list = Array.isArray(p.sources) ? p.sources.filter((s) => typeof s === 'string') : [];
+  const text = list.join(' · ');
+  if (text !== c.sources) {
+    c.sources = text;
+    c.name.textContent = text ? `${coinName(c.symbol)} · ${text}` : coinName(c.symbol);
+    c.name.title = text ? `Price from ${list.join(', ')}` : '';
+  }
+  c.card.classList.toggle('source-stale', p.stale === true);
+}
+
 function applyPrice(p, ts) {
   if (!p || typeof p.symbol !== 'string' || !Number.isFinite(p.price)) return;
   const c = ensureCard(p.symbol);
@@ -251,8 +265,11 @@ function applyPrice(p, ts) {
     const pos = Math.min(1, Math.max(0, (v - p.low24h) / (p.high24h - p.low24h)));
     c.marker.style.transform = `translateX(${(pos * 100).toFixed(2)}%)`;
   }
+  renderSources(c, p);
   c.card.setAttribute('aria-label',
-    `${coinName(p.symbol)} ${formatPrice(p.symbol, v)}, 24 hour change ${formatPercent(c.lastChange)}`);
+    `${coinName(p.symbol)} ${formatPrice(p.symbol, v)}, 24 hour change ${formatPercent(c.lastChange)}`
+    + (p.stale ? ', stale: no exchange is sending this price' : '')
+    + (c.sources ? `, from ${c.sources}` : ''));
   const t = Number.isFinite(p.ts) ? p.ts : ts;
   const lastPt = c.points[c.points.length - 1];
   if (Number.isFinite(t) && (!lastPt || t > lastPt[0])) {
