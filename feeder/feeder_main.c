@@ -1,6 +1,6 @@
 /* cryptopulse-feeder: produces a tick every UPDATE_INTERVAL_MS from a mock
- * random walk or a replay of CSV candles and writes it to Redis (README.md
- * "Redis layout").  Feeders sharing a Redis elect one writer with a lease;
+ * random walk, a replay of CSV candles or live exchange data and writes it
+ * to Redis (README.md "Redis layout", "Live prices").  Feeders sharing a Redis elect one writer with a lease;
  * the others stand by.  One thread, one libevent loop: a persistent timer
  * ticks, a faster one polls the lease while standing by, SIGTERM/SIGINT stop
  * the loop. */
@@ -8,7 +8,9 @@
 
 #include "conf.h"
 #include "cp_error.h"
+#include "exchanges.h"
 #include "feed.h"
+#include "live.h"
 #include "log.h"
 #include "price.h"
 #include "replay.h"
@@ -29,7 +31,7 @@
 
 /* What the command line asked for beyond the shared settings. */
 struct feeder_opts {
-    bool mock, loop, have_seed;
+    bool mock, live, loop, have_seed;
     uint64_t seed;
     double speed; /* replay: market time per wall time; 0 = a minute per tick */
     const char **files; /* borrowed from argv */
@@ -41,6 +43,8 @@ struct feeder {
     struct cp_conf conf;
     struct event_base *base;
     struct feed *feed;
+    struct live *live;    /* live mode: the feed's rule (borrowed from the feed) */
+    struct exchanges *exchanges; /* live mode: the sources */
     struct store *store;
     struct price *prices; /* room for one tick */
     struct tickid last;   /* last tick id given out */
@@ -58,6 +62,12 @@ struct feeder {
 static int opt_mock(void *ctx, const char *arg, char *err, size_t errlen)
 {
     ((struct feeder_opts *)ctx)->mock = true;
+    return CP_OK;
+}
+
+static int opt_live(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    ((struct feeder_opts *)ctx)->live = true;
     return CP_OK;
 }
 
@@ -116,7 +126,9 @@ static int opt_speed(void *ctx, const char *arg, char *err, size_t errlen)
 }
 
 static const struct conf_extra_flag feeder_flags[] = {
-    {"mock", 'm', 0, NULL, "random-walk prices (the default)", opt_mock},
+    {"mock", 'm', 0, NULL, "random-walk prices (the default; FEED_MODE=mock)", opt_mock},
+    {"live", 0, 0, NULL,
+     "live prices from the exchanges' public WebSocket streams (FEED_MODE=live)", opt_live},
     {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_file},
     {"loop", 'l', 0, NULL, "start the replay over when it ends (default: exit)", opt_loop},
     {"speed", 'x', 1, "N", "replay N times faster than the market (default: a minute per tick)",
@@ -125,10 +137,26 @@ static const struct conf_extra_flag feeder_flags[] = {
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
-/* Build the feed the options ask for.  Returns NULL after logging why. */
-static struct feed *make_feed(const struct feeder_opts *o, const struct cp_conf *conf)
+/* Live exchange data: the rule, as a feed.  Returns NULL after logging why. */
+static struct feed *make_live_feed(struct feeder *fd)
 {
     char err[1024];
+    fd->live = exchanges_rule_new(&fd->conf, err, sizeof err);
+    if (!fd->live) {
+        log_error("%s", err);
+        return NULL;
+    }
+    log_info("live feed of %s from %s", live_symbols(fd->live), fd->conf.feed_sources);
+    return feed_new_live(fd->live);
+}
+
+/* Build the feed the options ask for.  Returns NULL after logging why. */
+static struct feed *make_feed(const struct feeder_opts *o, struct feeder *fd)
+{
+    const struct cp_conf *conf = &fd->conf;
+    char err[1024];
+    if (strcmp(conf->feed_mode, "live") == 0)
+        return make_live_feed(fd);
     if (o->nfiles == 0) {
         uint64_t seed = o->have_seed ? o->seed : (uint64_t)price_now_ms() ^ (uint64_t)getpid();
         struct feed *f =
@@ -239,6 +267,11 @@ static void on_tick(evutil_socket_t unused, short what, void *arg)
         else if (fd->redis_away)
             drop(fd, id, CP_EIO);
     }
+    if (fd->exchanges && fd->active) {
+        char *state = exchanges_state_json(fd->exchanges, price_now_ms());
+        store_write_sources(fd->store, state, fd->conf.update_interval_ms * 3);
+        free(state);
+    }
     if (tickid_after(tid, fd->last))
         fd->last = tid;
     if (feed_done(fd->feed)) {
@@ -283,11 +316,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
  * status. */
 static int run(struct feeder *fd)
 {
-    fd->base = event_base_new();
-    if (!fd->base) {
-        log_error("cannot create the event loop");
-        return EXIT_FAILURE;
-    }
     int ms = fd->conf.update_interval_ms, poll_ms = ms / 4 > 5 ? ms / 4 : 5;
     fd->tv = (struct timeval){ms / 1000, (ms % 1000) * 1000};
     struct timeval poll_tv = {poll_ms / 1000, (poll_ms % 1000) * 1000};
@@ -299,11 +327,15 @@ static int run(struct feeder *fd)
     event_add(poller, &poll_tv);
     event_add(term, NULL);
     event_add(intr, NULL);
+    if (fd->exchanges)
+        exchanges_start(fd->exchanges);
     on_poll(-1, EV_TIMEOUT, fd); /* the first tick at once when we may write */
     if (!fd->active)
         log_info("standing by: another feeder holds the lease, or redis is away");
     if (!feed_done(fd->feed))
         event_base_dispatch(fd->base);
+    exchanges_free(fd->exchanges);
+    fd->exchanges = NULL;
     /* Hand over at once rather than after the lease expires. */
     if (fd->active)
         store_release(fd->store, fd->owner);
@@ -315,14 +347,28 @@ static int run(struct feeder *fd)
     return EXIT_SUCCESS;
 }
 
+/* Live mode: the sources, on fd->base, with their settings checked before
+ * anything connects.  Returns 0, or 2 (bad setting) after saying why. */
+static int make_exchanges(struct feeder *fd)
+{
+    char err[1024];
+    if (!fd->live)
+        return 0;
+    fd->exchanges = exchanges_new(&fd->conf, fd->base, fd->live, err, sizeof err);
+    if (fd->exchanges)
+        return 0;
+    fprintf(stderr, "%s: %s\n", PROGNAME, err);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     struct feeder fd = {0};
     struct feeder_opts opts = {0};
     const struct conf_program_info info = {
         .name = PROGNAME,
-        .summary = "Write CryptoPulse price ticks to Redis: a random walk, or a replay of "
-                   "CSV candles.",
+        .summary = "Write CryptoPulse price ticks to Redis: a random walk, a replay of "
+                   "CSV candles, or live prices from exchanges.",
         .usage = "[OPTION]... [--replay FILE [FILE]...]",
         .programs = CONF_FEEDER,
         .extra = feeder_flags,
@@ -334,21 +380,41 @@ int main(int argc, char **argv)
         free(opts.files);
         return r == CONF_ARGS_EXIT_OK ? EXIT_SUCCESS : 2;
     }
-    if (opts.mock && opts.nfiles) {
+    if (opts.mock + opts.live + (opts.nfiles > 0) > 1) {
         fprintf(stderr,
-                "%s: --mock and --replay exclude each other\n"
+                "%s: --mock, --live and --replay exclude each other\n"
                 "Try '%s --help' for more information.\n",
                 PROGNAME, PROGNAME);
+        free(opts.files);
+        return 2;
+    }
+    /* The flags choose the mode over FEED_MODE. */
+    const char *mode = opts.live ? "live" : opts.nfiles ? "replay" : opts.mock ? "mock" : NULL;
+    if (mode)
+        snprintf(fd.conf.feed_mode, sizeof fd.conf.feed_mode, "%s", mode);
+    if (strcmp(fd.conf.feed_mode, "replay") == 0 && opts.nfiles == 0) {
+        fprintf(stderr, "%s: FEED_MODE=replay needs the files: --replay FILE...\n", PROGNAME);
         free(opts.files);
         return 2;
     }
     log_init(PROGNAME, fd.conf.log_level);
     /* A Redis that closes the socket must give an error, not kill us. */
     signal(SIGPIPE, SIG_IGN);
-    fd.feed = make_feed(&opts, &fd.conf);
+    fd.feed = make_feed(&opts, &fd);
     free(opts.files);
     if (!fd.feed)
         return EXIT_FAILURE;
+    fd.base = event_base_new();
+    if (!fd.base) {
+        log_error("cannot create the event loop");
+        feed_free(fd.feed);
+        return EXIT_FAILURE;
+    }
+    if (make_exchanges(&fd) != 0) {
+        event_base_free(fd.base);
+        feed_free(fd.feed);
+        return 2;
+    }
     fd.prices = xcalloc(feed_symbol_count(fd.feed), sizeof *fd.prices);
     fd.store = store_new(&fd.conf);
     char host[64] = "localhost";

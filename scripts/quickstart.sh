@@ -3,6 +3,8 @@
 # redis-server, the feeder and the gateway from this source tree.
 #   scripts/quickstart.sh            mock prices (a random walk)
 #   scripts/quickstart.sh --replay   the real market data in ../shared/data/market
+#   scripts/quickstart.sh --live     live prices from Binance, Coinbase and Kraken
+#                                    (needs outbound HTTPS to them: README "Live prices")
 # Stop everything with scripts/stop.sh.  PORT (default 3000) picks the port.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,8 +17,10 @@ if [ "${1:-}" = --replay ]; then
     data=$(ls "${CRYPTOPULSE_SHARED:-$top/../shared}"/data/market/*.csv 2>/dev/null | head -n1)
     [ -n "$data" ] || { echo "no market data under ../shared/data/market" >&2; exit 1; }
     mode=(--replay "$data" --loop)
+elif [ "${1:-}" = --live ]; then
+    mode=(--live)
 elif [ $# -gt 0 ]; then
-    echo "usage: $0 [--replay]" >&2
+    echo "usage: $0 [--replay | --live]" >&2
     exit 2
 fi
 
@@ -53,4 +57,5 @@ CryptoPulse is running (${mode[0]#--} prices; Redis on 127.0.0.1:$redis_port, lo
 Stop: scripts/stop.sh
 MSG
 [ "${mode[0]}" = --mock ] && echo "Replay the real market data instead: scripts/quickstart.sh --replay"
+[ "${mode[0]}" = --live ] && echo "Exchanges' state: curl -s http://127.0.0.1:$PORT/health (\"sources\")"
 exit 0
