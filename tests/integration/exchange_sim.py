@@ -42,7 +42,8 @@ and on --control-port when given, answered with JSON:
   /control/refuse?on=1|0               answer new handshakes with HTTP 503
   /control/lifetime?seconds=S          close connections S s after they opened
                                        (1001); 0 = never
-  /control/reset                       all of the faults above off
+  /control/reset                       stall, garbage, lie, reject, refuse off;
+                                       lifetime back to --lifetime
 
 Usage:
   exchange_sim.py --exchange binance|coinbase|kraken --port N
@@ -76,9 +77,12 @@ import time
 import urllib.parse
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-import websockets.exceptions
-import websockets.frames
-import websockets.server
+try:
+    import websockets.exceptions
+    import websockets.frames
+    import websockets.server
+except ImportError:  # Debian's python3-websockets is in /usr/bin/python3's path
+    sys.exit("%s: needs python3-websockets 10.x: run it with /usr/bin/python3" % sys.argv[0])
 
 ONE_DAY_MS = 86_400_000
 DEFAULT_PRICES = {"BTC": Decimal("95000.12"), "ETH": Decimal("3200.5"), "SOL": Decimal("150.25")}
