@@ -207,7 +207,10 @@ class SimProc:
             *args, stdout=asyncio.subprocess.PIPE, stderr=logf, stdin=subprocess.DEVNULL)
         logf.close()
         PROCS.append(self.proc)
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 10)
+        try:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), 10)
+        except asyncio.TimeoutError:
+            raise CheckFailed("%s: no LISTENING line within 10 s of starting" % self.exchange)
         m = re.match(rb"^LISTENING (\d+)\n$", line)
         check(m, "%s: first stdout line %r is not LISTENING <port>" % (self.exchange, line))
         self.port = int(m.group(1))
