@@ -45,6 +45,13 @@ and on --control-port when given, answered with JSON:
   /control/reset                       stall, garbage, lie, reject, refuse off;
                                        lifetime back to --lifetime
 
+Notes: a stall holds replies and skips updates, heartbeats and pings (no
+catch-up afterwards), but close frames (close, lifetime, rate limit) still go
+out and python3-websockets still answers the client's own pings.  The rate
+limit counts text, binary, ping and pong frames, as Binance's does, so pongs
+to our pings count too.  A client that leaves a ping unanswered for
+--pong-timeout-s is dropped (no close frame).
+
 Usage:
   exchange_sim.py --exchange binance|coinbase|kraken --port N
       [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE] [--interval-ms 1000]
