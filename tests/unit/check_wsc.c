@@ -154,9 +154,9 @@ START_TEST(client_frames_are_masked)
 }
 END_TEST
 
-static Suite *load_wsc_suite(void)
+static Suite *wsc_suite(void)
 {
-    Suite *s = suite_create("load_wsc");
+    Suite *s = suite_create("wsc");
     TCase *t = tcase_create("core");
     tcase_add_test(t, request_offers_deflate_when_asked);
     tcase_add_test(t, key_is_base64_of_the_nonce);
@@ -171,4 +171,4 @@ static Suite *load_wsc_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_wsc_suite)
+CHECK_MAIN(wsc_suite)

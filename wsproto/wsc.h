@@ -1,10 +1,10 @@
-/* wsc: the client side of RFC 6455 for the load tool — the opening request,
- * the check of the server's 101 answer, the decoder of server frames
- * (unmasked) and the encoder of client frames (masked).  No I/O and no
+/* wsc: the client side of RFC 6455 for the load tool and the feeder — the
+ * opening request, the check of the server's 101 answer, the decoder of server
+ * frames (unmasked) and the encoder of client frames (masked).  No I/O and no
  * allocation: bytes in, results out; the caller owns every buffer.  Any
- * thread.  Frame headers and the accept key come from gateway/ws.c. */
-#ifndef CP_LOAD_WSC_H
-#define CP_LOAD_WSC_H
+ * thread.  Frame headers and the accept key come from ws.c. */
+#ifndef CP_WSC_H
+#define CP_WSC_H
 
 #include <stdbool.h>
 #include <stddef.h>
