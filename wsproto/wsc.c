@@ -183,6 +183,23 @@ static bool has_token(const char *value, const char *token)
     return false;
 }
 
+/* The status of the line "HTTP/1.x NNN ..." that starts buf (len bytes, the
+ * whole head), or 0.  Not sscanf(): buf is not NUL-terminated, and glibc's
+ * sscanf() looks for the NUL first. */
+static int status_code(const char *buf, size_t len)
+{
+    if (len < 13 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') ||
+        buf[8] != ' ' || (buf[12] != ' ' && buf[12] != '\r'))
+        return 0;
+    int status = 0;
+    for (int i = 9; i < 12; i++) {
+        if (!isdigit((unsigned char)buf[i]))
+            return 0;
+        status = status * 10 + (buf[i] - '0');
+    }
+    return status;
+}
+
 int wsc_response(const char *buf, size_t len, const char key[WSC_KEY_LEN + 1],
                  struct wsc_handshake *hs)
 {
@@ -197,8 +214,8 @@ int wsc_response(const char *buf, size_t len, const char key[WSC_KEY_LEN + 1],
     if (!end)
         return CP_EAGAIN;
     size_t head = (size_t)(end - buf);
-    int status = 0;
-    if (sscanf(buf, "HTTP/1.%*1[01] %3d", &status) != 1)
+    int status = status_code(buf, head);
+    if (!status)
         return CP_EPROTO;
     hs->status = status;
     char v[256], want[WS_ACCEPT_LEN + 1];

@@ -5,6 +5,7 @@
 #include "wsc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* RFC 6455 §1.3's example key and answer. */
@@ -60,6 +61,27 @@ START_TEST(rejects_a_wrong_accept_key_or_status)
     const char *refused = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
     ck_assert_int_eq(wsc_response(refused, strlen(refused), key, &hs), CP_EPROTO);
     ck_assert_int_eq(hs.status, 503);
+}
+END_TEST
+
+START_TEST(reads_no_byte_past_the_head)
+{
+    /* Frames follow the head in the caller's buffer, with no NUL anywhere:
+     * run under valgrind or ASan, a read past len shows. */
+    size_t len = strlen(ok_head);
+    char *exact = malloc(len);
+    memcpy(exact, ok_head, len);
+    struct wsc_handshake hs;
+    ck_assert_int_eq(wsc_response(exact, len, key, &hs), (int)len);
+    ck_assert_int_eq(hs.status, 101);
+    const char *other = "HTTP/1.0 404 Not Found\r\n\r\n";
+    memcpy(exact, other, strlen(other));
+    ck_assert_int_eq(wsc_response(exact, strlen(other), key, &hs), CP_EPROTO);
+    ck_assert_int_eq(hs.status, 404);
+    memcpy(exact, "HTTP/2 101 \r\n\r\n", 16);
+    ck_assert_int_eq(wsc_response(exact, 16, key, &hs), CP_EPROTO);
+    ck_assert_int_eq(hs.status, 0);
+    free(exact);
 }
 END_TEST
 
@@ -239,6 +261,7 @@ static Suite *wsc_suite(void)
     tcase_add_test(t, key_is_base64_of_the_nonce);
     tcase_add_test(t, accepts_the_rfc_example_answer_byte_by_byte);
     tcase_add_test(t, rejects_a_wrong_accept_key_or_status);
+    tcase_add_test(t, reads_no_byte_past_the_head);
     tcase_add_test(t, sees_the_agreed_deflate_extension);
     tcase_add_test(t, decodes_server_frames_of_each_length_form);
     tcase_add_test(t, decodes_a_compressed_frame_and_a_ping_one_byte_at_a_time);
