@@ -1,5 +1,6 @@
 # feeder/: cryptopulse-feeder, which writes a price tick to Redis every
-# UPDATE_INTERVAL_MS from a random walk or a replay of CSV candles.  Its
+# UPDATE_INTERVAL_MS from a random walk or a replay of CSV candles (and,
+# issue 14, from exchanges' WebSocket streams through wsclient).  Its
 # modules live in feeder/libfeeder.a, linked by the program and by the unit
 # tests alike, so the tests exercise the same objects.
 noinst_LIBRARIES += feeder/libfeeder.a
@@ -9,16 +10,21 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h
-feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
+	feeder/store.c feeder/store.h \
+	feeder/wsclient.c feeder/wsclient.h
+feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+	$(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
 
-FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
+# wsclient needs wsproto/ (frames), libevent with its OpenSSL bufferevents
+# and evdns (LIBEVENT_LIBS holds libevent_openssl) and OpenSSL.
+FEEDER_LIBS = feeder/libfeeder.a $(WSPROTO_LIBS) $(CPCOMMON_LIBS) $(HIREDIS_LIBS) \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) -lm
 
 bin_PROGRAMS += feeder/cryptopulse-feeder
 feeder_cryptopulse_feeder_SOURCES = feeder/feeder_main.c
 feeder_cryptopulse_feeder_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
-feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS) $(LIBEVENT_LIBS)
+feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS)
 
 dist_man_MANS += man/cryptopulse-feeder.1
 
@@ -32,7 +38,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
 	tests/unit/check_tickid \
-	tests/unit/check_feed
+	tests/unit/check_feed \
+	tests/unit/check_wsclient
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -55,6 +62,12 @@ tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# Real servers on 127.0.0.1 inside the test, plain and TLS (certificates made
+# with the openssl command).
+tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c tests/unit/check_main.h
+tests_unit_check_wsclient_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_unit_check_wsclient_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
