@@ -1,5 +1,6 @@
 # feeder/: cryptopulse-feeder, which writes a price tick to Redis every
-# UPDATE_INTERVAL_MS from a random walk or a replay of CSV candles.  Its
+# UPDATE_INTERVAL_MS from a random walk, a replay of CSV candles, or live
+# prices from exchanges' WebSocket streams (exch, wsclient, source, live).  Its
 # modules live in feeder/libfeeder.a, linked by the program and by the unit
 # tests alike, so the tests exercise the same objects.
 noinst_LIBRARIES += feeder/libfeeder.a
@@ -10,16 +11,22 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
 	feeder/store.c feeder/store.h \
-	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h feeder/wsclient.h
-feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
+	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
+	feeder/wsclient.c feeder/wsclient.h \
+	feeder/source.c feeder/source.h feeder/exchanges.c feeder/exchanges.h
+feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+	$(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
 
-FEEDER_LIBS = feeder/libfeeder.a $(CPCOMMON_LIBS) $(HIREDIS_LIBS) -lm
+# wsclient needs wsproto/ (frames), libevent with its OpenSSL bufferevents
+# and evdns (LIBEVENT_LIBS holds libevent_openssl) and OpenSSL.
+FEEDER_LIBS = feeder/libfeeder.a $(WSPROTO_LIBS) $(CPCOMMON_LIBS) $(HIREDIS_LIBS) \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) -lm
 
 bin_PROGRAMS += feeder/cryptopulse-feeder
 feeder_cryptopulse_feeder_SOURCES = feeder/feeder_main.c
 feeder_cryptopulse_feeder_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
-feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS) $(LIBEVENT_LIBS)
+feeder_cryptopulse_feeder_LDADD = $(FEEDER_LIBS)
 
 dist_man_MANS += man/cryptopulse-feeder.1
 
@@ -35,7 +42,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_tickid \
 	tests/unit/check_feed \
 	tests/unit/check_live \
-	tests/unit/check_exch
+	tests/unit/check_exch \
+	tests/unit/check_wsclient
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -65,11 +73,19 @@ tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
 tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
 	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
 tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# Real servers on 127.0.0.1 inside the test, plain and TLS (certificates made
+# with the openssl command).
+tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c tests/unit/check_main.h
+tests_unit_check_wsclient_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_unit_check_wsclient_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
 	tests/integration/11-feeder-stream.sh \
 	tests/integration/12-feeder-failover.sh \
-	tests/integration/13-feeder-replay-speed.sh
+	tests/integration/13-feeder-replay-speed.sh \
+	tests/integration/14-feeder-live.sh
 INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
-dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_sim.py \
+	tests/integration/exchange_sim_selftest.py tests/integration/sim_ca.sh

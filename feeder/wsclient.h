@@ -3,8 +3,11 @@
  * certificate and host name verified, SNI sent), on the caller's libevent
  * loop.  It answers pings, reassembles messages and reports them; it never
  * reconnects by itself: the owner decides (feeder/source.c).  The owner
- * frees it with wsclient_free(), never from inside one of its callbacks
- * (defer to the loop). */
+ * frees it with wsclient_free(); callbacks never run inside a wsclient_*()
+ * call, and on_close comes on a loop turn of its own, so the owner may free
+ * or reconnect the client from on_close (freeing from on_open or on_message
+ * is deferred until the callback returns).  Writes to a socket the server
+ * closed raise SIGPIPE: the program ignores it (feeder_main does). */
 #ifndef CP_WSCLIENT_H
 #define CP_WSCLIENT_H
 
@@ -16,49 +19,67 @@ struct event_base;
 struct ssl_ctx_st;
 
 /* A TLS context for wss://: the system's CAs (OpenSSL's default paths) and,
- * when ca_file is not empty, the PEM certificates in it too (FEED_CA_FILE,
- * e.g. a test CA); peer verification on.  Returns NULL with the reason in err. */
+ * when ca_file is not NULL or empty, the PEM certificates in it too
+ * (FEED_CA_FILE, e.g. a test CA); peer verification on, TLS 1.2 or later.
+ * Returns NULL with the reason in err (errlen bytes).  One context serves
+ * any number of clients; it must outlive them. */
 struct ssl_ctx_st *wsclient_tls_new(const char *ca_file, char *err, size_t errlen);
 void wsclient_tls_free(struct ssl_ctx_st *tls); /* NULL is a no-op */
 
 struct wsclient_callbacks {
     /* The handshake completed (101 checked, RFC 6455 §4.1): send subscriptions. */
     void (*on_open)(void *arg);
-    /* A complete text message (borrowed, valid during the call; len bytes,
-     * UTF-8 checked).  Binary messages are refused with close 1003. */
+    /* A complete text message, fragments reassembled (borrowed, valid
+     * during the call; len bytes followed by a NUL, UTF-8 checked).  Binary
+     * messages are refused with close 1003, invalid UTF-8 with 1007. */
     void (*on_message)(const char *text, size_t len, void *arg);
-    /* The connection is over, for good: why is a short human reason ("TLS:
-     * certificate verify failed", "closed by the server: 1001 going away",
-     * "connect timeout", "handshake: HTTP 404"); code is the peer's close
-     * code, or 0 when there was none.  Called once per wsclient_connect(). */
+    /* The connection is over, for good: why is a short human reason
+     * (borrowed, valid during the call: "TLS: certificate verify failed:
+     * ...", "closed by the server: 1001 going away", "connect timeout (5000
+     * ms)", "handshake: HTTP 404", "message over 65536 bytes: closed with
+     * 1009"); code is the peer's close code, or 0 when there was none.
+     * Called once per wsclient_connect() that returned 0, on a later loop
+     * turn; wsclient_free() before it cancels it. */
     void (*on_close)(int code, const char *why, void *arg);
 };
 
 struct wsclient;
 
-/* A client on base (borrowed, must outlive it) calling cb (copied) with arg.
- * tls (borrowed, may be NULL: then wss:// fails with on_close) serves wss://
- * URLs.  max_message: the largest message accepted, bytes (larger: close
- * 1009). */
+/* A client on base (borrowed, must outlive it) calling cb (copied; a NULL
+ * member is not called) with arg.  tls (borrowed, may be NULL: then wss://
+ * fails with on_close) serves wss:// URLs.  max_message: the largest
+ * message accepted after reassembly, bytes (larger: close 1009, refused as
+ * soon as a frame header announces it).  Aborts on out-of-memory. */
 struct wsclient *wsclient_new(struct event_base *base, struct ssl_ctx_st *tls,
                               const struct wsclient_callbacks *cb, void *arg, size_t max_message);
 void wsclient_free(struct wsclient *c); /* NULL is a no-op; closes without callbacks */
 
-/* Connect to url ("ws://host[:port]/path?query" or "wss://..."; host names
- * resolved with evdns or getaddrinfo) with the connect and handshake bounded
- * by timeout_ms.  Returns 0 (on_open or on_close follows), or CP_EINVAL for a
- * URL that is not ws:// or wss:// (nothing follows). */
+/* Connect to url ("ws://host[:port]/path?query" or "wss://...", see
+ * wsc_url_parse()) and send the opening handshake (RFC 6455 §4.1, no
+ * extension offered).  An IP address is used as is; a host name is resolved
+ * with evdns (/etc/hosts, then /etc/resolv.conf's servers) and its first
+ * IPv4 address, else its first one, is tried.  timeout_ms bounds lookup,
+ * connect, TLS handshake and 101 together (0 or less: unbounded).  Returns 0
+ * (on_open or on_close follows); CP_EINVAL for a URL that is not a valid
+ * ws:// or wss:// one, CP_EIO while a connection is under way, open, or its
+ * on_close not yet delivered (then nothing follows). */
 int wsclient_connect(struct wsclient *c, const char *url, int timeout_ms);
 
-/* Send a text message (masked, RFC 6455 §5.3).  Returns 0, or CP_EIO when
- * not open. */
+/* Queue a text message (text: len bytes of UTF-8, not checked; copied) as
+ * one frame, masked with a fresh random key (RFC 6455 §5.3).  Returns 0, or
+ * CP_EIO when not open (CP_ETOOBIG over 2 GiB, CP_ENOMEM). */
 int wsclient_send(struct wsclient *c, const char *text, size_t len);
 
-/* Start the closing handshake with code (RFC 6455 §7.1.2); on_close follows
- * once the server answers or after a short timeout. */
+/* Start the closing handshake with code and reason (may be NULL; cut to
+ * fit the 125-byte frame), RFC 6455 §7.1.2; a code that may not be sent
+ * (§7.4.1, e.g. 0 or 1005) sends a Close without a status.  on_close follows
+ * once the server answers, or after 2 s.  Before the handshake completed it
+ * abandons the attempt (on_close follows); when closed or closing, a
+ * no-op. */
 void wsclient_close(struct wsclient *c, uint16_t code, const char *reason);
 
-/* True between on_open and on_close. */
+/* True from on_open until the closing handshake starts (wsclient_close(),
+ * the server's Close or a fault of the server's). */
 bool wsclient_is_open(const struct wsclient *c);
 
 #endif

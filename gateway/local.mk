@@ -1,9 +1,8 @@
 # gateway/: the libevent server (WebSocket, SSE, static files) and its
-# protocol modules.  The modules form a noinst library shared with the tests.
+# protocol modules.  The modules form a noinst library shared with the tests;
+# the WebSocket cores (ws, deflate) come from wsproto/libwsproto.a.
 noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
-	gateway/ws.c gateway/ws.h \
-	gateway/deflate.c gateway/deflate.h \
 	gateway/sse.c gateway/sse.h \
 	gateway/msg.c gateway/msg.h \
 	gateway/hub.c gateway/hub.h \
@@ -17,9 +16,9 @@ gateway_libgateway_a_SOURCES = \
 	gateway/cluster.c gateway/cluster.h \
 	gateway/stats.c gateway/stats.h \
 	gateway/peers.c gateway/peers.h
-GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+GATEWAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gateway $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
-GATEWAY_LIBS = gateway/libgateway.a $(CPCOMMON_LIBS) $(LIBEVENT_LIBS) $(HIREDIS_LIBS) \
+GATEWAY_LIBS = gateway/libgateway.a $(WSPROTO_LIBS) $(CPCOMMON_LIBS) $(LIBEVENT_LIBS) $(HIREDIS_LIBS) \
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(HTTP_PARSER_LIBS)
 gateway_libgateway_a_CFLAGS = $(GATEWAY_CFLAGS)
 
@@ -29,16 +28,10 @@ gateway_cryptopulse_gateway_CFLAGS = $(GATEWAY_CFLAGS)
 gateway_cryptopulse_gateway_LDADD = $(GATEWAY_LIBS)
 dist_man_MANS += man/cryptopulse-gateway.1
 
-check_PROGRAMS += tests/unit/check_ws tests/unit/check_deflate tests/unit/check_sse \
-	tests/unit/check_http tests/unit/check_hub tests/unit/check_ratelimit
-UNIT_TESTS += tests/unit/check_ws tests/unit/check_deflate tests/unit/check_sse \
-	tests/unit/check_http tests/unit/check_hub tests/unit/check_ratelimit
-tests_unit_check_ws_SOURCES = tests/unit/check_ws.c
-tests_unit_check_ws_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_ws_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-tests_unit_check_deflate_SOURCES = tests/unit/check_deflate.c
-tests_unit_check_deflate_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_deflate_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_sse tests/unit/check_http tests/unit/check_hub \
+	tests/unit/check_ratelimit
+UNIT_TESTS += tests/unit/check_sse tests/unit/check_http tests/unit/check_hub \
+	tests/unit/check_ratelimit
 tests_unit_check_sse_SOURCES = tests/unit/check_sse.c
 tests_unit_check_sse_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_sse_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

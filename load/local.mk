@@ -1,22 +1,21 @@
 # load/: cryptopulse-load, the load generator and meter.  Its protocol
-# modules (client-side WebSocket frames, SSE parsing, histograms, the phase
-# plan, price scanning) form a noinst library shared with the unit tests;
-# frame headers, accept keys and inflation come from gateway/libgateway.a.
+# modules (SSE parsing, histograms, the phase plan, price scanning) form a
+# noinst library shared with the unit tests; the client side of WebSocket
+# (wsc), frame headers, accept keys and inflation come from
+# wsproto/libwsproto.a.
 noinst_LIBRARIES += load/libload.a
 load_libload_a_SOURCES = \
 	load/lstats.c load/lstats.h \
 	load/phase.c load/phase.h \
-	load/wsc.c load/wsc.h \
 	load/ssec.c load/ssec.h \
 	load/scan.c load/scan.h \
 	load/verdict.c load/verdict.h \
 	load/lopts.c load/lopts.h \
 	load/ticktab.c load/ticktab.h \
 	load/worker.c load/load.h
-LOAD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/load -I$(top_srcdir)/gateway $(LIBEVENT_CFLAGS) \
-	$(JANSSON_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
-LOAD_LIBS = load/libload.a gateway/libgateway.a $(CPCOMMON_LIBS) $(LIBEVENT_LIBS) \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS)
+LOAD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/load $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(JANSSON_CFLAGS)
+LOAD_LIBS = load/libload.a $(WSPROTO_LIBS) $(LIBEVENT_LIBS)
 load_libload_a_CFLAGS = $(LOAD_CFLAGS)
 
 bin_PROGRAMS += load/cryptopulse-load
@@ -25,7 +24,7 @@ load_cryptopulse_load_CFLAGS = $(LOAD_CFLAGS)
 load_cryptopulse_load_LDADD = $(LOAD_LIBS)
 dist_man_MANS += man/cryptopulse-load.1
 
-LOAD_UNIT_TESTS = tests/unit/check_load_stats tests/unit/check_load_wsc \
+LOAD_UNIT_TESTS = tests/unit/check_load_stats \
 	tests/unit/check_load_sse tests/unit/check_load_scan tests/unit/check_load_verdict \
 	tests/unit/check_load_lopts tests/unit/check_load_ticktab
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
@@ -33,9 +32,6 @@ UNIT_TESTS += $(LOAD_UNIT_TESTS)
 tests_unit_check_load_stats_SOURCES = tests/unit/check_load_stats.c
 tests_unit_check_load_stats_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_load_stats_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_wsc_SOURCES = tests/unit/check_load_wsc.c
-tests_unit_check_load_wsc_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_wsc_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_load_sse_SOURCES = tests/unit/check_load_sse.c
 tests_unit_check_load_sse_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_load_sse_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)

@@ -5,6 +5,7 @@
 #include "wsc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* RFC 6455 §1.3's example key and answer. */
@@ -60,6 +61,27 @@ START_TEST(rejects_a_wrong_accept_key_or_status)
     const char *refused = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
     ck_assert_int_eq(wsc_response(refused, strlen(refused), key, &hs), CP_EPROTO);
     ck_assert_int_eq(hs.status, 503);
+}
+END_TEST
+
+START_TEST(reads_no_byte_past_the_head)
+{
+    /* Frames follow the head in the caller's buffer, with no NUL anywhere:
+     * run under valgrind or ASan, a read past len shows. */
+    size_t len = strlen(ok_head);
+    char *exact = malloc(len);
+    memcpy(exact, ok_head, len);
+    struct wsc_handshake hs;
+    ck_assert_int_eq(wsc_response(exact, len, key, &hs), (int)len);
+    ck_assert_int_eq(hs.status, 101);
+    const char *other = "HTTP/1.0 404 Not Found\r\n\r\n";
+    memcpy(exact, other, strlen(other));
+    ck_assert_int_eq(wsc_response(exact, strlen(other), key, &hs), CP_EPROTO);
+    ck_assert_int_eq(hs.status, 404);
+    memcpy(exact, "HTTP/2 101 \r\n\r\n", 16);
+    ck_assert_int_eq(wsc_response(exact, 16, key, &hs), CP_EPROTO);
+    ck_assert_int_eq(hs.status, 0);
+    free(exact);
 }
 END_TEST
 
@@ -154,21 +176,102 @@ START_TEST(client_frames_are_masked)
 }
 END_TEST
 
-static Suite *load_wsc_suite(void)
+START_TEST(parses_ws_and_wss_urls)
 {
-    Suite *s = suite_create("load_wsc");
+    struct wsc_url u;
+    ck_assert_int_eq(wsc_url_parse("ws://127.0.0.1:8080/ws?x=1&y=2", &u), CP_OK);
+    ck_assert(!u.tls);
+    ck_assert_str_eq(u.host, "127.0.0.1");
+    ck_assert_int_eq(u.port, 8080);
+    ck_assert_str_eq(u.resource, "/ws?x=1&y=2");
+    ck_assert_int_eq(wsc_url_parse("WSS://stream.binance.com", &u), CP_OK);
+    ck_assert(u.tls);
+    ck_assert_str_eq(u.host, "stream.binance.com");
+    ck_assert_int_eq(u.port, 443);
+    ck_assert_str_eq(u.resource, "/");
+    ck_assert_int_eq(wsc_url_parse("ws://ws-feed.example?streams=a@ticker/b@ticker", &u), CP_OK);
+    ck_assert_int_eq(u.port, 80);
+    ck_assert_str_eq(u.resource, "/?streams=a@ticker/b@ticker");
+    ck_assert_int_eq(wsc_url_parse("wss://[::1]:9443/v2", &u), CP_OK);
+    ck_assert_str_eq(u.host, "::1");
+    ck_assert_int_eq(u.port, 9443);
+    ck_assert_str_eq(u.resource, "/v2");
+}
+END_TEST
+
+START_TEST(rejects_urls_that_are_not_websocket_ones)
+{
+    const char *bad[] = {
+        "http://example.com/",
+        "ws:/example.com",
+        "ws://",
+        "ws://:80/",
+        "ws://host:/",
+        "ws://host:0/",
+        "ws://host:65536/",
+        "ws://host:12a/",
+        "ws://user@host/",
+        "ws://host/#frag",
+        "ws://host/a b",
+        "ws://host/a\r\nX: y",
+        "ws://[::1/",
+        "ws://[not-v6]/",
+        "ws://ho%73t/",
+        "wss://host:443x",
+        "",
+    };
+    struct wsc_url u;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(wsc_url_parse(bad[i], &u) == CP_EINVAL, "accepted %s", bad[i]);
+    char long_url[WSC_RESOURCE_MAX + 16] = "ws://h/";
+    memset(long_url + 7, 'a', WSC_RESOURCE_MAX);
+    long_url[7 + WSC_RESOURCE_MAX] = '\0';
+    ck_assert_int_eq(wsc_url_parse(long_url, &u), CP_EINVAL);
+}
+END_TEST
+
+START_TEST(request_for_a_url_names_the_port_unless_default)
+{
+    struct wsc_url u;
+    char buf[1024];
+    ck_assert_int_eq(wsc_url_parse("wss://ws.kraken.com/v2", &u), CP_OK);
+    int n = wsc_request_url(buf, sizeof buf, &u, key);
+    ck_assert_int_gt(n, 0);
+    ck_assert(strstr(buf, "GET /v2 HTTP/1.1\r\nHost: ws.kraken.com\r\n") == buf);
+    ck_assert(!strstr(buf, "Extensions"));
+    ck_assert(strcmp(buf + n - 4, "\r\n\r\n") == 0);
+    ck_assert_int_eq(wsc_url_parse("ws://127.0.0.1:9000/s?a=1", &u), CP_OK);
+    wsc_request_url(buf, sizeof buf, &u, key);
+    ck_assert(strstr(buf, "GET /s?a=1 HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n") == buf);
+    ck_assert_int_eq(wsc_url_parse("ws://[::1]:9000/", &u), CP_OK);
+    wsc_request_url(buf, sizeof buf, &u, key);
+    ck_assert(strstr(buf, "Host: [::1]:9000\r\n"));
+    ck_assert_int_eq(wsc_url_parse("ws://host:443/", &u), CP_OK);
+    wsc_request_url(buf, sizeof buf, &u, key);
+    ck_assert(strstr(buf, "Host: host:443\r\n"));
+    ck_assert_int_eq(wsc_request_url(buf, 40, &u, key), CP_ETOOBIG);
+}
+END_TEST
+
+static Suite *wsc_suite(void)
+{
+    Suite *s = suite_create("wsc");
     TCase *t = tcase_create("core");
     tcase_add_test(t, request_offers_deflate_when_asked);
     tcase_add_test(t, key_is_base64_of_the_nonce);
     tcase_add_test(t, accepts_the_rfc_example_answer_byte_by_byte);
     tcase_add_test(t, rejects_a_wrong_accept_key_or_status);
+    tcase_add_test(t, reads_no_byte_past_the_head);
     tcase_add_test(t, sees_the_agreed_deflate_extension);
     tcase_add_test(t, decodes_server_frames_of_each_length_form);
     tcase_add_test(t, decodes_a_compressed_frame_and_a_ping_one_byte_at_a_time);
     tcase_add_test(t, rejects_masked_reserved_and_bad_control_frames);
     tcase_add_test(t, client_frames_are_masked);
+    tcase_add_test(t, parses_ws_and_wss_urls);
+    tcase_add_test(t, rejects_urls_that_are_not_websocket_ones);
+    tcase_add_test(t, request_for_a_url_names_the_port_unless_default);
     suite_add_tcase(s, t);
     return s;
 }
 
-CHECK_MAIN(load_wsc_suite)
+CHECK_MAIN(wsc_suite)

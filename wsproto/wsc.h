@@ -1,10 +1,10 @@
-/* wsc: the client side of RFC 6455 for the load tool — the opening request,
- * the check of the server's 101 answer, the decoder of server frames
- * (unmasked) and the encoder of client frames (masked).  No I/O and no
+/* wsc: the client side of RFC 6455 for the load tool and the feeder — the
+ * opening request, the check of the server's 101 answer, the decoder of server
+ * frames (unmasked) and the encoder of client frames (masked).  No I/O and no
  * allocation: bytes in, results out; the caller owns every buffer.  Any
- * thread.  Frame headers and the accept key come from gateway/ws.c. */
-#ifndef CP_LOAD_WSC_H
-#define CP_LOAD_WSC_H
+ * thread.  Frame headers and the accept key come from ws.c. */
+#ifndef CP_WSC_H
+#define CP_WSC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +24,30 @@ void wsc_key(const uint8_t nonce[16], char out[WSC_KEY_LEN + 1]);
  * client_max_window_bits) when deflate.  Returns the length, or CP_ETOOBIG. */
 int wsc_request(char *out, size_t cap, const char *host, int port, const char *path,
                 const char key[WSC_KEY_LEN + 1], bool deflate);
+
+/* A parsed ws:// or wss:// URL (RFC 6455 §3). */
+#define WSC_HOST_MAX 256      /* bytes of a host name or address, with the NUL */
+#define WSC_RESOURCE_MAX 4096 /* bytes of path and query, with the NUL */
+struct wsc_url {
+    bool tls;                        /* wss:// */
+    char host[WSC_HOST_MAX];         /* name or address; an IPv6 one without brackets */
+    int port;                        /* as written, else 80 (ws) or 443 (wss) */
+    char resource[WSC_RESOURCE_MAX]; /* path and query; "/" when the URL has none */
+};
+
+/* Parse url ("ws[s]://host[:port][/path][?query]"; host a name, an IPv4
+ * address or an IPv6 one in brackets; scheme case-insensitive) into *u.
+ * Returns CP_OK, or CP_EINVAL for another scheme, a fragment (§3 forbids
+ * it), user information, an empty host or port, a port outside 1..65535,
+ * a space or control byte, or a host or resource too long for *u. */
+int wsc_url_parse(const char *url, struct wsc_url *u);
+
+/* Write the opening handshake (RFC 6455 §4.1) for u into out (cap bytes):
+ * GET u->resource, Host with ":port" unless it is the scheme's default
+ * (item 4; an IPv6 address in brackets), no extension offered.  Returns
+ * the length, or CP_ETOOBIG. */
+int wsc_request_url(char *out, size_t cap, const struct wsc_url *u,
+                    const char key[WSC_KEY_LEN + 1]);
 
 /* What the server answered. */
 struct wsc_handshake {

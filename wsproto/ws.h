@@ -23,6 +23,7 @@ enum ws_close_code {
     WS_CLOSE_NORMAL = 1000,
     WS_CLOSE_GOING_AWAY = 1001,
     WS_CLOSE_PROTOCOL_ERROR = 1002,
+    WS_CLOSE_UNSUPPORTED = 1003, /* a data type the endpoint cannot accept */
     WS_CLOSE_NO_STATUS = 1005,
     WS_CLOSE_INVALID_DATA = 1007,
     WS_CLOSE_POLICY = 1008,
