@@ -190,4 +190,63 @@ finally:
 PYEOF
     fail "live feed checks: $(tail -n 5 "$WORK/live.txt")"
 cat "$WORK/live.txt"
+
+# The FastCGI handler (as CGI) shows the same sources in /health and /stats.
+cgi() {
+    within 10 env -i REDIS_PORT="$REDIS_PORT" UPDATE_INTERVAL_MS="$INTERVAL" LOG_LEVEL=warn \
+        GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+        PATH_INFO="$1" SCRIPT_NAME=/cgi-bin/cryptopulse-fcgi \
+        "$top_builddir/fcgi/cryptopulse-fcgi" </dev/null 2>>"$WORK/cgi.log"
+}
+for path in /health /stats; do
+    cgi "$path" | sed '1,/^\r$/d' | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+names = [s["name"] for s in d["sources"]]
+assert names == ["binance", "coinbase", "kraken"], names
+assert all(set(s) >= {"connected", "fresh", "messages", "reconnects", "outliers"} for s in d["sources"])
+' || fail "cryptopulse-fcgi $path has no sources"
+done
+echo "cryptopulse-fcgi /health and /stats show the sources"
+
+# Connections older than SOURCE_RECONNECT_MS are replaced, with no gap: a
+# feeder on two exchanges that renews every 2.5 s keeps both fresh on
+# every tick, while the simulators see new connections.
+stop "$feeder_PID"
+conn_count() { curl -s "http://127.0.0.1:$1/control/state" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["connects"])'; }
+b0=$(conn_count "$binance_CTL"); k0=$(conn_count "$kraken_CTL")
+start feeder2 "$top_builddir/feeder/cryptopulse-feeder" --live --redis-port "$REDIS_PORT" \
+    --interval "$INTERVAL" --symbols BTC,ETH --source-stale-ms "$STALE" --sources binance,kraken \
+    --source-reconnect-ms 2500 --ca-file "$WORK/ca/ca.pem" \
+    --binance-ws-url "wss://localhost:$binance_PORT" \
+    --kraken-ws-url "wss://127.0.0.1:$kraken_PORT/v2"
+within 40 "$PY" - "$GATEWAY_PORT" >"$WORK/rollover.txt" 2>&1 <<'PYEOF' ||
+import asyncio, json, sys, time
+import websockets
+async def main():
+    async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:
+        await asyncio.wait_for(ws.recv(), 5)
+        await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["BTC"]}}))
+        end, seen, started = time.monotonic() + 30, [], False
+        while time.monotonic() < end and len(seen) < 16:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if m["event"] != "price-update":
+                continue
+            p = m["data"]
+            started = started or p["sources"] == ["binance", "kraken"]
+            if started:  # from the first tick with both
+                seen.append((p["sources"], p["stale"]))
+        assert len(seen) >= 16, f"only {len(seen)} ticks with both sources"
+        bad = [s for s in seen if s != (["binance", "kraken"], False)]
+        assert not bad, f"a source dropped out during the renewals: {bad}"
+        print(f"{len(seen)} ticks in a row from both sources while connections were renewed")
+asyncio.run(main())
+PYEOF
+    fail "rollover: $(tail -n 3 "$WORK/rollover.txt")"
+cat "$WORK/rollover.txt"
+b1=$(conn_count "$binance_CTL"); k1=$(conn_count "$kraken_CTL")
+[ $((b1 - b0)) -ge 3 ] && [ $((k1 - k0)) -ge 3 ] ||
+    fail "connections were not renewed: binance $b0 -> $b1, kraken $k0 -> $k1"
+grep -q "replaced a connection" "$WORK/feeder2.log" || fail "no renewal logged"
+echo "connections renewed: binance $b0 -> $b1, kraken $k0 -> $k1"
 echo "PASS: $TEST_NAME"
