@@ -3,6 +3,7 @@
 #include "exchanges.h"
 
 #include "cp_error.h"
+#include "log.h"
 #include "source.h"
 #include "wsclient.h"
 #include "xalloc.h"
@@ -63,6 +64,15 @@ static bool url_valid(const char *url)
     return (strncmp(url, "ws://", 5) == 0 && url[5]) || (strncmp(url, "wss://", 6) == 0 && url[6]);
 }
 
+/* How many of the live symbols exchange id lists. */
+static size_t mapped(const struct exchanges *x, enum exch_id id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < live_symbol_count(x->live); i++)
+        n += exch_instrument(x->map, id, live_symbol(x->live, i)) != NULL;
+    return n;
+}
+
 /* The sources, once the settings are known good. */
 static int make_sources(struct exchanges *x, const struct cp_conf *conf,
                         struct event_base *base, char *err, size_t errlen)
@@ -76,9 +86,19 @@ static int make_sources(struct exchanges *x, const struct cp_conf *conf,
             snprintf(err, errlen, "%s: \"%.200s\" is not a ws:// or wss:// URL", setting, url);
             return CP_EINVAL;
         }
+        if (mapped(x, ids[i]) == 0) {
+            log_warn("%s lists none of SYMBOLS (%s): not connecting to it", exch_name(ids[i]),
+                     live_symbols(x->live));
+            continue;
+        }
         struct source_settings ss = {url, conf->source_stale_ms, conf->source_reconnect_ms,
                                      EXCHANGES_CONNECT_TIMEOUT_MS};
         x->sources[x->n++] = source_new(base, x->tls, ids[i], i, x->map, x->live, &ss);
+    }
+    if (x->n == 0) {
+        snprintf(err, errlen, "FEED_SOURCES: none of %s lists any of SYMBOLS (%s)",
+                 conf->feed_sources, live_symbols(x->live));
+        return CP_EINVAL;
     }
     return CP_OK;
 }
