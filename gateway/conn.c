@@ -548,7 +548,7 @@ struct conn_replay {
     struct conn *c;
     char after[PRICE_ID_MAX]; /* the last id the client has */
     bool first;               /* the first page also checks that id is in history */
-    bool emitted;             /* some ticks were replayed */
+    size_t skipped;           /* history entries that were not valid ticks */
 };
 
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
@@ -560,6 +560,8 @@ static void replay_finish(struct conn_replay *rp, bool snapshot)
 {
     struct conn *c = rp->c;
     c->replay = NULL;
+    if (rp->skipped)
+        log_info("a resume skipped %zu history entries that are not valid ticks", rp->skipped);
     if (snapshot)
         emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk");
     hub_client_resume(c->gw->hub, &c->pc.sub, snapshot ? NULL : rp->after);
@@ -568,7 +570,27 @@ static void replay_finish(struct conn_replay *rp, bool snapshot)
 
 static void replay_page(struct conn_replay *rp, bool inclusive);
 
-static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+/* Emit one history entry to c as the live fan-out would have sent it; an
+ * entry that is not a valid tick (or is over MAX_TICK_BYTES) is skipped
+ * and counted, as the live fan-out skips it. */
+static void replay_entry(struct conn_replay *rp, const struct rdb_entry *e)
+{
+    struct conn *c = rp->c;
+    char err[256];
+    json_t *raw = e->len <= (size_t)c->gw->conf->max_tick_bytes
+                      ? json_loadb(e->tick, e->len, JSON_REJECT_DUPLICATES, NULL)
+                      : NULL;
+    json_t *tick = raw ? price_tick_clean(raw, err, sizeof err) : NULL;
+    const char *id = json_string_value(json_object_get(tick, "id"));
+    if (id && strcmp(id, e->id) == 0)
+        emit_tick(c, tick, id);
+    else
+        rp->skipped++;
+    json_decref(tick);
+    json_decref(raw);
+}
+
+static void replay_cb(bool ok, const struct rdb_entry *e, size_t n, void *arg)
 {
     struct conn_replay *rp = arg;
     struct conn *c = rp->c;
@@ -579,45 +601,38 @@ static void replay_cb(bool ok, const char *const *ticks, const size_t *lens, siz
         free(rp);
         return;
     }
-    size_t emitted = 0;
     c->replay = rp;
-    for (size_t i = 0; ok && i < n; i++) {
-        json_t *raw = json_loadb(ticks[i], lens[i], 0, NULL);
-        const char *id = json_string_value(json_object_get(raw, "id"));
-        if (rp->first && i == 0) /* the resume point itself must still be there */
-            ok = id && strcmp(id, rp->after) == 0;
-        else if (id && strlen(id) < sizeof rp->after) {
-            /* What the live fan-out would have skipped is skipped here too. */
-            char err[256];
-            json_t *tick = lens[i] <= (size_t)c->gw->conf->max_tick_bytes
-                               ? price_tick_clean(raw, err, sizeof err)
-                               : NULL;
-            if (tick)
-                emit_tick(c, tick, id);
-            json_decref(tick);
-            strcpy(rp->after, id);
-            emitted++;
-        }
-        json_decref(raw);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t i = 0, advanced = 0;
+    if (ok && rp->first) { /* the resume point itself must still be there */
+        ok = n > 0 && strcmp(e[0].id, rp->after) == 0;
+        i = 1;
     }
-    if (!ok || (rp->first && n == 0)) {
+    /* Stop at the high-water mark: the rest of the page is read again from
+     * the last entry sent once the output has drained (write_cb), so a long
+     * replay never holds much more than OUTPUT_HIGH_WATER_BYTES, whatever
+     * the size of its ticks. */
+    bool full = false;
+    for (; ok && i < n && !full && strlen(e[i].id) < sizeof rp->after; i++, advanced++) {
+        replay_entry(rp, &e[i]);
+        strcpy(rp->after, e[i].id); /* skipped or sent, never read again */
+        full = evbuffer_get_length(out) > (size_t)c->gw->conf->output_high_water_bytes;
+    }
+    if (!ok) {
         replay_finish(rp, true);
         return;
     }
     rp->first = false;
-    rp->emitted |= emitted > 0;
+    if (full)
+        return;
     /* More pages, or live ticks that came while this page was read. */
-    const char *live = hub_last_id(c->gw->hub);
     struct tickid a, b;
-    bool behind = emitted && tickid_parse(live, &a) == CP_OK &&
+    bool behind = advanced && tickid_parse(hub_last_id(c->gw->hub), &a) == CP_OK &&
                   tickid_parse(rp->after, &b) == CP_OK && tickid_after(a, b);
     if (n < CONN_REPLAY_PAGE && !behind)
         replay_finish(rp, false);
-    else if (evbuffer_get_length(bufferevent_get_output(c->bev)) <=
-             (size_t)c->gw->conf->output_high_water_bytes)
+    else
         replay_page(rp, false);
-    /* else: write_cb reads the next page once the output has drained, so a
-     * long replay never holds more than about the high-water mark. */
 }
 
 /* The output of a replaying client drained: read its next page. */
@@ -728,14 +743,21 @@ static void sse_start(struct conn *c)
         close_after_flush(c);
         return;
     }
-    evbuffer_add_printf(out, "retry: 2000\n\n");
+    char id[PRICE_ID_MAX + 1];
+    const char *resume = last_event_id(c, id, sizeof id);
+    /* A resumed stream first states the id it resumes from, so that a
+     * client whose event stream starts with an empty last event id (WHATWG
+     * "event stream interpretation") and is cut before the first tick still
+     * holds its resume point. */
+    if (resume && strlen(resume) < PRICE_ID_MAX && sse_id_valid(resume))
+        evbuffer_add_printf(out, "retry: 2000\nid: %s\n\n", resume);
+    else
+        evbuffer_add_printf(out, "retry: 2000\n\n");
     c->kind = CONN_SSE;
     struct gateway_stats *s = &c->gw->stats;
     s->sse_total++;
     if (++s->sse_current > s->sse_peak)
         s->sse_peak = s->sse_current;
-    char id[PRICE_ID_MAX + 1];
-    const char *resume = last_event_id(c, id, sizeof id);
     if (resume)
         conn_resume(c, resume);
     else

@@ -491,12 +491,54 @@ int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg)
     return read_stream(r, "XREVRANGE %s + %s COUNT %d", "-", count, cb, arg);
 }
 
-int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_strings_cb cb,
+struct rdb_entries_req {
+    rdb_entries_cb cb;
+    void *arg;
+};
+
+/* XRANGE: each entry is [id, [field, value, ...]]. */
+static void on_entries(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_entries_req *req = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY) {
+        req->cb(false, NULL, 0, req->arg);
+        free(req);
+        return;
+    }
+    struct rdb_entry *e = xcalloc(m->elements + 1, sizeof *e);
+    size_t n = 0;
+    for (size_t i = 0; i < m->elements; i++) {
+        const redisReply *x = m->element[i];
+        if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 || !x->element[0]->str)
+            continue;
+        const redisReply *tick = pick_tick(x);
+        e[n].id = x->element[0]->str;
+        e[n].tick = tick ? tick->str : "";
+        e[n++].len = tick ? tick->len : 0;
+    }
+    req->cb(true, e, n, req->arg);
+    free(e);
+    free(req);
+}
+
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
                    void *arg)
 {
-    char from[PRICE_ID_MAX + 1];
+    if (!r->cmd.connected)
+        return CP_EIO;
+    char key[KEYS_MAX], from[PRICE_ID_MAX + 1];
+    keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
     snprintf(from, sizeof from, "%s%s", inclusive ? "" : "(", id);
-    return read_stream(r, "XRANGE %s %s + COUNT %d", from, count, cb, arg);
+    struct rdb_entries_req *req = xmalloc(sizeof *req);
+    req->cb = cb;
+    req->arg = arg;
+    if (redisAsyncCommand(r->cmd.ac, on_entries, req, "XRANGE %s %s + COUNT %d", key, from,
+                          count) != REDIS_OK) {
+        free(req);
+        return CP_EIO;
+    }
+    return CP_OK;
 }
 
 void rdb_stats_write(struct rdb *r, const char *key, const char *index, const char *json,

@@ -43,10 +43,24 @@ typedef void (*rdb_strings_cb)(bool ok, const char *const *ticks, const size_t *
  * or CP_EIO when Redis is not connected (cb is then never called). */
 int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg);
 
-/* Read up to count ticks of the history stream from id on, oldest first
+/* One entry of the history stream: its stream id and its "tick" field (""
+ * when it has none), borrowed for the callback's duration. */
+struct rdb_entry {
+    const char *id;
+    const char *tick;
+    size_t len; /* bytes of tick */
+};
+
+/* Called exactly once with the entries read, oldest first, or with ok false
+ * when Redis failed or went away first. */
+typedef void (*rdb_entries_cb)(bool ok, const struct rdb_entry *entries, size_t n, void *arg);
+
+/* Read up to count entries of the history stream from id on, oldest first
  * (XRANGE): including id itself when inclusive, else strictly after it.
- * Returns 0, or CP_EIO when Redis is not connected (cb is then never called). */
-int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_strings_cb cb,
+ * Every entry is given, with its stream id, whatever its tick holds, so a
+ * reader can step past entries that are not valid ticks.  Returns 0, or
+ * CP_EIO when Redis is not connected (cb is then never called). */
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
                    void *arg);
 
 /* Store this worker's counters (JSON text) under key for ttl_ms, and index

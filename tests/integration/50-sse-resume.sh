@@ -130,6 +130,15 @@ sse "$base/events" 4 "$last" >"$WORK/long.txt" || fail "long replay failed"
 check_resume "$WORK/long.txt" "long replay"
 [ "$(grep -c '"id"' "$WORK/long.txt")" -ge 250 ] || fail "long replay delivered too few ticks"
 
+# Replays that once went wrong: 250 bad entries after the resume point (the
+# gateway re-read one page forever), and big ticks to a slow reader while
+# live ticks come (one 200-tick page went out whole, past MAX_OUTPUT_BYTES,
+# and the client was dropped).
+within 120 "$PY" "$top_srcdir/tests/integration/sse_replay_edges.py" "$GATEWAY_PORT" \
+    "$REDIS_PORT" "$WORK/gateway.log" >"$WORK/edges.txt" 2>&1 ||
+    fail "replay edges: $(tail -n 4 "$WORK/edges.txt")"
+cat "$WORK/edges.txt"
+
 # CORS: everyone allowed by default ("*"); with a list, the listed origin
 # gets itself back with Vary, others 403; preflights answered.
 curl -s -D "$WORK/h.txt" -o /dev/null -H 'Origin: http://x.example' "$base/history?symbol=BTC&limit=1"
