@@ -227,6 +227,10 @@ static void combine(const struct live *l, const struct live_symbol *s, const siz
     } else {
         p->high24h = p->low24h = p->price;
     }
+    /* An exchange's figures that contradict each other would make the
+     * gateway refuse the whole tick (price.c): keep the price instead. */
+    if (!(p->low24h <= p->high24h))
+        p->high24h = p->low24h = p->price;
 }
 
 void live_prices(struct live *l, int64_t now_ms, const char *id, struct price *out, size_t *n)

@@ -86,6 +86,26 @@ static int get_number(const json_t *obj, const char *key, double *out, char *err
 
 static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen);
 
+#define PRICE_MAX 1e12   /* no asset is quoted this high: a bigger number is an error */
+#define VOLUME_MAX 1e18
+
+/* Values a price object can hold: a price in (0, 1e12), high and low in
+ * [0, 1e12) with low <= high (0: not known yet), a volume in [0, 1e18), a
+ * change of at least -100 %. */
+static int check_ranges(const struct price *p, char *err, size_t errlen)
+{
+    const char *why = !(p->price > 0 && p->price < PRICE_MAX)          ? "\"price\" is out of range"
+                      : !(p->high24h >= 0 && p->high24h < PRICE_MAX)    ? "\"high24h\" is out of range"
+                      : !(p->low24h >= 0 && p->low24h <= p->high24h)   ? "\"low24h\" is above \"high24h\" or negative"
+                      : !(p->volume24h >= 0 && p->volume24h < VOLUME_MAX) ? "\"volume24h\" is out of range"
+                      : !(p->change24h >= -100 && p->change24h < PRICE_MAX)
+                          ? "\"change24h\" is out of range"
+                          : NULL;
+    if (why)
+        snprintf(err, errlen, "%s", why);
+    return why ? CP_EINVAL : CP_OK;
+}
+
 /* "sources" and "stale" of live data, when present. */
 static int live_fields(const json_t *obj, struct price *out, char *err, size_t errlen)
 {
@@ -139,10 +159,8 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
         rc = get_number(obj, "high24h", &out->high24h, err, errlen);
     if (rc == CP_OK)
         rc = get_number(obj, "low24h", &out->low24h, err, errlen);
-    if (rc == CP_OK && !(out->price > 0)) {
-        snprintf(err, errlen, "\"price\" is not positive");
-        rc = CP_EINVAL;
-    }
+    if (rc == CP_OK)
+        rc = check_ranges(out, err, errlen);
     if (rc == CP_OK)
         rc = live_fields(obj, out, err, errlen);
     return rc;
@@ -194,6 +212,26 @@ json_t *price_clean(const json_t *obj, char *err, size_t errlen)
     return out;
 }
 
+/* A price belongs to its tick: the tick's id, and one price per symbol. */
+static int tick_member(const json_t *price, const json_t *before, const char *id, char *why,
+                       size_t len)
+{
+    const char *sym = json_string_value(json_object_get(price, "symbol"));
+    if (strcmp(json_string_value(json_object_get(price, "id")), id) != 0) {
+        snprintf(why, len, "its \"id\" is not the tick's");
+        return CP_EINVAL;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(before, i, p) {
+        if (strcmp(json_string_value(json_object_get(p, "symbol")), sym) == 0) {
+            snprintf(why, len, "a second price of %s", sym);
+            return CP_EINVAL;
+        }
+    }
+    return CP_OK;
+}
+
 json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen)
 {
     const char *id = json_string_value(json_object_get(tick, "id"));
@@ -218,6 +256,10 @@ json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen)
     json_array_foreach(prices, i, p) {
         char why[128];
         json_t *c = price_clean(p, why, sizeof why);
+        if (c && tick_member(c, clean, id, why, sizeof why) != CP_OK) {
+            json_decref(c);
+            c = NULL;
+        }
         if (!c) {
             snprintf(err, errlen, "tick %s, price %zu: %s", id, i, why);
             json_decref(clean);

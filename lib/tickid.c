@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct tickid tickid_next(struct tickid last, int64_t now_ms)
 {
@@ -22,8 +23,19 @@ int tickid_format(struct tickid id, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? CP_ETOOBIG : n;
 }
 
+/* Digits only, no sign, space or leading zero ("0" itself is fine): the
+ * form Redis writes, so that one id has one spelling. */
+static bool canonical_number(const char *s, size_t n)
+{
+    return n > 0 && n <= 20 && strspn(s, "0123456789") >= n && (s[0] != '0' || n == 1);
+}
+
 int tickid_parse(const char *text, struct tickid *out)
 {
+    const char *dash = strchr(text, '-');
+    if (!dash || !canonical_number(text, (size_t)(dash - text)) ||
+        !canonical_number(dash + 1, strlen(dash + 1)))
+        return CP_EINVAL;
     char *end;
     errno = 0;
     long long ms = strtoll(text, &end, 10);

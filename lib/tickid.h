@@ -22,7 +22,9 @@ struct tickid tickid_next(struct tickid last, int64_t now_ms);
  * CP_ETOOBIG when it does not fit. */
 int tickid_format(struct tickid id, char *buf, size_t len);
 
-/* Parse "<ms>-<seq>" (as XREVRANGE returns it).  Returns 0 or CP_EINVAL. */
+/* Parse "<ms>-<seq>" (as XREVRANGE returns it): decimal digits only, with
+ * no sign, space or leading zero, so that each id has one spelling.
+ * Returns 0 or CP_EINVAL. */
 int tickid_parse(const char *text, struct tickid *out);
 
 /* True when a sorts after b as Redis orders stream ids: by ms, then by seq

@@ -189,6 +189,52 @@ START_TEST(clean_tick_rebuilds_id_ts_and_prices_only)
 }
 END_TEST
 
+START_TEST(clean_tick_holds_one_price_per_symbol_with_the_tick_id)
+{
+    char err[128];
+    json_t *in = json_loads("{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS "},{"
+                            PRICE_FIELDS "}]}", 0, NULL);
+    ck_assert_ptr_null(price_tick_clean(in, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "a second price of BTC"));
+    json_decref(in);
+    in = json_loads("{\"id\":\"18-0\",\"ts\":18,\"prices\":[{" PRICE_FIELDS "}]}", 0, NULL);
+    ck_assert_ptr_null(price_tick_clean(in, err, sizeof err)); /* its id is 17-0 */
+    ck_assert_ptr_nonnull(strstr(err, "not the tick's"));
+    json_decref(in);
+    in = json_loads("{\"id\":\"+17-0\",\"ts\":17,\"prices\":[]}", 0, NULL);
+    ck_assert_ptr_null(price_tick_clean(in, err, sizeof err));
+    json_decref(in);
+}
+END_TEST
+
+START_TEST(values_out_of_range_are_refused)
+{
+    static const char *const bad[] = {
+        "{\"symbol\":\"BTC\",\"price\":1e300,\"change24h\":0,\"volume24h\":1,\"high24h\":2,"
+        "\"low24h\":1,\"ts\":1,\"id\":\"1-0\"}",
+        "{\"symbol\":\"BTC\",\"price\":1,\"change24h\":0,\"volume24h\":-1,\"high24h\":2,"
+        "\"low24h\":1,\"ts\":1,\"id\":\"1-0\"}",
+        "{\"symbol\":\"BTC\",\"price\":1,\"change24h\":0,\"volume24h\":1,\"high24h\":1,"
+        "\"low24h\":2,\"ts\":1,\"id\":\"1-0\"}",
+        "{\"symbol\":\"BTC\",\"price\":1,\"change24h\":-101,\"volume24h\":1,\"high24h\":2,"
+        "\"low24h\":1,\"ts\":1,\"id\":\"1-0\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[128] = "";
+        char *s = clean_dump(bad[i], err, sizeof err);
+        ck_assert_msg(s == NULL, "accepted %s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "range") ? err : strstr(err, "above"));
+    }
+    /* Not known yet: high and low 0, as a feed's first price may be. */
+    char err[128];
+    char *s = clean_dump("{\"symbol\":\"BTC\",\"price\":1,\"change24h\":0,\"volume24h\":0,"
+                         "\"high24h\":0,\"low24h\":0,\"ts\":1,\"id\":\"1-0\"}",
+                         err, sizeof err);
+    ck_assert_ptr_nonnull(s);
+    free(s);
+}
+END_TEST
+
 static Suite *price_suite(void)
 {
     Suite *s = suite_create("price");
@@ -204,6 +250,8 @@ static Suite *price_suite(void)
     tcase_add_test(tc, clean_price_keeps_only_the_contract_fields);
     tcase_add_test(tc, clean_price_refuses_malformed_optional_fields);
     tcase_add_test(tc, clean_tick_rebuilds_id_ts_and_prices_only);
+    tcase_add_test(tc, clean_tick_holds_one_price_per_symbol_with_the_tick_id);
+    tcase_add_test(tc, values_out_of_range_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }

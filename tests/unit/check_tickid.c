@@ -132,6 +132,22 @@ START_TEST(next_id_is_always_after_the_last)
 }
 END_TEST
 
+/* One id, one spelling: what reaches SSE id: lines and JSON is Redis' form. */
+START_TEST(only_the_canonical_spelling_parses)
+{
+    static const char *const bad[] = {"+1-0", " 1-0", "01-0", "1-01", "1- 0", "1-+0", "-1-0",
+                                      "1-0 ", "1\t-0", "1-", "-0", "1", "", "1-0-0",
+                                      "123456789012345678901-0"};
+    struct tickid t;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(tickid_parse(bad[i], &t) == CP_EINVAL, "accepted \"%s\"", bad[i]);
+    ck_assert_int_eq(tickid_parse("0-0", &t), CP_OK);
+    ck_assert_int_eq(tickid_parse("1796293034380-10", &t), CP_OK);
+    ck_assert_int_eq(t.ms, 1796293034380);
+    ck_assert_uint_eq(t.seq, 10);
+}
+END_TEST
+
 static Suite *tickid_suite(void)
 {
     Suite *s = suite_create("tickid");
@@ -146,6 +162,7 @@ static Suite *tickid_suite(void)
     tcase_add_test(t, parsed_ids_compare_as_numbers_not_text);
     tcase_add_test(t, seq_compares_unsigned_over_its_whole_range);
     tcase_add_test(t, next_id_is_always_after_the_last);
+    tcase_add_test(t, only_the_canonical_spelling_parses);
     suite_add_tcase(s, t);
     return s;
 }
