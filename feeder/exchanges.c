@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "log.h"
 #include "source.h"
+#include "wsc.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -59,9 +60,35 @@ static const char *url_of(const struct cp_conf *conf, enum exch_id id, const cha
                                  : conf->kraken_ws_url;
 }
 
-static bool url_valid(const char *url)
+/* A ws:// or wss:// URL wsclient can connect to; Binance's is the host
+ * alone (or ending in /stream): exch_connect_url() adds the streams. */
+static const char *url_problem(enum exch_id id, const char *url)
 {
-    return (strncmp(url, "ws://", 5) == 0 && url[5]) || (strncmp(url, "wss://", 6) == 0 && url[6]);
+    struct wsc_url u;
+    if (wsc_url_parse(url, &u) != CP_OK)
+        return "is not a ws:// or wss:// URL (host, port 1-65535, no user, fragment or space)";
+    if (id == EXCH_BINANCE && strcmp(u.resource, "/") != 0 && strcmp(u.resource, "/stream") != 0)
+        return "must name the host only (the feeder adds /stream?streams=...)";
+    return NULL;
+}
+
+/* Every symbol must be listed by one of the sources at least. */
+static int check_symbols(const struct exchanges *x, const enum exch_id *ids, size_t n,
+                         const struct cp_conf *conf, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < live_symbol_count(x->live); i++) {
+        const char *sym = live_symbol(x->live, i);
+        bool listed = false;
+        for (size_t k = 0; k < n && !listed; k++)
+            listed = exch_instrument(x->map, ids[k], sym) != NULL;
+        if (!listed) {
+            snprintf(err, errlen,
+                     "SYMBOLS: %s is listed by none of %s (map it with FEED_SYMBOL_MAP)", sym,
+                     conf->feed_sources);
+            return CP_EINVAL;
+        }
+    }
+    return CP_OK;
 }
 
 /* How many of the live symbols exchange id lists. */
@@ -79,11 +106,14 @@ static int make_sources(struct exchanges *x, const struct cp_conf *conf,
 {
     enum exch_id ids[EXCH_COUNT];
     size_t n = source_ids(conf, ids);
+    if (check_symbols(x, ids, n, conf, err, errlen) != CP_OK)
+        return CP_EINVAL;
     for (size_t i = 0; i < n; i++) {
         const char *setting;
         const char *url = url_of(conf, ids[i], &setting);
-        if (!url_valid(url)) {
-            snprintf(err, errlen, "%s: \"%.200s\" is not a ws:// or wss:// URL", setting, url);
+        const char *why = url_problem(ids[i], url);
+        if (why) {
+            snprintf(err, errlen, "%s: \"%.200s\" %s", setting, url, why);
             return CP_EINVAL;
         }
         if (mapped(x, ids[i]) == 0) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define LIVE_LOG_EVERY_MS 60000 /* an outlier is logged once a minute per source and symbol */
+#define LIVE_MAX_FUTURE_MS 60000 /* an exchange clock this far ahead is not believed */
 
 /* What one source last said of one symbol. */
 struct live_last {
@@ -118,6 +119,8 @@ bool live_quote(struct live *l, size_t source, const struct exch_quote *q, int64
         if (strcmp(l->symbols[i].name, q->symbol) != 0)
             continue;
         struct live_last *last = &l->symbols[i].by_source[source];
+        if (q->ts_ms > now_ms + LIVE_MAX_FUTURE_MS)
+            return false; /* believed, it would pin the symbol until that time */
         if (last->seen && q->ts_ms && last->q.ts_ms && q->ts_ms < last->q.ts_ms)
             return false;
         last->seen = true;

@@ -39,7 +39,7 @@ const char *live_symbol(const struct live *l, size_t i);
  * clock, ms).  Quotes of other symbols are ignored.  Returns true when taken;
  * false when q->ts_ms is older than the last quote's of the same source and
  * symbol (the exchange's clock went back, or messages came out of order: the
- * newer one stands). */
+ * newer one stands), or more than a minute after now_ms. */
 bool live_quote(struct live *l, size_t source, const struct exch_quote *q, int64_t now_ms);
 
 /* The prices of the tick id at now_ms into out (room for live_symbol_count();

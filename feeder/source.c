@@ -46,6 +46,7 @@ struct source {
     struct source_conn *dead;     /* to free on the next loop turn */
     struct event *retry, *watch, *reap;
     int64_t backoff_ms, last_attempt_ms, malformed_logged_ms;
+    int64_t replace_after_ms; /* no replacement attempt before (backoff) */
     unsigned rand_state;
     bool ever_connected;
     struct source_state state;
@@ -180,8 +181,11 @@ static void on_message(const char *text, size_t len, void *arg)
         if (sc == s->fresh)
             promote(s);
     } else if (kind == EXCH_REJECT) {
+        /* Connected but not subscribed: heartbeats alone would keep it
+         * "alive" for ever.  Start again, with backoff. */
         s->state.rejected++;
         log_error("%s: the exchange refused: %s", exch_name(s->id), err);
+        wsclient_close(sc->ws, 1000, "subscription refused");
     } else if (kind < 0) {
         count_malformed(s, err);
     }
@@ -194,8 +198,11 @@ static void on_close(int code, const char *why, void *arg)
     snprintf(s->state.last_error, sizeof s->state.last_error, "%s", why);
     bury(sc);
     if (sc == s->fresh) {
-        s->fresh = NULL; /* the old connection goes on; the watchdog tries again */
-        log_warn("%s: replacement connection failed: %s", exch_name(s->id), why);
+        s->fresh = NULL; /* the old connection goes on; the watchdog tries again... */
+        int64_t delay = next_delay(s); /* ...after the same backoff as reconnects */
+        s->replace_after_ms = now_ms() + delay;
+        log_warn("%s: replacement connection failed: %s; next try in %lld ms", exch_name(s->id),
+                 why, (long long)delay);
         return;
     }
     if (sc != s->cur) { /* an old connection, replaced */
@@ -269,7 +276,7 @@ static void on_watch(evutil_socket_t unused, short what, void *arg)
         return;
     }
     if (!s->fresh && now - sc->opened_ms >= s->settings.lifetime_ms &&
-        now - s->last_attempt_ms >= SOURCE_ATTEMPT_GAP_MS)
+        now - s->last_attempt_ms >= SOURCE_ATTEMPT_GAP_MS && now >= s->replace_after_ms)
         connect_now(s, true);
 }
 

@@ -627,10 +627,17 @@ static void got_close(struct wsclient *c, const uint8_t *p, size_t len)
     start_closing(c, code, NULL); /* the echo; on_write finishes once it is out */
 }
 
+#define WSCLIENT_OUTPUT_MAX (256 * 1024) /* bytes queued for the server at most */
+
 static void got_control(struct wsclient *c, enum ws_opcode op, const uint8_t *p, size_t len)
 {
     if (op == WS_OP_CLOSE)
         got_close(c, p, len);
+    else if (op == WS_OP_PING && c->state == ST_OPEN &&
+             evbuffer_get_length(bufferevent_get_output(c->bev)) > WSCLIENT_OUTPUT_MAX)
+        /* A peer that pings faster than it reads our pongs would make them
+         * pile up without bound. */
+        fail_with(c, WS_CLOSE_POLICY, "the server does not read its pongs");
     else if (op == WS_OP_PING && c->state == ST_OPEN)
         send_frame(c, WS_OP_PONG, p, len); /* same payload, §5.5.3 */
 }

@@ -120,7 +120,7 @@ static const struct conf_option conf_options[] = {
      "dashboard directory (empty: do not serve)"},
     {"SYMBOLS", "symbols", 0, CONF_SYMBOLS, FIELD(symbols), 1, 0,
      "BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC", FD,
-     "symbols of the mock feed, comma list"},
+     "symbols of the mock and live feeds, comma list"},
     {"CLUSTER_ENABLED", "cluster", 0, CONF_BOOL, FIELD(cluster_enabled), 0, 0, "false", GW,
      "run a supervisor and worker processes"},
     {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,

@@ -20,6 +20,23 @@ command -v openssl >/dev/null || skip "openssl not installed (scripts/install-de
 "$PY" -c 'import websockets' 2>/dev/null || skip "python3-websockets not installed for $PY"
 sh "$top_srcdir/tests/integration/sim_ca.sh" "$WORK/ca" || fail "could not make the test CA"
 
+# Settings that cannot work stop start-up with exit 2 and the setting's name.
+refused() { # refused SETTING FLAGS...
+    local want=$1 rc=0; shift
+    within 10 "$top_builddir/feeder/cryptopulse-feeder" --live --redis-port 1 "$@" \
+        >"$WORK/refused.txt" 2>&1 || rc=$?
+    [ "$rc" = 2 ] && grep -q "$want" "$WORK/refused.txt" ||
+        fail "feeder $* exited $rc: $(tail -n 2 "$WORK/refused.txt")"
+}
+refused BINANCE_WS_URL --binance-ws-url ws://127.0.0.1:99999
+refused BINANCE_WS_URL --binance-ws-url 'wss://stream.binance.com:9443/ws'
+refused COINBASE_WS_URL --coinbase-ws-url 'ws://user@127.0.0.1:1/'
+refused SYMBOLS --symbols BTC,SHIB
+refused SYMBOLS --symbols BNB --sources coinbase,kraken
+refused FEED_CA_FILE --ca-file "$WORK/no-such-ca.pem"
+refused FEED_SYMBOL_MAP --symbol-map binance:BTC
+echo "bad URLs, unlisted symbols, a missing CA file and a bad map stop start-up"
+
 # start_sim NAME EXCHANGE PRICE TLS: a simulator; NAME_PORT and NAME_CTL are
 # its WebSocket and control ports.
 start_sim() {

@@ -164,6 +164,14 @@ START_TEST(a_quote_older_than_the_last_is_refused)
     struct price p[1];
     tick(l, 5200, p);
     ck_assert_double_eq(p[0].price, 95000);
+    /* A clock an hour ahead is not believed: it would pin BTC till then. */
+    q.price = 96000;
+    q.ts_ms = 5300 + 3600000;
+    ck_assert(!live_quote(l, 0, &q, 5300));
+    q.ts_ms = 5300;
+    ck_assert(live_quote(l, 0, &q, 5300));
+    tick(l, 5400, p);
+    ck_assert_double_eq(p[0].price, 96000);
     live_free(l);
 }
 END_TEST
