@@ -144,8 +144,8 @@ static char *answer_stats(struct fcgi_app *app, bool head, size_t *len)
     probe_strings_free(&s);
     json_t *total = metrics_merge(workers);
     json_decref(workers);
-    struct health_probe hp;
-    probe_run(app->probe, &hp); /* for the live feed's sources, as /health shows them */
+    struct health_probe hp = {0};
+    probe_sources(app->probe, &hp); /* the live feed's sources, as /health shows them */
     json_t *sources = health_sources(&hp);
     if (sources)
         json_object_set_new(total, "sources", sources);

@@ -205,7 +205,7 @@ static void read_heartbeat(struct probe *pr, struct health_probe *out)
 }
 
 /* The live feed's source state, when the feeder writes one. */
-static void read_sources(struct probe *pr, struct health_probe *out)
+void probe_sources(struct probe *pr, struct health_probe *out)
 {
     char err[HEALTH_ERROR_MAX];
     redisReply *r = command(pr, err, sizeof err, "GET %s", pr->sources_key);
@@ -224,7 +224,7 @@ void probe_run(struct probe *pr, struct health_probe *out)
     snprintf(out->version, sizeof out->version, "%s", pr->version);
     read_heartbeat(pr, out);
     if (pr->ctx)
-        read_sources(pr, out);
+        probe_sources(pr, out);
 }
 
 /* ---- /stats and /history ------------------------------------------------- */

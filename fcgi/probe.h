@@ -36,6 +36,11 @@ void probe_free(struct probe *probe);
  * wrong is in out->error. */
 void probe_run(struct probe *probe, struct health_probe *out);
 
+/* Only the live feed's source state into out->sources ("" when the feed is
+ * not live or Redis cannot be read); the rest of *out is left as it is.
+ * For /stats, which needs no PING, INFO or heartbeat. */
+void probe_sources(struct probe *probe, struct health_probe *out);
+
 /* The counters of every gateway worker that wrote them since since_ms (ms
  * since the epoch): the keys of the stats index scored since then, then
  * their values, in one EVAL as the gateway's /stats reads them.  Returns
