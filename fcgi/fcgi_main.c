@@ -37,7 +37,7 @@ struct fcgi_app {
     struct cp_conf conf;
     char listen[CONF_STR_MAX]; /* --listen ADDR, "" = not given */
     struct probe *probe;
-    int last_status; /* HTTP status of the previous /health, to log changes once */
+    int last_status;   /* HTTP status of the previous /health, to log changes once */
     bool redis_failed; /* the previous /stats or /history found Redis unreachable */
 };
 
@@ -47,8 +47,8 @@ static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
     const char *colon = strrchr(arg, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    bool port_ok = colon && isdigit((unsigned char)colon[1]) && *end == '\0' && port >= 1 &&
-                   port <= 65535;
+    bool port_ok =
+        colon && isdigit((unsigned char)colon[1]) && *end == '\0' && port >= 1 && port <= 65535;
     if (!(arg[0] == '/' || port_ok) || strlen(arg) >= sizeof app->listen) {
         snprintf(err, errlen,
                  "--listen: \"%s\" is not HOST:PORT, :PORT (port 1-65535) or /path.sock", arg);
@@ -163,8 +163,8 @@ static char *answer_history(struct fcgi_app *app, const char *query, bool head, 
         symbol[0] = '\0';
     if (history_check(symbol[0] ? symbol : NULL, lrc == CP_ENOENT ? NULL : limit, &n, err,
                       sizeof err) != CP_OK)
-        return answer_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required",
-                            head, len);
+        return answer_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required", head,
+                            len);
     struct probe_strings s;
     char *symbols;
     if (probe_history(app->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)
@@ -172,8 +172,8 @@ static char *answer_history(struct fcgi_app *app, const char *query, bool head, 
     redis_answered(app);
     bool listed = history_symbol_listed(symbols, symbol);
     free(symbols);
-    json_t *obj = listed ? history_points(symbol, (const char *const *)s.texts, s.lens, s.n, n)
-                         : NULL;
+    json_t *obj =
+        listed ? history_points(symbol, (const char *const *)s.texts, s.lens, s.n, n) : NULL;
     probe_strings_free(&s);
     if (!listed)
         return answer_error(400, NULL, "unknown_symbol", "not carried by this feed", head, len);
@@ -193,7 +193,8 @@ static char *answer(struct fcgi_app *app, const struct route_vars *v, size_t *le
                             head, len);
     case ROUTE_NOT_FOUND: break;
     }
-    return answer_error(404, NULL, "not_found", "no such resource; try /health, /stats or /history", head, len);
+    return answer_error(404, NULL, "not_found", "no such resource; try /health, /stats or /history",
+                        head, len);
 }
 
 static int run_cgi(struct fcgi_app *app)
@@ -267,7 +268,8 @@ int main(int argc, char **argv)
     bool cgi_env = getenv("GATEWAY_INTERFACE") != NULL;
     const struct conf_program_info info = {
         .name = "cryptopulse-fcgi",
-        .summary = "Answer GET /health, /stats and /history for CryptoPulse as a FastCGI or CGI program.",
+        .summary =
+            "Answer GET /health, /stats and /history for CryptoPulse as a FastCGI or CGI program.",
         .usage = "[OPTION]...",
         .programs = CONF_FCGI,
         .extra = fcgi_flags,

@@ -52,7 +52,8 @@ json_t *health_sources(const struct health_probe *p);
 
 /* The /health JSON: {"status","reason" (unless ok),"redis":{"connected",
  * "latency_ms","version"},"feeder":{"last_tick_age_ms"},"time"}, and
- * "sources" for live prices; unknown values are null.  Stores the HTTP status in *http_status when not NULL. */
+ * "sources" for live prices; unknown values are null.  Stores the HTTP status in *http_status when
+ * not NULL. */
 json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interval_ms,
                        int *http_status);
 

@@ -34,7 +34,8 @@ struct probe *probe_new(const struct cp_conf *conf)
     struct probe *pr = xcalloc(1, sizeof *pr);
     pr->conf = conf;
     const char *prefix = conf->redis_prefix;
-    if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, prefix, KEYS_HEARTBEAT, NULL) < 0 ||
+    if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, prefix, KEYS_HEARTBEAT, NULL) <
+            0 ||
         keys_format(pr->stats_index_key, KEYS_MAX, prefix, KEYS_STATS_INDEX, NULL) < 0 ||
         keys_format(pr->history_key, KEYS_MAX, prefix, KEYS_HISTORY, NULL) < 0 ||
         keys_format(pr->symbols_key, KEYS_MAX, prefix, KEYS_SYMBOLS, NULL) < 0 ||
@@ -310,8 +311,8 @@ static const redisReply *entry_field(const redisReply *e, const char *name)
     return NULL;
 }
 
-int probe_history(struct probe *pr, int count, struct probe_strings *out, char **symbols,
-                  char *err, size_t errlen)
+int probe_history(struct probe *pr, int count, struct probe_strings *out, char **symbols, char *err,
+                  size_t errlen)
 {
     memset(out, 0, sizeof *out);
     *symbols = NULL;

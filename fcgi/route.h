@@ -43,7 +43,6 @@ const char *route_last_segment(const char *path, size_t *seglen);
  * the last segment of route_path counts.  A missing method counts as GET. */
 enum route_target route_request(const struct route_vars *v);
 
-
 /* RFC 3875 §4.4: for a query without an unencoded '=' (an "indexed" query),
  * servers such as Apache mod_cgi append its '+'-separated, %-decoded (and
  * shell-escaped) words to argv.  Returns argc without those trailing words

@@ -198,8 +198,7 @@ static int positive(const struct fields *f, size_t i, const char *name, double *
         return CP_ESYNTAX;
     }
     if (!(v < CANDLE_PRICE_MAX)) {
-        snprintf(why, whylen, "%s: %s is not a plausible price (at most 1e12)", name,
-                 f->text[i]);
+        snprintf(why, whylen, "%s: %s is not a plausible price (at most 1e12)", name, f->text[i]);
         return CP_ESYNTAX;
     }
     *out = v;
@@ -224,8 +223,7 @@ static int volume(const struct fields *f, size_t i, const char *name, double *ou
 {
     int rc = non_negative(f, i, name, out, why, whylen);
     if (rc == CP_OK && !(*out < CANDLE_VOLUME_MAX)) {
-        snprintf(why, whylen, "%s: %s is not a plausible volume (at most 1e15)", name,
-                 f->text[i]);
+        snprintf(why, whylen, "%s: %s is not a plausible volume (at most 1e15)", name, f->text[i]);
         rc = CP_ESYNTAX;
     }
     return rc;

@@ -86,17 +86,17 @@ struct exch_quote {
     bool has_stats;                /* the 24 h figures below are set */
     double change24h;              /* percent */
     double high24h, low24h;
-    double volume24h;              /* base asset */
-    int64_t ts_ms;                 /* the exchange's event time, 0 when it sends none */
+    double volume24h; /* base asset */
+    int64_t ts_ms;    /* the exchange's event time, 0 when it sends none */
 };
 
 /* What a message was. */
 enum exch_kind {
-    EXCH_QUOTES = 0,   /* prices: *n quotes filled */
-    EXCH_HEARTBEAT,    /* alive, no price (Coinbase heartbeats, Kraken's) */
-    EXCH_ACK,          /* a subscription confirmed, or another control message */
-    EXCH_REJECT,       /* the exchange refused or reported an error: its text in err */
-    EXCH_IGNORED,      /* well-formed, but nothing the feed uses (other channels) */
+    EXCH_QUOTES = 0, /* prices: *n quotes filled */
+    EXCH_HEARTBEAT,  /* alive, no price (Coinbase heartbeats, Kraken's) */
+    EXCH_ACK,        /* a subscription confirmed, or another control message */
+    EXCH_REJECT,     /* the exchange refused or reported an error: its text in err */
+    EXCH_IGNORED,    /* well-formed, but nothing the feed uses (other channels) */
 };
 
 /* Parse one text message of exchange id.  Returns an enum exch_kind, or

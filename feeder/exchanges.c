@@ -55,7 +55,7 @@ static const char *url_of(const struct cp_conf *conf, enum exch_id id, const cha
     static const char *const settings[EXCH_COUNT] = {"BINANCE_WS_URL", "COINBASE_WS_URL",
                                                      "KRAKEN_WS_URL"};
     *setting = settings[id];
-    return id == EXCH_BINANCE ? conf->binance_ws_url
+    return id == EXCH_BINANCE    ? conf->binance_ws_url
            : id == EXCH_COINBASE ? conf->coinbase_ws_url
                                  : conf->kraken_ws_url;
 }
@@ -101,8 +101,8 @@ static size_t mapped(const struct exchanges *x, enum exch_id id)
 }
 
 /* The sources, once the settings are known good. */
-static int make_sources(struct exchanges *x, const struct cp_conf *conf,
-                        struct event_base *base, char *err, size_t errlen)
+static int make_sources(struct exchanges *x, const struct cp_conf *conf, struct event_base *base,
+                        char *err, size_t errlen)
 {
     enum exch_id ids[EXCH_COUNT];
     size_t n = source_ids(conf, ids);
@@ -182,12 +182,11 @@ static json_t *source_json(const struct exchanges *x, size_t i, int64_t now_ms)
                                       : json_null();
     return json_pack("{s:s, s:b, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "name",
                      source_name(x->sources[i]), "connected", st->connected, "fresh",
-                     live_source_fresh(x->live, i, now_ms), "last_message_age_ms", age,
-                     "messages", (json_int_t)st->messages, "quotes", (json_int_t)st->quotes,
-                     "malformed", (json_int_t)st->malformed, "rejected",
-                     (json_int_t)st->rejected, "reconnects", (json_int_t)st->reconnects,
-                     "outliers", (json_int_t)live_outliers(x->live, i), "last_error",
-                     st->last_error);
+                     live_source_fresh(x->live, i, now_ms), "last_message_age_ms", age, "messages",
+                     (json_int_t)st->messages, "quotes", (json_int_t)st->quotes, "malformed",
+                     (json_int_t)st->malformed, "rejected", (json_int_t)st->rejected, "reconnects",
+                     (json_int_t)st->reconnects, "outliers", (json_int_t)live_outliers(x->live, i),
+                     "last_error", st->last_error);
 }
 
 char *exchanges_state_json(const struct exchanges *x, int64_t now_ms)

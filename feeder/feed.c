@@ -18,12 +18,12 @@ struct feed {
     struct replay *replay; /* replay feed, or */
     struct live *live;     /* live exchange data */
     bool loop;
-    size_t pos;       /* replay: next minute */
-    int64_t span_ms;  /* replay: market time per tick; 0 = one minute per tick */
-    int64_t clock;    /* replay with span: market time reached, ms */
-    bool started;     /* replay with span: clock is set */
-    bool *touched;    /* replay: symbol i has a candle in this tick */
-    double dt_s; /* mock: market time per tick */
+    size_t pos;      /* replay: next minute */
+    int64_t span_ms; /* replay: market time per tick; 0 = one minute per tick */
+    int64_t clock;   /* replay with span: market time reached, ms */
+    bool started;    /* replay with span: clock is set */
+    bool *touched;   /* replay: symbol i has a candle in this tick */
+    double dt_s;     /* mock: market time per tick */
     /* mock: the last tick's prices and volumes, which enter the window only
      * by feed_commit(), once written: a tick nobody saw must not count */
     double *tick_price, *tick_volume;
@@ -151,8 +151,8 @@ bool feed_done(const struct feed *f)
 }
 
 /* One price object of symbol with the statistics st (NULL: none). */
-static void set_price(const char *symbol, const struct roll24_stats *st, int64_t ts,
-                      const char *id, struct price *p)
+static void set_price(const char *symbol, const struct roll24_stats *st, int64_t ts, const char *id,
+                      struct price *p)
 {
     memset(p, 0, sizeof *p);
     strcpy(p->symbol, symbol);

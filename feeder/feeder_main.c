@@ -1,9 +1,8 @@
 /* cryptopulse-feeder: produces a tick every UPDATE_INTERVAL_MS from a mock
  * random walk, a replay of CSV candles or live exchange data and writes it
- * to Redis (README.md "Redis layout", "Live prices").  Feeders sharing a Redis elect one writer with a lease;
- * the others stand by.  One thread, one libevent loop: a persistent timer
- * ticks, a faster one polls the lease while standing by, SIGTERM/SIGINT stop
- * the loop. */
+ * to Redis (README.md "Redis layout", "Live prices").  Feeders sharing a Redis elect one writer
+ * with a lease; the others stand by.  One thread, one libevent loop: a persistent timer ticks, a
+ * faster one polls the lease while standing by, SIGTERM/SIGINT stop the loop. */
 #include "config.h"
 
 #include "conf.h"
@@ -33,7 +32,7 @@
 struct feeder_opts {
     bool mock, live, loop, have_seed;
     uint64_t seed;
-    double speed; /* replay: market time per wall time; 0 = a minute per tick */
+    double speed;       /* replay: market time per wall time; 0 = a minute per tick */
     const char **files; /* borrowed from argv */
     size_t nfiles;
 };
@@ -43,18 +42,18 @@ struct feeder {
     struct cp_conf conf;
     struct event_base *base;
     struct feed *feed;
-    struct live *live;    /* live mode: the feed's rule (borrowed from the feed) */
+    struct live *live;           /* live mode: the feed's rule (borrowed from the feed) */
     struct exchanges *exchanges; /* live mode: the sources */
     struct store *store;
-    struct price *prices; /* room for one tick */
-    struct tickid last;   /* last tick id given out */
+    struct price *prices;     /* room for one tick */
+    struct tickid last;       /* last tick id given out */
     struct tickid written_id; /* last tick id this feeder wrote */
-    struct event *timer;  /* ticks every interval */
-    struct timeval tv;    /* the interval */
-    char owner[128];      /* this feeder's lease value: host:pid:start ms */
-    int lease_ms;         /* lease lifetime: 1.5 intervals */
-    bool active;          /* holds the lease and writes ticks */
-    bool redis_away;      /* standing by because Redis cannot be written, not for a lease */
+    struct event *timer;      /* ticks every interval */
+    struct timeval tv;        /* the interval */
+    char owner[128];          /* this feeder's lease value: host:pid:start ms */
+    int lease_ms;             /* lease lifetime: 1.5 intervals */
+    bool active;              /* holds the lease and writes ticks */
+    bool redis_away;          /* standing by because Redis cannot be written, not for a lease */
     unsigned long long written, dropped;
     unsigned long long outage; /* ticks dropped since the last one written */
 };
@@ -181,7 +180,8 @@ static struct feed *make_feed(const struct feeder_opts *o, struct feeder *fd)
     size_t minutes = replay_minutes(r);
     struct feed *f = feed_new_replay(r, conf->symbols, o->loop, o->speed, conf->update_interval_ms);
     log_info("replaying %zu minutes of %s from %zu file(s)%s, %s", minutes, feed_symbols(f),
-             o->nfiles, o->loop ? ", looping" : "", o->speed > 0 ? "at --speed" : "a minute a tick");
+             o->nfiles, o->loop ? ", looping" : "",
+             o->speed > 0 ? "at --speed" : "a minute a tick");
     return f;
 }
 

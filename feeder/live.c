@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIVE_LOG_EVERY_MS 60000 /* an outlier is logged once a minute per source and symbol */
+#define LIVE_LOG_EVERY_MS 60000  /* an outlier is logged once a minute per source and symbol */
 #define LIVE_MAX_FUTURE_MS 60000 /* an exchange clock this far ahead is not believed */
 
 /* What one source last said of one symbol. */
 struct live_last {
     bool seen;
     struct exch_quote q;
-    int64_t at_ms;        /* when it arrived */
-    int64_t logged_ms;    /* when it was last logged as an outlier */
+    int64_t at_ms;     /* when it arrived */
+    int64_t logged_ms; /* when it was last logged as an outlier */
 };
 
 /* One symbol: every source's last quote, and the last price given out. */
@@ -201,8 +201,8 @@ static size_t choose(struct live *l, struct live_symbol *s, const size_t *fresh_
 }
 
 /* The price of s from the sources used (k > 0), into p. */
-static void combine(const struct live *l, const struct live_symbol *s, const size_t *used,
-                    size_t k, struct price *p)
+static void combine(const struct live *l, const struct live_symbol *s, const size_t *used, size_t k,
+                    struct price *p)
 {
     double prices[PRICE_SOURCES_MAX];
     const struct exch_quote *stats = NULL;

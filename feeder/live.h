@@ -17,8 +17,8 @@ struct live;
 
 /* Settings of the rule. */
 struct live_rule {
-    int64_t stale_ms;      /* a source is fresh for a symbol while its last quote is younger */
-    double max_dev_pct;    /* a source further than this from the median is left out, percent */
+    int64_t stale_ms;   /* a source is fresh for a symbol while its last quote is younger */
+    double max_dev_pct; /* a source further than this from the median is left out, percent */
 };
 
 /* A rule for the comma list symbols (the product's names, "BTC,ETH") over

@@ -31,18 +31,28 @@ static const struct mock_profile {
     double price, vol, daily_volume;
     bool peg;
 } mock_profiles[] = {
-    {"BTC", 100624.8984, 0.802, 8.513e10, false}, {"ETH", 3117.576172, 2.135, 1.152e11, false},
-    {"SOL", 213.3251953, 1.326, 5.601e9, false},  {"BNB", 652.9714355, 1.035, 1.360e9, false},
-    {"XRP", 2.880716324, 1.912, 1.500e10, false}, {"ADA", 0.8976321816, 1.528, 1.717e9, false},
-    {"DOGE", 0.3080438673, 1.628, 4.380e9, false}, {"AVAX", 32.13737488, 1.460, 7.178e8, false},
-    {"DOT", 5.919604778, 1.605, 4.486e8, false},  {"LINK", 23.02846146, 1.543, 1.028e9, false},
-    {"LTC", 118.3110886, 1.431, 8.084e8, false},  {"MATIC", 0.3753331602, 2.215, 2.666e7, false},
-    {"USDT", 0.9999098778, 0.129, 1.298e11, true}, {"USDC", 1.000075221, 0.120, 6.040e10, true},
+    {"BTC", 100624.8984, 0.802, 8.513e10, false},
+    {"ETH", 3117.576172, 2.135, 1.152e11, false},
+    {"SOL", 213.3251953, 1.326, 5.601e9, false},
+    {"BNB", 652.9714355, 1.035, 1.360e9, false},
+    {"XRP", 2.880716324, 1.912, 1.500e10, false},
+    {"ADA", 0.8976321816, 1.528, 1.717e9, false},
+    {"DOGE", 0.3080438673, 1.628, 4.380e9, false},
+    {"AVAX", 32.13737488, 1.460, 7.178e8, false},
+    {"DOT", 5.919604778, 1.605, 4.486e8, false},
+    {"LINK", 23.02846146, 1.543, 1.028e9, false},
+    {"LTC", 118.3110886, 1.431, 8.084e8, false},
+    {"MATIC", 0.3753331602, 2.215, 2.666e7, false},
+    {"USDT", 0.9999098778, 0.129, 1.298e11, true},
+    {"USDC", 1.000075221, 0.120, 6.040e10, true},
     /* Not in the data set: rough public quotes of 2025-02-02 and a typical
      * volatility, so that these well-known names still look plausible. */
-    {"TRX", 0.24, 0.70, 0.5e9, false},            {"SHIB", 0.0000175, 1.00, 0.3e9, false},
-    {"BCH", 420.0, 0.80, 0.3e9, false},           {"XLM", 0.42, 0.90, 0.2e9, false},
-    {"ATOM", 5.3, 0.90, 0.15e9, false},           {"UNI", 12.5, 1.00, 0.3e9, false},
+    {"TRX", 0.24, 0.70, 0.5e9, false},
+    {"SHIB", 0.0000175, 1.00, 0.3e9, false},
+    {"BCH", 420.0, 0.80, 0.3e9, false},
+    {"XLM", 0.42, 0.90, 0.2e9, false},
+    {"ATOM", 5.3, 0.90, 0.15e9, false},
+    {"UNI", 12.5, 1.00, 0.3e9, false},
     {"NEAR", 4.6, 1.00, 0.3e9, false},
 };
 static const struct mock_profile mock_default = {"", 10.0, 1.0, 1e8, false};

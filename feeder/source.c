@@ -14,17 +14,17 @@
 #include <unistd.h>
 
 #define SOURCE_URL_MAX 4096
-#define SOURCE_QUOTES_MAX 64          /* quotes one message may carry */
-#define SOURCE_LOG_EVERY_MS 60000     /* a malformed message is logged once a minute */
-#define SOURCE_WATCH_MS_MAX 1000      /* the watchdog's period, at most */
+#define SOURCE_QUOTES_MAX 64      /* quotes one message may carry */
+#define SOURCE_LOG_EVERY_MS 60000 /* a malformed message is logged once a minute */
+#define SOURCE_WATCH_MS_MAX 1000  /* the watchdog's period, at most */
 
 /* One WebSocket connection of a source: the one in use, or its replacement
  * being opened, or one closing. */
 struct source_conn {
     struct source *s;
     struct wsclient *ws;
-    int64_t opened_ms;  /* when it opened (0: not yet) */
-    int64_t last_ms;    /* its last message (0: none yet) */
+    int64_t opened_ms; /* when it opened (0: not yet) */
+    int64_t last_ms;   /* its last message (0: none yet) */
     struct source_conn *next_dead;
     struct source_conn *next_closing;
 };
@@ -40,10 +40,10 @@ struct source {
     char url[SOURCE_URL_MAX];
     char *subs[EXCH_SUBSCRIBE_MAX];
     size_t n_subs;
-    struct source_conn *cur;      /* the connection quotes come from */
-    struct source_conn *fresh;    /* its replacement, opening (lifetime) */
-    struct source_conn *closing;  /* replaced, closing */
-    struct source_conn *dead;     /* to free on the next loop turn */
+    struct source_conn *cur;     /* the connection quotes come from */
+    struct source_conn *fresh;   /* its replacement, opening (lifetime) */
+    struct source_conn *closing; /* replaced, closing */
+    struct source_conn *dead;    /* to free on the next loop turn */
     struct event *retry, *watch, *reap;
     int64_t backoff_ms, last_attempt_ms, malformed_logged_ms;
     int64_t replace_after_ms; /* no replacement attempt before (backoff) */
@@ -91,8 +91,8 @@ static void on_reap(evutil_socket_t unused, short what, void *arg)
 static int64_t next_delay(struct source *s)
 {
     int64_t base = s->backoff_ms;
-    s->backoff_ms = s->backoff_ms * 2 > SOURCE_BACKOFF_MAX_MS ? SOURCE_BACKOFF_MAX_MS
-                                                               : s->backoff_ms * 2;
+    s->backoff_ms =
+        s->backoff_ms * 2 > SOURCE_BACKOFF_MAX_MS ? SOURCE_BACKOFF_MAX_MS : s->backoff_ms * 2;
     int64_t delay = base / 2 + (int64_t)(rand_r(&s->rand_state) % (unsigned)(base / 2 + 1));
     int64_t gap = s->last_attempt_ms + SOURCE_ATTEMPT_GAP_MS - now_ms();
     return delay > gap ? delay : gap;
@@ -198,7 +198,7 @@ static void on_close(int code, const char *why, void *arg)
     snprintf(s->state.last_error, sizeof s->state.last_error, "%s", why);
     bury(sc);
     if (sc == s->fresh) {
-        s->fresh = NULL; /* the old connection goes on; the watchdog tries again... */
+        s->fresh = NULL;               /* the old connection goes on; the watchdog tries again... */
         int64_t delay = next_delay(s); /* ...after the same backoff as reconnects */
         s->replace_after_ms = now_ms() + delay;
         log_warn("%s: replacement connection failed: %s; next try in %lld ms", exch_name(s->id),

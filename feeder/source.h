@@ -17,28 +17,29 @@
 struct event_base;
 struct ssl_ctx_st;
 
-#define SOURCE_BACKOFF_MIN_MS 500    /* first reconnect delay, doubling... */
-#define SOURCE_BACKOFF_MAX_MS 30000  /* ...up to this */
-#define SOURCE_ATTEMPT_GAP_MS 1000   /* at most one connection attempt a second
+#define SOURCE_BACKOFF_MIN_MS 500   /* first reconnect delay, doubling... */
+#define SOURCE_BACKOFF_MAX_MS 30000 /* ...up to this */
+#define SOURCE_ATTEMPT_GAP_MS                                                                      \
+    1000                             /* at most one connection attempt a second                    \
                                       * (Binance: 300 per 5 minutes per IP) */
 #define SOURCE_MESSAGE_MAX (1 << 20) /* largest message accepted, bytes */
 
 /* What /health and /stats show of a source (README "Live prices"). */
 struct source_state {
-    bool connected;         /* a connection is open */
+    bool connected;          /* a connection is open */
     int64_t last_message_ms; /* wall clock of the last message of any kind, 0: none */
-    uint64_t messages;      /* messages received */
-    uint64_t quotes;        /* quotes taken */
-    uint64_t malformed;     /* messages refused by the parser, or out of order */
-    uint64_t rejected;      /* errors the exchange sent (a refused subscription...) */
-    uint64_t reconnects;    /* connections after the first */
-    char last_error[160];   /* why the last connection ended, or "" */
+    uint64_t messages;       /* messages received */
+    uint64_t quotes;         /* quotes taken */
+    uint64_t malformed;      /* messages refused by the parser, or out of order */
+    uint64_t rejected;       /* errors the exchange sent (a refused subscription...) */
+    uint64_t reconnects;     /* connections after the first */
+    char last_error[160];    /* why the last connection ended, or "" */
 };
 
 struct source_settings {
-    const char *url;           /* base URL of the exchange (BINANCE_WS_URL...) */
-    int64_t stale_ms;          /* SOURCE_STALE_MS */
-    int64_t lifetime_ms;       /* SOURCE_RECONNECT_MS */
+    const char *url;     /* base URL of the exchange (BINANCE_WS_URL...) */
+    int64_t stale_ms;    /* SOURCE_STALE_MS */
+    int64_t lifetime_ms; /* SOURCE_RECONNECT_MS */
     int connect_timeout_ms;
 };
 

@@ -21,9 +21,9 @@
 
 struct store {
     const struct cp_conf *conf;
-    redisContext *c;  /* NULL while disconnected */
-    int64_t retry_at; /* monotonic ms of the next connect attempt */
-    int backoff_ms;   /* wait after the next failure */
+    redisContext *c;              /* NULL while disconnected */
+    int64_t retry_at;             /* monotonic ms of the next connect attempt */
+    int backoff_ms;               /* wait after the next failure */
     char addr[CONF_STR_MAX + 16]; /* "host:port" last tried, as Sentinel resolved it */
 };
 
@@ -59,8 +59,8 @@ static void fail(struct store *s, const char *what, const char *why)
 {
     /* Never wait longer than a tick interval: ticks resume within two
      * intervals of Redis coming back. */
-    int wait_ms = s->backoff_ms < s->conf->update_interval_ms ? s->backoff_ms
-                                                              : s->conf->update_interval_ms;
+    int wait_ms =
+        s->backoff_ms < s->conf->update_interval_ms ? s->backoff_ms : s->conf->update_interval_ms;
     log_warn("redis %s: %s: %s; next attempt in %d ms", s->addr, what, why, wait_ms);
     if (s->c)
         redisFree(s->c);
@@ -199,8 +199,8 @@ static int history_page(struct store *s, const char *hkey, const char *start, co
                         struct price *prices, size_t max, store_tick_fn fn, void *ctx,
                         struct tickid *last, size_t *got)
 {
-    redisReply *r = redisCommand(s->c, "XRANGE %s %s %s COUNT %d", hkey, start, end,
-                                 STORE_HISTORY_PAGE);
+    redisReply *r =
+        redisCommand(s->c, "XRANGE %s %s %s COUNT %d", hkey, start, end, STORE_HISTORY_PAGE);
     if (!r) {
         fail(s, "XRANGE", s->c->errstr);
         return CP_EIO;
@@ -388,7 +388,8 @@ int store_write_tick(struct store *s, const char *owner, int lease_ms, const cha
         argv_push(&a, k);
     }
     for (size_t i = 0; i < json_array_size(objs); i++) {
-        key(s, k, KEYS_PRICE, json_string_value(json_object_get(json_array_get(objs, i), "symbol")));
+        key(s, k, KEYS_PRICE,
+            json_string_value(json_object_get(json_array_get(objs, i), "symbol")));
         argv_push(&a, k);
     }
     argv_push(&a, owner);

@@ -83,7 +83,8 @@ static unsigned long complete(const struct http_request *r, unsigned long h)
     h = mix(h, http_request_query(r));
     for (int i = 0; i < HTTP_H_COUNT; i++)
         h = mix(h, http_request_header(r, (enum http_header)i));
-    h = h * 7 + (unsigned long)http_request_keep_alive(r) * 2 + (unsigned long)http_request_minor(r);
+    h = h * 7 + (unsigned long)http_request_keep_alive(r) * 2 +
+        (unsigned long)http_request_minor(r);
     handshake_checks(r);
     return route_checks(r, h);
 }

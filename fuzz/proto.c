@@ -62,7 +62,8 @@ void conn_resume(struct conn *c, const char *last_id)
     struct tickid id;
     FUZZ_CHECK(last_id != NULL);
     hub_client_pause(&c->pc->sub);
-    hub_client_resume(c->gw->hub, &c->pc->sub, tickid_parse(last_id, &id) == CP_OK ? last_id : NULL);
+    hub_client_resume(c->gw->hub, &c->pc->sub,
+                      tickid_parse(last_id, &id) == CP_OK ? last_id : NULL);
     c->resumes++;
 }
 
@@ -118,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* A live tick after the conversation reaches whatever it subscribed. */
     static const char live[] =
-        "{\"id\":\"1738454520000-0\",\"ts\":1738454520000,\"prices\":[{\"symbol\":\"SOL\",\"price\":"
+        "{\"id\":\"1738454520000-0\",\"ts\":1738454520000,\"prices\":[{\"symbol\":\"SOL\","
+        "\"price\":"
         "200.5,\"change24h\":0,\"volume24h\":0,\"high24h\":201,\"low24h\":199,\"ts\":1738454520000,"
         "\"id\":\"1738454520000-0\"}]}";
     (void)hub_publish_tick(gw.hub, live, sizeof live - 1, err, sizeof err);

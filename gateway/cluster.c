@@ -21,7 +21,7 @@
 #define CLUSTER_STABLE_MS 5000 /* a worker that lived this long resets its backoff */
 
 struct cluster_slot {
-    pid_t pid;          /* 0 while not running */
+    pid_t pid; /* 0 while not running */
     int64_t started_ms;
     int64_t restart_at; /* when to start it again, 0 = not scheduled */
     int backoff_ms;

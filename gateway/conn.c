@@ -35,20 +35,20 @@ struct conn {
     struct gateway *gw;
     struct bufferevent *bev;
     enum conn_kind kind;
-    bool closing;            /* on gw->closing, freed by the reaper */
-    bool close_after_flush;  /* close once the output is written */
-    bool ping_outstanding;   /* WebSocket: pinged after silence, no answer yet */
-    bool lingering;          /* response sent and write side shut: reading to EOF */
-    int64_t head_started_ms; /* first byte of the current request head */
-    struct peers_key peer;   /* the client's address, counted in gw->peers */
-    unsigned pending;        /* Redis requests whose answer will come to this conn */
-    bool awaiting;           /* HTTP: the response waits for Redis; input paused */
-    struct http_request *req;  /* while kind == CONN_HTTP */
-    struct ws_parser *ws;      /* while kind == CONN_WS */
+    bool closing;                      /* on gw->closing, freed by the reaper */
+    bool close_after_flush;            /* close once the output is written */
+    bool ping_outstanding;             /* WebSocket: pinged after silence, no answer yet */
+    bool lingering;                    /* response sent and write side shut: reading to EOF */
+    int64_t head_started_ms;           /* first byte of the current request head */
+    struct peers_key peer;             /* the client's address, counted in gw->peers */
+    unsigned pending;                  /* Redis requests whose answer will come to this conn */
+    bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
+    struct http_request *req;          /* while kind == CONN_HTTP */
+    struct ws_parser *ws;              /* while kind == CONN_WS */
     struct deflate_inflater *inflater; /* permessage-deflate negotiated */
     struct conn_replay *replay;        /* a resume in progress, waiting or reading */
-    struct proto_client pc;    /* WS and SSE: hub membership */
-    struct conn *prev, *next;  /* gw->conns */
+    struct proto_client pc;            /* WS and SSE: hub membership */
+    struct conn *prev, *next;          /* gw->conns */
     struct conn *next_closing;
 };
 
@@ -340,8 +340,7 @@ static void ws_send_control(struct conn *c, enum ws_opcode op, const uint8_t *p,
 /* A compressed text message (RFC 7692 §7.2.2), inflated into the loop's
  * buffer of MAX_MESSAGE_BYTES — a decompression bomb stops at the limit
  * (1009) — then checked as UTF-8 (1007), since the parser could not. */
-static int ws_inflate(struct conn *c, const struct ws_message *m, const uint8_t **text,
-                      size_t *len)
+static int ws_inflate(struct conn *c, const struct ws_message *m, const uint8_t **text, size_t *len)
 {
     int rc = deflate_inflate(c->inflater, m->payload, m->len, c->gw->inflated,
                              (size_t)c->gw->conf->max_message_bytes, len);
@@ -372,12 +371,8 @@ static void ws_on_text(struct conn *c, const struct ws_message *m)
 static void ws_on_message(struct conn *c, const struct ws_message *m)
 {
     switch (m->opcode) {
-    case WS_OP_TEXT:
-        ws_on_text(c, m);
-        break;
-    case WS_OP_BINARY:
-        conn_close_ws(c, 1003, "binary messages are not accepted");
-        break;
+    case WS_OP_TEXT: ws_on_text(c, m); break;
+    case WS_OP_BINARY: conn_close_ws(c, 1003, "binary messages are not accepted"); break;
     case WS_OP_PING:
         ws_send_control(c, WS_OP_PONG, m->payload, m->len); /* RFC 6455 §5.5.2 */
         break;
@@ -390,8 +385,7 @@ static void ws_on_message(struct conn *c, const struct ws_message *m)
             conn_close_ws(c, m->close_code, "");
         }
         break;
-    default:
-        break; /* PONG: nothing to do */
+    default: break; /* PONG: nothing to do */
     }
 }
 
@@ -451,8 +445,8 @@ static void ws_upgrade(struct conn *c)
         evbuffer_add_printf(bufferevent_get_output(c->bev),
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
-                            accept, deflate ? "Sec-WebSocket-Extensions: " : "",
-                            deflate ? ext : "", deflate ? "\r\n" : "");
+                            accept, deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? ext : "",
+                            deflate ? "\r\n" : "");
         c->kind = CONN_WS;
         c->ws = ws_parser_new((size_t)c->gw->conf->max_message_bytes);
         if (deflate) {
@@ -499,12 +493,14 @@ static void emit_prices(struct conn *c, const json_t *prices, const char *id)
 {
     size_t i, last = SIZE_MAX;
     json_t *p;
-    json_array_foreach(prices, i, p) {
+    json_array_foreach(prices, i, p)
+    {
         const char *sym = json_string_value(json_object_get(p, "symbol"));
         if (sym && hub_client_has(&c->pc.sub, sym))
             last = i;
     }
-    json_array_foreach(prices, i, p) {
+    json_array_foreach(prices, i, p)
+    {
         const char *sym = json_string_value(json_object_get(p, "symbol"));
         if (sym && hub_client_has(&c->pc.sub, sym))
             emit(c, "price-update", p, i == last ? id : NULL);
@@ -711,7 +707,7 @@ static const char *last_event_id(struct conn *c, char *buf, size_t len)
     if (h)
         return h;
     return urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
-                                                                                          : NULL;
+                                                                                             : NULL;
 }
 
 static void sse_start(struct conn *c)
@@ -809,10 +805,12 @@ static json_t *health_json(struct gateway *gw, int *status)
 static void serve_static(struct conn *c, const char *path)
 {
     bool keep = http_request_keep_alive(c->req);
-    struct www_request r = {path, http_request_header(c->req, HTTP_H_IF_NONE_MATCH),
+    struct www_request r = {path,
+                            http_request_header(c->req, HTTP_H_IF_NONE_MATCH),
                             http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
                             http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
-                            http_request_is_head(c->req), keep};
+                            http_request_is_head(c->req),
+                            keep};
     if (www_respond(c->gw->www, &r, bufferevent_get_output(c->bev)) < 0) {
         respond_error(c, 404, "not_found", "no such resource", NULL);
         return;
@@ -857,8 +855,9 @@ static void history_answer(struct conn_history *h, bool ok, const char *const *t
         free(text);
         json_decref(j);
     } else if (c->kind == CONN_WS) {
-        conn_ws_send(c, "error", "{\"code\":\"unavailable\",\"message\":\"history is "
-                                 "unavailable: Redis is unreachable\"}");
+        conn_ws_send(c, "error",
+                     "{\"code\":\"unavailable\",\"message\":\"history is "
+                     "unavailable: Redis is unreachable\"}");
     } else {
         if (ok)
             respond_json(c, 200, history_points(h->symbol, ticks, lens, n, h->limit));
@@ -871,8 +870,7 @@ static void history_answer(struct conn_history *h, bool ok, const char *const *t
     free(h);
 }
 
-static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n,
-                         void *arg)
+static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
 {
     struct conn_history *h = arg;
     h->c->pending--;
@@ -949,8 +947,7 @@ static void stats_answer(struct conn_stats *st, bool ok, const char *const *text
         resume_http(c);
 }
 
-static void stats_done(bool ok, const char *const *texts, const size_t *lens, size_t n,
-                       void *arg)
+static void stats_done(bool ok, const char *const *texts, const size_t *lens, size_t n, void *arg)
 {
     struct conn_stats *st = arg;
     st->c->pending--;
@@ -1118,7 +1115,8 @@ static void linger(struct conn *c)
     ms_to_tv(CONN_LINGER_MS, &tv);
     c->lingering = true;
     shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-    evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+    evbuffer_drain(bufferevent_get_input(c->bev),
+                   evbuffer_get_length(bufferevent_get_input(c->bev)));
     bufferevent_set_timeouts(c->bev, &tv, NULL);
     bufferevent_enable(c->bev, EV_READ);
 }

@@ -71,8 +71,8 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
                   struct peers_key *peer)
 {
     *peer = peers_key_of(sa);
-    unsigned per_ip = gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip
-                                                        : UINT_MAX;
+    unsigned per_ip =
+        gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip : UINT_MAX;
     if (gw->n_conns < (size_t)gw->conf->max_connections && peers_add(gw->peers, peer, per_ip)) {
         /* Each tick is one small write: without TCP_NODELAY, Nagle holds
          * it back while the client delays its ACK of the previous one (up
@@ -168,8 +168,7 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     char *text = json_dumps(j, JSON_COMPACT);
     char index[KEYS_MAX];
     keys_format(index, sizeof index, gw->conf->redis_prefix, KEYS_STATS_INDEX, NULL);
-    rdb_stats_write(gw->rdb, gw->stats_key, index, text, gateway_stats_ttl_ms(gw),
-                    price_now_ms());
+    rdb_stats_write(gw->rdb, gw->stats_key, index, text, gateway_stats_ttl_ms(gw), price_now_ms());
     free(text);
     json_decref(j);
     char key[KEYS_MAX];
@@ -232,7 +231,8 @@ static SSL_CTX *tls_context(const struct cp_conf *conf)
 static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlistener_cb cb)
 {
     char portstr[8];
-    struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC,
+                                    .ai_socktype = SOCK_STREAM,
                                     .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV};
     struct evutil_addrinfo *ai = NULL;
     snprintf(portstr, sizeof portstr, "%d", port);
@@ -241,11 +241,11 @@ static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlist
         log_error("HOST %s: %s", gw->conf->host, evutil_gai_strerror(rc));
         return NULL;
     }
-    struct evconnlistener *l = evconnlistener_new_bind(
-        gw->base, cb, gw,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
-            (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
-        GATEWAY_LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
+    struct evconnlistener *l =
+        evconnlistener_new_bind(gw->base, cb, gw,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+                                    (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
+                                GATEWAY_LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
     if (!l)
         log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(errno));
     evutil_freeaddrinfo(ai);
@@ -303,8 +303,8 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
     if (gw->tls_listener)
         log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);
-    log_info("listening on %s:%d%s%s", conf->host, conf->port,
-             gw->www ? ", dashboard from " : "", gw->www ? conf->www_root : "");
+    log_info("listening on %s:%d%s%s", conf->host, conf->port, gw->www ? ", dashboard from " : "",
+             gw->www ? conf->www_root : "");
     return gw;
 }
 

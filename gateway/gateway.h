@@ -22,39 +22,39 @@ struct conn;
 struct gateway_stats {
     size_t ws_current, sse_current, ws_peak, sse_peak;
     uint64_t ws_total, sse_total, http_requests;
-    uint64_t ws_deflate;              /* WebSocket clients that negotiated deflate */
+    uint64_t ws_deflate; /* WebSocket clients that negotiated deflate */
     uint64_t messages_in, bytes_in;
     uint64_t rate_limited, rejected;
-    double messages_per_second;       /* messages queued per second over the last stats period */
-    uint64_t messages_out_then;       /* messages_out at the start of that period */
+    double messages_per_second; /* messages queued per second over the last stats period */
+    uint64_t messages_out_then; /* messages_out at the start of that period */
 };
 
 struct gateway {
-    const struct cp_conf *conf;       /* borrowed, read-only */
+    const struct cp_conf *conf; /* borrowed, read-only */
     struct event_base *base;
     struct evconnlistener *listener;
     struct evconnlistener *tls_listener; /* NULL unless TLS_PORT is set */
     struct ssl_ctx_st *tls;              /* OpenSSL's SSL_CTX for it */
     struct hub *hub;
-    struct deflate_ctx *deflate;      /* compresses broadcast frames (RFC 7692) */
-    uint8_t *inflated;                /* MAX_MESSAGE_BYTES: an inflated client message */
+    struct deflate_ctx *deflate; /* compresses broadcast frames (RFC 7692) */
+    uint8_t *inflated;           /* MAX_MESSAGE_BYTES: an inflated client message */
     struct rdb *rdb;
-    struct www *www;                  /* NULL when WWW_ROOT is empty */
-    struct peers *peers;              /* connections per client address */
-    struct conn *conns;               /* every open connection */
+    struct www *www;     /* NULL when WWW_ROOT is empty */
+    struct peers *peers; /* connections per client address */
+    struct conn *conns;  /* every open connection */
     size_t n_conns;
-    struct conn *closing;             /* closed, freed on the next loop turn */
+    struct conn *closing; /* closed, freed on the next loop turn */
     struct event *reaper;
-    struct event *keepalive;          /* SSE keep-alive comments */
-    struct event *refresh;            /* re-reads the feed's symbol list */
+    struct event *keepalive; /* SSE keep-alive comments */
+    struct event *refresh;   /* re-reads the feed's symbol list */
     struct event *sig_term, *sig_int;
     int64_t started_ms;
-    int worker;                       /* worker number, 0 when alone */
-    char instance[CONF_STR_MAX];      /* INSTANCE_ID, or host name and port */
-    char stats_key[KEYS_MAX];         /* this worker's counters in Redis */
+    int worker;                  /* worker number, 0 when alone */
+    char instance[CONF_STR_MAX]; /* INSTANCE_ID, or host name and port */
+    char stats_key[KEYS_MAX];    /* this worker's counters in Redis */
     struct event *stats_timer;
-    json_t *sources;                  /* the live feed's exchanges, as the feeder wrote
-                                       * them (README "Live prices"), or NULL */
+    json_t *sources; /* the live feed's exchanges, as the feeder wrote
+                      * them (README "Live prices"), or NULL */
     bool clustered;
     struct gateway_stats stats;
 };

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     /* As the original design: CLUSTER_ENABLED runs one worker per core by
      * default, and enough of them to hold 100,000 clients under the
      * per-process file limit; WORKERS > 1 alone asks for workers too. */
-    int workers = gateway_conf.workers ? gateway_conf.workers
+    int workers = gateway_conf.workers           ? gateway_conf.workers
                   : gateway_conf.cluster_enabled ? cluster_default_workers(GATEWAY_CLUSTER_CLIENTS)
                                                  : 1;
     struct worker_args w = {&info, argc, argv, gateway_conf.cluster_enabled || workers > 1};

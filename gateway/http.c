@@ -41,9 +41,9 @@ struct http_request {
     http_parser parser;
     size_t max_head, head_bytes;
     unsigned max_headers;
-    int error;                 /* set by a callback to stop parsing */
-    bool head_done;            /* on_headers_complete ran: fields now are trailers */
-    const char *reason;        /* why, when error is CP_EPROTO; static text */
+    int error;          /* set by a callback to stop parsing */
+    bool head_done;     /* on_headers_complete ran: fields now are trailers */
+    const char *reason; /* why, when error is CP_EPROTO; static text */
     enum http_line line;
     bool complete, url_too_long;
     char url[HTTP_URL_MAX];
@@ -52,8 +52,8 @@ struct http_request {
     char field[HTTP_FIELD_MAX];
     size_t field_len;
     bool in_value;
-    int current;               /* enum http_header of the value being read, or -1 */
-    size_t line_start;         /* where the current line's part of that value begins */
+    int current;       /* enum http_header of the value being read, or -1 */
+    size_t line_start; /* where the current line's part of that value begins */
     int n_headers;
     char *values[HTTP_H_COUNT];
     size_t value_len[HTTP_H_COUNT];

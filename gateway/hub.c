@@ -17,7 +17,7 @@ struct hub_channel {
     char symbol[PRICE_SYMBOL_MAX];
     struct hub_member *head;
     size_t count;
-    json_t *latest;       /* latest price object, or NULL */
+    json_t *latest; /* latest price object, or NULL */
 };
 
 /* One client's membership of one channel: on the channel's list (to fan out)
@@ -31,18 +31,18 @@ struct hub_member {
 
 struct hub {
     struct hub_limits limits;
-    struct deflate_ctx *deflate;  /* borrowed */
-    struct hub_channel all;    /* "*" */
+    struct deflate_ctx *deflate; /* borrowed */
+    struct hub_channel all;      /* "*" */
     struct hub_channel **channels;
     size_t n_channels, cap_channels;
-    char **symbols;            /* the feed's list, from Redis */
+    char **symbols; /* the feed's list, from Redis */
     size_t n_symbols;
-    char tick_id[PRICE_ID_MAX];   /* newest tick fanned out: ordering and resume */
-    char last_id[PRICE_ID_MAX];   /* newest id seen, cached prices too: snapshots */
+    char tick_id[PRICE_ID_MAX]; /* newest tick fanned out: ordering and resume */
+    char last_id[PRICE_ID_MAX]; /* newest id seen, cached prices too: snapshots */
     int64_t last_ts;
-    uint64_t batch;               /* hub_set_batch(); clients start at 0 */
-    uint64_t tick_seq;            /* ticks begun, for hub_client.id_owed */
-    struct hub_client **owed;     /* SSE clients owed this tick's id block */
+    uint64_t batch;           /* hub_set_batch(); clients start at 0 */
+    uint64_t tick_seq;        /* ticks begun, for hub_client.id_owed */
+    struct hub_client **owed; /* SSE clients owed this tick's id block */
     size_t n_owed, cap_owed;
     struct hub_stats stats;
 };
@@ -444,8 +444,8 @@ void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_i
         tickid_parse(last_id, &c->skip_through);
 }
 
-static void send_json(struct hub *hub, struct hub_client *c, const char *event,
-                      const json_t *data, const char *sse_id)
+static void send_json(struct hub *hub, struct hub_client *c, const char *event, const json_t *data,
+                      const char *sse_id)
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
     struct msg *m = msg_new(event, text, strlen(text), sse_id, hub->deflate);
@@ -550,7 +550,8 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
     size_t i;
     json_t *p;
     hub->tick_seq++;
-    json_array_foreach(json_object_get(tick, "prices"), i, p) {
+    json_array_foreach(json_object_get(tick, "prices"), i, p)
+    {
         struct hub_channel *ch = get_channel(hub, json_string_value(json_object_get(p, "symbol")));
         json_decref(ch->latest);
         ch->latest = json_incref(p);
@@ -592,7 +593,8 @@ static bool wanted(const json_t *symbols, const char *symbol)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(symbols, i, s) {
+    json_array_foreach(symbols, i, s)
+    {
         const char *v = json_string_value(s);
         if (v && (strcmp(v, "*") == 0 || strcmp(v, symbol) == 0))
             return true;

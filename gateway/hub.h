@@ -22,20 +22,20 @@ struct hub_member;
 
 /* A subscriber: one per WebSocket or SSE connection. */
 struct hub_client {
-    struct evbuffer *out;            /* borrowed: the connection's output */
-    int fd;                          /* its socket for direct writes (msg_write), or -1 */
-    uint64_t direct_batch;           /* the batch of its last direct write */
+    struct evbuffer *out;  /* borrowed: the connection's output */
+    int fd;                /* its socket for direct writes (msg_write), or -1 */
+    uint64_t direct_batch; /* the batch of its last direct write */
     enum msg_transport transport;
-    struct hub_member *members;      /* owned by the hub */
-    size_t n_members;                /* subscriptions, "*" counting as one */
-    bool overflowed;                 /* output passed the limit; being closed */
-    bool conflating;                 /* output past the high-water mark: ticks skipped */
-    bool replaying;                  /* history is being replayed: live ticks held off */
-    bool skipping;                   /* replay ran ahead of live ticks: skip through... */
-    struct tickid skip_through;      /* ...this id, which the client already has */
+    struct hub_member *members; /* owned by the hub */
+    size_t n_members;           /* subscriptions, "*" counting as one */
+    bool overflowed;            /* output passed the limit; being closed */
+    bool conflating;            /* output past the high-water mark: ticks skipped */
+    bool replaying;             /* history is being replayed: live ticks held off */
+    bool skipping;              /* replay ran ahead of live ticks: skip through... */
+    struct tickid skip_through; /* ...this id, which the client already has */
     int64_t conflating_since_ms;
-    bool all;                        /* on the "*" channel (set by the hub) */
-    uint64_t id_owed;                /* SSE: the hub's tick whose id block it is owed */
+    bool all;         /* on the "*" channel (set by the hub) */
+    uint64_t id_owed; /* SSE: the hub's tick whose id block it is owed */
     /* Called at most once when out passes the hub's hard limit, or the client
      * has been conflating for longer than the stall limit.  The
      * callee may unsubscribe the client but must not free it synchronously
@@ -45,22 +45,22 @@ struct hub_client {
 };
 
 struct hub_stats {
-    uint64_t ticks;           /* ticks published */
-    uint64_t bad_ticks;       /* ticks rejected by hub_publish_tick() */
-    uint64_t messages_out;    /* messages queued to clients */
-    uint64_t bytes_out;       /* bytes queued to clients */
-    uint64_t overflows;       /* clients dropped as stuck (hard limit or stall) */
-    uint64_t conflations;     /* times a client started conflating */
-    uint64_t conflated;       /* messages not queued to a conflating client */
+    uint64_t ticks;              /* ticks published */
+    uint64_t bad_ticks;          /* ticks rejected by hub_publish_tick() */
+    uint64_t messages_out;       /* messages queued to clients */
+    uint64_t bytes_out;          /* bytes queued to clients */
+    uint64_t overflows;          /* clients dropped as stuck (hard limit or stall) */
+    uint64_t conflations;        /* times a client started conflating */
+    uint64_t conflated;          /* messages not queued to a conflating client */
     struct latency_hist latency; /* tick ts → written to every subscriber, ms */
 };
 
 /* Limits against slow consumers, in the manner of Redis' client output
  * buffer limits (a soft limit with a grace time, and a hard limit). */
 struct hub_limits {
-    size_t high_water;  /* bytes queued past which a client's ticks are conflated */
-    size_t hard_limit;  /* bytes queued past which it is dropped (MAX_OUTPUT_BYTES) */
-    int64_t stall_ms;   /* conflating longer than this drops it too */
+    size_t high_water;     /* bytes queued past which a client's ticks are conflated */
+    size_t hard_limit;     /* bytes queued past which it is dropped (MAX_OUTPUT_BYTES) */
+    int64_t stall_ms;      /* conflating longer than this drops it too */
     size_t max_tick_bytes; /* larger ticks from Redis are skipped (MAX_TICK_BYTES) */
 };
 

@@ -23,9 +23,9 @@ struct msg {
     bool sent;                    /* queued to at least one client */
     struct latency_hist *latency; /* borrowed; NULL: not observed */
     int64_t tick_ts;
-    struct deflate_ctx *deflate;  /* borrowed; NULL: no compressed form */
-    size_t ws_header;             /* bytes of the frame header in bytes[MSG_WS] */
-    char *bytes[MSG_TRANSPORTS];  /* indexed by enum msg_transport; owned or NULL */
+    struct deflate_ctx *deflate;       /* borrowed; NULL: no compressed form */
+    size_t ws_header;                  /* bytes of the frame header in bytes[MSG_WS] */
+    char *bytes[MSG_TRANSPORTS];       /* indexed by enum msg_transport; owned or NULL */
     const char *start[MSG_TRANSPORTS]; /* where the bytes to send begin */
     size_t len[MSG_TRANSPORTS];
 };
@@ -37,8 +37,7 @@ static char *ws_frame_new(const char *event, const char *data, size_t len, size_
     size_t body = strlen(event) + len + sizeof "{\"event\":\"\",\"data\":}" - 1;
     char *buf = xmalloc(WS_HEADER_MAX + body + 1);
     size_t h = ws_frame_header((uint8_t *)buf, WS_OP_TEXT, true, body);
-    int n = snprintf(buf + h, body + 1, "{\"event\":\"%s\",\"data\":%.*s}", event, (int)len,
-                     data);
+    int n = snprintf(buf + h, body + 1, "{\"event\":\"%s\",\"data\":%.*s}", event, (int)len, data);
     *out_len = h + (size_t)n;
     return buf;
 }

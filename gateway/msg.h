@@ -30,7 +30,8 @@ struct msg;
 struct msg *msg_new(const char *event, const char *data, size_t len, const char *sse_id,
                     struct deflate_ctx *deflate);
 /* An SSE-only message: the id-only block of tick id (sse_id_block_new()),
- * which follows a tick's MSG_SSE_PART events.  Only for MSG_SSE.  Returns a message with one reference. */
+ * which follows a tick's MSG_SSE_PART events.  Only for MSG_SSE.  Returns a message with one
+ * reference. */
 struct msg *msg_sse_id_new(const char *id);
 void msg_unref(struct msg *m); /* NULL is a no-op */
 

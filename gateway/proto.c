@@ -15,11 +15,11 @@
 
 char *proto_welcome(const struct gateway *gw)
 {
-    json_t *w = json_pack("{s:s, s:o, s:i, s:i, s:i}", "server", "cryptopulse/" PACKAGE_VERSION,
-                          "symbols", hub_symbols(gw->hub), "interval_ms",
-                          gw->conf->update_interval_ms, "max_messages_per_second",
-                          gw->conf->max_messages_per_second, "max_message_bytes",
-                          gw->conf->max_message_bytes);
+    json_t *w =
+        json_pack("{s:s, s:o, s:i, s:i, s:i}", "server", "cryptopulse/" PACKAGE_VERSION, "symbols",
+                  hub_symbols(gw->hub), "interval_ms", gw->conf->update_interval_ms,
+                  "max_messages_per_second", gw->conf->max_messages_per_second, "max_message_bytes",
+                  gw->conf->max_message_bytes);
     char *text = json_dumps(w, JSON_COMPACT);
     json_decref(w);
     return text;
@@ -45,8 +45,7 @@ void proto_client_init(struct proto_client *pc, const struct gateway *gw, int64_
 
 /* Token bucket per client: the first refused message gets rate_limited; a
  * client that sends another second's worth regardless is closed (1008). */
-static int rate_limit(struct gateway *gw, struct conn *c, struct proto_client *pc,
-                      int64_t now_ms)
+static int rate_limit(struct gateway *gw, struct conn *c, struct proto_client *pc, int64_t now_ms)
 {
     int rate = gw->conf->max_messages_per_second;
     if (ratelimit_take(&pc->rate, rate, now_ms))
@@ -90,8 +89,8 @@ static void unknown_symbols_error(struct conn *c, json_t *unknown)
     free(list);
 }
 
-static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client *pc,
-                         json_t *data, bool add)
+static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client *pc, json_t *data,
+                         bool add)
 {
     json_t *syms = symbols_of(data);
     if (!syms) {
@@ -103,7 +102,8 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
     json_t *added = json_array(), *unknown = json_array();
     size_t i, refused = 0;
     json_t *s;
-    json_array_foreach(syms, i, s) {
+    json_array_foreach(syms, i, s)
+    {
         const char *sym = json_string_value(s);
         int rc;
         if (!add)
@@ -147,8 +147,9 @@ static void on_ping(struct gateway *gw, struct conn *c, json_t *data)
         send_error(c, "bad_request", "ping needs data {\"id\":<int>,\"ts\":<ms>}");
         return;
     }
-    send_json(c, "pong", json_pack("{s:O, s:O, s:I}", "id", id, "ts", ts, "server_ts",
-                                   (json_int_t)price_now_ms()));
+    send_json(
+        c, "pong",
+        json_pack("{s:O, s:O, s:I}", "id", id, "ts", ts, "server_ts", (json_int_t)price_now_ms()));
 }
 
 /* {"symbol":"BTC","limit":60} → conn_history(); the answer comes later. */

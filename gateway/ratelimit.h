@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 struct ratelimit {
-    double tokens;      /* messages that may be sent now */
-    int64_t last_ms;    /* time of the last refill, ms */
-    unsigned rejected;  /* messages refused since the last accepted one */
+    double tokens;     /* messages that may be sent now */
+    int64_t last_ms;   /* time of the last refill, ms */
+    unsigned rejected; /* messages refused since the last accepted one */
 };
 
 /* Start full: a new client may send rate messages at once. */

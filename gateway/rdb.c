@@ -22,10 +22,10 @@
 struct rdb_link {
     struct rdb *owner;
     const char *name;
-    redisAsyncContext *ac;      /* NULL while disconnected */
+    redisAsyncContext *ac; /* NULL while disconnected */
     bool connected;
     int backoff_ms;
-    struct event *retry;        /* reconnect timer */
+    struct event *retry; /* reconnect timer */
     struct event *connect_timeout;
     void (*on_connected)(struct rdb_link *link);
     /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
@@ -63,8 +63,8 @@ static void schedule_retry(struct rdb_link *link)
         cap = RDB_BACKOFF_MIN_MS;
     ms_to_tv(link->backoff_ms < cap ? link->backoff_ms : cap, &tv);
     evtimer_add(link->retry, &tv);
-    link->backoff_ms = link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS
-                                                                 : link->backoff_ms * 2;
+    link->backoff_ms =
+        link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS : link->backoff_ms * 2;
 }
 
 /* hiredis frees the context after these callbacks return: only drop our
@@ -426,7 +426,8 @@ static const redisReply *pick_string(const redisReply *e)
 /* XRANGE/XREVRANGE: each entry is [id, [field, value, ...]]; take "tick". */
 static const redisReply *pick_tick(const redisReply *e)
 {
-    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY)
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
         return NULL;
     const redisReply *fields = e->element[1];
     for (size_t f = 0; f + 1 < fields->elements; f += 2)
@@ -552,8 +553,7 @@ void rdb_stats_write(struct rdb *r, const char *key, const char *index, const ch
                       (long long)(now_ms - ttl_ms));
 }
 
-int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
-                   void *arg)
+int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb, void *arg)
 {
     static const char script[] =
         "local k = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') "

@@ -14,10 +14,10 @@
 
 /* Replies live only during the callback (hiredis' contract): copy to keep. */
 struct rdb_callbacks {
-    void (*on_tick)(const char *json, size_t len, void *arg);   /* a message on the channel */
-    void (*on_symbols)(const char *comma_list, void *arg);      /* the feed's symbol list */
-    void (*on_price)(const char *json, size_t len, void *arg);  /* a cached latest price */
-    void (*on_state)(bool subscribed, void *arg);               /* subscription up or down */
+    void (*on_tick)(const char *json, size_t len, void *arg);  /* a message on the channel */
+    void (*on_symbols)(const char *comma_list, void *arg);     /* the feed's symbol list */
+    void (*on_price)(const char *json, size_t len, void *arg); /* a cached latest price */
+    void (*on_state)(bool subscribed, void *arg);              /* subscription up or down */
 };
 
 struct rdb;
@@ -37,7 +37,7 @@ void rdb_refresh_symbols(struct rdb *r);
  * first (borrowed: valid during the call only), or with ok false when Redis
  * failed or went away first. */
 typedef void (*rdb_strings_cb)(bool ok, const char *const *ticks, const size_t *lens, size_t n,
-                             void *arg);
+                               void *arg);
 
 /* Read the newest count ticks of the history stream (XREVRANGE).  Returns 0,
  * or CP_EIO when Redis is not connected (cb is then never called). */

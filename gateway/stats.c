@@ -49,4 +49,3 @@ json_t *stats_worker(const struct gateway *gw)
     json_object_set_new(j, "latency_ms", metrics_latency_json(&h->latency));
     return j;
 }
-

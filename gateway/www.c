@@ -412,8 +412,9 @@ int www_respond(struct www *w, const struct www_request *req, struct evbuffer *o
     struct blob *b = gz ? e->gz : e->body;
     /* no-cache: browsers revalidate every load, which a 304 makes cheap, so
      * a new dashboard is picked up at once. */
-    evbuffer_add_printf(out, "HTTP/1.1 %s\r\nETag: %s\r\nLast-Modified: %s\r\n"
-                             "Cache-Control: no-cache\r\n%sServer: cryptopulse/%s\r\n",
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %s\r\nETag: %s\r\nLast-Modified: %s\r\n"
+                        "Cache-Control: no-cache\r\n%sServer: cryptopulse/%s\r\n",
                         status == 200 ? "200 OK" : "304 Not Modified", etag, e->last_modified,
                         e->gz ? "Vary: Accept-Encoding\r\n" : "", PACKAGE_VERSION);
     if (status == 200)

@@ -67,45 +67,43 @@ static const struct conf_option conf_options[] = {
      "Redis AUTH password (empty: none)"},
     {"REDIS_DB", "redis-db", 0, CONF_INT, FIELD(redis_db), 0, 1023, "0", ALL,
      "Redis database number"},
-    {"REDIS_PREFIX", "redis-prefix", 0, CONF_STR, FIELD(redis_prefix), 0, 0, "cryptopulse:",
-     ALL, "prefix of every Redis key and channel"},
-    {"REDIS_TIMEOUT_MS", "redis-timeout-ms", 0, CONF_INT, FIELD(redis_timeout_ms), 10, 60000,
-     "500", ALL, "Redis connect and command timeout, ms"},
+    {"REDIS_PREFIX", "redis-prefix", 0, CONF_STR, FIELD(redis_prefix), 0, 0, "cryptopulse:", ALL,
+     "prefix of every Redis key and channel"},
+    {"REDIS_TIMEOUT_MS", "redis-timeout-ms", 0, CONF_INT, FIELD(redis_timeout_ms), 10, 60000, "500",
+     ALL, "Redis connect and command timeout, ms"},
     {"REDIS_SENTINELS", "redis-sentinels", 0, CONF_ADDRS, FIELD(redis_sentinels), 0, 0, "", ALL,
      "Redis Sentinels, host:port comma list (empty: use REDIS_HOST)"},
     {"REDIS_MASTER_NAME", "redis-master-name", 0, CONF_STR, FIELD(redis_master_name), 1, 0,
      "cryptopulse", ALL, "master name the Sentinels know"},
     {"UPDATE_INTERVAL_MS", "interval", 'i', CONF_INT, FIELD(update_interval_ms), 10, 3600000,
      "1500", GW | FD | CONF_FCGI, "tick interval, ms"},
-    {"PRICE_TTL_SECONDS", "price-ttl", 0, CONF_INT, FIELD(price_ttl_seconds), 1, 86400, "3",
-     FD, "TTL of cached latest prices, s"},
-    {"HISTORY_LENGTH", "history-length", 0, CONF_INT, FIELD(history_length), 10, 10000000,
-     "3600", FD, "ticks kept in the history stream"},
+    {"PRICE_TTL_SECONDS", "price-ttl", 0, CONF_INT, FIELD(price_ttl_seconds), 1, 86400, "3", FD,
+     "TTL of cached latest prices, s"},
+    {"HISTORY_LENGTH", "history-length", 0, CONF_INT, FIELD(history_length), 10, 10000000, "3600",
+     FD, "ticks kept in the history stream"},
     {"MAX_MESSAGES_PER_SECOND", "max-messages-per-second", 0, CONF_INT,
      FIELD(max_messages_per_second), 1, 1000000, "100", GW, "client messages per second"},
-    {"MAX_MESSAGE_BYTES", "max-message-bytes", 0, CONF_INT, FIELD(max_message_bytes), 125,
-     64 << 20, "65536", GW, "largest client message, bytes"},
+    {"MAX_MESSAGE_BYTES", "max-message-bytes", 0, CONF_INT, FIELD(max_message_bytes), 125, 64 << 20,
+     "65536", GW, "largest client message, bytes"},
     {"MAX_CONNECTIONS", "max-connections", 0, CONF_INT, FIELD(max_connections), 1, 10000000,
      "20000", GW, "client connections per process"},
-    {"MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", 0, CONF_INT,
-     FIELD(max_connections_per_ip), 0, 10000000, "0", GW,
-     "connections one client address may hold (0: no limit)"},
-    {"MAX_HEAD_BYTES", "max-head-bytes", 0, CONF_INT, FIELD(max_head_bytes), 256, 1 << 20,
-     "8192", GW, "largest HTTP request head, bytes"},
+    {"MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", 0, CONF_INT, FIELD(max_connections_per_ip),
+     0, 10000000, "0", GW, "connections one client address may hold (0: no limit)"},
+    {"MAX_HEAD_BYTES", "max-head-bytes", 0, CONF_INT, FIELD(max_head_bytes), 256, 1 << 20, "8192",
+     GW, "largest HTTP request head, bytes"},
     {"MAX_HEADERS", "max-headers", 0, CONF_INT, FIELD(max_headers), 8, 10000, "100", GW,
      "header lines in one HTTP request"},
-    {"MAX_OUTPUT_BYTES", "max-output-bytes", 0, CONF_INT, FIELD(max_output_bytes), 4096,
-     1 << 30, "1048576", GW, "output queued per client before it is dropped, bytes"},
+    {"MAX_OUTPUT_BYTES", "max-output-bytes", 0, CONF_INT, FIELD(max_output_bytes), 4096, 1 << 30,
+     "1048576", GW, "output queued per client before it is dropped, bytes"},
     {"MAX_TICK_BYTES", "max-tick-bytes", 0, CONF_INT, FIELD(max_tick_bytes), 1024, 64 << 20,
      "65536", GW, "largest tick the gateway accepts from Redis, bytes (larger: skipped)"},
     {"OUTPUT_HIGH_WATER_BYTES", "output-high-water-bytes", 0, CONF_INT,
      FIELD(output_high_water_bytes), 1024, 1 << 30, "65536", GW,
      "output queued per client past which its prices are conflated, bytes"},
-    {"SLOW_CLIENT_TIMEOUT_MS", "slow-client-timeout-ms", 0, CONF_INT,
-     FIELD(slow_client_timeout_ms), 100, 3600000, "30000", GW,
-     "time a client may stay conflating before it is dropped, ms"},
-    {"HANDSHAKE_TIMEOUT_MS", "handshake-timeout-ms", 0, CONF_INT, FIELD(handshake_timeout_ms),
-     100, 600000, "10000", GW, "time allowed for a request head, ms"},
+    {"SLOW_CLIENT_TIMEOUT_MS", "slow-client-timeout-ms", 0, CONF_INT, FIELD(slow_client_timeout_ms),
+     100, 3600000, "30000", GW, "time a client may stay conflating before it is dropped, ms"},
+    {"HANDSHAKE_TIMEOUT_MS", "handshake-timeout-ms", 0, CONF_INT, FIELD(handshake_timeout_ms), 100,
+     600000, "10000", GW, "time allowed for a request head, ms"},
     {"MAX_SUBSCRIPTIONS", "max-subscriptions", 0, CONF_INT, FIELD(max_subscriptions), 1, 100000,
      "256", GW, "symbols one client may subscribe to"},
     {"WS_PING_INTERVAL_MS", "ws-ping-interval-ms", 0, CONF_INT, FIELD(ws_ping_interval_ms), 100,
@@ -127,8 +125,8 @@ static const struct conf_option conf_options[] = {
      "worker processes (0: one if CLUSTER_ENABLED is false, else sized to cores and fds)"},
     {"INSTANCE_ID", "instance-id", 0, CONF_STR, FIELD(instance_id), 0, 0, "", GW,
      "name of this gateway in /stats (empty: host name and port)"},
-    {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100,
-     60000, "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
+    {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100, 60000,
+     "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
     {"FEED_MODE", "feed-mode", 0, CONF_CHOICE, FIELD(feed_mode), 1, 0, "mock", FD,
      "where prices come from: mock, replay or live (--mock, --replay, --live)"},
     {"FEED_SOURCES", "sources", 0, CONF_CHOICES, FIELD(feed_sources), 1, 0,
@@ -145,8 +143,8 @@ static const struct conf_option conf_options[] = {
      "live: PEM CA certificates to trust besides the system's (empty: none)"},
     {"SOURCE_STALE_MS", "source-stale-ms", 0, CONF_INT, FIELD(source_stale_ms), 100, 3600000,
      "10000", FD, "live: a source silent this long is stale and reconnected, ms"},
-    {"MAX_DEVIATION_PCT", "max-deviation-pct", 0, CONF_INT, FIELD(max_deviation_pct), 1, 100,
-     "5", FD, "live: a source this many percent off the median is left out"},
+    {"MAX_DEVIATION_PCT", "max-deviation-pct", 0, CONF_INT, FIELD(max_deviation_pct), 1, 100, "5",
+     FD, "live: a source this many percent off the median is left out"},
     {"SOURCE_RECONNECT_MS", "source-reconnect-ms", 0, CONF_INT, FIELD(source_reconnect_ms), 1000,
      86400000, "82800000", FD,
      "live: a connection this old is replaced, without a gap (Binance ends them at 24 h), ms"},
@@ -171,8 +169,7 @@ static int set_int(const struct conf_option *o, void *field, const char *value, 
     return CP_OK;
 }
 
-static int check_symbols(const struct conf_option *o, const char *value, char *err,
-                         size_t errlen)
+static int check_symbols(const struct conf_option *o, const char *value, char *err, size_t errlen)
 {
     char seen[CONF_LIST_MAX + 2] = ",";
     for (const char *p = value;; p++) {
@@ -198,7 +195,7 @@ static int set_bool(const struct conf_option *o, bool *field, const char *value,
                     size_t errlen)
 {
     static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no",
-                                                                                  "off"};
+                                                                                "off"};
     for (size_t i = 0; i < 4; i++) {
         if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
             *field = strcasecmp(value, yes[i]) == 0;
@@ -218,8 +215,8 @@ static int check_addrs(const struct conf_option *o, const char *value, char *err
         const char *colon = memrchr(p, ':', n);
         char *end = NULL;
         long port = colon ? strtol(colon + 1, &end, 10) : 0;
-        if (!colon || colon == p || !isdigit((unsigned char)colon[1]) || end != p + n ||
-            port < 1 || port > 65535) {
+        if (!colon || colon == p || !isdigit((unsigned char)colon[1]) || end != p + n || port < 1 ||
+            port > 65535) {
             snprintf(err, errlen, "%s: \"%.*s\" is not host:port (port 1-65535)", o->env,
                      (int)(n > 64 ? 64 : n), p);
             return CP_EINVAL;
@@ -262,8 +259,7 @@ static bool is_choice(const char *choices, const char *word, size_t n)
     }
 }
 
-static int check_choices(const struct conf_option *o, const char *value, char *err,
-                         size_t errlen)
+static int check_choices(const struct conf_option *o, const char *value, char *err, size_t errlen)
 {
     bool list = o->type == CONF_CHOICES;
     for (const char *p = value;; p++) {
@@ -288,15 +284,12 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
 {
     void *field = (char *)conf + o->offset;
     switch (o->type) {
-    case CONF_INT:
-        return set_int(o, field, value, err, errlen);
-    case CONF_BOOL:
-        return set_bool(o, field, value, err, errlen);
+    case CONF_INT: return set_int(o, field, value, err, errlen);
+    case CONF_BOOL: return set_bool(o, field, value, err, errlen);
     case CONF_LEVEL:
         if (log_level_parse(value, field) == CP_OK)
             return CP_OK;
-        snprintf(err, errlen, "%s: \"%s\" is not one of error, warn, info, debug", o->env,
-                 value);
+        snprintf(err, errlen, "%s: \"%s\" is not one of error, warn, info, debug", o->env, value);
         return CP_EINVAL;
     case CONF_SYMBOLS:
         if (strlen(value) < o->size && check_symbols(o, value, err, errlen) != CP_OK)
@@ -529,8 +522,8 @@ static void usage_line(FILE *out, char short_name, const char *long_name, const 
 {
     char left[64];
     snprintf(left, sizeof left, "%c%c%s--%s%s%s", short_name ? '-' : ' ',
-             short_name ? short_name : ' ', short_name ? ", " : "  ", long_name,
-             arg ? " " : "", arg ? arg : "");
+             short_name ? short_name : ' ', short_name ? ", " : "  ", long_name, arg ? " " : "",
+             arg ? arg : "");
     fprintf(out, "  %-36s %s", left, help);
     if (env)
         fprintf(out, " [%s, default: %s]", env, *def ? def : "\"\"");
@@ -542,21 +535,27 @@ void conf_usage(const struct conf_program_info *info, void *stream)
     FILE *out = stream;
     fprintf(out, "Usage: %s %s\n%s\n\nOptions:\n", info->name, info->usage, info->summary);
     for (const struct conf_extra_flag *x = info->extra; x && x->long_name; x++)
-        usage_line(out, x->short_name, x->long_name, x->has_arg ? x->arg_name : NULL, x->help,
-                   NULL, NULL);
+        usage_line(out, x->short_name, x->long_name, x->has_arg ? x->arg_name : NULL, x->help, NULL,
+                   NULL);
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct conf_option *o = &conf_options[i];
         if (o->programs & info->programs)
             usage_line(out, o->short_name, o->flag,
-                       o->type == CONF_INT ? "N" : o->type == CONF_BOOL ? "BOOL" : "VALUE",
+                       o->type == CONF_INT    ? "N"
+                       : o->type == CONF_BOOL ? "BOOL"
+                                              : "VALUE",
                        o->help, o->env, o->def);
     }
-    usage_line(out, 'c', "config", "FILE", "read NAME=value settings from FILE "
-               "[CRYPTOPULSE_CONFIG]", NULL, NULL);
+    usage_line(out, 'c', "config", "FILE",
+               "read NAME=value settings from FILE "
+               "[CRYPTOPULSE_CONFIG]",
+               NULL, NULL);
     usage_line(out, 'h', "help", NULL, "show this help and exit", NULL, NULL);
     usage_line(out, 'V', "version", NULL, "show the version and exit", NULL, NULL);
-    fprintf(out, "\nSettings come from the environment, then the --config file, then flags;\n"
-                 "later sources win.  See %s(1).\n", info->name);
+    fprintf(out,
+            "\nSettings come from the environment, then the --config file, then flags;\n"
+            "later sources win.  See %s(1).\n",
+            info->name);
 }
 
 static bool is_flag(const char *arg, char short_name, const char *long_name)
@@ -567,8 +566,8 @@ static bool is_flag(const char *arg, char short_name, const char *long_name)
 
 /* First pass: --help, --version and the config file path, which must be known
  * before the sources are applied in priority order. */
-static enum conf_args_result prescan(const struct conf_program_info *info, int argc,
-                                     char **argv, const char **config_path)
+static enum conf_args_result prescan(const struct conf_program_info *info, int argc, char **argv,
+                                     const char **config_path)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (is_flag(argv[i], 'h', "help")) {
@@ -648,9 +647,8 @@ static int parse_settings(struct cp_conf *conf, const struct conf_program_info *
     return rc;
 }
 
-enum conf_args_result conf_parse_args(struct cp_conf *conf,
-                                      const struct conf_program_info *info, int argc,
-                                      char **argv)
+enum conf_args_result conf_parse_args(struct cp_conf *conf, const struct conf_program_info *info,
+                                      int argc, char **argv)
 {
     const char *config_path = getenv("CRYPTOPULSE_CONFIG");
     enum conf_args_result r = prescan(info, argc, argv, &config_path);

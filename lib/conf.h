@@ -22,55 +22,55 @@ enum conf_program {
 };
 
 struct cp_conf {
-    char host[CONF_STR_MAX];           /* HOST: listen address */
-    int port;                          /* PORT */
-    int tls_port;                      /* TLS_PORT: wss:// and https://, 0 = off */
-    char tls_cert_file[CONF_STR_MAX];  /* TLS_CERT_FILE: PEM certificate chain */
-    char tls_key_file[CONF_STR_MAX];   /* TLS_KEY_FILE: PEM private key */
-    char redis_host[CONF_STR_MAX];     /* REDIS_HOST */
-    int redis_port;                    /* REDIS_PORT */
-    char redis_password[CONF_STR_MAX]; /* REDIS_PASSWORD, empty = none */
-    int redis_db;                      /* REDIS_DB */
-    char redis_prefix[CONF_STR_MAX];   /* REDIS_PREFIX, prepended to every key */
-    int redis_timeout_ms;              /* REDIS_TIMEOUT_MS: connect/command */
-    char redis_sentinels[CONF_LIST_MAX]; /* REDIS_SENTINELS: host:port list, "" = none */
+    char host[CONF_STR_MAX];              /* HOST: listen address */
+    int port;                             /* PORT */
+    int tls_port;                         /* TLS_PORT: wss:// and https://, 0 = off */
+    char tls_cert_file[CONF_STR_MAX];     /* TLS_CERT_FILE: PEM certificate chain */
+    char tls_key_file[CONF_STR_MAX];      /* TLS_KEY_FILE: PEM private key */
+    char redis_host[CONF_STR_MAX];        /* REDIS_HOST */
+    int redis_port;                       /* REDIS_PORT */
+    char redis_password[CONF_STR_MAX];    /* REDIS_PASSWORD, empty = none */
+    int redis_db;                         /* REDIS_DB */
+    char redis_prefix[CONF_STR_MAX];      /* REDIS_PREFIX, prepended to every key */
+    int redis_timeout_ms;                 /* REDIS_TIMEOUT_MS: connect/command */
+    char redis_sentinels[CONF_LIST_MAX];  /* REDIS_SENTINELS: host:port list, "" = none */
     char redis_master_name[CONF_STR_MAX]; /* REDIS_MASTER_NAME: the Sentinel master */
-    int update_interval_ms;            /* UPDATE_INTERVAL_MS: feeder tick period */
-    int price_ttl_seconds;             /* PRICE_TTL_SECONDS: price cache TTL */
-    int history_length;                /* HISTORY_LENGTH: ticks kept in the stream */
-    int max_messages_per_second;       /* MAX_MESSAGES_PER_SECOND, per client */
-    int max_message_bytes;             /* MAX_MESSAGE_BYTES, client message limit */
-    int max_connections;               /* MAX_CONNECTIONS per gateway process */
-    int max_connections_per_ip;        /* MAX_CONNECTIONS_PER_IP, 0 = no limit */
-    int max_head_bytes;                /* MAX_HEAD_BYTES: HTTP request line + headers */
-    int max_headers;                   /* MAX_HEADERS: header lines per request */
-    int max_output_bytes;              /* MAX_OUTPUT_BYTES: per-client queued output */
-    int max_tick_bytes;                /* MAX_TICK_BYTES: larger ticks from Redis skipped */
-    int output_high_water_bytes;       /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
-    int slow_client_timeout_ms;        /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
-    int handshake_timeout_ms;          /* HANDSHAKE_TIMEOUT_MS */
-    int max_subscriptions;             /* MAX_SUBSCRIPTIONS per client */
-    int ws_ping_interval_ms;           /* WS_PING_INTERVAL_MS: silence before a ping */
-    int ws_pong_timeout_ms;            /* WS_PONG_TIMEOUT_MS: silence after it, then close */
-    int sse_keepalive_ms;              /* SSE_KEEPALIVE_MS: comment interval */
-    char cors_origins[CONF_LIST_MAX];  /* CORS_ORIGINS: comma list, empty = all */
-    char www_root[CONF_STR_MAX];       /* WWW_ROOT: dashboard files, empty = off */
-    char symbols[CONF_LIST_MAX];       /* SYMBOLS: comma list for the mock feeder */
-    bool cluster_enabled;              /* CLUSTER_ENABLED: supervisor + workers */
-    int workers;                       /* WORKERS, 0 = automatic */
-    char instance_id[CONF_STR_MAX];    /* INSTANCE_ID, "" = host:port */
-    int stats_interval_ms;             /* STATS_INTERVAL_MS */
-    char feed_mode[16];                /* FEED_MODE: mock, replay or live */
-    char feed_sources[CONF_STR_MAX];   /* FEED_SOURCES: exchanges, in order of preference */
-    char binance_ws_url[CONF_STR_MAX]; /* BINANCE_WS_URL */
-    char coinbase_ws_url[CONF_STR_MAX]; /* COINBASE_WS_URL */
-    char kraken_ws_url[CONF_STR_MAX];  /* KRAKEN_WS_URL */
-    char feed_symbol_map[CONF_LIST_MAX]; /* FEED_SYMBOL_MAP: exchange:SYMBOL=INSTRUMENT list */
-    char feed_ca_file[CONF_STR_MAX];   /* FEED_CA_FILE: extra trusted CAs, "" = none */
-    int source_stale_ms;               /* SOURCE_STALE_MS: a silent source is stale */
-    int max_deviation_pct;             /* MAX_DEVIATION_PCT: outlier threshold, percent */
-    int source_reconnect_ms;           /* SOURCE_RECONNECT_MS: planned reconnect age */
-    enum log_level log_level;          /* LOG_LEVEL */
+    int update_interval_ms;               /* UPDATE_INTERVAL_MS: feeder tick period */
+    int price_ttl_seconds;                /* PRICE_TTL_SECONDS: price cache TTL */
+    int history_length;                   /* HISTORY_LENGTH: ticks kept in the stream */
+    int max_messages_per_second;          /* MAX_MESSAGES_PER_SECOND, per client */
+    int max_message_bytes;                /* MAX_MESSAGE_BYTES, client message limit */
+    int max_connections;                  /* MAX_CONNECTIONS per gateway process */
+    int max_connections_per_ip;           /* MAX_CONNECTIONS_PER_IP, 0 = no limit */
+    int max_head_bytes;                   /* MAX_HEAD_BYTES: HTTP request line + headers */
+    int max_headers;                      /* MAX_HEADERS: header lines per request */
+    int max_output_bytes;                 /* MAX_OUTPUT_BYTES: per-client queued output */
+    int max_tick_bytes;                   /* MAX_TICK_BYTES: larger ticks from Redis skipped */
+    int output_high_water_bytes;          /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
+    int slow_client_timeout_ms;           /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
+    int handshake_timeout_ms;             /* HANDSHAKE_TIMEOUT_MS */
+    int max_subscriptions;                /* MAX_SUBSCRIPTIONS per client */
+    int ws_ping_interval_ms;              /* WS_PING_INTERVAL_MS: silence before a ping */
+    int ws_pong_timeout_ms;               /* WS_PONG_TIMEOUT_MS: silence after it, then close */
+    int sse_keepalive_ms;                 /* SSE_KEEPALIVE_MS: comment interval */
+    char cors_origins[CONF_LIST_MAX];     /* CORS_ORIGINS: comma list, empty = all */
+    char www_root[CONF_STR_MAX];          /* WWW_ROOT: dashboard files, empty = off */
+    char symbols[CONF_LIST_MAX];          /* SYMBOLS: comma list for the mock feeder */
+    bool cluster_enabled;                 /* CLUSTER_ENABLED: supervisor + workers */
+    int workers;                          /* WORKERS, 0 = automatic */
+    char instance_id[CONF_STR_MAX];       /* INSTANCE_ID, "" = host:port */
+    int stats_interval_ms;                /* STATS_INTERVAL_MS */
+    char feed_mode[16];                   /* FEED_MODE: mock, replay or live */
+    char feed_sources[CONF_STR_MAX];      /* FEED_SOURCES: exchanges, in order of preference */
+    char binance_ws_url[CONF_STR_MAX];    /* BINANCE_WS_URL */
+    char coinbase_ws_url[CONF_STR_MAX];   /* COINBASE_WS_URL */
+    char kraken_ws_url[CONF_STR_MAX];     /* KRAKEN_WS_URL */
+    char feed_symbol_map[CONF_LIST_MAX];  /* FEED_SYMBOL_MAP: exchange:SYMBOL=INSTRUMENT list */
+    char feed_ca_file[CONF_STR_MAX];      /* FEED_CA_FILE: extra trusted CAs, "" = none */
+    int source_stale_ms;                  /* SOURCE_STALE_MS: a silent source is stale */
+    int max_deviation_pct;                /* MAX_DEVIATION_PCT: outlier threshold, percent */
+    int source_reconnect_ms;              /* SOURCE_RECONNECT_MS: planned reconnect age */
+    enum log_level log_level;             /* LOG_LEVEL */
 };
 
 /* Fill conf with the built-in defaults (PROTOCOL.md §6). */
@@ -79,8 +79,8 @@ void conf_defaults(struct cp_conf *conf);
 /* Set one setting by its environment name ("PORT") from text, validating it.
  * Returns 0, CP_ENOENT for a name not used by programs, or CP_EINVAL with a
  * message naming the setting and the value written into err (errlen bytes). */
-int conf_set(struct cp_conf *conf, unsigned programs, const char *name,
-             const char *value, char *err, size_t errlen);
+int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const char *value,
+             char *err, size_t errlen);
 
 /* Apply every environment variable named like a setting of programs.
  * Returns 0 or CP_EINVAL with err filled as conf_set. */
@@ -91,8 +91,8 @@ int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t err
  * skipped, so one file can serve all; names no program knows are an error,
  * so typos do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
  * CP_ESYNTAX or CP_EINVAL with "path:line: reason" in err. */
-int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path,
-                   char *err, size_t errlen);
+int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+                   size_t errlen);
 
 /* Result of conf_parse_args for one program. */
 enum conf_args_result { CONF_ARGS_OK = 0, CONF_ARGS_EXIT_OK = 1, CONF_ARGS_USAGE = 2 };
@@ -110,12 +110,12 @@ struct conf_extra_flag {
 
 /* Describe the program for --help/--version. */
 struct conf_program_info {
-    const char *name;      /* "cryptopulse-gateway" */
-    const char *summary;   /* one line */
-    const char *usage;     /* "[OPTION]..." */
-    unsigned programs;     /* CONF_* bit */
+    const char *name;                    /* "cryptopulse-gateway" */
+    const char *summary;                 /* one line */
+    const char *usage;                   /* "[OPTION]..." */
+    unsigned programs;                   /* CONF_* bit */
     const struct conf_extra_flag *extra; /* NULL-terminated by long_name */
-    void *ctx;             /* passed to extra handlers and to positional() */
+    void *ctx;                           /* passed to extra handlers and to positional() */
     /* Positional arguments; NULL means none are accepted. */
     int (*positional)(void *ctx, const char *arg, char *err, size_t errlen);
 };
@@ -125,8 +125,7 @@ struct conf_program_info {
  * -h/--help (usage on stdout) and -V/--version.  Prints errors to stderr.
  * Returns CONF_ARGS_OK to run, CONF_ARGS_EXIT_OK after --help/--version, or
  * CONF_ARGS_USAGE (exit status 2) on a bad flag or value. */
-enum conf_args_result conf_parse_args(struct cp_conf *conf,
-                                      const struct conf_program_info *info,
+enum conf_args_result conf_parse_args(struct cp_conf *conf, const struct conf_program_info *info,
                                       int argc, char **argv);
 
 /* The same settings again, for a reload (SIGHUP) of a program that started

@@ -19,7 +19,8 @@ static json_t *price_in(json_t *tick, const char *symbol)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(tick, "prices"), i, p) {
+    json_array_foreach(json_object_get(tick, "prices"), i, p)
+    {
         const char *s = json_string_value(json_object_get(p, "symbol"));
         if (s && strcmp(s, symbol) == 0)
             return p;
@@ -27,8 +28,8 @@ static json_t *price_in(json_t *tick, const char *symbol)
     return NULL;
 }
 
-json_t *history_points(const char *symbol, const char *const *ticks, const size_t *lens,
-                       size_t n, int limit)
+json_t *history_points(const char *symbol, const char *const *ticks, const size_t *lens, size_t n,
+                       int limit)
 {
     json_t *points = json_array();
     for (size_t i = 0; i < n && (int)json_array_size(points) < limit; i++) {

@@ -18,8 +18,8 @@ int history_ticks_for(int limit);
 /* {"symbol":symbol,"points":[[ts_ms,price],...]}, oldest first, at most limit
  * points, from n tick JSON texts given newest first (ticks[i] is lens[i]
  * bytes).  Ticks that do not parse, or lack the symbol, are skipped. */
-json_t *history_points(const char *symbol, const char *const *ticks, const size_t *lens,
-                       size_t n, int limit);
+json_t *history_points(const char *symbol, const char *const *ticks, const size_t *lens, size_t n,
+                       int limit);
 
 /* Validate a request's symbol and limit text (limit NULL: the default).
  * Returns 0 with *out set, or CP_EINVAL with the reason in err. */

@@ -7,14 +7,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind,
-                const char *symbol)
+int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind, const char *symbol)
 {
     static const char *const names[] = {
-        [KEYS_PRICE] = "price:",  [KEYS_HISTORY] = "history", [KEYS_CHANNEL] = "ticks",
-        [KEYS_HEARTBEAT] = "feeder:heartbeat", [KEYS_SYMBOLS] = "symbols",
-        [KEYS_STATS] = "stats:", [KEYS_STATS_INDEX] = "stats",
-        [KEYS_SOURCES] = "feeder:sources",
+        [KEYS_PRICE] = "price:",      [KEYS_HISTORY] = "history",
+        [KEYS_CHANNEL] = "ticks",     [KEYS_HEARTBEAT] = "feeder:heartbeat",
+        [KEYS_SYMBOLS] = "symbols",   [KEYS_STATS] = "stats:",
+        [KEYS_STATS_INDEX] = "stats", [KEYS_SOURCES] = "feeder:sources",
     };
     bool suffixed = kind == KEYS_PRICE || kind == KEYS_STATS;
     int n = snprintf(buf, len, "%s%s%s", prefix, names[kind], suffixed && symbol ? symbol : "");

@@ -12,9 +12,9 @@ enum keys_kind {
     KEYS_CHANNEL,   /* pub/sub channel: tick JSON per tick */
     KEYS_HEARTBEAT, /* string: ms timestamp of the feeder's last tick */
     KEYS_SYMBOLS,   /* string: comma list of the feed's symbols */
-    KEYS_STATS,     /* string, with TTL: one gateway worker's counters; suffix "<instance>/<worker>" */
+    KEYS_STATS, /* string, with TTL: one gateway worker's counters; suffix "<instance>/<worker>" */
     KEYS_STATS_INDEX, /* sorted set: KEYS_STATS keys scored by their last write, ms */
-    KEYS_SOURCES,   /* string, with TTL: the live feed's exchanges and their state, JSON */
+    KEYS_SOURCES,     /* string, with TTL: the live feed's exchanges and their state, JSON */
 };
 
 #define KEYS_MAX 512 /* large enough for any prefix and symbol conf accepts */
@@ -22,7 +22,6 @@ enum keys_kind {
 /* Write prefix + the name of kind (+ symbol, the suffix, for KEYS_PRICE and
  * KEYS_STATS) into buf of
  * len bytes.  Returns the length written, or CP_ETOOBIG if it does not fit. */
-int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind,
-                const char *symbol);
+int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind, const char *symbol);
 
 #endif

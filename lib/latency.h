@@ -10,7 +10,10 @@
 
 /* Upper bounds in ms of the buckets (Prometheus "le"); a last, implicit
  * bucket holds the rest (+Inf). */
-#define LATENCY_BOUNDS {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
+#define LATENCY_BOUNDS                                                                             \
+    {                                                                                              \
+        1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000                                \
+    }
 #define LATENCY_BUCKETS 13
 
 struct latency_hist {

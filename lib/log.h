@@ -17,8 +17,7 @@ int log_level_parse(const char *text, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 /* printf-style; a newline is added. */
-void log_msg(enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

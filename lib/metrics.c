@@ -42,8 +42,7 @@ json_t *metrics_workers(const char *const *texts, const size_t *lens, size_t n)
 
 static bool is_identity(const char *key)
 {
-    return strcmp(key, "instance") == 0 || strcmp(key, "worker") == 0 ||
-           strcmp(key, "pid") == 0;
+    return strcmp(key, "instance") == 0 || strcmp(key, "worker") == 0 || strcmp(key, "pid") == 0;
 }
 
 static void add_latency(const json_t *from, struct latency_hist *h)
@@ -73,7 +72,8 @@ static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)from, key, v) {
+    json_object_foreach((json_t *)from, key, v)
+    {
         json_t *have = json_object_get(into, key);
         if (is_identity(key)) {
             continue;
@@ -87,8 +87,7 @@ static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h
             add_numbers(have, v, h);
         } else if (json_is_integer(v)) {
             json_int_t a = json_integer_value(have), b = json_integer_value(v);
-            json_object_set_new(into, key,
-                                json_integer(is_shared(key) ? (a > b ? a : b) : a + b));
+            json_object_set_new(into, key, json_integer(is_shared(key) ? (a > b ? a : b) : a + b));
         } else if (json_is_real(v)) {
             json_object_set_new(into, key, json_real(json_number_value(have) + json_real_value(v)));
         }
@@ -101,7 +100,8 @@ json_t *metrics_merge(const json_t *workers)
     struct latency_hist h = {0};
     size_t i;
     json_t *w;
-    json_array_foreach((json_t *)workers, i, w) {
+    json_array_foreach((json_t *)workers, i, w)
+    {
         add_numbers(total, w, &h);
         const char *inst = json_string_value(json_object_get(w, "instance"));
         json_object_set_new(instances, inst ? inst : "?", json_true());
@@ -159,14 +159,13 @@ static const struct metrics_metric metrics_table[] = {
     {"cryptopulse_ticks_total", "counter", "Ticks fanned out.", "ticks", NULL},
     {"cryptopulse_bad_ticks_total", "counter", "Ticks rejected as malformed or out of order.",
      "bad_ticks", NULL},
-    {"cryptopulse_dropped_clients_total", "counter", "Slow clients disconnected.", "dropped",
-     NULL},
+    {"cryptopulse_dropped_clients_total", "counter", "Slow clients disconnected.", "dropped", NULL},
     {"cryptopulse_conflations_total", "counter", "Times a slow client started conflating.",
      "conflations", NULL},
     {"cryptopulse_rate_limited_total", "counter", "Client messages refused by the rate limit.",
      "rate_limited", NULL},
-    {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.",
-     "rss_bytes", NULL},
+    {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.", "rss_bytes",
+     NULL},
 };
 
 static double value_at(const json_t *w, const char *path)
@@ -191,12 +190,14 @@ static void labels(struct metrics_text *t, const json_t *w, const char *extra)
 
 static void histogram(struct metrics_text *t, const json_t *workers)
 {
-    put(t, "# HELP cryptopulse_fanout_latency_seconds Tick ts to written to every subscriber, seconds.\n"
+    put(t, "# HELP cryptopulse_fanout_latency_seconds Tick ts to written to every subscriber, "
+           "seconds.\n"
            "# TYPE cryptopulse_fanout_latency_seconds histogram\n");
     const double *bounds = latency_bounds();
     size_t i;
     json_t *w;
-    json_array_foreach((json_t *)workers, i, w) {
+    json_array_foreach((json_t *)workers, i, w)
+    {
         const json_t *lat = json_object_get(w, "latency_ms");
         const json_t *buckets = json_object_get(lat, "buckets");
         json_int_t cumulative = 0;
@@ -232,7 +233,8 @@ char *metrics_prometheus(const json_t *workers)
             put(&t, "# HELP %s %s\n# TYPE %s %s\n", sm->name, sm->help, sm->name, sm->type);
         size_t i;
         json_t *w;
-        json_array_foreach((json_t *)workers, i, w) {
+        json_array_foreach((json_t *)workers, i, w)
+        {
             put(&t, "%s", sm->name);
             labels(&t, w, sm->labels);
             put(&t, " %.15g\n", value_at(w, sm->path));

@@ -15,9 +15,9 @@ static const struct {
     const char *symbol;
     int decimals;
 } price_ticks[] = {
-    {"BTC", 2}, {"ETH", 2}, {"SOL", 2},   {"BNB", 2},  {"XRP", 4},  {"ADA", 4},  {"DOGE", 5},
-    {"AVAX", 2}, {"DOT", 3}, {"LINK", 3}, {"LTC", 2},  {"MATIC", 4}, {"USDT", 4}, {"USDC", 4},
-    {"TRX", 5}, {"SHIB", 8}, {"BCH", 2},  {"XLM", 5},  {"ATOM", 3}, {"UNI", 3},  {"NEAR", 3},
+    {"BTC", 2},  {"ETH", 2},  {"SOL", 2},  {"BNB", 2}, {"XRP", 4},   {"ADA", 4},  {"DOGE", 5},
+    {"AVAX", 2}, {"DOT", 3},  {"LINK", 3}, {"LTC", 2}, {"MATIC", 4}, {"USDT", 4}, {"USDC", 4},
+    {"TRX", 5},  {"SHIB", 8}, {"BCH", 2},  {"XLM", 5}, {"ATOM", 3},  {"UNI", 3},  {"NEAR", 3},
 };
 
 bool price_symbol_valid(const char *symbol)
@@ -54,11 +54,11 @@ double price_round(double value, int decimals)
 json_t *price_to_json(const struct price *p)
 {
     int d = price_decimals(p->symbol, p->price);
-    json_t *j = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "symbol", p->symbol, "price",
-                          price_round(p->price, d), "change24h", price_round(p->change24h, 2),
-                          "volume24h", price_round(p->volume24h, 3), "high24h",
-                          price_round(p->high24h, d), "low24h", price_round(p->low24h, d), "ts",
-                          (json_int_t)p->ts, "id", p->id);
+    json_t *j =
+        json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "symbol", p->symbol, "price",
+                  price_round(p->price, d), "change24h", price_round(p->change24h, 2), "volume24h",
+                  price_round(p->volume24h, 3), "high24h", price_round(p->high24h, d), "low24h",
+                  price_round(p->low24h, d), "ts", (json_int_t)p->ts, "id", p->id);
     if (!p->live)
         return j;
     json_t *sources = json_array();
@@ -86,7 +86,7 @@ static int get_number(const json_t *obj, const char *key, double *out, char *err
 
 static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen);
 
-#define PRICE_MAX 1e12   /* no asset is quoted this high: a bigger number is an error */
+#define PRICE_MAX 1e12 /* no asset is quoted this high: a bigger number is an error */
 #define VOLUME_MAX 1e18
 
 /* Values a price object can hold: a price in (0, 1e12), high and low in
@@ -94,13 +94,14 @@ static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen
  * change of at least -100 %. */
 static int check_ranges(const struct price *p, char *err, size_t errlen)
 {
-    const char *why = !(p->price > 0 && p->price < PRICE_MAX)          ? "\"price\" is out of range"
-                      : !(p->high24h >= 0 && p->high24h < PRICE_MAX)    ? "\"high24h\" is out of range"
-                      : !(p->low24h >= 0 && p->low24h <= p->high24h)   ? "\"low24h\" is above \"high24h\" or negative"
-                      : !(p->volume24h >= 0 && p->volume24h < VOLUME_MAX) ? "\"volume24h\" is out of range"
-                      : !(p->change24h >= -100 && p->change24h < PRICE_MAX)
-                          ? "\"change24h\" is out of range"
-                          : NULL;
+    const char *why =
+        !(p->price > 0 && p->price < PRICE_MAX)        ? "\"price\" is out of range"
+        : !(p->high24h >= 0 && p->high24h < PRICE_MAX) ? "\"high24h\" is out of range"
+        : !(p->low24h >= 0 && p->low24h <= p->high24h)
+            ? "\"low24h\" is above \"high24h\" or negative"
+        : !(p->volume24h >= 0 && p->volume24h < VOLUME_MAX)   ? "\"volume24h\" is out of range"
+        : !(p->change24h >= -100 && p->change24h < PRICE_MAX) ? "\"change24h\" is out of range"
+                                                              : NULL;
     if (why)
         snprintf(err, errlen, "%s", why);
     return why ? CP_EINVAL : CP_OK;
@@ -120,8 +121,8 @@ static int live_fields(const json_t *obj, struct price *out, char *err, size_t e
     out->stale = json_is_true(stale);
     size_t i;
     json_t *s;
-    json_array_foreach(sources, i, s) snprintf(out->sources[out->n_sources++], PRICE_SOURCE_MAX,
-                                               "%s", json_string_value(s));
+    json_array_foreach(sources, i, s)
+        snprintf(out->sources[out->n_sources++], PRICE_SOURCE_MAX, "%s", json_string_value(s));
     return CP_OK;
 }
 
@@ -170,7 +171,8 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
 static bool source_name_valid(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n < PRICE_SOURCE_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+    return n > 0 && n < PRICE_SOURCE_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen)
@@ -181,7 +183,8 @@ static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen
         snprintf(err, errlen, "\"sources\" is not an array of 1 to %d names", PRICE_SOURCES_MAX);
         return CP_EINVAL;
     }
-    json_array_foreach(v, i, s) {
+    json_array_foreach(v, i, s)
+    {
         if (!json_is_string(s) || !source_name_valid(json_string_value(s))) {
             snprintf(err, errlen, "\"sources\" holds something that is not an exchange name");
             return CP_EINVAL;
@@ -223,7 +226,8 @@ static int tick_member(const json_t *price, const json_t *before, const char *id
     }
     size_t i;
     json_t *p;
-    json_array_foreach(before, i, p) {
+    json_array_foreach(before, i, p)
+    {
         if (strcmp(json_string_value(json_object_get(p, "symbol")), sym) == 0) {
             snprintf(why, len, "a second price of %s", sym);
             return CP_EINVAL;
@@ -253,7 +257,8 @@ json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen)
     json_t *clean = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(prices, i, p) {
+    json_array_foreach(prices, i, p)
+    {
         char why[128];
         json_t *c = price_clean(p, why, sizeof why);
         if (c && tick_member(c, clean, id, why, sizeof why) != CP_OK) {

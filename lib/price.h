@@ -25,8 +25,8 @@ struct price {
     double change24h;              /* percent */
     double volume24h;              /* as the source reports it */
     double high24h, low24h;
-    int64_t ts;                    /* ms since the Unix epoch when produced */
-    char id[PRICE_ID_MAX];         /* tick id (PROTOCOL.md §4) */
+    int64_t ts;            /* ms since the Unix epoch when produced */
+    char id[PRICE_ID_MAX]; /* tick id (PROTOCOL.md §4) */
     /* Live exchange data only (live set): the exchanges the price came from,
      * and stale when none was fresh (the last price kept). */
     bool live;

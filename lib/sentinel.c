@@ -18,8 +18,8 @@ static int ask(const struct cp_conf *conf, const char *host, int port, char *out
     redisContext *c = redisConnectWithTimeout(host, port, tv);
     int rc = CP_EIO;
     if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
-        redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
-                                     conf->redis_master_name);
+        redisReply *r =
+            redisCommand(c, "SENTINEL get-master-addr-by-name %s", conf->redis_master_name);
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
             r->element[0]->type == REDIS_REPLY_STRING &&
             r->element[1]->type == REDIS_REPLY_STRING) {

@@ -22,25 +22,25 @@ struct load_opts {
     enum load_transport transport;
     char host[128];
     int port;
-    char path[256];             /* from the URL, query included */
+    char path[256]; /* from the URL, query included */
     struct sockaddr_in dst;
-    bool deflate;               /* offer permessage-deflate */
+    bool deflate; /* offer permessage-deflate */
     enum load_sub sub;
-    char symbol[PRICE_SYMBOL_MAX];   /* LOAD_SUB_ONE */
-    int k;                           /* LOAD_SUB_RANDOM: symbols per client */
+    char symbol[PRICE_SYMBOL_MAX]; /* LOAD_SUB_ONE */
+    int k;                         /* LOAD_SUB_RANDOM: symbols per client */
     char symbols[LOAD_SYMBOLS_MAX][PRICE_SYMBOL_MAX];
     int nsymbols;
-    bool snapshot;              /* the server sends a snapshot first (CryptoPulse: yes) */
+    bool snapshot; /* the server sends a snapshot first (CryptoPulse: yes) */
     int64_t clients;
     struct phase_plan plan;
     int connect_timeout_ms;
-    int max_pending;            /* handshakes in flight per worker */
-    int rate;                   /* new connections per second, all workers; 0: no limit */
+    int max_pending; /* handshakes in flight per worker */
+    int rate;        /* new connections per second, all workers; 0: no limit */
     int workers;
-    int per_worker_max;         /* clients one worker may hold (open file limit) */
-    uint32_t source_base;       /* host order; 0: let the kernel choose */
-    int per_source;             /* clients per source address */
-    char pids[256];             /* gateway pids to watch in /proc, comma list */
+    int per_worker_max;   /* clients one worker may hold (open file limit) */
+    uint32_t source_base; /* host order; 0: let the kernel choose */
+    int per_source;       /* clients per source address */
+    char pids[256];       /* gateway pids to watch in /proc, comma list */
     char ticks_file[256];
     double min_connected_pct, max_avg_latency_ms, max_error_pct, max_p99_latency_ms;
     bool progress;
@@ -49,19 +49,19 @@ struct load_opts {
 
 /* Why a client failed or went away: counted per cause. */
 enum load_cause {
-    CAUSE_REFUSED,      /* connect: ECONNREFUSED */
-    CAUSE_ADDR,         /* connect: EADDRNOTAVAIL / no source port left */
-    CAUSE_FD,           /* socket(): EMFILE/ENFILE */
-    CAUSE_CONNECT,      /* connect: other errors */
-    CAUSE_TIMEOUT,      /* no handshake within --connect-timeout */
-    CAUSE_STATUS,       /* HTTP answer other than 101 (WebSocket) or 200 (SSE) */
-    CAUSE_HANDSHAKE,    /* malformed answer, wrong accept key */
-    CAUSE_EOF,          /* server closed the TCP connection */
-    CAUSE_RESET,        /* ECONNRESET and other read/write errors */
-    CAUSE_CLOSE_FRAME,  /* server sent a WebSocket close */
-    CAUSE_PROTOCOL,     /* bad frame, bad SSE, bad deflate data */
-    CAUSE_ERROR_EVENT,  /* an "error" event (not a disconnect) */
-    CAUSE_UNFINISHED,   /* connect or handshake still going when the plan closed it */
+    CAUSE_REFUSED,     /* connect: ECONNREFUSED */
+    CAUSE_ADDR,        /* connect: EADDRNOTAVAIL / no source port left */
+    CAUSE_FD,          /* socket(): EMFILE/ENFILE */
+    CAUSE_CONNECT,     /* connect: other errors */
+    CAUSE_TIMEOUT,     /* no handshake within --connect-timeout */
+    CAUSE_STATUS,      /* HTTP answer other than 101 (WebSocket) or 200 (SSE) */
+    CAUSE_HANDSHAKE,   /* malformed answer, wrong accept key */
+    CAUSE_EOF,         /* server closed the TCP connection */
+    CAUSE_RESET,       /* ECONNRESET and other read/write errors */
+    CAUSE_CLOSE_FRAME, /* server sent a WebSocket close */
+    CAUSE_PROTOCOL,    /* bad frame, bad SSE, bad deflate data */
+    CAUSE_ERROR_EVENT, /* an "error" event (not a disconnect) */
+    CAUSE_UNFINISHED,  /* connect or handshake still going when the plan closed it */
     CAUSE_MAX
 };
 
@@ -76,11 +76,11 @@ struct load_report {
     uint64_t messages, prices, bytes_in, ticks;
     uint64_t sustain_messages, sustain_bytes, sustain_prices;
     uint64_t cause[CAUSE_MAX];
-    uint64_t clients_at_end;         /* ready clients when sustain ended */
-    uint64_t min_ticks, max_ticks;   /* live ticks per such client */
-    int64_t last_ready_ms;           /* wall clock when the last client became ready */
-    struct lstats_hist latency_us;    /* receive time - price ts */
-    struct lstats_hist connect_us;    /* connect start -> handshake done */
+    uint64_t clients_at_end;       /* ready clients when sustain ended */
+    uint64_t min_ticks, max_ticks; /* live ticks per such client */
+    int64_t last_ready_ms;         /* wall clock when the last client became ready */
+    struct lstats_hist latency_us; /* receive time - price ts */
+    struct lstats_hist connect_us; /* connect start -> handshake done */
 };
 
 /* One tick as the workers saw it: how many clients got it live. */

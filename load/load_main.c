@@ -51,7 +51,7 @@ struct cli {
     double warm_s, ramp_s, spike_s, sustain_s, cool_s;
     int64_t warm_n, spike_n;
     bool quiet, no_progress;
-    bool symbols_given;   /* --symbols: the SYMBOLS setting does not apply */
+    bool symbols_given; /* --symbols: the SYMBOLS setting does not apply */
 };
 
 static int parse_num(const char *arg, double lo, double hi, double *out, char *err, size_t n)
@@ -67,14 +67,14 @@ static int parse_num(const char *arg, double lo, double hi, double *out, char *e
     return CP_OK;
 }
 
-#define NUM_FLAG(fn, field, lo, hi, cast)                                                    \
-    static int fn(void *ctx, const char *arg, char *err, size_t n)                          \
-    {                                                                                        \
-        double v;                                                                            \
-        int rc = parse_num(arg, lo, hi, &v, err, n);                                         \
-        if (rc == CP_OK)                                                                     \
-            ((struct cli *)ctx)->field = (cast)v;                                            \
-        return rc;                                                                           \
+#define NUM_FLAG(fn, field, lo, hi, cast)                                                          \
+    static int fn(void *ctx, const char *arg, char *err, size_t n)                                 \
+    {                                                                                              \
+        double v;                                                                                  \
+        int rc = parse_num(arg, lo, hi, &v, err, n);                                               \
+        if (rc == CP_OK)                                                                           \
+            ((struct cli *)ctx)->field = (cast)v;                                                  \
+        return rc;                                                                                 \
     }
 NUM_FLAG(f_clients, o.clients, 1, 10000000, int64_t)
 NUM_FLAG(f_warm, warm_s, 0, 86400, double)
@@ -106,17 +106,17 @@ static int f_str(char *dst, size_t cap, const char *arg, const char *what, char 
 }
 static int f_url(void *ctx, const char *a, char *e, size_t n)
 {
-    return f_str(((struct cli *)ctx)->url, sizeof ((struct cli *)ctx)->url, a, "URL", e, n);
+    return f_str(((struct cli *)ctx)->url, sizeof((struct cli *)ctx)->url, a, "URL", e, n);
 }
 static int f_sub(void *ctx, const char *a, char *e, size_t n)
 {
-    return f_str(((struct cli *)ctx)->sub, sizeof ((struct cli *)ctx)->sub, a, "--subscribe", e, n);
+    return f_str(((struct cli *)ctx)->sub, sizeof((struct cli *)ctx)->sub, a, "--subscribe", e, n);
 }
 static int f_pid(void *ctx, const char *a, char *e, size_t n)
 {
     if (lopts_pids(a, e, n) < 0)
         return CP_EINVAL;
-    return f_str(((struct cli *)ctx)->o.pids, sizeof ((struct cli *)ctx)->o.pids, a, "--pid", e, n);
+    return f_str(((struct cli *)ctx)->o.pids, sizeof((struct cli *)ctx)->o.pids, a, "--pid", e, n);
 }
 static int f_ticks(void *ctx, const char *a, char *e, size_t n)
 {
@@ -151,30 +151,51 @@ static int f_symbols(void *ctx, const char *arg, char *err, size_t n)
 }
 
 static const struct conf_extra_flag flags[] = {
-    {"url", 'u', 1, "URL", "ws://HOST:PORT/PATH (WebSocket) or http://HOST:PORT/PATH (SSE) [default: " DEF_URL "]", f_url},
-    {"clients", 'n', 1, "N", "clients to hold in ramp and sustain [default: " STR(DEF_CLIENTS) "]", f_clients},
+    {"url", 'u', 1, "URL",
+     "ws://HOST:PORT/PATH (WebSocket) or http://HOST:PORT/PATH (SSE) [default: " DEF_URL "]",
+     f_url},
+    {"clients", 'n', 1, "N", "clients to hold in ramp and sustain [default: " STR(DEF_CLIENTS) "]",
+     f_clients},
     {"deflate", 0, 0, NULL, "offer permessage-deflate (WebSocket)", f_deflate},
-    {"subscribe", 's', 1, "SPEC", "'*', one SYMBOL, random:K (K random symbols of --symbols) or none [default: *]", f_sub},
-    {"symbols", 0, 1, "LIST", "symbols random:K picks from [SYMBOLS, default: the mock feeder's]", f_symbols},
-    {"no-snapshot", 0, 0, NULL, "the server sends no snapshot first (a peer such as nchan)", f_no_snapshot},
+    {"subscribe", 's', 1, "SPEC",
+     "'*', one SYMBOL, random:K (K random symbols of --symbols) or none [default: *]", f_sub},
+    {"symbols", 0, 1, "LIST", "symbols random:K picks from [SYMBOLS, default: the mock feeder's]",
+     f_symbols},
+    {"no-snapshot", 0, 0, NULL, "the server sends no snapshot first (a peer such as nchan)",
+     f_no_snapshot},
     {"warmup", 0, 1, "SEC", "warm-up: open --warmup-clients linearly [default: 0]", f_warm},
-    {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]", f_warm_n},
+    {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]",
+     f_warm_n},
     {"ramp", 0, 1, "SEC", "ramp: linearly up to N clients [default: " STR(DEF_RAMP) "]", f_ramp},
     {"spike", 0, 1, "SEC", "spike: jump to --spike-clients and hold [default: 0]", f_spike},
     {"spike-clients", 0, 1, "N", "clients during the spike [default: 1.2 N]", f_spike_n},
-    {"sustain", 0, 1, "SEC", "sustain: hold N clients; rates are measured here [default: " STR(DEF_SUSTAIN) "]", f_sustain},
+    {"sustain", 0, 1, "SEC",
+     "sustain: hold N clients; rates are measured here [default: " STR(DEF_SUSTAIN) "]", f_sustain},
     {"cooldown", 0, 1, "SEC", "cool-down: close linearly down to 0 [default: 0]", f_cool},
-    {"connect-timeout", 0, 1, "MS", "time allowed to connect and shake hands [default: " STR(DEF_CONNECT_TIMEOUT) "]", f_ctimeout},
-    {"max-pending", 0, 1, "N", "handshakes in flight per worker [default: " STR(DEF_MAX_PENDING) "]", f_pending},
+    {"connect-timeout", 0, 1, "MS",
+     "time allowed to connect and shake hands [default: " STR(DEF_CONNECT_TIMEOUT) "]", f_ctimeout},
+    {"max-pending", 0, 1, "N",
+     "handshakes in flight per worker [default: " STR(DEF_MAX_PENDING) "]", f_pending},
     {"rate", 'r', 1, "N", "new connections per second, 0 for no limit [default: 0]", f_rate},
-    {"workers", 'w', 1, "N", "worker processes [default: enough for the open-file limit]", f_workers},
-    {"per-source", 0, 1, "N", "clients per 127.0.0.x source address, 0 to let the kernel choose [default: " STR(DEF_PER_SOURCE) "]", f_per_source},
+    {"workers", 'w', 1, "N", "worker processes [default: enough for the open-file limit]",
+     f_workers},
+    {"per-source", 0, 1, "N",
+     "clients per 127.0.0.x source address, 0 to let the kernel choose [default: " STR(
+         DEF_PER_SOURCE) "]",
+     f_per_source},
     {"pid", 0, 1, "LIST", "server pids (comma list) whose RSS and CPU to read from /proc", f_pid},
     {"ticks-file", 0, 1, "FILE", "write 'TICK-ID CLIENTS' for every tick received", f_ticks},
-    {"min-connected", 0, 1, "PCT", "success: at least PCT % of the clients wanted connected [default: " STR(DEF_MIN_CONNECTED) "]", f_min_conn},
-    {"max-avg-latency", 0, 1, "MS", "success: average latency at most MS [default: " STR(DEF_MAX_AVG_LATENCY) "]", f_max_avg},
-    {"max-p99-latency", 0, 1, "MS", "success: p99 latency at most MS, 0 to skip [default: 0]", f_max_p99},
-    {"max-errors", 0, 1, "PCT", "success: errors at most PCT % of the clients attempted [default: " STR(DEF_MAX_ERRORS) "]", f_max_err},
+    {"min-connected", 0, 1, "PCT",
+     "success: at least PCT % of the clients wanted connected [default: " STR(
+         DEF_MIN_CONNECTED) "]",
+     f_min_conn},
+    {"max-avg-latency", 0, 1, "MS",
+     "success: average latency at most MS [default: " STR(DEF_MAX_AVG_LATENCY) "]", f_max_avg},
+    {"max-p99-latency", 0, 1, "MS", "success: p99 latency at most MS, 0 to skip [default: 0]",
+     f_max_p99},
+    {"max-errors", 0, 1, "PCT",
+     "success: errors at most PCT % of the clients attempted [default: " STR(DEF_MAX_ERRORS) "]",
+     f_max_err},
     {"seed", 0, 1, "N", "random seed [default: the pid]", f_seed},
     {"no-progress", 0, 0, NULL, "no progress line, even on a terminal", f_no_progress},
     {"quiet", 'q', 0, NULL, "print only the JSON line", f_quiet},
@@ -291,7 +312,8 @@ static int finish_opts(struct cli *c)
     if (o->workers < 1)
         o->workers = 1;
     if ((o->plan.peak + o->workers - 1) / o->workers > o->per_worker_max) {
-        fprintf(stderr, "cryptopulse-load: %d workers cannot hold %lld clients with %d files each\n",
+        fprintf(stderr,
+                "cryptopulse-load: %d workers cannot hold %lld clients with %d files each\n",
                 o->workers, (long long)o->plan.peak, o->per_worker_max);
         return 2;
     }
@@ -311,7 +333,7 @@ struct proc_sample {
     int64_t rss_kb;
     int64_t cpu_ticks; /* utime + stime, clock ticks */
     int64_t mono_ms;
-    int ok;            /* pids read */
+    int ok; /* pids read */
 };
 
 static void proc_one(long pid, struct proc_sample *s)
@@ -328,8 +350,9 @@ static void proc_one(long pid, struct proc_sample *s)
     unsigned long long ut, st;
     long long rss_pages;
     /* Fields after the command: state(3) ... utime(14) stime(15) ... rss(24). */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
-                            "%*d %*d %*d %*u %*u %lld",
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
+                     "%*d %*d %*d %*u %*u %lld",
                      &ut, &st, &rss_pages) != 3)
         return;
     s->cpu_ticks += (int64_t)(ut + st);
@@ -365,8 +388,9 @@ static void check_pids(const char *pids)
 static double cpu_pct(struct proc_sample a, struct proc_sample b)
 {
     double secs = (double)(b.mono_ms - a.mono_ms) / 1000.0;
-    return secs > 0 ? (double)(b.cpu_ticks - a.cpu_ticks) / (double)sysconf(_SC_CLK_TCK) / secs * 100
-                    : 0;
+    return secs > 0
+               ? (double)(b.cpu_ticks - a.cpu_ticks) / (double)sysconf(_SC_CLK_TCK) / secs * 100
+               : 0;
 }
 
 /* ---- the parent: collect, merge, report ------------------------------------ */
@@ -387,8 +411,8 @@ struct parent {
     size_t nticks, tick_cap;
 };
 
-static void take_message(struct parent *pa, struct worker_pipe *wp, uint32_t type,
-                         const char *data, uint32_t len)
+static void take_message(struct parent *pa, struct worker_pipe *wp, uint32_t type, const char *data,
+                         uint32_t len)
 {
     if (type == LOAD_MSG_REPORT && len == sizeof wp->last) {
         memcpy(&wp->last, data, len);
@@ -536,10 +560,10 @@ static double ms(uint64_t us)
 
 static json_t *pct_json(const struct lstats_hist *h, bool avg)
 {
-    json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:I}", "p50", ms(lstats_hist_percentile(h, 50)),
-                          "p95", ms(lstats_hist_percentile(h, 95)), "p99",
-                          ms(lstats_hist_percentile(h, 99)), "max", ms(h->max), "samples",
-                          (json_int_t)h->count);
+    json_t *j =
+        json_pack("{s:f, s:f, s:f, s:f, s:I}", "p50", ms(lstats_hist_percentile(h, 50)), "p95",
+                  ms(lstats_hist_percentile(h, 95)), "p99", ms(lstats_hist_percentile(h, 99)),
+                  "max", ms(h->max), "samples", (json_int_t)h->count);
     if (avg)
         json_object_set_new(j, "avg", json_real(lstats_hist_mean(h) / 1000.0));
     return j;
@@ -561,8 +585,8 @@ static int report(struct parent *pa, const struct run *run)
     uint64_t errors = errors_of(&m);
     double avg = lstats_hist_mean(&m.latency_us) / 1000.0;
     double p99 = ms(lstats_hist_percentile(&m.latency_us, 99));
-    struct verdict_in vin = {o->plan.peak, m.attempted, m.connected, errors,
-                             m.latency_us.count, avg, p99};
+    struct verdict_in vin = {o->plan.peak,       m.attempted, m.connected, errors,
+                             m.latency_us.count, avg,         p99};
     struct verdict_limits lim = {o->min_connected_pct, o->max_error_pct, o->max_avg_latency_ms,
                                  o->max_p99_latency_ms};
     double conn_pct = verdict_connected_pct(&vin), err_pct = verdict_error_pct(&vin);
@@ -632,8 +656,8 @@ static int report(struct parent *pa, const struct run *run)
                "latency", avg, ms(lstats_hist_percentile(&m.latency_us, 50)),
                ms(lstats_hist_percentile(&m.latency_us, 95)), p99, ms(m.latency_us.max),
                (unsigned long long)m.latency_us.count);
-        printf("  %-14s %.0f messages/s, %.0f prices/s, %.2f MB/s (sustain)\n", "throughput",
-               mps, pps, bps / 1e6);
+        printf("  %-14s %.0f messages/s, %.0f prices/s, %.2f MB/s (sustain)\n", "throughput", mps,
+               pps, bps / 1e6);
         printf("  %-14s min %llu, max %llu live ticks per client\n", "ticks",
                (unsigned long long)m.min_ticks, (unsigned long long)m.max_ticks);
         printf("  %-14s %llu (%.2f %%)", "errors", (unsigned long long)errors, err_pct);
@@ -767,8 +791,7 @@ static void collect(struct parent *pa, struct run *run, int64_t start, bool tty)
         }
         poll(p, (nfds_t)n, 100);
         for (int i = 0; i < n; i++)
-            if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP)) &&
-                !drain_pipe(pa, &pa->w[i])) {
+            if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP)) && !drain_pipe(pa, &pa->w[i])) {
                 close(pa->w[i].fd);
                 pa->w[i].fd = -1;
                 alive--;
@@ -820,8 +843,13 @@ int main(int argc, char **argv)
     c.o.max_error_pct = DEF_MAX_ERRORS;
     c.o.seed = (unsigned)getpid();
     struct conf_program_info info = {
-        "cryptopulse-load", "Open many WebSocket or SSE clients and measure a price gateway.",
-        "[OPTION]...", 0, flags, &c, NULL};
+        "cryptopulse-load",
+        "Open many WebSocket or SSE clients and measure a price gateway.",
+        "[OPTION]...",
+        0,
+        flags,
+        &c,
+        NULL};
     enum conf_args_result r = conf_parse_args(&conf, &info, argc, argv);
     if (r != CONF_ARGS_OK)
         return r == CONF_ARGS_EXIT_OK ? 0 : 2;

@@ -8,15 +8,15 @@
 
 #include <stdint.h>
 
-#define LSTATS_EXACT 128   /* values below this have a bucket each */
-#define LSTATS_SUB 64      /* buckets per power of two above it */
+#define LSTATS_EXACT 128 /* values below this have a bucket each */
+#define LSTATS_SUB 64    /* buckets per power of two above it */
 #define LSTATS_MAX_SHIFT 40
 #define LSTATS_BUCKETS (LSTATS_EXACT + (LSTATS_MAX_SHIFT - 6) * LSTATS_SUB)
 
 struct lstats_hist {
     uint64_t count;
-    uint64_t sum;        /* of all values, for the mean */
-    uint64_t min, max;   /* exact */
+    uint64_t sum;      /* of all values, for the mean */
+    uint64_t min, max; /* exact */
     uint64_t bucket[LSTATS_BUCKETS];
 };
 

@@ -9,9 +9,9 @@
 enum phase_kind { PHASE_LINEAR, PHASE_JUMP };
 
 struct phase {
-    const char *name;    /* static text: "warm-up", "ramp", ... */
+    const char *name; /* static text: "warm-up", "ramp", ... */
     int64_t duration_ms;
-    int64_t target;      /* clients open at the end (LINEAR) or throughout (JUMP) */
+    int64_t target; /* clients open at the end (LINEAR) or throughout (JUMP) */
     enum phase_kind kind;
 };
 
@@ -21,7 +21,7 @@ struct phase_plan {
     struct phase phase[PHASE_MAX];
     int n;
     int64_t total_ms;
-    int64_t peak;        /* highest target of any phase */
+    int64_t peak; /* highest target of any phase */
 };
 
 /* Durations in ms (0 leaves a phase out); targets in clients.  Warm-up goes

@@ -13,13 +13,13 @@
  * changes.  A block of comments only (": keep-alive") or only "retry:" has
  * no fields set. */
 struct ssec_event {
-    const char *id;    /* NULL when the block has no id field */
+    const char *id; /* NULL when the block has no id field */
     size_t id_len;
     const char *event; /* NULL: the default type, "message" */
     size_t event_len;
-    const char *data;  /* NULL when the block has no data field */
-    size_t data_len;   /* data lines joined with LF, no final LF */
-    long retry;        /* -1 unless a valid retry field came */
+    const char *data; /* NULL when the block has no data field */
+    size_t data_len;  /* data lines joined with LF, no final LF */
+    long retry;       /* -1 unless a valid retry field came */
 };
 
 /* Parse the first event block of buf (len bytes): lines ended by CRLF, LF or

@@ -34,9 +34,8 @@
 #endif
 
 const char *const load_cause_names[CAUSE_MAX] = {
-    "refused", "no_address", "no_fd",      "connect",   "timeout",  "http_status",
-    "handshake", "eof",      "reset",      "close_frame", "protocol", "error_event",
-    "unfinished",
+    "refused", "no_address", "no_fd",       "connect",  "timeout",     "http_status", "handshake",
+    "eof",     "reset",      "close_frame", "protocol", "error_event", "unfinished",
 };
 
 enum client_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
@@ -46,14 +45,14 @@ struct worker;
 struct client {
     struct worker *w;
     struct bufferevent *bev;
-    uint32_t global;          /* index over all workers: picks the source address */
+    uint32_t global; /* index over all workers: picks the source address */
     uint8_t state;
     bool ready, live, deflate;
     char key[WSC_KEY_LEN + 1];
     int64_t started_us;
-    struct tickid last;       /* newest tick seen */
-    uint32_t ticks;           /* live ticks received */
-    struct evbuffer *frag;    /* a fragmented message being reassembled */
+    struct tickid last;    /* newest tick seen */
+    uint32_t ticks;        /* live ticks received */
+    struct evbuffer *frag; /* a fragmented message being reassembled */
     bool frag_rsv1;
 };
 
@@ -63,21 +62,21 @@ struct worker {
     struct event_base *base;
     struct event *timer;
     struct client *clients;
-    int64_t nclients;         /* slots: the most this worker ever opens */
-    int64_t next;             /* next slot to open */
-    int64_t open, pending;    /* open: handshake done; pending: in progress */
+    int64_t nclients;      /* slots: the most this worker ever opens */
+    int64_t next;          /* next slot to open */
+    int64_t open, pending; /* open: handshake done; pending: in progress */
     int64_t start_mono;
     int64_t last_report;
     double rate_credit;
     int64_t last_timer;
-    int sustain_state;        /* 0 before, 1 in, 2 after */
+    int sustain_state; /* 0 before, 1 in, 2 after */
     uint64_t rng;
     struct deflate_inflater *inflater;
     uint8_t *inflated;
     size_t inflated_cap;
     char *scratch;
     struct load_report r;
-    struct ticktab *ticks;    /* --ticks-file: clients per tick */
+    struct ticktab *ticks; /* --ticks-file: clients per tick */
 };
 
 int64_t load_mono_ms(void)
@@ -203,8 +202,8 @@ static void pick_symbols(struct client *c, char *out, size_t cap, const char *qu
         int t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
-        n += (size_t)snprintf(out + n, cap - n, "%s%s%s%s", i ? "," : "", quote,
-                              o->symbols[idx[i]], quote);
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%s%s", i ? "," : "", quote, o->symbols[idx[i]],
+                              quote);
     }
 }
 
@@ -212,8 +211,8 @@ static void send_subscribe(struct client *c)
 {
     char syms[700], msg[800];
     pick_symbols(c, syms, sizeof syms, "\"");
-    int n = snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]}}",
-                     syms);
+    int n =
+        snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]}}", syms);
     send_frame(c, WS_OP_TEXT, msg, (size_t)n);
 }
 
@@ -273,8 +272,8 @@ static bool on_message(struct client *c, const uint8_t *data, size_t len, bool c
     struct worker *w = c->w;
     if (compressed) {
         size_t out;
-        if (!c->deflate || deflate_inflate(w->inflater, data, len, w->inflated, w->inflated_cap,
-                                           &out) != CP_OK)
+        if (!c->deflate ||
+            deflate_inflate(w->inflater, data, len, w->inflated, w->inflated_cap, &out) != CP_OK)
             return false;
         data = w->inflated;
         len = out;
@@ -287,18 +286,14 @@ static bool on_message(struct client *c, const uint8_t *data, size_t len, bool c
 static int on_frame(struct client *c, const struct wsc_frame *f, int64_t now_us)
 {
     switch (f->opcode) {
-    case WS_OP_PING:
-        send_frame(c, WS_OP_PONG, f->payload, (size_t)f->len);
-        return -1;
-    case WS_OP_PONG:
-        return -1;
+    case WS_OP_PING: send_frame(c, WS_OP_PONG, f->payload, (size_t)f->len); return -1;
+    case WS_OP_PONG: return -1;
     case WS_OP_CLOSE: {
         uint8_t code[2] = {0x03, 0xE8}; /* 1000 */
         send_frame(c, WS_OP_CLOSE, code, 2);
         return CAUSE_CLOSE_FRAME;
     }
-    default:
-        break;
+    default: break;
     }
     if (f->fin && !c->frag && f->opcode != WS_OP_CONT)
         return on_message(c, f->payload, (size_t)f->len, f->rsv1, now_us) ? -1 : CAUSE_PROTOCOL;
@@ -452,9 +447,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_TIMEOUT)
         cause = CAUSE_TIMEOUT;
     else if (c->state == C_CONNECTING)
-        cause = err == ECONNREFUSED ? CAUSE_REFUSED
-              : err == EADDRNOTAVAIL ? CAUSE_ADDR
-              : err == ETIMEDOUT ? CAUSE_TIMEOUT : CAUSE_CONNECT;
+        cause = err == ECONNREFUSED    ? CAUSE_REFUSED
+                : err == EADDRNOTAVAIL ? CAUSE_ADDR
+                : err == ETIMEDOUT     ? CAUSE_TIMEOUT
+                                       : CAUSE_CONNECT;
     else if (what & BEV_EVENT_EOF)
         cause = CAUSE_EOF;
     else

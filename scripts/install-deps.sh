@@ -6,7 +6,7 @@ set -eu
 PACKAGES=(
     build-essential autoconf automake pkg-config
     libevent-dev libhiredis-dev libjansson-dev libssl-dev libfcgi-dev libhttp-parser-dev check
-    zlib1g-dev
+    zlib1g-dev clang-format
     chromium
     redis-server redis-tools redis-sentinel openssl valgrind strace curl python3 python3-websockets libfcgi-bin
     apache2 lighttpd lighttpd-mod-deflate

@@ -42,8 +42,7 @@ void ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
 
 /* ---- encoder (RFC 6455 §5.2) ----------------------------------------- */
 
-size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin,
-                       uint64_t len)
+size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin, uint64_t len)
 {
     return ws_frame_header_ext(out, opcode, fin, false, len);
 }
@@ -132,19 +131,19 @@ enum ws_state { WS_ST_HEAD, WS_ST_EXTLEN, WS_ST_MASK, WS_ST_PAYLOAD };
 
 struct ws_parser {
     enum ws_state state;
-    uint8_t hdr[8];       /* extended length or mask bytes being collected */
+    uint8_t hdr[8]; /* extended length or mask bytes being collected */
     size_t hdr_need, hdr_have;
     bool fin;
-    bool rsv1;            /* the current frame has RSV1 */
-    bool rsv1_ok;         /* permessage-deflate agreed: RSV1 allowed, RFC 7692 §6 */
+    bool rsv1;    /* the current frame has RSV1 */
+    bool rsv1_ok; /* permessage-deflate agreed: RSV1 allowed, RFC 7692 §6 */
     uint8_t opcode;
-    uint64_t remaining;   /* payload bytes of the current frame still to come */
+    uint64_t remaining; /* payload bytes of the current frame still to come */
     uint8_t mask[4];
     size_t mask_pos;
     size_t max_message;
     /* The data message being reassembled from fragments. */
-    uint8_t msg_opcode;   /* TEXT or BINARY while one is open, else 0 */
-    bool msg_compressed;  /* its first frame had RSV1 */
+    uint8_t msg_opcode;  /* TEXT or BINARY while one is open, else 0 */
+    bool msg_compressed; /* its first frame had RSV1 */
     uint8_t *msg;
     size_t msg_len, msg_cap;
     struct ws_utf8 utf8;
@@ -218,8 +217,7 @@ static int parse_head(struct ws_parser *p, uint8_t b0, uint8_t b1)
         if (!p->fin || len7 > WS_CONTROL_MAX)
             return CP_EPROTO; /* §5.5 */
         break;
-    default:
-        return CP_EPROTO; /* reserved opcode */
+    default: return CP_EPROTO; /* reserved opcode */
     }
     p->remaining = len7;
     p->hdr_have = 0;

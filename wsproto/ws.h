@@ -31,9 +31,9 @@ enum ws_close_code {
     WS_CLOSE_INTERNAL = 1011,
 };
 
-#define WS_ACCEPT_LEN 28      /* base64 of a SHA-1 digest */
-#define WS_CONTROL_MAX 125    /* RFC 6455 §5.5: control payloads */
-#define WS_HEADER_MAX 10      /* largest server (unmasked) frame header */
+#define WS_ACCEPT_LEN 28   /* base64 of a SHA-1 digest */
+#define WS_CONTROL_MAX 125 /* RFC 6455 §5.5: control payloads */
+#define WS_HEADER_MAX 10   /* largest server (unmasked) frame header */
 
 /* True when key is a valid Sec-WebSocket-Key: base64 of exactly 16 bytes
  * (RFC 6455 §4.1 item 7, §4.2.1 item 5). */
@@ -46,8 +46,7 @@ void ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1]);
 /* Write the header of an unmasked server frame (RFC 6455 §5.2) with FIN set to
  * fin, opcode and a payload of len bytes into out.  Returns its length (2, 4
  * or 10 bytes). */
-size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin,
-                       uint64_t len);
+size_t ws_frame_header(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bool fin, uint64_t len);
 
 /* Like ws_frame_header(), with RSV1 set when rsv1 is true: the "Per-Message
  * Compressed" bit of the first frame of a permessage-deflate message (RFC
@@ -58,13 +57,13 @@ size_t ws_frame_header_ext(uint8_t out[WS_HEADER_MAX], enum ws_opcode opcode, bo
 /* A complete message or control frame delivered by ws_parser_feed().  payload
  * is owned by the parser and valid until the next feed or free. */
 struct ws_message {
-    enum ws_opcode opcode;  /* TEXT, BINARY, CLOSE, PING or PONG */
+    enum ws_opcode opcode; /* TEXT, BINARY, CLOSE, PING or PONG */
     const uint8_t *payload;
-    size_t len;             /* bytes */
-    uint16_t close_code;    /* CLOSE: the peer's code, or 1005 when it sent none */
-    bool compressed;        /* TEXT/BINARY whose first frame had RSV1 (RFC 7692 §6):
-                             * payload is DEFLATE data for deflate_inflate(), and a
-                             * text's UTF-8 is not checked until it is inflated */
+    size_t len;          /* bytes */
+    uint16_t close_code; /* CLOSE: the peer's code, or 1005 when it sent none */
+    bool compressed;     /* TEXT/BINARY whose first frame had RSV1 (RFC 7692 §6):
+                          * payload is DEFLATE data for deflate_inflate(), and a
+                          * text's UTF-8 is not checked until it is inflated */
 };
 
 struct ws_parser;
@@ -109,8 +108,8 @@ bool ws_close_code_valid(unsigned code);
 /* Incremental UTF-8 validator (RFC 3629): rejects overlongs, surrogates and
  * code points above U+10FFFF.  Zero-initialise, then feed bytes. */
 struct ws_utf8 {
-    uint8_t need;     /* continuation bytes still expected */
-    uint8_t lo, hi;   /* allowed range of the next continuation byte */
+    uint8_t need;   /* continuation bytes still expected */
+    uint8_t lo, hi; /* allowed range of the next continuation byte */
 };
 
 /* Returns false at the first invalid byte.  A text is valid when every call

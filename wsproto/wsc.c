@@ -220,9 +220,8 @@ int wsc_response(const char *buf, size_t len, const char key[WSC_KEY_LEN + 1],
     hs->status = status;
     char v[256], want[WS_ACCEPT_LEN + 1];
     if (status != 101 || !header_value(buf, head, "Upgrade", v, sizeof v) ||
-        strcasecmp(v, "websocket") != 0 ||
-        !header_value(buf, head, "Connection", v, sizeof v) || !has_token(v, "upgrade") ||
-        !header_value(buf, head, "Sec-WebSocket-Accept", v, sizeof v))
+        strcasecmp(v, "websocket") != 0 || !header_value(buf, head, "Connection", v, sizeof v) ||
+        !has_token(v, "upgrade") || !header_value(buf, head, "Sec-WebSocket-Accept", v, sizeof v))
         return CP_EPROTO;
     ws_accept_key(key, want);
     if (strcmp(v, want) != 0)

@@ -66,11 +66,11 @@ int wsc_response(const char *buf, size_t len, const char key[WSC_KEY_LEN + 1],
 /* One server frame (RFC 6455 §5.2).  payload points into the caller's buffer. */
 struct wsc_frame {
     bool fin;
-    bool rsv1;               /* permessage-deflate "compressed" bit (RFC 7692 §6) */
+    bool rsv1; /* permessage-deflate "compressed" bit (RFC 7692 §6) */
     enum ws_opcode opcode;
     const uint8_t *payload;
-    uint64_t len;            /* payload bytes */
-    uint64_t total;          /* header + payload bytes: set once the header is known */
+    uint64_t len;   /* payload bytes */
+    uint64_t total; /* header + payload bytes: set once the header is known */
 };
 
 /* Decode the frame at the start of buf (len bytes).  Returns CP_OK with *f

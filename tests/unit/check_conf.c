@@ -84,8 +84,9 @@ START_TEST(sentinel_lists_must_be_host_port_pairs)
 {
     struct cp_conf c;
     conf_defaults(&c);
-    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", "a:26379,10.0.0.2:1", err,
-                              sizeof err), CP_OK);
+    ck_assert_int_eq(
+        conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", "a:26379,10.0.0.2:1", err, sizeof err),
+        CP_OK);
     ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "REDIS_SENTINELS", "", err, sizeof err), CP_OK);
     const char *bad[] = {"garbage", ",", "a:26379,", "127.0.0.1:99999", ":26379", "a:", "a:1x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -151,8 +152,8 @@ START_TEST(flags_beat_file_which_beats_environment)
     setenv("REDIS_PORT", "8000", 1);
     setenv("REDIS_DB", "3", 1);
     char *argv[] = {"prog", "--config", (char *)path, "--port=6000", NULL};
-    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
-                                     .programs = CONF_GATEWAY};
+    struct conf_program_info info = {
+        .name = "prog", .summary = "", .usage = "", .programs = CONF_GATEWAY};
     ck_assert_int_eq(conf_parse_args(&c, &info, 4, argv), CONF_ARGS_OK);
     ck_assert_int_eq(c.port, 6000);       /* flag */
     ck_assert_int_eq(c.redis_port, 7000); /* file over environment */
@@ -168,8 +169,8 @@ START_TEST(bad_flag_is_a_usage_error)
 {
     struct cp_conf c;
     char *argv[] = {"prog", "--interval", "abc", NULL};
-    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
-                                     .programs = CONF_FEEDER};
+    struct conf_program_info info = {
+        .name = "prog", .summary = "", .usage = "", .programs = CONF_FEEDER};
     ck_assert_int_eq(conf_parse_args(&c, &info, 3, argv), CONF_ARGS_USAGE);
     char *argv2[] = {"prog", "--no-such-flag", NULL};
     ck_assert_int_eq(conf_parse_args(&c, &info, 2, argv2), CONF_ARGS_USAGE);
@@ -183,8 +184,8 @@ START_TEST(reparse_reads_the_file_again_and_names_a_bad_value)
     struct cp_conf c;
     const char *path = write_file("CORS_ORIGINS=http://a.example\n");
     char *argv[] = {"prog", "--config", (char *)path, NULL};
-    struct conf_program_info info = {.name = "prog", .summary = "", .usage = "",
-                                     .programs = CONF_GATEWAY};
+    struct conf_program_info info = {
+        .name = "prog", .summary = "", .usage = "", .programs = CONF_GATEWAY};
     char why[512];
     ck_assert_int_eq(conf_reparse_args(&c, &info, 3, argv, why, sizeof why), CP_OK);
     ck_assert_str_eq(c.cors_origins, "http://a.example");

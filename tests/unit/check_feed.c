@@ -137,8 +137,8 @@ START_TEST(mock_prices_are_rounded_and_24h_fields_follow_the_emitted_series)
         feed_commit(f);
         for (size_t i = 0; i < 4; i++) {
             double p = prices[i].price;
-            ck_assert_msg(on_tick_grid(p, decimals[i]), "%s %.12g off its tick",
-                          prices[i].symbol, p);
+            ck_assert_msg(on_tick_grid(p, decimals[i]), "%s %.12g off its tick", prices[i].symbol,
+                          p);
             if (k == 0)
                 first[i] = high[i] = low[i] = p;
             high[i] = fmax(high[i], p);
@@ -159,7 +159,7 @@ START_TEST(replay_closes_go_out_on_the_symbols_tick)
     struct feed *f = small_replay(false);
     feed_next(f, 1, "1-0", prices, &n);
     ck_assert(prices[0].price == 100000.5);
-    ck_assert(prices[1].price == 3000.0);  /* 3000.004 at ETH's 0.01 */
+    ck_assert(prices[1].price == 3000.0); /* 3000.004 at ETH's 0.01 */
     ck_assert(prices[1].high24h == 3000.0);
     feed_free(f);
 }

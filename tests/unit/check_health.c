@@ -47,8 +47,8 @@ START_TEST(routes_apache_mod_cgi)
     struct route_vars v = {"GET", "/cgi-bin/cryptopulse-fcgi", "/health",
                            "/cgi-bin/cryptopulse-fcgi/health", NULL};
     ck_assert_int_eq(route_request(&v), ROUTE_HEALTH);
-    struct route_vars bare = {"GET", "/cgi-bin/cryptopulse-fcgi", NULL,
-                              "/cgi-bin/cryptopulse-fcgi", NULL};
+    struct route_vars bare = {"GET", "/cgi-bin/cryptopulse-fcgi", NULL, "/cgi-bin/cryptopulse-fcgi",
+                              NULL};
     ck_assert_int_eq(route_request(&bare), ROUTE_NOT_FOUND);
 }
 END_TEST

@@ -13,9 +13,9 @@ START_TEST(observations_land_in_their_buckets)
 {
     struct latency_hist h = {0};
     latency_observe(&h, 0.5);
-    latency_observe(&h, 1);   /* le=1 includes 1 */
+    latency_observe(&h, 1); /* le=1 includes 1 */
     latency_observe(&h, 1.5);
-    latency_observe(&h, -3);  /* clock skew counts as 0 */
+    latency_observe(&h, -3); /* clock skew counts as 0 */
     latency_observe(&h, 60000);
     ck_assert_uint_eq(h.buckets[0], 3);
     ck_assert_uint_eq(h.buckets[1], 1);

@@ -14,9 +14,8 @@ static json_t *worker_inf(const char *instance, int n, int ws, int b0, int b3, i
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:{s:i, s:i}, s:{s:i}, s:i, s:f, s:{s:i}, "
                      "s:{s:f, s:f, s:[i, i, i, i, i, i, i, i, i, i, i, i, i, i]}}",
                      "instance", instance, "worker", n, "pid", 100 + n, "uptime_ms", 1000 * n,
-                     "ticks", 40 + n,
-                     "websocket", "current", ws, "total", ws * 2, "sse", "current", 1,
-                     "messages_out", 10, "messages_per_second", 2.5, "subscriptions", "BTC", ws,
+                     "ticks", 40 + n, "websocket", "current", ws, "total", ws * 2, "sse", "current",
+                     1, "messages_out", 10, "messages_per_second", 2.5, "subscriptions", "BTC", ws,
                      "latency_ms", "sum_ms", 3.0, "max_ms", max_ms, "buckets", b0, 0, 0, b3, 0, 0,
                      0, 0, 0, 0, 0, 0, 0, b_inf);
 }
@@ -31,13 +30,13 @@ START_TEST(merge_sums_counters_and_keeps_each_worker)
     json_t *ws = json_pack("[o, o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1),
                            worker("b:2", 0, 5, 0, 2));
     json_t *t = metrics_merge(ws);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "websocket"), "current")),
-                     12);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(t, "websocket"), "current")), 12);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "sse"), "current")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(t, "messages_out")), 30);
     ck_assert_double_eq_tol(json_real_value(json_object_get(t, "messages_per_second")), 7.5, 1e-9);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "subscriptions"), "BTC")),
-                     12);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(t, "subscriptions"), "BTC")), 12);
     ck_assert_int_eq(json_integer_value(json_object_get(t, "uptime_ms")), 1000); /* the largest */
     ck_assert_int_eq(json_integer_value(json_object_get(t, "ticks")), 41); /* the feeder's count */
     ck_assert_int_eq(json_integer_value(json_object_get(t, "instances")), 2);
@@ -64,8 +63,8 @@ START_TEST(merge_takes_the_largest_max_for_the_inf_bucket)
     json_t *t = metrics_merge(ws);
     json_t *lat = json_object_get(t, "latency_ms");
     ck_assert_int_eq(json_integer_value(json_object_get(lat, "count")), 4);
-    ck_assert_double_eq(json_real_value(json_object_get(lat, "p50")), 1);        /* rank 2 */
-    ck_assert_double_eq(json_real_value(json_object_get(lat, "p95")), 20000.5);  /* rank 4 */
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p50")), 1);       /* rank 2 */
+    ck_assert_double_eq(json_real_value(json_object_get(lat, "p95")), 20000.5); /* rank 4 */
     ck_assert_double_eq(json_real_value(json_object_get(lat, "max_ms")), 20000.5);
     json_t *w0 = json_object_get(json_array_get(json_object_get(t, "workers"), 0), "latency_ms");
     ck_assert_double_eq(json_real_value(json_object_get(w0, "max_ms")), 15000);
@@ -97,13 +96,15 @@ START_TEST(prometheus_labels_every_series_by_worker)
     json_t *ws = json_pack("[o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1));
     char *text = metrics_prometheus(ws);
     ck_assert_ptr_nonnull(strstr(text, "# TYPE cryptopulse_connections gauge\n"));
-    ck_assert_ptr_nonnull(
-        strstr(text, "cryptopulse_connections{gateway=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
-    ck_assert_ptr_nonnull(
-        strstr(text, "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\",worker=\"0\",le=\"0.001\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(
-        text, "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\",worker=\"1\",le=\"+Inf\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_seconds_count{gateway=\"a:1\",worker=\"1\"} 1\n"));
+        text, "cryptopulse_connections{gateway=\"a:1\",worker=\"1\",transport=\"websocket\"} 4\n"));
+    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\","
+                                       "worker=\"0\",le=\"0.001\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text,
+        "cryptopulse_fanout_latency_seconds_bucket{gateway=\"a:1\",worker=\"1\",le=\"+Inf\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "cryptopulse_fanout_latency_seconds_count{gateway=\"a:1\",worker=\"1\"} 1\n"));
     /* One HELP/TYPE per family, even when a family has several series. */
     ck_assert_ptr_null(strstr(strstr(text, "# TYPE cryptopulse_connections gauge") + 1,
                               "# TYPE cryptopulse_connections gauge"));

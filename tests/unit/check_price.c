@@ -17,9 +17,14 @@ static char *dump(const struct price *p)
 
 START_TEST(float_noise_is_rounded_away)
 {
-    struct price p = {.symbol = "BTC", .price = 100624.8984375, .change24h = -1.2345678,
-                      .volume24h = 4130816, .high24h = 101000.00000000001,
-                      .low24h = 0.1 + 0.2 + 99999.7, .ts = 1738454400000, .id = "1-0"};
+    struct price p = {.symbol = "BTC",
+                      .price = 100624.8984375,
+                      .change24h = -1.2345678,
+                      .volume24h = 4130816,
+                      .high24h = 101000.00000000001,
+                      .low24h = 0.1 + 0.2 + 99999.7,
+                      .ts = 1738454400000,
+                      .id = "1-0"};
     char *s = dump(&p);
     ck_assert_str_eq(s, "{\"symbol\":\"BTC\",\"price\":100624.9,\"change24h\":-1.23,"
                         "\"volume24h\":4130816.0,\"high24h\":101000.0,\"low24h\":100000.0,"
@@ -62,8 +67,14 @@ END_TEST
 
 START_TEST(price_json_round_trips)
 {
-    struct price p = {.symbol = "ETH", .price = 3100.5, .change24h = 1.5, .volume24h = 10,
-                      .high24h = 3200, .low24h = 3000, .ts = 42, .id = "42-1"};
+    struct price p = {.symbol = "ETH",
+                      .price = 3100.5,
+                      .change24h = 1.5,
+                      .volume24h = 10,
+                      .high24h = 3200,
+                      .low24h = 3000,
+                      .ts = 42,
+                      .id = "42-1"};
     json_t *j = price_to_json(&p);
     struct price q;
     char err[128];
@@ -81,7 +92,8 @@ START_TEST(invalid_price_objects_are_explained)
     char err[128];
     struct price q;
     json_t *j = json_loads("{\"symbol\":\"BTC\",\"price\":-1,\"change24h\":0,\"volume24h\":0,"
-                           "\"high24h\":0,\"low24h\":0,\"ts\":1,\"id\":\"1-0\"}", 0, NULL);
+                           "\"high24h\":0,\"low24h\":0,\"ts\":1,\"id\":\"1-0\"}",
+                           0, NULL);
     ck_assert_int_eq(price_from_json(j, &q, err, sizeof err), CP_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "price"));
     json_decref(j);
@@ -126,15 +138,15 @@ static char *clean_dump(const char *text, char *err, size_t errlen)
     return s;
 }
 
-#define PRICE_FIELDS                                                                           \
-    "\"symbol\":\"BTC\",\"price\":97123.45,\"change24h\":-1.5,\"volume24h\":12.5,"              \
+#define PRICE_FIELDS                                                                               \
+    "\"symbol\":\"BTC\",\"price\":97123.45,\"change24h\":-1.5,\"volume24h\":12.5,"                 \
     "\"high24h\":98000.1,\"low24h\":95000.2,\"ts\":17,\"id\":\"17-0\""
 
 START_TEST(clean_price_keeps_only_the_contract_fields)
 {
     char err[128];
-    char *s = clean_dump("{\"big\":\"xxxx\"," PRICE_FIELDS ",\"nested\":{\"a\":[1]}}", err,
-                         sizeof err);
+    char *s =
+        clean_dump("{\"big\":\"xxxx\"," PRICE_FIELDS ",\"nested\":{\"a\":[1]}}", err, sizeof err);
     ck_assert_str_eq(s, "{" PRICE_FIELDS "}");
     free(s);
     s = clean_dump("{" PRICE_FIELDS ",\"sources\":[\"binance\",\"coinbase\"],\"stale\":true}", err,
@@ -192,8 +204,8 @@ END_TEST
 START_TEST(clean_tick_holds_one_price_per_symbol_with_the_tick_id)
 {
     char err[128];
-    json_t *in = json_loads("{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS "},{"
-                            PRICE_FIELDS "}]}", 0, NULL);
+    json_t *in = json_loads(
+        "{\"id\":\"17-0\",\"ts\":17,\"prices\":[{" PRICE_FIELDS "},{" PRICE_FIELDS "}]}", 0, NULL);
     ck_assert_ptr_null(price_tick_clean(in, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "a second price of BTC"));
     json_decref(in);

@@ -20,8 +20,8 @@ START_TEST(refills_at_the_configured_rate)
     ratelimit_init(&rl, 10, 0);
     for (int i = 0; i < 10; i++)
         ratelimit_take(&rl, 10, 0);
-    ck_assert(!ratelimit_take(&rl, 10, 50));  /* half a token */
-    ck_assert(ratelimit_take(&rl, 10, 100));  /* one token after 100 ms */
+    ck_assert(!ratelimit_take(&rl, 10, 50)); /* half a token */
+    ck_assert(ratelimit_take(&rl, 10, 100)); /* one token after 100 ms */
     ck_assert(!ratelimit_take(&rl, 10, 100));
     ck_assert(ratelimit_take(&rl, 10, 5000)); /* capped at one second's worth... */
     for (int i = 0; i < 9; i++)

@@ -25,7 +25,8 @@ END_TEST
 
 START_TEST(splits_multi_line_data_into_data_fields)
 {
-    expect_event(NULL, NULL, "one\ntwo\r\nthree\rfour", "data: one\ndata: two\ndata: three\ndata: four\n\n");
+    expect_event(NULL, NULL, "one\ntwo\r\nthree\rfour",
+                 "data: one\ndata: two\ndata: three\ndata: four\n\n");
 }
 END_TEST
 
@@ -52,9 +53,14 @@ START_TEST(symbol_lists_parse_and_explain_errors)
     struct {
         const char *list, *why;
     } bad[] = {
-        {"", "empty"},          {"BTC,", "empty"},         {",BTC", "empty"},
-        {"BTC,,ETH", "empty"},  {"btc", "not a symbol"},   {"BTC,*", "not a symbol"},
-        {"BTC,BTC", "repeated"}, {"A,B,C,D,E", "one too many"},
+        {"", "empty"},
+        {"BTC,", "empty"},
+        {",BTC", "empty"},
+        {"BTC,,ETH", "empty"},
+        {"btc", "not a symbol"},
+        {"BTC,*", "not a symbol"},
+        {"BTC,BTC", "repeated"},
+        {"A,B,C,D,E", "one too many"},
         {"AVERYLONGSYMBOLNAME", "not a symbol"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -135,9 +135,9 @@ END_TEST
 /* One id, one spelling: what reaches SSE id: lines and JSON is Redis' form. */
 START_TEST(only_the_canonical_spelling_parses)
 {
-    static const char *const bad[] = {"+1-0", " 1-0", "01-0", "1-01", "1- 0", "1-+0", "-1-0",
-                                      "1-0 ", "1\t-0", "1-", "-0", "1", "", "1-0-0",
-                                      "123456789012345678901-0"};
+    static const char *const bad[] = {"+1-0", " 1-0", "01-0", "1-01",  "1- 0",
+                                      "1-+0", "-1-0", "1-0 ", "1\t-0", "1-",
+                                      "-0",   "1",    "",     "1-0-0", "123456789012345678901-0"};
     struct tickid t;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(tickid_parse(bad[i], &t) == CP_EINVAL, "accepted \"%s\"", bad[i]);

@@ -244,7 +244,10 @@ START_TEST(close_frame_code_is_validated)
     struct ws_parser *p = ws_parser_new(1024);
     struct ws_message m;
     size_t used;
-    size_t n = client_frame(buf, 0x88, "\x03\xE8" "bye", 5);
+    size_t n = client_frame(buf, 0x88,
+                            "\x03\xE8"
+                            "bye",
+                            5);
     ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
     ck_assert_int_eq(m.opcode, WS_OP_CLOSE);
     ck_assert_uint_eq(m.close_code, 1000);

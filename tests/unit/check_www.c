@@ -218,8 +218,8 @@ END_TEST
 START_TEST(refuses_escapes_hidden_and_missing_files)
 {
     struct www *w = www_new(root);
-    const char *bad[] = {"/../etc/passwd", "/.secret", "/img/../.secret", "/nope.js", "/img",
-                         "relative"};
+    const char *bad[] = {"/../etc/passwd", "/.secret", "/img/../.secret",
+                         "/nope.js",       "/img",     "relative"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct www_request req = {.path = bad[i]};
         struct evbuffer *out = evbuffer_new();
