@@ -13,7 +13,8 @@ lib_libcpcommon_a_SOURCES = \
 	lib/latency.c lib/latency.h \
 	lib/metrics.c lib/metrics.h \
 	lib/urlcode.c lib/urlcode.h \
-	lib/history.c lib/history.h
+	lib/history.c lib/history.h \
+	lib/strlist.c lib/strlist.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
 
@@ -23,3 +24,9 @@ UNIT_TESTS += tests/unit/check_log
 tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
 tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/check_strlist
+UNIT_TESTS += tests/unit/check_strlist
+tests_unit_check_strlist_SOURCES = tests/unit/check_strlist.c tests/unit/check_main.h
+tests_unit_check_strlist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_strlist_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
