@@ -1,9 +1,9 @@
 /* Fuzz target proto: text messages from a WebSocket client through
  * proto_handle() (PROTOCOL.md §2: subscribe, unsubscribe, ping, history,
- * anything else), with the hub behind it.  proto talks to its connection
- * only through conn_ws_send(), conn_history() and conn_resume(): this file
- * defines a test double of each (and of struct conn), so conn.c — sockets
- * and Redis — is not linked.  Input: one message per line, 100 ms apart,
+ * anything else), with the hub behind it.  proto reaches its connection only
+ * through its table of operations (send, resume, history): this file gives
+ * it one that records what it is asked, so no connection, socket or Redis
+ * is involved.  Input: one message per line, 100 ms apart,
  * against a limit of 8 messages per second, so that long inputs reach the
  * rate limit.  Invariants: every message sent is an {"event","data"} JSON
  * object; history is asked only for a valid symbol and limit; a client
@@ -13,9 +13,8 @@
 #include "fuzz.h"
 
 #include "conf.h"
-#include "conn.h"
 #include "cp_error.h"
-#include "gateway.h"
+#include "ctx.h"
 #include "history.h"
 #include "hub.h"
 #include "price.h"
@@ -27,15 +26,16 @@
 
 #define FUZZ_LINES_MAX 64
 
-/* The test double of a connection: what proto may reach through it. */
-struct conn {
-    struct gateway *gw;
+/* What proto may reach of its connection, and what it asked. */
+struct transport {
+    struct ctx *ctx;
     struct proto_client *pc;
     unsigned sent, histories, resumes;
 };
 
-void conn_ws_send(struct conn *c, const char *event, const char *data)
+static void fuzz_send(void *arg, const char *event, const char *data)
 {
+    struct transport *c = arg;
     json_error_t jerr;
     json_t *d = json_loads(data, JSON_DECODE_ANY, &jerr);
     FUZZ_CHECK(event && *event);
@@ -49,23 +49,28 @@ void conn_ws_send(struct conn *c, const char *event, const char *data)
     c->sent++;
 }
 
-void conn_history(struct conn *c, const char *symbol, int limit)
+static void fuzz_history(void *arg, const char *symbol, int limit)
 {
+    struct transport *c = arg;
     FUZZ_CHECK(price_symbol_valid(symbol));
     FUZZ_CHECK(limit >= 1 && limit <= HISTORY_MAX_LIMIT);
     c->histories++;
 }
 
 /* The real one replays from Redis; here the replay finds nothing. */
-void conn_resume(struct conn *c, const char *last_id)
+static void fuzz_resume(void *arg, const char *last_id)
 {
+    struct transport *c = arg;
     struct tickid id;
     FUZZ_CHECK(last_id != NULL);
     hub_client_pause(&c->pc->sub);
-    hub_client_resume(c->gw->hub, &c->pc->sub,
+    hub_client_resume(c->ctx->hub, &c->pc->sub,
                       tickid_parse(last_id, &id) == CP_OK ? last_id : NULL);
     c->resumes++;
 }
+
+static const struct proto_ops fuzz_ops = {
+    .send = fuzz_send, .resume = fuzz_resume, .history = fuzz_history};
 
 static const char *const seed_ticks[] = {
     "{\"id\":\"1738454400000-0\",\"ts\":1738454400000,\"prices\":[{\"symbol\":\"BTC\",\"price\":"
@@ -86,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct hub_limits limits = {
         .high_water = 1 << 20, .hard_limit = 1 << 22, .stall_ms = 60000, .max_tick_bytes = 1 << 20};
-    struct gateway gw;
+    struct ctx gw;
     memset(&gw, 0, sizeof gw);
     gw.conf = &conf;
     gw.hub = hub_new(&limits, NULL);
@@ -97,20 +102,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     sizeof err) == CP_OK);
 
     struct proto_client pc;
-    struct conn c = {&gw, &pc, 0, 0, 0};
+    struct transport c = {&gw, &pc, 0, 0, 0};
     struct evbuffer *out = evbuffer_new();
     int64_t now = 1738454500000;
     hub_client_init(&pc.sub, out, MSG_WS, NULL, NULL);
-    proto_client_init(&pc, &gw, now);
+    proto_client_init(&pc, &gw, &fuzz_ops, &c, now);
     char *welcome = proto_welcome(&gw);
-    conn_ws_send(&c, "welcome", welcome);
+    fuzz_send(&c, "welcome", welcome);
     free(welcome);
 
     const char *p = (const char *)data, *end = p + size;
     for (int i = 0; p < end && i < FUZZ_LINES_MAX; i++, now += 100) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
-        int rc = proto_handle(&gw, &c, &pc, p, len, now);
+        int rc = proto_handle(&gw, &pc, p, len, now);
         FUZZ_CHECK(rc == CP_OK || rc == CP_EPROTO);
         FUZZ_CHECK(pc.sub.n_members <= (size_t)conf.max_subscriptions);
         if (rc != CP_OK)

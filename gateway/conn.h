@@ -1,59 +1,158 @@
-/* conn: one client connection — its HTTP request head, then its WebSocket or
- * SSE stream, and its place in the hub.  Runs on the gateway's loop.  The
- * gateway owns every conn; conn_close() only marks it, and conn_reap() frees
- * closed ones on the next loop turn, never inside their own callbacks. */
+/* conn: one client connection and the registry of them all — the struct,
+ * closing (now, after a flush, or with a WebSocket Close) and reaping,
+ * HTTP responses, WebSocket sends, per-client events, and waiting on Redis.
+ * The modules above it (serve, routes, wsconn, sseconn, resume, answer) give
+ * connections their behaviour.  Runs on the gateway's loop.  The registry
+ * owns every conn: conn_close() only marks it, and the registry frees closed
+ * ones on the next loop turn, never inside their own callbacks. */
 #ifndef CP_CONN_H
 #define CP_CONN_H
 
+#include <event2/bufferevent.h>
 #include <event2/util.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-struct gateway;
-struct conn;
+#include "ctx.h"
+#include "msg.h"
+#include "peers.h"
+#include "proto.h"
+#include "ws.h"
 
-struct peers_key;
-/* Adopt an accepted socket fd (ownership passes to the conn) from peer,
- * already counted in gw->peers (the conn uncounts it when freed). */
-struct conn *conn_new(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer);
+struct http_request;
+struct ws_parser;
+struct deflate_inflater;
+struct resume;
 
-struct ssl_ctx_st;
-/* The same over TLS (libevent's OpenSSL bufferevent) with the context tls
- * (borrowed): the handshake runs first, then HTTP, WebSocket and SSE as on a
- * plain connection. */
-struct conn *conn_new_tls(struct gateway *gw, evutil_socket_t fd, const struct peers_key *peer,
-                          struct ssl_ctx_st *tls);
+enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
+
+struct conn {
+    struct ctx *ctx;
+    struct bufferevent *bev;
+    enum conn_kind kind;
+    bool closing;                      /* on the registry's closing queue */
+    bool close_after_flush;            /* close once the output is written */
+    bool ping_outstanding;             /* WebSocket: pinged after silence, no answer yet */
+    bool lingering;                    /* response sent and write side shut: reading to EOF */
+    int64_t head_started_ms;           /* first byte of the current request head */
+    struct peers_key peer;             /* the client's address, counted by the registry */
+    unsigned pending;                  /* Redis requests whose answer will come to this conn */
+    bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
+    struct http_request *req;          /* while kind == CONN_HTTP */
+    struct ws_parser *ws;              /* while kind == CONN_WS */
+    struct deflate_inflater *inflater; /* permessage-deflate negotiated */
+    struct resume *resume;             /* a resume in progress, waiting or reading */
+    struct proto_client pc;            /* WS and SSE: hub membership */
+    struct conn *prev, *next;          /* the registry's list */
+    struct conn *next_closing;
+};
+
+/* ---- the registry ---- */
+
+/* A registry of at most max_conns connections, at most per_ip (0: no limit)
+ * from one client address (peers.h), on base.  conn_registry_free() frees
+ * the connections still open (NULL is a no-op). */
+struct conn_registry *conn_registry_new(struct event_base *base, size_t max_conns, unsigned per_ip);
+void conn_registry_free(struct conn_registry *reg);
+
+/* Admit a connection from sa within the limits: true with *peer counted
+ * (the conn made for it uncounts it when freed), false when over a limit. */
+bool conn_registry_admit(struct conn_registry *reg, const struct sockaddr *sa,
+                         struct peers_key *peer);
+
+/* Open connections, closing ones not yet freed included. */
+size_t conn_registry_count(const struct conn_registry *reg);
+
+/* The first open connection, then the next: for walks over all of them. */
+struct conn *conn_registry_first(const struct conn_registry *reg);
+
+/* Close every connection; going_away: WebSocket clients first get Close
+ * 1001 (RFC 6455 §7.4.1) and are closed once it is written. */
+void conn_close_all(struct conn_registry *reg, bool going_away);
+
+/* Free every conn closed since the last call (whose Redis answers are in). */
+void conn_reap(struct conn_registry *reg);
+
+/* ---- one connection ---- */
+
+/* Adopt bev (an accepted socket's bufferevent, ownership passes; NULL:
+ * fd is closed) from peer, already admitted.  Its callbacks are the
+ * caller's to set (bufferevent_setcb with the conn as argument). */
+struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t fd,
+                      const struct peers_key *peer);
 
 /* Close now: output not yet written is discarded. */
 void conn_close(struct conn *c);
 
-/* Send a WebSocket close frame with code (RFC 6455 §7.4) and reason, then
+/* Stop reading and close once everything queued has been written (within
+ * CONN_CLOSE_FLUSH_MS, else dropped). */
+void conn_close_after_flush(struct conn *c);
+
+/* Send a WebSocket Close frame with code (RFC 6455 §7.4) and reason, then
  * close once it is written. */
 void conn_close_ws(struct conn *c, uint16_t code, const char *reason);
 
-/* Close every connection; going_away: WebSocket clients first get close
- * 1001 (RFC 6455 §7.4.1) and are closed once it is written. */
-void conn_close_all(struct gateway *gw, bool going_away);
+/* Bound c's silence: read_ms without input fires BEV_EVENT_TIMEOUT. */
+void conn_set_read_timeout(struct conn *c, int read_ms);
 
-/* Free every conn closed since the last call. */
-void conn_reap(struct gateway *gw);
+/* Make c a hub subscriber in transport's encoding: ticks are queued
+ * on its output, straight to the socket when it is plain TCP; a client that
+ * cannot keep up is dropped (1008 on WebSocket). */
+void conn_subscriber_init(struct conn *c, enum msg_transport transport);
 
-/* Queue an SSE keep-alive comment on every SSE stream (PROTOCOL.md §3). */
-void conn_sse_keepalive(struct gateway *gw);
+/* ---- output ---- */
 
-/* Answer a history request for symbol (checked by the caller) with up to
- * limit points from Redis: a WebSocket "history" message, or the response to
- * GET /history.  The connection waits for the answer; one closed meanwhile is
- * freed once it arrives. */
-void conn_history(struct conn *c, const char *symbol, int limit);
+/* Queue a complete HTTP/1.1 response: status, Content-Type type, body of
+ * len bytes (omitted for HEAD), extra header lines (each CRLF-ended, or
+ * NULL), CORS headers for the request's Origin.  Closes after the flush
+ * unless the request keeps the connection alive and status < 400. */
+void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
+                  const char *extra);
 
-/* Resume c from last_id (PROTOCOL.md §3): live ticks are held off while
- * every tick after last_id still in the history stream is replayed, in order
- * and without duplicates, then delivery goes live.  An id that is malformed,
- * unknown or older than history gets a price-update-bulk snapshot instead. */
-void conn_resume(struct conn *c, const char *last_id);
+/* The same with {"error":code,"message":message} (PROTOCOL.md §6). */
+void conn_respond_error(struct conn *c, int status, const char *code, const char *message,
+                        const char *extra);
 
-/* WebSocket: send {"event":event,"data":data} (data: JSON text). */
+/* The same with j as the body (takes the reference). */
+void conn_respond_json(struct conn *c, int status, json_t *j);
+
+/* CORS response headers for the request's Origin (CRLF-ended lines, in buf
+ * of len bytes, or a constant, or ""). */
+const char *conn_cors_headers(struct conn *c, char *buf, size_t len);
+
+/* WebSocket: queue {"event":event,"data":data} (data: JSON text). */
 void conn_ws_send(struct conn *c, const char *event, const char *data);
+
+/* WebSocket: queue a control frame (RFC 6455 §5.5) with len ≤ 125 bytes. */
+void conn_ws_control(struct conn *c, enum ws_opcode opcode, const uint8_t *payload, size_t len);
+
+/* Queue one event with data to c alone, in its transport's encoding (SSE
+ * with id when given): for snapshots and replays, per client by nature. */
+void conn_emit(struct conn *c, const char *event, const json_t *data, const char *id);
+
+/* One tick (or replayed history entry) as the live fan-out would have sent
+ * it to c: a price-update-bulk for "*" subscribers, else a price-update per
+ * subscribed symbol with id on the last only (PROTOCOL.md §3). */
+void conn_emit_tick(struct conn *c, json_t *tick, const char *id);
+
+/* The latest price of each of c's symbols, nothing while there is none:
+ * for "*" subscribers one price-update-bulk, or with event one bulk event
+ * of that name ("snapshot"), else a price-update per symbol. */
+void conn_emit_snapshot(struct conn *c, const char *event);
+
+/* ---- waiting on Redis ---- */
+
+/* An answer from Redis will come to c: a closed c is kept until it does,
+ * and an HTTP c reads no further request until conn_answered(). */
+void conn_await(struct conn *c);
+
+/* The awaited answer came (call before using c; closing c are reaped).
+ * Returns false when c closed meanwhile and must not be used. */
+bool conn_answer_arrived(struct conn *c);
+
+/* The HTTP response to the awaited request is queued: go on with the
+ * requests pipelined behind it (the read callback runs again). */
+void conn_answered(struct conn *c);
 
 #endif

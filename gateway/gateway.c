@@ -3,16 +3,20 @@
 #include "gateway.h"
 
 #include "conn.h"
+#include "ctx.h"
+#include "eventsource.h"
 #include "deflate.h"
 #include "log.h"
 #include "metrics.h"
-#include "peers.h"
 #include "price.h"
+#include "serve.h"
 #include "stats.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <event2/listener.h>
 #include <openssl/ssl.h>
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +34,21 @@
  * reconnect storm gets whatever the machine is set up to queue. */
 #define GATEWAY_LISTEN_BACKLOG 65535
 
+struct gateway {
+    struct ctx ctx; /* what the connection layer sees */
+    const struct cp_conf *conf;
+    struct event_base *base;
+    struct evconnlistener *listener;
+    struct evconnlistener *tls_listener; /* NULL unless TLS_PORT is set */
+    struct ssl_ctx_st *tls;              /* OpenSSL's SSL_CTX for it */
+    struct deflate_ctx *deflate;         /* compresses broadcast frames (RFC 7692) */
+    struct event *keepalive;             /* SSE keep-alive comments */
+    struct event *refresh;               /* re-reads the feed's symbol list */
+    struct event *stats_timer;
+    struct event *sig_term, *sig_int;
+    bool clustered;
+};
+
 static void on_tick(const char *json, size_t len, void *arg)
 {
     struct gateway *gw = arg;
@@ -37,25 +56,25 @@ static void on_tick(const char *json, size_t len, void *arg)
     /* One batch per loop turn: the ticks of one read from Redis. */
     struct timeval now;
     event_base_gettimeofday_cached(gw->base, &now);
-    hub_set_batch(gw->hub, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_usec);
-    if (hub_publish_tick(gw->hub, json, len, err, sizeof err) != 0)
+    hub_set_batch(gw->ctx.hub, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_usec);
+    if (hub_publish_tick(gw->ctx.hub, json, len, err, sizeof err) != 0)
         log_warn("skipping a bad tick: %s", err);
     /* Started before the feeder wrote its symbol list: ask again, so that
      * unknown symbols are refused as soon as the feed runs. */
-    if (!hub_has_symbol_list(gw->hub))
-        rdb_refresh_symbols(gw->rdb);
+    if (!hub_has_symbol_list(gw->ctx.hub))
+        rdb_refresh_symbols(gw->ctx.rdb);
 }
 
 static void on_symbols(const char *list, void *arg)
 {
     struct gateway *gw = arg;
-    hub_set_symbols(gw->hub, list);
+    hub_set_symbols(gw->ctx.hub, list);
 }
 
 static void on_price(const char *json, size_t len, void *arg)
 {
     struct gateway *gw = arg;
-    if (hub_set_latest(gw->hub, json, len) != 0)
+    if (hub_set_latest(gw->ctx.hub, json, len) != 0)
         log_warn("skipping a bad cached price: %.*s", (int)(len > 200 ? 200 : len), json);
 }
 
@@ -70,10 +89,7 @@ static const struct rdb_callbacks gateway_rdb_callbacks = {
 static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr *sa,
                   struct peers_key *peer)
 {
-    *peer = peers_key_of(sa);
-    unsigned per_ip =
-        gw->conf->max_connections_per_ip ? (unsigned)gw->conf->max_connections_per_ip : UINT_MAX;
-    if (gw->n_conns < (size_t)gw->conf->max_connections && peers_add(gw->peers, peer, per_ip)) {
+    if (conn_registry_admit(gw->ctx.conns, sa, peer)) {
         /* Each tick is one small write: without TCP_NODELAY, Nagle holds
          * it back while the client delays its ACK of the previous one (up
          * to 40 ms on Linux), as nginx's tcp_nodelay does for WebSocket. */
@@ -88,7 +104,7 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
         setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
         return true;
     }
-    gw->stats.rejected++;
+    gw->ctx.counters.rejected++;
     evutil_closesocket(fd);
     return false;
 }
@@ -99,7 +115,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     struct gateway *gw = arg;
     struct peers_key peer;
     if (admit(gw, fd, sa, &peer))
-        conn_new(gw, fd, &peer);
+        serve_accepted(&gw->ctx, fd, &peer, NULL);
 }
 
 static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -108,7 +124,7 @@ static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct s
     struct gateway *gw = arg;
     struct peers_key peer;
     if (admit(gw, fd, sa, &peer))
-        conn_new_tls(gw, fd, &peer, gw->tls);
+        serve_accepted(&gw->ctx, fd, &peer, gw->tls);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -117,14 +133,10 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
     log_warn("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-static void on_reap(evutil_socket_t fd, short what, void *arg)
-{
-    conn_reap(arg);
-}
-
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 {
-    conn_sse_keepalive(arg);
+    struct gateway *gw = arg;
+    eventsource_keepalive(gw->ctx.conns);
 }
 
 /* The feed's symbol list may change while we run (a feeder restarted with
@@ -132,12 +144,7 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 static void on_refresh(evutil_socket_t fd, short what, void *arg)
 {
     struct gateway *gw = arg;
-    rdb_refresh_symbols(gw->rdb);
-}
-
-int gateway_stats_ttl_ms(const struct gateway *gw)
-{
-    return metrics_ttl_ms(gw->conf->stats_interval_ms);
+    rdb_refresh_symbols(gw->ctx.rdb);
 }
 
 /* The feeder's state of the live feed's exchanges (a TTL'd key: absent when
@@ -147,11 +154,11 @@ static void on_sources(bool ok, const char *const *texts, const size_t *lens, si
     struct gateway *gw = arg;
     if (!ok)
         return;
-    json_decref(gw->sources);
-    gw->sources = n ? json_loadb(texts[0], lens[0], 0, NULL) : NULL;
-    if (gw->sources && !json_is_array(json_object_get(gw->sources, "sources"))) {
-        json_decref(gw->sources);
-        gw->sources = NULL;
+    json_decref(gw->ctx.sources);
+    gw->ctx.sources = n ? json_loadb(texts[0], lens[0], 0, NULL) : NULL;
+    if (gw->ctx.sources && !json_is_array(json_object_get(gw->ctx.sources, "sources"))) {
+        json_decref(gw->ctx.sources);
+        gw->ctx.sources = NULL;
     }
 }
 
@@ -160,35 +167,26 @@ static void on_sources(bool ok, const char *const *texts, const size_t *lens, si
 static void on_stats(evutil_socket_t fd, short what, void *arg)
 {
     struct gateway *gw = arg;
-    uint64_t out = hub_get_stats(gw->hub)->messages_out;
-    gw->stats.messages_per_second =
-        (double)(out - gw->stats.messages_out_then) * 1000.0 / gw->conf->stats_interval_ms;
-    gw->stats.messages_out_then = out;
-    json_t *j = stats_worker(gw);
-    char *text = json_dumps(j, JSON_COMPACT);
-    char index[KEYS_MAX];
-    keys_format(index, sizeof index, gw->conf->redis_prefix, KEYS_STATS_INDEX, NULL);
-    rdb_stats_write(gw->rdb, gw->stats_key, index, text, gateway_stats_ttl_ms(gw), price_now_ms());
-    free(text);
-    json_decref(j);
+    stats_publish(&gw->ctx);
     char key[KEYS_MAX];
     keys_format(key, sizeof key, gw->conf->redis_prefix, KEYS_SOURCES, NULL);
-    rdb_get(gw->rdb, key, on_sources, gw);
+    rdb_get(gw->ctx.rdb, key, on_sources, gw);
 }
 
 /* INSTANCE_ID, or this host's name and port: unique per gateway. */
 static void name_instance(struct gateway *gw)
 {
     if (gw->conf->instance_id[0]) {
-        snprintf(gw->instance, sizeof gw->instance, "%s", gw->conf->instance_id);
+        snprintf(gw->ctx.instance, sizeof gw->ctx.instance, "%s", gw->conf->instance_id);
     } else {
         char host[128] = "localhost";
         gethostname(host, sizeof host - 1);
-        snprintf(gw->instance, sizeof gw->instance, "%s:%d", host, gw->conf->port);
+        snprintf(gw->ctx.instance, sizeof gw->ctx.instance, "%s:%d", host, gw->conf->port);
     }
     char suffix[CONF_STR_MAX + 16];
-    snprintf(suffix, sizeof suffix, "%s/%d", gw->instance, gw->worker);
-    keys_format(gw->stats_key, sizeof gw->stats_key, gw->conf->redis_prefix, KEYS_STATS, suffix);
+    snprintf(suffix, sizeof suffix, "%s/%d", gw->ctx.instance, gw->ctx.worker);
+    keys_format(gw->ctx.stats_key, sizeof gw->ctx.stats_key, gw->conf->redis_prefix, KEYS_STATS,
+                suffix);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -201,7 +199,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (gw->tls_listener)
         evconnlistener_disable(gw->tls_listener);
     /* Tell WebSocket clients why (1001), then give the frames a moment. */
-    conn_close_all(gw, true);
+    conn_close_all(gw->ctx.conns, true);
     struct timeval grace = {0, 200 * 1000};
     event_base_loopexit(gw->base, &grace);
 }
@@ -256,12 +254,12 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
                             bool clustered)
 {
     struct gateway *gw = xcalloc(1, sizeof *gw);
-    gw->conf = conf;
-    gw->base = base;
-    gw->worker = worker;
+    gw->conf = gw->ctx.conf = conf;
+    gw->base = gw->ctx.base = base;
+    gw->ctx.worker = worker;
     gw->clustered = clustered;
     name_instance(gw);
-    gw->started_ms = price_now_ms();
+    gw->ctx.started_ms = price_now_ms();
     gw->listener = listen_on(gw, conf->port, on_accept);
     if (conf->tls_port && gw->listener) {
         gw->tls = tls_context(conf);
@@ -281,30 +279,29 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
                                 (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms,
                                 (size_t)conf->max_tick_bytes};
     gw->deflate = deflate_ctx_new();
-    gw->inflated = xmalloc((size_t)conf->max_message_bytes);
-    gw->hub = hub_new(&limits, gw->deflate);
-    gw->www = www_new(conf->www_root);
-    gw->peers = peers_new();
-    gw->reaper = event_new(base, -1, 0, on_reap, gw);
+    gw->ctx.inflated = xmalloc((size_t)conf->max_message_bytes);
+    gw->ctx.hub = hub_new(&limits, gw->deflate);
+    gw->ctx.www = www_new(conf->www_root);
+    gw->ctx.conns = conn_registry_new(base, (size_t)conf->max_connections,
+                                      (unsigned)conf->max_connections_per_ip);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
-    struct timeval tv = {conf->sse_keepalive_ms / 1000, (conf->sse_keepalive_ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(conf->sse_keepalive_ms);
     event_add(gw->keepalive, &tv);
     gw->refresh = event_new(base, -1, EV_PERSIST, on_refresh, gw);
     struct timeval every = {GATEWAY_SYMBOLS_REFRESH_S, 0};
     event_add(gw->refresh, &every);
     gw->stats_timer = event_new(base, -1, EV_PERSIST, on_stats, gw);
-    struct timeval stats_every = {conf->stats_interval_ms / 1000,
-                                  (conf->stats_interval_ms % 1000) * 1000};
+    struct timeval stats_every = strlist_timeval_ms(conf->stats_interval_ms);
     event_add(gw->stats_timer, &stats_every);
     gw->sig_term = evsignal_new(base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(base, SIGINT, on_signal, gw);
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
-    gw->rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
+    gw->ctx.rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
     if (gw->tls_listener)
         log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);
-    log_info("listening on %s:%d%s%s", conf->host, conf->port, gw->www ? ", dashboard from " : "",
-             gw->www ? conf->www_root : "");
+    log_info("listening on %s:%d%s%s", conf->host, conf->port,
+             gw->ctx.www ? ", dashboard from " : "", gw->ctx.www ? conf->www_root : "");
     return gw;
 }
 
@@ -312,26 +309,24 @@ void gateway_free(struct gateway *gw)
 {
     if (!gw)
         return;
-    conn_close_all(gw, false);
+    conn_close_all(gw->ctx.conns, false);
     /* Freeing Redis answers its pending requests (hiredis calls them with no
      * reply), so connections still waiting for one can then be freed too. */
-    rdb_free(gw->rdb);
-    conn_reap(gw);
+    rdb_free(gw->ctx.rdb);
+    conn_registry_free(gw->ctx.conns);
     evconnlistener_free(gw->listener);
     if (gw->tls_listener)
         evconnlistener_free(gw->tls_listener);
     SSL_CTX_free(gw->tls);
-    event_free(gw->reaper);
     event_free(gw->keepalive);
     event_free(gw->refresh);
     event_free(gw->stats_timer);
-    json_decref(gw->sources);
+    json_decref(gw->ctx.sources);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
-    www_free(gw->www);
-    peers_free(gw->peers);
-    hub_free(gw->hub);
+    www_free(gw->ctx.www);
+    hub_free(gw->ctx.hub);
     deflate_ctx_free(gw->deflate);
-    free(gw->inflated);
+    free(gw->ctx.inflated);
     free(gw);
 }

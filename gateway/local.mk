@@ -11,7 +11,14 @@ gateway_libgateway_a_SOURCES = \
 	gateway/rdb.c gateway/rdb.h \
 	gateway/proto.c gateway/proto.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
+	gateway/ctx.h \
 	gateway/conn.c gateway/conn.h \
+	gateway/resume.c gateway/resume.h \
+	gateway/answer.c gateway/answer.h \
+	gateway/websocket.c gateway/websocket.h \
+	gateway/eventsource.c gateway/eventsource.h \
+	gateway/routes.c gateway/routes.h \
+	gateway/serve.c gateway/serve.h \
 	gateway/gateway.c gateway/gateway.h \
 	gateway/cluster.c gateway/cluster.h \
 	gateway/stats.c gateway/stats.h \

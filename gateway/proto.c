@@ -2,9 +2,7 @@
 
 #include "proto.h"
 
-#include "conn.h"
 #include "cp_error.h"
-#include "gateway.h"
 #include "history.h"
 #include "price.h"
 
@@ -13,46 +11,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *proto_welcome(const struct gateway *gw)
+char *proto_welcome(const struct ctx *ctx)
 {
     json_t *w =
         json_pack("{s:s, s:o, s:i, s:i, s:i}", "server", "cryptopulse/" PACKAGE_VERSION, "symbols",
-                  hub_symbols(gw->hub), "interval_ms", gw->conf->update_interval_ms,
-                  "max_messages_per_second", gw->conf->max_messages_per_second, "max_message_bytes",
-                  gw->conf->max_message_bytes);
+                  hub_symbols(ctx->hub), "interval_ms", ctx->conf->update_interval_ms,
+                  "max_messages_per_second", ctx->conf->max_messages_per_second,
+                  "max_message_bytes", ctx->conf->max_message_bytes);
     char *text = json_dumps(w, JSON_COMPACT);
     json_decref(w);
     return text;
 }
 
-static void send_json(struct conn *c, const char *event, json_t *data)
+static void send_json(struct proto_client *pc, const char *event, json_t *data)
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
-    conn_ws_send(c, event, text);
+    pc->ops->send(pc->transport, event, text);
     free(text);
     json_decref(data);
 }
 
-static void send_error(struct conn *c, const char *code, const char *message)
+static void send_error(struct proto_client *pc, const char *code, const char *message)
 {
-    send_json(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
+    send_json(pc, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
 }
 
-void proto_client_init(struct proto_client *pc, const struct gateway *gw, int64_t now_ms)
+void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const struct proto_ops *ops,
+                       void *transport, int64_t now_ms)
 {
-    ratelimit_init(&pc->rate, gw->conf->max_messages_per_second, now_ms);
+    pc->ops = ops;
+    pc->transport = transport;
+    ratelimit_init(&pc->rate, ctx->conf->max_messages_per_second, now_ms);
 }
 
 /* Token bucket per client: the first refused message gets rate_limited; a
  * client that sends another second's worth regardless is closed (1008). */
-static int rate_limit(struct gateway *gw, struct conn *c, struct proto_client *pc, int64_t now_ms)
+static int rate_limit(struct ctx *ctx, struct proto_client *pc, int64_t now_ms)
 {
-    int rate = gw->conf->max_messages_per_second;
+    int rate = ctx->conf->max_messages_per_second;
     if (ratelimit_take(&pc->rate, rate, now_ms))
         return CP_OK;
-    gw->stats.rate_limited++;
+    ctx->counters.rate_limited++;
     if (pc->rate.rejected == 1)
-        send_error(c, "rate_limited", "too many messages; slow down");
+        send_error(pc, "rate_limited", "too many messages; slow down");
     return pc->rate.rejected > (unsigned)rate ? CP_EPROTO : CP_EAGAIN;
 }
 
@@ -70,31 +71,30 @@ static json_t *symbols_of(json_t *data)
 
 /* The latest prices of symbols as a price-update-bulk; none before the
  * feed has any (the first tick brings them), rather than an empty one. */
-static void send_snapshot(struct gateway *gw, struct conn *c, const json_t *symbols)
+static void send_snapshot(struct ctx *ctx, struct proto_client *pc, const json_t *symbols)
 {
-    json_t *snap = hub_snapshot(gw->hub, symbols);
+    json_t *snap = hub_snapshot(ctx->hub, symbols);
     if (json_array_size(json_object_get(snap, "prices")) == 0) {
         json_decref(snap);
         return;
     }
-    send_json(c, "price-update-bulk", snap);
+    send_json(pc, "price-update-bulk", snap);
 }
 
-static void unknown_symbols_error(struct conn *c, json_t *unknown)
+static void unknown_symbols_error(struct proto_client *pc, json_t *unknown)
 {
     char *list = json_dumps(unknown, JSON_COMPACT);
     char message[512];
     snprintf(message, sizeof message, "not carried by this feed: %s", list);
-    send_error(c, "unknown_symbol", message);
+    send_error(pc, "unknown_symbol", message);
     free(list);
 }
 
-static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client *pc, json_t *data,
-                         bool add)
+static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data, bool add)
 {
     json_t *syms = symbols_of(data);
     if (!syms) {
-        send_error(c, "bad_request", "data.symbols must be a non-empty array of strings");
+        send_error(pc, "bad_request", "data.symbols must be a non-empty array of strings");
         return;
     }
     /* Already receiving live ticks: it has every tick of its symbols. */
@@ -107,95 +107,95 @@ static void on_subscribe(struct gateway *gw, struct conn *c, struct proto_client
         const char *sym = json_string_value(s);
         int rc;
         if (!add)
-            rc = hub_unsubscribe(gw->hub, &pc->sub, sym);
-        else if (pc->sub.n_members >= (size_t)gw->conf->max_subscriptions &&
+            rc = hub_unsubscribe(ctx->hub, &pc->sub, sym);
+        else if (pc->sub.n_members >= (size_t)ctx->conf->max_subscriptions &&
                  !hub_client_has(&pc->sub, sym))
             rc = 0, refused++;
         else
-            rc = hub_subscribe(gw->hub, &pc->sub, sym);
+            rc = hub_subscribe(ctx->hub, &pc->sub, sym);
         if (rc == 1 && add)
             json_array_append(added, s);
         else if (rc < 0)
             json_array_append(unknown, s);
     }
     if (json_array_size(unknown))
-        unknown_symbols_error(c, unknown);
+        unknown_symbols_error(pc, unknown);
     if (refused) {
         char message[128];
         snprintf(message, sizeof message, "at most %d subscriptions per client; %zu refused",
-                 gw->conf->max_subscriptions, refused);
-        send_error(c, "too_many_subscriptions", message);
+                 ctx->conf->max_subscriptions, refused);
+        send_error(pc, "too_many_subscriptions", message);
     }
-    send_json(c, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
+    send_json(pc, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
     /* "since": the tick id the client last saw, as SSE's Last-Event-ID.  It
      * resumes a new connection; on one that is already live, replaying
      * history would send its symbols' ticks a second time and out of order,
      * so there it is ignored and the added symbols get the snapshot. */
     const char *since = add && !live ? json_string_value(json_object_get(data, "since")) : NULL;
     if (since)
-        conn_resume(c, since);
+        pc->ops->resume(pc->transport, since);
     else if (json_array_size(added))
-        send_snapshot(gw, c, added);
+        send_snapshot(ctx, pc, added);
     json_decref(added);
     json_decref(unknown);
 }
 
-static void on_ping(struct gateway *gw, struct conn *c, json_t *data)
+static void on_ping(struct ctx *ctx, struct proto_client *pc, json_t *data)
 {
     json_t *id = json_object_get(data, "id"), *ts = json_object_get(data, "ts");
     if (!json_is_object(data) || !json_is_number(id) || !json_is_number(ts)) {
-        send_error(c, "bad_request", "ping needs data {\"id\":<int>,\"ts\":<ms>}");
+        send_error(pc, "bad_request", "ping needs data {\"id\":<int>,\"ts\":<ms>}");
         return;
     }
     send_json(
-        c, "pong",
+        pc, "pong",
         json_pack("{s:O, s:O, s:I}", "id", id, "ts", ts, "server_ts", (json_int_t)price_now_ms()));
 }
 
-/* {"symbol":"BTC","limit":60} → conn_history(); the answer comes later. */
-static void on_history(struct gateway *gw, struct conn *c, json_t *data)
+/* {"symbol":"BTC","limit":60} → the history operation; the answer comes later. */
+static void on_history(struct ctx *ctx, struct proto_client *pc, json_t *data)
 {
     const char *symbol = json_string_value(json_object_get(data, "symbol"));
     json_t *lim = json_object_get(data, "limit");
     char text[32], err[128];
     int limit;
     if (lim && !json_is_integer(lim)) {
-        send_error(c, "bad_request", "limit must be a whole number");
+        send_error(pc, "bad_request", "limit must be a whole number");
         return;
     }
     snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, lim ? json_integer_value(lim) : 0);
     if (history_check(symbol, lim ? text : NULL, &limit, err, sizeof err) != CP_OK)
-        send_error(c, "bad_request", err);
-    else if (!hub_symbol_known(gw->hub, symbol))
-        send_error(c, "unknown_symbol", symbol);
+        send_error(pc, "bad_request", err);
+    else if (!hub_symbol_known(ctx->hub, symbol))
+        send_error(pc, "unknown_symbol", symbol);
     else
-        conn_history(c, symbol, limit);
+        pc->ops->history(pc->transport, symbol, limit);
 }
 
-int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, const char *text,
-                 size_t len, int64_t now_ms)
+int proto_handle(struct ctx *ctx, struct proto_client *pc, const char *text, size_t len,
+                 int64_t now_ms)
 {
-    int rc = rate_limit(gw, c, pc, now_ms);
+    int rc = rate_limit(ctx, pc, now_ms);
     if (rc != CP_OK)
         return rc == CP_EPROTO ? CP_EPROTO : CP_OK;
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, 0, &jerr);
     if (!msg) {
-        send_error(c, "bad_json", jerr.text);
+        send_error(pc, "bad_json", jerr.text);
         return CP_OK;
     }
     const char *event = json_string_value(json_object_get(msg, "event"));
     json_t *data = json_object_get(msg, "data");
     if (!json_is_object(msg) || !event)
-        send_error(c, "bad_request", "expected {\"event\":NAME,\"data\":...}");
+        send_error(pc, "bad_request", "expected {\"event\":NAME,\"data\":...}");
     else if (strcmp(event, "subscribe") == 0 || strcmp(event, "unsubscribe") == 0)
-        on_subscribe(gw, c, pc, data, event[0] == 's');
+        on_subscribe(ctx, pc, data, event[0] == 's');
     else if (strcmp(event, "ping") == 0)
-        on_ping(gw, c, data);
+        on_ping(ctx, pc, data);
     else if (strcmp(event, "history") == 0)
-        on_history(gw, c, data);
+        on_history(ctx, pc, data);
     else
-        send_error(c, "unknown_event", event);
+        send_error(pc, "unknown_event", event);
     json_decref(msg);
     return CP_OK;
 }

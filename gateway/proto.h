@@ -1,34 +1,56 @@
 /* proto: the application protocol spoken over WebSocket (PROTOCOL.md §2) —
- * welcome, subscribe/unsubscribe, ping/pong and errors — on top of conn and
- * hub.  Runs on the gateway's loop; borrows everything it is given. */
+ * welcome, subscribe/unsubscribe, ping/pong, history and errors — on top of
+ * the hub.  It never sees the connection: it reaches it only through the
+ * const table of operations given to proto_client_init(), as nchan's
+ * subscriber transports do.  Runs on the gateway's loop; borrows everything
+ * it is given. */
 #ifndef CP_PROTO_H
 #define CP_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "ctx.h"
 #include "hub.h"
 #include "ratelimit.h"
 
-struct gateway;
-struct conn;
+/* What proto asks of its connection; transport is the pointer given to
+ * proto_client_init(), passed back unchanged. */
+struct proto_ops {
+    /* Send {"event":event,"data":data} (data: JSON text, borrowed). */
+    void (*send)(void *transport, const char *event, const char *data);
+    /* Replay every tick after since (a tick id, not yet checked), then go
+     * live (PROTOCOL.md §3, resume). */
+    void (*resume)(void *transport, const char *since);
+    /* Answer later with a "history" message: up to limit (1..HISTORY_MAX_LIMIT)
+     * points of symbol (valid and carried by the feed). */
+    void (*history)(void *transport, const char *symbol, int limit);
+};
 
-/* Per-connection state of the protocol: its hub subscription and rate limit. */
+/* Per-connection state of the protocol: its hub subscription, rate limit
+ * and the way back to its connection. */
 struct proto_client {
     struct hub_client sub;
     struct ratelimit rate;
+    const struct proto_ops *ops; /* static, never NULL after init */
+    void *transport;
 };
 
-/* Prepare pc for a new WebSocket client at now_ms. */
-void proto_client_init(struct proto_client *pc, const struct gateway *gw, int64_t now_ms);
+/* Prepare pc for a new WebSocket client at now_ms; ops (static) and
+ * transport are how proto reaches it.  pc->sub is left as it is (the
+ * caller has set up its hub membership with hub_client_init). */
+void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const struct proto_ops *ops,
+                       void *transport, int64_t now_ms);
 
 /* Text of the welcome message's data (caller frees). */
-char *proto_welcome(const struct gateway *gw);
+char *proto_welcome(const struct ctx *ctx);
 
-/* Handle one complete text message of len bytes from c at now_ms.  Over the
- * rate limit the message is refused and the client told once (rate_limited);
- * returns CP_EPROTO when it has kept on for another second's worth of
- * messages, and must be closed with 1008; else 0. */
-int proto_handle(struct gateway *gw, struct conn *c, struct proto_client *pc, const char *text,
-                 size_t len, int64_t now_ms);
+/* Handle one complete text message of len bytes at now_ms.  Over the rate
+ * limit (MAX_MESSAGES_PER_SECOND) the message is refused and the client told
+ * once (rate_limited, counted in ctx->counters); returns CP_EPROTO when it has
+ * kept on for another second's worth of messages, and must be closed with
+ * 1008; else CP_OK. */
+int proto_handle(struct ctx *ctx, struct proto_client *pc, const char *text, size_t len,
+                 int64_t now_ms);
 
 #endif

@@ -11,7 +11,7 @@
 
 /* Step through a comma-separated list.  *cursor starts at the list (NUL-
  * terminated; NULL is an empty list) and is advanced past each item.  On
- * return true, *item/*len is the next item with spaces and tabs around it
+ * return true, *item and *len give the next item with spaces and tabs around it
  * trimmed (not NUL-terminated; it may be empty, e.g. in "a,,b").  Returns
  * false at the end.  "a, b" and "a,b" give the same items. */
 bool strlist_next(const char **cursor, const char **item, size_t *len);

@@ -1,0 +1,60 @@
+/* ctx: what the connection layer and its request handlers may see of one
+ * gateway process — configuration, hub, Redis link, static files, the
+ * connection registry, counters and identity.  Built and owned by gateway.c
+ * (gateway_new); everything here lives as long as that gateway, on its loop.
+ * Nothing below gateway.c sees struct gateway itself. */
+#ifndef CP_CTX_H
+#define CP_CTX_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "hub.h"
+#include "keys.h"
+#include "rdb.h"
+#include "www.h"
+
+struct conn_registry;
+
+/* Counters of connections and client messages; the hub counts ticks and
+ * messages out (PROTOCOL.md §5, /stats). */
+struct ctx_counters {
+    size_t ws_current, sse_current, ws_peak, sse_peak;
+    uint64_t ws_total, sse_total, http_requests;
+    uint64_t ws_deflate; /* WebSocket clients that negotiated deflate */
+    uint64_t messages_in, bytes_in;
+    uint64_t rate_limited, rejected;
+    double messages_per_second; /* messages queued per second over the last stats period */
+    uint64_t messages_out_then; /* messages_out at the start of that period */
+};
+
+struct ctx {
+    const struct cp_conf *conf; /* borrowed, read-only */
+    struct event_base *base;
+    struct hub *hub;
+    struct rdb *rdb;
+    struct www *www;             /* NULL when WWW_ROOT is empty */
+    struct conn_registry *conns; /* every open connection (conn.h) */
+    uint8_t *inflated;           /* MAX_MESSAGE_BYTES: an inflated client message */
+    json_t *sources;             /* the live feed's exchanges, as the feeder wrote
+                                  * them (README "Live prices"), or NULL */
+    int64_t started_ms;          /* wall clock, ms */
+    int worker;                  /* worker number, 0 when alone */
+    char instance[CONF_STR_MAX]; /* INSTANCE_ID, or host name and port */
+    char stats_key[KEYS_MAX];    /* this worker's counters in Redis */
+    struct ctx_counters counters;
+};
+
+/* The loop's cached wall clock in ms (event_base_gettimeofday_cached). */
+static inline int64_t ctx_now_ms(const struct ctx *ctx)
+{
+    struct timeval tv;
+    event_base_gettimeofday_cached(ctx->base, &tv);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+#endif

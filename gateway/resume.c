@@ -1,0 +1,135 @@
+#include "config.h"
+
+#include "resume.h"
+
+#include "cp_error.h"
+#include "log.h"
+#include "price.h"
+#include "tickid.h"
+#include "xalloc.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESUME_PAGE 200 /* stream entries per XRANGE */
+
+struct resume {
+    struct conn *c;
+    char after[PRICE_ID_MAX]; /* the last id the client has */
+    bool first;               /* the first page also checks that id is in history */
+    size_t skipped;           /* history entries that were not valid ticks */
+};
+
+/* Go live; with snapshot, the client's resume point was not usable (unknown,
+ * older than history, Redis away, or too much to replay): it gets the
+ * current prices first instead, on SSE as a "snapshot" event so that it can
+ * tell it missed ticks (PROTOCOL.md §3), on WebSocket as the
+ * price-update-bulk that answers every subscribe. */
+static void finish(struct resume *rp, bool snapshot)
+{
+    struct conn *c = rp->c;
+    c->resume = NULL;
+    if (rp->skipped)
+        log_info("a resume skipped %zu history entries that are not valid ticks", rp->skipped);
+    if (snapshot)
+        conn_emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk");
+    hub_client_resume(c->ctx->hub, &c->pc.sub, snapshot ? NULL : rp->after);
+    free(rp);
+}
+
+static void read_page(struct resume *rp, bool inclusive);
+
+/* Emit one history entry to c as the live fan-out would have sent it; an
+ * entry that is not a valid tick (or is over MAX_TICK_BYTES) is skipped
+ * and counted, as the live fan-out skips it. */
+static void emit_entry(struct resume *rp, const struct rdb_entry *e)
+{
+    struct conn *c = rp->c;
+    char err[256];
+    json_t *raw = e->len <= (size_t)c->ctx->conf->max_tick_bytes
+                      ? json_loadb(e->tick, e->len, JSON_REJECT_DUPLICATES, NULL)
+                      : NULL;
+    json_t *tick = raw ? price_tick_clean(raw, err, sizeof err) : NULL;
+    const char *id = json_string_value(json_object_get(tick, "id"));
+    if (id && strcmp(id, e->id) == 0)
+        conn_emit_tick(c, tick, id);
+    else
+        rp->skipped++;
+    json_decref(tick);
+    json_decref(raw);
+}
+
+static void on_page(bool ok, const struct rdb_entry *e, size_t n, void *arg)
+{
+    struct resume *rp = arg;
+    struct conn *c = rp->c;
+    if (!conn_answer_arrived(c)) {
+        c->resume = NULL;
+        free(rp);
+        return;
+    }
+    c->resume = rp;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t i = 0, advanced = 0;
+    if (ok && rp->first) { /* the resume point itself must still be there */
+        ok = n > 0 && strcmp(e[0].id, rp->after) == 0;
+        i = 1;
+    }
+    /* Stop at the high-water mark: the rest of the page is read again from
+     * the last entry sent once the output has drained (write_cb), so a long
+     * replay never holds much more than OUTPUT_HIGH_WATER_BYTES, whatever
+     * the size of its ticks. */
+    bool full = false;
+    for (; ok && i < n && !full && strlen(e[i].id) < sizeof rp->after; i++, advanced++) {
+        emit_entry(rp, &e[i]);
+        strcpy(rp->after, e[i].id); /* skipped or sent, never read again */
+        full = evbuffer_get_length(out) > (size_t)c->ctx->conf->output_high_water_bytes;
+    }
+    if (!ok) {
+        finish(rp, true);
+        return;
+    }
+    rp->first = false;
+    if (full)
+        return;
+    /* More pages, or live ticks that came while this page was read. */
+    struct tickid a, b;
+    bool behind = advanced && tickid_parse(hub_last_id(c->ctx->hub), &a) == CP_OK &&
+                  tickid_parse(rp->after, &b) == CP_OK && tickid_after(a, b);
+    if (n < RESUME_PAGE && !behind)
+        finish(rp, false);
+    else
+        read_page(rp, false);
+}
+
+void resume_continue(struct conn *c)
+{
+    if (c->resume && !c->pending)
+        read_page(c->resume, false);
+}
+
+static void read_page(struct resume *rp, bool inclusive)
+{
+    if (rdb_ticks_from(rp->c->ctx->rdb, rp->after, inclusive, RESUME_PAGE, on_page, rp) != CP_OK) {
+        finish(rp, true);
+        return;
+    }
+    conn_await(rp->c);
+}
+
+void resume_start(struct conn *c, const char *last_id)
+{
+    struct tickid parsed;
+    struct resume *rp = xcalloc(1, sizeof *rp);
+    rp->c = c;
+    rp->first = true;
+    hub_client_pause(&c->pc.sub);
+    if (!last_id || strlen(last_id) >= sizeof rp->after ||
+        tickid_parse(last_id, &parsed) != CP_OK) {
+        finish(rp, true);
+        return;
+    }
+    strcpy(rp->after, last_id);
+    read_page(rp, true);
+}

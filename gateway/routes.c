@@ -1,0 +1,126 @@
+#include "config.h"
+
+#include "routes.h"
+
+#include "answer.h"
+#include "cp_error.h"
+#include "eventsource.h"
+#include "history.h"
+#include "http.h"
+#include "price.h"
+#include "urlcode.h"
+#include "websocket.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static json_t *health_json(struct ctx *ctx, int *status)
+{
+    int64_t now = price_now_ms();
+    const struct hub_stats *hs = hub_get_stats(ctx->hub);
+    bool redis = rdb_subscribed(ctx->rdb);
+    int64_t last = hub_last_ts(ctx->hub);
+    int64_t age = last ? now - last : -1;
+    bool fresh = age >= 0 && age <= 3LL * ctx->conf->update_interval_ms;
+    const char *state = !redis ? "down" : fresh ? "ok" : "degraded";
+    *status = redis && fresh ? 200 : 503;
+    json_t *j = json_pack("{s:s, s:{s:b}, s:{s:I, s:I}, s:I}", "status", state, "redis",
+                          "connected", redis, "feeder", "last_tick_age_ms", (json_int_t)age,
+                          "ticks", (json_int_t)hs->ticks, "time", (json_int_t)now);
+    /* Live prices: degraded while no exchange is fresh (the last prices are
+     * kept, marked stale). */
+    json_t *fresh_sources = json_object_get(ctx->sources, "fresh");
+    bool sources_ok = !ctx->sources || json_integer_value(fresh_sources) > 0;
+    if (ctx->sources)
+        json_object_set(j, "sources", json_object_get(ctx->sources, "sources"));
+    if (!redis) {
+        json_object_set_new(j, "reason", json_string("not subscribed to Redis"));
+    } else if (!fresh) {
+        json_object_set_new(j, "reason", json_string("no tick within 3 intervals"));
+    } else if (!sources_ok) {
+        json_object_set_new(j, "status", json_string("degraded"));
+        json_object_set_new(j, "reason", json_string("no exchange source is fresh"));
+        *status = 503;
+    }
+    return j;
+}
+
+static void serve_static(struct conn *c, const char *path)
+{
+    bool keep = http_request_keep_alive(c->req);
+    struct www_request r = {path,
+                            http_request_header(c->req, HTTP_H_IF_NONE_MATCH),
+                            http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
+                            http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
+                            http_request_is_head(c->req),
+                            keep};
+    if (www_respond(c->ctx->www, &r, bufferevent_get_output(c->bev)) < 0) {
+        conn_respond_error(c, 404, "not_found", "no such resource", NULL);
+        return;
+    }
+    if (!keep)
+        conn_close_after_flush(c);
+}
+
+/* GET /history?symbol=BTC&limit=60 (PROTOCOL.md §1). */
+static void history_request(struct conn *c)
+{
+    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];
+    const char *q = http_request_query(c->req);
+    int n;
+    bool has_limit = urlcode_query_param(q, "limit", limit, sizeof limit) == CP_OK;
+    if (urlcode_query_param(q, "symbol", symbol, sizeof symbol) != CP_OK ||
+        history_check(symbol, has_limit ? limit : NULL, &n, err, sizeof err) != CP_OK) {
+        conn_respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
+    } else if (!hub_symbol_known(c->ctx->hub, symbol)) {
+        conn_respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
+    } else {
+        answer_history(c, symbol, n);
+    }
+}
+
+/* OPTIONS: a CORS preflight (Fetch standard, "CORS protocol"). */
+static void preflight(struct conn *c)
+{
+    if (!conf_origin_allowed(c->ctx->conf, http_request_header(c->req, HTTP_H_ORIGIN))) {
+        conn_respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
+        return;
+    }
+    conn_respond(c, 204, "text/plain", "", 0,
+                 "Allow: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+                 "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"
+                 "Access-Control-Max-Age: 600\r\n");
+}
+
+void routes_handle(struct conn *c)
+{
+    char path[HTTP_URL_MAX];
+    c->ctx->counters.http_requests++;
+    if (urlcode_path_decode(http_request_path(c->req), path, sizeof path) != CP_OK) {
+        conn_respond_error(c, 400, "bad_request", "malformed path", NULL);
+        return;
+    }
+    bool get = http_request_is_get(c->req) || http_request_is_head(c->req);
+    int status;
+    if (http_request_major(c->req) != 1)
+        conn_respond_error(c, 505, "http_version_not_supported", "use HTTP/1.0 or HTTP/1.1", NULL);
+    else if (http_request_is_options(c->req))
+        preflight(c);
+    else if (strcmp(path, "/ws") == 0)
+        websocket_upgrade(c);
+    else if (strcmp(path, "/events") == 0)
+        eventsource_start(c);
+    else if (!get)
+        conn_respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
+    else if (strcmp(path, "/health") == 0) {
+        json_t *j = health_json(c->ctx, &status);
+        conn_respond_json(c, status, j);
+    } else if (strcmp(path, "/stats") == 0)
+        answer_stats(c, false);
+    else if (strcmp(path, "/metrics") == 0)
+        answer_stats(c, true);
+    else if (strcmp(path, "/history") == 0)
+        history_request(c);
+    else
+        serve_static(c, path);
+}

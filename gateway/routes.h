@@ -1,0 +1,15 @@
+/* routes: what each request of an HTTP connection gets (PROTOCOL.md §1) —
+ * /ws and /events become streams (websocket.h, eventsource.h); /health,
+ * /stats, /metrics and /history are answered; OPTIONS is a CORS preflight;
+ * anything else is a static file of WWW_ROOT or 404.  Runs on the gateway's
+ * loop. */
+#ifndef CP_ROUTES_H
+#define CP_ROUTES_H
+
+#include "conn.h"
+
+/* Answer c's complete request head (c->req), or turn c into a stream.  The
+ * answer may wait for Redis (c->awaiting). */
+void routes_handle(struct conn *c);
+
+#endif

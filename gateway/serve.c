@@ -1,0 +1,175 @@
+#include "config.h"
+
+#include "serve.h"
+
+#include "cp_error.h"
+#include "http.h"
+#include "resume.h"
+#include "routes.h"
+#include "strlist.h"
+#include "websocket.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+/* How long a closing HTTP connection reads what the client still sends. */
+#define SERVE_LINGER_MS 2000
+
+static void read_cb(struct bufferevent *bev, void *arg);
+static void write_cb(struct bufferevent *bev, void *arg);
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+
+struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
+                            struct ssl_ctx_st *tls)
+{
+    struct bufferevent *bev;
+    int opts = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
+    if (tls) {
+        SSL *ssl = SSL_new(tls);
+        bev = ssl ? bufferevent_openssl_socket_new(ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                   opts)
+                  : NULL;
+        if (bev) /* clients that close without close_notify are the norm */
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    } else {
+        bev = bufferevent_socket_new(ctx->base, fd, opts);
+    }
+    struct conn *c = conn_new(ctx, bev, fd, peer);
+    if (!c)
+        return NULL;
+    /* The read timeout bounds the request head (slowloris); a stream
+     * replaces it once the head is answered (http_read). */
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+    conn_set_read_timeout(c, ctx->conf->handshake_timeout_ms);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return c;
+}
+
+static void http_error(struct conn *c, int rc)
+{
+    if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
+        conn_respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
+    else if (rc == CP_ETOOBIG)
+        conn_respond_error(c, 431, "headers_too_large", "request head too large", NULL);
+    else
+        conn_respond_error(c, 400, "bad_request", http_request_error(c->req), NULL);
+}
+
+/* Parse request heads until the connection becomes a stream, needs more
+ * bytes, or is closing.  Bytes after a WebSocket handshake stay in the input
+ * for the frame parser. */
+static void http_read(struct conn *c, struct evbuffer *in)
+{
+    while (c->kind == CONN_HTTP && !c->close_after_flush && !c->closing) {
+        size_t len = evbuffer_get_length(in);
+        if (len == 0)
+            return;
+        size_t used;
+        int64_t now = ctx_now_ms(c->ctx);
+        if (!http_request_started(c->req))
+            c->head_started_ms = now;
+        int rc = http_request_feed(c->req, (const char *)evbuffer_pullup(in, -1), len, &used);
+        evbuffer_drain(in, used);
+        /* The read timeout restarts with every byte; a head trickled in
+         * slowly (slowloris) is bounded by its total time too. */
+        if (rc == CP_EAGAIN && now - c->head_started_ms > c->ctx->conf->handshake_timeout_ms)
+            conn_respond_error(c, 408, "timeout", "request head not received in time", NULL);
+        if (rc == CP_EAGAIN)
+            return;
+        if (rc != CP_OK) {
+            http_error(c, rc);
+            return;
+        }
+        routes_handle(c);
+        if (c->awaiting)
+            return; /* conn_answered() goes on once Redis answers */
+        if (c->kind != CONN_HTTP) {
+            http_request_free(c->req);
+            c->req = NULL;
+            /* WebSocket clients are pinged after silence; SSE clients send
+             * nothing, and a vanished one is noticed when a write fails. */
+            if (c->kind == CONN_WS)
+                conn_set_read_timeout(c, c->ctx->conf->ws_ping_interval_ms);
+            else
+                bufferevent_set_timeouts(c->bev, NULL, NULL);
+            bufferevent_setwatermark(c->bev, EV_WRITE,
+                                     (size_t)c->ctx->conf->output_high_water_bytes / 4, 0);
+        } else {
+            http_request_reset(c->req);
+        }
+    }
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    if (c->lingering) {
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
+    if (c->kind == CONN_HTTP && !c->awaiting)
+        http_read(c, in);
+    if (c->kind == CONN_WS)
+        websocket_read(c, in);
+    else if (c->kind == CONN_SSE)
+        evbuffer_drain(in, evbuffer_get_length(in)); /* clients send nothing */
+}
+
+/* Closing an HTTP connection whose client may still be sending (an error
+ * answered before the request was read whole, a pipelined request) with
+ * unread input would make the kernel send RST, which can destroy the
+ * response in flight.  Shut the write side and read to EOF for a moment
+ * instead, as web servers' lingering close does. */
+static void linger(struct conn *c)
+{
+    struct timeval tv = strlist_timeval_ms(SERVE_LINGER_MS);
+    c->lingering = true;
+    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+    evbuffer_drain(bufferevent_get_input(c->bev),
+                   evbuffer_get_length(bufferevent_get_input(c->bev)));
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+    bufferevent_enable(c->bev, EV_READ);
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    if (c->close_after_flush && !c->lingering && c->kind == CONN_HTTP &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        linger(c);
+        return;
+    }
+    /* Output fell below the low-water mark: a conflating client catches up,
+     * a replaying one reads its next page. */
+    if (c->pc.sub.conflating && !c->close_after_flush)
+        hub_client_catch_up(c->ctx->hub, &c->pc.sub);
+    if (c->resume && !c->close_after_flush)
+        resume_continue(c);
+    /* Deferred callbacks may run after more output was queued: only close
+     * once everything is really written. */
+    if (c->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_close(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (what == BEV_EVENT_CONNECTED)
+        return; /* a TLS handshake completed */
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->kind == CONN_WS &&
+        !c->close_after_flush) {
+        websocket_idle(c);
+        return;
+    }
+    /* An idle keep-alive connection just closes; a head that stalled midway
+     * (slowloris) is told why. */
+    if ((what & BEV_EVENT_TIMEOUT) && c->kind == CONN_HTTP && !c->close_after_flush &&
+        http_request_started(c->req)) {
+        conn_respond_error(c, 408, "timeout", "request head not received in time", NULL);
+        return;
+    }
+    conn_close(c);
+}

@@ -1,0 +1,180 @@
+#include "config.h"
+
+#include "websocket.h"
+
+#include "answer.h"
+#include "cp_error.h"
+#include "deflate.h"
+#include "http.h"
+#include "log.h"
+#include "resume.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* proto's way back to the connection (struct proto_ops). */
+static void op_send(void *transport, const char *event, const char *data)
+{
+    conn_ws_send(transport, event, data);
+}
+
+static void op_resume(void *transport, const char *since)
+{
+    resume_start(transport, since);
+}
+
+static void op_history(void *transport, const char *symbol, int limit)
+{
+    answer_history(transport, symbol, limit);
+}
+
+static const struct proto_ops websocket_proto_ops = {
+    .send = op_send,
+    .resume = op_resume,
+    .history = op_history,
+};
+
+/* A compressed text message (RFC 7692 §7.2.2), inflated into the loop's
+ * buffer of MAX_MESSAGE_BYTES — a decompression bomb stops at the limit
+ * (1009) — then checked as UTF-8 (1007), since the parser could not. */
+static int inflate_message(struct conn *c, const struct ws_message *m, const uint8_t **text,
+                           size_t *len)
+{
+    int rc = deflate_inflate(c->inflater, m->payload, m->len, c->ctx->inflated,
+                             (size_t)c->ctx->conf->max_message_bytes, len);
+    if (rc != CP_OK)
+        return rc;
+    struct ws_utf8 u = {0};
+    if (!ws_utf8_feed(&u, c->ctx->inflated, *len) || !ws_utf8_complete(&u))
+        return CP_EUTF8;
+    *text = c->ctx->inflated;
+    return CP_OK;
+}
+
+static void on_text(struct conn *c, const struct ws_message *m)
+{
+    const uint8_t *text = m->payload;
+    size_t len = m->len;
+    int rc = m->compressed && c->inflater ? inflate_message(c, m, &text, &len) : CP_OK;
+    if (rc != CP_OK) {
+        conn_close_ws(c, ws_close_code_for(rc), cp_strerror(rc));
+        return;
+    }
+    c->ctx->counters.messages_in++;
+    c->ctx->counters.bytes_in += len;
+    if (proto_handle(c->ctx, &c->pc, (const char *)text, len, ctx_now_ms(c->ctx)) != CP_OK)
+        conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
+}
+
+static void on_message(struct conn *c, const struct ws_message *m)
+{
+    switch (m->opcode) {
+    case WS_OP_TEXT: on_text(c, m); break;
+    case WS_OP_BINARY: conn_close_ws(c, 1003, "binary messages are not accepted"); break;
+    case WS_OP_PING:
+        conn_ws_control(c, WS_OP_PONG, m->payload, m->len); /* RFC 6455 §5.5.2 */
+        break;
+    case WS_OP_CLOSE:
+        /* Echo the code (§5.5.1); 1005 means none was sent, so none is echoed. */
+        if (m->close_code == WS_CLOSE_NO_STATUS) {
+            conn_ws_control(c, WS_OP_CLOSE, NULL, 0);
+            conn_close_after_flush(c);
+        } else {
+            conn_close_ws(c, m->close_code, "");
+        }
+        break;
+    default: break; /* PONG: nothing to do */
+    }
+}
+
+void websocket_read(struct conn *c, struct evbuffer *in)
+{
+    if (c->ping_outstanding) { /* any byte proves the client alive */
+        c->ping_outstanding = false;
+        conn_set_read_timeout(c, c->ctx->conf->ws_ping_interval_ms);
+    }
+    while (!c->close_after_flush && !c->closing && evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        evbuffer_peek(in, -1, NULL, &v, 1);
+        size_t used = 0;
+        struct ws_message m;
+        int rc = ws_parser_feed(c->ws, v.iov_base, v.iov_len, &used, &m);
+        if (rc == CP_OK) {
+            on_message(c, &m); /* payload is valid until the next feed */
+        } else if (rc != CP_EAGAIN) {
+            log_debug("closing a WebSocket client: %s", cp_strerror(rc));
+            conn_close_ws(c, ws_close_code_for(rc), cp_strerror(rc));
+        }
+        evbuffer_drain(in, used);
+    }
+    if (c->ws)
+        ws_parser_release(c->ws); /* idle clients keep no message buffer */
+}
+
+/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2) and the welcome. */
+void websocket_upgrade(struct conn *c)
+{
+    const struct http_request *r = c->req;
+    const char *up = http_request_header(r, HTTP_H_UPGRADE);
+    const char *conn_hdr = http_request_header(r, HTTP_H_CONNECTION);
+    const char *version = http_request_header(r, HTTP_H_WS_VERSION);
+    const char *key = http_request_header(r, HTTP_H_WS_KEY);
+    if (!http_request_is_get(r)) {
+        conn_respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET\r\n");
+    } else if (http_request_minor(r) < 1) {
+        conn_respond_error(c, 400, "bad_request", "WebSocket needs HTTP/1.1 (RFC 6455 4.1)", NULL);
+    } else if (!up || !http_token_list_has(up, "websocket") || !conn_hdr ||
+               !http_token_list_has(conn_hdr, "upgrade")) {
+        conn_respond_error(c, 426, "upgrade_required", "this endpoint speaks WebSocket", NULL);
+    } else if (!version || strcmp(version, "13") != 0) {
+        /* RFC 6455 §4.4: the versions the server speaks */
+        conn_respond_error(c, 426, "unsupported_version", "only WebSocket version 13 is supported",
+                           "Sec-WebSocket-Version: 13\r\n");
+    } else if (!key || !ws_key_valid(key)) {
+        conn_respond_error(c, 400, "bad_key", "Sec-WebSocket-Key must be base64 of 16 bytes", NULL);
+    } else if (!conf_origin_allowed(c->ctx->conf, http_request_header(r, HTTP_H_ORIGIN))) {
+        conn_respond_error(c, 403, "origin_not_allowed", "Origin is not allowed", NULL);
+    } else {
+        char accept[WS_ACCEPT_LEN + 1], ext[DEFLATE_RESPONSE_MAX];
+        struct deflate_params dp;
+        const char *offers = http_request_header(r, HTTP_H_WS_EXTENSIONS);
+        bool deflate = offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
+        ws_accept_key(key, accept);
+        evbuffer_add_printf(bufferevent_get_output(c->bev),
+                            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
+                            accept, deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? ext : "",
+                            deflate ? "\r\n" : "");
+        c->kind = CONN_WS;
+        c->ws = ws_parser_new((size_t)c->ctx->conf->max_message_bytes);
+        if (deflate) {
+            ws_parser_set_rsv1(c->ws, true);
+            c->inflater = deflate_inflater_new(&dp);
+            c->ctx->counters.ws_deflate++;
+        }
+        conn_subscriber_init(c, deflate ? MSG_WS_DEFLATE : MSG_WS);
+        proto_client_init(&c->pc, c->ctx, &websocket_proto_ops, c, ctx_now_ms(c->ctx));
+        struct ctx_counters *s = &c->ctx->counters;
+        s->ws_total++;
+        if (++s->ws_current > s->ws_peak)
+            s->ws_peak = s->ws_current;
+        char *welcome = proto_welcome(c->ctx);
+        conn_ws_send(c, "welcome", welcome);
+        free(welcome);
+    }
+}
+
+/* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after
+ * WS_PONG_TIMEOUT_MS, it is closed with 1001 as idle. */
+void websocket_idle(struct conn *c)
+{
+    if (c->ping_outstanding) {
+        conn_close_ws(c, WS_CLOSE_GOING_AWAY, "idle timeout");
+        return;
+    }
+    c->ping_outstanding = true;
+    conn_ws_control(c, WS_OP_PING, (const uint8_t *)"cp", 2);
+    conn_set_read_timeout(c, c->ctx->conf->ws_pong_timeout_ms);
+    bufferevent_enable(c->bev, EV_READ); /* libevent disables it on timeout */
+}
