@@ -22,8 +22,8 @@ struct history_req {
 
 /* Answer a history request; resume: go on with pipelined HTTP requests
  * (false when called from inside request parsing, which goes on by itself). */
-static void history_answer(struct history_req *h, bool ok, const char *const *ticks,
-                           const size_t *lens, size_t n, bool resume)
+static void reply_history(struct history_req *h, bool ok, const char *const *ticks,
+                          const size_t *lens, size_t n, bool resume)
 {
     struct conn *c = h->c;
     if (c->kind == CONN_WS && ok) {
@@ -48,11 +48,12 @@ static void history_answer(struct history_req *h, bool ok, const char *const *ti
     free(h);
 }
 
-static void history_done(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+static void on_history_read(bool ok, const char *const *ticks, const size_t *lens, size_t n,
+                            void *arg)
 {
     struct history_req *h = arg;
     if (conn_answer_arrived(h->c))
-        history_answer(h, ok, ticks, lens, n, true);
+        reply_history(h, ok, ticks, lens, n, true);
     else
         free(h);
 }
@@ -63,8 +64,8 @@ void answer_history(struct conn *c, const char *symbol, int limit)
     h->c = c;
     snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
     h->limit = limit;
-    if (rdb_history(c->ctx->rdb, history_ticks_for(limit), history_done, h) != CP_OK)
-        history_answer(h, false, NULL, NULL, 0, false);
+    if (rdb_history(c->ctx->rdb, history_ticks_for(limit), on_history_read, h) != CP_OK)
+        reply_history(h, false, NULL, NULL, 0, false);
     else
         conn_await(c);
 }
@@ -78,8 +79,8 @@ struct stats_req {
 
 /* This worker's counters, fresh, and the others' from Redis (ok false: Redis
  * could not be asked, so this worker's alone). */
-static void stats_answer(struct stats_req *st, bool ok, const char *const *texts,
-                         const size_t *lens, size_t n, bool resume)
+static void reply_stats(struct stats_req *st, bool ok, const char *const *texts, const size_t *lens,
+                        size_t n, bool resume)
 {
     struct conn *c = st->c;
     json_t *workers = json_array();
@@ -111,11 +112,12 @@ static void stats_answer(struct stats_req *st, bool ok, const char *const *texts
         conn_answered(c);
 }
 
-static void stats_done(bool ok, const char *const *texts, const size_t *lens, size_t n, void *arg)
+static void on_stats_read(bool ok, const char *const *texts, const size_t *lens, size_t n,
+                          void *arg)
 {
     struct stats_req *st = arg;
     if (conn_answer_arrived(st->c))
-        stats_answer(st, ok, texts, lens, n, true);
+        reply_stats(st, ok, texts, lens, n, true);
     else
         free(st);
 }
@@ -128,8 +130,8 @@ void answer_stats(struct conn *c, bool prometheus)
     char index[KEYS_MAX];
     keys_format(index, sizeof index, c->ctx->conf->redis_prefix, KEYS_STATS_INDEX, NULL);
     int64_t since = price_now_ms() - stats_ttl_ms(c->ctx->conf);
-    if (rdb_stats_read(c->ctx->rdb, index, since, stats_done, st) != CP_OK)
-        stats_answer(st, false, NULL, NULL, 0, false);
+    if (rdb_stats_read(c->ctx->rdb, index, since, on_stats_read, st) != CP_OK)
+        reply_stats(st, false, NULL, NULL, 0, false);
     else
         conn_await(c);
 }

@@ -110,7 +110,7 @@ void conn_subscriber_init(struct conn *c, enum msg_transport transport);
 void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                   const char *extra);
 
-/* The same with {"error":code,"message":message} (PROTOCOL.md §6). */
+/* The same with {"error":code,"message":message} (PROTOCOL.md §1). */
 void conn_respond_error(struct conn *c, int status, const char *code, const char *message,
                         const char *extra);
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *health_json(struct ctx *ctx, int *status)
+static json_t *route_health(struct ctx *ctx, int *status)
 {
     int64_t now = price_now_ms();
     const struct hub_stats *hs = hub_get_stats(ctx->hub);
@@ -45,7 +45,7 @@ static json_t *health_json(struct ctx *ctx, int *status)
     return j;
 }
 
-static void serve_static(struct conn *c, const char *path)
+static void route_static(struct conn *c, const char *path)
 {
     bool keep = http_request_keep_alive(c->req);
     struct www_request r = {path,
@@ -63,7 +63,7 @@ static void serve_static(struct conn *c, const char *path)
 }
 
 /* GET /history?symbol=BTC&limit=60 (PROTOCOL.md §1). */
-static void history_request(struct conn *c)
+static void route_history(struct conn *c)
 {
     char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];
     const char *q = http_request_query(c->req);
@@ -113,14 +113,14 @@ void routes_handle(struct conn *c)
     else if (!get)
         conn_respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
     else if (strcmp(path, "/health") == 0) {
-        json_t *j = health_json(c->ctx, &status);
+        json_t *j = route_health(c->ctx, &status);
         conn_respond_json(c, status, j);
     } else if (strcmp(path, "/stats") == 0)
         answer_stats(c, false);
     else if (strcmp(path, "/metrics") == 0)
         answer_stats(c, true);
     else if (strcmp(path, "/history") == 0)
-        history_request(c);
+        route_history(c);
     else
-        serve_static(c, path);
+        route_static(c, path);
 }

@@ -40,14 +40,14 @@ struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct pe
     if (!c)
         return NULL;
     /* The read timeout bounds the request head (slowloris); a stream
-     * replaces it once the head is answered (http_read). */
+     * replaces it once the head is answered (read_heads). */
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
     conn_set_read_timeout(c, ctx->conf->handshake_timeout_ms);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     return c;
 }
 
-static void http_error(struct conn *c, int rc)
+static void refuse_head(struct conn *c, int rc)
 {
     if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
         conn_respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
@@ -60,7 +60,7 @@ static void http_error(struct conn *c, int rc)
 /* Parse request heads until the connection becomes a stream, needs more
  * bytes, or is closing.  Bytes after a WebSocket handshake stay in the input
  * for the frame parser. */
-static void http_read(struct conn *c, struct evbuffer *in)
+static void read_heads(struct conn *c, struct evbuffer *in)
 {
     while (c->kind == CONN_HTTP && !c->close_after_flush && !c->closing) {
         size_t len = evbuffer_get_length(in);
@@ -79,7 +79,7 @@ static void http_read(struct conn *c, struct evbuffer *in)
         if (rc == CP_EAGAIN)
             return;
         if (rc != CP_OK) {
-            http_error(c, rc);
+            refuse_head(c, rc);
             return;
         }
         routes_handle(c);
@@ -111,7 +111,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
         return;
     }
     if (c->kind == CONN_HTTP && !c->awaiting)
-        http_read(c, in);
+        read_heads(c, in);
     if (c->kind == CONN_WS)
         websocket_read(c, in);
     else if (c->kind == CONN_SSE)
