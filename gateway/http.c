@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "cp_error.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -425,16 +426,11 @@ bool http_request_url_too_long(const struct http_request *r)
 bool http_token_list_has(const char *list, const char *token)
 {
     size_t tlen = strlen(token);
-    while (list && *list) {
-        list += strspn(list, " \t,");
-        size_t n = strcspn(list, ",");
-        size_t end = n;
-        while (end > 0 && (list[end - 1] == ' ' || list[end - 1] == '\t'))
-            end--;
-        if (end == tlen && strncasecmp(list, token, tlen) == 0)
+    const char *item;
+    size_t len;
+    while (strlist_next(&list, &item, &len))
+        if (len > 0 && len == tlen && strncasecmp(item, token, tlen) == 0)
             return true;
-        list += n;
-    }
     return false;
 }
 

@@ -2,7 +2,10 @@
  * the latest price of each symbol.  One hub per worker event loop; a tick is
  * parsed once, each message encoded once (msg.h) and shared by reference.
  * The hub owns channels and memberships; clients are embedded in connections
- * that the caller owns and must hub_client_clear() before freeing. */
+ * that the caller owns and must hub_client_clear() before freeing.
+ * Files: hub.c (channels, latest prices, snapshots), hub_subscriptions.c
+ * (subscription sets, the feed's symbol list), hub_fanout.c (tick fan-out,
+ * slow consumers, replay hold-off); hub_private.h is theirs alone. */
 #ifndef CP_HUB_H
 #define CP_HUB_H
 
@@ -112,7 +115,9 @@ json_t *hub_subscriptions(const struct hub *hub);
 
 /* Every symbol the feed is known to carry, as a new JSON array of strings. */
 json_t *hub_symbols(const struct hub *hub);
-/* Set the feed's symbol list from a comma list (the feeder's symbols key). */
+/* Set the feed's symbol list from a comma list (the feeder's symbols key),
+ * split as lib/strlist splits it: "BTC,ETH" and "BTC, ETH" are the same;
+ * empty, over-long and invalid items are skipped. */
 void hub_set_symbols(struct hub *hub, const char *comma_list);
 
 /* True when the feed carries symbol (or no list is known yet). */

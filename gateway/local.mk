@@ -5,7 +5,8 @@ noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
 	gateway/sse.c gateway/sse.h \
 	gateway/msg.c gateway/msg.h \
-	gateway/hub.c gateway/hub.h \
+	gateway/hub.c gateway/hub.h gateway/hub_private.h \
+	gateway/hub_subscriptions.c gateway/hub_fanout.c \
 	gateway/http.c gateway/http.h \
 	gateway/www.c gateway/www.h \
 	gateway/rdb.c gateway/rdb.h \
@@ -45,9 +46,19 @@ tests_unit_check_sse_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_http_SOURCES = tests/unit/check_http.c
 tests_unit_check_http_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_http_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-tests_unit_check_hub_SOURCES = tests/unit/check_hub.c
+tests_unit_check_hub_SOURCES = tests/unit/check_hub.c tests/unit/hub_ticks.h
 tests_unit_check_hub_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_hub_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_hub_subscriptions_SOURCES = tests/unit/check_hub_subscriptions.c tests/unit/hub_ticks.h
+tests_unit_check_hub_subscriptions_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_hub_subscriptions_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_hub_subscriptions
+UNIT_TESTS += tests/unit/check_hub_subscriptions
+tests_unit_check_hub_fanout_SOURCES = tests/unit/check_hub_fanout.c tests/unit/hub_ticks.h
+tests_unit_check_hub_fanout_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_hub_fanout_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_hub_fanout
+UNIT_TESTS += tests/unit/check_hub_fanout
 tests_unit_check_ratelimit_SOURCES = tests/unit/check_ratelimit.c
 tests_unit_check_ratelimit_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_ratelimit_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
@@ -66,6 +77,16 @@ tests_unit_check_peers_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_peers_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_peers
 UNIT_TESTS += tests/unit/check_peers
+tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
+tests_unit_check_msg_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_msg_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_msg
+UNIT_TESTS += tests/unit/check_msg
+tests_unit_check_cluster_SOURCES = tests/unit/check_cluster.c
+tests_unit_check_cluster_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_cluster_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_cluster
+UNIT_TESTS += tests/unit/check_cluster
 
 # Tests of the connection layer run it on real loopback sockets (and, where
 # it talks to Redis, a real redis-server) through one fixture.

@@ -6,6 +6,7 @@
 
 #include "cp_error.h"
 #include "log.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -309,30 +310,22 @@ static bool resolve(const struct www *w, const char *path, char real[PATH_MAX])
            real[w->root_len] == '/';
 }
 
-/* Next comma-separated element of a list header; *len its length without
- * surrounding blanks.  Returns NULL at the end. */
-static const char *next_element(const char **s, size_t *len)
+/* Next element of a list header (RFC 9110 §5.6.1: elements separated by
+ * commas with optional blanks around them; empty elements are ignored), as
+ * lib/strlist splits it.  Returns false at the end. */
+static bool next_element(const char **s, const char **el, size_t *len)
 {
-    const char *p = *s;
-    while (*p == ' ' || *p == '\t' || *p == ',')
-        p++;
-    if (!*p)
-        return NULL;
-    const char *end = strchr(p, ',');
-    if (!end)
-        end = p + strlen(p);
-    *s = end;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *len = (size_t)(end - p);
-    return p;
+    while (strlist_next(s, el, len))
+        if (*len > 0)
+            return true;
+    return false;
 }
 
 bool www_etag_matches(const char *if_none_match, const char *etag)
 {
     const char *s = if_none_match, *el;
     size_t len, tlen = strlen(etag);
-    while (s && (el = next_element(&s, &len))) {
+    while (next_element(&s, &el, &len)) {
         if (len == 1 && el[0] == '*')
             return true;
         if (len > 2 && strncmp(el, "W/", 2) == 0) { /* weak comparison, §8.8.3.2 */
@@ -369,7 +362,7 @@ bool www_accepts_gzip(const char *accept_encoding)
     const char *s = accept_encoding, *el;
     size_t len;
     int gzip = -1, star = -1; /* -1 unnamed, else whether q > 0 */
-    while (s && (el = next_element(&s, &len))) {
+    while (next_element(&s, &el, &len)) {
         if (coding_is(el, len, "gzip") || coding_is(el, len, "x-gzip"))
             gzip = qvalue(el, len) > 0;
         else if (coding_is(el, len, "*"))

@@ -381,6 +381,56 @@ START_TEST(token_lists_allow_whitespace_around_elements)
 }
 END_TEST
 
+START_TEST(methods_and_versions_are_reported)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    ck_assert(!http_request_started(r));
+    ck_assert_int_eq(feed_one(r, "HEAD /a HTTP/1.0\r\n\r\n"), CP_OK);
+    ck_assert(http_request_started(r));
+    ck_assert_str_eq(http_request_method(r), "HEAD");
+    ck_assert(http_request_is_head(r) && !http_request_is_get(r) && !http_request_is_options(r));
+    ck_assert_int_eq(http_request_major(r), 1);
+    ck_assert_int_eq(http_request_minor(r), 0);
+    http_request_reset(r);
+    ck_assert(!http_request_started(r));
+    ck_assert_int_eq(feed_one(r, "OPTIONS /stats HTTP/1.1\r\nHost: a\r\n\r\n"), CP_OK);
+    ck_assert_str_eq(http_request_method(r), "OPTIONS");
+    ck_assert(http_request_is_options(r) && !http_request_is_head(r));
+    ck_assert_int_eq(http_request_minor(r), 1);
+    http_request_free(r);
+}
+END_TEST
+
+/* A URL over HTTP_URL_MAX is told apart from a head over the limit: 414,
+ * not 431. */
+START_TEST(url_over_the_limit_is_too_long)
+{
+    static char req[HTTP_URL_MAX + 64];
+    snprintf(req, sizeof req, "GET /%0*d HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_URL_MAX, 0);
+    struct http_request *r = http_request_new(sizeof req, 100);
+    ck_assert_int_eq(feed_one(r, req), CP_ETOOBIG);
+    ck_assert(http_request_url_too_long(r));
+    http_request_free(r);
+    r = http_request_new(64, 100);
+    ck_assert_int_eq(feed_one(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: "
+                                 "0123456789012345678901234567890123456789\r\n\r\n"),
+                     CP_ETOOBIG);
+    ck_assert(!http_request_url_too_long(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(status_texts_are_the_standard_reason_phrases)
+{
+    ck_assert_str_eq(http_status_text(101), "Switching Protocols");
+    ck_assert_str_eq(http_status_text(304), "Not Modified");
+    ck_assert_str_eq(http_status_text(414), "URI Too Long");
+    ck_assert_str_eq(http_status_text(431), "Request Header Fields Too Large");
+    ck_assert_str_eq(http_status_text(503), "Service Unavailable");
+    ck_assert_str_eq(http_status_text(299), "Unknown");
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -405,6 +455,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, query_parameters_are_percent_decoded);
     tcase_add_test(tc, token_lists_match_whole_tokens);
     tcase_add_test(tc, token_lists_allow_whitespace_around_elements);
+    tcase_add_test(tc, methods_and_versions_are_reported);
+    tcase_add_test(tc, url_over_the_limit_is_too_long);
+    tcase_add_test(tc, status_texts_are_the_standard_reason_phrases);
     tcase_add_loop_test(tc, connection_close_and_keep_alive_are_found_in_the_list, 0,
                         (int)(sizeof persistence / sizeof persistence[0]));
     suite_add_tcase(s, tc);

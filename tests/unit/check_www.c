@@ -309,6 +309,32 @@ START_TEST(http_dates_parse_as_utc)
 }
 END_TEST
 
+/* RFC 9110 §5.6.1: empty list elements and blanks around them are ignored,
+ * the same rule for both list headers. */
+START_TEST(list_headers_ignore_empty_elements)
+{
+    ck_assert(www_accepts_gzip(" , ,\tgzip ,"));
+    ck_assert(www_accepts_gzip(",,gzip;q=0.5,,"));
+    ck_assert(!www_accepts_gzip(" , ,\t,"));
+    ck_assert(!www_accepts_gzip(", gzip;q=0 ,"));
+    ck_assert(www_etag_matches(", ,\t\"a\" ,", "\"a\""));
+    ck_assert(www_etag_matches(",W/\"a\",", "\"a\""));
+    ck_assert(!www_etag_matches(" , ,", "\"a\""));
+    ck_assert(!www_etag_matches(NULL, "\"a\""));
+}
+END_TEST
+
+START_TEST(mime_types_follow_the_extension)
+{
+    ck_assert_str_eq(www_mime_type("/srv/www/index.html"), "text/html; charset=utf-8");
+    ck_assert_str_eq(www_mime_type("app.mjs"), "text/javascript; charset=utf-8");
+    ck_assert_str_eq(www_mime_type("a.b/icon.png"), "image/png");
+    ck_assert_str_eq(www_mime_type("f.woff2"), "font/woff2");
+    ck_assert_str_eq(www_mime_type("README"), "application/octet-stream");
+    ck_assert_str_eq(www_mime_type("x.HTML"), "application/octet-stream");
+}
+END_TEST
+
 static Suite *www_suite(void)
 {
     Suite *s = suite_create("www");
@@ -328,6 +354,8 @@ static Suite *www_suite(void)
     tcase_add_test(hd, etag_lists_compare_weakly);
     tcase_add_test(hd, accept_encoding_honours_q_values);
     tcase_add_test(hd, http_dates_parse_as_utc);
+    tcase_add_test(hd, list_headers_ignore_empty_elements);
+    tcase_add_test(hd, mime_types_follow_the_extension);
     suite_add_tcase(s, hd);
     return s;
 }

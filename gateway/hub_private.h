@@ -1,0 +1,64 @@
+/* hub_private: the hub's own structures, shared by the files of the hub
+ * module only (hub.c: channels and latest prices; hub_subscriptions.c:
+ * subscription sets and the feed's symbol list; hub_fanout.c: the tick
+ * fan-out).  Same loop and ownership as hub.h; no other module includes it. */
+#ifndef CP_HUB_PRIVATE_H
+#define CP_HUB_PRIVATE_H
+
+#include "hub.h"
+#include "price.h"
+
+/* One symbol's channel ("*": every symbol): its subscribers and the latest
+ * price object of the symbol (owned, or NULL). */
+struct hub_channel {
+    char symbol[PRICE_SYMBOL_MAX];
+    struct hub_member *head;
+    size_t count;
+    json_t *latest;
+};
+
+/* One client's membership of one channel: on the channel's list (to fan out)
+ * and on the client's list (to unsubscribe everything when it goes). */
+struct hub_member {
+    struct hub_channel *ch;
+    struct hub_client *client;
+    struct hub_member *prev, *next;
+    struct hub_member *client_next;
+};
+
+struct hub {
+    struct hub_limits limits;
+    struct deflate_ctx *deflate; /* borrowed */
+    struct hub_channel all;      /* "*" */
+    struct hub_channel **channels;
+    size_t n_channels, cap_channels;
+    char **symbols; /* the feed's list, from Redis */
+    size_t n_symbols;
+    char tick_id[PRICE_ID_MAX]; /* newest tick fanned out: ordering and resume */
+    char last_id[PRICE_ID_MAX]; /* newest id seen, cached prices too: snapshots */
+    int64_t last_ts;
+    uint64_t batch;           /* hub_set_batch(); clients start at 0 */
+    uint64_t tick_seq;        /* ticks begun, for hub_client.id_owed */
+    struct hub_client **owed; /* SSE clients owed this tick's id block */
+    size_t n_owed, cap_owed;
+    struct hub_stats stats;
+};
+
+/* The channel of symbol ("*": hub->all), or NULL when there is none. */
+struct hub_channel *hub_channel_find(const struct hub *hub, const char *symbol);
+/* The channel of symbol, made (empty, no price) when there is none. */
+struct hub_channel *hub_channel_get(struct hub *hub, const char *symbol);
+/* Free ch when nobody subscribes to it and it has never had a price. */
+void hub_channel_drop_if_unused(struct hub *hub, struct hub_channel *ch);
+
+/* Order of two tick ids (Redis stream ids "<ms>-<seq>"): <0, 0 or >0 as a
+ * sorts before, with or after b. */
+int hub_id_cmp(const char *a, const char *b);
+
+/* Remember id (ts in ms) as the newest seen when it is after the last one. */
+void hub_note_id(struct hub *hub, const char *id, int64_t ts);
+
+/* Free the feed's symbol list (hub_subscriptions.c). */
+void hub_symbols_clear(struct hub *hub);
+
+#endif

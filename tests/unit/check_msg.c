@@ -1,0 +1,290 @@
+/* check_msg: gateway/msg.c — a broadcast message encoded once into its
+ * WebSocket, SSE and deflated bytes, shared by reference and freed with its
+ * last reference. */
+#include "config.h"
+
+#include "check_main.h"
+#include "cp_error.h"
+#include "deflate.h"
+#include "latency.h"
+#include "msg.h"
+#include "price.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char data[] = "{\"symbol\":\"BTC\",\"price\":1.5}";
+static const char envelope[] =
+    "{\"event\":\"price-update\",\"data\":{\"symbol\":\"BTC\",\"price\":1.5}}";
+
+static struct msg *price_msg(const char *sse_id, struct deflate_ctx *deflate)
+{
+    return msg_new("price-update", data, strlen(data), sse_id, deflate);
+}
+
+/* What out holds, as a NUL-terminated copy; out is left as it was. */
+static char *contents(struct evbuffer *out, size_t *len)
+{
+    *len = evbuffer_get_length(out);
+    char *s = malloc(*len + 1);
+    evbuffer_copyout(out, s, *len);
+    s[*len] = '\0';
+    return s;
+}
+
+/* Queue m for t on a fresh buffer and return its bytes. */
+static char *bytes_of(struct msg *m, enum msg_transport t, size_t *len)
+{
+    struct evbuffer *out = evbuffer_new();
+    ck_assert_int_eq(msg_send(m, out, t), CP_OK);
+    char *s = contents(out, len);
+    ck_assert_uint_eq(*len, msg_len(m, t));
+    evbuffer_free(out);
+    return s;
+}
+
+/* RFC 6455 §5.2: FIN + text opcode, unmasked, 7-bit length, the envelope. */
+START_TEST(websocket_bytes_are_one_unmasked_text_frame)
+{
+    struct msg *m = price_msg("5-0", NULL);
+    size_t len;
+    char *s = bytes_of(m, MSG_WS, &len);
+    ck_assert_uint_eq((unsigned char)s[0], 0x81);
+    ck_assert_uint_eq((unsigned char)s[1], strlen(envelope));
+    ck_assert_uint_eq(len, 2 + strlen(envelope));
+    ck_assert_str_eq(s + 2, envelope);
+    free(s);
+    msg_unref(m);
+}
+END_TEST
+
+/* Payloads of 126..65535 bytes take a 16-bit length, larger a 64-bit one. */
+START_TEST(long_payloads_take_extended_lengths)
+{
+    static const size_t sizes[] = {200, 70000};
+    for (int i = 0; i < 2; i++) {
+        size_t n = sizes[i];
+        char *big = malloc(n + 1);
+        memset(big, 'x', n);
+        big[0] = big[n - 1] = '"';
+        big[n] = '\0';
+        struct msg *m = msg_new("e", big, n, NULL, NULL);
+        size_t len, body = n + strlen("{\"event\":\"e\",\"data\":}");
+        char *s = bytes_of(m, MSG_WS, &len);
+        const unsigned char *u = (const unsigned char *)s;
+        if (i == 0) {
+            ck_assert_uint_eq(u[1], 126);
+            ck_assert_uint_eq((size_t)u[2] << 8 | u[3], body);
+            ck_assert_uint_eq(len, 4 + body);
+        } else {
+            ck_assert_uint_eq(u[1], 127);
+            size_t got = 0;
+            for (int k = 2; k < 10; k++)
+                got = got << 8 | u[k];
+            ck_assert_uint_eq(got, body);
+            ck_assert_uint_eq(len, 10 + body);
+        }
+        free(s);
+        msg_unref(m);
+        free(big);
+    }
+}
+END_TEST
+
+/* PROTOCOL.md §3: the SSE event has its id first; MSG_SSE_PART is the same
+ * event without that line. */
+START_TEST(sse_bytes_carry_the_id_and_the_part_leaves_it_out)
+{
+    struct msg *m = price_msg("7-1", NULL);
+    size_t len, plen;
+    char *s = bytes_of(m, MSG_SSE, &len), *p = bytes_of(m, MSG_SSE_PART, &plen);
+    const char *event = "event: price-update\ndata: {\"symbol\":\"BTC\",\"price\":1.5}\n\n";
+    ck_assert_str_eq(p, event);
+    ck_assert_uint_eq(len, strlen("id: 7-1\n") + plen);
+    ck_assert_int_eq(strncmp(s, "id: 7-1\n", 8), 0);
+    ck_assert_str_eq(s + 8, event);
+    free(s);
+    free(p);
+    msg_unref(m);
+    m = price_msg(NULL, NULL); /* no id: both are the bare event */
+    s = bytes_of(m, MSG_SSE, &len);
+    p = bytes_of(m, MSG_SSE_PART, &plen);
+    ck_assert_str_eq(s, event);
+    ck_assert_str_eq(p, event);
+    free(s);
+    free(p);
+    msg_unref(m);
+}
+END_TEST
+
+START_TEST(sse_id_block_is_the_id_alone)
+{
+    struct msg *m = msg_sse_id_new("9-3");
+    size_t len;
+    char *s = bytes_of(m, MSG_SSE, &len);
+    ck_assert_str_eq(s, "id: 9-3\n\n");
+    free(s);
+    msg_unref(m);
+}
+END_TEST
+
+/* RFC 7692 §7.2.1: RSV1 set, and the payload inflates to the envelope. */
+START_TEST(deflated_bytes_inflate_to_the_frame_payload)
+{
+    struct deflate_ctx *dc = deflate_ctx_new();
+    struct msg *m = price_msg("5-0", dc);
+    size_t len;
+    char *s = bytes_of(m, MSG_WS_DEFLATE, &len);
+    const unsigned char *u = (const unsigned char *)s;
+    ck_assert_uint_eq(u[0], 0xc1); /* FIN, RSV1, text */
+    ck_assert_uint_lt(u[1], 126);
+    ck_assert_uint_eq(len, 2 + (size_t)u[1]);
+    struct deflate_params params = {true, true, 15, 15};
+    struct deflate_inflater *inf = deflate_inflater_new(&params);
+    uint8_t plain[256];
+    size_t n;
+    ck_assert_int_eq(deflate_inflate(inf, u + 2, len - 2, plain, sizeof plain, &n), CP_OK);
+    ck_assert_uint_eq(n, strlen(envelope));
+    ck_assert_int_eq(memcmp(plain, envelope, n), 0);
+    deflate_inflater_free(inf);
+    free(s);
+    msg_unref(m);
+    deflate_ctx_free(dc);
+}
+END_TEST
+
+/* Without a compressor a deflate client gets the plain frame. */
+START_TEST(no_compressor_sends_deflate_clients_the_plain_frame)
+{
+    struct msg *m = price_msg("5-0", NULL);
+    size_t len, dlen;
+    char *s = bytes_of(m, MSG_WS, &len), *d = bytes_of(m, MSG_WS_DEFLATE, &dlen);
+    ck_assert_uint_eq(len, dlen);
+    ck_assert_int_eq(memcmp(s, d, len), 0);
+    free(s);
+    free(d);
+    msg_unref(m);
+}
+END_TEST
+
+/* Encoded once: every subscriber's buffer points at the same bytes (no
+ * copy), deflated ones too, and they stay valid after the creator's unref. */
+START_TEST(subscribers_share_one_copy_of_each_encoding)
+{
+    struct deflate_ctx *dc = deflate_ctx_new();
+    struct msg *m = price_msg("5-0", dc);
+    static const enum msg_transport ts[] = {MSG_WS, MSG_SSE, MSG_WS_DEFLATE, MSG_SSE_PART};
+    for (int i = 0; i < 4; i++) {
+        struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+        ck_assert_int_eq(msg_send(m, a, ts[i]), CP_OK);
+        ck_assert_int_eq(msg_send(m, b, ts[i]), CP_OK);
+        struct evbuffer_iovec va, vb;
+        ck_assert_int_eq(evbuffer_peek(a, -1, NULL, &va, 1), 1);
+        ck_assert_int_eq(evbuffer_peek(b, -1, NULL, &vb, 1), 1);
+        ck_assert_ptr_eq(va.iov_base, vb.iov_base);
+        ck_assert_uint_eq(va.iov_len, msg_len(m, ts[i]));
+        evbuffer_free(a);
+        evbuffer_free(b);
+    }
+    struct evbuffer *late = evbuffer_new();
+    ck_assert_int_eq(msg_send(m, late, MSG_SSE), CP_OK);
+    msg_unref(m); /* the buffer's reference keeps the bytes */
+    size_t len;
+    char *s = contents(late, &len);
+    ck_assert_int_eq(strncmp(s, "id: 5-0\nevent: price-update\n", 28), 0);
+    free(s);
+    evbuffer_free(late);
+    deflate_ctx_free(dc);
+}
+END_TEST
+
+/* msg_observe: the latency is counted once, when the last reference goes —
+ * after every subscriber's bytes are written — and never for an unsent one. */
+START_TEST(latency_is_counted_when_the_last_reference_goes)
+{
+    struct latency_hist h;
+    memset(&h, 0, sizeof h);
+    struct msg *m = price_msg("5-0", NULL);
+    msg_observe(m, &h, price_now_ms());
+    struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+    msg_send(m, a, MSG_WS);
+    msg_send(m, b, MSG_SSE);
+    msg_unref(m);
+    evbuffer_drain(a, evbuffer_get_length(a));
+    ck_assert_uint_eq(h.count, 0); /* b still holds it */
+    evbuffer_free(b);
+    ck_assert_uint_eq(h.count, 1);
+    evbuffer_free(a);
+    ck_assert_uint_eq(h.count, 1);
+    m = price_msg("6-0", NULL);
+    msg_observe(m, &h, price_now_ms());
+    msg_unref(m);
+    ck_assert_uint_eq(h.count, 1);
+    msg_unref(NULL);
+}
+END_TEST
+
+/* msg_write: straight to an idle socket, nothing queued; behind queued bytes
+ * or without a socket, queued in order. */
+START_TEST(direct_write_goes_to_the_socket_unless_bytes_wait)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct msg *m = price_msg("5-0", NULL);
+    struct evbuffer *out = evbuffer_new();
+    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_SSE), CP_OK);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    char buf[256];
+    ssize_t n = recv(sv[1], buf, sizeof buf, MSG_DONTWAIT);
+    ck_assert_int_eq(n, (ssize_t)msg_len(m, MSG_SSE));
+    ck_assert_int_eq(strncmp(buf, "id: 5-0\n", 8), 0);
+    evbuffer_add(out, "x", 1);
+    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_WS), CP_OK);
+    ck_assert_uint_eq(evbuffer_get_length(out), 1 + msg_len(m, MSG_WS));
+    ck_assert_int_lt(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 0);
+    evbuffer_drain(out, evbuffer_get_length(out));
+    ck_assert_int_eq(msg_write(m, -1, out, MSG_WS), CP_OK);
+    ck_assert_uint_eq(evbuffer_get_length(out), msg_len(m, MSG_WS));
+    evbuffer_free(out);
+    msg_unref(m);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
+START_TEST(unicast_reply_is_a_copied_text_frame)
+{
+    struct evbuffer *out = evbuffer_new();
+    msg_ws_append(out, "price-update", data);
+    size_t len;
+    char *s = contents(out, &len);
+    ck_assert_uint_eq((unsigned char)s[0], 0x81);
+    ck_assert_uint_eq((unsigned char)s[1], strlen(envelope));
+    ck_assert_str_eq(s + 2, envelope);
+    free(s);
+    evbuffer_free(out);
+}
+END_TEST
+
+static Suite *msg_suite(void)
+{
+    Suite *s = suite_create("msg");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, websocket_bytes_are_one_unmasked_text_frame);
+    tcase_add_test(tc, long_payloads_take_extended_lengths);
+    tcase_add_test(tc, sse_bytes_carry_the_id_and_the_part_leaves_it_out);
+    tcase_add_test(tc, sse_id_block_is_the_id_alone);
+    tcase_add_test(tc, deflated_bytes_inflate_to_the_frame_payload);
+    tcase_add_test(tc, no_compressor_sends_deflate_clients_the_plain_frame);
+    tcase_add_test(tc, subscribers_share_one_copy_of_each_encoding);
+    tcase_add_test(tc, latency_is_counted_when_the_last_reference_goes);
+    tcase_add_test(tc, direct_write_goes_to_the_socket_unless_bytes_wait);
+    tcase_add_test(tc, unicast_reply_is_a_copied_text_frame);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(msg_suite)
