@@ -1,0 +1,38 @@
+/* redis_server: a throwaway redis-server for the unit tests of modules that
+ * talk to Redis — started on a free loopback port with its files in a temp
+ * dir, stopped by pid.  Test-process only; the caller owns the struct. */
+#ifndef CP_TEST_REDIS_SERVER_H
+#define CP_TEST_REDIS_SERVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct redis_server {
+    pid_t pid; /* 0 while stopped */
+    int port;
+    char dir[64]; /* its temp dir */
+};
+
+/* Start redis-server (no persistence) on a free 127.0.0.1 port and wait up
+ * to 5 s until it answers PING.  It dies with the test process.  Returns
+ * true when it answers. */
+bool redis_server_start(struct redis_server *s);
+
+/* Stop it again (SIGTERM to its pid, then wait); the port is kept, so
+ * redis_server_restart() brings it back at the same address. */
+void redis_server_stop(struct redis_server *s);
+
+/* Start again on the same port (after redis_server_stop).  Returns true
+ * when it answers. */
+bool redis_server_restart(struct redis_server *s);
+
+/* Stop it and remove its temp dir. */
+void redis_server_free(struct redis_server *s);
+
+/* Run one command (printf-like, hiredis' format) on a new connection and
+ * return its reply as text ("" for nil, the integer in decimal, "ERR..."
+ * for an error) in out (len bytes).  Returns false when Redis is not
+ * reachable. */
+bool redis_server_cmd(const struct redis_server *s, char *out, size_t len, const char *fmt, ...);
+
+#endif
