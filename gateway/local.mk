@@ -9,6 +9,8 @@ gateway_libgateway_a_SOURCES = \
 	gateway/http.c gateway/http.h \
 	gateway/www.c gateway/www.h \
 	gateway/rdb.c gateway/rdb.h \
+	gateway/rdb_link.c gateway/rdb_link.h \
+	gateway/rdb_sentinel.c gateway/rdb_sentinel.h \
 	gateway/proto.c gateway/proto.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/conn.c gateway/conn.h \
