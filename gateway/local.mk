@@ -61,3 +61,9 @@ tests_unit_check_peers_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_peers_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_peers
 UNIT_TESTS += tests/unit/check_peers
+tests_unit_check_rdb_SOURCES = tests/unit/check_rdb.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_rdb_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_rdb_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_rdb
+UNIT_TESTS += tests/unit/check_rdb

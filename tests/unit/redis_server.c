@@ -35,10 +35,13 @@ static bool answers(const struct redis_server *s)
     return redis_server_cmd(s, out, sizeof out, "PING") && strcmp(out, "PONG") == 0;
 }
 
+/* Run redis-server with a config file (Sentinel) or on s->port. */
 static bool spawn(struct redis_server *s)
 {
-    char port[16];
+    char port[16], conf[96];
     snprintf(port, sizeof port, "%d", s->port);
+    snprintf(conf, sizeof conf, "%s/sentinel.conf", s->dir);
+    bool sentinel = access(conf, F_OK) == 0;
     pid_t pid = fork();
     if (pid < 0)
         return false;
@@ -46,8 +49,11 @@ static bool spawn(struct redis_server *s)
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test must not leave it running */
         if (!freopen("/dev/null", "w", stdout))
             _exit(127);
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", s->dir, (char *)NULL);
+        if (sentinel)
+            execlp("redis-server", "redis-server", conf, "--sentinel", (char *)NULL);
+        else
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save",
+                   "", "--appendonly", "no", "--dir", s->dir, (char *)NULL);
         _exit(127);
     }
     s->pid = pid;
@@ -67,6 +73,24 @@ bool redis_server_start(struct redis_server *s)
     if (!mkdtemp(s->dir))
         return false;
     s->port = free_port();
+    return s->port > 0 && spawn(s);
+}
+
+bool redis_server_start_sentinel(struct redis_server *s, const char *master, int master_port)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/cp-sentinel-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return false;
+    s->port = free_port();
+    char path[96];
+    snprintf(path, sizeof path, "%s/sentinel.conf", s->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 1\n", s->port,
+            s->dir, master, master_port);
+    fclose(f);
     return s->port > 0 && spawn(s);
 }
 
@@ -91,6 +115,8 @@ void redis_server_free(struct redis_server *s)
     if (s->dir[0]) {
         char path[128];
         snprintf(path, sizeof path, "%s/dump.rdb", s->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/sentinel.conf", s->dir);
         unlink(path);
         rmdir(s->dir);
     }

@@ -18,6 +18,11 @@ struct redis_server {
  * true when it answers. */
 bool redis_server_start(struct redis_server *s);
 
+/* Start a Sentinel (redis-server --sentinel) on a free 127.0.0.1 port that
+ * monitors the master named master at 127.0.0.1:master_port.  Returns true
+ * when it answers; stop it with redis_server_free(). */
+bool redis_server_start_sentinel(struct redis_server *s, const char *master, int master_port);
+
 /* Stop it again (SIGTERM to its pid, then wait); the port is kept, so
  * redis_server_restart() brings it back at the same address. */
 void redis_server_stop(struct redis_server *s);
