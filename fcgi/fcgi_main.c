@@ -1,7 +1,7 @@
 /* cryptopulse-fcgi: answers GET /health, /stats (PROTOCOL.md §5) and
  * /history (§1) as a FastCGI application or, started by a web server as CGI,
- * for one request.  Routing and the JSON live in route.c, health.c, reply.c
- * and lib/ (metrics, history); Redis in probe.c; this file picks the mode,
+ * for one request.  Routing and the JSON live in route.c, reply.c and lib/
+ * (health, metrics, history); Redis in probe.c; this file picks the mode,
  * turns results into answers and moves bytes. */
 #include "config.h"
 
@@ -15,9 +15,9 @@
 #include "probe.h"
 #include "reply.h"
 #include "route.h"
+#include "strlist.h"
 #include "urlcode.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
@@ -44,11 +44,14 @@ struct fcgi_app {
 static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
 {
     struct fcgi_app *app = ctx;
-    const char *colon = strrchr(arg, ':');
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    bool port_ok =
-        colon && isdigit((unsigned char)colon[1]) && *end == '\0' && port >= 1 && port <= 65535;
+    char any[CONF_STR_MAX + 2], host[CONF_STR_MAX];
+    const char *entry = arg;
+    if (arg[0] == ':') { /* libfcgi's ":PORT", any address: check it as "*:PORT" */
+        snprintf(any, sizeof any, "*%s", arg);
+        entry = any;
+    }
+    int port;
+    bool port_ok = strlist_hostport(entry, strlen(entry), host, sizeof host, &port);
     if (!(arg[0] == '/' || port_ok) || strlen(arg) >= sizeof app->listen) {
         snprintf(err, errlen,
                  "--listen: \"%s\" is not HOST:PORT, :PORT (port 1-65535) or /path.sock", arg);
@@ -57,7 +60,6 @@ static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
     strcpy(app->listen, arg);
     return CP_OK;
 }
-
 /* Web servers running a CGI program may pass the words of a query as
  * arguments (RFC 3875 §4.4); route_cgi_argc drops those, this drops the rest. */
 static int ignore_positional(void *ctx, const char *arg, char *err, size_t errlen)

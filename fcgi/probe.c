@@ -27,6 +27,7 @@ struct probe {
     char history_key[KEYS_MAX];
     char symbols_key[KEYS_MAX];
     char sources_key[KEYS_MAX];
+    json_t *sources; /* the last source state read, lent to health_probe */
 };
 
 struct probe *probe_new(const struct cp_conf *conf)
@@ -57,6 +58,7 @@ void probe_free(struct probe *pr)
     if (!pr)
         return;
     disconnect(pr);
+    json_decref(pr->sources);
     free(pr);
 }
 
@@ -195,8 +197,8 @@ static void read_heartbeat(struct probe *pr, struct health_probe *out)
         errno = 0;
         long long v = strtoll(r->str, &end, 10);
         if (errno == 0 && end != r->str && *end == '\0' && v > 0) {
-            out->heartbeat_found = true;
-            out->heartbeat_ms = (int64_t)v;
+            out->tick_found = true;
+            out->last_tick_ms = (int64_t)v;
         } else {
             snprintf(out->error, sizeof out->error, "%.100s does not hold a ms timestamp",
                      pr->heartbeat_key);
@@ -209,16 +211,27 @@ static void read_heartbeat(struct probe *pr, struct health_probe *out)
 void probe_sources(struct probe *pr, struct health_probe *out)
 {
     char err[HEALTH_ERROR_MAX];
+    json_decref(pr->sources);
+    pr->sources = NULL;
     redisReply *r = command(pr, err, sizeof err, "GET %s", pr->sources_key);
-    if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof out->sources)
-        memcpy(out->sources, r->str, r->len + 1);
+    if (r && r->type == REDIS_REPLY_STRING)
+        pr->sources = json_loadb(r->str, r->len, 0, NULL);
     if (r)
         freeReplyObject(r);
+    if (pr->sources && !json_is_object(pr->sources)) {
+        json_decref(pr->sources);
+        pr->sources = NULL;
+    }
+    out->sources = pr->sources;
 }
 
 void probe_run(struct probe *pr, struct health_probe *out)
 {
     memset(out, 0, sizeof *out);
+    out->latency_ms = -1;
+    out->ticks = -1; /* only the gateway counts the ticks it receives */
+    json_decref(pr->sources);
+    pr->sources = NULL;
     if (!ping(pr, out))
         return;
     out->connected = true;

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "health.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,11 +34,13 @@ void probe_free(struct probe *probe);
  * INFO server for the version (once per connection), GET the heartbeat key.
  * A reused connection that turns out broken is replaced once, so an idle
  * connection Redis dropped costs no failed answer.  Never fails: what went
- * wrong is in out->error. */
+ * wrong is in out->error.  out->sources is lent by the probe: valid until the
+ * next probe_run, probe_sources or probe_free. */
 void probe_run(struct probe *probe, struct health_probe *out);
 
-/* Only the live feed's source state into out->sources ("" when the feed is
- * not live or Redis cannot be read); the rest of *out is left as it is.
+/* Only the live feed's source state into out->sources (NULL when the feed is
+ * not live or Redis cannot be read; lent as by probe_run); the rest of *out
+ * is left as it is.
  * For /stats, which needs no PING, INFO or heartbeat. */
 void probe_sources(struct probe *probe, struct health_probe *out);
 

@@ -10,6 +10,8 @@ gateway_libgateway_a_SOURCES = \
 	gateway/http.c gateway/http.h \
 	gateway/www.c gateway/www.h \
 	gateway/rdb.c gateway/rdb.h \
+	gateway/rdb_link.c gateway/rdb_link.h \
+	gateway/rdb_sentinel.c gateway/rdb_sentinel.h \
 	gateway/proto.c gateway/proto.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/ctx.h \
@@ -87,6 +89,13 @@ tests_unit_check_cluster_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_cluster_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_cluster
 UNIT_TESTS += tests/unit/check_cluster
+
+tests_unit_check_rdb_SOURCES = tests/unit/check_rdb.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_rdb_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_rdb_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_rdb
+UNIT_TESTS += tests/unit/check_rdb
 
 # Tests of the connection layer run it on real loopback sockets (and, where
 # it talks to Redis, a real redis-server) through one fixture.

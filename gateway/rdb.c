@@ -6,6 +6,8 @@
 #include "keys.h"
 #include "log.h"
 #include "price.h"
+#include "rdb_link.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -14,24 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define RDB_BACKOFF_MIN_MS 100
-#define RDB_BACKOFF_MAX_MS 5000
-
-/* One connection (pub/sub or commands) and its reconnect state. */
-struct rdb_link {
-    struct rdb *owner;
-    const char *name;
-    redisAsyncContext *ac; /* NULL while disconnected */
-    bool connected;
-    int backoff_ms;
-    struct event *retry; /* reconnect timer */
-    struct event *connect_timeout;
-    void (*on_connected)(struct rdb_link *link);
-    /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
-    redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
-    int sentinel;                   /* its index in REDIS_SENTINELS */
-};
+/* A PING times the command link this often, for /health's latency_ms. */
+#define RDB_PING_EVERY_MS(conf) ((conf)->stats_interval_ms)
 
 struct rdb {
     struct event_base *base;
@@ -41,247 +29,13 @@ struct rdb {
     struct rdb_link sub, cmd;
     bool subscribed;
     char channel[KEYS_MAX];
+    /* Readings for /health, from the command link. */
+    struct event *ping_timer;
+    bool ping_out;                 /* a PING awaits its answer */
+    double ping_sent_ms;           /* when, on the monotonic clock */
+    double latency_ms;             /* the last PING's round trip, -1 none */
+    char version[RDB_VERSION_MAX]; /* redis_version of the connection, "" unknown */
 };
-
-static void link_connect(struct rdb_link *link);
-
-static void ms_to_tv(int ms, struct timeval *tv)
-{
-    tv->tv_sec = ms / 1000;
-    tv->tv_usec = (ms % 1000) * 1000;
-}
-
-/* Exponential backoff, but never longer than half a tick interval: clients
- * must get ticks again within two intervals of Redis coming back. */
-static void schedule_retry(struct rdb_link *link)
-{
-    struct timeval tv;
-    int cap = link->owner->conf->update_interval_ms / 2;
-    if (cap > RDB_BACKOFF_MAX_MS)
-        cap = RDB_BACKOFF_MAX_MS;
-    if (cap < RDB_BACKOFF_MIN_MS)
-        cap = RDB_BACKOFF_MIN_MS;
-    ms_to_tv(link->backoff_ms < cap ? link->backoff_ms : cap, &tv);
-    evtimer_add(link->retry, &tv);
-    link->backoff_ms =
-        link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS : link->backoff_ms * 2;
-}
-
-/* hiredis frees the context after these callbacks return: only drop our
- * pointer here, never free it. */
-static void lost(struct rdb_link *link, const char *why)
-{
-    bool was = link->connected;
-    link->ac = NULL;
-    link->connected = false;
-    evtimer_del(link->connect_timeout);
-    if (was)
-        log_warn("redis %s connection lost: %s; reconnecting", link->name, why);
-    else
-        log_debug("redis %s connect failed: %s", link->name, why);
-    if (link == &link->owner->sub && link->owner->subscribed) {
-        link->owner->subscribed = false;
-        if (link->owner->cb->on_state)
-            link->owner->cb->on_state(false, link->owner->arg);
-    }
-    schedule_retry(link);
-}
-
-static void on_connect(const redisAsyncContext *ac, int status)
-{
-    struct rdb_link *link = ac->data;
-    if (status != REDIS_OK) {
-        lost(link, ac->errstr);
-        return;
-    }
-    evtimer_del(link->connect_timeout);
-    link->connected = true;
-    link->backoff_ms = RDB_BACKOFF_MIN_MS;
-    log_info("redis %s connection up (%s:%d)", link->name, link->owner->conf->redis_host,
-             link->owner->conf->redis_port);
-    link->on_connected(link);
-}
-
-static void on_disconnect(const redisAsyncContext *ac, int status)
-{
-    lost(ac->data, status == REDIS_OK ? "closed" : ac->errstr);
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-    link_connect(arg);
-}
-
-/* hiredis 0.14 has no connect timeout: give up on a silent host ourselves.
- * This runs from a timer, not a hiredis callback, so freeing is safe; an
- * unconnected context gets no disconnect callback, so retry here. */
-static void ask_sentinel(struct rdb_link *link);
-
-static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    struct rdb_link *link = arg;
-    if (link->sentinel_ac) { /* a Sentinel that does not answer: ask the next */
-        redisAsyncContext *sac = link->sentinel_ac;
-        link->sentinel_ac = NULL;
-        redisAsyncFree(sac); /* its pending reply callback gets NULL and ignores it */
-        link->sentinel++;
-        ask_sentinel(link);
-        return;
-    }
-    redisAsyncContext *ac = link->ac;
-    link->ac = NULL;
-    if (ac)
-        redisAsyncFree(ac);
-    log_debug("redis %s connect timed out", link->name);
-    schedule_retry(link);
-}
-
-/* Check an AUTH or SELECT reply: an error is logged and the link dropped so
- * that it retries (a wrong password is a configuration error worth seeing). */
-static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
-{
-    redisReply *r = reply;
-    if (r && r->type == REDIS_REPLY_ERROR) {
-        log_error("redis %s: %s failed: %s", ((struct rdb_link *)ac->data)->name,
-                  (const char *)privdata, r->str);
-        redisAsyncDisconnect(ac);
-    }
-}
-
-static void send_setup(struct rdb_link *link)
-{
-    const struct cp_conf *conf = link->owner->conf;
-    if (conf->redis_password[0])
-        redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
-    if (conf->redis_db)
-        redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
-}
-
-static void connect_redis(struct rdb_link *link, const char *host, int port)
-{
-    const struct cp_conf *conf = link->owner->conf;
-    redisAsyncContext *ac = redisAsyncConnect(host, port);
-    if (!ac || ac->err) {
-        log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
-        if (ac)
-            redisAsyncFree(ac);
-        schedule_retry(link);
-        return;
-    }
-    ac->data = link;
-    link->ac = ac;
-    redisLibeventAttach(ac, link->owner->base);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    struct timeval tv;
-    ms_to_tv(conf->redis_timeout_ms, &tv);
-    evtimer_add(link->connect_timeout, &tv);
-    /* Commands queue until the connection is up. */
-    send_setup(link);
-}
-
-/* ---- Sentinel: asked without blocking the loop -------------------------- */
-
-/* The i-th host:port of the comma list.  Returns false past the end. */
-static bool sentinel_entry(const char *list, int i, char *host, size_t len, int *port)
-{
-    for (const char *p = list; *p; i--) {
-        size_t n = strcspn(p, ",");
-        if (i == 0) {
-            const char *colon = memrchr(p, ':', n);
-            if (!colon)
-                return false;
-            snprintf(host, len, "%.*s", (int)(colon - p), p);
-            *port = atoi(colon + 1);
-            return true;
-        }
-        p += n + (p[n] == ',');
-    }
-    return false;
-}
-
-static void on_master(redisAsyncContext *ac, void *reply, void *privdata)
-{
-    struct rdb_link *link = privdata;
-    redisReply *r = reply;
-    if (!r || link->sentinel_ac != ac)
-        return; /* the Sentinel was given up on (timeout, shutdown) */
-    evtimer_del(link->connect_timeout);
-    link->sentinel_ac = NULL;
-    redisAsyncDisconnect(ac); /* after this callback returns */
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
-        log_debug("redis %s: Sentinel says the master is %s:%s", link->name, r->element[0]->str,
-                  r->element[1]->str);
-        connect_redis(link, r->element[0]->str, atoi(r->element[1]->str));
-        return;
-    }
-    link->sentinel++;
-    ask_sentinel(link);
-}
-
-static void on_sentinel_connect(const redisAsyncContext *ac, int status)
-{
-    struct rdb_link *link = ac->data;
-    if (status == REDIS_OK || link->sentinel_ac != ac)
-        return;
-    /* hiredis frees ac after this returns; its reply callback gets NULL. */
-    evtimer_del(link->connect_timeout);
-    link->sentinel_ac = NULL;
-    link->sentinel++;
-    ask_sentinel(link);
-}
-
-static void on_sentinel_disconnect(const redisAsyncContext *ac, int status)
-{
-    struct rdb_link *link = ac->data;
-    if (link->sentinel_ac == ac)
-        link->sentinel_ac = NULL;
-}
-
-/* Ask Sentinel number link->sentinel where REDIS_MASTER_NAME is; past the
- * last one, retry from the first after the backoff. */
-static void ask_sentinel(struct rdb_link *link)
-{
-    const struct cp_conf *conf = link->owner->conf;
-    char host[CONF_STR_MAX];
-    int port;
-    if (!sentinel_entry(conf->redis_sentinels, link->sentinel, host, sizeof host, &port)) {
-        log_warn("redis %s: no Sentinel of %s knows the master %s", link->name,
-                 conf->redis_sentinels, conf->redis_master_name);
-        schedule_retry(link);
-        return;
-    }
-    redisAsyncContext *ac = redisAsyncConnect(host, port);
-    if (!ac || ac->err) {
-        if (ac)
-            redisAsyncFree(ac);
-        link->sentinel++;
-        ask_sentinel(link);
-        return;
-    }
-    ac->data = link;
-    link->sentinel_ac = ac;
-    redisLibeventAttach(ac, link->owner->base);
-    redisAsyncSetConnectCallback(ac, on_sentinel_connect);
-    redisAsyncSetDisconnectCallback(ac, on_sentinel_disconnect);
-    redisAsyncCommand(ac, on_master, link, "SENTINEL get-master-addr-by-name %s",
-                      conf->redis_master_name);
-    struct timeval tv;
-    ms_to_tv(conf->redis_timeout_ms, &tv);
-    evtimer_add(link->connect_timeout, &tv);
-}
-
-static void link_connect(struct rdb_link *link)
-{
-    const struct cp_conf *conf = link->owner->conf;
-    if (conf->redis_sentinels[0]) {
-        link->sentinel = 0;
-        ask_sentinel(link);
-    } else {
-        connect_redis(link, conf->redis_host, conf->redis_port);
-    }
-}
 
 /* ---- pub/sub link ---------------------------------------------------- */
 
@@ -304,7 +58,18 @@ static void on_message(redisAsyncContext *ac, void *reply, void *privdata)
 
 static void sub_connected(struct rdb_link *link)
 {
-    redisAsyncCommand(link->ac, on_message, link->owner, "SUBSCRIBE %s", link->owner->channel);
+    struct rdb *r = link->owner;
+    redisAsyncCommand(link->ac, on_message, r, "SUBSCRIBE %s", r->channel);
+}
+
+static void sub_lost(struct rdb_link *link)
+{
+    struct rdb *r = link->owner;
+    if (!r->subscribed)
+        return;
+    r->subscribed = false;
+    if (r->cb->on_state)
+        r->cb->on_state(false, r->arg);
 }
 
 /* ---- command link ---------------------------------------------------- */
@@ -333,41 +98,102 @@ static void on_symbols(redisAsyncContext *ac, void *reply, void *privdata)
     char keys[256][KEYS_MAX];
     int argc = 0;
     argv[argc++] = "MGET";
-    for (const char *p = m->str; *p && argc < 257;) {
-        size_t n = strcspn(p, ",");
+    const char *list = m->str, *item;
+    size_t n;
+    while (argc < 257 && strlist_next(&list, &item, &n)) {
         char sym[64];
-        if (n > 0 && n < sizeof sym) {
-            memcpy(sym, p, n);
-            sym[n] = '\0';
-            if (keys_format(keys[argc - 1], KEYS_MAX, r->conf->redis_prefix, KEYS_PRICE, sym) > 0)
-                argv[argc] = keys[argc - 1], argc++;
-        }
-        p += n + (p[n] == ',');
+        if (n > 0 && strlist_copy(item, n, sym, sizeof sym) &&
+            keys_format(keys[argc - 1], KEYS_MAX, r->conf->redis_prefix, KEYS_PRICE, sym) > 0)
+            argv[argc] = keys[argc - 1], argc++;
     }
     if (argc > 1)
         redisAsyncCommandArgv(ac, on_prices, r, argc, argv, NULL);
 }
 
-static void cmd_connected(struct rdb_link *link)
+static void read_symbols(struct rdb *r)
 {
     char key[KEYS_MAX];
-    keys_format(key, sizeof key, link->owner->conf->redis_prefix, KEYS_SYMBOLS, NULL);
-    redisAsyncCommand(link->ac, on_symbols, link->owner, "GET %s", key);
+    keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_SYMBOLS, NULL);
+    redisAsyncCommand(r->cmd.ac, on_symbols, r, "GET %s", key);
+}
+
+/* ---- readings for /health: PING round trip, server version ------------ */
+
+static double monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void on_pong(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb *r = privdata;
+    redisReply *m = reply;
+    r->ping_out = false;
+    if (m && m->type == REDIS_REPLY_STATUS)
+        r->latency_ms = monotonic_ms() - r->ping_sent_ms;
+}
+
+/* One PING at a time: a Redis that stopped answering is not sent more. */
+static void send_ping(struct rdb *r)
+{
+    if (!r->cmd.connected || r->ping_out)
+        return;
+    if (redisAsyncCommand(r->cmd.ac, on_pong, r, "PING") != REDIS_OK)
+        return;
+    r->ping_out = true;
+    r->ping_sent_ms = monotonic_ms();
+}
+
+static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
+{
+    send_ping(arg);
+}
+
+/* INFO server holds "redis_version:7.0.15\r\n" among its lines. */
+static void on_info(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb *r = privdata;
+    redisReply *m = reply;
+    const char *v = m && m->type == REDIS_REPLY_STRING ? strstr(m->str, "redis_version:") : NULL;
+    if (!v)
+        return;
+    v += strlen("redis_version:");
+    snprintf(r->version, sizeof r->version, "%.*s", (int)strcspn(v, "\r\n"), v);
+}
+
+static void cmd_connected(struct rdb_link *link)
+{
+    struct rdb *r = link->owner;
+    read_symbols(r);
+    redisAsyncCommand(link->ac, on_info, r, "INFO server");
+    send_ping(r);
+}
+
+/* What was measured belonged to the connection that went away. */
+static void cmd_lost(struct rdb_link *link)
+{
+    struct rdb *r = link->owner;
+    r->ping_out = false;
+    r->latency_ms = -1;
+    r->version[0] = '\0';
+}
+
+double rdb_latency_ms(const struct rdb *r)
+{
+    if (!r->cmd.connected || r->latency_ms < 0)
+        return -1;
+    double waiting = r->ping_out ? monotonic_ms() - r->ping_sent_ms : 0;
+    return waiting > r->latency_ms ? waiting : r->latency_ms;
+}
+
+const char *rdb_version(const struct rdb *r)
+{
+    return r->cmd.connected ? r->version : "";
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
-
-static void link_init(struct rdb *r, struct rdb_link *link, const char *name,
-                      void (*on_connected)(struct rdb_link *))
-{
-    link->owner = r;
-    link->name = name;
-    link->backoff_ms = RDB_BACKOFF_MIN_MS;
-    link->on_connected = on_connected;
-    link->retry = evtimer_new(r->base, on_retry, link);
-    link->connect_timeout = evtimer_new(r->base, on_connect_timeout, link);
-    link_connect(link);
-}
 
 struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
                     const struct rdb_callbacks *cb, void *arg)
@@ -377,34 +203,23 @@ struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
     r->conf = conf;
     r->cb = cb;
     r->arg = arg;
+    r->latency_ms = -1;
     keys_format(r->channel, sizeof r->channel, conf->redis_prefix, KEYS_CHANNEL, NULL);
-    link_init(r, &r->sub, "pub/sub", sub_connected);
-    link_init(r, &r->cmd, "command", cmd_connected);
+    r->ping_timer = event_new(base, -1, EV_PERSIST, on_ping_timer, r);
+    struct timeval every = strlist_timeval_ms(RDB_PING_EVERY_MS(conf));
+    event_add(r->ping_timer, &every);
+    rdb_link_init(&r->sub, base, conf, "pub/sub", sub_connected, sub_lost, r);
+    rdb_link_init(&r->cmd, base, conf, "command", cmd_connected, cmd_lost, r);
     return r;
-}
-
-static void link_free(struct rdb_link *link)
-{
-    if (link->sentinel_ac) {
-        redisAsyncContext *sac = link->sentinel_ac;
-        link->sentinel_ac = NULL;
-        sac->onDisconnect = NULL;
-        redisAsyncFree(sac);
-    }
-    if (link->ac) {
-        link->ac->onDisconnect = NULL; /* we are going away: no reconnect */
-        redisAsyncFree(link->ac);
-    }
-    event_free(link->retry);
-    event_free(link->connect_timeout);
 }
 
 void rdb_free(struct rdb *r)
 {
     if (!r)
         return;
-    link_free(&r->sub);
-    link_free(&r->cmd);
+    rdb_link_free(&r->sub);
+    rdb_link_free(&r->cmd);
+    event_free(r->ping_timer);
     free(r);
 }
 
@@ -596,7 +411,7 @@ int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg)
 void rdb_refresh_symbols(struct rdb *r)
 {
     if (r->cmd.connected)
-        cmd_connected(&r->cmd);
+        read_symbols(r);
 }
 
 bool rdb_subscribed(const struct rdb *r)

@@ -1,6 +1,7 @@
 /* rdb: the gateway's only hiredis user — a pub/sub connection for ticks and a
- * command connection for the price cache, with reconnects, backoff and
- * resubscription.  Runs on the worker's event base; rdb_free() releases
+ * command connection for the price cache, history, counters and the health
+ * readings, with reconnects, backoff and resubscription (rdb_link.c,
+ * rdb_sentinel.c).  Runs on the worker's event base; rdb_free() releases
  * everything and is never called from inside a hiredis callback. */
 #ifndef CP_RDB_H
 #define CP_RDB_H
@@ -82,5 +83,18 @@ int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg);
 
 /* True while the tick subscription is active. */
 bool rdb_subscribed(const struct rdb *r);
+
+#define RDB_VERSION_MAX 32
+
+/* Round trip in ms of the last PING on the command connection (one is sent
+ * when it connects, then every STATS_INTERVAL_MS, one at a time), or the time
+ * the PING still out has waited when that is longer; -1 while not connected
+ * or before the first answer.  Never blocks. */
+double rdb_latency_ms(const struct rdb *r);
+
+/* redis_version of the server, from INFO server once per connection; ""
+ * while not connected or before the answer.  Borrowed: valid until the next
+ * loop turn. */
+const char *rdb_version(const struct rdb *r);
 
 #endif

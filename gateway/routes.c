@@ -5,6 +5,7 @@
 #include "answer.h"
 #include "cp_error.h"
 #include "eventsource.h"
+#include "health.h"
 #include "history.h"
 #include "http.h"
 #include "price.h"
@@ -16,33 +17,20 @@
 
 static json_t *route_health(struct ctx *ctx, int *status)
 {
-    int64_t now = price_now_ms();
-    const struct hub_stats *hs = hub_get_stats(ctx->hub);
-    bool redis = rdb_subscribed(ctx->rdb);
+    /* The rule and the JSON are lib/health's, the same as cryptopulse-fcgi's;
+     * here the last tick is the newest one received, Redis is up while the
+     * tick subscription is, and the readings are rdb's (never waited for). */
     int64_t last = hub_last_ts(ctx->hub);
-    int64_t age = last ? now - last : -1;
-    bool fresh = age >= 0 && age <= 3LL * ctx->conf->update_interval_ms;
-    const char *state = !redis ? "down" : fresh ? "ok" : "degraded";
-    *status = redis && fresh ? 200 : 503;
-    json_t *j = json_pack("{s:s, s:{s:b}, s:{s:I, s:I}, s:I}", "status", state, "redis",
-                          "connected", redis, "feeder", "last_tick_age_ms", (json_int_t)age,
-                          "ticks", (json_int_t)hs->ticks, "time", (json_int_t)now);
-    /* Live prices: degraded while no exchange is fresh (the last prices are
-     * kept, marked stale). */
-    json_t *fresh_sources = json_object_get(ctx->sources, "fresh");
-    bool sources_ok = !ctx->sources || json_integer_value(fresh_sources) > 0;
-    if (ctx->sources)
-        json_object_set(j, "sources", json_object_get(ctx->sources, "sources"));
-    if (!redis) {
-        json_object_set_new(j, "reason", json_string("not subscribed to Redis"));
-    } else if (!fresh) {
-        json_object_set_new(j, "reason", json_string("no tick within 3 intervals"));
-    } else if (!sources_ok) {
-        json_object_set_new(j, "status", json_string("degraded"));
-        json_object_set_new(j, "reason", json_string("no exchange source is fresh"));
-        *status = 503;
-    }
-    return j;
+    struct health_probe p = {.connected = rdb_subscribed(ctx->rdb),
+                             .latency_ms = rdb_latency_ms(ctx->rdb),
+                             .tick_found = last != 0,
+                             .last_tick_ms = last,
+                             .ticks = (int64_t)hub_get_stats(ctx->hub)->ticks,
+                             .sources = ctx->sources};
+    snprintf(p.version, sizeof p.version, "%s", rdb_version(ctx->rdb));
+    if (!p.connected)
+        snprintf(p.error, sizeof p.error, "not subscribed to the tick channel");
+    return health_to_json(&p, price_now_ms(), ctx->conf->update_interval_ms, status);
 }
 
 static void route_static(struct conn *c, const char *path)

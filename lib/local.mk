@@ -14,6 +14,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/metrics.c lib/metrics.h \
 	lib/urlcode.c lib/urlcode.h \
 	lib/history.c lib/history.h \
+	lib/health.c lib/health.h \
 	lib/strlist.c lib/strlist.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
@@ -30,3 +31,9 @@ UNIT_TESTS += tests/unit/check_strlist
 tests_unit_check_strlist_SOURCES = tests/unit/check_strlist.c tests/unit/check_main.h
 tests_unit_check_strlist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_strlist_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/check_health
+UNIT_TESTS += tests/unit/check_health
+tests_unit_check_health_SOURCES = tests/unit/check_health.c tests/unit/check_main.h
+tests_unit_check_health_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_health_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

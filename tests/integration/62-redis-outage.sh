@@ -18,6 +18,16 @@ start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT
 start_gateway --redis-port "$REDIS_PORT" --interval 200
 base=http://127.0.0.1:$GATEWAY_PORT
 wait_for 5 sh -c "curl -sf '$base/health' | grep -q '\"status\":\"ok\"'" || fail "not healthy at start"
+# The one /health shape of lib/health (as cryptopulse-fcgi's), with the
+# gateway's own Redis readings: PING latency and INFO's version.
+health_is() {
+    curl -s "$base/health" | "$PY" -c "import json, sys; h = json.load(sys.stdin); r = h['redis']; \
+f = h['feeder']; num = (int, float); sys.exit(0 if ($1) else 1)"
+}
+version=$(redis-cli -p "$REDIS_PORT" INFO server | tr -d '\r' | sed -n 's/^redis_version://p')
+wait_for 5 health_is "r['connected'] and r['version'] == '$version' and isinstance(r['latency_ms'], num) \
+and isinstance(f['ticks'], int) and f['ticks'] > 0 and isinstance(f['last_tick_age_ms'], int) \
+and 'reason' not in h and isinstance(h['time'], int)" || fail "/health lacks Redis latency/version: $(curl -s "$base/health")"
 
 # A WebSocket client that logs when each tick arrives and how it ends.
 "$PY" - "$GATEWAY_PORT" >"$WORK/ws.txt" 2>&1 <<'PYEOF' &
@@ -50,11 +60,15 @@ wait_for 5 sh -c "curl -s '$base/health' | grep -q '\"status\":\"down\"'" \
     || fail "/health did not report Redis down"
 status=$(curl -s -o /dev/null -w '%{http_code}' "$base/health")
 [ "$status" = 503 ] || fail "/health answered $status while Redis was down"
+health_is "not r['connected'] and r['latency_ms'] is None and h['reason'].startswith('redis unreachable') \
+and isinstance(f['last_tick_age_ms'], int)" || fail "/health while Redis was down: $(curl -s "$base/health")"
 sleep 5
 redis
 up_at=$(date +%s.%N)
 wait_for 10 sh -c "curl -sf '$base/health' | grep -q '\"status\":\"ok\"'" \
     || fail "/health did not recover"
+wait_for 5 health_is "r['version'] == '$version' and isinstance(r['latency_ms'], num)" \
+    || fail "/health has no Redis readings after the reconnect: $(curl -s "$base/health")"
 
 wait "$ws_client" || true
 grep -q '^still connected$' "$WORK/ws.txt" || fail "the WebSocket client was disconnected: $(tail -3 "$WORK/ws.txt")"

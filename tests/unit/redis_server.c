@@ -1,15 +1,16 @@
-/* redis_server: a real redis-server for unit tests. */
+/* redis_server: a throwaway redis-server for unit tests. */
 #include "config.h"
 
 #include "redis_server.h"
 
-#include <arpa/inet.h>
-#include <check.h>
+#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,74 +19,140 @@
 int redis_server_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        port = ntohs(sa.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
 }
 
-static void sleep_ms(int ms)
+static bool answers(const struct redis_server *s)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    char out[16];
+    return redis_server_cmd(s, out, sizeof out, "PING") && strcmp(out, "PONG") == 0;
 }
 
-int redis_server_cli(const struct redis_server *rs, const char *args)
+/* Run redis-server with a config file (Sentinel) or on s->port. */
+static bool spawn(struct redis_server *s)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "redis-cli -h 127.0.0.1 -p %d %s >/dev/null 2>&1", rs->port, args);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-void redis_server_start(struct redis_server *rs)
-{
-    snprintf(rs->dir, sizeof rs->dir, "/tmp/cp-unit-redis.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(rs->dir));
-    rs->port = redis_server_free_port();
-    char port[16];
-    snprintf(port, sizeof port, "%d", rs->port);
-    rs->pid = fork();
-    ck_assert_int_ge(rs->pid, 0);
-    if (rs->pid == 0) {
-        if (chdir(rs->dir) != 0)
+    char port[16], conf[96];
+    snprintf(port, sizeof port, "%d", s->port);
+    snprintf(conf, sizeof conf, "%s/sentinel.conf", s->dir);
+    bool sentinel = access(conf, F_OK) == 0;
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test must not leave it running */
+        if (!freopen("/dev/null", "w", stdout))
             _exit(127);
-        freopen("/dev/null", "w", stdout);
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", rs->dir, (char *)NULL);
+        if (sentinel)
+            execlp("redis-server", "redis-server", conf, "--sentinel", (char *)NULL);
+        else
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save",
+                   "", "--appendonly", "no", "--dir", s->dir, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 100; i++) {
-        if (redis_server_cli(rs, "PING") == 0)
-            return;
-        sleep_ms(50);
+    s->pid = pid;
+    for (int i = 0; i < 500; i++) {
+        if (answers(s))
+            return true;
+        struct timespec ten_ms = {0, 10 * 1000 * 1000};
+        nanosleep(&ten_ms, NULL);
     }
-    redis_server_stop(rs);
-    ck_abort_msg("redis-server did not start (is it installed?)");
+    return false;
 }
 
-void redis_server_stop(struct redis_server *rs)
+bool redis_server_start(struct redis_server *s)
 {
-    if (rs->pid <= 0)
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/cp-redis-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return false;
+    s->port = redis_server_free_port();
+    return s->port > 0 && spawn(s);
+}
+
+bool redis_server_start_sentinel(struct redis_server *s, const char *master, int master_port)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/cp-sentinel-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return false;
+    s->port = redis_server_free_port();
+    char path[96];
+    snprintf(path, sizeof path, "%s/sentinel.conf", s->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 1\n", s->port,
+            s->dir, master, master_port);
+    fclose(f);
+    return s->port > 0 && spawn(s);
+}
+
+void redis_server_stop(struct redis_server *s)
+{
+    if (s->pid <= 0)
         return;
-    kill(rs->pid, SIGTERM);
-    for (int i = 0; i < 40; i++) {
-        if (waitpid(rs->pid, NULL, WNOHANG) == rs->pid) {
-            rs->pid = 0;
-            break;
-        }
-        sleep_ms(50);
+    kill(s->pid, SIGTERM);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+}
+
+bool redis_server_restart(struct redis_server *s)
+{
+    redis_server_stop(s);
+    return spawn(s);
+}
+
+void redis_server_free(struct redis_server *s)
+{
+    redis_server_stop(s);
+    if (s->dir[0]) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/dump.rdb", s->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/sentinel.conf", s->dir);
+        unlink(path);
+        rmdir(s->dir);
     }
-    if (rs->pid > 0) {
-        kill(rs->pid, SIGKILL);
-        waitpid(rs->pid, NULL, 0);
-        rs->pid = 0;
+}
+
+bool redis_server_cmd(const struct redis_server *s, char *out, size_t len, const char *fmt, ...)
+{
+    struct timeval tv = {1, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+    if (!c || c->err) {
+        if (c)
+            redisFree(c);
+        return false;
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", rs->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", rs->dir);
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    bool ok = r != NULL;
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        snprintf(out, len, "%lld", r->integer);
+    else if (r && r->str)
+        snprintf(out, len, "%s", r->str);
+    else if (out && len)
+        out[0] = '\0';
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return ok;
+}
+
+int redis_server_cli(const struct redis_server *s, const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "redis-cli -h 127.0.0.1 -p %d %s >/dev/null 2>&1", s->port, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -1,7 +1,6 @@
-/* redis_server: a real redis-server for unit tests that talk to Redis —
- * started on a free loopback port with no persistence, in a temporary
- * directory, and stopped (by its pid) when the test is done.  Test code
- * only; aborts the test (ck_abort) when redis-server cannot start. */
+/* redis_server: a throwaway redis-server for the unit tests of modules that
+ * talk to Redis — started on a free loopback port with its files in a temp
+ * dir, stopped by pid.  Test-process only; the caller owns the struct. */
 #ifndef CP_TEST_REDIS_SERVER_H
 #define CP_TEST_REDIS_SERVER_H
 
@@ -9,23 +8,43 @@
 #include <sys/types.h>
 
 struct redis_server {
-    pid_t pid;    /* 0 when not running */
-    int port;     /* on 127.0.0.1 */
-    char dir[64]; /* its temporary working directory */
+    pid_t pid; /* 0 while stopped */
+    int port;
+    char dir[64]; /* its temp dir */
 };
 
-/* Start one and wait (up to 5 s) until it answers PING. */
-void redis_server_start(struct redis_server *rs);
+/* Start redis-server (no persistence) on a free 127.0.0.1 port and wait up
+ * to 5 s until it answers PING.  It dies with the test process.  Returns
+ * true when it answers. */
+bool redis_server_start(struct redis_server *s);
 
-/* Stop it (SIGTERM, then SIGKILL after 2 s) and remove its directory.
- * A server that is not running is left alone. */
-void redis_server_stop(struct redis_server *rs);
+/* Start a Sentinel (redis-server --sentinel) on a free 127.0.0.1 port that
+ * monitors the master named master at 127.0.0.1:master_port.  Returns true
+ * when it answers; stop it with redis_server_free(). */
+bool redis_server_start_sentinel(struct redis_server *s, const char *master, int master_port);
 
-/* Run a redis-cli command line against it (e.g. "XADD s * a 1"), output
- * discarded.  Returns the exit status. */
-int redis_server_cli(const struct redis_server *rs, const char *args);
+/* Stop it again (SIGTERM to its pid, then wait); the port is kept, so
+ * redis_server_restart() brings it back at the same address. */
+void redis_server_stop(struct redis_server *s);
 
-/* A loopback TCP port nobody listens on right now. */
+/* Start again on the same port (after redis_server_stop).  Returns true
+ * when it answers. */
+bool redis_server_restart(struct redis_server *s);
+
+/* Stop it and remove its temp dir. */
+void redis_server_free(struct redis_server *s);
+
+/* Run one command (printf-like, hiredis' format) on a new connection and
+ * return its reply as text ("" for nil, the integer in decimal, "ERR..."
+ * for an error) in out (len bytes).  Returns false when Redis is not
+ * reachable. */
+bool redis_server_cmd(const struct redis_server *s, char *out, size_t len, const char *fmt, ...);
+
+/* Run a redis-cli command line against it (e.g. "XADD s * a 1"; split by
+ * the shell), output discarded.  Returns redis-cli's exit status. */
+int redis_server_cli(const struct redis_server *s, const char *args);
+
+/* A loopback TCP port nobody listens on right now, or -1. */
 int redis_server_free_port(void);
 
 #endif

@@ -7,11 +7,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-int64_t health_heartbeat_age(const struct health_probe *p, int64_t now_ms)
+int64_t health_tick_age(const struct health_probe *p, int64_t now_ms)
 {
-    if (!p->connected || !p->heartbeat_found)
+    if (!p->tick_found)
         return -1;
-    return now_ms > p->heartbeat_ms ? now_ms - p->heartbeat_ms : 0;
+    return now_ms > p->last_tick_ms ? now_ms - p->last_tick_ms : 0;
 }
 
 enum health_status health_evaluate(const struct health_probe *p, int64_t now_ms, int interval_ms,
@@ -21,21 +21,18 @@ enum health_status health_evaluate(const struct health_probe *p, int64_t now_ms,
         snprintf(reason, len, "redis unreachable: %s", *p->error ? p->error : "unknown error");
         return HEALTH_DOWN;
     }
-    if (!p->heartbeat_found) {
+    if (!p->tick_found) {
         snprintf(reason, len, "no feeder heartbeat%s%s", *p->error ? ": " : "", p->error);
         return HEALTH_DEGRADED;
     }
-    int64_t age = health_heartbeat_age(p, now_ms);
+    int64_t age = health_tick_age(p, now_ms);
     int64_t limit = (int64_t)HEALTH_STALE_INTERVALS * interval_ms;
     if (age > limit) {
         snprintf(reason, len, "last feeder tick %" PRId64 " ms ago (limit %" PRId64 " ms)", age,
                  limit);
         return HEALTH_DEGRADED;
     }
-    json_t *sources = p->sources[0] ? json_loads(p->sources, 0, NULL) : NULL;
-    bool none_fresh = sources && json_integer_value(json_object_get(sources, "fresh")) == 0;
-    json_decref(sources);
-    if (none_fresh) {
+    if (p->sources && json_integer_value(json_object_get(p->sources, "fresh")) == 0) {
         snprintf(reason, len, "no exchange source is fresh");
         return HEALTH_DEGRADED;
     }
@@ -45,14 +42,8 @@ enum health_status health_evaluate(const struct health_probe *p, int64_t now_ms,
 
 json_t *health_sources(const struct health_probe *p)
 {
-    json_t *state = p->sources[0] ? json_loads(p->sources, 0, NULL) : NULL;
-    json_t *arr = json_incref(json_object_get(state, "sources"));
-    json_decref(state);
-    if (arr && !json_is_array(arr)) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    json_t *arr = json_object_get(p->sources, "sources");
+    return json_is_array(arr) ? json_incref(arr) : NULL;
 }
 
 const char *health_status_name(enum health_status s)
@@ -72,9 +63,9 @@ int health_http_status(enum health_status s)
 
 static json_t *redis_json(const struct health_probe *p)
 {
+    bool measured = p->connected && p->latency_ms >= 0;
     return json_pack("{s:b, s:o, s:o}", "connected", p->connected, "latency_ms",
-                     p->connected ? json_real(price_round(p->latency_ms, 2)) : json_null(),
-                     "version",
+                     measured ? json_real(price_round(p->latency_ms, 2)) : json_null(), "version",
                      p->connected && *p->version ? json_string(p->version) : json_null());
 }
 
@@ -83,14 +74,15 @@ json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interva
 {
     char reason[HEALTH_ERROR_MAX + 64];
     enum health_status s = health_evaluate(p, now_ms, interval_ms, reason, sizeof reason);
-    int64_t age = health_heartbeat_age(p, now_ms);
+    int64_t age = health_tick_age(p, now_ms);
     json_t *obj = json_pack("{s:s}", "status", health_status_name(s));
     if (s != HEALTH_OK)
         json_object_set_new(obj, "reason", json_string(reason));
     json_object_set_new(obj, "redis", redis_json(p));
-    json_object_set_new(
-        obj, "feeder",
-        json_pack("{s:o}", "last_tick_age_ms", age >= 0 ? json_integer(age) : json_null()));
+    json_object_set_new(obj, "feeder",
+                        json_pack("{s:o, s:o}", "last_tick_age_ms",
+                                  age >= 0 ? json_integer(age) : json_null(), "ticks",
+                                  p->ticks >= 0 ? json_integer(p->ticks) : json_null()));
     json_object_set_new(obj, "time", json_integer(now_ms));
     json_t *sources = health_sources(p);
     if (sources)

@@ -1,0 +1,165 @@
+#include "config.h"
+
+#include "rdb_link.h"
+
+#include "log.h"
+#include "rdb_sentinel.h"
+#include "strlist.h"
+
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/hiredis.h>
+
+#define RDB_BACKOFF_MIN_MS 100
+#define RDB_BACKOFF_MAX_MS 5000
+
+static void link_connect(struct rdb_link *link);
+
+void rdb_link_retry(struct rdb_link *link)
+{
+    int cap = link->conf->update_interval_ms / 2;
+    if (cap > RDB_BACKOFF_MAX_MS)
+        cap = RDB_BACKOFF_MAX_MS;
+    if (cap < RDB_BACKOFF_MIN_MS)
+        cap = RDB_BACKOFF_MIN_MS;
+    struct timeval tv = strlist_timeval_ms(link->backoff_ms < cap ? link->backoff_ms : cap);
+    evtimer_add(link->retry, &tv);
+    link->backoff_ms =
+        link->backoff_ms * 2 > RDB_BACKOFF_MAX_MS ? RDB_BACKOFF_MAX_MS : link->backoff_ms * 2;
+}
+
+/* hiredis frees the context after these callbacks return: only drop our
+ * pointer here, never free it. */
+static void lost(struct rdb_link *link, const char *why)
+{
+    bool was = link->connected;
+    link->ac = NULL;
+    link->connected = false;
+    evtimer_del(link->connect_timeout);
+    if (was)
+        log_warn("redis %s connection lost: %s; reconnecting", link->name, why);
+    else
+        log_debug("redis %s connect failed: %s", link->name, why);
+    link->on_lost(link);
+    rdb_link_retry(link);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    struct rdb_link *link = ac->data;
+    if (status != REDIS_OK) {
+        lost(link, ac->errstr);
+        return;
+    }
+    evtimer_del(link->connect_timeout);
+    link->connected = true;
+    link->backoff_ms = RDB_BACKOFF_MIN_MS;
+    log_info("redis %s connection up (%s:%d)", link->name, link->conf->redis_host,
+             link->conf->redis_port);
+    link->on_connected(link);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    lost(ac->data, status == REDIS_OK ? "closed" : ac->errstr);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    link_connect(arg);
+}
+
+/* hiredis 0.14 has no connect timeout: give up on a silent host ourselves.
+ * This runs from a timer, not a hiredis callback, so freeing is safe; an
+ * unconnected context gets no disconnect callback, so retry here. */
+static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct rdb_link *link = arg;
+    if (rdb_sentinel_timed_out(link))
+        return;
+    redisAsyncContext *ac = link->ac;
+    link->ac = NULL;
+    if (ac)
+        redisAsyncFree(ac);
+    log_debug("redis %s connect timed out", link->name);
+    rdb_link_retry(link);
+}
+
+/* Check an AUTH or SELECT reply: an error is logged and the link dropped so
+ * that it retries (a wrong password is a configuration error worth seeing). */
+static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        log_error("redis %s: %s failed: %s", ((struct rdb_link *)ac->data)->name,
+                  (const char *)privdata, r->str);
+        redisAsyncDisconnect(ac);
+    }
+}
+
+static void send_setup(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->conf;
+    if (conf->redis_password[0])
+        redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
+    if (conf->redis_db)
+        redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
+}
+
+void rdb_link_connect_to(struct rdb_link *link, const char *host, int port)
+{
+    redisAsyncContext *ac = redisAsyncConnect(host, port);
+    if (!ac || ac->err) {
+        log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
+        if (ac)
+            redisAsyncFree(ac);
+        rdb_link_retry(link);
+        return;
+    }
+    ac->data = link;
+    link->ac = ac;
+    redisLibeventAttach(ac, link->base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    struct timeval tv = strlist_timeval_ms(link->conf->redis_timeout_ms);
+    evtimer_add(link->connect_timeout, &tv);
+    /* Commands queue until the connection is up. */
+    send_setup(link);
+}
+
+static void link_connect(struct rdb_link *link)
+{
+    const struct cp_conf *conf = link->conf;
+    if (conf->redis_sentinels[0]) {
+        link->sentinel = 0;
+        rdb_sentinel_ask(link);
+    } else {
+        rdb_link_connect_to(link, conf->redis_host, conf->redis_port);
+    }
+}
+
+void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct cp_conf *conf,
+                   const char *name, void (*on_connected)(struct rdb_link *),
+                   void (*on_lost)(struct rdb_link *), void *owner)
+{
+    *link = (struct rdb_link){.base = base,
+                              .conf = conf,
+                              .name = name,
+                              .backoff_ms = RDB_BACKOFF_MIN_MS,
+                              .on_connected = on_connected,
+                              .on_lost = on_lost,
+                              .owner = owner};
+    link->retry = evtimer_new(base, on_retry, link);
+    link->connect_timeout = evtimer_new(base, on_connect_timeout, link);
+    link_connect(link);
+}
+
+void rdb_link_free(struct rdb_link *link)
+{
+    rdb_sentinel_cancel(link);
+    if (link->ac) {
+        link->ac->onDisconnect = NULL; /* we are going away: no reconnect */
+        redisAsyncFree(link->ac);
+    }
+    event_free(link->retry);
+    event_free(link->connect_timeout);
+}

@@ -1,0 +1,49 @@
+/* rdb_link: one Redis connection of the rdb module that keeps itself up —
+ * connect (to REDIS_HOST:PORT or where Sentinel says), AUTH and SELECT, a
+ * connect timeout, reconnects with backoff.  Private to rdb; runs on the
+ * worker's event base; rdb_link_free() is never called from inside a hiredis
+ * callback. */
+#ifndef CP_RDB_LINK_H
+#define CP_RDB_LINK_H
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <stdbool.h>
+
+#include "conf.h"
+
+struct rdb_link {
+    struct event_base *base;
+    const struct cp_conf *conf;
+    const char *name;      /* for the log: "pub/sub", "command" */
+    redisAsyncContext *ac; /* NULL while disconnected */
+    bool connected;
+    int backoff_ms;
+    struct event *retry; /* reconnect timer */
+    struct event *connect_timeout;
+    void (*on_connected)(struct rdb_link *link); /* the link is up: send what it is for */
+    void (*on_lost)(struct rdb_link *link);      /* a connection went away, or never came */
+    void *owner;                                 /* for the two hooks */
+    /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
+    redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
+    int sentinel;                   /* its index in REDIS_SENTINELS */
+};
+
+/* Set up link (caller's memory) and start connecting per conf (borrowed,
+ * must outlive the link).  The hooks run on the loop, never during this
+ * call. */
+void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct cp_conf *conf,
+                   const char *name, void (*on_connected)(struct rdb_link *),
+                   void (*on_lost)(struct rdb_link *), void *owner);
+
+/* Drop the connection without reconnecting and free the timers. */
+void rdb_link_free(struct rdb_link *link);
+
+/* Connect to host:port now (the Sentinel's answer). */
+void rdb_link_connect_to(struct rdb_link *link, const char *host, int port);
+
+/* Try again after the backoff: at most half a tick interval, so that
+ * clients get ticks again within two intervals of Redis coming back. */
+void rdb_link_retry(struct rdb_link *link);
+
+#endif
