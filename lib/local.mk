@@ -6,6 +6,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
 	lib/conf.c lib/conf.h \
+	lib/confval.c lib/confval.h \
 	lib/keys.c lib/keys.h \
 	lib/price.c lib/price.h \
 	lib/tickid.c lib/tickid.h \
