@@ -38,7 +38,8 @@ dist_man_MANS += man/cryptopulse-load.1
 LOAD_UNIT_TESTS = tests/unit/check_lstats tests/unit/check_phase tests/unit/check_ssec \
 	tests/unit/check_scan tests/unit/check_verdict tests/unit/check_lopts \
 	tests/unit/check_ticktab tests/unit/check_cli tests/unit/check_procstat \
-	tests/unit/check_reports tests/unit/check_summary tests/unit/check_spawn
+	tests/unit/check_reports tests/unit/check_summary tests/unit/check_spawn \
+	tests/unit/check_client tests/unit/check_worker
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
 UNIT_TESTS += $(LOAD_UNIT_TESTS)
 tests_unit_check_lstats_SOURCES = tests/unit/check_lstats.c tests/unit/check_main.h
@@ -77,6 +78,16 @@ tests_unit_check_summary_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_spawn_SOURCES = tests/unit/check_spawn.c tests/unit/check_main.h
 tests_unit_check_spawn_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_spawn_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+# check_client and check_worker run the clients against a tiny scripted
+# server of their own (tests/unit/tiny_server.h) on 127.0.0.1.
+tests_unit_check_client_SOURCES = tests/unit/check_client.c tests/unit/check_main.h \
+	tests/unit/tiny_server.h
+tests_unit_check_client_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_client_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_worker_SOURCES = tests/unit/check_worker.c tests/unit/check_main.h \
+	tests/unit/tiny_server.h
+tests_unit_check_worker_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_worker_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/80-load-small.sh
 dist_noinst_SCRIPTS += tests/integration/80-load-small.sh
