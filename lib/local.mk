@@ -1,5 +1,6 @@
-# lib/: code shared by more than one program (configuration, logging, Redis
-# key names, the price JSON shape, tick ids).
+# lib/: code shared by more than one program (configuration and the checks
+# of its values, logging, Redis key names, the price JSON shape, tick ids,
+# Sentinel, comma lists).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \

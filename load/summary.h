@@ -1,6 +1,6 @@
 /* summary: what the load tool prints — the progress line on a terminal
  * during the run, and at the end the verdict, the table (unless quiet) and
- * the one JSON line (README.md "Load testing" lists its fields).  Also the
+ * the one JSON line (cryptopulse-load(1) lists its fields).  Also the
  * server samples the parent takes around the sustain phase, which the
  * summary reports.  Parent only, one thread; plain values, nothing to free. */
 #ifndef CP_LOAD_SUMMARY_H
