@@ -39,7 +39,6 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_replay \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
-	tests/unit/check_tickid \
 	tests/unit/check_feed \
 	tests/unit/check_live \
 	tests/unit/check_exch \
@@ -60,9 +59,6 @@ tests_unit_check_roll24_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_mock_SOURCES = tests/unit/check_mock.c tests/unit/check_main.h
 tests_unit_check_mock_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_mock_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-tests_unit_check_tickid_SOURCES = tests/unit/check_tickid.c tests/unit/check_main.h
-tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_feed_SOURCES = tests/unit/check_feed.c tests/unit/check_main.h
 tests_unit_check_feed_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)

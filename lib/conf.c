@@ -1,9 +1,12 @@
+/* conf: the table of settings, and loading them from defaults, the
+ * environment, a file and the command line; see conf.h.  The checks of one
+ * value live in confval.c. */
 #include "config.h"
 
 #include "conf.h"
 
+#include "confval.h"
 #include "cp_error.h"
-#include "price.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -153,83 +156,6 @@ static const struct conf_option conf_options[] = {
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
 
-static int set_int(const struct conf_option *o, void *field, const char *value, char *err,
-                   size_t errlen)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || !(isdigit((unsigned char)value[0]) || value[0] == '-') || *end != '\0' ||
-        v < o->min || v > o->max) {
-        snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld", o->env, value,
-                 o->min, o->max);
-        return CP_EINVAL;
-    }
-    *(int *)field = (int)v;
-    return CP_OK;
-}
-
-static int check_symbols(const struct conf_option *o, const char *value, char *err, size_t errlen)
-{
-    char seen[CONF_LIST_MAX + 2] = ",";
-    for (const char *p = value;; p++) {
-        size_t n = strcspn(p, ",");
-        char sym[PRICE_SYMBOL_MAX], key[PRICE_SYMBOL_MAX + 2];
-        snprintf(sym, sizeof sym, "%.*s", (int)n, p);
-        snprintf(key, sizeof key, ",%s,", sym);
-        if (n == 0 || n >= sizeof sym || !price_symbol_valid(sym) || strstr(seen, key)) {
-            snprintf(err, errlen,
-                     "%s: \"%s\": \"%.*s\" is %s (a comma list of distinct symbols like BTC,ETH)",
-                     o->env, value, (int)n, p,
-                     n && n < sizeof sym && price_symbol_valid(sym) ? "repeated" : "not a symbol");
-            return CP_EINVAL;
-        }
-        strcat(seen, key + 1);
-        p += n;
-        if (*p == '\0')
-            return CP_OK;
-    }
-}
-
-static int set_bool(const struct conf_option *o, bool *field, const char *value, char *err,
-                    size_t errlen)
-{
-    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no",
-                                                                                "off"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-            *field = strcasecmp(value, yes[i]) == 0;
-            return CP_OK;
-        }
-    }
-    snprintf(err, errlen, "%s: \"%s\" is not one of true, false, 1, 0, yes, no, on, off", o->env,
-             value);
-    return CP_EINVAL;
-}
-
-/* A comma list of host:port (may be empty), ports 1 to 65535. */
-static int check_addrs(const struct conf_option *o, const char *value, char *err, size_t errlen)
-{
-    for (const char *p = value; *p;) {
-        size_t n = strcspn(p, ",");
-        const char *colon = memrchr(p, ':', n);
-        char *end = NULL;
-        long port = colon ? strtol(colon + 1, &end, 10) : 0;
-        if (!colon || colon == p || !isdigit((unsigned char)colon[1]) || end != p + n || port < 1 ||
-            port > 65535) {
-            snprintf(err, errlen, "%s: \"%.*s\" is not host:port (port 1-65535)", o->env,
-                     (int)(n > 64 ? 64 : n), p);
-            return CP_EINVAL;
-        }
-        p += n;
-        if (*p == ',' && *++p == '\0') {
-            snprintf(err, errlen, "%s: \"%s\" ends with an empty entry", o->env, value);
-            return CP_EINVAL;
-        }
-    }
-    return CP_OK;
-}
-
 /* The words a CONF_CHOICE or CONF_CHOICES setting allows, "a|b|c". */
 static const struct {
     const char *env, *choices;
@@ -246,63 +172,31 @@ static const char *choices_of(const struct conf_option *o)
     return "";
 }
 
-/* True when word (n bytes) is one of the '|'-separated words of choices. */
-static bool is_choice(const char *choices, const char *word, size_t n)
-{
-    for (const char *p = choices;; p++) {
-        size_t len = strcspn(p, "|");
-        if (len == n && strncmp(p, word, n) == 0)
-            return true;
-        p += len;
-        if (*p == '\0')
-            return false;
-    }
-}
-
-static int check_choices(const struct conf_option *o, const char *value, char *err, size_t errlen)
-{
-    bool list = o->type == CONF_CHOICES;
-    for (const char *p = value;; p++) {
-        size_t n = list ? strcspn(p, ",") : strlen(p);
-        const char *why = !is_choice(choices_of(o), p, n) ? "is not one of" : NULL;
-        for (const char *q = value; !why && q < p; q += strcspn(q, ",") + 1)
-            if (strcspn(q, ",") == n && strncmp(q, p, n) == 0)
-                why = "is repeated; each once, from";
-        if (why) {
-            snprintf(err, errlen, "%s: \"%.*s\" %s %s", o->env, (int)(n > 40 ? 40 : n), p, why,
-                     choices_of(o));
-            return CP_EINVAL;
-        }
-        p += n;
-        if (*p == '\0')
-            return CP_OK;
-    }
-}
-
 static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
                       char *err, size_t errlen)
 {
     void *field = (char *)conf + o->offset;
     switch (o->type) {
-    case CONF_INT: return set_int(o, field, value, err, errlen);
-    case CONF_BOOL: return set_bool(o, field, value, err, errlen);
+    case CONF_INT: return confval_int(o->env, value, o->min, o->max, field, err, errlen);
+    case CONF_BOOL: return confval_bool(o->env, value, field, err, errlen);
     case CONF_LEVEL:
         if (log_level_parse(value, field) == CP_OK)
             return CP_OK;
         snprintf(err, errlen, "%s: \"%s\" is not one of error, warn, info, debug", o->env, value);
         return CP_EINVAL;
     case CONF_SYMBOLS:
-        if (strlen(value) < o->size && check_symbols(o, value, err, errlen) != CP_OK)
+        if (strlen(value) < o->size && confval_symbols(o->env, value, err, errlen) != CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_CHOICE:
     case CONF_CHOICES:
         if ((o->type == CONF_CHOICE || o->type == CONF_CHOICES) &&
-            check_choices(o, value, err, errlen) != CP_OK)
+            confval_choices(o->env, choices_of(o), o->type == CONF_CHOICES, value, err, errlen) !=
+                CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_ADDRS:
-        if (o->type == CONF_ADDRS && check_addrs(o, value, err, errlen) != CP_OK)
+        if (o->type == CONF_ADDRS && confval_addrs(o->env, value, err, errlen) != CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_STR:

@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "price.h"
+#include "strlist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,14 +65,5 @@ int history_check(const char *symbol, const char *limit, int *out, char *err, si
 
 bool history_symbol_listed(const char *list, const char *symbol)
 {
-    size_t slen = strlen(symbol);
-    if (!list || !*list)
-        return true;
-    for (const char *p = list; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n == slen && strncmp(p, symbol, n) == 0)
-            return true;
-        p += n + (p[n] == ',');
-    }
-    return false;
+    return !list || !*list || strlist_has(list, symbol);
 }

@@ -1,11 +1,13 @@
-# lib/: code shared by more than one program (configuration, logging, Redis
-# key names, the price JSON shape, tick ids).
+# lib/: code shared by more than one program (configuration and the checks
+# of its values, logging, Redis key names, the price JSON shape, tick ids,
+# Sentinel, comma lists).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
 	lib/conf.c lib/conf.h \
+	lib/confval.c lib/confval.h \
 	lib/keys.c lib/keys.h \
 	lib/price.c lib/price.h \
 	lib/tickid.c lib/tickid.h \
@@ -19,15 +21,52 @@ lib_libcpcommon_a_SOURCES = \
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
 
-# Unit tests of lib/ modules kept here rather than in tests/local.mk.
-check_PROGRAMS += tests/unit/check_log
-UNIT_TESTS += tests/unit/check_log
+# Unit tests: one program per lib/ module (tests/unit/check_<module>.c),
+# each linking the same library the programs link.
+LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/check_log \
+	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
+	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
+	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
+	tests/unit/check_strlist
+check_PROGRAMS += $(LIB_UNIT_TESTS)
+UNIT_TESTS += $(LIB_UNIT_TESTS)
+tests_unit_check_cp_error_SOURCES = tests/unit/check_cp_error.c tests/unit/check_main.h
+tests_unit_check_cp_error_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cp_error_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_xalloc_SOURCES = tests/unit/check_xalloc.c tests/unit/check_main.h
+tests_unit_check_xalloc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_xalloc_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
 tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-
-check_PROGRAMS += tests/unit/check_strlist
-UNIT_TESTS += tests/unit/check_strlist
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
+tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_confval_SOURCES = tests/unit/check_confval.c tests/unit/check_main.h
+tests_unit_check_confval_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_confval_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_keys_SOURCES = tests/unit/check_keys.c tests/unit/check_main.h
+tests_unit_check_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_keys_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_price_SOURCES = tests/unit/check_price.c tests/unit/check_main.h
+tests_unit_check_price_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_price_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_tickid_SOURCES = tests/unit/check_tickid.c tests/unit/check_main.h
+tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+# check_sentinel starts its own redis-server and redis-sentinel.
+tests_unit_check_sentinel_SOURCES = tests/unit/check_sentinel.c tests/unit/check_main.h
+tests_unit_check_sentinel_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sentinel_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_latency_SOURCES = tests/unit/check_latency.c tests/unit/check_main.h
+tests_unit_check_latency_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_latency_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c tests/unit/check_main.h
+tests_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_metrics_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_urlcode_SOURCES = tests/unit/check_urlcode.c tests/unit/check_main.h
+tests_unit_check_urlcode_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_urlcode_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_strlist_SOURCES = tests/unit/check_strlist.c tests/unit/check_main.h
 tests_unit_check_strlist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_strlist_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

@@ -27,16 +27,6 @@ void log_init(const char *progname, enum log_level level)
     log_level_current = level;
 }
 
-void log_set_level(enum log_level level)
-{
-    log_level_current = level;
-}
-
-enum log_level log_get_level(void)
-{
-    return log_level_current;
-}
-
 int log_level_parse(const char *text, enum log_level *out)
 {
     for (int i = LOG_ERROR; i <= LOG_DEBUG; i++) {

@@ -6,10 +6,9 @@
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Set the program name printed on each line (borrowed: must outlive logging). */
+/* Set the program name printed on each line (borrowed: must outlive logging)
+ * and the level (messages above it are dropped); once, at start-up. */
 void log_init(const char *progname, enum log_level level);
-void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 
 /* Parse "error", "warn", "info" or "debug" (case-insensitive).
  * Returns 0 and sets *out, or CP_EINVAL for any other text. */

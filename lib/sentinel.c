@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "log.h"
+#include "strlist.h"
 
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 static int ask(const struct cp_conf *conf, const char *host, int port, char *out, size_t outlen,
                int *out_port)
 {
-    struct timeval tv = {conf->redis_timeout_ms / 1000, (conf->redis_timeout_ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     redisContext *c = redisConnectWithTimeout(host, port, tv);
     int rc = CP_EIO;
     if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
@@ -43,17 +44,16 @@ int sentinel_redis_addr(const struct cp_conf *conf, char *host, size_t hostlen, 
         *port = conf->redis_port;
         return CP_OK;
     }
-    for (const char *p = conf->redis_sentinels; *p;) {
-        size_t n = strcspn(p, ",");
-        char entry[CONF_STR_MAX];
-        snprintf(entry, sizeof entry, "%.*s", (int)(n < sizeof entry ? n : sizeof entry - 1), p);
-        char *colon = strrchr(entry, ':');
-        if (colon) {
-            *colon = '\0';
-            if (ask(conf, entry, atoi(colon + 1), host, hostlen, port) == CP_OK)
-                return CP_OK;
-        }
-        p += n + (p[n] == ',');
+    /* conf checked every entry (confval_addrs); the host of one longer
+     * than CONF_STR_MAX cannot be a name, so it is skipped. */
+    const char *list = conf->redis_sentinels, *entry;
+    size_t len;
+    while (strlist_next(&list, &entry, &len)) {
+        char shost[CONF_STR_MAX];
+        int sport;
+        if (strlist_hostport(entry, len, shost, sizeof shost, &sport) &&
+            ask(conf, shost, sport, host, hostlen, port) == CP_OK)
+            return CP_OK;
     }
     return CP_EIO;
 }

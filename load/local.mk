@@ -1,8 +1,11 @@
-# load/: cryptopulse-load, the load generator and meter.  Its protocol
-# modules (SSE parsing, histograms, the phase plan, price scanning) form a
-# noinst library shared with the unit tests; the client side of WebSocket
-# (wsc), frame headers, accept keys and inflation come from
-# wsproto/libwsproto.a.
+# load/: cryptopulse-load, the load generator and meter.  Every module but
+# main() is in a noinst library shared with the unit tests: the parent's
+# cli (options), spawn (worker processes), reports (their pipes), procstat
+# (the server's RSS and CPU) and summary (progress, table, JSON line); the
+# worker (its clients and schedule); and the pure cores — ssec (SSE),
+# scan (price messages), lstats (histograms), phase (the plan), verdict,
+# lopts and ticktab.  The client side of WebSocket (wsc), frame headers and
+# inflation come from wsproto/libwsproto.a.
 noinst_LIBRARIES += load/libload.a
 load_libload_a_SOURCES = \
 	load/lstats.c load/lstats.h \
@@ -12,6 +15,12 @@ load_libload_a_SOURCES = \
 	load/verdict.c load/verdict.h \
 	load/lopts.c load/lopts.h \
 	load/ticktab.c load/ticktab.h \
+	load/cli.c load/cli.h \
+	load/procstat.c load/procstat.h \
+	load/reports.c load/reports.h \
+	load/summary.c load/summary.h \
+	load/spawn.c load/spawn.h \
+	load/client.c load/client.h \
 	load/worker.c load/load.h
 LOAD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/load $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS)
@@ -24,29 +33,61 @@ load_cryptopulse_load_CFLAGS = $(LOAD_CFLAGS)
 load_cryptopulse_load_LDADD = $(LOAD_LIBS)
 dist_man_MANS += man/cryptopulse-load.1
 
-LOAD_UNIT_TESTS = tests/unit/check_load_stats \
-	tests/unit/check_load_sse tests/unit/check_load_scan tests/unit/check_load_verdict \
-	tests/unit/check_load_lopts tests/unit/check_load_ticktab
+# Unit tests: one program per module (tests/unit/check_<module>.c), linked
+# with the same library as the program.
+LOAD_UNIT_TESTS = tests/unit/check_lstats tests/unit/check_phase tests/unit/check_ssec \
+	tests/unit/check_scan tests/unit/check_verdict tests/unit/check_lopts \
+	tests/unit/check_ticktab tests/unit/check_cli tests/unit/check_procstat \
+	tests/unit/check_reports tests/unit/check_summary tests/unit/check_spawn \
+	tests/unit/check_client tests/unit/check_worker
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
 UNIT_TESTS += $(LOAD_UNIT_TESTS)
-tests_unit_check_load_stats_SOURCES = tests/unit/check_load_stats.c
-tests_unit_check_load_stats_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_stats_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_sse_SOURCES = tests/unit/check_load_sse.c
-tests_unit_check_load_sse_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_sse_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_scan_SOURCES = tests/unit/check_load_scan.c
-tests_unit_check_load_scan_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_scan_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_verdict_SOURCES = tests/unit/check_load_verdict.c
-tests_unit_check_load_verdict_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_verdict_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_lopts_SOURCES = tests/unit/check_load_lopts.c
-tests_unit_check_load_lopts_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_lopts_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
-tests_unit_check_load_ticktab_SOURCES = tests/unit/check_load_ticktab.c
-tests_unit_check_load_ticktab_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
-tests_unit_check_load_ticktab_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_lstats_SOURCES = tests/unit/check_lstats.c tests/unit/check_main.h
+tests_unit_check_lstats_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_lstats_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_phase_SOURCES = tests/unit/check_phase.c tests/unit/check_main.h
+tests_unit_check_phase_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_phase_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_ssec_SOURCES = tests/unit/check_ssec.c tests/unit/check_main.h
+tests_unit_check_ssec_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_ssec_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_scan_SOURCES = tests/unit/check_scan.c tests/unit/check_main.h
+tests_unit_check_scan_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_scan_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_verdict_SOURCES = tests/unit/check_verdict.c tests/unit/check_main.h
+tests_unit_check_verdict_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_verdict_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_lopts_SOURCES = tests/unit/check_lopts.c tests/unit/check_main.h
+tests_unit_check_lopts_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_lopts_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_ticktab_SOURCES = tests/unit/check_ticktab.c tests/unit/check_main.h
+tests_unit_check_ticktab_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_ticktab_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_cli_SOURCES = tests/unit/check_cli.c tests/unit/check_main.h
+tests_unit_check_cli_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_cli_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_procstat_SOURCES = tests/unit/check_procstat.c tests/unit/check_main.h
+tests_unit_check_procstat_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_procstat_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_reports_SOURCES = tests/unit/check_reports.c tests/unit/check_main.h
+tests_unit_check_reports_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_reports_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_summary_SOURCES = tests/unit/check_summary.c tests/unit/check_main.h
+tests_unit_check_summary_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_summary_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_spawn_SOURCES = tests/unit/check_spawn.c tests/unit/check_main.h
+tests_unit_check_spawn_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_spawn_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+# check_client and check_worker run the clients against a tiny scripted
+# server of their own (tests/unit/tiny_server.h) on 127.0.0.1.
+tests_unit_check_client_SOURCES = tests/unit/check_client.c tests/unit/check_main.h \
+	tests/unit/tiny_server.h
+tests_unit_check_client_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_client_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_worker_SOURCES = tests/unit/check_worker.c tests/unit/check_main.h \
+	tests/unit/tiny_server.h
+tests_unit_check_worker_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_worker_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/80-load-small.sh
 dist_noinst_SCRIPTS += tests/integration/80-load-small.sh

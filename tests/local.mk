@@ -4,24 +4,10 @@
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 UNIT_LIBS = $(CHECK_LIBS)
 
-check_PROGRAMS += tests/unit/check_conf tests/unit/check_price tests/unit/check_latency \
-	tests/unit/check_metrics
-tests_unit_check_latency_SOURCES = tests/unit/check_latency.c
-tests_unit_check_latency_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_latency_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c
-tests_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_metrics_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
-tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_price_SOURCES = tests/unit/check_price.c tests/unit/check_main.h
-tests_unit_check_price_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_price_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+# The lib/ tests are declared in lib/local.mk, next to their modules.
 
 # Unit tests first, then integration tests (which need the built programs).
-TESTS += tests/unit/check_conf tests/unit/check_price tests/unit/check_latency \
-	tests/unit/check_metrics $(UNIT_TESTS) $(INTEGRATION_TESTS)
+TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 INTEGRATION_TESTS += \
 	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \

@@ -1,3 +1,4 @@
+/* Unit tests of load/ticktab.c. */
 #include "config.h"
 
 #include "check_main.h"
@@ -43,9 +44,9 @@ START_TEST(grows_past_a_hundred_thousand_ticks)
 }
 END_TEST
 
-static Suite *load_ticktab_suite(void)
+static Suite *ticktab_suite(void)
 {
-    Suite *s = suite_create("load_ticktab");
+    Suite *s = suite_create("ticktab");
     TCase *t = tcase_create("core");
     tcase_add_test(t, counts_clients_per_tick);
     tcase_add_test(t, grows_past_a_hundred_thousand_ticks);
@@ -53,4 +54,4 @@ static Suite *load_ticktab_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_ticktab_suite)
+CHECK_MAIN(ticktab_suite)

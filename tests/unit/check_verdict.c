@@ -1,3 +1,4 @@
+/* Unit tests of load/verdict.c. */
 #include "config.h"
 
 #include "check_main.h"
@@ -70,9 +71,9 @@ START_TEST(no_latency_sample_or_no_attempt_fails)
 }
 END_TEST
 
-static Suite *load_verdict_suite(void)
+static Suite *verdict_suite(void)
 {
-    Suite *s = suite_create("load_verdict");
+    Suite *s = suite_create("verdict");
     TCase *t = tcase_create("core");
     tcase_add_test(t, connected_is_counted_against_the_clients_wanted);
     tcase_add_test(t, a_spike_counts_every_client_attempted);
@@ -83,4 +84,4 @@ static Suite *load_verdict_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_verdict_suite)
+CHECK_MAIN(verdict_suite)

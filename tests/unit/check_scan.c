@@ -1,3 +1,4 @@
+/* Unit tests of load/scan.c. */
 #include "config.h"
 
 #include "check_main.h"
@@ -46,9 +47,9 @@ START_TEST(messages_without_prices_are_not_counted)
 }
 END_TEST
 
-static Suite *load_scan_suite(void)
+static Suite *scan_suite(void)
 {
-    Suite *s = suite_create("load_scan");
+    Suite *s = suite_create("scan");
     TCase *t = tcase_create("core");
     tcase_add_test(t, bulk_message_gives_every_price_ts);
     tcase_add_test(t, single_price_gives_its_ts);
@@ -57,4 +58,4 @@ static Suite *load_scan_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_scan_suite)
+CHECK_MAIN(scan_suite)

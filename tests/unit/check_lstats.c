@@ -1,7 +1,7 @@
+/* Unit tests of load/lstats.c. */
 #include "config.h"
 
 #include "check_main.h"
-#include "phase.h"
 #include "lstats.h"
 
 START_TEST(percentiles_of_1_to_100_are_exact)
@@ -89,44 +89,9 @@ START_TEST(buckets_tile_the_number_line)
 }
 END_TEST
 
-START_TEST(phase_plan_ramps_spikes_and_cools_down)
+static Suite *lstats_suite(void)
 {
-    struct phase_plan p;
-    phase_plan_build(&p, 1000, 1000, 100, 2000, 500, 1500, 3000, 1000);
-    ck_assert_int_eq(p.n, 5);
-    ck_assert_int_eq(p.total_ms, 7500);
-    ck_assert_int_eq(p.peak, 1500);
-    int i;
-    ck_assert_int_eq(phase_target(&p, 0, &i), 0);
-    ck_assert_int_eq(phase_target(&p, 500, &i), 50);
-    ck_assert_int_eq(i, 0);
-    ck_assert_int_eq(phase_target(&p, 2000, &i), 550); /* halfway up the ramp */
-    ck_assert_int_eq(i, 1);
-    ck_assert_int_eq(phase_target(&p, 3100, &i), 1500);
-    ck_assert_str_eq(p.phase[i].name, "spike");
-    ck_assert_int_eq(phase_target(&p, 4000, &i), 1000);
-    ck_assert_str_eq(p.phase[i].name, "sustain");
-    ck_assert_int_eq(phase_target(&p, 7000, &i), 501);
-    ck_assert_int_eq(phase_target(&p, 7500, &i), 0);
-    ck_assert_int_eq(i, p.n);
-    ck_assert_int_eq(phase_start(&p, phase_find(&p, "sustain")), 3500);
-}
-END_TEST
-
-START_TEST(phase_plan_skips_empty_phases)
-{
-    struct phase_plan p;
-    phase_plan_build(&p, 10, 0, 1, 0, 0, 12, 5000, 0);
-    ck_assert_int_eq(p.n, 1);
-    int i;
-    ck_assert_int_eq(phase_target(&p, 0, &i), 10);
-    ck_assert_int_eq(phase_find(&p, "ramp"), -1);
-}
-END_TEST
-
-static Suite *load_stats_suite(void)
-{
-    Suite *s = suite_create("load_stats");
+    Suite *s = suite_create("lstats");
     TCase *t = tcase_create("core");
     tcase_add_test(t, percentiles_of_1_to_100_are_exact);
     tcase_add_test(t, large_values_within_two_percent);
@@ -134,10 +99,8 @@ static Suite *load_stats_suite(void)
     tcase_add_test(t, merging_equals_adding_everything_to_one);
     tcase_add_test(t, empty_histogram_reports_zero);
     tcase_add_test(t, buckets_tile_the_number_line);
-    tcase_add_test(t, phase_plan_ramps_spikes_and_cools_down);
-    tcase_add_test(t, phase_plan_skips_empty_phases);
     suite_add_tcase(s, t);
     return s;
 }
 
-CHECK_MAIN(load_stats_suite)
+CHECK_MAIN(lstats_suite)

@@ -1,3 +1,4 @@
+/* Unit tests of load/ssec.c. */
 #include "config.h"
 
 #include "check_main.h"
@@ -81,9 +82,9 @@ START_TEST(a_final_cr_waits_for_a_possible_lf)
 }
 END_TEST
 
-static Suite *load_sse_suite(void)
+static Suite *ssec_suite(void)
 {
-    Suite *s = suite_create("load_sse");
+    Suite *s = suite_create("ssec");
     TCase *t = tcase_create("core");
     tcase_add_test(t, parses_id_event_and_data);
     tcase_add_test(t, needs_the_blank_line_byte_by_byte);
@@ -94,4 +95,4 @@ static Suite *load_sse_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_sse_suite)
+CHECK_MAIN(ssec_suite)

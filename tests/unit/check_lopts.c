@@ -1,3 +1,4 @@
+/* Unit tests of load/lopts.c. */
 #include "config.h"
 
 #include "check_main.h"
@@ -74,9 +75,9 @@ START_TEST(pid_lists_are_numbers)
 }
 END_TEST
 
-static Suite *load_lopts_suite(void)
+static Suite *lopts_suite(void)
 {
-    Suite *s = suite_create("load_lopts");
+    Suite *s = suite_create("lopts");
     TCase *t = tcase_create("core");
     tcase_add_test(t, url_gives_transport_host_port_and_path);
     tcase_add_test(t, url_with_junk_after_the_port_is_refused);
@@ -87,4 +88,4 @@ static Suite *load_lopts_suite(void)
     return s;
 }
 
-CHECK_MAIN(load_lopts_suite)
+CHECK_MAIN(lopts_suite)

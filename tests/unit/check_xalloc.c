@@ -1,0 +1,115 @@
+/* Unit tests of lib/xalloc.c: allocations that never return NULL, and abort
+ * with a message on out-of-memory. */
+#include "config.h"
+
+#include "check_main.h"
+#include "xalloc.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+START_TEST(zero_sizes_still_give_memory)
+{
+    void *a = xmalloc(0), *b = xcalloc(0, 0), *c = xrealloc(NULL, 0);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    free(a);
+    free(b);
+    free(c);
+}
+END_TEST
+
+START_TEST(calloc_zeroes_and_realloc_keeps_the_contents)
+{
+    unsigned char *p = xcalloc(100, 3);
+    for (int i = 0; i < 300; i++)
+        ck_assert_uint_eq(p[i], 0);
+    memset(p, 0x5A, 300);
+    p = xrealloc(p, 100000);
+    for (int i = 0; i < 300; i++)
+        ck_assert_uint_eq(p[i], 0x5A);
+    free(p);
+}
+END_TEST
+
+START_TEST(strndup_copies_at_most_n_bytes)
+{
+    char *a = xstrdup("BTC,ETH"), *b = xstrndup("BTC,ETH", 3), *c = xstrndup("BTC", 99);
+    char *d = xstrndup("", 5);
+    ck_assert_str_eq(a, "BTC,ETH");
+    ck_assert_str_eq(b, "BTC");
+    ck_assert_str_eq(c, "BTC");
+    ck_assert_str_eq(d, "");
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+END_TEST
+
+/* Run fn in a child whose stderr is a pipe; returns what it wrote and sets
+ * *status. */
+static char *child(void (*fn)(void), int *status)
+{
+    static char out[256];
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        signal(SIGABRT, SIG_DFL);
+        fn();
+        _exit(0);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], out, sizeof out - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, status, 0), pid);
+    return out;
+}
+
+static void too_much(void)
+{
+    free(xmalloc(SIZE_MAX / 2));
+}
+
+static void too_much_again(void)
+{
+    free(xrealloc(xmalloc(1), SIZE_MAX / 2));
+}
+
+START_TEST(out_of_memory_aborts_with_the_size)
+{
+    int status;
+    char *msg = child(too_much, &status);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    char want[96];
+    snprintf(want, sizeof want, "out of memory allocating %zu bytes\n", SIZE_MAX / 2);
+    ck_assert_str_eq(msg, want);
+    msg = child(too_much_again, &status);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    ck_assert_str_eq(msg, want);
+}
+END_TEST
+
+static Suite *xalloc_suite(void)
+{
+    Suite *s = suite_create("xalloc");
+    TCase *tc = tcase_create("alloc");
+    tcase_add_test(tc, zero_sizes_still_give_memory);
+    tcase_add_test(tc, calloc_zeroes_and_realloc_keeps_the_contents);
+    tcase_add_test(tc, strndup_copies_at_most_n_bytes);
+    tcase_add_test(tc, out_of_memory_aborts_with_the_size);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(xalloc_suite)
