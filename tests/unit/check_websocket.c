@@ -1,0 +1,443 @@
+/* Unit tests of gateway/websocket.c: the opening handshake (RFC 6455 §4,
+ * RFC 7692 §5), its refusals, the welcome, control frames, the close codes
+ * of §7.4.1 and idle pings, as bytes on a real loopback client socket
+ * (gw_fixture). */
+#include "config.h"
+
+#include "check_main.h"
+#include "gw_fixture.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* RFC 6455 §1.3's example key and its accept value. */
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+#define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+#define UPGRADE                                                                                    \
+    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"                 \
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " KEY "\r\n"
+
+static struct gw_fixture fx;
+
+static void setup(void)
+{
+    gw_fixture_init(&fx);
+}
+
+static void teardown(void)
+{
+    gw_fixture_free(&fx);
+}
+
+/* One server frame decoded from bytes. */
+struct frame {
+    unsigned b0; /* FIN, RSV and opcode */
+    const unsigned char *payload;
+    size_t len;
+};
+
+/* Split n bytes of server frames (never masked, RFC 6455 §5.1) into f[max];
+ * returns how many whole frames there are. */
+static int frames(const unsigned char *p, size_t n, struct frame *f, int max)
+{
+    int k = 0;
+    size_t at = 0;
+    while (k < max && at + 2 <= n) {
+        ck_assert_msg(!(p[at + 1] & 0x80), "a server frame is masked");
+        size_t len = p[at + 1] & 0x7f, head = 2;
+        if (len == 126) {
+            len = (size_t)p[at + 2] << 8 | p[at + 3];
+            head = 4;
+        }
+        ck_assert_uint_ne(len, 127);
+        if (at + head + len > n)
+            break;
+        f[k++] = (struct frame){p[at], p + at + head, len};
+        at += head + len;
+    }
+    return k;
+}
+
+/* A client frame (masked unless mask is false) of byte 0 b0 into out. */
+static size_t client_frame(uint8_t *out, unsigned b0, const void *payload, size_t len, bool mask)
+{
+    static const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
+    size_t h = 0;
+    out[h++] = (uint8_t)b0;
+    if (len < 126) {
+        out[h++] = (uint8_t)((mask ? 0x80 : 0) | len);
+    } else {
+        out[h++] = (uint8_t)((mask ? 0x80 : 0) | 126);
+        out[h++] = (uint8_t)(len >> 8);
+        out[h++] = (uint8_t)len;
+    }
+    if (mask)
+        memcpy(out + h, key, 4), h += 4;
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = ((const uint8_t *)payload)[i] ^ (mask ? key[i % 4] : 0);
+    return h + len;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    ck_assert_int_eq(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* Run the loop and read fd until the server closes it or ms pass. */
+static unsigned char *read_to_eof(int fd, int ms, size_t *n, bool *eof)
+{
+    size_t cap = 1 << 16;
+    unsigned char *buf = malloc(cap);
+    *n = 0;
+    *eof = false;
+    for (int waited = 0; waited < ms && !*eof; waited += 10) {
+        gw_fixture_run(&fx, 10);
+        ssize_t r;
+        while ((r = recv(fd, buf + *n, cap - *n, MSG_DONTWAIT)) > 0)
+            *n += (size_t)r;
+        *eof = r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    return buf;
+}
+
+/* Handshake on a new client: returns its socket after the 101 and the
+ * welcome were read. */
+static int ws_client(struct conn **server)
+{
+    int fd = gw_fixture_client(&fx, server);
+    size_t n;
+    char *got = gw_fixture_ask(&fx, fd, UPGRADE "\r\n", 2000, &n);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
+    char *end = strstr(got, "\r\n\r\n");
+    ck_assert_ptr_nonnull(end);
+    struct frame f[2];
+    ck_assert_int_eq(frames((unsigned char *)end + 4, n - (size_t)(end + 4 - got), f, 2), 1);
+    free(got);
+    return fd;
+}
+
+/* Send one client frame and return the close frame's code the server ends
+ * with (-1: none; 0: a close without a code), asserting it then closes. */
+static int close_code_after(int fd, const uint8_t *frame, size_t len)
+{
+    send_all(fd, frame, len);
+    size_t n;
+    bool eof;
+    unsigned char *got = read_to_eof(fd, 2000, &n, &eof);
+    ck_assert_msg(eof, "the server did not close");
+    struct frame f[8];
+    int k = frames(got, n, f, 8), code = -1;
+    if (k > 0 && f[k - 1].b0 == 0x88)
+        code = f[k - 1].len >= 2 ? f[k - 1].payload[0] << 8 | f[k - 1].payload[1] : 0;
+    free(got);
+    return code;
+}
+
+START_TEST(handshake_answers_101_with_the_accept_key_then_welcomes)
+{
+    gw_fixture_start(&fx, NULL);
+    gw_fixture_symbols(&fx, "BTC,ETH");
+    int fd = gw_fixture_client(&fx, NULL);
+    size_t n;
+    char *got = gw_fixture_ask(&fx, fd, UPGRADE "\r\n", 2000, &n);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 101 Switching Protocols\r\n", 34) == 0, "%s", got);
+    ck_assert_ptr_nonnull(strstr(got, "\r\nUpgrade: websocket\r\n"));
+    ck_assert_ptr_nonnull(strstr(got, "\r\nConnection: Upgrade\r\n"));
+    ck_assert_ptr_nonnull(strstr(got, "\r\nSec-WebSocket-Accept: " ACCEPT "\r\n"));
+    ck_assert_ptr_null(strstr(got, "Sec-WebSocket-Extensions")); /* not offered */
+    char *end = strstr(got, "\r\n\r\n");
+    struct frame f[2];
+    ck_assert_int_eq(frames((unsigned char *)end + 4, n - (size_t)(end + 4 - got), f, 2), 1);
+    ck_assert_uint_eq(f[0].b0, 0x81); /* FIN + text, uncompressed */
+    char *text = strndup((const char *)f[0].payload, f[0].len);
+    ck_assert_msg(strncmp(text, "{\"event\":\"welcome\",\"data\":{", 27) == 0, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "\"server\":\"cryptopulse/" PACKAGE_VERSION "\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"symbols\":[\"BTC\",\"ETH\"]"));
+    ck_assert_ptr_nonnull(strstr(text, "\"max_message_bytes\":65536"));
+    ck_assert_uint_eq(fx.ctx.counters.ws_total, 1);
+    ck_assert_uint_eq(fx.ctx.counters.ws_current, 1);
+    ck_assert_uint_eq(fx.ctx.counters.ws_deflate, 0);
+    free(text);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(handshake_agrees_permessage_deflate_when_offered)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = gw_fixture_client(&fx, NULL);
+    char *got = gw_fixture_ask(
+        &fx, fd,
+        UPGRADE "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+        2000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
+    ck_assert_msg(strstr(got, "\r\nSec-WebSocket-Extensions: permessage-deflate") != NULL, "%s",
+                  got);
+    ck_assert_uint_eq(fx.ctx.counters.ws_deflate, 1);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+/* The first line and the header given of the answer to request. */
+static void refused(const char *request, const char *status, const char *header)
+{
+    int fd = gw_fixture_client(&fx, NULL);
+    char *got = gw_fixture_ask(&fx, fd, request, 2000, NULL);
+    ck_assert_msg(strncmp(got, status, strlen(status)) == 0, "%s", got);
+    ck_assert_msg(!header || strstr(got, header), "no %s in %s", header, got);
+    ck_assert_ptr_null(strstr(got, "Sec-WebSocket-Accept"));
+    free(got);
+    close(fd);
+}
+
+START_TEST(handshake_refusals_carry_the_right_status)
+{
+    snprintf(fx.conf.cors_origins, sizeof fx.conf.cors_origins, "https://good.example");
+    gw_fixture_start(&fx, NULL);
+    refused("POST /ws HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 405 Method Not Allowed\r\n", "\r\nAllow: GET\r\n");
+    refused("GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " KEY "\r\n\r\n",
+            "HTTP/1.1 400 ", "\"error\":\"bad_request\"");
+    refused("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 426 ",
+            "\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n");
+    refused("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: " KEY "\r\n\r\n",
+            "HTTP/1.1 426 ", "\r\nSec-WebSocket-Version: 13\r\n");
+    refused("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: c2hvcnQ=\r\n\r\n",
+            "HTTP/1.1 400 ", "\"error\":\"bad_key\"");
+    refused(UPGRADE "Origin: https://evil.example\r\n\r\n", "HTTP/1.1 403 ",
+            "\"error\":\"origin_not_allowed\"");
+    ck_assert_uint_eq(fx.ctx.counters.ws_total, 0);
+    /* The allowed origin is let in. */
+    int fd = gw_fixture_client(&fx, NULL);
+    char *got = gw_fixture_ask(&fx, fd, UPGRADE "Origin: https://good.example\r\n\r\n", 2000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
+    ck_assert_uint_eq(fx.ctx.counters.ws_total, 1);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_ping_is_answered_with_a_pong_of_the_same_payload)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    size_t len = client_frame(out, 0x89, "hello", 5, true);
+    send_all(fd, out, len);
+    size_t n;
+    unsigned char *got = (unsigned char *)gw_fixture_read(&fx, fd, 2000, &n);
+    ck_assert_uint_eq(n, 7);
+    ck_assert_uint_eq(got[0], 0x8a); /* FIN + pong */
+    ck_assert_uint_eq(got[1], 5);
+    ck_assert(memcmp(got + 2, "hello", 5) == 0);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_close_is_echoed_with_its_code)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    const uint8_t normal[] = {0x03, 0xe8, 'b', 'y', 'e'}; /* 1000 "bye" */
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x88, normal, 5, true)), 1000);
+    ck_assert_uint_eq(fx.ctx.counters.ws_current, 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_close_without_a_code_is_echoed_empty)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    size_t len = client_frame(out, 0x88, "", 0, true);
+    send_all(fd, out, len);
+    size_t n;
+    bool eof;
+    unsigned char *got = read_to_eof(fd, 2000, &n, &eof);
+    ck_assert(eof);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(got[0], 0x88);
+    ck_assert_uint_eq(got[1], 0); /* no 1005 on the wire (RFC 6455 §7.1.5) */
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_binary_message_is_closed_with_1003)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x82, "\x01\x02", 2, true)), 1003);
+    close(fd);
+}
+END_TEST
+
+START_TEST(an_unmasked_client_frame_is_closed_with_1002)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    const char *msg = "{\"event\":\"ping\"}";
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x81, msg, strlen(msg), false)),
+                     1002);
+    ck_assert_uint_eq(fx.ctx.counters.messages_in, 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_reserved_opcode_is_closed_with_1002)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x83, "x", 1, true)), 1002);
+    close(fd);
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_closed_with_1007)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[64];
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x81, "\"\xc3\x28\"", 4, true)),
+                     1007);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_message_over_max_message_bytes_is_closed_with_1009)
+{
+    fx.conf.max_message_bytes = 125;
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    char text[200];
+    memset(text, ' ', sizeof text);
+    uint8_t out[256];
+    ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x81, text, sizeof text, true)),
+                     1009);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_client_that_keeps_flooding_is_closed_with_1008)
+{
+    fx.conf.max_messages_per_second = 1;
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[256];
+    size_t len = 0;
+    const char *msg = "{\"event\":\"ping\",\"data\":{\"id\":1,\"ts\":2}}";
+    for (int i = 0; i < 3; i++)
+        len += client_frame(out + len, 0x81, msg, strlen(msg), true);
+    send_all(fd, out, len);
+    size_t n;
+    bool eof;
+    unsigned char *got = read_to_eof(fd, 2000, &n, &eof);
+    ck_assert(eof);
+    struct frame f[8];
+    int k = frames(got, n, f, 8);
+    /* The first is answered, the second refused with a rate_limited error,
+     * the third, past a second's worth of refusals, closes. */
+    ck_assert_int_eq(k, 3);
+    ck_assert(memmem(f[0].payload, f[0].len, "\"event\":\"pong\"", 14));
+    ck_assert(memmem(f[1].payload, f[1].len, "\"code\":\"rate_limited\"", 21));
+    ck_assert_uint_eq(f[2].b0, 0x88);
+    ck_assert_uint_eq(f[2].payload[0] << 8 | f[2].payload[1], 1008);
+    ck_assert_uint_eq(fx.ctx.counters.rate_limited, 2);
+    ck_assert_uint_eq(fx.ctx.counters.messages_in, 3);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_silent_client_is_pinged_then_closed_with_1001)
+{
+    fx.conf.ws_ping_interval_ms = 100;
+    fx.conf.ws_pong_timeout_ms = 200;
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    size_t n;
+    bool eof;
+    unsigned char *got = read_to_eof(fd, 3000, &n, &eof);
+    ck_assert(eof);
+    struct frame f[4];
+    ck_assert_int_eq(frames(got, n, f, 4), 2);
+    ck_assert_uint_eq(f[0].b0, 0x89); /* FIN + ping */
+    ck_assert_uint_eq(f[0].len, 2);
+    ck_assert(memcmp(f[0].payload, "cp", 2) == 0);
+    ck_assert_uint_eq(f[1].b0, 0x88);
+    ck_assert_uint_eq(f[1].payload[0] << 8 | f[1].payload[1], 1001);
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_pong_keeps_a_pinged_client_open)
+{
+    fx.conf.ws_ping_interval_ms = 100;
+    fx.conf.ws_pong_timeout_ms = 200;
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    uint8_t out[16];
+    size_t pong = client_frame(out, 0x8a, "cp", 2, true);
+    int pings = 0;
+    /* Answer every ping for 800 ms: four pong timeouts, never closed. */
+    for (int waited = 0; waited < 800; waited += 20) {
+        gw_fixture_run(&fx, 20);
+        unsigned char buf[64];
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        ck_assert_int_ne(r, 0);
+        if (r > 0) {
+            ck_assert_uint_eq(buf[0], 0x89);
+            pings++;
+            send_all(fd, out, pong);
+        }
+    }
+    ck_assert_int_ge(pings, 2);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 1);
+    close(fd);
+}
+END_TEST
+
+static Suite *websocket_suite(void)
+{
+    Suite *s = suite_create("websocket");
+    TCase *t = tcase_create("handshake");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, handshake_answers_101_with_the_accept_key_then_welcomes);
+    tcase_add_test(t, handshake_agrees_permessage_deflate_when_offered);
+    tcase_add_test(t, handshake_refusals_carry_the_right_status);
+    suite_add_tcase(s, t);
+    t = tcase_create("frames");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, a_ping_is_answered_with_a_pong_of_the_same_payload);
+    tcase_add_test(t, a_close_is_echoed_with_its_code);
+    tcase_add_test(t, a_close_without_a_code_is_echoed_empty);
+    tcase_add_test(t, a_binary_message_is_closed_with_1003);
+    tcase_add_test(t, an_unmasked_client_frame_is_closed_with_1002);
+    tcase_add_test(t, a_reserved_opcode_is_closed_with_1002);
+    tcase_add_test(t, invalid_utf8_is_closed_with_1007);
+    tcase_add_test(t, a_message_over_max_message_bytes_is_closed_with_1009);
+    tcase_add_test(t, a_client_that_keeps_flooding_is_closed_with_1008);
+    tcase_add_test(t, a_silent_client_is_pinged_then_closed_with_1001);
+    tcase_add_test(t, a_pong_keeps_a_pinged_client_open);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(websocket_suite)
