@@ -368,7 +368,10 @@ bool http_request_is_get(const struct http_request *r)
 
 bool http_request_is_head(const struct http_request *r)
 {
-    return r->parser.method == HTTP_HEAD;
+    /* http_parser guesses the method from its first letter before it has
+     * read the whole token ("HELLO" starts as HEAD): trust it only once the
+     * URL started, i.e. the method was read whole. */
+    return (r->url_len > 0 || r->url_too_long) && r->parser.method == HTTP_HEAD;
 }
 
 bool http_request_is_options(const struct http_request *r)

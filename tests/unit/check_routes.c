@@ -105,7 +105,8 @@ START_TEST(health_is_503_until_a_fresh_tick_then_200)
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "degraded");
     ck_assert(json_is_true(json_object_get(json_object_get(j, "redis"), "connected")));
-    ck_assert_str_eq(json_string_value(json_object_get(j, "reason")), "no tick within 3 intervals");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "reason")), "no feeder heartbeat");
+    ck_assert(json_is_null(json_object_get(json_object_get(j, "feeder"), "last_tick_age_ms")));
     json_decref(j);
     free(got);
 
