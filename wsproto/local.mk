@@ -21,8 +21,7 @@ tests_unit_check_ws_LDADD = $(WSPROTO_LIBS) $(UNIT_LIBS)
 tests_unit_check_wsc_SOURCES = tests/unit/check_wsc.c tests/unit/check_main.h
 tests_unit_check_wsc_CFLAGS = $(UNIT_CFLAGS) $(WSPROTO_CFLAGS)
 tests_unit_check_wsc_LDADD = $(WSPROTO_LIBS) $(UNIT_LIBS)
-# check_deflate also follows a deflated message through the gateway's msg
-# (the bytes a subscriber receives), hence the gateway's library.
-tests_unit_check_deflate_SOURCES = tests/unit/check_deflate.c tests/unit/check_main.h
-tests_unit_check_deflate_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_deflate_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_deflate_SOURCES = tests/unit/check_deflate.c tests/unit/check_main.h \
+	tests/unit/deflate_assert.h
+tests_unit_check_deflate_CFLAGS = $(UNIT_CFLAGS) $(WSPROTO_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_check_deflate_LDADD = $(WSPROTO_LIBS) $(ZLIB_LIBS) $(UNIT_LIBS)

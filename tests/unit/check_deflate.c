@@ -3,7 +3,6 @@
 #include "check_main.h"
 #include "cp_error.h"
 #include "deflate.h"
-#include "msg.h"
 
 #define ZLIB_CONST
 #include <event2/buffer.h>
@@ -390,42 +389,7 @@ END_TEST
  * such as python-websockets and Node's ws accept a message that keeps it (an
  * extra empty block), so only these tests and the browser one notice if the
  * gateway stops removing it. */
-static const uint8_t sync_tail[4] = {0x00, 0x00, 0xff, 0xff};
-
-static bool ends_with_sync_tail(const uint8_t *z, size_t n)
-{
-    return n >= 4 && memcmp(z + n - 4, sync_tail, 4) == 0;
-}
-
-static void raw_inflater_init(z_stream *z)
-{
-    memset(z, 0, sizeof *z);
-    ck_assert_int_eq(inflateInit2(z, -15), Z_OK);
-}
-
-/* Inflate one message's payload with the tail appended again (§7.2.2), as a
- * client does, with zlib's own raw inflater z (fresh, or kept across
- * messages like a client's decompressobj), and check it gives want. */
-static void assert_payload_inflates_to(z_stream *z, const uint8_t *payload, size_t n,
-                                       const uint8_t *want, size_t want_len)
-{
-    ck_assert_msg(!ends_with_sync_tail(payload, n), "%zu-byte payload ends with 00 00 ff ff", n);
-    uint8_t *in = malloc(n + 4), *out = malloc(want_len + 1);
-    memcpy(in, payload, n);
-    memcpy(in + n, sync_tail, 4);
-    z->next_in = in;
-    z->avail_in = (uInt)(n + 4);
-    z->next_out = out;
-    z->avail_out = (uInt)(want_len + 1);
-    /* Z_OK, not Z_STREAM_END: no BFINAL block, which would end the stream of
-     * a client that keeps one inflater for every message. */
-    ck_assert_int_eq(inflate(z, Z_SYNC_FLUSH), Z_OK);
-    ck_assert_uint_eq(z->avail_in, 0);
-    ck_assert_uint_eq(want_len + 1 - z->avail_out, want_len);
-    ck_assert(memcmp(out, want, want_len) == 0);
-    free(in);
-    free(out);
-}
+#include "deflate_assert.h"
 
 /* Messages of every kind: empty, short, a price, long and repetitive, long
  * and incompressible, and one made of the tail's own bytes. */
@@ -501,116 +465,6 @@ START_TEST(messages_of_one_context_end_without_the_sync_tail)
 }
 END_TEST
 
-/* The frame a deflate subscriber gets: FIN, RSV1 and opcode text (RFC 7692
- * §6), unmasked; *payload and *n: where its payload is in frame. */
-static void parse_server_frame(const uint8_t *frame, size_t len, const uint8_t **payload, size_t *n)
-{
-    ck_assert_uint_ge(len, 2);
-    ck_assert_uint_eq(frame[0], 0xC1);
-    ck_assert_uint_eq(frame[1] & 0x80, 0);
-    size_t h = 2, plen = frame[1] & 0x7f;
-    if (plen == 126) {
-        plen = (size_t)frame[2] << 8 | frame[3];
-        h = 4;
-    } else if (plen == 127) {
-        plen = 0;
-        for (int i = 0; i < 8; i++)
-            plen = plen << 8 | frame[2 + i];
-        h = 10;
-    }
-    ck_assert_uint_eq(h + plen, len);
-    *payload = frame + h;
-    *n = plen;
-}
-
-/* The JSON envelope msg_new() builds around data. */
-static char *envelope(const char *event, const char *data, size_t len)
-{
-    size_t n = strlen(event) + len + 64;
-    char *s = malloc(n);
-    snprintf(s, n, "{\"event\":\"%s\",\"data\":%.*s}", event, (int)len, data);
-    return s;
-}
-
-/* data for the broadcast frames: a price, and JSON strings whose compressed
- * frames need a 16-bit and a 64-bit length. */
-static char *broadcast_data(int i, size_t *len)
-{
-    static const char price[] =
-        "{\"symbol\":\"BTC\",\"price\":97123.45,\"id\":\"1764442000123-0\"}";
-    static const size_t lens[] = {sizeof price - 1, 2000, 200000};
-    *len = lens[i];
-    char *d = malloc(*len + 1);
-    if (i == 0) {
-        memcpy(d, price, *len);
-        return d;
-    }
-    srand(6455 + i);
-    d[0] = '"';
-    for (size_t k = 1; k + 1 < *len; k++)
-        d[k] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"[rand() % 64];
-    d[*len - 1] = '"';
-    return d;
-}
-
-START_TEST(broadcast_frame_is_rsv1_without_the_sync_tail)
-{
-    struct deflate_ctx *c = deflate_ctx_new();
-    size_t len, flen, n;
-    char *data = broadcast_data(_i, &len);
-    char *want = envelope("price-update", data, len);
-    struct msg *m = msg_new("price-update", data, len, "1764442000123-0", c);
-    struct evbuffer *out = evbuffer_new();
-    ck_assert_int_eq(msg_send(m, out, MSG_WS_DEFLATE), CP_OK);
-    flen = evbuffer_get_length(out);
-    ck_assert_uint_eq(flen, msg_len(m, MSG_WS_DEFLATE));
-    const uint8_t *frame = evbuffer_pullup(out, -1), *payload;
-    parse_server_frame(frame, flen, &payload, &n);
-    ck_assert_uint_lt(n, strlen(want)); /* compressed, not the plain frame with RSV1 */
-    z_stream inf;
-    raw_inflater_init(&inf);
-    assert_payload_inflates_to(&inf, payload, n, (const uint8_t *)want, strlen(want));
-    inflateEnd(&inf);
-    evbuffer_free(out);
-    msg_unref(m);
-    free(want);
-    free(data);
-    deflate_ctx_free(c);
-}
-END_TEST
-
-/* The fan-out's direct write sends the same compressed frame. */
-START_TEST(broadcast_frame_written_to_a_socket_is_without_the_sync_tail)
-{
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    struct deflate_ctx *c = deflate_ctx_new();
-    size_t len, n;
-    char *data = broadcast_data(0, &len);
-    char *want = envelope("price-update", data, len);
-    struct msg *m = msg_new("price-update", data, len, "1764442000123-0", c);
-    struct evbuffer *out = evbuffer_new();
-    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_WS_DEFLATE), CP_OK);
-    ck_assert_uint_eq(evbuffer_get_length(out), 0);
-    uint8_t frame[512];
-    const uint8_t *payload;
-    ssize_t got = read(sv[1], frame, sizeof frame);
-    ck_assert_int_eq(got, (ssize_t)msg_len(m, MSG_WS_DEFLATE));
-    parse_server_frame(frame, (size_t)got, &payload, &n);
-    z_stream inf;
-    raw_inflater_init(&inf);
-    assert_payload_inflates_to(&inf, payload, n, (const uint8_t *)want, strlen(want));
-    inflateEnd(&inf);
-    evbuffer_free(out);
-    msg_unref(m);
-    free(want);
-    free(data);
-    deflate_ctx_free(c);
-    close(sv[0]);
-    close(sv[1]);
-}
-END_TEST
-
 static Suite *deflate_suite(void)
 {
     Suite *s = suite_create("deflate");
@@ -638,8 +492,6 @@ static Suite *deflate_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, compressed_message_ends_without_the_sync_tail, 0, MESSAGES);
     tcase_add_test(tc, messages_of_one_context_end_without_the_sync_tail);
-    tcase_add_loop_test(tc, broadcast_frame_is_rsv1_without_the_sync_tail, 0, 3);
-    tcase_add_test(tc, broadcast_frame_written_to_a_socket_is_without_the_sync_tail);
     suite_add_tcase(s, tc);
     return s;
 }
