@@ -7,6 +7,7 @@
 #include "source.h"
 #include "wsc.h"
 #include "wsclient.h"
+#include "wsclient_tls.h"
 #include "xalloc.h"
 
 #include <jansson.h>

@@ -12,7 +12,8 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/feed.c feeder/feed.h \
 	feeder/store.c feeder/store.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
-	feeder/wsclient.c feeder/wsclient.h \
+	feeder/wsclient.c feeder/wsclient.h feeder/wsclient_private.h \
+	feeder/wsclient_frames.c feeder/wsclient_tls.c feeder/wsclient_tls.h \
 	feeder/source.c feeder/source.h feeder/exchanges.c feeder/exchanges.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
@@ -43,7 +44,9 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_feed \
 	tests/unit/check_live \
 	tests/unit/check_exch \
-	tests/unit/check_wsclient
+	tests/unit/check_wsclient \
+	tests/unit/check_wsclient_frames \
+	tests/unit/check_wsclient_tls
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -73,12 +76,21 @@ tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
 tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
 	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
 tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-# Real servers on 127.0.0.1 inside the test, plain and TLS (certificates made
-# with the openssl command).
-tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c tests/unit/check_main.h
-tests_unit_check_wsclient_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) \
-	$(LIBEVENT_CFLAGS)
+# Real servers on 127.0.0.1 inside the tests, plain and TLS (certificates
+# made with the openssl command): tests/unit/wsclient_testsrv.c.
+WSCLIENT_TEST_SOURCES = tests/unit/check_main.h tests/unit/wsclient_testsrv.c \
+	tests/unit/wsclient_testsrv.h
+WSCLIENT_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_wsclient_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_wsclient_frames_SOURCES = tests/unit/check_wsclient_frames.c \
+	$(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_frames_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_wsclient_frames_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_wsclient_tls_SOURCES = tests/unit/check_wsclient_tls.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_tls_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
