@@ -3,6 +3,7 @@
 #include "exchanges.h"
 
 #include "cp_error.h"
+#include "exch_map.h"
 #include "log.h"
 #include "source.h"
 #include "wsc.h"

@@ -12,6 +12,9 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/feed.c feeder/feed.h \
 	feeder/store.c feeder/store.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
+	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
+	feeder/exch_parse.c feeder/exch_parse.h feeder/exch_parse_private.h \
+	feeder/exch_binance.c feeder/exch_coinbase.c feeder/exch_kraken.c \
 	feeder/wsclient.c feeder/wsclient.h feeder/wsclient_private.h \
 	feeder/wsclient_frames.c feeder/wsclient_tls.c feeder/wsclient_tls.h \
 	feeder/source.c feeder/source.h feeder/exchanges.c feeder/exchanges.h
@@ -44,6 +47,12 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_feed \
 	tests/unit/check_live \
 	tests/unit/check_exch \
+	tests/unit/check_exch_map \
+	tests/unit/check_exch_number \
+	tests/unit/check_exch_parse \
+	tests/unit/check_exch_binance \
+	tests/unit/check_exch_coinbase \
+	tests/unit/check_exch_kraken \
 	tests/unit/check_wsclient \
 	tests/unit/check_wsclient_frames \
 	tests/unit/check_wsclient_tls
@@ -72,10 +81,31 @@ tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_live_SOURCES = tests/unit/check_live.c tests/unit/check_main.h
 tests_unit_check_live_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_live_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
-tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
-	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+# The exch tests share tests/unit/exch_testdata.c: the recorded samples of
+# ../shared (or $CRYPTOPULSE_SHARED), the default map and ticker builders.
+EXCH_TEST_SOURCES = tests/unit/check_main.h tests/unit/exch_testdata.c tests/unit/exch_testdata.h
+EXCH_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder -DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+tests_unit_check_exch_SOURCES = tests/unit/check_exch.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_map_SOURCES = tests/unit/check_exch_map.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_map_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_map_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_number_SOURCES = tests/unit/check_exch_number.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_number_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_number_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_parse_SOURCES = tests/unit/check_exch_parse.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_parse_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_parse_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_binance_SOURCES = tests/unit/check_exch_binance.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_binance_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_binance_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_coinbase_SOURCES = tests/unit/check_exch_coinbase.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_coinbase_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_coinbase_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_kraken_SOURCES = tests/unit/check_exch_kraken.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_kraken_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_kraken_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 # Real servers on 127.0.0.1 inside the tests, plain and TLS (certificates
 # made with the openssl command): tests/unit/wsclient_testsrv.c.
 WSCLIENT_TEST_SOURCES = tests/unit/check_main.h tests/unit/wsclient_testsrv.c \

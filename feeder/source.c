@@ -3,6 +3,7 @@
 #include "source.h"
 
 #include "cp_error.h"
+#include "exch_parse.h"
 #include "log.h"
 #include "wsclient.h"
 #include "xalloc.h"
