@@ -15,6 +15,7 @@
 #include "replay.h"
 #include "roll24.h"
 #include "store.h"
+#include "strlist.h"
 #include "tickid.h"
 #include "xalloc.h"
 
@@ -317,8 +318,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static int run(struct feeder *fd)
 {
     int ms = fd->conf.update_interval_ms, poll_ms = ms / 4 > 5 ? ms / 4 : 5;
-    fd->tv = (struct timeval){ms / 1000, (ms % 1000) * 1000};
-    struct timeval poll_tv = {poll_ms / 1000, (poll_ms % 1000) * 1000};
+    fd->tv = strlist_timeval_ms(ms);
+    struct timeval poll_tv = strlist_timeval_ms(poll_ms);
     fd->timer = event_new(fd->base, -1, EV_PERSIST, on_tick, fd);
     struct event *poller = event_new(fd->base, -1, EV_PERSIST, on_poll, fd);
     struct event *term = evsignal_new(fd->base, SIGTERM, on_signal, fd);
