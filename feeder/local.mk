@@ -55,7 +55,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_exch_kraken \
 	tests/unit/check_wsclient \
 	tests/unit/check_wsclient_frames \
-	tests/unit/check_wsclient_tls
+	tests/unit/check_wsclient_tls \
+	tests/unit/check_store
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -121,6 +122,10 @@ tests_unit_check_wsclient_frames_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_wsclient_tls_SOURCES = tests/unit/check_wsclient_tls.c $(WSCLIENT_TEST_SOURCES)
 tests_unit_check_wsclient_tls_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# A real redis-server, started by the test on a free loopback port.
+tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
+tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
