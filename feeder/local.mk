@@ -56,7 +56,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_wsclient \
 	tests/unit/check_wsclient_frames \
 	tests/unit/check_wsclient_tls \
-	tests/unit/check_store
+	tests/unit/check_store \
+	tests/unit/check_exchanges
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -126,6 +127,9 @@ tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
 tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
+tests_unit_check_exchanges_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(LIBEVENT_CFLAGS)
+tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \
