@@ -57,7 +57,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_wsclient_frames \
 	tests/unit/check_wsclient_tls \
 	tests/unit/check_store \
-	tests/unit/check_exchanges
+	tests/unit/check_exchanges \
+	tests/unit/check_source
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -130,6 +131,10 @@ tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
 tests_unit_check_exchanges_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(LIBEVENT_CFLAGS)
 tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# The scripted WebSocket servers of the wsclient tests, speaking Kraken v2.
+tests_unit_check_source_SOURCES = tests/unit/check_source.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_source_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_source_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \

@@ -122,6 +122,7 @@ static void srv_play(struct server *s)
         break;
     case S_BINARY: srv_send(s, WS_OP_BINARY, true, "\x01\x02\x03", 3); break;
     case S_BAD_UTF8: srv_send(s, WS_OP_TEXT, true, "caf\xc3\x28", 5); break;
+    case S_SAY: srv_send(s, WS_OP_TEXT, true, s->say, strlen(s->say)); break;
     default: break;
     }
 }
@@ -241,6 +242,7 @@ static void srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
         evutil_closesocket(fd);
         return;
     }
+    s->accepts++;
     int opts = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
     if (s->tls) {
         s->bev = bufferevent_openssl_socket_new(s->base, fd, SSL_new(s->tls),

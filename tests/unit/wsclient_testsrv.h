@@ -30,6 +30,7 @@ enum script {
     S_404,        /* HTTP 404 instead of 101 */
     S_BAD_ACCEPT, /* a 101 with a wrong Sec-WebSocket-Accept */
     S_SILENT,     /* read the request, answer nothing */
+    S_SAY,        /* send the text say once the 101 is out, then answer nothing */
 };
 
 struct server {
@@ -38,6 +39,8 @@ struct server {
     SSL_CTX *tls; /* NULL: plain TCP */
     int port;
     enum script script;
+    const char *say;         /* S_SAY: the text to send (borrowed) */
+    int accepts;             /* connections taken */
     struct bufferevent *bev; /* the one connection */
     struct ws_parser *parser;
     bool upgraded, sent_close;
