@@ -10,7 +10,7 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h \
+	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
 	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
 	feeder/exch_parse.c feeder/exch_parse.h feeder/exch_parse_private.h \
