@@ -58,7 +58,8 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_wsclient_tls \
 	tests/unit/check_store \
 	tests/unit/check_exchanges \
-	tests/unit/check_source
+	tests/unit/check_source \
+	tests/unit/check_writer
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -124,8 +125,10 @@ tests_unit_check_wsclient_frames_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_wsclient_tls_SOURCES = tests/unit/check_wsclient_tls.c $(WSCLIENT_TEST_SOURCES)
 tests_unit_check_wsclient_tls_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-# A real redis-server, started by the test on a free loopback port.
-tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h
+# A real redis-server, started by the test on a free loopback port
+# (tests/unit/redis_testsrv.c).
+tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h \
+	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
 tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
@@ -135,6 +138,12 @@ tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_source_SOURCES = tests/unit/check_source.c $(WSCLIENT_TEST_SOURCES)
 tests_unit_check_source_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_source_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# A mock feed on a loop, against a real redis-server started by the test.
+tests_unit_check_writer_SOURCES = tests/unit/check_writer.c tests/unit/check_main.h \
+	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
+tests_unit_check_writer_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_unit_check_writer_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \

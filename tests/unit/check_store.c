@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "redis_testsrv.h"
 #include "conf.h"
 #include "cp_error.h"
 #include "keys.h"
@@ -13,78 +14,15 @@
 #include "store.h"
 #include "tickid.h"
 
-#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PREFIX "t:"
 #define HISTORY 3
-
-static pid_t redis_pid;
-static int redis_port;
-
-/* A TCP port nobody listens on now (the kernel's pick for port 0). */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sin;
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    close(fd);
-    return ntohs(sin.sin_port);
-}
-
-static redisContext *client(void)
-{
-    struct timeval tv = {1, 0};
-    return redisConnectWithTimeout("127.0.0.1", redis_port, tv);
-}
-
-/* redis-server on 127.0.0.1:redis_port, without persistence, up and
- * answering PING. */
-static void start_redis(void)
-{
-    redis_port = free_port();
-    char port[16];
-    snprintf(port, sizeof port, "%d", redis_port);
-    redis_pid = fork();
-    ck_assert_int_ge(redis_pid, 0);
-    if (redis_pid == 0) {
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        redisContext *c = client();
-        redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
-        bool up = r && r->type == REDIS_REPLY_STATUS;
-        if (r)
-            freeReplyObject(r);
-        redisFree(c);
-        if (up)
-            return;
-        usleep(20000);
-    }
-    ck_abort_msg("redis-server did not start on port %d", redis_port);
-}
-
-static void stop_redis(void)
-{
-    if (redis_pid > 0) {
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, NULL, 0);
-        redis_pid = 0;
-    }
-}
 
 static struct cp_conf conf;
 static struct store *st;
@@ -95,11 +33,11 @@ static void setup(void)
 {
     conf_defaults(&conf);
     snprintf(conf.redis_host, sizeof conf.redis_host, "127.0.0.1");
-    conf.redis_port = redis_port;
+    conf.redis_port = redis_testsrv_port;
     snprintf(conf.redis_prefix, sizeof conf.redis_prefix, PREFIX);
     conf.history_length = HISTORY;
     conf.price_ttl_seconds = 60;
-    rc_ = client();
+    rc_ = redis_testsrv_client();
     ck_assert(rc_ && !rc_->err);
     freeReplyObject(redisCommand(rc_, "FLUSHALL"));
     st = store_new(&conf);
@@ -158,7 +96,7 @@ START_TEST(connects_then_writes_a_tick_to_every_key)
     ck_assert_int_eq(store_ensure(st, &fresh), CP_OK);
     ck_assert(!fresh);
     /* a subscriber on the tick channel, before the write */
-    redisContext *sub = client();
+    redisContext *sub = redis_testsrv_client();
     redisReply *r = redisCommand(sub, "SUBSCRIBE %s", key(KEYS_CHANNEL, NULL));
     ck_assert_ptr_nonnull(r);
     freeReplyObject(r);
@@ -338,7 +276,7 @@ END_TEST
 
 START_TEST(backs_off_while_redis_is_away)
 {
-    conf.redis_port = free_port();
+    conf.redis_port = redis_testsrv_free_port();
     conf.redis_timeout_ms = 200;
     bool fresh = true;
     ck_assert_int_eq(store_ensure(st, &fresh), CP_EIO);
@@ -348,7 +286,7 @@ START_TEST(backs_off_while_redis_is_away)
     usleep(150 * 1000); /* past the first 100 ms of backoff */
     ck_assert_int_eq(store_ensure(st, &fresh), CP_EIO);
     /* Redis back: connected once the (now 200 ms) backoff is over */
-    conf.redis_port = redis_port;
+    conf.redis_port = redis_testsrv_port;
     ck_assert_int_eq(store_ensure(st, &fresh), CP_EAGAIN);
     usleep(250 * 1000);
     ck_assert_int_eq(store_ensure(st, &fresh), CP_OK);
@@ -361,7 +299,7 @@ static Suite *store_suite(void)
     Suite *s = suite_create("store");
     TCase *t = tcase_create("redis");
     tcase_set_timeout(t, 30);
-    tcase_add_unchecked_fixture(t, start_redis, stop_redis);
+    tcase_add_unchecked_fixture(t, redis_testsrv_start, redis_testsrv_stop);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, connects_then_writes_a_tick_to_every_key);
     tcase_add_test(t, caps_the_history_and_reads_it_back_oldest_first);
