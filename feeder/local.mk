@@ -1,6 +1,8 @@
 # feeder/: cryptopulse-feeder, which writes a price tick to Redis every
-# UPDATE_INTERVAL_MS from a random walk, a replay of CSV candles, or live
-# prices from exchanges' WebSocket streams (exch, wsclient, source, live).  Its
+# UPDATE_INTERVAL_MS from a random walk (mock), a replay of CSV candles
+# (candle, replay), or live prices from exchanges' WebSocket streams (exch*,
+# wsclient*, source, exchanges, live); feed picks one, roll24 keeps the 24 h
+# figures, writer ticks under the fail-over lease and store writes Redis.  Its
 # modules live in feeder/libfeeder.a, linked by the program and by the unit
 # tests alike, so the tests exercise the same objects.
 noinst_LIBRARIES += feeder/libfeeder.a
