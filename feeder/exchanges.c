@@ -3,10 +3,13 @@
 #include "exchanges.h"
 
 #include "cp_error.h"
+#include "exch_map.h"
 #include "log.h"
 #include "source.h"
+#include "strlist.h"
 #include "wsc.h"
 #include "wsclient.h"
+#include "wsclient_tls.h"
 #include "xalloc.h"
 
 #include <jansson.h>
@@ -27,14 +30,12 @@ struct exchanges {
 /* FEED_SOURCES ("binance,kraken") into ids; conf checked the names. */
 static size_t source_ids(const struct cp_conf *conf, enum exch_id *ids)
 {
-    size_t n = 0;
-    for (const char *p = conf->feed_sources; *p && n < EXCH_COUNT;) {
-        size_t len = strcspn(p, ",");
+    size_t n = 0, len;
+    const char *p = conf->feed_sources, *item;
+    while (n < EXCH_COUNT && strlist_next(&p, &item, &len)) {
         char name[16];
-        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
-        if (exch_from_name(name, &ids[n]) == CP_OK)
+        if (strlist_copy(item, len, name, sizeof name) && exch_from_name(name, &ids[n]) == CP_OK)
             n++;
-        p += len + (p[len] == ',');
     }
     return n;
 }

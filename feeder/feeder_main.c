@@ -1,8 +1,9 @@
 /* cryptopulse-feeder: produces a tick every UPDATE_INTERVAL_MS from a mock
  * random walk, a replay of CSV candles or live exchange data and writes it
- * to Redis (README.md "Redis layout", "Live prices").  Feeders sharing a Redis elect one writer
- * with a lease; the others stand by.  One thread, one libevent loop: a persistent timer ticks, a
- * faster one polls the lease while standing by, SIGTERM/SIGINT stop the loop. */
+ * to Redis (README.md "Redis layout", "Live prices").  This file is the
+ * program's options and wiring: the feed (feed.c), the live sources
+ * (exchanges.c), Redis (store.c) and the tick loop under the fail-over lease
+ * (writer.c), on one libevent loop; SIGTERM/SIGINT stop the loop. */
 #include "config.h"
 
 #include "conf.h"
@@ -13,9 +14,8 @@
 #include "log.h"
 #include "price.h"
 #include "replay.h"
-#include "roll24.h"
 #include "store.h"
-#include "tickid.h"
+#include "writer.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -37,7 +37,7 @@ struct feeder_opts {
     size_t nfiles;
 };
 
-/* Everything the loop works on; built in main(). */
+/* Everything the program wires together; built in main(). */
 struct feeder {
     struct cp_conf conf;
     struct event_base *base;
@@ -45,17 +45,7 @@ struct feeder {
     struct live *live;           /* live mode: the feed's rule (borrowed from the feed) */
     struct exchanges *exchanges; /* live mode: the sources */
     struct store *store;
-    struct price *prices;     /* room for one tick */
-    struct tickid last;       /* last tick id given out */
-    struct tickid written_id; /* last tick id this feeder wrote */
-    struct event *timer;      /* ticks every interval */
-    struct timeval tv;        /* the interval */
-    char owner[128];          /* this feeder's lease value: host:pid:start ms */
-    int lease_ms;             /* lease lifetime: 1.5 intervals */
-    bool active;              /* holds the lease and writes ticks */
-    bool redis_away;          /* standing by because Redis cannot be written, not for a lease */
-    unsigned long long written, dropped;
-    unsigned long long outage; /* ticks dropped since the last one written */
+    struct writer *writer;
 };
 
 static int opt_mock(void *ctx, const char *arg, char *err, size_t errlen)
@@ -185,162 +175,33 @@ static struct feed *make_feed(const struct feeder_opts *o, struct feeder *fd)
     return f;
 }
 
-static void record_tick(void *feed, const struct price *prices, size_t n)
-{
-    feed_record(feed, prices, n);
-}
-
-/* On becoming the writer: continue after the newest id in the stream, so ids
- * keep increasing across restarts, Redis restarts and fail-overs; when adopt
- * is set and that tick is another feeder's (or an earlier run's), a mock walk
- * goes on from its prices, so that taking over does not make prices jump,
- * and its 24 h window is rebuilt from the stream's last 24 h (or as much as
- * HISTORY_LENGTH keeps), so that the 24 h figures go on too. */
-static void resync(struct feeder *fd, bool adopt)
-{
-    struct tickid in_stream;
-    size_t n, max = feed_symbol_count(fd->feed);
-    if (store_last_tick(fd->store, &in_stream, fd->prices, max, &n) != CP_OK)
-        return;
-    if (tickid_after(in_stream, fd->last))
-        fd->last = in_stream;
-    if (!adopt || !tickid_after(in_stream, fd->written_id))
-        return;
-    feed_adopt(fd->feed, fd->prices, n);
-    store_history(fd->store, in_stream.ms - ROLL24_WINDOW_MS, in_stream, fd->prices, max,
-                  record_tick, fd->feed);
-}
-
-static void stand_by(struct feeder *fd, const char *why)
-{
-    if (fd->active)
-        log_warn("standing by: %s", why);
-    fd->active = false;
-}
-
-/* A tick nobody wrote: this feeder failed to, or stands by while Redis is
- * away (another feeder holding the lease writes it; that is no loss). */
-static void drop(struct feeder *fd, const char *id, int rc)
-{
-    fd->dropped++;
-    fd->outage++;
-    log_debug("tick %s dropped (%s)", id, cp_strerror(rc));
-}
-
-static void write_tick(struct feeder *fd, const char *id, struct tickid tid, size_t n)
-{
-    int rc = store_write_tick(fd->store, fd->owner, fd->lease_ms, id, tid.ms, fd->prices, n,
-                              feed_symbols(fd->feed));
-    if (rc == CP_OK) {
-        feed_commit(fd->feed);
-        if (fd->outage)
-            log_info("writing ticks again after dropping %llu", fd->outage);
-        fd->written++;
-        fd->outage = 0;
-        fd->last = tid;
-        fd->written_id = tid;
-        return;
-    }
-    drop(fd, id, rc);
-    if (rc == CP_ENOENT)
-        stand_by(fd, "another feeder holds the lease");
-    else if (rc == CP_EIO)
-        stand_by(fd, "lost the connection to redis");
-    else if (rc == CP_EPROTO)
-        resync(fd, false);
-    fd->redis_away = rc == CP_EIO;
-}
-
-/* Every interval, active or not: the feed moves on with the clock, so a
- * standby that takes over is at the same point of a replay; only the active
- * feeder writes. */
-static void on_tick(evutil_socket_t unused, short what, void *arg)
-{
-    struct feeder *fd = arg;
-    struct tickid tid = tickid_next(fd->last, price_now_ms());
-    char id[PRICE_ID_MAX];
-    size_t n;
-    tickid_format(tid, id, sizeof id);
-    if (feed_next(fd->feed, tid.ms, id, fd->prices, &n) == CP_OK) {
-        if (fd->active)
-            write_tick(fd, id, tid, n);
-        else if (fd->redis_away)
-            drop(fd, id, CP_EIO);
-    }
-    if (fd->exchanges && fd->active) {
-        char *state = exchanges_state_json(fd->exchanges, price_now_ms());
-        store_write_sources(fd->store, state, fd->conf.update_interval_ms * 3);
-        free(state);
-    }
-    if (tickid_after(tid, fd->last))
-        fd->last = tid;
-    if (feed_done(fd->feed)) {
-        log_info("replay finished: %llu ticks written, %llu dropped", fd->written, fd->dropped);
-        event_base_loopbreak(fd->base);
-    }
-}
-
-/* Standing by: try to take the lease every quarter interval, so that a dead
- * writer's lease (1.5 intervals) is taken over within 1.75 intervals of its
- * last tick.  On success, tick at once and restart the tick timer. */
-static void on_poll(evutil_socket_t unused, short what, void *arg)
-{
-    struct feeder *fd = arg;
-    bool fresh;
-    if (fd->active)
-        return;
-    if (store_ensure(fd->store, &fresh) != CP_OK) {
-        fd->redis_away = true;
-        return;
-    }
-    int rc = store_acquire(fd->store, fd->owner, fd->lease_ms);
-    fd->redis_away = rc != CP_OK && rc != CP_ENOENT;
-    if (rc != CP_OK)
-        return;
-    log_info("active: holding the lease as %s", fd->owner);
-    fd->active = true;
-    resync(fd, true);
-    event_add(fd->timer, &fd->tv);
-    on_tick(-1, EV_TIMEOUT, fd);
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct feeder *fd = arg;
-    log_info("stopping on signal %d: %llu ticks written, %llu dropped", (int)sig, fd->written,
-             fd->dropped);
+    log_info("stopping on signal %d: %llu ticks written, %llu dropped", (int)sig,
+             writer_written(fd->writer), writer_dropped(fd->writer));
     event_base_loopbreak(fd->base);
 }
 
 /* Run the loop until a signal or the end of the replay.  Returns the exit
  * status. */
-static int run(struct feeder *fd)
+static int run(struct feeder *fd, const char *owner)
 {
-    int ms = fd->conf.update_interval_ms, poll_ms = ms / 4 > 5 ? ms / 4 : 5;
-    fd->tv = (struct timeval){ms / 1000, (ms % 1000) * 1000};
-    struct timeval poll_tv = {poll_ms / 1000, (poll_ms % 1000) * 1000};
-    fd->timer = event_new(fd->base, -1, EV_PERSIST, on_tick, fd);
-    struct event *poller = event_new(fd->base, -1, EV_PERSIST, on_poll, fd);
+    fd->writer = writer_new(&fd->conf, fd->base, fd->feed, fd->store, fd->exchanges, owner);
     struct event *term = evsignal_new(fd->base, SIGTERM, on_signal, fd);
     struct event *intr = evsignal_new(fd->base, SIGINT, on_signal, fd);
-    event_add(fd->timer, &fd->tv);
-    event_add(poller, &poll_tv);
     event_add(term, NULL);
     event_add(intr, NULL);
     if (fd->exchanges)
         exchanges_start(fd->exchanges);
-    on_poll(-1, EV_TIMEOUT, fd); /* the first tick at once when we may write */
-    if (!fd->active)
-        log_info("standing by: another feeder holds the lease, or redis is away");
+    writer_start(fd->writer);
     if (!feed_done(fd->feed))
         event_base_dispatch(fd->base);
     exchanges_free(fd->exchanges);
     fd->exchanges = NULL;
     /* Hand over at once rather than after the lease expires. */
-    if (fd->active)
-        store_release(fd->store, fd->owner);
-    event_free(fd->timer);
-    event_free(poller);
+    writer_release(fd->writer);
+    writer_free(fd->writer);
     event_free(term);
     event_free(intr);
     event_base_free(fd->base);
@@ -415,16 +276,13 @@ int main(int argc, char **argv)
         feed_free(fd.feed);
         return 2;
     }
-    fd.prices = xcalloc(feed_symbol_count(fd.feed), sizeof *fd.prices);
     fd.store = store_new(&fd.conf);
-    char host[64] = "localhost";
+    /* this feeder's lease value: host:pid:start ms */
+    char host[64] = "localhost", owner[128];
     gethostname(host, sizeof host - 1);
-    snprintf(fd.owner, sizeof fd.owner, "%s:%ld:%lld", host, (long)getpid(),
-             (long long)price_now_ms());
-    fd.lease_ms = fd.conf.update_interval_ms * 3 / 2;
-    int status = run(&fd);
+    snprintf(owner, sizeof owner, "%s:%ld:%lld", host, (long)getpid(), (long long)price_now_ms());
+    int status = run(&fd, owner);
     store_free(fd.store);
     feed_free(fd.feed);
-    free(fd.prices);
     return status;
 }

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exch.h"
+#include "exch_parse.h"
 #include "price.h"
 
 struct live;

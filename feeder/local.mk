@@ -1,6 +1,8 @@
 # feeder/: cryptopulse-feeder, which writes a price tick to Redis every
-# UPDATE_INTERVAL_MS from a random walk, a replay of CSV candles, or live
-# prices from exchanges' WebSocket streams (exch, wsclient, source, live).  Its
+# UPDATE_INTERVAL_MS from a random walk (mock), a replay of CSV candles
+# (candle, replay), or live prices from exchanges' WebSocket streams (exch*,
+# wsclient*, source, exchanges, live); feed picks one, roll24 keeps the 24 h
+# figures, writer ticks under the fail-over lease and store writes Redis.  Its
 # modules live in feeder/libfeeder.a, linked by the program and by the unit
 # tests alike, so the tests exercise the same objects.
 noinst_LIBRARIES += feeder/libfeeder.a
@@ -10,9 +12,13 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h \
+	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
-	feeder/wsclient.c feeder/wsclient.h \
+	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
+	feeder/exch_parse.c feeder/exch_parse.h feeder/exch_parse_private.h \
+	feeder/exch_binance.c feeder/exch_coinbase.c feeder/exch_kraken.c \
+	feeder/wsclient.c feeder/wsclient.h feeder/wsclient_private.h \
+	feeder/wsclient_frames.c feeder/wsclient_tls.c feeder/wsclient_tls.h \
 	feeder/source.c feeder/source.h feeder/exchanges.c feeder/exchanges.h
 feeder_libfeeder_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
 	$(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
@@ -42,7 +48,19 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_feed \
 	tests/unit/check_live \
 	tests/unit/check_exch \
-	tests/unit/check_wsclient
+	tests/unit/check_exch_map \
+	tests/unit/check_exch_number \
+	tests/unit/check_exch_parse \
+	tests/unit/check_exch_binance \
+	tests/unit/check_exch_coinbase \
+	tests/unit/check_exch_kraken \
+	tests/unit/check_wsclient \
+	tests/unit/check_wsclient_frames \
+	tests/unit/check_wsclient_tls \
+	tests/unit/check_store \
+	tests/unit/check_exchanges \
+	tests/unit/check_source \
+	tests/unit/check_writer
 check_PROGRAMS += $(FEEDER_UNIT_TESTS)
 UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 
@@ -65,16 +83,65 @@ tests_unit_check_feed_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_live_SOURCES = tests/unit/check_live.c tests/unit/check_main.h
 tests_unit_check_live_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_live_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-tests_unit_check_exch_SOURCES = tests/unit/check_exch.c tests/unit/check_main.h
-tests_unit_check_exch_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
-	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+# The exch tests share tests/unit/exch_testdata.c: the recorded samples of
+# ../shared (or $CRYPTOPULSE_SHARED), the default map and ticker builders.
+EXCH_TEST_SOURCES = tests/unit/check_main.h tests/unit/exch_testdata.c tests/unit/exch_testdata.h
+EXCH_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder -DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
+tests_unit_check_exch_SOURCES = tests/unit/check_exch.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
-# Real servers on 127.0.0.1 inside the test, plain and TLS (certificates made
-# with the openssl command).
-tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c tests/unit/check_main.h
-tests_unit_check_wsclient_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) \
-	$(LIBEVENT_CFLAGS)
+tests_unit_check_exch_map_SOURCES = tests/unit/check_exch_map.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_map_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_map_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_number_SOURCES = tests/unit/check_exch_number.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_number_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_number_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_parse_SOURCES = tests/unit/check_exch_parse.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_parse_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_parse_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_binance_SOURCES = tests/unit/check_exch_binance.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_binance_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_binance_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_coinbase_SOURCES = tests/unit/check_exch_coinbase.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_coinbase_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_coinbase_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_kraken_SOURCES = tests/unit/check_exch_kraken.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_kraken_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_kraken_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# Real servers on 127.0.0.1 inside the tests, plain and TLS (certificates
+# made with the openssl command): tests/unit/wsclient_testsrv.c.
+WSCLIENT_TEST_SOURCES = tests/unit/check_main.h tests/unit/wsclient_testsrv.c \
+	tests/unit/wsclient_testsrv.h
+WSCLIENT_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_check_wsclient_SOURCES = tests/unit/check_wsclient.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_wsclient_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_wsclient_frames_SOURCES = tests/unit/check_wsclient_frames.c \
+	$(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_frames_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_wsclient_frames_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_wsclient_tls_SOURCES = tests/unit/check_wsclient_tls.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_wsclient_tls_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# A real redis-server, started by the test on a free loopback port
+# (tests/unit/redis_testsrv.c).
+tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h \
+	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
+tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
+tests_unit_check_exchanges_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(LIBEVENT_CFLAGS)
+tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# The scripted WebSocket servers of the wsclient tests, speaking Kraken v2.
+tests_unit_check_source_SOURCES = tests/unit/check_source.c $(WSCLIENT_TEST_SOURCES)
+tests_unit_check_source_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
+tests_unit_check_source_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+# A mock feed on a loop, against a real redis-server started by the test.
+tests_unit_check_writer_SOURCES = tests/unit/check_writer.c tests/unit/check_main.h \
+	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
+tests_unit_check_writer_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_unit_check_writer_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 
 FEEDER_INTEGRATION_TESTS = \
 	tests/integration/10-feeder-redis.sh \

@@ -3,7 +3,9 @@
 #include "source.h"
 
 #include "cp_error.h"
+#include "exch_parse.h"
 #include "log.h"
+#include "strlist.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -59,12 +61,6 @@ static int64_t now_ms(void)
     return price_now_ms();
 }
 
-static void ms_to_tv(int64_t ms, struct timeval *tv)
-{
-    tv->tv_sec = (time_t)(ms / 1000);
-    tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
-}
-
 /* Free a connection outside its own callbacks (wsclient.h). */
 static void bury(struct source_conn *sc)
 {
@@ -103,7 +99,7 @@ static void schedule_reconnect(struct source *s, const char *why)
     struct timeval tv;
     int64_t delay = next_delay(s);
     log_warn("%s: %s; reconnecting in %lld ms", exch_name(s->id), why, (long long)delay);
-    ms_to_tv(delay, &tv);
+    tv = strlist_timeval_ms(delay);
     evtimer_add(s->retry, &tv);
 }
 
@@ -312,7 +308,9 @@ void source_start(struct source *s)
 {
     int64_t period = s->settings.stale_ms / 4;
     struct timeval tv;
-    ms_to_tv(period < 50 ? 50 : period > SOURCE_WATCH_MS_MAX ? SOURCE_WATCH_MS_MAX : period, &tv);
+    tv = strlist_timeval_ms(period < 50                    ? 50
+                            : period > SOURCE_WATCH_MS_MAX ? SOURCE_WATCH_MS_MAX
+                                                           : period);
     event_add(s->watch, &tv);
     connect_now(s, false);
 }

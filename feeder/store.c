@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "keys.h"
 #include "sentinel.h"
+#include "strlist.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -91,7 +92,7 @@ static int setup_command(struct store *s, const char *what, const char *fmt, ...
 static int connect_now(struct store *s)
 {
     const struct cp_conf *conf = s->conf;
-    struct timeval tv = {conf->redis_timeout_ms / 1000, (conf->redis_timeout_ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     char host[CONF_STR_MAX];
     int port;
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {

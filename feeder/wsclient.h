@@ -1,8 +1,8 @@
 /* wsclient: one outgoing WebSocket connection (RFC 6455 client side) over
  * plain TCP (ws://) or TLS (wss://, OpenSSL through bufferevent_openssl,
- * certificate and host name verified, SNI sent), on the caller's libevent
- * loop.  It answers pings, reassembles messages and reports them; it never
- * reconnects by itself: the owner decides (feeder/source.c).  The owner
+ * certificate and host name verified, SNI sent: wsclient_tls.h), on the
+ * caller's libevent loop.  It answers pings, reassembles messages and
+ * reports them; it never reconnects by itself: the owner decides (feeder/source.c).  The owner
  * frees it with wsclient_free(); callbacks never run inside a wsclient_*()
  * call, and on_close comes on a loop turn of its own, so the owner may free
  * or reconnect the client from on_close (freeing from on_open or on_message
@@ -16,15 +16,7 @@
 #include <stdint.h>
 
 struct event_base;
-struct ssl_ctx_st;
-
-/* A TLS context for wss://: the system's CAs (OpenSSL's default paths) and,
- * when ca_file is not NULL or empty, the PEM certificates in it too
- * (FEED_CA_FILE, e.g. a test CA); peer verification on, TLS 1.2 or later.
- * Returns NULL with the reason in err (errlen bytes).  One context serves
- * any number of clients; it must outlive them. */
-struct ssl_ctx_st *wsclient_tls_new(const char *ca_file, char *err, size_t errlen);
-void wsclient_tls_free(struct ssl_ctx_st *tls); /* NULL is a no-op */
+struct ssl_ctx_st; /* a TLS context: wsclient_tls.h */
 
 struct wsclient_callbacks {
     /* The handshake completed (101 checked, RFC 6455 §4.1): send subscriptions. */
