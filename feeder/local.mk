@@ -124,9 +124,9 @@ tests_unit_check_wsclient_tls_SOURCES = tests/unit/check_wsclient_tls.c $(WSCLIE
 tests_unit_check_wsclient_tls_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_wsclient_tls_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 # A real redis-server, started by the test on a free loopback port
-# (tests/unit/redis_testsrv.c).
+# (tests/unit/redis_server.c).
 tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.h \
-	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
+	tests/unit/redis_server.c tests/unit/redis_server.h
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
 tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
@@ -138,7 +138,7 @@ tests_unit_check_source_CFLAGS = $(WSCLIENT_TEST_CFLAGS)
 tests_unit_check_source_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 # A mock feed on a loop, against a real redis-server started by the test.
 tests_unit_check_writer_SOURCES = tests/unit/check_writer.c tests/unit/check_main.h \
-	tests/unit/redis_testsrv.c tests/unit/redis_testsrv.h
+	tests/unit/redis_server.c tests/unit/redis_server.h
 tests_unit_check_writer_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
 tests_unit_check_writer_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)

@@ -1,6 +1,6 @@
 /* check_writer: feeder/writer.c — the tick loop under the fail-over lease —
  * on a libevent loop with a mock feed, against a real redis-server started
- * by the test on a free loopback port (redis_testsrv.h). */
+ * by the test on a free loopback port (redis_server.h). */
 #include "config.h"
 
 #include "check_main.h"
@@ -9,7 +9,9 @@
 #include "feed.h"
 #include "keys.h"
 #include "price.h"
-#include "redis_testsrv.h"
+#include "redis_server.h"
+
+#include <hiredis/hiredis.h>
 #include "store.h"
 #include "tickid.h"
 #include "writer.h"
@@ -20,6 +22,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static struct redis_server test_redis; /* one per test program */
+
+static void redis_up(void)
+{
+    ck_assert_msg(redis_server_start(&test_redis), "redis-server did not start");
+}
+
+static void redis_down(void)
+{
+    redis_server_free(&test_redis);
+}
 
 #define PREFIX "w:"
 #define LEASE PREFIX "feeder:lease"
@@ -36,10 +50,10 @@ static void start_fixture(void)
 {
     conf_defaults(&conf);
     snprintf(conf.redis_host, sizeof conf.redis_host, "127.0.0.1");
-    conf.redis_port = redis_testsrv_port;
+    conf.redis_port = test_redis.port;
     snprintf(conf.redis_prefix, sizeof conf.redis_prefix, PREFIX);
     conf.update_interval_ms = INTERVAL_MS;
-    rc_ = redis_testsrv_client();
+    rc_ = redis_server_connect(&test_redis);
     ck_assert(rc_ && !rc_->err);
     freeReplyObject(redisCommand(rc_, "FLUSHALL"));
     base = event_base_new();
@@ -167,7 +181,7 @@ END_TEST
 
 START_TEST(drops_ticks_while_redis_is_away)
 {
-    conf.redis_port = redis_testsrv_free_port();
+    conf.redis_port = redis_server_free_port();
     conf.redis_timeout_ms = 100;
     writer_start(w);
     run_ms(3 * INTERVAL_MS + 50);
@@ -175,7 +189,7 @@ START_TEST(drops_ticks_while_redis_is_away)
     ck_assert_uint_eq(writer_written(w), 0);
     ck_assert_uint_ge(writer_dropped(w), 2);
     /* Redis back: the writer takes the lease and writes */
-    conf.redis_port = redis_testsrv_port;
+    conf.redis_port = test_redis.port;
     run_ms(4 * INTERVAL_MS);
     ck_assert(writer_active(w));
     ck_assert_int_ge(history_length(), 1);
@@ -187,7 +201,7 @@ static Suite *writer_suite(void)
     Suite *s = suite_create("writer");
     TCase *t = tcase_create("redis");
     tcase_set_timeout(t, 30);
-    tcase_add_unchecked_fixture(t, redis_testsrv_start, redis_testsrv_stop);
+    tcase_add_unchecked_fixture(t, redis_up, redis_down);
     tcase_add_checked_fixture(t, start_fixture, stop_fixture);
     tcase_add_test(t, writes_a_tick_every_interval_while_holding_the_lease);
     tcase_add_test(t, stands_by_while_another_feeder_holds_the_lease);

@@ -44,6 +44,10 @@ bool redis_server_cmd(const struct redis_server *s, char *out, size_t len, const
  * the shell), output discarded.  Returns redis-cli's exit status. */
 int redis_server_cli(const struct redis_server *s, const char *args);
 
+/* A new hiredis connection to it (1 s timeout), or NULL; the caller frees
+ * it with redisFree(). */
+struct redisContext *redis_server_connect(const struct redis_server *s);
+
 /* A loopback TCP port nobody listens on right now, or -1. */
 int redis_server_free_port(void);
 
