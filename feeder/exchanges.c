@@ -24,6 +24,8 @@ struct exchanges {
     struct ssl_ctx_st *tls;
     struct live *live;
     struct source *sources[EXCH_COUNT];
+    size_t rule_index[EXCH_COUNT]; /* each source's place in FEED_SOURCES, as the live
+                                    * rule counts them (skipped sources leave gaps) */
     size_t n;
 };
 
@@ -124,6 +126,7 @@ static int make_sources(struct exchanges *x, const struct cp_conf *conf, struct 
         }
         struct source_settings ss = {url, conf->source_stale_ms, conf->source_reconnect_ms,
                                      EXCHANGES_CONNECT_TIMEOUT_MS};
+        x->rule_index[x->n] = i;
         x->sources[x->n++] = source_new(base, x->tls, ids[i], i, x->map, x->live, &ss);
     }
     if (x->n == 0) {
@@ -179,14 +182,15 @@ void exchanges_start(struct exchanges *x)
 static json_t *source_json(const struct exchanges *x, size_t i, int64_t now_ms)
 {
     const struct source_state *st = source_state(x->sources[i]);
+    size_t r = x->rule_index[i];
     json_t *age = st->last_message_ms ? json_integer((json_int_t)(now_ms - st->last_message_ms))
                                       : json_null();
     return json_pack("{s:s, s:b, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "name",
                      source_name(x->sources[i]), "connected", st->connected, "fresh",
-                     live_source_fresh(x->live, i, now_ms), "last_message_age_ms", age, "messages",
+                     live_source_fresh(x->live, r, now_ms), "last_message_age_ms", age, "messages",
                      (json_int_t)st->messages, "quotes", (json_int_t)st->quotes, "malformed",
                      (json_int_t)st->malformed, "rejected", (json_int_t)st->rejected, "reconnects",
-                     (json_int_t)st->reconnects, "outliers", (json_int_t)live_outliers(x->live, i),
+                     (json_int_t)st->reconnects, "outliers", (json_int_t)live_outliers(x->live, r),
                      "last_error", st->last_error);
 }
 

@@ -110,6 +110,29 @@ START_TEST(skips_a_source_that_lists_none_of_the_symbols)
 }
 END_TEST
 
+/* A source skipped before another must not shift the other's live-rule
+ * figures: binance is the second of FEED_SOURCES, the first one built. */
+START_TEST(a_skipped_source_does_not_shift_the_others_state)
+{
+    snprintf(conf.symbols, sizeof conf.symbols, "BNB");
+    snprintf(conf.feed_sources, sizeof conf.feed_sources, "kraken,binance");
+    struct exchanges *x = build(NULL);
+    struct exch_quote q = {.symbol = "BNB", .price = 600.5, .ts_ms = 1000};
+    ck_assert(live_quote(live, 1, &q, 1000)); /* binance's index in the rule */
+    char *text = exchanges_state_json(x, 1001);
+    json_t *j = json_loads(text, 0, NULL);
+    json_t *src = json_object_get(j, "sources");
+    ck_assert_uint_eq(json_array_size(src), 1);
+    json_t *b = json_array_get(src, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(b, "name")), "binance");
+    ck_assert(json_is_true(json_object_get(b, "fresh")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "fresh")), 1);
+    json_decref(j);
+    free(text);
+    exchanges_free(x);
+}
+END_TEST
+
 START_TEST(refuses_a_symbol_no_source_lists)
 {
     snprintf(conf.symbols, sizeof conf.symbols, "BTC,BNB");
@@ -164,6 +187,7 @@ static Suite *exchanges_suite(void)
     tcase_add_test(t, rule_has_the_symbols_and_the_sources_in_order);
     tcase_add_test(t, state_lists_every_source_before_any_message);
     tcase_add_test(t, skips_a_source_that_lists_none_of_the_symbols);
+    tcase_add_test(t, a_skipped_source_does_not_shift_the_others_state);
     tcase_add_test(t, refuses_a_symbol_no_source_lists);
     tcase_add_test(t, names_a_bad_symbol_map);
     tcase_add_test(t, a_symbol_map_entry_lets_a_source_list_a_symbol);
