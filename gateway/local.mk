@@ -77,3 +77,10 @@ UNIT_TESTS += $(GW_UNIT_TESTS)
 tests_unit_check_conn_SOURCES = tests/unit/check_conn.c $(GW_FIXTURE)
 tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_conn_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+
+# proto needs no socket (a recording table of operations); resume, answer,
+# stats and gateway run against a real redis-server.
+GW_UNIT_TESTS += tests/unit/check_proto
+tests_unit_check_proto_SOURCES = tests/unit/check_proto.c tests/unit/check_main.h
+tests_unit_check_proto_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_proto_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
