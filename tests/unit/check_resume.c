@@ -48,33 +48,19 @@ static void teardown(void)
     redis_server_stop(&gone);
 }
 
-/* The tick with id "<ms>-0" (BTC and ETH, prices from ms), as the feeder
- * writes it: its id is also its stream entry's id. */
-static const char *tick(char *buf, size_t len, long ms)
-{
-    snprintf(buf, len,
-             "{\"id\":\"%ld-0\",\"ts\":%ld,\"prices\":["
-             "{\"symbol\":\"BTC\",\"price\":%ld.5,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
-             "\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"},"
-             "{\"symbol\":\"ETH\",\"price\":%ld.25,\"change24h\":1,\"volume24h\":2,\"high24h\":3,"
-             "\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"}]}",
-             ms, ms, ms, ms, ms, ms + 1, ms, ms);
-    return buf;
-}
-
 /* Into the history stream (XADD with the tick's id). */
 static void store(long ms)
 {
     char t[1024], id[32];
     snprintf(id, sizeof id, "%ld-0", ms);
-    gw_wire_redis_ok(redis, "XADD %s %s tick %s", history_key, id, tick(t, sizeof t, ms));
+    gw_wire_redis_ok(redis, "XADD %s %s tick %s", history_key, id, gw_wire_tick(t, sizeof t, ms));
 }
 
 /* Live, as it reaches the gateway from the channel. */
 static void live(long ms)
 {
     char t[1024];
-    gw_fixture_tick(&fx, tick(t, sizeof t, ms));
+    gw_fixture_tick(&fx, gw_wire_tick(t, sizeof t, ms));
 }
 
 /* A connected client whose server side streams "*" in transport. */
@@ -278,7 +264,7 @@ START_TEST(entries_that_are_not_ticks_are_skipped)
     gw_wire_redis_ok(redis, "XADD %s 1500-0 other x", history_key);       /* no tick field */
     gw_wire_redis_ok(redis, "XADD %s 1600-0 tick {\"id\":", history_key); /* not JSON */
     gw_wire_redis_ok(redis, "XADD %s 1700-0 tick %s", history_key,
-                     tick(t, sizeof t, 1800)); /* its id is not the entry's */
+                     gw_wire_tick(t, sizeof t, 1800)); /* its id is not the entry's */
     gw_wire_redis_ok(redis, "XADD %s 1900-0 tick %s", history_key,
                      "{\"id\":\"1900-0\",\"ts\":1900,\"prices\":[{\"symbol\":\"BTC\"}]}");
     store(2000);
@@ -307,7 +293,7 @@ START_TEST(a_replay_longer_than_a_page_is_sent_whole)
         char id[32];
         snprintf(id, sizeof id, "%ld-0", 10000 + i);
         redisAppendCommand(redis, "XADD %s %s tick %s", history_key, id,
-                           tick(t, sizeof t, 10000 + i));
+                           gw_wire_tick(t, sizeof t, 10000 + i));
     }
     for (int i = 0; i < N; i++) {
         redisReply *r;

@@ -147,6 +147,19 @@ char *gw_wire_read_until(struct gw_fixture *fx, int fd, const char *needle, int 
     return buf;
 }
 
+const char *gw_wire_tick(char *buf, size_t len, long ms)
+{
+    int n = snprintf(buf, len,
+                     "{\"id\":\"%ld-0\",\"ts\":%ld,\"prices\":["
+                     "{\"symbol\":\"BTC\",\"price\":%ld.5,\"change24h\":1,\"volume24h\":2,"
+                     "\"high24h\":3,\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"},"
+                     "{\"symbol\":\"ETH\",\"price\":%ld.25,\"change24h\":1,\"volume24h\":2,"
+                     "\"high24h\":3,\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"}]}",
+                     ms, ms, ms, ms, ms, ms + 1, ms, ms);
+    ck_assert(n > 0 && (size_t)n < len);
+    return buf;
+}
+
 redisContext *gw_wire_redis(const struct redis_server *rs)
 {
     redisContext *r = redisConnect("127.0.0.1", rs->port);

@@ -36,6 +36,11 @@ const char *gw_wire_body(const char *response);
  * frees, *len the byte count when not NULL. */
 char *gw_wire_read_until(struct gw_fixture *fx, int fd, const char *needle, int ms, size_t *len);
 
+/* A tick with id "<ms>-0" and ts ms, as the feeder writes it (PROTOCOL.md
+ * §4): BTC at price ms + 0.5, ETH at ms + 1.25; written into buf of len
+ * bytes (1024 is enough), which is returned. */
+const char *gw_wire_tick(char *buf, size_t len, long ms);
+
 /* A synchronous hiredis connection to rs (asserts it connects). */
 redisContext *gw_wire_redis(const struct redis_server *rs);
 
