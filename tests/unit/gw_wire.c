@@ -155,7 +155,7 @@ const char *gw_wire_tick(char *buf, size_t len, long ms)
                      "\"high24h\":3,\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"},"
                      "{\"symbol\":\"ETH\",\"price\":%ld.25,\"change24h\":1,\"volume24h\":2,"
                      "\"high24h\":3,\"low24h\":1,\"ts\":%ld,\"id\":\"%ld-0\"}]}",
-                     ms, ms, ms, ms, ms, ms + 1, ms, ms);
+                     ms, ms, ms % 1000000, ms, ms, ms % 1000000 + 1, ms, ms);
     ck_assert(n > 0 && (size_t)n < len);
     return buf;
 }

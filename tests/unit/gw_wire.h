@@ -37,7 +37,8 @@ const char *gw_wire_body(const char *response);
 char *gw_wire_read_until(struct gw_fixture *fx, int fd, const char *needle, int ms, size_t *len);
 
 /* A tick with id "<ms>-0" and ts ms, as the feeder writes it (PROTOCOL.md
- * §4): BTC at price ms + 0.5, ETH at ms + 1.25; written into buf of len
+ * §4): BTC at price p + 0.5, ETH at p + 1.25, where p is ms modulo one
+ * million (prices stay in range for ids of now); written into buf of len
  * bytes (1024 is enough), which is returned. */
 const char *gw_wire_tick(char *buf, size_t len, long ms);
 
