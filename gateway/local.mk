@@ -97,3 +97,7 @@ GW_UNIT_TESTS += tests/unit/check_stats
 tests_unit_check_stats_SOURCES = tests/unit/check_stats.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_stats_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c $(GW_FIXTURE) $(GW_WIRE)
+tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_gateway_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
