@@ -120,3 +120,27 @@ tests_unit_check_routes_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_serve_SOURCES = tests/unit/check_serve.c $(GW_FIXTURE)
 tests_unit_check_serve_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_serve_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+
+# proto needs no socket (a recording table of operations); resume, answer,
+# stats and gateway run against a real redis-server.
+GW_WIRE = tests/unit/gw_wire.c tests/unit/gw_wire.h
+GW_UNIT_TESTS += tests/unit/check_proto
+tests_unit_check_proto_SOURCES = tests/unit/check_proto.c tests/unit/check_main.h
+tests_unit_check_proto_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_proto_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_resume
+tests_unit_check_resume_SOURCES = tests/unit/check_resume.c $(GW_FIXTURE) $(GW_WIRE)
+tests_unit_check_resume_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_resume_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_answer
+tests_unit_check_answer_SOURCES = tests/unit/check_answer.c $(GW_FIXTURE) $(GW_WIRE)
+tests_unit_check_answer_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_answer_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_stats
+tests_unit_check_stats_SOURCES = tests/unit/check_stats.c $(GW_FIXTURE) $(GW_WIRE)
+tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_stats_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c $(GW_FIXTURE) $(GW_WIRE)
+tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_gateway_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

@@ -1,0 +1,282 @@
+/* Unit tests of gateway/gateway.c: a whole gateway process on its loop —
+ * listening on a free loopback port, linked to a real redis-server, fed a
+ * tick on the channel the feeder publishes on (lib/keys.h), refusing a
+ * taken port or an unusable TLS certificate, MAX_CONNECTIONS, and shutting
+ * down on SIGTERM.  Clients are real TCP sockets. */
+#include "config.h"
+
+#include "check_main.h"
+#include "conf.h"
+#include "gateway.h"
+#include "gw_wire.h"
+#include "keys.h"
+#include "price.h"
+#include "redis_server.h"
+#include "xalloc.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct redis_server rs;
+static struct cp_conf conf;
+static struct event_base *base;
+static struct gateway *gw, *gw2;
+
+static void redis_up(void)
+{
+    redis_server_start(&rs);
+}
+
+static void redis_down(void)
+{
+    redis_server_stop(&rs);
+}
+
+static void setup(void)
+{
+    conf_defaults(&conf);
+    conf.port = redis_server_free_port();
+    conf.redis_port = rs.port;
+    snprintf(conf.instance_id, sizeof conf.instance_id, "unit-gw");
+    conf.www_root[0] = '\0'; /* no dashboard */
+    base = event_base_new();
+    gw = gw2 = NULL;
+}
+
+static void teardown(void)
+{
+    gateway_free(gw);
+    gateway_free(gw2);
+    event_base_free(base);
+}
+
+static void run(int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_base_loopexit(base, &tv);
+    event_base_dispatch(base);
+}
+
+/* A client connected to the gateway's port (the loop has not accepted it). */
+static int client(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Run the loop and read fd until it is closed or holds needle (NULL: until
+ * closed), at most ms.  *eof tells whether it was closed.  Caller frees. */
+static char *read_fd(int fd, const char *needle, int ms, bool *eof)
+{
+    size_t n = 0, cap = 16384;
+    char *buf = xmalloc(cap);
+    *eof = false;
+    for (int waited = 0; waited < ms && !*eof; waited += 10) {
+        run(10);
+        struct pollfd p = {fd, POLLIN, 0};
+        while (poll(&p, 1, 0) > 0 && n < cap - 1) {
+            ssize_t r = recv(fd, buf + n, cap - n - 1, MSG_DONTWAIT);
+            if (r <= 0) {
+                *eof = true;
+                break;
+            }
+            n += (size_t)r;
+        }
+        buf[n] = '\0';
+        if (needle && memmem(buf, n, needle, strlen(needle)))
+            break;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* GET path on a new connection (Connection: close): the whole response. */
+static char *get(const char *path)
+{
+    int fd = client(conf.port);
+    char req[256];
+    int n =
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    ck_assert_int_eq(send(fd, req, (size_t)n, 0), n);
+    bool eof;
+    char *got = read_fd(fd, NULL, 3000, &eof);
+    ck_assert_msg(eof, "no whole answer to GET %s: %s", path, got);
+    close(fd);
+    return got;
+}
+
+/* GET /health until its body holds needle (3 s at most). */
+static char *health_until(const char *needle)
+{
+    char *got = get("/health");
+    for (int i = 0; i < 30 && !strstr(got, needle); i++) {
+        free(got);
+        run(100);
+        got = get("/health");
+    }
+    ck_assert_msg(strstr(got, needle) != NULL, "no %s in %s", needle, got);
+    return got;
+}
+
+START_TEST(health_is_200_once_a_tick_came_through_redis)
+{
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    char *got = health_until("\"connected\":true");
+    ck_assert_int_eq(gw_wire_status(got), 503); /* no tick yet */
+    ck_assert_ptr_nonnull(strstr(got, "\"status\":\"degraded\""));
+    free(got);
+    char channel[KEYS_MAX], t[1024];
+    keys_format(channel, sizeof channel, conf.redis_prefix, KEYS_CHANNEL, NULL);
+    redisContext *r = gw_wire_redis(&rs);
+    redisReply *n =
+        redisCommand(r, "PUBLISH %s %s", channel, gw_wire_tick(t, sizeof t, (long)price_now_ms()));
+    ck_assert_int_eq(n->integer, 1); /* the gateway is the one subscriber */
+    freeReplyObject(n);
+    redisFree(r);
+    got = health_until("\"ticks\":1");
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    json_t *j = json_loads(gw_wire_body(got), 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "ok");
+    json_int_t age =
+        json_integer_value(json_object_get(json_object_get(j, "feeder"), "last_tick_age_ms"));
+    ck_assert_int_ge(age, 0);
+    ck_assert_int_le(age, 3 * conf.update_interval_ms);
+    json_decref(j);
+    free(got);
+}
+END_TEST
+
+START_TEST(stats_name_the_instance_and_worker)
+{
+    gw = gateway_new(base, &conf, 3, false);
+    ck_assert_ptr_nonnull(gw);
+    char *got = get("/stats");
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    json_t *j = json_loads(gw_wire_body(got), 0, NULL);
+    json_t *self = json_array_get(json_object_get(j, "workers"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(self, "instance")), "unit-gw");
+    ck_assert_int_eq(json_integer_value(json_object_get(self, "worker")), 3);
+    json_decref(j);
+    free(got);
+}
+END_TEST
+
+START_TEST(a_taken_port_is_refused_unless_clustered)
+{
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    ck_assert_ptr_null(gateway_new(base, &conf, 1, false));
+    gateway_free(gw);
+    /* Workers of one cluster share it (SO_REUSEPORT). */
+    gw = gateway_new(base, &conf, 0, true);
+    ck_assert_ptr_nonnull(gw);
+    gw2 = gateway_new(base, &conf, 1, true);
+    ck_assert_ptr_nonnull(gw2);
+}
+END_TEST
+
+START_TEST(an_unusable_tls_certificate_is_refused_and_frees_the_port)
+{
+    conf.tls_port = redis_server_free_port();
+    snprintf(conf.tls_cert_file, sizeof conf.tls_cert_file, "/nonexistent/cert.pem");
+    snprintf(conf.tls_key_file, sizeof conf.tls_key_file, "/nonexistent/key.pem");
+    ck_assert_ptr_null(gateway_new(base, &conf, 0, false));
+    /* The plain listener it had opened is closed again. */
+    conf.tls_port = 0;
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+}
+END_TEST
+
+START_TEST(connections_past_max_connections_are_closed)
+{
+    conf.max_connections = 1;
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    int a = client(conf.port);
+    run(50);
+    int b = client(conf.port);
+    bool eof;
+    char *got = read_fd(b, NULL, 1000, &eof);
+    ck_assert(eof); /* closed without a word */
+    ck_assert_str_eq(got, "");
+    free(got);
+    close(b);
+    /* The admitted one is served. */
+    static const char req[] = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(send(a, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+    got = read_fd(a, NULL, 2000, &eof);
+    ck_assert(eof);
+    ck_assert_int_ge(gw_wire_status(got), 200);
+    free(got);
+    close(a);
+}
+END_TEST
+
+START_TEST(sigterm_says_going_away_to_websocket_clients)
+{
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    int fd = client(conf.port);
+    static const char hs[] =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
+    ck_assert_int_eq(send(fd, hs, sizeof hs - 1, 0), (ssize_t)(sizeof hs - 1));
+    bool eof;
+    char *got = read_fd(fd, "\"welcome\"", 2000, &eof);
+    ck_assert_int_eq(gw_wire_status(got), 101);
+    free(got);
+    raise(SIGTERM);
+    got = read_fd(fd, NULL, 2000, &eof);
+    ck_assert(eof);
+    /* Close (0x88), 2-byte code 1001 and a reason. */
+    ck_assert_uint_eq((unsigned char)got[0], 0x88);
+    ck_assert_uint_eq(((unsigned char)got[2] << 8) | (unsigned char)got[3], 1001);
+    free(got);
+    close(fd);
+    /* No new connection is served while draining. */
+    int late = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)conf.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(late, (struct sockaddr *)&a, sizeof a) == 0) {
+        static const char req[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+        send(late, req, sizeof req - 1, MSG_NOSIGNAL);
+        got = read_fd(late, "HTTP/1.1", 300, &eof);
+        ck_assert_str_eq(got, "");
+        free(got);
+    }
+    close(late);
+}
+END_TEST
+
+static Suite *gateway_suite(void)
+{
+    Suite *s = suite_create("gateway");
+    TCase *t = tcase_create("redis");
+    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, health_is_200_once_a_tick_came_through_redis);
+    tcase_add_test(t, stats_name_the_instance_and_worker);
+    tcase_add_test(t, a_taken_port_is_refused_unless_clustered);
+    tcase_add_test(t, an_unusable_tls_certificate_is_refused_and_frees_the_port);
+    tcase_add_test(t, connections_past_max_connections_are_closed);
+    tcase_add_test(t, sigterm_says_going_away_to_websocket_clients);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(gateway_suite)

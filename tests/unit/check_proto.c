@@ -1,0 +1,471 @@
+/* Unit tests of gateway/proto.c: the WebSocket application protocol
+ * (PROTOCOL.md §2) with no socket at all — a ctx built by hand around a real
+ * hub, and a table of operations that records what proto asks of its
+ * connection (as fuzz/proto.c does). */
+#include "config.h"
+
+#include "check_main.h"
+#include "conf.h"
+#include "cp_error.h"
+#include "ctx.h"
+#include "history.h"
+#include "hub.h"
+#include "price.h"
+#include "proto.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SENT 64
+
+/* What proto asked of its connection. */
+struct record {
+    size_t n_sent;
+    char event[MAX_SENT][32];
+    json_t *data[MAX_SENT];
+    unsigned resumes;
+    char since[64];
+    unsigned histories;
+    char symbol[16];
+    int limit;
+};
+
+static struct cp_conf conf;
+static struct ctx ctx;
+static struct proto_client pc;
+static struct record rec;
+static struct evbuffer *out;
+static const int64_t t0 = 1738454500000;
+
+static void rec_send(void *transport, const char *event, const char *data)
+{
+    struct record *r = transport;
+    ck_assert_uint_lt(r->n_sent, MAX_SENT);
+    snprintf(r->event[r->n_sent], sizeof r->event[0], "%s", event);
+    r->data[r->n_sent] = json_loads(data, JSON_DECODE_ANY, NULL);
+    ck_assert_msg(r->data[r->n_sent] != NULL, "data is not JSON: %s", data);
+    r->n_sent++;
+}
+
+static void rec_resume(void *transport, const char *since)
+{
+    struct record *r = transport;
+    r->resumes++;
+    snprintf(r->since, sizeof r->since, "%s", since);
+}
+
+static void rec_history(void *transport, const char *symbol, int limit)
+{
+    struct record *r = transport;
+    r->histories++;
+    snprintf(r->symbol, sizeof r->symbol, "%s", symbol);
+    r->limit = limit;
+}
+
+static const struct proto_ops rec_ops = {
+    .send = rec_send, .resume = rec_resume, .history = rec_history};
+
+static const char tick1[] =
+    "{\"id\":\"1738454400000-0\",\"ts\":1738454400000,\"prices\":["
+    "{\"symbol\":\"BTC\",\"price\":100624.9,\"change24h\":-1.5,\"volume24h\":4130816,"
+    "\"high24h\":101000,\"low24h\":99000,\"ts\":1738454400000,\"id\":\"1738454400000-0\"},"
+    "{\"symbol\":\"ETH\",\"price\":3125.5,\"change24h\":2.25,\"volume24h\":1234,"
+    "\"high24h\":3200,\"low24h\":3000,\"ts\":1738454400000,\"id\":\"1738454400000-0\"}]}";
+
+static void clear_record(void)
+{
+    for (size_t i = 0; i < rec.n_sent; i++)
+        json_decref(rec.data[i]);
+    memset(&rec, 0, sizeof rec);
+}
+
+static void setup(void)
+{
+    conf_defaults(&conf);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.conf = &conf;
+    struct hub_limits limits = {1 << 20, 1 << 22, 60000, 1 << 20};
+    ctx.hub = hub_new(&limits, NULL);
+    hub_set_symbols(ctx.hub, "BTC,ETH,SOL");
+    out = evbuffer_new();
+    memset(&pc, 0, sizeof pc);
+    hub_client_init(&pc.sub, out, MSG_WS, NULL, NULL);
+    memset(&rec, 0, sizeof rec);
+}
+
+static void teardown(void)
+{
+    clear_record();
+    hub_client_clear(ctx.hub, &pc.sub);
+    hub_free(ctx.hub);
+    evbuffer_free(out);
+}
+
+/* A client started now (after any change to conf). */
+static void start(void)
+{
+    proto_client_init(&pc, &ctx, &rec_ops, &rec, t0);
+}
+
+static void publish(const char *json)
+{
+    char err[256];
+    ck_assert_msg(hub_publish_tick(ctx.hub, json, strlen(json), err, sizeof err) == CP_OK, "%s",
+                  err);
+}
+
+/* Handle text at t0 (well within the rate limit unless a test says so). */
+static int say(const char *text)
+{
+    return proto_handle(&ctx, &pc, text, strlen(text), t0);
+}
+
+/* The i-th message sent, as compact JSON text of its data. */
+static char *sent_data(size_t i)
+{
+    ck_assert_uint_lt(i, rec.n_sent);
+    return json_dumps(rec.data[i], JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static void assert_sent(size_t i, const char *event, const char *data)
+{
+    ck_assert_uint_lt(i, rec.n_sent);
+    ck_assert_str_eq(rec.event[i], event);
+    if (data) {
+        char *got = sent_data(i);
+        ck_assert_str_eq(got, data);
+        free(got);
+    }
+}
+
+static const char *error_code(size_t i)
+{
+    ck_assert_str_eq(rec.event[i], "error");
+    return json_string_value(json_object_get(rec.data[i], "code"));
+}
+
+START_TEST(welcome_names_server_symbols_and_limits)
+{
+    conf.update_interval_ms = 1234;
+    conf.max_messages_per_second = 42;
+    conf.max_message_bytes = 4096;
+    char *text = proto_welcome(&ctx);
+    json_t *w = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(w);
+    ck_assert_str_eq(json_string_value(json_object_get(w, "server")),
+                     "cryptopulse/" PACKAGE_VERSION);
+    char *syms = json_dumps(json_object_get(w, "symbols"), JSON_COMPACT);
+    ck_assert_str_eq(syms, "[\"BTC\",\"ETH\",\"SOL\"]");
+    ck_assert_int_eq(json_integer_value(json_object_get(w, "interval_ms")), 1234);
+    ck_assert_int_eq(json_integer_value(json_object_get(w, "max_messages_per_second")), 42);
+    ck_assert_int_eq(json_integer_value(json_object_get(w, "max_message_bytes")), 4096);
+    ck_assert_uint_eq(json_object_size(w), 5);
+    free(syms);
+    json_decref(w);
+    free(text);
+}
+END_TEST
+
+START_TEST(subscribed_lists_symbols_in_request_order_without_snapshot_before_prices)
+{
+    start();
+    ck_assert_int_eq(say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"SOL\",\"BTC\"]}}"),
+                     CP_OK);
+    ck_assert_uint_eq(rec.n_sent, 1); /* no prices yet: no empty snapshot */
+    assert_sent(0, "subscribed", "{\"symbols\":[\"SOL\",\"BTC\"]}");
+    /* "*" comes first whatever the order it was asked in. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\",\"*\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 2);
+    assert_sent(1, "subscribed", "{\"symbols\":[\"*\",\"SOL\",\"BTC\",\"ETH\"]}");
+    ck_assert_uint_eq(rec.resumes + rec.histories, 0);
+}
+END_TEST
+
+START_TEST(subscribe_snapshots_only_the_newly_added_symbols)
+{
+    publish(tick1);
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 2);
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\"]}");
+    ck_assert_str_eq(rec.event[1], "price-update-bulk");
+    json_t *prices = json_object_get(rec.data[1], "prices");
+    ck_assert_uint_eq(json_array_size(prices), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(prices, 0), "symbol")),
+                     "BTC");
+    ck_assert_str_eq(json_string_value(json_object_get(rec.data[1], "id")), "1738454400000-0");
+    /* BTC again and ETH: only ETH is new. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\",\"ETH\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 4);
+    assert_sent(2, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\"]}");
+    prices = json_object_get(rec.data[3], "prices");
+    ck_assert_uint_eq(json_array_size(prices), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(prices, 0), "symbol")),
+                     "ETH");
+    /* Nothing new: no snapshot at all. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 5);
+    assert_sent(4, "subscribed", NULL);
+    /* SOL has no price yet: subscribed, but no empty snapshot. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"SOL\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 6);
+    assert_sent(5, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\",\"SOL\"]}");
+}
+END_TEST
+
+START_TEST(unknown_symbols_are_listed_and_the_rest_still_applies)
+{
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"XRP\",\"BTC\",\"DOGE\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 2);
+    ck_assert_str_eq(error_code(0), "unknown_symbol");
+    const char *msg = json_string_value(json_object_get(rec.data[0], "message"));
+    ck_assert_ptr_nonnull(strstr(msg, "[\"XRP\",\"DOGE\"]"));
+    ck_assert_ptr_null(strstr(msg, "BTC"));
+    assert_sent(1, "subscribed", "{\"symbols\":[\"BTC\"]}");
+    ck_assert(hub_client_has(&pc.sub, "BTC"));
+}
+END_TEST
+
+START_TEST(subscriptions_stop_at_max_subscriptions)
+{
+    conf.max_subscriptions = 2;
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\",\"ETH\",\"SOL\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 2);
+    ck_assert_str_eq(error_code(0), "too_many_subscriptions");
+    ck_assert_str_eq(json_string_value(json_object_get(rec.data[0], "message")),
+                     "at most 2 subscriptions per client; 1 refused");
+    assert_sent(1, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\"]}");
+    ck_assert_uint_eq(pc.sub.n_members, 2);
+    /* At the limit, a symbol already held is no new subscription. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 3);
+    assert_sent(2, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\"]}");
+}
+END_TEST
+
+START_TEST(unsubscribe_answers_the_remaining_set)
+{
+    publish(tick1);
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\",\"ETH\",\"SOL\"]}}");
+    clear_record();
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"ETH\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 1); /* no snapshot */
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\",\"SOL\"]}");
+    ck_assert(!hub_client_has(&pc.sub, "ETH"));
+    /* "*" means all. */
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    assert_sent(1, "subscribed", "{\"symbols\":[]}");
+    ck_assert_uint_eq(pc.sub.n_members, 0);
+    /* Not an array of strings. */
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[1]}}");
+    ck_assert_str_eq(error_code(2), "bad_request");
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[]}}");
+    ck_assert_str_eq(error_code(3), "bad_request");
+    ck_assert_uint_eq(rec.n_sent, 4);
+}
+END_TEST
+
+START_TEST(since_on_a_new_client_resumes_instead_of_the_snapshot)
+{
+    publish(tick1);
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 1);
+    ck_assert_str_eq(rec.since, "17-3");
+    ck_assert_uint_eq(rec.n_sent, 1); /* subscribed, and no price-update-bulk */
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\"]}");
+}
+END_TEST
+
+START_TEST(since_on_a_live_client_is_ignored)
+{
+    publish(tick1);
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"]}}");
+    clear_record();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 0);
+    ck_assert_uint_eq(rec.n_sent, 2);
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\"]}");
+    ck_assert_str_eq(rec.event[1], "price-update-bulk"); /* the snapshot of ETH instead */
+    /* unsubscribe never resumes either. */
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 0);
+}
+END_TEST
+
+START_TEST(ping_gets_a_pong_with_id_ts_and_server_time)
+{
+    start();
+    int64_t before = price_now_ms();
+    say("{\"event\":\"ping\",\"data\":{\"id\":7,\"ts\":1700000000123}}");
+    int64_t after = price_now_ms();
+    ck_assert_uint_eq(rec.n_sent, 1);
+    ck_assert_str_eq(rec.event[0], "pong");
+    ck_assert_int_eq(json_integer_value(json_object_get(rec.data[0], "id")), 7);
+    ck_assert_int_eq(json_integer_value(json_object_get(rec.data[0], "ts")), 1700000000123);
+    json_int_t server = json_integer_value(json_object_get(rec.data[0], "server_ts"));
+    ck_assert_int_ge(server, before);
+    ck_assert_int_le(server, after);
+    ck_assert_uint_eq(json_object_size(rec.data[0]), 3);
+}
+END_TEST
+
+START_TEST(a_malformed_ping_is_a_bad_request)
+{
+    start();
+    say("{\"event\":\"ping\",\"data\":{\"ts\":1}}");
+    say("{\"event\":\"ping\",\"data\":{\"id\":\"a\",\"ts\":1}}");
+    say("{\"event\":\"ping\",\"data\":{\"id\":1}}");
+    say("{\"event\":\"ping\",\"data\":[1,2]}");
+    say("{\"event\":\"ping\"}");
+    ck_assert_uint_eq(rec.n_sent, 5);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(error_code(i), "bad_request");
+}
+END_TEST
+
+START_TEST(history_checks_symbol_and_limit)
+{
+    start();
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"limit\":\"60\"}}");
+    ck_assert_str_eq(error_code(0), "bad_request");
+    ck_assert_str_eq(json_string_value(json_object_get(rec.data[0], "message")),
+                     "limit must be a whole number");
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"limit\":1.5}}");
+    ck_assert_str_eq(error_code(1), "bad_request");
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"limit\":0}}");
+    ck_assert_str_eq(error_code(2), "bad_request");
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"limit\":1001}}");
+    ck_assert_str_eq(error_code(3), "bad_request");
+    say("{\"event\":\"history\",\"data\":{\"limit\":5}}");
+    ck_assert_str_eq(error_code(4), "bad_request");
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"b t c\"}}");
+    ck_assert_str_eq(error_code(5), "bad_request");
+    /* Well formed, but not carried by this feed. */
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"XRP\",\"limit\":5}}");
+    ck_assert_str_eq(error_code(6), "unknown_symbol");
+    ck_assert_str_eq(json_string_value(json_object_get(rec.data[6], "message")), "XRP");
+    ck_assert_uint_eq(rec.n_sent, 7);
+    ck_assert_uint_eq(rec.histories, 0);
+}
+END_TEST
+
+START_TEST(a_valid_history_request_goes_to_the_connection)
+{
+    start();
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"ETH\",\"limit\":1000}}");
+    ck_assert_uint_eq(rec.histories, 1);
+    ck_assert_str_eq(rec.symbol, "ETH");
+    ck_assert_int_eq(rec.limit, HISTORY_MAX_LIMIT);
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"limit\":1}}");
+    ck_assert_str_eq(rec.symbol, "BTC");
+    ck_assert_int_eq(rec.limit, 1);
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"SOL\"}}");
+    ck_assert_uint_eq(rec.histories, 3);
+    ck_assert_int_eq(rec.limit, HISTORY_DEFAULT_LIMIT);
+    ck_assert_uint_eq(rec.n_sent, 0); /* the answer comes later, from the connection */
+}
+END_TEST
+
+START_TEST(bad_json_wrong_shape_and_unknown_events_are_errors)
+{
+    start();
+    ck_assert_int_eq(say("{\"event\":"), CP_OK);
+    ck_assert_str_eq(error_code(0), "bad_json");
+    ck_assert_int_eq(say("[\"subscribe\"]"), CP_OK);
+    ck_assert_str_eq(error_code(1), "bad_request");
+    say("{\"data\":{\"symbols\":[\"BTC\"]}}");
+    ck_assert_str_eq(error_code(2), "bad_request");
+    say("{\"event\":3}");
+    ck_assert_str_eq(error_code(3), "bad_request");
+    ck_assert_int_eq(say("{\"event\":\"dance\",\"data\":{}}"), CP_OK);
+    ck_assert_str_eq(error_code(4), "unknown_event");
+    ck_assert_str_eq(json_string_value(json_object_get(rec.data[4], "message")), "dance");
+    ck_assert_uint_eq(rec.n_sent, 5);
+    ck_assert_uint_eq(pc.sub.n_members, 0);
+    /* Every error is {"code","message"}. */
+    for (size_t i = 0; i < rec.n_sent; i++) {
+        ck_assert_uint_eq(json_object_size(rec.data[i]), 2);
+        ck_assert(json_is_string(json_object_get(rec.data[i], "message")));
+    }
+}
+END_TEST
+
+START_TEST(the_rate_limit_warns_once_then_asks_to_close)
+{
+    static const char ping[] = "{\"event\":\"ping\",\"data\":{\"id\":1,\"ts\":1}}";
+    conf.max_messages_per_second = 4;
+    start();
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(say(ping), CP_OK);
+    ck_assert_uint_eq(rec.n_sent, 4);
+    ck_assert_uint_eq(ctx.counters.rate_limited, 0);
+    /* The fifth within the same second is refused: told once. */
+    ck_assert_int_eq(say(ping), CP_OK);
+    ck_assert_uint_eq(rec.n_sent, 5);
+    ck_assert_str_eq(error_code(4), "rate_limited");
+    /* Refused silently while within another second's worth of messages... */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(say(ping), CP_OK);
+    ck_assert_uint_eq(rec.n_sent, 5);
+    ck_assert_uint_eq(ctx.counters.rate_limited, 3);
+    /* ...and not handled: a subscribe does nothing. */
+    ck_assert_int_eq(say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"]}}"), CP_OK);
+    ck_assert_uint_eq(pc.sub.n_members, 0);
+    /* The fifth refusal in a row is past a second's worth: close it. */
+    ck_assert_int_eq(say(ping), CP_EPROTO);
+    ck_assert_uint_eq(ctx.counters.rate_limited, 5);
+    ck_assert_uint_eq(rec.n_sent, 5);
+}
+END_TEST
+
+START_TEST(the_rate_limit_refills_with_time)
+{
+    static const char ping[] = "{\"event\":\"ping\",\"data\":{\"id\":1,\"ts\":1}}";
+    conf.max_messages_per_second = 2;
+    start();
+    ck_assert_int_eq(proto_handle(&ctx, &pc, ping, strlen(ping), t0), CP_OK);
+    ck_assert_int_eq(proto_handle(&ctx, &pc, ping, strlen(ping), t0), CP_OK);
+    ck_assert_int_eq(proto_handle(&ctx, &pc, ping, strlen(ping), t0), CP_OK);
+    ck_assert_str_eq(error_code(2), "rate_limited");
+    /* Half a second later one token is back: handled, and the count of
+     * refusals starts again, so a later refusal warns again. */
+    ck_assert_int_eq(proto_handle(&ctx, &pc, ping, strlen(ping), t0 + 500), CP_OK);
+    assert_sent(3, "pong", NULL);
+    ck_assert_int_eq(proto_handle(&ctx, &pc, ping, strlen(ping), t0 + 500), CP_OK);
+    ck_assert_str_eq(error_code(4), "rate_limited");
+    ck_assert_uint_eq(ctx.counters.rate_limited, 2);
+}
+END_TEST
+
+static Suite *proto_suite(void)
+{
+    Suite *s = suite_create("proto");
+    TCase *t = tcase_create("core");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, welcome_names_server_symbols_and_limits);
+    tcase_add_test(t, subscribed_lists_symbols_in_request_order_without_snapshot_before_prices);
+    tcase_add_test(t, subscribe_snapshots_only_the_newly_added_symbols);
+    tcase_add_test(t, unknown_symbols_are_listed_and_the_rest_still_applies);
+    tcase_add_test(t, subscriptions_stop_at_max_subscriptions);
+    tcase_add_test(t, unsubscribe_answers_the_remaining_set);
+    tcase_add_test(t, since_on_a_new_client_resumes_instead_of_the_snapshot);
+    tcase_add_test(t, since_on_a_live_client_is_ignored);
+    tcase_add_test(t, ping_gets_a_pong_with_id_ts_and_server_time);
+    tcase_add_test(t, a_malformed_ping_is_a_bad_request);
+    tcase_add_test(t, history_checks_symbol_and_limit);
+    tcase_add_test(t, a_valid_history_request_goes_to_the_connection);
+    tcase_add_test(t, bad_json_wrong_shape_and_unknown_events_are_errors);
+    tcase_add_test(t, the_rate_limit_warns_once_then_asks_to_close);
+    tcase_add_test(t, the_rate_limit_refills_with_time);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(proto_suite)
