@@ -24,6 +24,16 @@ set -e
 [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "TLS_KEY_FILE $WORK/ca.key" "$WORK/badkey.txt" \
     || fail "a key that does not match the certificate was accepted: $(cat "$WORK/badkey.txt")"
 
+# A missing certificate stops start-up, naming the file and why.
+set +e
+within 10 "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" --tls-port "$(free_port)" \
+    --tls-cert-file "$WORK/missing.pem" --tls-key-file "$WORK/server.key" 2>"$WORK/nocert.txt"
+rc=$?
+set -e
+[ "$rc" != 0 ] && [ "$rc" != 124 ] &&
+    grep -q "TLS_CERT_FILE $WORK/missing.pem: No such file or directory" "$WORK/nocert.txt" \
+    || fail "a missing certificate was not named with its reason: $(cat "$WORK/nocert.txt")"
+
 start_redis
 start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
 start_gateway --redis-port "$REDIS_PORT" --tls-port "$tls_port" \
