@@ -19,26 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct redis_server rs;
 static struct redis_server gone; /* one stopped by the test */
 static struct gw_fixture fx;
 static redisContext *redis;
 static char history_key[KEYS_MAX], stats_index[KEYS_MAX];
 
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
-
 static void setup(void)
 {
     gw_fixture_init(&fx);
-    redis = gw_wire_redis(&rs);
+    redis = gw_wire_redis(&redis_fixture);
     gw_wire_redis_ok(redis, "FLUSHALL");
     keys_format(history_key, sizeof history_key, fx.conf.redis_prefix, KEYS_HISTORY, NULL);
     keys_format(stats_index, sizeof stats_index, fx.conf.redis_prefix, KEYS_STATS_INDEX, NULL);
@@ -48,20 +37,16 @@ static void teardown(void)
 {
     gw_fixture_free(&fx);
     redisFree(redis);
-    redis_server_stop(&gone);
+    redis_server_free(&gone);
 }
 
 /* Start the fixture on a Redis that is then stopped, and wait until the
  * gateway's link has noticed. */
 static void start_without_redis(void)
 {
-    redis_server_start(&gone);
+    ck_assert(redis_server_start(&gone));
     gw_fixture_start(&fx, &gone);
-    redis_server_stop(&gone);
-    for (int i = 0; i < 60 && rdb_subscribed(fx.ctx.rdb); i++)
-        gw_fixture_run(&fx, 50);
-    ck_assert(!rdb_subscribed(fx.ctx.rdb));
-    gw_fixture_run(&fx, 100);
+    gw_fixture_redis_gone(&fx, &gone);
 }
 
 /* Ticks 1000..5000 (BTC and ETH) and 4500 (ETH only) in the history stream. */
@@ -110,7 +95,7 @@ static int ws_client(struct conn **c)
 
 START_TEST(http_history_is_the_newest_points_oldest_first)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     store_history();
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
@@ -127,7 +112,7 @@ END_TEST
 
 START_TEST(http_history_matches_the_history_module)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     store_history();
     /* What lib/history.h makes of the stream's ticks, newest first. */
     redisReply *r = redisCommand(redis, "XREVRANGE %s + - COUNT %d", history_key,
@@ -157,7 +142,7 @@ END_TEST
 
 START_TEST(pipelined_requests_wait_for_the_history_answer)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     store_history();
     int fd = gw_fixture_client(&fx, NULL);
     char *raw = gw_fixture_ask(&fx, fd,
@@ -178,7 +163,7 @@ END_TEST
 
 START_TEST(websocket_history_is_a_history_message)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     store_history();
     struct conn *c;
     int fd = ws_client(&c);
@@ -259,7 +244,7 @@ static void write_worker(const char *instance, int worker, int messages_in, int6
 
 static void start_with_workers(void)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     fx.ctx.counters.messages_in = 7;
     fx.ctx.counters.ws_total = 3;
     int64_t now = price_now_ms();
@@ -344,7 +329,7 @@ static Suite *answer_suite(void)
 {
     Suite *s = suite_create("answer");
     TCase *t = tcase_create("redis");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, http_history_is_the_newest_points_oldest_first);
     tcase_add_test(t, http_history_matches_the_history_module);

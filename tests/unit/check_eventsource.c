@@ -24,7 +24,6 @@ static const char tick7[] =
     "\"low24h\":1,\"ts\":5,\"id\":\"7-0\"}]}";
 
 static struct gw_fixture fx;
-static struct redis_server rs;
 
 static void setup(void)
 {
@@ -34,16 +33,6 @@ static void setup(void)
 static void teardown(void)
 {
     gw_fixture_free(&fx);
-}
-
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
 }
 
 /* The answer to request on a new client (caller frees); *fd keeps the
@@ -218,7 +207,7 @@ END_TEST
 
 START_TEST(a_resumed_stream_states_its_resume_point_first)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     gw_fixture_tick(&fx, tick7);
     char *got = ask("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 5-0\r\n\r\n", NULL);
     const char *body = body_of(got);
@@ -254,7 +243,7 @@ static Suite *eventsource_suite(void)
     tcase_add_test(t, keep_alives_go_to_event_streams_only);
     suite_add_tcase(s, t);
     t = tcase_create("resume");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, a_resumed_stream_states_its_resume_point_first);
     suite_add_tcase(s, t);

@@ -24,26 +24,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static struct redis_server rs;
 static struct cp_conf conf;
 static struct event_base *base;
 static struct gateway *gw, *gw2;
-
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
 
 static void setup(void)
 {
     conf_defaults(&conf);
     conf.port = redis_server_free_port();
-    conf.redis_port = rs.port;
+    conf.redis_port = redis_fixture.port;
     snprintf(conf.instance_id, sizeof conf.instance_id, "unit-gw");
     conf.www_root[0] = '\0'; /* no dashboard */
     base = event_base_new();
@@ -139,7 +128,7 @@ START_TEST(health_is_200_once_a_tick_came_through_redis)
     free(got);
     char channel[KEYS_MAX], t[1024];
     keys_format(channel, sizeof channel, conf.redis_prefix, KEYS_CHANNEL, NULL);
-    redisContext *r = gw_wire_redis(&rs);
+    redisContext *r = gw_wire_redis(&redis_fixture);
     redisReply *n =
         redisCommand(r, "PUBLISH %s %s", channel, gw_wire_tick(t, sizeof t, (long)price_now_ms()));
     ck_assert_int_eq(n->integer, 1); /* the gateway is the one subscriber */
@@ -267,7 +256,7 @@ static Suite *gateway_suite(void)
 {
     Suite *s = suite_create("gateway");
     TCase *t = tcase_create("redis");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, health_is_200_once_a_tick_came_through_redis);
     tcase_add_test(t, stats_name_the_instance_and_worker);

@@ -17,26 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct redis_server rs;
 static struct redis_server gone; /* a second one, stopped by the test */
 static struct gw_fixture fx;
 static redisContext *redis;
 static char history_key[KEYS_MAX];
 
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
-
 static void setup(void)
 {
     gw_fixture_init(&fx);
-    redis = gw_wire_redis(&rs);
+    redis = gw_wire_redis(&redis_fixture);
     gw_wire_redis_ok(redis, "FLUSHALL");
     keys_format(history_key, sizeof history_key, fx.conf.redis_prefix, KEYS_HISTORY, NULL);
 }
@@ -45,7 +34,7 @@ static void teardown(void)
 {
     gw_fixture_free(&fx);
     redisFree(redis);
-    redis_server_stop(&gone);
+    redis_server_free(&gone);
 }
 
 /* Into the history stream (XADD with the tick's id). */
@@ -104,7 +93,7 @@ static void assert_all_named(const json_t *events, const char *name)
 
 static void replays_then_goes_live(enum conn_kind kind)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 5000; ms += 1000)
         store(ms);
     live(5000);
@@ -140,7 +129,7 @@ END_TEST
 
 START_TEST(ticks_during_the_replay_come_once_and_in_order)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 3000; ms += 1000)
         store(ms);
     live(3000);
@@ -166,7 +155,7 @@ END_TEST
 
 START_TEST(a_tick_the_replay_read_before_the_live_feed_is_not_sent_twice)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 3000; ms += 1000)
         store(ms);
     live(2000); /* 3000 is in the stream but not yet on the channel */
@@ -218,7 +207,7 @@ static void snapshot_for(enum conn_kind kind, const char *last_id)
 
 START_TEST(an_unknown_id_gets_a_snapshot)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 5000; ms += 1000)
         store(ms);
     live(5000);
@@ -228,7 +217,7 @@ END_TEST
 
 START_TEST(an_id_older_than_the_history_gets_a_snapshot)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 5000; ms += 1000)
         store(ms);
     gw_wire_redis_ok(redis, "XTRIM %s MAXLEN 2", history_key); /* 4000 and 5000 left */
@@ -239,7 +228,7 @@ END_TEST
 
 START_TEST(a_malformed_id_gets_a_snapshot)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     for (long ms = 1000; ms <= 5000; ms += 1000)
         store(ms);
     live(5000);
@@ -249,7 +238,7 @@ END_TEST
 
 START_TEST(a_malformed_id_on_websocket_gets_a_bulk_snapshot)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     store(5000);
     live(5000);
     snapshot_for(CONN_WS, "");
@@ -258,7 +247,7 @@ END_TEST
 
 START_TEST(entries_that_are_not_ticks_are_skipped)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     char t[1024];
     store(1000);
     gw_wire_redis_ok(redis, "XADD %s 1500-0 other x", history_key);       /* no tick field */
@@ -287,7 +276,7 @@ END_TEST
 START_TEST(a_replay_longer_than_a_page_is_sent_whole)
 {
     enum { N = 450 }; /* RESUME_PAGE is 200: three pages */
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     char t[1024];
     for (long i = 0; i < N; i++) {
         char id[32];
@@ -322,14 +311,10 @@ END_TEST
 
 START_TEST(redis_away_gets_a_snapshot)
 {
-    redis_server_start(&gone);
+    ck_assert(redis_server_start(&gone));
     gw_fixture_start(&fx, &gone);
     live(5000);
-    redis_server_stop(&gone);
-    for (int i = 0; i < 60 && rdb_subscribed(fx.ctx.rdb); i++)
-        gw_fixture_run(&fx, 50);
-    ck_assert(!rdb_subscribed(fx.ctx.rdb));
-    gw_fixture_run(&fx, 100);
+    gw_fixture_redis_gone(&fx, &gone);
     snapshot_for(CONN_SSE, "1000-0");
 }
 END_TEST
@@ -338,7 +323,7 @@ static Suite *resume_suite(void)
 {
     Suite *s = suite_create("resume");
     TCase *t = tcase_create("redis");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, sse_gets_the_ticks_after_its_id_then_live_ones);
     tcase_add_test(t, websocket_gets_the_ticks_after_its_id_then_live_ones);

@@ -16,55 +16,23 @@
 #include <unistd.h>
 
 static struct gw_fixture fx;
-static struct redis_server rs;
-static char www_dir[64];
 
 static void setup(void)
 {
     gw_fixture_init(&fx);
-    www_dir[0] = '\0';
 }
 
 static void teardown(void)
 {
-    struct www *w = fx.ctx.www;
     gw_fixture_free(&fx);
-    www_free(w);
-    if (www_dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", www_dir);
-        ck_assert_int_eq(system(cmd), 0);
-    }
 }
 
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
-
-/* A WWW_ROOT in a temporary directory with index.html and app.js, served
- * by fx (gw_fixture leaves ctx.www to the test; teardown frees it). */
+/* A WWW_ROOT with index.html and app.js, served by fx. */
 static void www_start(void)
 {
-    snprintf(www_dir, sizeof www_dir, "/tmp/check_routes.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(www_dir));
-    const char *files[][2] = {{"index.html", "<p>prices</p>\n"}, {"app.js", "let x = 1;\n"}};
-    for (size_t i = 0; i < 2; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", www_dir, files[i][0]);
-        FILE *f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fputs(files[i][1], f);
-        fclose(f);
-    }
-    snprintf(fx.conf.www_root, sizeof fx.conf.www_root, "%s", www_dir);
-    fx.ctx.www = www_new(fx.conf.www_root);
-    ck_assert_ptr_nonnull(fx.ctx.www);
+    static const char *const files[][2] = {{"index.html", "<p>prices</p>\n"},
+                                           {"app.js", "let x = 1;\n"}};
+    gw_fixture_www(&fx, files, 2);
 }
 
 /* The answer to request on a new client (caller frees). */
@@ -97,7 +65,7 @@ static void expect(const char *got, const char *status, const char *error)
 
 START_TEST(health_is_503_until_a_fresh_tick_then_200)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     char *got = ask("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     expect(got, "HTTP/1.1 503 ", NULL);
     ck_assert_ptr_nonnull(strstr(got, "\r\nContent-Type: application/json\r\n"));
@@ -261,7 +229,7 @@ static Suite *routes_suite(void)
     tcase_add_test(t, history_checks_its_parameters_before_asking_redis);
     suite_add_tcase(s, t);
     t = tcase_create("health");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, health_is_503_until_a_fresh_tick_then_200);
     suite_add_tcase(s, t);

@@ -16,54 +16,22 @@
 #include <unistd.h>
 
 static struct gw_fixture fx;
-static struct redis_server rs;
-static char www_dir[64];
 
 static void setup(void)
 {
     gw_fixture_init(&fx);
-    www_dir[0] = '\0';
 }
 
 static void teardown(void)
 {
-    struct www *w = fx.ctx.www;
     gw_fixture_free(&fx);
-    www_free(w);
-    if (www_dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", www_dir);
-        ck_assert_int_eq(system(cmd), 0);
-    }
 }
 
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
-
-/* A WWW_ROOT in a temporary directory with a.txt ("A") and b.txt ("B"),
- * served by fx (gw_fixture leaves ctx.www to the test; teardown frees it). */
+/* A WWW_ROOT with a.txt ("A") and b.txt ("B"), served by fx. */
 static void www_start(void)
 {
-    snprintf(www_dir, sizeof www_dir, "/tmp/check_serve.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(www_dir));
-    for (char c = 'a'; c <= 'b'; c++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%c.txt", www_dir, c);
-        FILE *f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fputc(c - 'a' + 'A', f);
-        fclose(f);
-    }
-    snprintf(fx.conf.www_root, sizeof fx.conf.www_root, "%s", www_dir);
-    fx.ctx.www = www_new(fx.conf.www_root);
-    ck_assert_ptr_nonnull(fx.ctx.www);
+    static const char *const files[][2] = {{"a.txt", "A"}, {"b.txt", "B"}};
+    gw_fixture_www(&fx, files, 2);
 }
 
 /* Run the loop and read fd until the server closes it or ms pass; *err gets
@@ -277,7 +245,7 @@ END_TEST
 
 START_TEST(a_request_pipelined_behind_history_is_answered_after_it)
 {
-    gw_fixture_start(&fx, &rs);
+    gw_fixture_start(&fx, &redis_fixture);
     gw_fixture_symbols(&fx, "BTC");
     int fd = gw_fixture_client(&fx, NULL);
     char *got = gw_fixture_ask(&fx, fd,
@@ -314,7 +282,7 @@ static Suite *serve_suite(void)
     tcase_add_test(t, a_malformed_request_line_starting_with_h_gets_its_whole_400);
     suite_add_tcase(s, t);
     t = tcase_create("redis");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, a_request_pipelined_behind_history_is_answered_after_it);
     suite_add_tcase(s, t);

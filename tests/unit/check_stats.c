@@ -17,22 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct redis_server rs;
 static struct redis_server gone; /* one stopped by the test */
 static struct gw_fixture fx;
 static redisContext *redis;
 static struct hub_client sub;
 static struct evbuffer *out;
-
-static void redis_up(void)
-{
-    redis_server_start(&rs);
-}
-
-static void redis_down(void)
-{
-    redis_server_stop(&rs);
-}
 
 static void setup(void)
 {
@@ -45,7 +34,7 @@ static void setup(void)
 static void setup_redis(void)
 {
     setup();
-    redis = gw_wire_redis(&rs);
+    redis = gw_wire_redis(&redis_fixture);
     gw_wire_redis_ok(redis, "FLUSHALL");
 }
 
@@ -57,7 +46,7 @@ static void teardown(void)
     evbuffer_free(out);
     if (redis)
         redisFree(redis);
-    redis_server_stop(&gone);
+    redis_server_free(&gone);
 }
 
 /* A subscriber to "*" that gets every tick (on an evbuffer, no socket). */
@@ -200,7 +189,7 @@ static void start_publishing(const struct redis_server *server)
 
 START_TEST(publish_writes_this_workers_counters_and_indexes_them)
 {
-    start_publishing(&rs);
+    start_publishing(&redis_fixture);
     fx.ctx.counters.messages_in = 17;
     int64_t before = price_now_ms();
     stats_publish(&fx.ctx);
@@ -225,7 +214,7 @@ END_TEST
 
 START_TEST(publish_drops_workers_older_than_the_ttl_from_the_index)
 {
-    start_publishing(&rs);
+    start_publishing(&redis_fixture);
     char index[KEYS_MAX];
     keys_format(index, sizeof index, fx.conf.redis_prefix, KEYS_STATS_INDEX, NULL);
     long long old = (long long)price_now_ms() - stats_ttl_ms(&fx.conf) - 1000;
@@ -239,7 +228,7 @@ END_TEST
 
 START_TEST(publish_measures_messages_per_second_over_the_period)
 {
-    start_publishing(&rs); /* STATS_INTERVAL_MS 500 */
+    start_publishing(&redis_fixture); /* STATS_INTERVAL_MS 500 */
     subscribe_all();
     uint64_t out0 = hub_get_stats(fx.ctx.hub)->messages_out;
     int64_t now = price_now_ms();
@@ -261,12 +250,9 @@ END_TEST
 
 START_TEST(publish_without_redis_still_measures_the_rate)
 {
-    redis_server_start(&gone);
+    ck_assert(redis_server_start(&gone));
     start_publishing(&gone);
-    redis_server_stop(&gone);
-    for (int i = 0; i < 60 && rdb_subscribed(fx.ctx.rdb); i++)
-        gw_fixture_run(&fx, 50);
-    gw_fixture_run(&fx, 100);
+    gw_fixture_redis_gone(&fx, &gone);
     subscribe_all();
     publish(price_now_ms());
     stats_publish(&fx.ctx);
@@ -284,7 +270,7 @@ static Suite *stats_suite(void)
     tcase_add_test(t, counters_outlive_a_few_stats_intervals_but_not_many);
     suite_add_tcase(s, t);
     t = tcase_create("redis");
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup_redis, teardown);
     tcase_add_test(t, publish_writes_this_workers_counters_and_indexes_them);
     tcase_add_test(t, publish_drops_workers_older_than_the_ttl_from_the_index);

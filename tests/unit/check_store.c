@@ -23,18 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct redis_server test_redis; /* one per test program */
-
-static void redis_up(void)
-{
-    ck_assert_msg(redis_server_start(&test_redis), "redis-server did not start");
-}
-
-static void redis_down(void)
-{
-    redis_server_free(&test_redis);
-}
-
 #define PREFIX "t:"
 #define HISTORY 3
 
@@ -47,11 +35,11 @@ static void setup(void)
 {
     conf_defaults(&conf);
     snprintf(conf.redis_host, sizeof conf.redis_host, "127.0.0.1");
-    conf.redis_port = test_redis.port;
+    conf.redis_port = redis_fixture.port;
     snprintf(conf.redis_prefix, sizeof conf.redis_prefix, PREFIX);
     conf.history_length = HISTORY;
     conf.price_ttl_seconds = 60;
-    rc_ = redis_server_connect(&test_redis);
+    rc_ = redis_server_connect(&redis_fixture);
     ck_assert(rc_ && !rc_->err);
     freeReplyObject(redisCommand(rc_, "FLUSHALL"));
     st = store_new(&conf);
@@ -110,7 +98,7 @@ START_TEST(connects_then_writes_a_tick_to_every_key)
     ck_assert_int_eq(store_ensure(st, &fresh), CP_OK);
     ck_assert(!fresh);
     /* a subscriber on the tick channel, before the write */
-    redisContext *sub = redis_server_connect(&test_redis);
+    redisContext *sub = redis_server_connect(&redis_fixture);
     redisReply *r = redisCommand(sub, "SUBSCRIBE %s", key(KEYS_CHANNEL, NULL));
     ck_assert_ptr_nonnull(r);
     freeReplyObject(r);
@@ -300,7 +288,7 @@ START_TEST(backs_off_while_redis_is_away)
     usleep(150 * 1000); /* past the first 100 ms of backoff */
     ck_assert_int_eq(store_ensure(st, &fresh), CP_EIO);
     /* Redis back: connected once the (now 200 ms) backoff is over */
-    conf.redis_port = test_redis.port;
+    conf.redis_port = redis_fixture.port;
     ck_assert_int_eq(store_ensure(st, &fresh), CP_EAGAIN);
     usleep(250 * 1000);
     ck_assert_int_eq(store_ensure(st, &fresh), CP_OK);
@@ -313,7 +301,7 @@ static Suite *store_suite(void)
     Suite *s = suite_create("store");
     TCase *t = tcase_create("redis");
     tcase_set_timeout(t, 30);
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, connects_then_writes_a_tick_to_every_key);
     tcase_add_test(t, caps_the_history_and_reads_it_back_oldest_first);

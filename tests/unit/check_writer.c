@@ -23,18 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct redis_server test_redis; /* one per test program */
-
-static void redis_up(void)
-{
-    ck_assert_msg(redis_server_start(&test_redis), "redis-server did not start");
-}
-
-static void redis_down(void)
-{
-    redis_server_free(&test_redis);
-}
-
 #define PREFIX "w:"
 #define LEASE PREFIX "feeder:lease"
 #define INTERVAL_MS 100
@@ -50,10 +38,10 @@ static void start_fixture(void)
 {
     conf_defaults(&conf);
     snprintf(conf.redis_host, sizeof conf.redis_host, "127.0.0.1");
-    conf.redis_port = test_redis.port;
+    conf.redis_port = redis_fixture.port;
     snprintf(conf.redis_prefix, sizeof conf.redis_prefix, PREFIX);
     conf.update_interval_ms = INTERVAL_MS;
-    rc_ = redis_server_connect(&test_redis);
+    rc_ = redis_server_connect(&redis_fixture);
     ck_assert(rc_ && !rc_->err);
     freeReplyObject(redisCommand(rc_, "FLUSHALL"));
     base = event_base_new();
@@ -189,7 +177,7 @@ START_TEST(drops_ticks_while_redis_is_away)
     ck_assert_uint_eq(writer_written(w), 0);
     ck_assert_uint_ge(writer_dropped(w), 2);
     /* Redis back: the writer takes the lease and writes */
-    conf.redis_port = test_redis.port;
+    conf.redis_port = redis_fixture.port;
     run_ms(4 * INTERVAL_MS);
     ck_assert(writer_active(w));
     ck_assert_int_ge(history_length(), 1);
@@ -201,7 +189,7 @@ static Suite *writer_suite(void)
     Suite *s = suite_create("writer");
     TCase *t = tcase_create("redis");
     tcase_set_timeout(t, 30);
-    tcase_add_unchecked_fixture(t, redis_up, redis_down);
+    tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, start_fixture, stop_fixture);
     tcase_add_test(t, writes_a_tick_every_interval_while_holding_the_lease);
     tcase_add_test(t, stands_by_while_another_feeder_holds_the_lease);

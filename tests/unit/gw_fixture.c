@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +70,15 @@ void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs)
     }
 }
 
+void gw_fixture_redis_gone(struct gw_fixture *fx, struct redis_server *rs)
+{
+    redis_server_stop(rs);
+    for (int i = 0; i < 60 && rdb_subscribed(fx->ctx.rdb); i++)
+        gw_fixture_run(fx, 50);
+    ck_assert_msg(!rdb_subscribed(fx->ctx.rdb), "the Redis link did not notice the stop");
+    gw_fixture_run(fx, 100);
+}
+
 void gw_fixture_symbols(struct gw_fixture *fx, const char *list)
 {
     hub_set_symbols(fx->ctx.hub, list);
@@ -79,6 +89,23 @@ void gw_fixture_tick(struct gw_fixture *fx, const char *json)
     char err[256];
     ck_assert_msg(hub_publish_tick(fx->ctx.hub, json, strlen(json), err, sizeof err) == 0, "%s",
                   err);
+}
+
+void gw_fixture_www(struct gw_fixture *fx, const char *const files[][2], size_t n)
+{
+    snprintf(fx->www_dir, sizeof fx->www_dir, "/tmp/cp-unit-www.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(fx->www_dir));
+    for (size_t i = 0; i < n; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", fx->www_dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(files[i][1], f);
+        fclose(f);
+    }
+    snprintf(fx->conf.www_root, sizeof fx->conf.www_root, "%s", fx->www_dir);
+    fx->ctx.www = www_new(fx->conf.www_root);
+    ck_assert_ptr_nonnull(fx->ctx.www);
 }
 
 int gw_fixture_client(struct gw_fixture *fx, struct conn **server)
@@ -157,7 +184,15 @@ void gw_fixture_free(struct gw_fixture *fx)
     deflate_ctx_free(fx->deflate);
     free(ctx->inflated);
     json_decref(ctx->sources);
+    www_free(ctx->www);
     event_base_free(ctx->base);
     close(fx->listen_fd);
     memset(ctx, 0, sizeof *ctx);
+    if (fx->www_dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->www_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", fx->www_dir);
+        fx->www_dir[0] = '\0';
+    }
 }

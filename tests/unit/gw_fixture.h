@@ -18,7 +18,8 @@ struct gw_fixture {
     struct cp_conf conf; /* defaults; change before gw_fixture_start */
     struct ctx ctx;
     struct deflate_ctx *deflate;
-    int listen_fd; /* 127.0.0.1, where clients connect */
+    int listen_fd;    /* 127.0.0.1, where clients connect */
+    char www_dir[64]; /* gw_fixture_www's temporary WWW_ROOT, or "" */
 };
 
 /* Defaults for fx->conf (conf_defaults; the hub accepts any valid symbol
@@ -29,11 +30,19 @@ void gw_fixture_init(struct gw_fixture *fx);
  * 3 s) until subscribed. */
 void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs);
 
+/* Stop rs (the Redis fx is linked to) and run the loop until the link has
+ * noticed (up to 3 s), so that the next request finds Redis away. */
+void gw_fixture_redis_gone(struct gw_fixture *fx, struct redis_server *rs);
+
 /* The feed's symbols, as the feeder's comma list. */
 void gw_fixture_symbols(struct gw_fixture *fx, const char *list);
 
 /* Publish a tick (JSON text) into the hub as if it came from Redis. */
 void gw_fixture_tick(struct gw_fixture *fx, const char *json);
+
+/* Serve static files from a temporary WWW_ROOT holding n files, each
+ * {name, contents}; gw_fixture_free removes it.  Call after start. */
+void gw_fixture_www(struct gw_fixture *fx, const char *const files[][2], size_t n);
 
 /* A connected client: returns its socket (blocking, 5 s timeouts); *server
  * gets the served connection on the other end. */

@@ -3,6 +3,7 @@
 
 #include "redis_server.h"
 
+#include <check.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -166,4 +167,16 @@ struct redisContext *redis_server_connect(const struct redis_server *s)
         return NULL;
     }
     return c;
+}
+
+struct redis_server redis_fixture;
+
+void redis_fixture_up(void)
+{
+    ck_assert_msg(redis_server_start(&redis_fixture), "redis-server did not start");
+}
+
+void redis_fixture_down(void)
+{
+    redis_server_free(&redis_fixture);
 }

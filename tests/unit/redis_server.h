@@ -13,6 +13,15 @@ struct redis_server {
     char dir[64]; /* its temp dir */
 };
 
+/* The test program's own server, for Check's unchecked fixtures (run once
+ * per TCase in the parent process):
+ *   tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
+ * up fails the test when it cannot start; down stops it and removes its
+ * directory. */
+extern struct redis_server redis_fixture;
+void redis_fixture_up(void);
+void redis_fixture_down(void);
+
 /* Start redis-server (no persistence) on a free 127.0.0.1 port and wait up
  * to 5 s until it answers PING.  It dies with the test process.  Returns
  * true when it answers. */
