@@ -1,5 +1,5 @@
 /* Fuzz target proto: text messages from a WebSocket client through
- * proto_handle() (PROTOCOL.md §2: subscribe, unsubscribe, ping, history,
+ * proto_handle() (docs/PROTOCOL.md §2: subscribe, unsubscribe, ping, history,
  * anything else), with the hub behind it.  proto reaches its connection only
  * through its table of operations (send, resume, history): this file gives
  * it one that records what it is asked, so no connection, socket or Redis

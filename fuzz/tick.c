@@ -1,4 +1,4 @@
-/* Fuzz target tick: what arrives from Redis — tick JSON (PROTOCOL.md §4)
+/* Fuzz target tick: what arrives from Redis — tick JSON (docs/PROTOCOL.md §4)
  * PUBLISHed on the channel, through hub_publish_tick() into a hub with
  * subscribers on "*", on BTC and on ETH, over each transport (WebSocket,
  * SSE, WebSocket with permessage-deflate), one of them slow enough to be

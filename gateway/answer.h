@@ -10,12 +10,12 @@
 #include "conn.h"
 
 /* Answer with up to limit (1..HISTORY_MAX_LIMIT) points of symbol (valid,
- * carried by the feed) from the history stream (PROTOCOL.md §1 /history,
+ * carried by the feed) from the history stream (docs/PROTOCOL.md §1 /history,
  * §2 history): a "history" message on WebSocket, else a 200 JSON response;
  * Redis unreachable: an "unavailable" error, or 503. */
 void answer_history(struct conn *c, const char *symbol, int limit);
 
-/* Answer GET /stats (JSON totals, PROTOCOL.md §5) or, with prometheus,
+/* Answer GET /stats (JSON totals, docs/PROTOCOL.md §5) or, with prometheus,
  * GET /metrics (text exposition format 0.0.4): this worker's counters,
  * fresh, merged with the others' as they last wrote them to Redis;
  * "partial": true when Redis could not be asked. */

@@ -329,7 +329,7 @@ void conn_emit(struct conn *c, const char *event, const json_t *data, const char
 
 /* Events of one tick (or snapshot) for c, one per price of prices that c
  * subscribes to: only the last carries id, so that an SSE client's last
- * event id only ever names a tick whose events all arrived (PROTOCOL.md §3). */
+ * event id only ever names a tick whose events all arrived (docs/PROTOCOL.md §3). */
 static void emit_prices(struct conn *c, const json_t *prices, const char *id)
 {
     size_t i, last = SIZE_MAX;

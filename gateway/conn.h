@@ -110,7 +110,7 @@ void conn_subscriber_init(struct conn *c, enum msg_transport transport);
 void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                   const char *extra);
 
-/* The same with {"error":code,"message":message} (PROTOCOL.md §1). */
+/* The same with {"error":code,"message":message} (docs/PROTOCOL.md §1). */
 void conn_respond_error(struct conn *c, int status, const char *code, const char *message,
                         const char *extra);
 
@@ -133,7 +133,7 @@ void conn_emit(struct conn *c, const char *event, const json_t *data, const char
 
 /* One tick (or replayed history entry) as the live fan-out would have sent
  * it to c: a price-update-bulk for "*" subscribers, else a price-update per
- * subscribed symbol with id on the last only (PROTOCOL.md §3). */
+ * subscribed symbol with id on the last only (docs/PROTOCOL.md §3). */
 void conn_emit_tick(struct conn *c, json_t *tick, const char *id);
 
 /* The latest price of each of c's symbols, nothing while there is none:

@@ -21,7 +21,7 @@
 struct conn_registry;
 
 /* Counters of connections and client messages; the hub counts ticks and
- * messages out (PROTOCOL.md §5, /stats). */
+ * messages out (docs/PROTOCOL.md §5, /stats). */
 struct ctx_counters {
     size_t ws_current, sse_current, ws_peak, sse_peak;
     uint64_t ws_total, sse_total, http_requests;

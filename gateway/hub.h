@@ -134,13 +134,13 @@ bool hub_has_symbol_list(const struct hub *hub);
  * per client per loop turn, not per tick. */
 void hub_set_batch(struct hub *hub, uint64_t batch);
 
-/* Parse a tick (PROTOCOL.md §4 tick JSON) and fan it out: one
+/* Parse a tick (docs/PROTOCOL.md §4 tick JSON) and fan it out: one
  * price-update-bulk to "*" subscribers, one price-update per symbol to that
  * symbol's subscribers; remembers each latest price.  Only the fields the
  * contract defines are passed on (price_tick_clean()).  On SSE streams the
  * per-symbol events carry no id; each subscriber that got any is sent the
  * tick's id-only block after them, so its last event id only ever names a
- * whole tick (PROTOCOL.md §3).  Returns 0 or CP_EINVAL with the reason in err
+ * whole tick (docs/PROTOCOL.md §3).  Returns 0 or CP_EINVAL with the reason in err
  * (the tick is then dropped whole): over max_tick_bytes, malformed JSON or
  * price, an id not after the last one, or an id over a minute in the future. */
 int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, size_t errlen);

@@ -69,7 +69,7 @@ static void queue(struct hub *hub, struct hub_client *c, struct msg *m, enum msg
 /* How c gets a per-symbol message of a tick.  An SSE stream on several
  * channels may get several events of one tick: they go without their id
  * and the tick's id-only block follows them (pay_ids()), so that its last
- * event id only ever names a whole tick (PROTOCOL.md §3).  On one channel
+ * event id only ever names a whole tick (docs/PROTOCOL.md §3).  On one channel
  * the single event is the whole tick and keeps its id. */
 static enum msg_transport part_transport(struct hub *hub, struct hub_client *c)
 {
@@ -175,7 +175,7 @@ void hub_client_catch_up(struct hub *hub, struct hub_client *c)
         json_decref(all);
         return;
     }
-    /* One event per symbol: only the last carries the id (PROTOCOL.md §3). */
+    /* One event per symbol: only the last carries the id (docs/PROTOCOL.md §3). */
     const struct hub_member *last = NULL;
     for (const struct hub_member *m = c->members; m; m = m->client_next)
         if (m->ch->latest)
@@ -202,7 +202,7 @@ static void publish_json(struct hub *hub, struct hub_channel *ch, const char *ev
     free(text);
 }
 
-/* Ids only move forward (PROTOCOL.md §4), so a replayed, duplicated or
+/* Ids only move forward (docs/PROTOCOL.md §4), so a replayed, duplicated or
  * far-future tick cannot send SSE clients' Last-Event-ID backwards or pin it. */
 static int check_order(const struct hub *hub, const char *id, char *err, size_t errlen)
 {

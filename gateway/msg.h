@@ -12,7 +12,7 @@
 
 /* MSG_WS_DEFLATE: a WebSocket client that negotiated permessage-deflate.
  * MSG_SSE_PART: the SSE event without its "id:" line, for a stream that gets
- * several events of one tick and then the tick's id-only block (PROTOCOL.md
+ * several events of one tick and then the tick's id-only block (docs/PROTOCOL.md
  * §3); the same bytes as MSG_SSE after that line, not a copy. */
 enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2, MSG_SSE_PART = 3 };
 #define MSG_TRANSPORTS 4
@@ -23,7 +23,7 @@ struct msg;
 
 /* Build {"event":event,"data":data} as one unmasked text frame (RFC 6455
  * §5.6) and as an SSE event with the given id, or none for NULL
- * (PROTOCOL.md §2, §3).  data is
+ * (docs/PROTOCOL.md §2, §3).  data is
  * len bytes of JSON.  deflate (borrowed, may be NULL) compresses the frame
  * for MSG_WS_DEFLATE, once, when it is first sent that way (RFC 7692 §7.2.1).
  * Returns a message with one reference. */

@@ -1,4 +1,4 @@
-/* proto: the application protocol spoken over WebSocket (PROTOCOL.md §2) —
+/* proto: the application protocol spoken over WebSocket (docs/PROTOCOL.md §2) —
  * welcome, subscribe/unsubscribe, ping/pong, history and errors — on top of
  * the hub.  It never sees the connection: it reaches it only through the
  * const table of operations given to proto_client_init(), as nchan's
@@ -20,7 +20,7 @@ struct proto_ops {
     /* Send {"event":event,"data":data} (data: JSON text, borrowed). */
     void (*send)(void *transport, const char *event, const char *data);
     /* Replay every tick after since (a tick id, not yet checked), then go
-     * live (PROTOCOL.md §3, resume). */
+     * live (docs/PROTOCOL.md §3, resume). */
     void (*resume)(void *transport, const char *since);
     /* Answer later with a "history" message: up to limit (1..HISTORY_MAX_LIMIT)
      * points of symbol (valid and carried by the feed). */

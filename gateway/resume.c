@@ -24,7 +24,7 @@ struct resume {
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
  * older than history, Redis away, or too much to replay): it gets the
  * current prices first instead, on SSE as a "snapshot" event so that it can
- * tell it missed ticks (PROTOCOL.md §3), on WebSocket as the
+ * tell it missed ticks (docs/PROTOCOL.md §3), on WebSocket as the
  * price-update-bulk that answers every subscribe. */
 static void finish(struct resume *rp, bool snapshot)
 {

@@ -1,7 +1,7 @@
 /* resume: a client that names the last tick it has (SSE Last-Event-ID or
  * ?lastEventId=, WebSocket subscribe "since") gets every tick after it from
  * the history stream, in order and without duplicates, and then goes live
- * (PROTOCOL.md §3).  Runs on the gateway's loop; the resume belongs to its
+ * (docs/PROTOCOL.md §3).  Runs on the gateway's loop; the resume belongs to its
  * connection (conn->resume) and is freed with it or when it finishes. */
 #ifndef CP_RESUME_H
 #define CP_RESUME_H

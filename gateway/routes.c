@@ -50,7 +50,7 @@ static void route_static(struct conn *c, const char *path)
         conn_close_after_flush(c);
 }
 
-/* GET /history?symbol=BTC&limit=60 (PROTOCOL.md §1). */
+/* GET /history?symbol=BTC&limit=60 (docs/PROTOCOL.md §1). */
 static void route_history(struct conn *c)
 {
     char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];

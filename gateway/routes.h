@@ -1,4 +1,4 @@
-/* routes: what each request of an HTTP connection gets (PROTOCOL.md §1) —
+/* routes: what each request of an HTTP connection gets (docs/PROTOCOL.md §1) —
  * /ws and /events become streams (websocket.h, eventsource.h); /health,
  * /stats, /metrics and /history are answered; OPTIONS is a CORS preflight;
  * anything else is a static file of WWW_ROOT or 404.  Runs on the gateway's

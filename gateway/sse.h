@@ -18,7 +18,7 @@ char *sse_event_new(const char *id, const char *event, const char *data, size_t 
 /* Encode an id-only block, "id: ID\n\n": it sets the browser's last event
  * id without dispatching an event (WHATWG HTML §9.2.6, "dispatch the event"
  * step 1, then step 2 returns on the empty data buffer).  Sent after the
- * events of a tick that carry no id (PROTOCOL.md §3, ids and whole ticks).
+ * events of a tick that carry no id (docs/PROTOCOL.md §3, ids and whole ticks).
  * Returns a malloc'd buffer and its length in *out_len. */
 char *sse_id_block_new(const char *id, size_t *out_len);
 
@@ -26,7 +26,7 @@ char *sse_id_block_new(const char *id, size_t *out_len);
  * split or end the field. */
 int sse_id_valid(const char *id);
 
-/* Parse the decoded value of ?symbols= (PROTOCOL.md §3): "*", or a comma
+/* Parse the decoded value of ?symbols= (docs/PROTOCOL.md §3): "*", or a comma
  * list of 1 to max distinct symbols, into out (max entries).  Returns the
  * count (0 for "*"), or CP_EINVAL with the reason, naming the offending
  * entry, in err: an empty entry, a malformed symbol, a duplicate, more than

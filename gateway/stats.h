@@ -1,4 +1,4 @@
-/* stats: the counters of /stats and /metrics (PROTOCOL.md §5) — one worker's
+/* stats: the counters of /stats and /metrics (docs/PROTOCOL.md §5) — one worker's
  * as JSON, written to Redis every STATS_INTERVAL_MS for the other workers,
  * instances and the FastCGI /stats, and how long they stay there.  Runs on
  * the worker's loop; json_t results belong to the caller. */

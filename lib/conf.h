@@ -1,6 +1,6 @@
 /* conf: the settings every CryptoPulse program reads, from (in rising priority)
  * built-in defaults, environment variables, an optional NAME=value file, and
- * command-line flags.  Names follow PROTOCOL.md §6.  Loaded once in main();
+ * command-line flags.  Names follow docs/PROTOCOL.md §6.  Loaded once in main();
  * read-only afterwards.  struct cp_conf is a plain value: nothing to free. */
 #ifndef CP_CONF_H
 #define CP_CONF_H
@@ -73,7 +73,7 @@ struct cp_conf {
     enum log_level log_level;             /* LOG_LEVEL */
 };
 
-/* Fill conf with the built-in defaults (PROTOCOL.md §6). */
+/* Fill conf with the built-in defaults (docs/PROTOCOL.md §6). */
 void conf_defaults(struct cp_conf *conf);
 
 /* Set one setting by its environment name ("PORT") from text, validating it.

@@ -1,5 +1,5 @@
 /* history: a symbol's recent prices from the history stream's ticks, the
- * payload of GET /history and of the WebSocket history event (PROTOCOL.md
+ * payload of GET /history and of the WebSocket history event (docs/PROTOCOL.md
  * §1, §2).  Pure functions, any loop; json_t results are new references. */
 #ifndef CP_HISTORY_H
 #define CP_HISTORY_H

@@ -61,7 +61,7 @@ static void add_latency(const json_t *from, struct latency_hist *h)
 
 /* Figures every worker sees alike rather than its share: the total is the
  * largest, not the sum.  ticks: each worker fans out every tick, so the
- * largest count is the feeder's tick count (PROTOCOL.md §5). */
+ * largest count is the feeder's tick count (docs/PROTOCOL.md §5). */
 static bool is_shared(const char *key)
 {
     return strcmp(key, "uptime_ms") == 0 || strcmp(key, "ticks") == 0;

@@ -1,4 +1,4 @@
-/* price: the price object and tick of PROTOCOL.md §2 and §4 — rounding to each
+/* price: the price object and tick of docs/PROTOCOL.md §2 and §4 — rounding to each
  * symbol's tick size and the JSON shape.  Pure functions, any thread.
  * json_t results are new references the caller must json_decref(). */
 #ifndef CP_PRICE_H
@@ -26,7 +26,7 @@ struct price {
     double volume24h;              /* as the source reports it */
     double high24h, low24h;
     int64_t ts;            /* ms since the Unix epoch when produced */
-    char id[PRICE_ID_MAX]; /* tick id (PROTOCOL.md §4) */
+    char id[PRICE_ID_MAX]; /* tick id (docs/PROTOCOL.md §4) */
     /* Live exchange data only (live set): the exchanges the price came from,
      * and stale when none was fresh (the last price kept). */
     bool live;
@@ -45,7 +45,7 @@ int price_decimals(const char *symbol, double ref_price);
 /* value rounded half away from zero to decimals places. */
 double price_round(double value, int decimals);
 
-/* The price object JSON of PROTOCOL.md §2, prices rounded to the tick size,
+/* The price object JSON of docs/PROTOCOL.md §2, prices rounded to the tick size,
  * change24h to 0.01 %, volume to 0.001; with "sources" and "stale" when
  * p->live. */
 json_t *price_to_json(const struct price *p);
@@ -55,7 +55,7 @@ json_t *price_to_json(const struct price *p);
  * err (errlen bytes). */
 int price_from_json(const json_t *obj, struct price *out, char *err, size_t errlen);
 
-/* The price object as the contract defines it (PROTOCOL.md §2), built from
+/* The price object as the contract defines it (docs/PROTOCOL.md §2), built from
  * obj: the same values, no other fields.  Validates as price_from_json(),
  * plus the optional fields of live data: "sources", an array of 1 to
  * PRICE_SOURCES_MAX names of 1-31 characters [a-z0-9_-], and "stale", a
@@ -66,7 +66,7 @@ json_t *price_clean(const json_t *obj, char *err, size_t errlen);
 
 /* A tick {"id","ts","prices":[...]} rebuilt from tick with only those fields
  * and each price passed through price_clean().  id must parse as a tick id
- * (PROTOCOL.md §4) and ts be a non-negative integer.  Returns a new object,
+ * (docs/PROTOCOL.md §4) and ts be a non-negative integer.  Returns a new object,
  * or NULL with the reason, naming the tick, in err: a tick is valid whole or
  * not at all. */
 json_t *price_tick_clean(const json_t *tick, char *err, size_t errlen);

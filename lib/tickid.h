@@ -1,4 +1,4 @@
-/* tickid: tick ids of PROTOCOL.md §4 as Redis stream ids "<ms>-<seq>", which
+/* tickid: tick ids of docs/PROTOCOL.md §4 as Redis stream ids "<ms>-<seq>", which
  * sort in time order across restarts.  Pure functions, any thread; values
  * only, nothing to free. */
 #ifndef CP_TICKID_H

@@ -1,7 +1,7 @@
 /* scan: finds what the load tool measures in a price message without a JSON
  * parse — the event name, the tick id and each price's "ts" — because the
  * tool reads every message of up to 100,000 clients and must stay cheaper
- * than the gateway it measures.  Relies on the shapes of PROTOCOL.md §2 (no
+ * than the gateway it measures.  Relies on the shapes of docs/PROTOCOL.md §2 (no
  * "ts" or "id" keys inside strings).  Pure functions, any thread. */
 #ifndef CP_LOAD_SCAN_H
 #define CP_LOAD_SCAN_H

@@ -1,4 +1,4 @@
-/* The price feed: WebSocket first (PROTOCOL.md section 2), Server-Sent Events
+/* The price feed: WebSocket first (docs/PROTOCOL.md section 2), Server-Sent Events
  * on /events as the fallback (section 3), with reconnects.
  *
  * - WebSocket cannot connect, never says "welcome", or is cut: try SSE at
@@ -208,7 +208,7 @@ export class Feed {
       if (!d) return;
       if (ev.lastEventId) this.lastId = ev.lastEventId;
       if (ev.type === 'snapshot' && Array.isArray(d.prices)) {
-        // The resume point could not be used (PROTOCOL.md section 3): the
+        // The resume point could not be used (docs/PROTOCOL.md section 3): the
         // current prices, and the ticks between are lost.
         this.tick(d.id, d.ts, d.prices);
         if (this.h.onGap) this.h.onGap();
@@ -233,7 +233,7 @@ export class Feed {
       if (this.es !== es) return;
       if (opened && es.readyState === EventSource.CONNECTING) {
         // Lost after working: let the browser reconnect once by itself,
-        // which sends Last-Event-ID (PROTOCOL.md section 3).
+        // which sends Last-Event-ID (docs/PROTOCOL.md section 3).
         opened = false;
         clearTimeout(this.timers.rtt);
         this.h.onTransport('');

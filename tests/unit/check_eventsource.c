@@ -1,6 +1,6 @@
 /* Unit tests of gateway/eventsource.c: the Server-Sent Events stream's head,
  * its ?symbols= subscription and refusals, the snapshot it starts with, the
- * resume point it states first and keep-alive comments (PROTOCOL.md §3), as
+ * resume point it states first and keep-alive comments (docs/PROTOCOL.md §3), as
  * bytes on real loopback client sockets (gw_fixture); resumes against a real
  * redis-server. */
 #include "config.h"

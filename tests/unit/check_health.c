@@ -1,6 +1,6 @@
 /* Unit tests of lib/health.c, the one /health rule of the gateway and
  * cryptopulse-fcgi: ok, degraded and down with their reasons and HTTP codes,
- * and the one JSON shape of PROTOCOL.md §5 (unknown values null). */
+ * and the one JSON shape of docs/PROTOCOL.md §5 (unknown values null). */
 #include "config.h"
 
 #include "check_main.h"

@@ -24,7 +24,7 @@ START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
 }
 END_TEST
 
-/* A latest price as the Redis cache holds it (PROTOCOL.md §4), id "<id>-0". */
+/* A latest price as the Redis cache holds it (docs/PROTOCOL.md §4), id "<id>-0". */
 static int set_latest(struct hub *hub, const char *symbol, int id, int64_t ts)
 {
     char json[256];

@@ -338,7 +338,7 @@ START_TEST(full_socket_leaves_the_rest_queued_in_order)
 }
 END_TEST
 
-/* PROTOCOL.md §3, ids and whole ticks: on a stream of several symbols the
+/* docs/PROTOCOL.md §3, ids and whole ticks: on a stream of several symbols the
  * tick's events carry no id and one id-only block follows them. */
 START_TEST(sse_stream_of_several_symbols_gets_the_id_after_the_tick)
 {
@@ -436,7 +436,7 @@ START_TEST(conflating_sse_stream_gets_the_id_with_its_catch_up)
 }
 END_TEST
 
-/* Only the fields the contract defines reach clients (PROTOCOL.md §2). */
+/* Only the fields the contract defines reach clients (docs/PROTOCOL.md §2). */
 START_TEST(unknown_fields_of_a_tick_are_not_passed_on)
 {
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
@@ -487,7 +487,7 @@ START_TEST(tick_over_max_tick_bytes_is_skipped)
 }
 END_TEST
 
-/* Resume (PROTOCOL.md §3): live ticks wait while history is replayed, and
+/* Resume (docs/PROTOCOL.md §3): live ticks wait while history is replayed, and
  * those the replay already sent are not sent twice. */
 START_TEST(replay_holds_live_ticks_off_and_skips_what_it_sent)
 {

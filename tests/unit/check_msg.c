@@ -95,7 +95,7 @@ START_TEST(long_payloads_take_extended_lengths)
 }
 END_TEST
 
-/* PROTOCOL.md §3: the SSE event has its id first; MSG_SSE_PART is the same
+/* docs/PROTOCOL.md §3: the SSE event has its id first; MSG_SSE_PART is the same
  * event without that line. */
 START_TEST(sse_bytes_carry_the_id_and_the_part_leaves_it_out)
 {

@@ -1,5 +1,5 @@
 /* Unit tests of gateway/proto.c: the WebSocket application protocol
- * (PROTOCOL.md §2) with no socket at all — a ctx built by hand around a real
+ * (docs/PROTOCOL.md §2) with no socket at all — a ctx built by hand around a real
  * hub, and a table of operations that records what proto asks of its
  * connection (as fuzz/proto.c does). */
 #include "config.h"

@@ -1,6 +1,6 @@
 /* Unit tests of gateway/resume.c: a client that names its last tick gets
  * every tick after it from the history stream, in order and once, then live
- * ticks (PROTOCOL.md §3, resume) — against a real redis-server, on SSE and
+ * ticks (docs/PROTOCOL.md §3, resume) — against a real redis-server, on SSE and
  * WebSocket connections served on loopback sockets (gw_fixture). */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests of gateway/routes.c: what each request gets (PROTOCOL.md §1) —
+/* Unit tests of gateway/routes.c: what each request gets (docs/PROTOCOL.md §1) —
  * /health, static files of WWW_ROOT, 404, CORS preflights, 405, 505, bad
  * paths and /history's parameter checks — as bytes on real loopback client
  * sockets (gw_fixture); /health against a real redis-server. */

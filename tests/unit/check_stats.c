@@ -1,4 +1,4 @@
-/* Unit tests of gateway/stats.c: one worker's counters as JSON (PROTOCOL.md
+/* Unit tests of gateway/stats.c: one worker's counters as JSON (docs/PROTOCOL.md
  * §5), how long they stay in Redis, and the periodic publish into a real
  * redis-server (its key and the index) with the message rate. */
 #include "config.h"

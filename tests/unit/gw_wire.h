@@ -36,7 +36,7 @@ const char *gw_wire_body(const char *response);
  * frees, *len the byte count when not NULL. */
 char *gw_wire_read_until(struct gw_fixture *fx, int fd, const char *needle, int ms, size_t *len);
 
-/* A tick with id "<ms>-0" and ts ms, as the feeder writes it (PROTOCOL.md
+/* A tick with id "<ms>-0" and ts ms, as the feeder writes it (docs/PROTOCOL.md
  * §4): BTC at price p + 0.5, ETH at p + 1.25, where p is ms modulo one
  * million (prices stay in range for ids of now); written into buf of len
  * bytes (1024 is enough), which is returned. */

@@ -1,6 +1,6 @@
 'use strict';
 // A third-party WebSocket client (Node.js and the npm package `ws`) walking
-// through the gateway's WebSocket protocol (PROTOCOL.md section 2).
+// through the gateway's WebSocket protocol (docs/PROTOCOL.md section 2).
 //
 // Usage: node ws_node_client.js URL deflate|plain
 // With "deflate" the client offers permessage-deflate and compresses even
