@@ -1,12 +1,14 @@
-# fcgi/: cryptopulse-fcgi, the /health handler run by Apache (mod_proxy_fcgi,
-# mod_fcgid, mod_cgi) or lighttpd (mod_fastcgi).  The pure modules (routing,
-# reply bytes) and the Redis probe go into libcpfcgi.a, which the program
-# and the tests link; the /health rule itself is lib/health.
+# fcgi/: cryptopulse-fcgi, the /health, /stats and /history handler run by
+# Apache (mod_proxy_fcgi, mod_fcgid, mod_cgi) or lighttpd (mod_fastcgi).  The
+# pure modules (routing, reply bytes), the Redis probe and the request
+# handlers go into libcpfcgi.a, which the program and the tests link; the
+# /health rule itself is lib/health.
 noinst_LIBRARIES += fcgi/libcpfcgi.a
 fcgi_libcpfcgi_a_SOURCES = \
 	fcgi/route.c fcgi/route.h \
 	fcgi/reply.c fcgi/reply.h \
-	fcgi/probe.c fcgi/probe.h
+	fcgi/probe.c fcgi/probe.h \
+	fcgi/handlers.c fcgi/handlers.h
 fcgi_libcpfcgi_a_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 
 bin_PROGRAMS += fcgi/cryptopulse-fcgi
