@@ -1,22 +1,17 @@
-/* cryptopulse-fcgi: answers GET /health, /stats (PROTOCOL.md §5) and
+/* cryptopulse-fcgi: answers GET /health, /stats (docs/PROTOCOL.md §5) and
  * /history (§1) as a FastCGI application or, started by a web server as CGI,
- * for one request.  Routing and the JSON live in route.c, reply.c and lib/
- * (health, metrics, history); Redis in probe.c; this file picks the mode,
- * turns results into answers and moves bytes. */
+ * for one request.  The answers come from handlers.c (routing in route.c,
+ * Redis in probe.c); this file reads the options, picks the mode and moves
+ * the bytes. */
 #include "config.h"
 
 #include "conf.h"
 #include "cp_error.h"
-#include "health.h"
-#include "history.h"
+#include "handlers.h"
 #include "log.h"
-#include "metrics.h"
-#include "price.h"
 #include "probe.h"
-#include "reply.h"
 #include "route.h"
 #include "strlist.h"
-#include "urlcode.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -37,8 +32,7 @@ struct fcgi_app {
     struct cp_conf conf;
     char listen[CONF_STR_MAX]; /* --listen ADDR, "" = not given */
     struct probe *probe;
-    int last_status;   /* HTTP status of the previous /health, to log changes once */
-    bool redis_failed; /* the previous /stats or /history found Redis unreachable */
+    struct handlers_state handlers;
 };
 
 static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
@@ -73,138 +67,12 @@ static const struct conf_extra_flag fcgi_flags[] = {
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
-static char *answer_error(int status, const char *allow, const char *code, const char *msg,
-                          bool head, size_t *len)
-{
-    char *body = reply_error_body(code, msg);
-    char *out = reply_format(status, allow, body, head, len);
-    free(body);
-    return out;
-}
-
-static char *answer_health(struct fcgi_app *app, bool head, size_t *len)
-{
-    struct health_probe p;
-    probe_run(app->probe, &p);
-    int status = 500;
-    json_t *obj = health_to_json(&p, price_now_ms(), app->conf.update_interval_ms, &status);
-    char *body = reply_json(obj);
-    json_decref(obj);
-    if (!body) {
-        log_error("cannot encode the /health JSON");
-        return answer_error(500, NULL, "internal", "cannot encode the answer", head, len);
-    }
-    if (status != app->last_status) {
-        enum log_level lvl = status == 200 ? LOG_INFO : LOG_WARN;
-        log_msg(app->last_status < 0 && status == 200 ? LOG_DEBUG : lvl, "health %d: %s", status,
-                body);
-        app->last_status = status;
-    }
-    char *out = reply_format(status, NULL, body, head, len);
-    free(body);
-    return out;
-}
-
-/* 503 when Redis cannot be read, logged when it starts failing, not per request. */
-static char *answer_unavailable(struct fcgi_app *app, const char *err, bool head, size_t *len)
-{
-    if (!app->redis_failed)
-        log_warn("Redis unreachable: %s", err);
-    app->redis_failed = true;
-    return answer_error(503, NULL, "unavailable", "Redis is unreachable", head, len);
-}
-
-static void redis_answered(struct fcgi_app *app)
-{
-    if (app->redis_failed)
-        log_info("Redis answers again");
-    app->redis_failed = false;
-}
-
-static char *answer_json(int status, json_t *obj, bool head, size_t *len)
-{
-    char *body = reply_json(obj);
-    json_decref(obj);
-    if (!body)
-        return answer_error(500, NULL, "internal", "cannot encode the answer", head, len);
-    char *out = reply_format(status, NULL, body, head, len);
-    free(body);
-    return out;
-}
-
-/* The totals of every gateway worker whose counters are fresh in Redis, as
- * the gateway's own /stats sums them (README.md, Scaling). */
-static char *answer_stats(struct fcgi_app *app, bool head, size_t *len)
-{
-    struct probe_strings s;
-    char err[HEALTH_ERROR_MAX];
-    int64_t since = price_now_ms() - metrics_ttl_ms(app->conf.stats_interval_ms);
-    if (probe_stats(app->probe, since, &s, err, sizeof err) != CP_OK)
-        return answer_unavailable(app, err, head, len);
-    redis_answered(app);
-    json_t *workers = metrics_workers((const char *const *)s.texts, s.lens, s.n);
-    probe_strings_free(&s);
-    json_t *total = metrics_merge(workers);
-    json_decref(workers);
-    struct health_probe hp = {0};
-    probe_sources(app->probe, &hp); /* the live feed's sources, as /health shows them */
-    json_t *sources = health_sources(&hp);
-    if (sources)
-        json_object_set_new(total, "sources", sources);
-    return answer_json(200, total, head, len);
-}
-
-/* GET /history?symbol=BTC&limit=60, checked as the gateway checks it. */
-static char *answer_history(struct fcgi_app *app, const char *query, bool head, size_t *len)
-{
-    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[HEALTH_ERROR_MAX];
-    int n, lrc = urlcode_query_param(query, "limit", limit, sizeof limit);
-    if (lrc != CP_OK)
-        limit[0] = '\0'; /* too long or malformed: history_check refuses "" */
-    if (urlcode_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
-        symbol[0] = '\0';
-    if (history_check(symbol[0] ? symbol : NULL, lrc == CP_ENOENT ? NULL : limit, &n, err,
-                      sizeof err) != CP_OK)
-        return answer_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required", head,
-                            len);
-    struct probe_strings s;
-    char *symbols;
-    if (probe_history(app->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)
-        return answer_unavailable(app, err, head, len);
-    redis_answered(app);
-    bool listed = history_symbol_listed(symbols, symbol);
-    free(symbols);
-    json_t *obj =
-        listed ? history_points(symbol, (const char *const *)s.texts, s.lens, s.n, n) : NULL;
-    probe_strings_free(&s);
-    if (!listed)
-        return answer_error(400, NULL, "unknown_symbol", "not carried by this feed", head, len);
-    return answer_json(200, obj, head, len);
-}
-
-/* The whole CGI response for one request; the caller frees it. */
-static char *answer(struct fcgi_app *app, const struct route_vars *v, size_t *len)
-{
-    bool head = v->method && strcmp(v->method, "HEAD") == 0;
-    switch (route_request(v)) {
-    case ROUTE_HEALTH: return answer_health(app, head, len);
-    case ROUTE_STATS: return answer_stats(app, head, len);
-    case ROUTE_HISTORY: return answer_history(app, v->query, head, len);
-    case ROUTE_BAD_METHOD:
-        return answer_error(405, ROUTE_ALLOW, "method_not_allowed", "only GET and HEAD are allowed",
-                            head, len);
-    case ROUTE_NOT_FOUND: break;
-    }
-    return answer_error(404, NULL, "not_found", "no such resource; try /health, /stats or /history",
-                        head, len);
-}
-
 static int run_cgi(struct fcgi_app *app)
 {
     struct route_vars v = {getenv("REQUEST_METHOD"), getenv("SCRIPT_NAME"), getenv("PATH_INFO"),
                            getenv("REQUEST_URI"), getenv("QUERY_STRING")};
     size_t len;
-    char *out = answer(app, &v, &len);
+    char *out = handlers_answer(&app->handlers, &v, &len);
     bool ok = fwrite(out, 1, len, stdout) == len && fflush(stdout) == 0;
     free(out);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -255,7 +123,7 @@ static int run_fastcgi(struct fcgi_app *app)
             FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp),
             FCGX_GetParam("QUERY_STRING", req.envp)};
         size_t len;
-        char *out = answer(app, &v, &len);
+        char *out = handlers_answer(&app->handlers, &v, &len);
         FCGX_PutStr(out, (int)len, req.out);
         free(out);
         FCGX_Finish_r(&req);
@@ -266,7 +134,7 @@ static int run_fastcgi(struct fcgi_app *app)
 
 int main(int argc, char **argv)
 {
-    static struct fcgi_app app = {.last_status = -1};
+    static struct fcgi_app app;
     bool cgi_env = getenv("GATEWAY_INTERFACE") != NULL;
     const struct conf_program_info info = {
         .name = "cryptopulse-fcgi",
@@ -289,7 +157,7 @@ int main(int argc, char **argv)
             return 2;
         size_t len; /* the error went to stderr, the server's log: tell the client too */
         char *out =
-            answer_error(500, NULL, "bad_config", "see the server's error log", false, &len);
+            handlers_error(500, NULL, "bad_config", "see the server's error log", false, &len);
         fwrite(out, 1, len, stdout);
         free(out);
         return EXIT_FAILURE;
@@ -305,6 +173,7 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error return, not death */
     app.probe = probe_new(&app.conf);
+    handlers_init(&app.handlers, &app.conf, app.probe);
     int rc = fastcgi ? run_fastcgi(&app) : run_cgi(&app);
     probe_free(app.probe);
     return rc;

@@ -6,6 +6,7 @@
 #include "keys.h"
 #include "log.h"
 #include "sentinel.h"
+#include "strlist.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -129,7 +130,7 @@ static bool setup(struct probe *pr, char *err, size_t len)
 static bool connect_redis(struct probe *pr, char *err, size_t len)
 {
     const struct cp_conf *conf = pr->conf;
-    struct timeval tv = {conf->redis_timeout_ms / 1000, conf->redis_timeout_ms % 1000 * 1000};
+    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     char host[CONF_STR_MAX];
     int port;
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
