@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "strlist.h"
 #include "conf.h"
 #include "gateway.h"
 #include "gw_wire.h"
@@ -48,7 +49,7 @@ static void teardown(void)
 
 static void run(int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(ms);
     event_base_loopexit(base, &tv);
     event_base_dispatch(base);
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "strlist.h"
 #include "exch_map.h"
 #include "live.h"
 #include "price.h"
@@ -60,7 +61,7 @@ static void run_source(int port, int64_t stale_ms, int ms)
     src = source_new(base, NULL, EXCH_KRAKEN, 0, map, live, &ss);
     ck_assert_str_eq(source_name(src), "kraken");
     source_start(src);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(ms);
     event_base_loopexit(base, &tv);
     event_base_dispatch(base);
 }

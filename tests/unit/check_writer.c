@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "strlist.h"
 #include "conf.h"
 #include "cp_error.h"
 #include "feed.h"
@@ -63,7 +64,7 @@ static void stop_fixture(void)
 
 static void run_ms(int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(ms);
     event_base_loopexit(base, &tv);
     event_base_dispatch(base);
 }

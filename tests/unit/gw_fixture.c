@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "gw_fixture.h"
+#include "strlist.h"
 
 #include "deflate.h"
 #include "serve.h"
@@ -134,7 +135,7 @@ int gw_fixture_client(struct gw_fixture *fx, struct conn **server)
 
 void gw_fixture_run(struct gw_fixture *fx, int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = strlist_timeval_ms(ms);
     event_base_loopexit(fx->ctx.base, &tv);
     event_base_dispatch(fx->ctx.base);
 }
