@@ -155,4 +155,7 @@ dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_si
 EXTRA_DIST += tests/integration/exchange_sim_binance.py \
 	tests/integration/exchange_sim_coinbase.py tests/integration/exchange_sim_control.py \
 	tests/integration/exchange_sim_format.py tests/integration/exchange_sim_kraken.py \
-	tests/integration/exchange_sim_server.py
+	tests/integration/exchange_sim_server.py tests/integration/exchange_sim_selftest_client.py \
+	tests/integration/exchange_sim_selftest_control.py \
+	tests/integration/exchange_sim_selftest_formats.py \
+	tests/integration/exchange_sim_selftest_options.py
