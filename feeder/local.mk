@@ -152,3 +152,10 @@ FEEDER_INTEGRATION_TESTS = \
 INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_sim.py \
 	tests/integration/exchange_sim_selftest.py tests/integration/sim_ca.sh
+EXTRA_DIST += tests/integration/exchange_sim_binance.py \
+	tests/integration/exchange_sim_coinbase.py tests/integration/exchange_sim_control.py \
+	tests/integration/exchange_sim_format.py tests/integration/exchange_sim_kraken.py \
+	tests/integration/exchange_sim_server.py tests/integration/exchange_sim_selftest_client.py \
+	tests/integration/exchange_sim_selftest_control.py \
+	tests/integration/exchange_sim_selftest_formats.py \
+	tests/integration/exchange_sim_selftest_options.py
