@@ -64,7 +64,7 @@ static const char *url_of(const struct cp_conf *conf, enum exch_id id, const cha
 }
 
 /* A ws:// or wss:// URL wsclient can connect to; Binance's is the host
- * alone (or ending in /stream): exch_connect_url() adds the streams. */
+ * alone (or ending in /stream): exch_request_connect_url() adds the streams. */
 static const char *url_problem(enum exch_id id, const char *url)
 {
     struct wsc_url u;

@@ -15,6 +15,7 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
 	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
+	feeder/exch_request.c feeder/exch_request.h \
 	feeder/exch_parse.c feeder/exch_parse.h feeder/exch_parse_private.h \
 	feeder/exch_binance.c feeder/exch_coinbase.c feeder/exch_kraken.c \
 	feeder/wsclient.c feeder/wsclient.h feeder/wsclient_private.h \
@@ -50,6 +51,7 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_exch \
 	tests/unit/check_exch_map \
 	tests/unit/check_exch_number \
+	tests/unit/check_exch_request \
 	tests/unit/check_exch_parse \
 	tests/unit/check_exch_binance \
 	tests/unit/check_exch_coinbase \
@@ -96,6 +98,9 @@ tests_unit_check_exch_map_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exch_number_SOURCES = tests/unit/check_exch_number.c $(EXCH_TEST_SOURCES)
 tests_unit_check_exch_number_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_number_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_request_SOURCES = tests/unit/check_exch_request.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_request_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_request_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exch_parse_SOURCES = tests/unit/check_exch_parse.c $(EXCH_TEST_SOURCES)
 tests_unit_check_exch_parse_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_parse_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
