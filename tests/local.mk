@@ -60,7 +60,11 @@ clean-local-browser:
 # 65-proxy-apache.sh, 66-proxy-lighttpd.sh: the shipped site configurations
 # (apache/, lighttpd/ in the build tree) in private instances of the real
 # servers, which scripts/install-deps.sh installs.
-INTEGRATION_TESTS += tests/integration/65-proxy-apache.sh tests/integration/66-proxy-lighttpd.sh
+# 67-proxy-health-checks.sh: Apache's health checks on /health/live keep a
+# gateway whose feeder is gone and take out one that is down.
+INTEGRATION_TESTS += tests/integration/65-proxy-apache.sh tests/integration/66-proxy-lighttpd.sh \
+	tests/integration/67-proxy-health-checks.sh
 dist_noinst_SCRIPTS += tests/integration/65-proxy-apache.sh \
 	tests/integration/66-proxy-lighttpd.sh tests/integration/proxy_lib.sh \
+	tests/integration/67-proxy-health-checks.sh tests/integration/apache_lib.sh \
 	tests/integration/proxy_client.py
