@@ -1,7 +1,8 @@
 /* conf: the settings every CryptoPulse program reads, from (in rising priority)
  * built-in defaults, environment variables, an optional NAME=value file, and
- * command-line flags.  Names follow docs/PROTOCOL.md §6.  Loaded once in main();
- * read-only afterwards.  struct cp_conf is a plain value: nothing to free. */
+ * command-line flags.  Names follow docs/PROTOCOL.md §6.  Loaded in main(),
+ * and again on SIGHUP (conf_reparse_args; confreload.h applies the result);
+ * read-only otherwise.  struct cp_conf is a plain value: nothing to free. */
 #ifndef CP_CONF_H
 #define CP_CONF_H
 
