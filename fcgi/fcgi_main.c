@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "confreload.h"
 #include "cp_error.h"
 #include "handlers.h"
 #include "log.h"
@@ -15,6 +16,8 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,7 +36,89 @@ struct fcgi_app {
     char listen[CONF_STR_MAX]; /* --listen ADDR, "" = not given */
     struct probe *probe;
     struct handlers_state handlers;
+    const struct conf_program_info *info; /* with argc, argv: read again on SIGHUP */
+    int argc;
+    char **argv;
 };
+
+/* SIGHUP: the handler writes a byte here; the accept loop reads it. */
+static int fcgi_hup_pipe[2] = {-1, -1};
+
+static void note_hup(int sig)
+{
+    int saved = errno;
+    ssize_t w = write(fcgi_hup_pipe[1], "h", 1);
+    (void)w; /* full: a reload is pending anyway */
+    errno = saved;
+}
+
+/* SIGHUP stays blocked from the start of main() until note_hup is in place
+ * (run_fastcgi): one sent during start-up waits instead of killing us. */
+static void block_hup(int how)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(how, &hup, NULL);
+}
+
+/* Read the settings again and apply LOG_LEVEL and what the handlers read per
+ * request (confreload.h); a bad value keeps the running settings. */
+static void reload(struct fcgi_app *app)
+{
+    char buf[64];
+    while (read(fcgi_hup_pipe[0], buf, sizeof buf) > 0)
+        continue;
+    static struct cp_conf fresh;
+    char err[CONF_LIST_MAX + 128];
+    if (conf_reparse_args(&fresh, app->info, app->argc, app->argv, err, sizeof err) != CP_OK)
+        confreload_failed(err);
+    else
+        confreload_apply(&app->conf, &fresh, CONF_FCGI, app->info->name, false);
+}
+
+/* Before accepting on listen_fd: wait until a client connects, reloading on
+ * every SIGHUP meanwhile.  Returns false if waiting failed or another signal
+ * came (libfcgi catches SIGTERM and SIGUSR1 to end the accept loop). */
+static bool wait_for_client(struct fcgi_app *app, int listen_fd)
+{
+    for (;;) {
+        struct pollfd p[2] = {{listen_fd, POLLIN, 0}, {fcgi_hup_pipe[0], POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            int why = errno;
+            char hup;
+            if (why == EINTR && read(fcgi_hup_pipe[0], &hup, 1) == 1) {
+                reload(app);
+                continue;
+            }
+            /* libfcgi's SIGTERM or SIGUSR1: stop, as its accept would */
+            if (why != EINTR)
+                log_error("poll: %s", strerror(why));
+            return false;
+        }
+        if (p[1].revents)
+            reload(app);
+        if (p[0].revents)
+            return true;
+    }
+}
+
+/* Install the SIGHUP handler and let a pending SIGHUP in. */
+static int catch_hup(void)
+{
+    if (pipe(fcgi_hup_pipe) != 0)
+        return CP_EIO;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fcgi_hup_pipe[i], F_SETFL, fcntl(fcgi_hup_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fcgi_hup_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa = {.sa_handler = note_hup};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+    block_hup(SIG_UNBLOCK);
+    return CP_OK;
+}
 
 static int set_listen(void *ctx, const char *arg, char *err, size_t errlen)
 {
@@ -114,10 +199,13 @@ static int run_fastcgi(struct fcgi_app *app)
         log_info("serving FastCGI on %s", app->listen);
     }
     FCGX_Request req;
-    if (FCGX_InitRequest(&req, fd, 0) != 0)
+    if (FCGX_InitRequest(&req, fd, 0) != 0 || catch_hup() != CP_OK)
         return EXIT_FAILURE;
-    int rc;
-    while ((rc = FCGX_Accept_r(&req)) >= 0) {
+    int rc = 0;
+    /* A kept-alive web server connection (ipcFd open) brings the next
+     * request itself; otherwise wait for a client here, where SIGHUP is
+     * served at once. */
+    while ((req.ipcFd >= 0 || wait_for_client(app, fd)) && (rc = FCGX_Accept_r(&req)) >= 0) {
         struct route_vars v = {
             FCGX_GetParam("REQUEST_METHOD", req.envp), FCGX_GetParam("SCRIPT_NAME", req.envp),
             FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp),
@@ -127,6 +215,9 @@ static int run_fastcgi(struct fcgi_app *app)
         FCGX_PutStr(out, (int)len, req.out);
         free(out);
         FCGX_Finish_r(&req);
+        char pending;
+        if (read(fcgi_hup_pipe[0], &pending, 1) == 1)
+            reload(app);
     }
     log_info("FastCGI socket closed or interrupted (%d); exiting", rc);
     return EXIT_SUCCESS;
@@ -134,6 +225,7 @@ static int run_fastcgi(struct fcgi_app *app)
 
 int main(int argc, char **argv)
 {
+    block_hup(SIG_BLOCK);
     static struct fcgi_app app;
     bool cgi_env = getenv("GATEWAY_INTERFACE") != NULL;
     const struct conf_program_info info = {
@@ -148,6 +240,9 @@ int main(int argc, char **argv)
     };
     if (cgi_env)
         argc = route_cgi_argc(argc, argv, getenv("QUERY_STRING"));
+    app.info = &info;
+    app.argc = argc;
+    app.argv = argv;
     enum conf_args_result r = conf_parse_args(&app.conf, &info, argc, argv);
     if (r == CONF_ARGS_EXIT_OK)
         return EXIT_SUCCESS;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "confreload.h"
 #include "cp_error.h"
 #include "exchanges.h"
 #include "feed.h"
@@ -46,6 +47,8 @@ struct feeder {
     struct exchanges *exchanges; /* live mode: the sources */
     struct store *store;
     struct writer *writer;
+    int argc; /* the command line, read again on SIGHUP */
+    char **argv;
 };
 
 static int opt_mock(void *ctx, const char *arg, char *err, size_t errlen)
@@ -175,12 +178,60 @@ static struct feed *make_feed(const struct feeder_opts *o, struct feeder *fd)
     return f;
 }
 
+/* SIGHUP stays blocked from the start of main() until its handler is in
+ * place: one sent during start-up waits instead of killing the feeder. */
+static void block_hup(int how)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(how, &hup, NULL);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct feeder *fd = arg;
     log_info("stopping on signal %d: %llu ticks written, %llu dropped", (int)sig,
              writer_written(fd->writer), writer_dropped(fd->writer));
     event_base_loopbreak(fd->base);
+}
+
+static const struct conf_program_info *feeder_info(struct feeder_opts *opts);
+
+/* The flags choose the mode over FEED_MODE; FEED_MODE=replay needs files.
+ * Returns CP_OK or CP_EINVAL with the reason in err. */
+static int settle_mode(struct cp_conf *conf, const struct feeder_opts *o, char *err, size_t errlen)
+{
+    if (o->mock + o->live + (o->nfiles > 0) > 1) {
+        snprintf(err, errlen, "--mock, --live and --replay exclude each other");
+        return CP_EINVAL;
+    }
+    const char *mode = o->live ? "live" : o->nfiles ? "replay" : o->mock ? "mock" : NULL;
+    if (mode)
+        snprintf(conf->feed_mode, sizeof conf->feed_mode, "%s", mode);
+    if (strcmp(conf->feed_mode, "replay") == 0 && o->nfiles == 0) {
+        snprintf(err, errlen, "FEED_MODE=replay needs the files: --replay FILE...");
+        return CP_EINVAL;
+    }
+    return CP_OK;
+}
+
+/* SIGHUP: read the settings again; LOG_LEVEL, PRICE_TTL_SECONDS and
+ * HISTORY_LENGTH change at once, the rest is logged as needing a restart
+ * (confreload.h).  A bad value keeps the running settings. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct feeder *fd = arg;
+    struct feeder_opts opts = {0};
+    struct cp_conf fresh;
+    char err[CONF_LIST_MAX + 128];
+    if (conf_reparse_args(&fresh, feeder_info(&opts), fd->argc, fd->argv, err, sizeof err) !=
+            CP_OK ||
+        settle_mode(&fresh, &opts, err, sizeof err) != CP_OK)
+        confreload_failed(err);
+    else
+        confreload_apply(&fd->conf, &fresh, CONF_FEEDER, PROGNAME, false);
+    free(opts.files);
 }
 
 /* Run the loop until a signal or the end of the replay.  Returns the exit
@@ -190,8 +241,11 @@ static int run(struct feeder *fd, const char *owner)
     fd->writer = writer_new(&fd->conf, fd->base, fd->feed, fd->store, fd->exchanges, owner);
     struct event *term = evsignal_new(fd->base, SIGTERM, on_signal, fd);
     struct event *intr = evsignal_new(fd->base, SIGINT, on_signal, fd);
+    struct event *hup = evsignal_new(fd->base, SIGHUP, on_hup, fd);
     event_add(term, NULL);
     event_add(intr, NULL);
+    event_add(hup, NULL);
+    block_hup(SIG_UNBLOCK); /* one sent during start-up arrives now */
     if (fd->exchanges)
         exchanges_start(fd->exchanges);
     writer_start(fd->writer);
@@ -204,6 +258,7 @@ static int run(struct feeder *fd, const char *owner)
     writer_free(fd->writer);
     event_free(term);
     event_free(intr);
+    event_free(hup);
     event_base_free(fd->base);
     return EXIT_SUCCESS;
 }
@@ -222,39 +277,38 @@ static int make_exchanges(struct feeder *fd)
     return 2;
 }
 
-int main(int argc, char **argv)
+/* The program's description for conf_parse_args, with opts for its flags
+ * (the one of main(), or a fresh one for a reload). */
+static const struct conf_program_info *feeder_info(struct feeder_opts *opts)
 {
-    struct feeder fd = {0};
-    struct feeder_opts opts = {0};
-    const struct conf_program_info info = {
+    static struct conf_program_info info = {
         .name = PROGNAME,
         .summary = "Write CryptoPulse price ticks to Redis: a random walk, a replay of "
                    "CSV candles, or live prices from exchanges.",
         .usage = "[OPTION]... [--replay FILE [FILE]...]",
         .programs = CONF_FEEDER,
         .extra = feeder_flags,
-        .ctx = &opts,
         .positional = opt_more_files,
     };
-    enum conf_args_result r = conf_parse_args(&fd.conf, &info, argc, argv);
+    info.ctx = opts;
+    return &info;
+}
+
+int main(int argc, char **argv)
+{
+    block_hup(SIG_BLOCK); /* until its handler is in place (run()) */
+    struct feeder fd = {.argc = argc, .argv = argv};
+    struct feeder_opts opts = {0};
+    enum conf_args_result r = conf_parse_args(&fd.conf, feeder_info(&opts), argc, argv);
     if (r != CONF_ARGS_OK) {
         free(opts.files);
         return r == CONF_ARGS_EXIT_OK ? EXIT_SUCCESS : 2;
     }
-    if (opts.mock + opts.live + (opts.nfiles > 0) > 1) {
-        fprintf(stderr,
-                "%s: --mock, --live and --replay exclude each other\n"
-                "Try '%s --help' for more information.\n",
-                PROGNAME, PROGNAME);
-        free(opts.files);
-        return 2;
-    }
-    /* The flags choose the mode over FEED_MODE. */
-    const char *mode = opts.live ? "live" : opts.nfiles ? "replay" : opts.mock ? "mock" : NULL;
-    if (mode)
-        snprintf(fd.conf.feed_mode, sizeof fd.conf.feed_mode, "%s", mode);
-    if (strcmp(fd.conf.feed_mode, "replay") == 0 && opts.nfiles == 0) {
-        fprintf(stderr, "%s: FEED_MODE=replay needs the files: --replay FILE...\n", PROGNAME);
+    char err[256];
+    if (settle_mode(&fd.conf, &opts, err, sizeof err) != CP_OK) {
+        fprintf(stderr, "%s: %s\n", PROGNAME, err);
+        if (strstr(err, "exclude"))
+            fprintf(stderr, "Try '%s --help' for more information.\n", PROGNAME);
         free(opts.files);
         return 2;
     }

@@ -127,7 +127,7 @@ static void stop_all(struct cluster_slot *slots, int n, int drain_ms, const sigs
     }
 }
 
-int cluster_run(int n, int drain_ms, cluster_worker_fn fn, void *arg)
+int cluster_run(int n, int drain_ms, cluster_worker_fn fn, cluster_reload_fn reload, void *arg)
 {
     sigset_t set, old;
     sigemptyset(&set);
@@ -149,10 +149,10 @@ int cluster_run(int n, int drain_ms, cluster_worker_fn fn, void *arg)
             log_info("signal %d: stopping the workers", sig);
             break;
         }
-        if (sig == SIGHUP) {
-            log_info("SIGHUP: forwarding to the workers");
+        /* Reload here first: a worker started after this gets the new
+         * settings from our memory.  Bad settings stay out of the workers. */
+        if (sig == SIGHUP && (!reload || reload(arg) == 0))
             signal_all(slots, n, SIGHUP);
-        }
         reap(slots, n, false);
         int64_t now = mono_ms();
         for (int i = 0; i < n; i++)

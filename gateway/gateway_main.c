@@ -4,6 +4,7 @@
 
 #include "cluster.h"
 #include "conf.h"
+#include "confreload.h"
 #include "cp_error.h"
 #include "gateway.h"
 #include "log.h"
@@ -19,28 +20,73 @@
 #define GATEWAY_CLUSTER_CLIENTS 100000 /* what the default worker count is sized for */
 #define GATEWAY_DRAIN_MS 5000          /* SIGTERM: time the workers get to close */
 
-static struct cp_conf gateway_conf; /* the only global: read-only but for SIGHUP */
+static struct cp_conf gateway_conf;       /* the only global: read-only but for SIGHUP */
+static int gateway_max_connections_asked; /* MAX_CONNECTIONS before fit_file_limit */
 
-/* What SIGHUP needs to read the settings again. */
-struct reload_ctx {
+/* What a reload needs: the command line to read the settings again. */
+struct worker_args {
     const struct conf_program_info *info;
     int argc;
     char **argv;
+    bool clustered;
 };
 
-/* SIGHUP: read every source again and apply CORS_ORIGINS, the one setting
- * that can change without dropping clients; a bad value keeps the old one. */
-static void on_hup(evutil_socket_t sig, short what, void *arg)
+/* The checks of settings that only make sense together.  Returns CP_OK, or
+ * CP_EINVAL with the reason in err. */
+static int check_settings(const struct cp_conf *conf, char *err, size_t errlen)
 {
-    const struct reload_ctx *r = arg;
+    if (conf->output_high_water_bytes < conf->max_output_bytes)
+        return CP_OK;
+    snprintf(err, errlen, "OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)",
+             conf->output_high_water_bytes, conf->max_output_bytes);
+    return CP_EINVAL;
+}
+
+/* Read every source again, check the result, and apply what can change live
+ * into gateway_conf (confreload.h); a bad value keeps the running settings.
+ * The supervisor of a cluster does it first and logs at info, its workers
+ * then quietly.  Returns CP_OK or CP_EINVAL (logged). */
+static int reload(const struct worker_args *w, const char *logname, bool quiet)
+{
     struct cp_conf fresh;
     char err[CONF_LIST_MAX + 128];
-    if (conf_reparse_args(&fresh, r->info, r->argc, r->argv, err, sizeof err) != CP_OK) {
-        log_error("SIGHUP: %s; settings not reloaded, keeping the running ones", err);
-        return;
+    if (conf_reparse_args(&fresh, w->info, w->argc, w->argv, err, sizeof err) != CP_OK ||
+        check_settings(&fresh, err, sizeof err) != CP_OK) {
+        confreload_failed(err);
+        return CP_EINVAL;
     }
-    memcpy(gateway_conf.cors_origins, fresh.cors_origins, sizeof fresh.cors_origins);
-    log_info("SIGHUP: CORS_ORIGINS is now \"%s\"", gateway_conf.cors_origins);
+    /* The limit fit_file_limit set at start is not a change of the file. */
+    if (fresh.max_connections == gateway_max_connections_asked)
+        fresh.max_connections = gateway_conf.max_connections;
+    confreload_apply(&gateway_conf, &fresh, CONF_GATEWAY, logname, quiet);
+    return CP_OK;
+}
+
+/* The supervisor's SIGHUP (cluster_run): reload first, so that workers it
+ * starts later get the new settings; forward it only if that worked. */
+static int supervisor_reload(void *arg)
+{
+    const struct worker_args *w = arg;
+    return reload(w, w->info->name, false);
+}
+
+static const char *worker_logname; /* this process's name in the log */
+
+/* SIGHUP in a worker, or in the one process when not clustered. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    const struct worker_args *w = arg;
+    reload(w, worker_logname, w->clustered);
+}
+
+/* SIGHUP stays blocked from the start of main() until a process has its
+ * handler (a pending one then arrives): one sent early never kills. */
+static void block_hup(int how)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(how, &hup, NULL);
 }
 
 /* A worker's file limit bounds its connections: raise the soft limit to the
@@ -59,20 +105,15 @@ static void fit_file_limit(struct cp_conf *conf)
     }
 }
 
-struct worker_args {
-    const struct conf_program_info *info;
-    int argc;
-    char **argv;
-    bool clustered;
-};
-
 /* One gateway process: index is its worker number (0 when not clustered). */
 static int run_worker(int index, void *arg)
 {
     const struct worker_args *w = arg;
     static char name[64];
+    worker_logname = w->info->name;
     if (w->clustered) {
         snprintf(name, sizeof name, "%s/%d", w->info->name, index);
+        worker_logname = name;
         log_init(name, gateway_conf.log_level);
     }
     struct event_base *base = event_base_new();
@@ -85,9 +126,9 @@ static int run_worker(int index, void *arg)
         event_base_free(base);
         return EXIT_FAILURE;
     }
-    struct reload_ctx reload = {w->info, w->argc, w->argv};
-    struct event *hup = evsignal_new(base, SIGHUP, on_hup, &reload);
+    struct event *hup = evsignal_new(base, SIGHUP, on_hup, (void *)w);
     event_add(hup, NULL);
+    block_hup(SIG_UNBLOCK);
     event_base_dispatch(base);
     event_free(hup);
     gateway_free(gw);
@@ -105,16 +146,18 @@ int main(int argc, char **argv)
         .usage = "[OPTION]...",
         .programs = CONF_GATEWAY,
     };
+    block_hup(SIG_BLOCK);
     enum conf_args_result r = conf_parse_args(&gateway_conf, &info, argc, argv);
     if (r != CONF_ARGS_OK)
         return r == CONF_ARGS_EXIT_OK ? EXIT_SUCCESS : 2;
-    if (gateway_conf.output_high_water_bytes >= gateway_conf.max_output_bytes) {
-        fprintf(stderr, "%s: OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)\n",
-                info.name, gateway_conf.output_high_water_bytes, gateway_conf.max_output_bytes);
+    char err[256];
+    if (check_settings(&gateway_conf, err, sizeof err) != CP_OK) {
+        fprintf(stderr, "%s: %s\n", info.name, err);
         return 2;
     }
     log_init(info.name, gateway_conf.log_level);
     signal(SIGPIPE, SIG_IGN);
+    gateway_max_connections_asked = gateway_conf.max_connections;
     fit_file_limit(&gateway_conf);
 
     /* As the original design: CLUSTER_ENABLED runs one worker per core by
@@ -126,5 +169,5 @@ int main(int argc, char **argv)
     struct worker_args w = {&info, argc, argv, gateway_conf.cluster_enabled || workers > 1};
     if (!w.clustered)
         return run_worker(0, &w);
-    return cluster_run(workers, GATEWAY_DRAIN_MS, run_worker, &w);
+    return cluster_run(workers, GATEWAY_DRAIN_MS, run_worker, supervisor_reload, &w);
 }

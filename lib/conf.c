@@ -568,3 +568,22 @@ int conf_reparse_args(struct cp_conf *conf, const struct conf_program_info *info
     }
     return parse_settings(conf, info, argc, argv, config_path, err, errlen);
 }
+
+const char *conf_setting(const struct cp_conf *conf, size_t i, unsigned *programs, char *value,
+                         size_t len)
+{
+    if (i >= N_OPTIONS)
+        return NULL;
+    const struct conf_option *o = &conf_options[i];
+    const void *field = (const char *)conf + o->offset;
+    *programs = o->programs;
+    switch (o->type) {
+    case CONF_INT: snprintf(value, len, "%d", *(const int *)field); break;
+    case CONF_BOOL: snprintf(value, len, "%s", *(const bool *)field ? "true" : "false"); break;
+    case CONF_LEVEL:
+        snprintf(value, len, "%s", log_level_name(*(const enum log_level *)field));
+        break;
+    default: snprintf(value, len, "%s", (const char *)field); break;
+    }
+    return o->env;
+}

@@ -1,7 +1,8 @@
 /* conf: the settings every CryptoPulse program reads, from (in rising priority)
  * built-in defaults, environment variables, an optional NAME=value file, and
- * command-line flags.  Names follow docs/PROTOCOL.md §6.  Loaded once in main();
- * read-only afterwards.  struct cp_conf is a plain value: nothing to free. */
+ * command-line flags.  Names follow docs/PROTOCOL.md §6.  Loaded in main(),
+ * and again on SIGHUP (conf_reparse_args; confreload.h applies the result);
+ * read-only otherwise.  struct cp_conf is a plain value: nothing to free. */
 #ifndef CP_CONF_H
 #define CP_CONF_H
 
@@ -133,6 +134,15 @@ enum conf_args_result conf_parse_args(struct cp_conf *conf, const struct conf_pr
  * CP_EINVAL with the reason (naming the file, line and value) in err. */
 int conf_reparse_args(struct cp_conf *conf, const struct conf_program_info *info, int argc,
                       char **argv, char *err, size_t errlen);
+
+/* Setting number i (0, 1, ... in the order of --help) for a reload to
+ * compare: returns its environment name ("PORT") and sets *programs to the
+ * CONF_* bits of the programs that read it and value (len bytes, cut if
+ * shorter) to its value in conf as text, the way a file would spell it
+ * ("8080", "true", "debug", a string as is).  Returns NULL past the last
+ * setting.  Nothing to free; the name is static. */
+const char *conf_setting(const struct cp_conf *conf, size_t i, unsigned *programs, char *value,
+                         size_t len);
 
 /* Print --help text for info to stream (stdout for --help). */
 void conf_usage(const struct conf_program_info *info, void *stream);

@@ -7,6 +7,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
 	lib/conf.c lib/conf.h \
+	lib/confreload.c lib/confreload.h \
 	lib/confval.c lib/confval.h \
 	lib/keys.c lib/keys.h \
 	lib/price.c lib/price.h \
@@ -30,7 +31,7 @@ LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/ch
 	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
 	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
 	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
-	tests/unit/check_strlist
+	tests/unit/check_strlist tests/unit/check_confreload
 check_PROGRAMS += $(LIB_UNIT_TESTS)
 UNIT_TESTS += $(LIB_UNIT_TESTS)
 tests_unit_check_cp_error_SOURCES = tests/unit/check_cp_error.c tests/unit/check_main.h
@@ -45,6 +46,9 @@ tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
 tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_confreload_SOURCES = tests/unit/check_confreload.c tests/unit/check_main.h
+tests_unit_check_confreload_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_confreload_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_confval_SOURCES = tests/unit/check_confval.c tests/unit/check_main.h
 tests_unit_check_confval_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_confval_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

@@ -14,6 +14,8 @@ INTEGRATION_TESTS += \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/43-tcp-nodelay.sh tests/integration/46-bad-ticks.sh \
 	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh \
+	tests/integration/49-sighup-reload.sh tests/integration/61-cluster-reload.sh \
+	tests/integration/68-systemd-reload.sh \
 	tests/integration/50-sse-resume.sh tests/integration/60-cluster-workers.sh \
 	tests/integration/62-redis-outage.sh tests/integration/63-redis-sentinel.sh \
 	tests/integration/47-tls.sh tests/integration/90-faults.sh
@@ -22,6 +24,8 @@ dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/06-qui
 	tests/integration/43-tcp-nodelay.sh tests/integration/45-ws-slow-consumer.sh \
 	tests/integration/46-bad-ticks.sh \
 	tests/integration/48-gateway-signals.sh tests/integration/lib.sh \
+	tests/integration/49-sighup-reload.sh tests/integration/61-cluster-reload.sh \
+	tests/integration/68-systemd-reload.sh \
 	tests/integration/ws_client.py tests/integration/ws_raw.py \
 	tests/integration/50-sse-resume.sh tests/integration/sse_client.py tests/integration/sse_cut.py tests/integration/sse_replay_edges.py \
 	tests/integration/60-cluster-workers.sh tests/integration/62-redis-outage.sh \

@@ -36,7 +36,7 @@ sleep 0.5
 echo "CORS_ORIGINS=http://a.example,http://b.example" >"$WORK/gateway.env"
 kill -HUP "$gateway_PID"
 wait_for 5 test "$(sse_status http://b.example)" = 200 || fail "SIGHUP did not apply CORS_ORIGINS"
-grep -q 'SIGHUP: CORS_ORIGINS is now' "$WORK/gateway.log" || fail "reload not logged"
+grep -q -F 'reload: CORS_ORIGINS http://a.example -> http://a.example,http://b.example' "$WORK/gateway.log" || fail "reload not logged"
 
 # A bad value on reload keeps the running settings.
 echo "CORS_ORIGINS=http://c.example" >"$WORK/gateway.env"

@@ -90,7 +90,7 @@ static void supervisor_start(struct supervisor *s, int n, int drain_ms, enum beh
         alarm(SUPERVISOR_LIFE_S);
         log_init("check_cluster", LOG_ERROR);
         struct worker_cfg cfg = {p[1], how};
-        _exit(cluster_run(n, drain_ms, worker, &cfg));
+        _exit(cluster_run(n, drain_ms, worker, NULL, &cfg));
     }
     close(p[1]);
     s->fd = p[0];
