@@ -163,6 +163,7 @@ int main(int argc, char **argv)
         return EXIT_FAILURE;
     }
     log_init(info.name, app.conf.log_level);
+    log_set_format(strcmp(app.conf.log_format, "json") == 0 ? LOG_JSON : LOG_TEXT);
     if (!fastcgi && !cgi_env) {
         fprintf(stderr,
                 "%s: not started by a web server (GATEWAY_INTERFACE unset, fd 0 is "

@@ -259,6 +259,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init(PROGNAME, fd.conf.log_level);
+    log_set_format(strcmp(fd.conf.log_format, "json") == 0 ? LOG_JSON : LOG_TEXT);
     /* A Redis that closes the socket must give an error, not kill us. */
     signal(SIGPIPE, SIG_IGN);
     fd.feed = make_feed(&opts, &fd);

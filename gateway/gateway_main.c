@@ -4,6 +4,7 @@
 
 #include "cluster.h"
 #include "conf.h"
+#include "confval.h"
 #include "cp_error.h"
 #include "gateway.h"
 #include "log.h"
@@ -44,7 +45,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 }
 
 /* A worker's file limit bounds its connections: raise the soft limit to the
- * hard one, and keep MAX_CONNECTIONS below it. */
+ * hard one, and keep MAX_CONNECTIONS below it.  Only a MAX_CONNECTIONS the
+ * operator set is worth a warning; the default quietly fits the limit. */
 static void fit_file_limit(struct cp_conf *conf)
 {
     struct rlimit rl;
@@ -52,11 +54,17 @@ static void fit_file_limit(struct cp_conf *conf)
         return;
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)conf->max_connections + 64 > rl.rlim_cur) {
-        conf->max_connections = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
-        log_warn("MAX_CONNECTIONS lowered to %d: this process may open %llu files",
-                 conf->max_connections, (unsigned long long)rl.rlim_cur);
-    }
+    if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)conf->max_connections + 64 <= rl.rlim_cur)
+        return;
+    int asked = conf->max_connections;
+    unsigned long long files = rl.rlim_cur;
+    conf->max_connections = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
+    if (conf_given(conf, "MAX_CONNECTIONS"))
+        log_warn("MAX_CONNECTIONS lowered from %d to %d: this process may open %llu files "
+                 "(raise LimitNOFILE= or ulimit -n)",
+                 asked, conf->max_connections, files);
+    else
+        log_info("MAX_CONNECTIONS is %d, what %llu open files allow", conf->max_connections, files);
 }
 
 struct worker_args {
@@ -113,7 +121,14 @@ int main(int argc, char **argv)
                 info.name, gateway_conf.output_high_water_bytes, gateway_conf.max_output_bytes);
         return 2;
     }
+    char err[256];
+    if (confval_tls(gateway_conf.port, gateway_conf.tls_port, gateway_conf.tls_cert_file,
+                    gateway_conf.tls_key_file, err, sizeof err) != CP_OK) {
+        fprintf(stderr, "%s: %s\n", info.name, err);
+        return 2;
+    }
     log_init(info.name, gateway_conf.log_level);
+    log_set_format(strcmp(gateway_conf.log_format, "json") == 0 ? LOG_JSON : LOG_TEXT);
     signal(SIGPIPE, SIG_IGN);
     fit_file_limit(&gateway_conf);
 

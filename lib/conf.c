@@ -153,6 +153,10 @@ static const struct conf_option conf_options[] = {
      "live: a connection this old is replaced, without a gap (Binance ends them at 24 h), ms"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
+    {"LOG_FORMAT", "log-format", 0, CONF_CHOICE, FIELD(log_format), 1, 0, "text", ALL,
+     "log lines as text or json (one object per line)"},
+    {"LOG_CONNECTIONS", "log-connections", 0, CONF_BOOL, FIELD(log_connections), 0, 0, "false", GW,
+     "log one line per closed connection: peer, transport, duration, bytes, close code"},
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
 
@@ -162,6 +166,7 @@ static const struct {
 } conf_choices[] = {
     {"FEED_MODE", "mock|replay|live"},
     {"FEED_SOURCES", "binance|coinbase|kraken"},
+    {"LOG_FORMAT", "text|json"},
 };
 
 static const char *choices_of(const struct conf_option *o)
@@ -172,8 +177,8 @@ static const char *choices_of(const struct conf_option *o)
     return "";
 }
 
-static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
-                      char *err, size_t errlen)
+static int parse_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
+                        char *err, size_t errlen)
 {
     void *field = (char *)conf + o->offset;
     switch (o->type) {
@@ -214,6 +219,27 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
     return CP_EINVAL;
 }
 
+_Static_assert(N_OPTIONS <= 8 * sizeof((struct cp_conf *)0)->given, "cp_conf.given too small");
+
+/* Set and remember that o did not keep its default (conf_given). */
+static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
+                      char *err, size_t errlen)
+{
+    int rc = parse_option(conf, o, value, err, errlen);
+    size_t i = (size_t)(o - conf_options);
+    if (rc == CP_OK)
+        conf->given[i / 64] |= 1ULL << (i % 64);
+    return rc;
+}
+
+bool conf_given(const struct cp_conf *conf, const char *env)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(conf_options[i].env, env) == 0)
+            return conf->given[i / 64] & (1ULL << (i % 64));
+    return false;
+}
+
 void conf_defaults(struct cp_conf *conf)
 {
     char err[256];
@@ -223,6 +249,7 @@ void conf_defaults(struct cp_conf *conf)
         if (rc != CP_OK)
             abort(); /* a default outside its own bounds is a programming error */
     }
+    memset(conf->given, 0, sizeof conf->given);
 }
 
 static const struct conf_option *find_env(const char *name, unsigned programs)

@@ -71,10 +71,17 @@ struct cp_conf {
     int max_deviation_pct;                /* MAX_DEVIATION_PCT: outlier threshold, percent */
     int source_reconnect_ms;              /* SOURCE_RECONNECT_MS: planned reconnect age */
     enum log_level log_level;             /* LOG_LEVEL */
+    char log_format[8];                   /* LOG_FORMAT: text or json (log_format_parse) */
+    bool log_connections;                 /* LOG_CONNECTIONS: a line per closed connection */
+    unsigned long long given[2];          /* bit i: table row i came from env, file or flag */
 };
 
 /* Fill conf with the built-in defaults (docs/PROTOCOL.md §6). */
 void conf_defaults(struct cp_conf *conf);
+
+/* True when the setting named env ("MAX_CONNECTIONS") was given by the
+ * environment, the file or a flag, false when conf holds its default. */
+bool conf_given(const struct cp_conf *conf, const char *env);
 
 /* Set one setting by its environment name ("PORT") from text, validating it.
  * Returns 0, CP_ENOENT for a name not used by programs, or CP_EINVAL with a

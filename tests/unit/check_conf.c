@@ -211,6 +211,28 @@ START_TEST(empty_origin_list_or_no_origin_allows_all)
 }
 END_TEST
 
+START_TEST(given_tells_defaults_from_settings_and_log_format_is_checked)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert(!conf_given(&c, "MAX_CONNECTIONS"));
+    ck_assert_str_eq(c.log_format, "text");
+    ck_assert(!c.log_connections);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "MAX_CONNECTIONS", "20000", err, sizeof err),
+                     CP_OK);
+    ck_assert(conf_given(&c, "MAX_CONNECTIONS"));
+    ck_assert(!conf_given(&c, "PORT"));
+    ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "LOG_FORMAT", "json", err, sizeof err), CP_OK);
+    ck_assert_str_eq(c.log_format, "json");
+    ck_assert_int_eq(conf_set(&c, CONF_FCGI, "LOG_FORMAT", "xml", err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "LOG_FORMAT: \"xml\" is not one of text|json");
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "LOG_CONNECTIONS", "yes", err, sizeof err), CP_OK);
+    ck_assert(c.log_connections);
+    ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "LOG_CONNECTIONS", "yes", err, sizeof err),
+                     CP_ENOENT);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
     Suite *s = suite_create("conf");
@@ -227,6 +249,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, bad_flag_is_a_usage_error);
     tcase_add_test(tc, reparse_reads_the_file_again_and_names_a_bad_value);
     tcase_add_test(tc, empty_origin_list_or_no_origin_allows_all);
+    tcase_add_test(tc, given_tells_defaults_from_settings_and_log_format_is_checked);
     suite_add_tcase(s, tc);
     return s;
 }
