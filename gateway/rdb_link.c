@@ -8,6 +8,7 @@
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 
 #define RDB_BACKOFF_MIN_MS 100
 #define RDB_BACKOFF_MAX_MS 5000
@@ -35,10 +36,10 @@ static void lost(struct rdb_link *link, const char *why)
     link->ac = NULL;
     link->connected = false;
     evtimer_del(link->connect_timeout);
-    if (was)
-        log_warn("redis %s connection lost: %s; reconnecting", link->name, why);
-    else
-        log_debug("redis %s connect failed: %s", link->name, why);
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s%s", was ? "connection lost: " : "", why);
+    log_debug("%s (%s link): %s", link->what, link->name, reason);
+    outage_fail(link->outage, link->what, reason, outage_clock_ms());
     link->on_lost(link);
     rdb_link_retry(link);
 }
@@ -53,8 +54,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     evtimer_del(link->connect_timeout);
     link->connected = true;
     link->backoff_ms = RDB_BACKOFF_MIN_MS;
-    log_info("redis %s connection up (%s:%d)", link->name, link->conf->redis_host,
-             link->conf->redis_port);
+    log_debug("%s (%s link): connection up", link->what, link->name);
+    outage_ok(link->outage, link->what, outage_clock_ms());
     link->on_connected(link);
 }
 
@@ -80,7 +81,11 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     link->ac = NULL;
     if (ac)
         redisAsyncFree(ac);
-    log_debug("redis %s connect timed out", link->name);
+    char why[64];
+    snprintf(why, sizeof why, "no answer within REDIS_TIMEOUT_MS (%d ms)",
+             link->conf->redis_timeout_ms);
+    log_debug("%s (%s link): %s", link->what, link->name, why);
+    outage_fail(link->outage, link->what, why, outage_clock_ms());
     rdb_link_retry(link);
 }
 
@@ -107,9 +112,10 @@ static void send_setup(struct rdb_link *link)
 
 void rdb_link_connect_to(struct rdb_link *link, const char *host, int port)
 {
+    snprintf(link->what, sizeof link->what, "redis %s:%d", host, port);
     redisAsyncContext *ac = redisAsyncConnect(host, port);
     if (!ac || ac->err) {
-        log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
+        outage_fail(link->outage, link->what, ac ? ac->errstr : "out of memory", outage_clock_ms());
         if (ac)
             redisAsyncFree(ac);
         rdb_link_retry(link);
@@ -148,6 +154,7 @@ void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct 
                               .on_connected = on_connected,
                               .on_lost = on_lost,
                               .owner = owner};
+    link->outage = &link->own;
     link->retry = evtimer_new(base, on_retry, link);
     link->connect_timeout = evtimer_new(base, on_connect_timeout, link);
     link_connect(link);

@@ -1,11 +1,12 @@
 # lib/: code shared by more than one program (configuration and the checks
-# of its values, logging, Redis key names, the price JSON shape, tick ids,
+# of its values, logging and outage reports, Redis key names, the price JSON shape, tick ids,
 # Sentinel, comma lists).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
+	lib/outage.c lib/outage.h \
 	lib/conf.c lib/conf.h \
 	lib/confval.c lib/confval.h \
 	lib/keys.c lib/keys.h \
@@ -23,7 +24,7 @@ CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
 
 # Unit tests: one program per lib/ module (tests/unit/check_<module>.c),
 # each linking the same library the programs link.
-LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/check_log \
+LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/check_log tests/unit/check_outage \
 	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
 	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
 	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
@@ -36,6 +37,9 @@ tests_unit_check_cp_error_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_xalloc_SOURCES = tests/unit/check_xalloc.c tests/unit/check_main.h
 tests_unit_check_xalloc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_xalloc_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_outage_SOURCES = tests/unit/check_outage.c tests/unit/check_main.h
+tests_unit_check_outage_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_outage_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
 tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
