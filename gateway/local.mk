@@ -3,6 +3,7 @@
 # the WebSocket cores (ws, deflate) come from wsproto/libwsproto.a.
 noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
+	gateway/connlog.c gateway/connlog.h \
 	gateway/sse.c gateway/sse.h \
 	gateway/msg.c gateway/msg.h \
 	gateway/hub.c gateway/hub.h gateway/hub_private.h \

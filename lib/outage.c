@@ -23,7 +23,7 @@ bool outage_fail(struct outage *o, const char *what, const char *why, int64_t no
                              .down_since_ms = now_ms,
                              .said_ms = now_ms,
                              .attempts = 1};
-        log_warn("%s unreachable: %s; retrying, next report in %d s unless it answers", what, why,
+        log_warn("%s: %s; unreachable, retrying (reminder every %d s while down)", what, why,
                  OUTAGE_REMIND_MS / 1000);
         return true;
     }
@@ -31,8 +31,8 @@ bool outage_fail(struct outage *o, const char *what, const char *why, int64_t no
     if (now_ms - o->said_ms < OUTAGE_REMIND_MS)
         return false;
     o->said_ms = now_ms;
-    log_warn("%s still unreachable after %lld s (%u attempts): %s", what,
-             (long long)((now_ms - o->down_since_ms) / 1000), o->attempts, why);
+    log_warn("%s: %s; still unreachable after %lld s (%u attempts)", what, why,
+             (long long)((now_ms - o->down_since_ms) / 1000), o->attempts);
     return true;
 }
 

@@ -27,7 +27,7 @@ done
 for p in gateway feeder fcgi; do
     n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$RP" "$WORK/$p.log" || true)
     [ "$n" = 1 ] || fail "$p: $n warnings naming 127.0.0.1:$RP in 4 s, want 1: $(cat "$WORK/$p.log")"
-    grep -q "\[warn\] redis 127\.0\.0\.1:$RP unreachable: .*Connection refused" "$WORK/$p.log" ||
+    grep -q "\[warn\] redis 127\.0\.0\.1:$RP: .*Connection refused; unreachable" "$WORK/$p.log" ||
         fail "$p: the warning does not give the reason: $(cat "$WORK/$p.log")"
 done
 
