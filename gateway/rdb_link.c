@@ -55,7 +55,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     link->connected = true;
     link->backoff_ms = RDB_BACKOFF_MIN_MS;
     log_debug("%s (%s link): connection up", link->what, link->name);
-    outage_ok(link->outage, link->what, outage_clock_ms());
+    if (link->setup_pending == 0) /* else once AUTH and SELECT succeed */
+        outage_ok(link->outage, link->what, outage_clock_ms());
     link->on_connected(link);
 }
 
@@ -89,21 +90,30 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     rdb_link_retry(link);
 }
 
-/* Check an AUTH or SELECT reply: an error is logged and the link dropped so
- * that it retries (a wrong password is a configuration error worth seeing). */
+/* Check an AUTH or SELECT reply: an error is reported as an outage (a wrong
+ * password is a configuration error worth seeing, once) and the link dropped
+ * so that it retries; Redis counts as reachable once every reply is in. */
 static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
+    struct rdb_link *link = ac->data;
     redisReply *r = reply;
-    if (r && r->type == REDIS_REPLY_ERROR) {
-        log_error("redis %s: %s failed: %s", ((struct rdb_link *)ac->data)->name,
-                  (const char *)privdata, r->str);
+    if (!r)
+        return; /* the connection went away: lost() reports it */
+    if (r->type == REDIS_REPLY_ERROR) {
+        char why[256];
+        snprintf(why, sizeof why, "%s failed: %s", (const char *)privdata, r->str);
+        link->setup_pending = 0;
+        outage_fail(link->outage, link->what, why, outage_clock_ms());
         redisAsyncDisconnect(ac);
+    } else if (link->setup_pending > 0 && --link->setup_pending == 0) {
+        outage_ok(link->outage, link->what, outage_clock_ms());
     }
 }
 
 static void send_setup(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->conf;
+    link->setup_pending = (conf->redis_password[0] != 0) + (conf->redis_db != 0);
     if (conf->redis_password[0])
         redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
     if (conf->redis_db)

@@ -29,6 +29,7 @@ struct rdb_link {
      * share a server share one (rdb: one warning, not one per link). */
     struct outage own, *outage;
     char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
+    unsigned setup_pending;       /* AUTH and SELECT replies still to come */
     /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
     redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
     int sentinel;                   /* its index in REDIS_SENTINELS */

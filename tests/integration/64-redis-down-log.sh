@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 64-redis-down-log: the gateway, the feeder and the FastCGI daemon started
 # while Redis is down each log one warning naming 127.0.0.1:PORT and the
-# reason, not one per retry, and one "connected" line once Redis is started.
+# reason, not one per retry, and one "connected" line once Redis is started;
+# a wrong password is one warning too.
 . "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null || skip "redis-server not installed"
@@ -40,5 +41,22 @@ for p in gateway feeder fcgi; do
         fail "$p: no 'connected' line after Redis started: $(cat "$WORK/$p.log")"
     n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$RP" "$WORK/$p.log" || true)
     [ "$n" = 1 ] || fail "$p: $n warnings naming 127.0.0.1:$RP in all, want 1: $(cat "$WORK/$p.log")"
+done
+
+# A wrong password: one warning naming the address and Redis's refusal, not
+# one per retry (the gateway retries every 100 ms).
+PP=$(free_port)
+start redis_pw redis-server --port "$PP" --bind 127.0.0.1 --save '' --appendonly no \
+    --requirepass secret --dir "$WORK"
+wait_for 10 redis-cli -p "$PP" -a secret --no-auth-warning ping || fail "redis-server did not start"
+start gateway_pw "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+    --redis-port "$PP" --redis-password wrong --www-root ""
+start feeder_pw "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$PP" \
+    --redis-password wrong --interval 200
+sleep 3
+for p in gateway_pw feeder_pw; do
+    n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$PP: AUTH" "$WORK/$p.log" || true)
+    [ "$n" = 1 ] || fail "$p: $n AUTH warnings in 3 s, want 1: $(cat "$WORK/$p.log")"
+    ! grep -q "\[error\]\|connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
 done
 echo "PASS: $TEST_NAME"
