@@ -13,6 +13,34 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The kernel's TCP states (include/net/tcp_states.h) that tell whether a
+ * FIN went each way: a FIN takes one sequence number, which the byte
+ * counters include, so it is taken off again. */
+enum {
+    ST_FIN_WAIT2 = 5,
+    ST_TIME_WAIT = 6,
+    ST_CLOSE = 7,
+    ST_CLOSE_WAIT = 8,
+    ST_LAST_ACK = 9,
+    ST_CLOSING = 11
+};
+
+static long long fin_received(unsigned state)
+{
+    return state == ST_CLOSE_WAIT || state == ST_LAST_ACK || state == ST_CLOSING ||
+           state == ST_TIME_WAIT || state == ST_CLOSE;
+}
+
+static long long fin_acked(unsigned state)
+{
+    return state == ST_FIN_WAIT2 || state == ST_TIME_WAIT || state == ST_CLOSE;
+}
+
+static long long minus(unsigned long long bytes, long long fin)
+{
+    return (long long)bytes >= fin ? (long long)bytes - fin : 0;
+}
+
 static const char *transport_name(enum conn_kind kind)
 {
     return kind == CONN_WS ? "websocket" : kind == CONN_SSE ? "sse" : "http";
@@ -62,8 +90,9 @@ void connlog_close(const struct conn *c)
         LOG_STR("peer", c->peer_name),
         LOG_STR("transport", transport_name(c->kind)),
         LOG_INT("duration_ms", ctx_now_ms(c->ctx) - c->opened_ms),
-        LOG_INT("bytes_in", known ? (long long)ti.tcpi_bytes_received : -1),
-        LOG_INT("bytes_out", known ? (long long)ti.tcpi_bytes_acked : -1),
+        LOG_INT("bytes_in",
+                known ? minus(ti.tcpi_bytes_received, fin_received(ti.tcpi_state)) : -1),
+        LOG_INT("bytes_out", known ? minus(ti.tcpi_bytes_acked, fin_acked(ti.tcpi_state)) : -1),
         LOG_INT("requests", c->requests),
     };
     size_t n = 6;
