@@ -33,7 +33,7 @@ char *handlers_error(int status, const char *allow, const char *code, const char
     return out;
 }
 
-static char *answer_health(struct handlers_state *h, bool head, size_t *len)
+static char *respond_health(struct handlers_state *h, bool head, size_t *len)
 {
     struct health_probe p;
     probe_run(h->probe, &p);
@@ -57,7 +57,7 @@ static char *answer_health(struct handlers_state *h, bool head, size_t *len)
 }
 
 /* 503 when Redis cannot be read, logged when it starts failing, not per request. */
-static char *answer_unavailable(struct handlers_state *h, const char *err, bool head, size_t *len)
+static char *respond_unavailable(struct handlers_state *h, const char *err, bool head, size_t *len)
 {
     if (!h->redis_failed)
         log_warn("Redis unreachable: %s", err);
@@ -72,7 +72,7 @@ static void redis_answered(struct handlers_state *h)
     h->redis_failed = false;
 }
 
-static char *answer_json(int status, json_t *obj, bool head, size_t *len)
+static char *respond_json(int status, json_t *obj, bool head, size_t *len)
 {
     char *body = reply_json(obj);
     json_decref(obj);
@@ -85,13 +85,13 @@ static char *answer_json(int status, json_t *obj, bool head, size_t *len)
 
 /* The totals of every gateway worker whose counters are fresh in Redis, as
  * the gateway's own /stats sums them (README.md, Scaling). */
-static char *answer_stats(struct handlers_state *h, bool head, size_t *len)
+static char *respond_stats(struct handlers_state *h, bool head, size_t *len)
 {
     struct probe_strings s;
     char err[HEALTH_ERROR_MAX];
     int64_t since = price_now_ms() - metrics_ttl_ms(h->conf->stats_interval_ms);
     if (probe_stats(h->probe, since, &s, err, sizeof err) != CP_OK)
-        return answer_unavailable(h, err, head, len);
+        return respond_unavailable(h, err, head, len);
     redis_answered(h);
     json_t *workers = metrics_workers((const char *const *)s.texts, s.lens, s.n);
     probe_strings_free(&s);
@@ -102,11 +102,11 @@ static char *answer_stats(struct handlers_state *h, bool head, size_t *len)
     json_t *sources = health_sources(&hp);
     if (sources)
         json_object_set_new(total, "sources", sources);
-    return answer_json(200, total, head, len);
+    return respond_json(200, total, head, len);
 }
 
 /* GET /history?symbol=BTC&limit=60, checked as the gateway checks it. */
-static char *answer_history(struct handlers_state *h, const char *query, bool head, size_t *len)
+static char *respond_history(struct handlers_state *h, const char *query, bool head, size_t *len)
 {
     char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[HEALTH_ERROR_MAX];
     int n, lrc = urlcode_query_param(query, "limit", limit, sizeof limit);
@@ -121,7 +121,7 @@ static char *answer_history(struct handlers_state *h, const char *query, bool he
     struct probe_strings s;
     char *symbols;
     if (probe_history(h->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)
-        return answer_unavailable(h, err, head, len);
+        return respond_unavailable(h, err, head, len);
     redis_answered(h);
     bool listed = history_symbol_listed(symbols, symbol);
     free(symbols);
@@ -130,16 +130,16 @@ static char *answer_history(struct handlers_state *h, const char *query, bool he
     probe_strings_free(&s);
     if (!listed)
         return handlers_error(400, NULL, "unknown_symbol", "not carried by this feed", head, len);
-    return answer_json(200, obj, head, len);
+    return respond_json(200, obj, head, len);
 }
 
 char *handlers_answer(struct handlers_state *h, const struct route_vars *v, size_t *len)
 {
     bool head = v->method && strcmp(v->method, "HEAD") == 0;
     switch (route_request(v)) {
-    case ROUTE_HEALTH: return answer_health(h, head, len);
-    case ROUTE_STATS: return answer_stats(h, head, len);
-    case ROUTE_HISTORY: return answer_history(h, v->query, head, len);
+    case ROUTE_HEALTH: return respond_health(h, head, len);
+    case ROUTE_STATS: return respond_stats(h, head, len);
+    case ROUTE_HISTORY: return respond_history(h, v->query, head, len);
     case ROUTE_BAD_METHOD:
         return handlers_error(405, ROUTE_ALLOW, "method_not_allowed",
                               "only GET and HEAD are allowed", head, len);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "exch.h"
+
+struct exch_map; /* exch_map.h */
 #include "price.h"
 
 /* One exchange's view of one symbol, from one message. */

@@ -30,7 +30,7 @@ struct exchanges {
 };
 
 /* FEED_SOURCES ("binance,kraken") into ids; conf checked the names. */
-static size_t source_ids(const struct cp_conf *conf, enum exch_id *ids)
+static size_t configured_ids(const struct cp_conf *conf, enum exch_id *ids)
 {
     size_t n = 0, len;
     const char *p = conf->feed_sources, *item;
@@ -46,7 +46,7 @@ struct live *exchanges_rule_new(const struct cp_conf *conf, char *err, size_t er
 {
     enum exch_id ids[EXCH_COUNT];
     const char *names[EXCH_COUNT];
-    size_t n = source_ids(conf, ids);
+    size_t n = configured_ids(conf, ids);
     for (size_t i = 0; i < n; i++)
         names[i] = exch_name(ids[i]);
     struct live_rule rule = {conf->source_stale_ms, conf->max_deviation_pct};
@@ -64,7 +64,7 @@ static const char *url_of(const struct cp_conf *conf, enum exch_id id, const cha
 }
 
 /* A ws:// or wss:// URL wsclient can connect to; Binance's is the host
- * alone (or ending in /stream): exch_connect_url() adds the streams. */
+ * alone (or ending in /stream): exch_request_connect_url() adds the streams. */
 static const char *url_problem(enum exch_id id, const char *url)
 {
     struct wsc_url u;
@@ -108,7 +108,7 @@ static int make_sources(struct exchanges *x, const struct cp_conf *conf, struct 
                         char *err, size_t errlen)
 {
     enum exch_id ids[EXCH_COUNT];
-    size_t n = source_ids(conf, ids);
+    size_t n = configured_ids(conf, ids);
     if (check_symbols(x, ids, n, conf, err, errlen) != CP_OK)
         return CP_EINVAL;
     for (size_t i = 0; i < n; i++) {
@@ -179,7 +179,7 @@ void exchanges_start(struct exchanges *x)
         source_start(x->sources[i]);
 }
 
-static json_t *source_json(const struct exchanges *x, size_t i, int64_t now_ms)
+static json_t *state_of(const struct exchanges *x, size_t i, int64_t now_ms)
 {
     const struct source_state *st = source_state(x->sources[i]);
     size_t r = x->rule_index[i];
@@ -198,7 +198,7 @@ char *exchanges_state_json(const struct exchanges *x, int64_t now_ms)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < x->n; i++)
-        json_array_append_new(arr, source_json(x, i, now_ms));
+        json_array_append_new(arr, state_of(x, i, now_ms));
     json_t *j = json_pack("{s:I, s:I, s:o}", "ts", (json_int_t)now_ms, "fresh",
                           (json_int_t)live_fresh_sources(x->live, now_ms), "sources", arr);
     char *text = json_dumps(j, JSON_COMPACT);

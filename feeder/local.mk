@@ -15,6 +15,7 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
 	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
+	feeder/exch_request.c feeder/exch_request.h \
 	feeder/exch_parse.c feeder/exch_parse.h feeder/exch_parse_private.h \
 	feeder/exch_binance.c feeder/exch_coinbase.c feeder/exch_kraken.c \
 	feeder/wsclient.c feeder/wsclient.h feeder/wsclient_private.h \
@@ -50,6 +51,7 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_exch \
 	tests/unit/check_exch_map \
 	tests/unit/check_exch_number \
+	tests/unit/check_exch_request \
 	tests/unit/check_exch_parse \
 	tests/unit/check_exch_binance \
 	tests/unit/check_exch_coinbase \
@@ -96,6 +98,9 @@ tests_unit_check_exch_map_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exch_number_SOURCES = tests/unit/check_exch_number.c $(EXCH_TEST_SOURCES)
 tests_unit_check_exch_number_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_number_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_exch_request_SOURCES = tests/unit/check_exch_request.c $(EXCH_TEST_SOURCES)
+tests_unit_check_exch_request_CFLAGS = $(EXCH_TEST_CFLAGS)
+tests_unit_check_exch_request_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exch_parse_SOURCES = tests/unit/check_exch_parse.c $(EXCH_TEST_SOURCES)
 tests_unit_check_exch_parse_CFLAGS = $(EXCH_TEST_CFLAGS)
 tests_unit_check_exch_parse_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
@@ -152,3 +157,10 @@ FEEDER_INTEGRATION_TESTS = \
 INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_sim.py \
 	tests/integration/exchange_sim_selftest.py tests/integration/sim_ca.sh
+EXTRA_DIST += tests/integration/exchange_sim_binance.py \
+	tests/integration/exchange_sim_coinbase.py tests/integration/exchange_sim_control.py \
+	tests/integration/exchange_sim_format.py tests/integration/exchange_sim_kraken.py \
+	tests/integration/exchange_sim_server.py tests/integration/exchange_sim_selftest_client.py \
+	tests/integration/exchange_sim_selftest_control.py \
+	tests/integration/exchange_sim_selftest_formats.py \
+	tests/integration/exchange_sim_selftest_options.py

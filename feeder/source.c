@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "exch_parse.h"
+#include "exch_request.h"
 #include "log.h"
 #include "strlist.h"
 #include "wsclient.h"
@@ -40,7 +41,7 @@ struct source {
     struct live *live;
     struct source_settings settings;
     char url[SOURCE_URL_MAX];
-    char *subs[EXCH_SUBSCRIBE_MAX];
+    char *subs[EXCH_REQUEST_SUBSCRIBE_MAX];
     size_t n_subs;
     struct source_conn *cur;     /* the connection quotes come from */
     struct source_conn *fresh;   /* its replacement, opening (lifetime) */
@@ -294,9 +295,9 @@ struct source *source_new(struct event_base *base, struct ssl_ctx_st *tls, enum 
     const char **syms = xcalloc(n, sizeof *syms);
     for (size_t i = 0; i < n; i++)
         syms[i] = live_symbol(live, i);
-    if (exch_connect_url(m, id, settings->url, syms, n, s->url, sizeof s->url) < 0)
+    if (exch_request_connect_url(m, id, settings->url, syms, n, s->url, sizeof s->url) < 0)
         snprintf(s->url, sizeof s->url, "%s", settings->url);
-    s->n_subs = exch_subscribe(m, id, syms, n, s->subs);
+    s->n_subs = exch_request_subscribe(m, id, syms, n, s->subs);
     free(syms);
     s->retry = evtimer_new(base, on_retry, s);
     s->reap = event_new(base, -1, 0, on_reap, s);

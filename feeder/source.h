@@ -14,6 +14,8 @@
 #include "exch.h"
 #include "live.h"
 
+struct exch_map; /* exch_map.h */
+
 struct event_base;
 struct ssl_ctx_st;
 

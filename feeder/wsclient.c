@@ -90,7 +90,7 @@ static void teardown(struct wsclient *c)
 
 /* The connection is over: tear it down now, tell the owner on the next loop
  * turn, with c->peer_code and c->why. */
-void wsclient_finish(struct wsclient *c)
+static void finish(struct wsclient *c)
 {
     teardown(c);
     c->state = ST_DONE;
@@ -105,7 +105,7 @@ static void fail(struct wsclient *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->why, sizeof c->why, fmt, ap);
     va_end(ap);
-    wsclient_finish(c);
+    finish(c);
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
@@ -125,7 +125,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     case ST_RESOLVING:
     case ST_CONNECTING: fail(c, "connect timeout (%d ms)", c->timeout_ms); break;
     case ST_HANDSHAKE: fail(c, "handshake timeout (%d ms)", c->timeout_ms); break;
-    case ST_CLOSING: wsclient_finish(c); break; /* the server never answered our Close */
+    case ST_CLOSING: finish(c); break; /* the server never answered our Close */
     default: break;
     }
 }
@@ -408,9 +408,12 @@ static void on_read(struct bufferevent *bev, void *arg)
     c->busy++;
     if (c->state == ST_HANDSHAKE)
         read_head(c, in);
+    enum wsclient_frames_result r = WSCLIENT_FRAMES_NEXT;
     while (!c->doomed && (c->state == ST_OPEN || c->state == ST_CLOSING) &&
-           wsclient_frames_read(c, in))
+           (r = wsclient_frames_read(c, in)) == WSCLIENT_FRAMES_NEXT)
         ;
+    if (r == WSCLIENT_FRAMES_OVER)
+        finish(c);
     c->busy--;
     if (c->doomed)
         destroy(c);
@@ -423,7 +426,7 @@ static void on_write(struct bufferevent *bev, void *arg)
     struct wsclient *c = arg;
     if (c->state == ST_CLOSING && c->got_close &&
         evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-        wsclient_finish(c);
+        finish(c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -439,7 +442,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     const char *sys = (what & BEV_EVENT_ERROR) && err ? evutil_socket_error_to_string(err) : NULL;
     char tls[WHY_MAX];
     if (c->state == ST_CLOSING)
-        wsclient_finish(c);
+        finish(c);
     else if (c->url.tls && wsclient_tls_failure(c->bev, tls, sizeof tls))
         fail(c, "%s", tls);
     else if (c->state == ST_CONNECTING)

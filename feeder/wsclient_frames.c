@@ -1,7 +1,9 @@
 /* wsclient_frames: the frames of an open wsclient connection — masked frames
  * out, the server's frames in (RFC 6455 §5), message reassembly with its
  * UTF-8 and size checks, control frames and the closing handshake (§7).
- * The socket, timers and connection states are wsclient.c's. */
+ * The socket, timers and connection states are wsclient.c's: this half
+ * calls nothing of it, and reports the end of a connection through the
+ * result of wsclient_frames_read(). */
 #include "config.h"
 
 #include "wsclient_private.h"
@@ -86,24 +88,24 @@ void wsclient_frames_fail(struct wsclient *c, unsigned code, const char *what)
 
 /* ---- frames in ------------------------------------------------------- */
 
-/* The server's Close (§5.5.1): status code, then a UTF-8 reason. */
-static void got_close(struct wsclient *c, const uint8_t *p, size_t len)
+/* The server's Close (§5.5.1): status code, then a UTF-8 reason.  Returns
+ * true when it answers ours, which ends the connection. */
+static bool got_close(struct wsclient *c, const uint8_t *p, size_t len)
 {
     unsigned code = len >= 2 ? (unsigned)p[0] << 8 | p[1] : 0;
     struct ws_utf8 u = {0};
     if (c->state == ST_CLOSING) { /* the answer to ours: nothing more to check */
         c->got_close = true;
         c->peer_code = ws_close_code_valid(code) ? (uint16_t)code : 0;
-        wsclient_finish(c);
-        return;
+        return true;
     }
     if (len == 1 || (len >= 2 && !ws_close_code_valid(code))) {
         wsclient_frames_fail(c, WS_CLOSE_PROTOCOL_ERROR, "bad close frame from the server");
-        return;
+        return false;
     }
     if (len > 2 && (!ws_utf8_feed(&u, p + 2, len - 2) || !ws_utf8_complete(&u))) {
         wsclient_frames_fail(c, WS_CLOSE_INVALID_DATA, "close reason not UTF-8");
-        return;
+        return false;
     }
     c->got_close = true;
     c->peer_code = (uint16_t)code;
@@ -118,21 +120,24 @@ static void got_close(struct wsclient *c, const uint8_t *p, size_t len)
     else
         snprintf(c->why, sizeof c->why, "closed by the server without a status code");
     wsclient_frames_close(c, code, NULL); /* the echo; on_write finishes once it is out */
+    return false;
 }
 
 #define WSCLIENT_OUTPUT_MAX (256 * 1024) /* bytes queued for the server at most */
 
-static void got_control(struct wsclient *c, enum ws_opcode op, const uint8_t *p, size_t len)
+/* Returns true when the frame ended the connection (got_close()). */
+static bool got_control(struct wsclient *c, enum ws_opcode op, const uint8_t *p, size_t len)
 {
     if (op == WS_OP_CLOSE)
-        got_close(c, p, len);
-    else if (op == WS_OP_PING && c->state == ST_OPEN &&
-             evbuffer_get_length(bufferevent_get_output(c->bev)) > WSCLIENT_OUTPUT_MAX)
+        return got_close(c, p, len);
+    if (op == WS_OP_PING && c->state == ST_OPEN &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > WSCLIENT_OUTPUT_MAX)
         /* A peer that pings faster than it reads our pongs would make them
          * pile up without bound. */
         wsclient_frames_fail(c, WS_CLOSE_POLICY, "the server does not read its pongs");
     else if (op == WS_OP_PING && c->state == ST_OPEN)
         wsclient_frames_send(c, WS_OP_PONG, p, len); /* same payload, §5.5.3 */
+    return false;
 }
 
 /* A data frame's payload (len bytes at the head of in) joins the message;
@@ -207,44 +212,44 @@ static bool data_frame_ok(struct wsclient *c, const struct wsc_frame *f)
  * Only the header is pulled up: a payload goes straight from the input into
  * the message buffer.  A data frame's header is checked as soon as it is
  * in, so an oversized message is refused before its bytes are waited for.
- * While closing, only the server's Close matters.  Returns true when a
- * frame was used and another may follow. */
-bool wsclient_frames_read(struct wsclient *c, struct evbuffer *in)
+ * While closing, only the server's Close matters, and a bad frame ends the
+ * connection at once: WSCLIENT_FRAMES_OVER tells wsclient.c to finish it. */
+enum wsclient_frames_result wsclient_frames_read(struct wsclient *c, struct evbuffer *in)
 {
     size_t avail = evbuffer_get_length(in);
     size_t hl = avail < WS_HEADER_MAX ? avail : WS_HEADER_MAX;
     if (!hl)
-        return false;
+        return WSCLIENT_FRAMES_WAIT;
     struct wsc_frame f;
     int rc = wsc_frame_parse(evbuffer_pullup(in, (ev_ssize_t)hl), hl, &f);
     bool closing = c->state == ST_CLOSING;
     if (rc == CP_EPROTO || (f.total && f.rsv1)) { /* RSV1: no extension was offered */
         if (closing)
-            wsclient_finish(c);
-        else
-            wsclient_frames_fail(c, WS_CLOSE_PROTOCOL_ERROR, "bad frame from the server");
-        return false;
+            return WSCLIENT_FRAMES_OVER;
+        wsclient_frames_fail(c, WS_CLOSE_PROTOCOL_ERROR, "bad frame from the server");
+        return WSCLIENT_FRAMES_WAIT;
     }
     if (!f.total)
-        return false;
+        return WSCLIENT_FRAMES_WAIT;
     bool control = f.opcode & 0x8;
     if (!closing && !control && !c->frame_checked) {
         if (!data_frame_ok(c, &f))
-            return false;
+            return WSCLIENT_FRAMES_WAIT;
         c->frame_checked = true;
     }
     if (avail < f.total)
-        return false;
+        return WSCLIENT_FRAMES_WAIT;
     c->frame_checked = false;
     evbuffer_drain(in, (size_t)(f.total - f.len));
     if (control) {
         uint8_t p[WS_CONTROL_MAX];
         evbuffer_remove(in, p, (size_t)f.len);
-        got_control(c, f.opcode, p, (size_t)f.len);
+        if (got_control(c, f.opcode, p, (size_t)f.len))
+            return WSCLIENT_FRAMES_OVER;
     } else if (closing) {
         evbuffer_drain(in, (size_t)f.len);
     } else {
         got_data(c, in, &f);
     }
-    return true;
+    return WSCLIENT_FRAMES_NEXT;
 }

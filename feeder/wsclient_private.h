@@ -80,10 +80,6 @@ struct wsclient {
     bool doomed; /* wsclient_free() was called from on_open or on_message */
 };
 
-/* The connection is over: tear it down now (no callback), tell the owner on
- * the next loop turn, with c->peer_code and c->why (wsclient.c). */
-void wsclient_finish(struct wsclient *c);
-
 /* Queue one frame of opcode op with len bytes of payload (copied), masked
  * with a fresh random key (RFC 6455 §5.3).  Returns 0, CP_ETOOBIG (over
  * INT_MAX), CP_EIO (no random bytes) or CP_ENOMEM. */
@@ -97,10 +93,20 @@ void wsclient_frames_close(struct wsclient *c, unsigned code, const char *reason
  * reason "<what>: closed with <code>", then wsclient_frames_close(). */
 void wsclient_frames_fail(struct wsclient *c, unsigned code, const char *what);
 
+/* What wsclient_frames_read() leaves for wsclient.c to do.  The frames half
+ * never tears a connection down itself: it says so, and wsclient.c, which
+ * owns the socket and the timers, finishes it. */
+enum wsclient_frames_result {
+    WSCLIENT_FRAMES_WAIT, /* more bytes needed, or a Close of ours under way */
+    WSCLIENT_FRAMES_NEXT, /* a frame was used; another may follow */
+    WSCLIENT_FRAMES_OVER, /* the connection is over (the server answered our
+                             Close, or broke the protocol while closing):
+                             finish it, with c->peer_code and c->why */
+};
+
 /* Use the frame at the head of in (state ST_OPEN or ST_CLOSING): a data
  * frame joins the message (on_message with the last), a control frame is
- * answered.  Returns true when a frame was used and another may follow,
- * false when more bytes are needed or the connection failed. */
-bool wsclient_frames_read(struct wsclient *c, struct evbuffer *in);
+ * answered.  Returns one of enum wsclient_frames_result. */
+enum wsclient_frames_result wsclient_frames_read(struct wsclient *c, struct evbuffer *in);
 
 #endif

@@ -163,8 +163,14 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
     return c;
 }
 
+/* A stream stops counting as a current client once it is being closed,
+ * not when its socket is finally freed (after a flush or a lingering
+ * close), so /stats says what is served. */
 static void count_stream_end(struct conn *c)
 {
+    if (c->stream_ended)
+        return;
+    c->stream_ended = true;
     if (c->kind == CONN_WS)
         c->ctx->counters.ws_current--;
     else if (c->kind == CONN_SSE)
@@ -189,6 +195,7 @@ void conn_close_after_flush(struct conn *c)
 {
     struct timeval flush = strlist_timeval_ms(CONN_CLOSE_FLUSH_MS);
     c->close_after_flush = true;
+    count_stream_end(c);
     bufferevent_set_timeouts(c->bev, NULL, &flush);
     bufferevent_disable(c->bev, EV_READ);
     hub_client_clear(c->ctx->hub, &c->pc.sub);

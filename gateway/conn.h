@@ -35,6 +35,7 @@ struct conn {
     bool close_after_flush;            /* close once the output is written */
     bool ping_outstanding;             /* WebSocket: pinged after silence, no answer yet */
     bool lingering;                    /* response sent and write side shut: reading to EOF */
+    bool stream_ended;                 /* no longer counted as a current WS/SSE client */
     int64_t head_started_ms;           /* first byte of the current request head */
     struct peers_key peer;             /* the client's address, counted by the registry */
     unsigned pending;                  /* Redis requests whose answer will come to this conn */

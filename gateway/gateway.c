@@ -206,7 +206,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* Why OpenSSL's last call failed: its reason, or errno's when it gives none
  * (a missing file is a system error, without an OpenSSL reason). */
-static const char *tls_error(void)
+static const char *openssl_reason(void)
 {
     int saved = errno;
     const char *why = ERR_reason_error_string(ERR_get_error());
@@ -222,10 +222,10 @@ static SSL_CTX *tls_context(const struct cp_conf *conf)
         return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls_cert_file) != 1) {
-        log_error("TLS_CERT_FILE %s: %s", conf->tls_cert_file, tls_error());
+        log_error("TLS_CERT_FILE %s: %s", conf->tls_cert_file, openssl_reason());
     } else if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key_file, SSL_FILETYPE_PEM) != 1 ||
                SSL_CTX_check_private_key(ctx) != 1) {
-        log_error("TLS_KEY_FILE %s: %s", conf->tls_key_file, tls_error());
+        log_error("TLS_KEY_FILE %s: %s", conf->tls_key_file, openssl_reason());
     } else {
         return ctx;
     }

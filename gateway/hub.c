@@ -39,6 +39,15 @@ void hub_free(struct hub *hub)
     free(hub);
 }
 
+void hub_symbols_clear(struct hub *hub)
+{
+    for (size_t i = 0; i < hub->n_symbols; i++)
+        free(hub->symbols[i]);
+    free(hub->symbols);
+    hub->symbols = NULL;
+    hub->n_symbols = 0;
+}
+
 struct hub_channel *hub_channel_find(const struct hub *hub, const char *symbol)
 {
     if (strcmp(symbol, "*") == 0)

@@ -31,15 +31,6 @@ void hub_client_set_socket(struct hub_client *c, int fd)
     c->fd = fd;
 }
 
-void hub_symbols_clear(struct hub *hub)
-{
-    for (size_t i = 0; i < hub->n_symbols; i++)
-        free(hub->symbols[i]);
-    free(hub->symbols);
-    hub->symbols = NULL;
-    hub->n_symbols = 0;
-}
-
 static bool listed(const struct hub *hub, const char *symbol)
 {
     for (size_t i = 0; i < hub->n_symbols; i++)

@@ -32,7 +32,7 @@ struct msg {
 
 /* The WebSocket frame: header and JSON envelope in one contiguous buffer, so
  * each subscriber's output chain gets one chunk per message. */
-static char *ws_frame_new(const char *event, const char *data, size_t len, size_t *out_len)
+static char *frame_new(const char *event, const char *data, size_t len, size_t *out_len)
 {
     size_t body = strlen(event) + len + sizeof "{\"event\":\"\",\"data\":}" - 1;
     char *buf = xmalloc(WS_HEADER_MAX + body + 1);
@@ -48,7 +48,7 @@ struct msg *msg_new(const char *event, const char *data, size_t len, const char 
     struct msg *m = xcalloc(1, sizeof *m);
     m->refs = 1;
     m->deflate = deflate;
-    m->bytes[MSG_WS] = ws_frame_new(event, data, len, &m->len[MSG_WS]);
+    m->bytes[MSG_WS] = frame_new(event, data, len, &m->len[MSG_WS]);
     m->bytes[MSG_SSE] = sse_event_new(sse_id, event, data, len, &m->len[MSG_SSE]);
     m->start[MSG_WS] = m->bytes[MSG_WS];
     m->start[MSG_SSE] = m->bytes[MSG_SSE];
@@ -160,7 +160,7 @@ size_t msg_len(const struct msg *m, enum msg_transport t)
 void msg_ws_append(struct evbuffer *out, const char *event, const char *data)
 {
     size_t len;
-    char *frame = ws_frame_new(event, data, strlen(data), &len);
+    char *frame = frame_new(event, data, strlen(data), &len);
     evbuffer_add(out, frame, len);
     free(frame);
 }

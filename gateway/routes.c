@@ -33,6 +33,18 @@ static json_t *route_health(struct ctx *ctx, int *status)
     return health_to_json(&p, price_now_ms(), ctx->conf->update_interval_ms, status);
 }
 
+/* GET /health/live (docs/PROTOCOL.md §5): whether this process can serve
+ * clients, whatever Redis and the feeder do.  The probe's own connection
+ * counts, so "full" means that nobody else could connect now. */
+static json_t *route_live(struct ctx *ctx, int *status)
+{
+    size_t n = conn_registry_count(ctx->conns);
+    bool full = n >= (size_t)ctx->conf->max_connections;
+    *status = full ? 503 : 200;
+    return json_pack("{s:s, s:I, s:i}", "status", full ? "full" : "live", "connections",
+                     (json_int_t)n, "max_connections", ctx->conf->max_connections);
+}
+
 static void route_static(struct conn *c, const char *path)
 {
     bool keep = http_request_keep_alive(c->req);
@@ -103,6 +115,9 @@ void routes_handle(struct conn *c)
         conn_respond_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
     else if (strcmp(path, "/health") == 0) {
         json_t *j = route_health(c->ctx, &status);
+        conn_respond_json(c, status, j);
+    } else if (strcmp(path, "/health/live") == 0) {
+        json_t *j = route_live(c->ctx, &status);
         conn_respond_json(c, status, j);
     } else if (strcmp(path, "/stats") == 0)
         answer_stats(c, false);

@@ -1,8 +1,8 @@
 /* routes: what each request of an HTTP connection gets (docs/PROTOCOL.md §1) —
  * /ws and /events become streams (websocket.h, eventsource.h); /health,
- * /stats, /metrics and /history are answered; OPTIONS is a CORS preflight;
- * anything else is a static file of WWW_ROOT or 404.  Runs on the gateway's
- * loop. */
+ * /health/live, /stats, /metrics and /history are answered; OPTIONS is a
+ * CORS preflight; anything else is a static file of WWW_ROOT or 404.  Runs on
+ * the gateway's loop. */
 #ifndef CP_ROUTES_H
 #define CP_ROUTES_H
 

@@ -118,11 +118,13 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in)); /* clients send nothing */
 }
 
-/* Closing an HTTP connection whose client may still be sending (an error
- * answered before the request was read whole, a pipelined request) with
- * unread input would make the kernel send RST, which can destroy the
- * response in flight.  Shut the write side and read to EOF for a moment
- * instead, as web servers' lingering close does. */
+/* Closing a connection whose client may still be sending (an HTTP error
+ * answered before the request was read whole, a pipelined request; a
+ * WebSocket client closed for flooding or a bad frame) with unread input
+ * would make the kernel send RST, which can destroy the response or Close
+ * frame in flight.  Shut the write side and read to EOF for a moment
+ * instead, as web servers' lingering close does (for WebSocket this is also
+ * RFC 6455 §7.1.1: the server closes the TCP connection first). */
 static void linger(struct conn *c)
 {
     struct timeval tv = strlist_timeval_ms(SERVE_LINGER_MS);
@@ -137,7 +139,7 @@ static void linger(struct conn *c)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    if (c->close_after_flush && !c->lingering && c->kind == CONN_HTTP &&
+    if (c->close_after_flush && !c->lingering && c->kind != CONN_SSE &&
         evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
         linger(c);
         return;

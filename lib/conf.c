@@ -7,6 +7,7 @@
 
 #include "confval.h"
 #include "cp_error.h"
+#include "paths.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -16,7 +16,7 @@ int history_ticks_for(int limit)
 }
 
 /* The price of symbol in one tick, or NULL. */
-static json_t *price_in(json_t *tick, const char *symbol)
+static json_t *symbol_price_of(json_t *tick, const char *symbol)
 {
     size_t i;
     json_t *p;
@@ -35,7 +35,7 @@ json_t *history_points(const char *symbol, const char *const *ticks, const size_
     json_t *points = json_array();
     for (size_t i = 0; i < n && (int)json_array_size(points) < limit; i++) {
         json_t *tick = json_loadb(ticks[i], lens[i], 0, NULL);
-        json_t *p = tick ? price_in(tick, symbol) : NULL;
+        json_t *p = tick ? symbol_price_of(tick, symbol) : NULL;
         json_t *ts = json_object_get(p, "ts"), *price = json_object_get(p, "price");
         if (json_is_integer(ts) && json_is_number(price))
             json_array_insert_new(points, 0, json_pack("[O, O]", ts, price)); /* oldest first */

@@ -20,6 +20,9 @@ lib_libcpcommon_a_SOURCES = \
 	lib/health.c lib/health.h \
 	lib/strlist.c lib/strlist.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
+# conf.c's defaults name the installation directories (Makefile.am): also when
+# a single program is made, before dependency tracking knows.
+lib/libcpcommon_a-conf.$(OBJEXT): lib/paths.h
 CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
 
 # Unit tests: one program per lib/ module (tests/unit/check_<module>.c),

@@ -108,7 +108,7 @@ static int check_ranges(const struct price *p, char *err, size_t errlen)
 }
 
 /* "sources" and "stale" of live data, when present. */
-static int live_fields(const json_t *obj, struct price *out, char *err, size_t errlen)
+static int read_live_fields(const json_t *obj, struct price *out, char *err, size_t errlen)
 {
     json_t *sources = json_object_get(obj, "sources"), *stale = json_object_get(obj, "stale");
     if (sources && clean_sources(sources, NULL, err, errlen) != CP_OK)
@@ -163,12 +163,12 @@ int price_from_json(const json_t *obj, struct price *out, char *err, size_t errl
     if (rc == CP_OK)
         rc = check_ranges(out, err, errlen);
     if (rc == CP_OK)
-        rc = live_fields(obj, out, err, errlen);
+        rc = read_live_fields(obj, out, err, errlen);
     return rc;
 }
 
 /* "sources": exchange names, lower case, as the live feed writes them. */
-static bool source_name_valid(const char *s)
+static bool exchange_name_valid(const char *s)
 {
     size_t n = strlen(s);
     return n > 0 && n < PRICE_SOURCE_MAX &&
@@ -185,7 +185,7 @@ static int clean_sources(const json_t *v, json_t *into, char *err, size_t errlen
     }
     json_array_foreach(v, i, s)
     {
-        if (!json_is_string(s) || !source_name_valid(json_string_value(s))) {
+        if (!json_is_string(s) || !exchange_name_valid(json_string_value(s))) {
             snprintf(err, errlen, "\"sources\" holds something that is not an exchange name");
             return CP_EINVAL;
         }

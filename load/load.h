@@ -94,10 +94,11 @@ struct load_tick {
 enum load_msg { LOAD_MSG_REPORT = 1, LOAD_MSG_TICKS = 2 };
 
 /* Run worker number index of o->workers until the plan ends, writing
- * reports to fd.  Returns the process exit status. */
+ * reports to fd.  Returns the process exit status (worker.c). */
 int load_worker_run(const struct load_opts *o, int index, int fd, int64_t start_mono_ms);
 
-/* Monotonic and wall clocks, ms and µs. */
+/* Monotonic (CLOCK_MONOTONIC) and wall (CLOCK_REALTIME) clocks, ms and µs
+ * (load.c, with load_cause_names). */
 int64_t load_mono_ms(void);
 int64_t load_wall_us(void);
 

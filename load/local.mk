@@ -21,7 +21,7 @@ load_libload_a_SOURCES = \
 	load/summary.c load/summary.h \
 	load/spawn.c load/spawn.h \
 	load/client.c load/client.h \
-	load/worker.c load/load.h
+	load/worker.c load/load.c load/load.h
 LOAD_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/load $(WSPROTO_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS)
 LOAD_LIBS = load/libload.a $(WSPROTO_LIBS) $(LIBEVENT_LIBS)
@@ -39,7 +39,7 @@ LOAD_UNIT_TESTS = tests/unit/check_lstats tests/unit/check_phase tests/unit/chec
 	tests/unit/check_scan tests/unit/check_verdict tests/unit/check_lopts \
 	tests/unit/check_ticktab tests/unit/check_cli tests/unit/check_procstat \
 	tests/unit/check_reports tests/unit/check_summary tests/unit/check_spawn \
-	tests/unit/check_client tests/unit/check_worker
+	tests/unit/check_client tests/unit/check_worker tests/unit/check_load
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
 UNIT_TESTS += $(LOAD_UNIT_TESTS)
 tests_unit_check_lstats_SOURCES = tests/unit/check_lstats.c tests/unit/check_main.h
@@ -75,6 +75,9 @@ tests_unit_check_reports_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_summary_SOURCES = tests/unit/check_summary.c tests/unit/check_main.h
 tests_unit_check_summary_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_summary_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_load_SOURCES = tests/unit/check_load.c tests/unit/check_main.h
+tests_unit_check_load_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_load_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_spawn_SOURCES = tests/unit/check_spawn.c tests/unit/check_main.h
 tests_unit_check_spawn_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_spawn_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)

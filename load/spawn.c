@@ -47,7 +47,7 @@ int spawn_stop_signal(void)
  * kernel sends SIGTERM when the parent dies, even by SIGKILL, so that no
  * worker holds its connections on after the run.  A parent gone before
  * prctl() is caught by getppid(). */
-static void worker_follow_parent(pid_t parent)
+static void follow_parent(pid_t parent)
 {
     signal(SIGTERM, SIG_DFL);
     if (signal(SIGINT, SIG_DFL) == SIG_IGN)
@@ -86,7 +86,7 @@ struct spawn *spawn_start(const struct load_opts *o, int64_t start_mono_ms, spaw
             exit(1);
         }
         if (pid == 0) {
-            worker_follow_parent(parent);
+            follow_parent(parent);
             sigprocmask(SIG_SETMASK, &old, NULL);
             close(fds[0]);
             for (int k = 0; k < i; k++)

@@ -3,7 +3,8 @@
  * --max-pending handshakes in flight, at most --rate per second over all
  * workers), closes the newest first when fewer are wanted, marks the
  * sustain phase, and sends its report to the parent every half second and
- * at the end (reports.h).  The clients themselves are client.c. */
+ * at the end (reports.h).  The clients themselves are client.c; the clocks
+ * and cause names all processes share are load.c. */
 #include "config.h"
 
 #include "load.h"
@@ -17,13 +18,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
-
-const char *const load_cause_names[CAUSE_MAX] = {
-    "refused", "no_address", "no_fd",       "connect",  "timeout",     "http_status", "handshake",
-    "eof",     "reset",      "close_frame", "protocol", "error_event", "unfinished",
-};
 
 struct worker {
     const struct load_opts *o;
@@ -40,20 +35,6 @@ struct worker {
     int64_t last_timer;
     int sustain_state; /* 0 before, 1 in, 2 after */
 };
-
-int64_t load_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t load_wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void send_report(struct worker *w, bool final)
 {

@@ -10,7 +10,7 @@ UNIT_LIBS = $(CHECK_LIBS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 INTEGRATION_TESTS += \
-	tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
+	tests/integration/05-help-man.sh tests/integration/06-quickstart.sh tests/integration/07-install.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/43-tcp-nodelay.sh tests/integration/46-bad-ticks.sh \
 	tests/integration/45-ws-slow-consumer.sh tests/integration/48-gateway-signals.sh \
@@ -19,7 +19,7 @@ INTEGRATION_TESTS += \
 	tests/integration/47-tls.sh tests/integration/90-faults.sh \
 	tests/integration/44-connection-log.sh tests/integration/49-logs.sh \
 	tests/integration/64-redis-down-log.sh
-dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/20-e2e-replay.sh \
+dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/06-quickstart.sh tests/integration/07-install.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/43-tcp-nodelay.sh tests/integration/45-ws-slow-consumer.sh \
 	tests/integration/46-bad-ticks.sh \
@@ -64,7 +64,11 @@ clean-local-browser:
 # 65-proxy-apache.sh, 66-proxy-lighttpd.sh: the shipped site configurations
 # (apache/, lighttpd/ in the build tree) in private instances of the real
 # servers, which scripts/install-deps.sh installs.
-INTEGRATION_TESTS += tests/integration/65-proxy-apache.sh tests/integration/66-proxy-lighttpd.sh
+# 67-proxy-health-checks.sh: Apache's health checks on /health/live keep a
+# gateway whose feeder is gone and take out one that is down.
+INTEGRATION_TESTS += tests/integration/65-proxy-apache.sh tests/integration/66-proxy-lighttpd.sh \
+	tests/integration/67-proxy-health-checks.sh
 dist_noinst_SCRIPTS += tests/integration/65-proxy-apache.sh \
 	tests/integration/66-proxy-lighttpd.sh tests/integration/proxy_lib.sh \
+	tests/integration/67-proxy-health-checks.sh tests/integration/apache_lib.sh \
 	tests/integration/proxy_client.py

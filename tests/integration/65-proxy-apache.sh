@@ -5,77 +5,16 @@
 # service) in front of Redis, a feeder, two gateways and cryptopulse-fcgi.
 # Through Apache: /health, /stats, /history via mod_proxy_fcgi, the CGI
 # variant, the dashboard gzip-compressed, WebSocket and SSE through the
-# balancer (SSE unbuffered), both gateways serving clients, and /health 503
-# within a second of Redis stopping.  Exit 77 without apache2.
+# balancer (SSE unbuffered), both gateways serving clients, /metrics for
+# 127.0.0.1 only, and /health 503 within a second of Redis stopping.  Exit 77 without apache2.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/apache_lib.sh"
 
-APACHE=${APACHE2:-$(command -v apache2 || echo /usr/sbin/apache2)}
-MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
-[ -x "$APACHE" ] || skip "apache2 not installed (scripts/install-deps.sh installs it)"
-[ -f "$MODULES/mod_proxy_balancer.so" ] || skip "no Apache modules in $MODULES"
 need_stack_tools
-SITE=$top_builddir/apache/cryptopulse.conf
-[ -f "$SITE" ] || fail "$SITE not built (make)"
-
 start_stack
 
-# ---- a private Apache ---------------------------------------------------------
-APORT=$(free_port)
-ROOT=$WORK/apache
-mkdir -p "$ROOT/run"
-sed -e "s|^Define cryptopulse_vhost .*|Define cryptopulse_vhost 127.0.0.1:$APORT|" \
-    -e "s|^Define cryptopulse_gateway1 .*|Define cryptopulse_gateway1 127.0.0.1:$GW1_PORT|" \
-    -e "s|^Define cryptopulse_gateway2 .*|Define cryptopulse_gateway2 127.0.0.2:$GW2_PORT|" \
-    -e "s|^Define cryptopulse_fcgi .*|Define cryptopulse_fcgi 127.0.0.1:$FCGI_PORT|" \
-    -e "s|^Define cryptopulse_www .*|Define cryptopulse_www $top_srcdir/www|" \
-    -e "s|^Define cryptopulse_env .*|Define cryptopulse_env $ENV_FILE|" \
-    -e "s|\"[^\" ]*/cryptopulse-fcgi\"|\"$FCGI_BIN\"|" \
-    "$SITE" >"$ROOT/site.conf"
-grep -q "$FCGI_PORT" "$ROOT/site.conf" || fail "could not point $SITE at the test ports"
-
-{
-    # Modules as Debian's a2enmod would enable them; the MPM Debian uses.
-    builtin=$("$APACHE" -l)
-    for m in mpm_event authz_core alias dir mime headers deflate filter setenvif env \
-             proxy proxy_http proxy_balancer slotmem_shm lbmethod_byrequests proxy_fcgi \
-             cgid log_config; do
-        grep -q "mod_$m\.c" <<<"$builtin" || echo "LoadModule ${m}_module $MODULES/mod_$m.so"
-    done
-    cat <<CONF
-ServerRoot "$ROOT"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$APORT
-PidFile "$ROOT/run/httpd.pid"
-DefaultRuntimeDir "$ROOT/run"
-ScriptSock "$ROOT/run/cgid.sock"
-ErrorLog "$WORK/apache.log"
-LogLevel warn
-LogFormat "%h \"%r\" %>s %b %D" short
-CustomLog "$WORK/apache-access.log" short
-TypesConfig /etc/mime.types
-KeepAlive On
-StartServers 1
-ServerLimit 2
-ThreadsPerChild 64
-MaxRequestWorkers 128
-# As in Debian's apache2.conf: nothing is served unless a site allows it.
-<Directory />
-    Options FollowSymLinks
-    AllowOverride None
-    Require all denied
-</Directory>
-Include "$ROOT/site.conf"
-CONF
-} >"$ROOT/httpd.conf"
-
-"$APACHE" -t -f "$ROOT/httpd.conf" -d "$ROOT" >>"$WORK/apache.log" 2>&1 ||
-    fail "apache2 -t refused the configuration: $(tail -n 5 "$WORK/apache.log")"
-start apache "$APACHE" -f "$ROOT/httpd.conf" -d "$ROOT" -DFOREGROUND
-BASE=http://127.0.0.1:$APORT
-wait_for 10 curl -sf -o /dev/null "$BASE/health" || fail "Apache did not answer /health on $APORT"
-echo "Apache $("$APACHE" -v | sed -n 's/^Server version: //p') on $APORT," \
-    "gateways on 127.0.0.1:$GW1_PORT and 127.0.0.2:$GW2_PORT, cryptopulse-fcgi on $FCGI_PORT"
+start_apache
 
 CGI_PATH=/cgi/cryptopulse
 proxy_checks
@@ -84,6 +23,13 @@ proxy_checks
 hdr=$(curl -s -o /dev/null -D - "$BASE/events" -m 1 || true)
 check "the balancer sets the sticky-session cookie" has "$hdr" 'Set-Cookie: CPROUTE=\.gw[12]'
 balancer_checks 6
+# /metrics: proxied to a gateway for 127.0.0.1, refused to anyone else.
+r=$(curl -s "$BASE/metrics")
+check "/metrics through Apache from 127.0.0.1" has "$r" '^cryptopulse_.*gateway="'
+check "/metrics through Apache has gateway one" has "$r" 'gateway="one"'
+check "/metrics through Apache has gateway two" has "$r" 'gateway="two"'
+check "/metrics through Apache refused from 127.0.0.2" \
+    [ "$(http_status --interface 127.0.0.2 "$BASE/metrics")" = 403 ]
 redis_down_check
 
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed"

@@ -5,8 +5,9 @@
 # feeder and two gateways; lighttpd spawns cryptopulse-fcgi (bin-path).
 # Through lighttpd: /health, /stats, /history via mod_fastcgi, the CGI variant
 # (mod_cgi), the dashboard gzip-compressed (mod_deflate), WebSocket and SSE
-# through mod_proxy (SSE unbuffered), both gateways serving clients, and
-# /health 503 within a second of Redis stopping.  Exit 77 without lighttpd.
+# through mod_proxy (SSE unbuffered), both gateways serving clients, /metrics
+# for 127.0.0.1 only, streams served with one gateway down (lighttpd's
+# passive failover), and /health 503 within a second of Redis stopping.  Exit 77 without lighttpd.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
@@ -60,6 +61,19 @@ CGI_PATH=/cgi/cryptopulse
 proxy_checks
 # "fair" balancing: the fewest open streams wins, so 6 clients split.
 balancer_checks 6
+# /metrics: proxied to a gateway for 127.0.0.1, refused to anyone else.
+r=$(curl -s "$BASE/metrics")
+check "/metrics through lighttpd from 127.0.0.1" has "$r" '^cryptopulse_.*gateway="'
+check "/metrics through lighttpd has both gateways" \
+    test "$(grep -c 'gateway="one"' <<<"$r")" -gt 0 -a "$(grep -c 'gateway="two"' <<<"$r")" -gt 0
+check "/metrics through lighttpd refused from 127.0.0.2" \
+    [ "$(http_status --interface 127.0.0.2 "$BASE/metrics")" = 403 ]
+# Passive failover: with gateway two gone, every stream goes to gateway one.
+stop "$gateway2_PID" || true
+for i in 1 2 3 4; do
+    check "SSE through lighttpd with gateway two down ($i)" \
+        "$PY" "$PY_CLIENT" sse "$BASE/events" "$INTERVAL_MS"
+done
 redis_down_check
 
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed"

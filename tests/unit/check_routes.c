@@ -1,5 +1,5 @@
 /* Unit tests of gateway/routes.c: what each request gets (docs/PROTOCOL.md §1) —
- * /health, static files of WWW_ROOT, 404, CORS preflights, 405, 505, bad
+ * /health, /health/live, static files of WWW_ROOT, 404, CORS preflights, 405, 505, bad
  * paths and /history's parameter checks — as bytes on real loopback client
  * sockets (gw_fixture); /health against a real redis-server. */
 #include "config.h"
@@ -96,6 +96,92 @@ START_TEST(health_is_503_until_a_fresh_tick_then_200)
     json_decref(j);
     free(got);
     ck_assert_uint_eq(fx.ctx.counters.http_requests, 2);
+}
+END_TEST
+
+/* The JSON body of got (caller decrefs). */
+static json_t *json_body(const char *got)
+{
+    json_t *j = json_loads(body_of(got), 0, NULL);
+    ck_assert_msg(j != NULL, "not JSON: %s", got);
+    return j;
+}
+
+/* /health/live: 200 whatever Redis and the feeder do (docs/PROTOCOL.md §5). */
+static void expect_live(const char *got, long long connections)
+{
+    expect(got, "HTTP/1.1 200 OK\r\n", NULL);
+    ck_assert_ptr_nonnull(strstr(got, "\r\nContent-Type: application/json\r\n"));
+    json_t *j = json_body(got);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "live");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "connections")), connections);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_connections")),
+                     fx.conf.max_connections);
+    json_decref(j);
+}
+
+/* ask, then run the loop until the probe's connection is freed. */
+static char *ask_live(const char *request)
+{
+    char *got = ask(request);
+    gw_fixture_run(&fx, 100);
+    return got;
+}
+
+START_TEST(live_is_200_without_redis)
+{
+    gw_fixture_start(&fx, NULL); /* no Redis link at all */
+    char *got = ask_live("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_live(got, 1);
+    free(got);
+    got = ask_live("HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(got, "HTTP/1.1 200 OK\r\n", NULL);
+    ck_assert_str_eq(body_of(got), "");
+    ck_assert_ptr_nonnull(strstr(got, "\r\nContent-Type: application/json\r\n"));
+    free(got);
+    got = ask("GET /health/live/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(got, "HTTP/1.1 404 ", "not_found");
+    free(got);
+}
+END_TEST
+
+START_TEST(live_is_503_full_at_max_connections)
+{
+    fx.conf.max_connections = 3;
+    gw_fixture_start(&fx, NULL);
+    int other = gw_fixture_client(&fx, NULL); /* a client that stays */
+    char *got = ask_live("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_live(got, 2); /* the probe's own connection counts */
+    free(got);
+    int third = gw_fixture_client(&fx, NULL);
+    /* Now the probe takes the last place: nobody else could connect. */
+    got = ask_live("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(got, "HTTP/1.1 503 ", NULL);
+    json_t *j = json_body(got);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "full");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "connections")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_connections")), 3);
+    json_decref(j);
+    free(got);
+    close(third);
+    gw_fixture_run(&fx, 100);
+    got = ask_live("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_live(got, 2);
+    free(got);
+    close(other);
+}
+END_TEST
+
+START_TEST(live_is_200_with_redis_but_no_feeder)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    char *got = ask("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(got, "HTTP/1.1 503 ", NULL); /* no feeder heartbeat */
+    free(got);
+    gw_fixture_run(&fx, 100);
+    got = ask("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_live(got, 1);
+    free(got);
 }
 END_TEST
 
@@ -227,11 +313,14 @@ static Suite *routes_suite(void)
     tcase_add_test(t, http_2_is_505);
     tcase_add_test(t, a_malformed_path_is_400);
     tcase_add_test(t, history_checks_its_parameters_before_asking_redis);
+    tcase_add_test(t, live_is_200_without_redis);
+    tcase_add_test(t, live_is_503_full_at_max_connections);
     suite_add_tcase(s, t);
     t = tcase_create("health");
     tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, health_is_503_until_a_fresh_tick_then_200);
+    tcase_add_test(t, live_is_200_with_redis_but_no_feeder);
     suite_add_tcase(s, t);
     return s;
 }

@@ -252,8 +252,11 @@ START_TEST(a_close_is_echoed_with_its_code)
     uint8_t out[64];
     const uint8_t normal[] = {0x03, 0xe8, 'b', 'y', 'e'}; /* 1000 "bye" */
     ck_assert_int_eq(close_code_after(fd, out, client_frame(out, 0x88, normal, 5, true)), 1000);
-    ck_assert_uint_eq(fx.ctx.counters.ws_current, 0);
+    /* The gateway shut its side after the echo and lingers until the client
+     * closes its own (RFC 6455 §7.1.1). */
     close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(fx.ctx.counters.ws_current, 0);
 }
 END_TEST
 
@@ -365,6 +368,48 @@ START_TEST(a_client_that_keeps_flooding_is_closed_with_1008)
 }
 END_TEST
 
+/* A client still sending when it is closed (here: 200 messages in one go)
+ * must get its Close 1008, not a reset: unread input at close(2) makes the
+ * kernel send RST, which destroys the frames in flight.  The gateway shuts
+ * its write side after the Close frame and reads the rest (lingering). */
+START_TEST(a_flooding_client_gets_its_close_not_a_reset)
+{
+    fx.conf.max_messages_per_second = 1;
+    gw_fixture_start(&fx, NULL);
+    int fd = ws_client(NULL);
+    const char *msg = "{\"event\":\"ping\",\"data\":{\"id\":1,\"ts\":2}}";
+    size_t one = 6 + strlen(msg), len = 0;
+    uint8_t *out = malloc(200 * one);
+    for (int i = 0; i < 200; i++)
+        len += client_frame(out + len, 0x81, msg, strlen(msg), true);
+    send_all(fd, out, len);
+    size_t n = 0;
+    unsigned char *got = malloc(1 << 16);
+    int err = 0;
+    for (int waited = 0; waited < 3000; waited += 10) {
+        gw_fixture_run(&fx, 10);
+        ssize_t r;
+        while ((r = recv(fd, got + n, (1 << 16) - n, MSG_DONTWAIT)) > 0)
+            n += (size_t)r;
+        if (r == 0)
+            break;
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            err = errno;
+            break;
+        }
+    }
+    ck_assert_msg(err == 0, "read failed: %s", strerror(err));
+    struct frame f[8];
+    int k = frames(got, n, f, 8);
+    ck_assert_int_ge(k, 1);
+    ck_assert_uint_eq(f[k - 1].b0, 0x88);
+    ck_assert_uint_eq(f[k - 1].payload[0] << 8 | f[k - 1].payload[1], 1008);
+    free(got);
+    free(out);
+    close(fd);
+}
+END_TEST
+
 START_TEST(a_silent_client_is_pinged_then_closed_with_1001)
 {
     fx.conf.ws_ping_interval_ms = 100;
@@ -434,6 +479,7 @@ static Suite *websocket_suite(void)
     tcase_add_test(t, invalid_utf8_is_closed_with_1007);
     tcase_add_test(t, a_message_over_max_message_bytes_is_closed_with_1009);
     tcase_add_test(t, a_client_that_keeps_flooding_is_closed_with_1008);
+    tcase_add_test(t, a_flooding_client_gets_its_close_not_a_reset);
     tcase_add_test(t, a_silent_client_is_pinged_then_closed_with_1001);
     tcase_add_test(t, a_pong_keeps_a_pinged_client_open);
     suite_add_tcase(s, t);
