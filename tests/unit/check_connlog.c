@@ -90,8 +90,9 @@ START_TEST(the_first_websocket_close_is_the_one_logged)
     fx.ctx.counters.ws_current++; /* as the upgrade counts it */
     connlog_ws_close(c, 4000, "bye now, and more", 7, true);
     conn_close_ws(c, 1001, "server shutting down"); /* the answer: not logged */
+    gw_fixture_run(&fx, 100);
+    close(fd); /* the server lingers until the client's EOF */
     gw_fixture_run(&fx, 200);
-    close(fd);
     char *line = closed_line();
     ck_assert_ptr_nonnull(line);
     ck_assert_msg(strstr(line, " transport=websocket ") != NULL, "%s", line);
