@@ -257,7 +257,7 @@ int main(int argc, char **argv)
         free(out);
         return EXIT_FAILURE;
     }
-    log_init(info.name, app.conf.log_level);
+    conf_apply_logging(info.name, &app.conf);
     if (!fastcgi && !cgi_env) {
         fprintf(stderr,
                 "%s: not started by a web server (GATEWAY_INTERFACE unset, fd 0 is "

@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "keys.h"
 #include "log.h"
+#include "outage.h"
 #include "sentinel.h"
 #include "strlist.h"
 #include "xalloc.h"
@@ -28,13 +29,17 @@ struct probe {
     char history_key[KEYS_MAX];
     char symbols_key[KEYS_MAX];
     char sources_key[KEYS_MAX];
-    json_t *sources; /* the last source state read, lent to health_probe */
+    json_t *sources;      /* the last source state read, lent to health_probe */
+    struct outage outage; /* for the log: one warning per outage, not per request */
 };
 
 struct probe *probe_new(const struct cp_conf *conf)
 {
     struct probe *pr = xcalloc(1, sizeof *pr);
     pr->conf = conf;
+    /* A CGI process lives for one request: "connected" would be a line per
+     * request.  Only failures and recoveries are logged. */
+    pr->outage.ever_up = true;
     const char *prefix = conf->redis_prefix;
     if (keys_format(pr->heartbeat_key, sizeof pr->heartbeat_key, prefix, KEYS_HEARTBEAT, NULL) <
             0 ||
@@ -133,14 +138,20 @@ static bool connect_redis(struct probe *pr, char *err, size_t len)
     struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     char host[CONF_STR_MAX];
     int port;
+    char what[CONF_STR_MAX + 16];
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
         snprintf(err, len, "no Sentinel of %.80s knows the master", conf->redis_sentinels);
+        snprintf(what, sizeof what, "redis master %.64s", conf->redis_master_name);
+        outage_fail(&pr->outage, what, err, outage_clock_ms());
         return false;
     }
+    snprintf(what, sizeof what, "redis %.200s:%d", host, port);
     pr->ctx = redisConnectWithTimeout(host, port, tv);
     if (!pr->ctx || pr->ctx->err) {
         snprintf(err, len, "%.64s:%d: %.80s", host, port,
                  pr->ctx ? pr->ctx->errstr : "out of memory");
+        outage_fail(&pr->outage, what, pr->ctx ? pr->ctx->errstr : "out of memory",
+                    outage_clock_ms());
         disconnect(pr);
         return false;
     }
@@ -153,8 +164,9 @@ static bool connect_redis(struct probe *pr, char *err, size_t len)
         disconnect(pr);
         return false;
     }
-    log_debug("connected to Redis %s:%d (version %s)", conf->redis_host, conf->redis_port,
+    log_debug("connected to Redis %s:%d (version %s)", host, port,
               pr->version[0] ? pr->version : "unknown");
+    outage_ok(&pr->outage, what, outage_clock_ms());
     return true;
 }
 

@@ -312,7 +312,7 @@ int main(int argc, char **argv)
         free(opts.files);
         return 2;
     }
-    log_init(PROGNAME, fd.conf.log_level);
+    conf_apply_logging(PROGNAME, &fd.conf);
     /* A Redis that closes the socket must give an error, not kill us. */
     signal(SIGPIPE, SIG_IGN);
     fd.feed = make_feed(&opts, &fd);

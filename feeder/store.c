@@ -7,6 +7,7 @@
 #include "sentinel.h"
 #include "strlist.h"
 #include "log.h"
+#include "outage.h"
 #include "xalloc.h"
 
 #include <hiredis/hiredis.h>
@@ -26,6 +27,7 @@ struct store {
     int64_t retry_at;             /* monotonic ms of the next connect attempt */
     int backoff_ms;               /* wait after the next failure */
     char addr[CONF_STR_MAX + 16]; /* "host:port" last tried, as Sentinel resolved it */
+    struct outage outage;         /* for the log: one warning per outage */
 };
 
 static int64_t mono_ms(void)
@@ -55,14 +57,19 @@ void store_free(struct store *s)
 
 /* Close the connection (if any) after a failure and schedule the next attempt:
  * a dead Redis must not be hammered, and ticks are dropped meanwhile rather
- * than queued. */
+ * than queued.  The log gets one warning per outage (outage.h), not one per
+ * attempt. */
 static void fail(struct store *s, const char *what, const char *why)
 {
     /* Never wait longer than a tick interval: ticks resume within two
      * intervals of Redis coming back. */
     int wait_ms =
         s->backoff_ms < s->conf->update_interval_ms ? s->backoff_ms : s->conf->update_interval_ms;
-    log_warn("redis %s: %s: %s; next attempt in %d ms", s->addr, what, why, wait_ms);
+    char name[sizeof s->addr + 8], reason[256];
+    snprintf(name, sizeof name, "redis %s", s->addr);
+    snprintf(reason, sizeof reason, "%s: %s", what, why);
+    log_debug("%s: %s; next attempt in %d ms", name, reason, wait_ms);
+    outage_fail(&s->outage, name, reason, mono_ms());
     if (s->c)
         redisFree(s->c);
     s->c = NULL;
@@ -114,7 +121,9 @@ static int connect_now(struct store *s)
         return CP_EIO;
     if (conf->redis_db && setup_command(s, "SELECT", "SELECT %d", conf->redis_db))
         return CP_EIO;
-    log_info("connected to redis %s db %d", s->addr, conf->redis_db);
+    char name[sizeof s->addr + 24];
+    snprintf(name, sizeof name, "redis %s db %d", s->addr, conf->redis_db);
+    outage_ok(&s->outage, name, mono_ms());
     s->backoff_ms = STORE_BACKOFF_MIN_MS;
     return CP_OK;
 }

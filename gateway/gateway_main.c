@@ -5,6 +5,7 @@
 #include "cluster.h"
 #include "conf.h"
 #include "confreload.h"
+#include "confval.h"
 #include "cp_error.h"
 #include "gateway.h"
 #include "log.h"
@@ -35,11 +36,13 @@ struct worker_args {
  * CP_EINVAL with the reason in err. */
 static int check_settings(const struct cp_conf *conf, char *err, size_t errlen)
 {
-    if (conf->output_high_water_bytes < conf->max_output_bytes)
-        return CP_OK;
-    snprintf(err, errlen, "OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)",
-             conf->output_high_water_bytes, conf->max_output_bytes);
-    return CP_EINVAL;
+    if (conf->output_high_water_bytes >= conf->max_output_bytes) {
+        snprintf(err, errlen, "OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)",
+                 conf->output_high_water_bytes, conf->max_output_bytes);
+        return CP_EINVAL;
+    }
+    return confval_tls(conf->port, conf->tls_port, conf->tls_cert_file, conf->tls_key_file, err,
+                       errlen);
 }
 
 /* Read every source again, check the result, and apply what can change live
@@ -90,7 +93,8 @@ static void block_hup(int how)
 }
 
 /* A worker's file limit bounds its connections: raise the soft limit to the
- * hard one, and keep MAX_CONNECTIONS below it. */
+ * hard one, and keep MAX_CONNECTIONS below it.  Only a MAX_CONNECTIONS the
+ * operator set is worth a warning; the default quietly fits the limit. */
 static void fit_file_limit(struct cp_conf *conf)
 {
     struct rlimit rl;
@@ -98,11 +102,17 @@ static void fit_file_limit(struct cp_conf *conf)
         return;
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)conf->max_connections + 64 > rl.rlim_cur) {
-        conf->max_connections = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
-        log_warn("MAX_CONNECTIONS lowered to %d: this process may open %llu files",
-                 conf->max_connections, (unsigned long long)rl.rlim_cur);
-    }
+    if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)conf->max_connections + 64 <= rl.rlim_cur)
+        return;
+    int asked = conf->max_connections;
+    unsigned long long files = rl.rlim_cur;
+    conf->max_connections = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
+    if (conf_given(conf, "MAX_CONNECTIONS"))
+        log_warn("MAX_CONNECTIONS lowered from %d to %d: this process may open %llu files "
+                 "(raise LimitNOFILE= or ulimit -n)",
+                 asked, conf->max_connections, files);
+    else
+        log_info("MAX_CONNECTIONS is %d, what %llu open files allow", conf->max_connections, files);
 }
 
 /* One gateway process: index is its worker number (0 when not clustered). */
@@ -114,7 +124,7 @@ static int run_worker(int index, void *arg)
     if (w->clustered) {
         snprintf(name, sizeof name, "%s/%d", w->info->name, index);
         worker_logname = name;
-        log_init(name, gateway_conf.log_level);
+        conf_apply_logging(name, &gateway_conf);
     }
     struct event_base *base = event_base_new();
     if (!base) {
@@ -155,7 +165,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", info.name, err);
         return 2;
     }
-    log_init(info.name, gateway_conf.log_level);
+    conf_apply_logging(info.name, &gateway_conf);
     signal(SIGPIPE, SIG_IGN);
     gateway_max_connections_asked = gateway_conf.max_connections;
     fit_file_limit(&gateway_conf);

@@ -3,6 +3,7 @@
 # the WebSocket cores (ws, deflate) come from wsproto/libwsproto.a.
 noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
+	gateway/connlog.c gateway/connlog.h \
 	gateway/sse.c gateway/sse.h \
 	gateway/msg.c gateway/msg.h \
 	gateway/hub.c gateway/hub.h gateway/hub_private.h \
@@ -102,12 +103,15 @@ UNIT_TESTS += tests/unit/check_rdb
 GW_FIXTURE = tests/unit/gw_fixture.c tests/unit/gw_fixture.h tests/unit/redis_server.c \
 	tests/unit/redis_server.h tests/unit/check_main.h
 GW_UNIT_TESTS = tests/unit/check_conn tests/unit/check_websocket tests/unit/check_eventsource \
-	tests/unit/check_routes tests/unit/check_serve
+	tests/unit/check_routes tests/unit/check_serve tests/unit/check_connlog
 check_PROGRAMS += $(GW_UNIT_TESTS)
 UNIT_TESTS += $(GW_UNIT_TESTS)
 tests_unit_check_conn_SOURCES = tests/unit/check_conn.c $(GW_FIXTURE)
 tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_conn_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_connlog_SOURCES = tests/unit/check_connlog.c $(GW_FIXTURE)
+tests_unit_check_connlog_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_connlog_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_websocket_SOURCES = tests/unit/check_websocket.c $(GW_FIXTURE)
 tests_unit_check_websocket_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_websocket_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

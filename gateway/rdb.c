@@ -210,6 +210,7 @@ struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
     event_add(r->ping_timer, &every);
     rdb_link_init(&r->sub, base, conf, "pub/sub", sub_connected, sub_lost, r);
     rdb_link_init(&r->cmd, base, conf, "command", cmd_connected, cmd_lost, r);
+    r->cmd.outage = r->sub.outage; /* one warning per outage, not one per link */
     return r;
 }
 

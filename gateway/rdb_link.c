@@ -8,6 +8,7 @@
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 
 #define RDB_BACKOFF_MIN_MS 100
 #define RDB_BACKOFF_MAX_MS 5000
@@ -35,10 +36,10 @@ static void lost(struct rdb_link *link, const char *why)
     link->ac = NULL;
     link->connected = false;
     evtimer_del(link->connect_timeout);
-    if (was)
-        log_warn("redis %s connection lost: %s; reconnecting", link->name, why);
-    else
-        log_debug("redis %s connect failed: %s", link->name, why);
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s%s", was ? "connection lost: " : "", why);
+    log_debug("%s (%s link): %s", link->what, link->name, reason);
+    outage_fail(link->outage, link->what, reason, outage_clock_ms());
     link->on_lost(link);
     rdb_link_retry(link);
 }
@@ -53,8 +54,9 @@ static void on_connect(const redisAsyncContext *ac, int status)
     evtimer_del(link->connect_timeout);
     link->connected = true;
     link->backoff_ms = RDB_BACKOFF_MIN_MS;
-    log_info("redis %s connection up (%s:%d)", link->name, link->conf->redis_host,
-             link->conf->redis_port);
+    log_debug("%s (%s link): connection up", link->what, link->name);
+    if (link->setup_pending == 0) /* else once AUTH and SELECT succeed */
+        outage_ok(link->outage, link->what, outage_clock_ms());
     link->on_connected(link);
 }
 
@@ -80,25 +82,38 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     link->ac = NULL;
     if (ac)
         redisAsyncFree(ac);
-    log_debug("redis %s connect timed out", link->name);
+    char why[64];
+    snprintf(why, sizeof why, "no answer within REDIS_TIMEOUT_MS (%d ms)",
+             link->conf->redis_timeout_ms);
+    log_debug("%s (%s link): %s", link->what, link->name, why);
+    outage_fail(link->outage, link->what, why, outage_clock_ms());
     rdb_link_retry(link);
 }
 
-/* Check an AUTH or SELECT reply: an error is logged and the link dropped so
- * that it retries (a wrong password is a configuration error worth seeing). */
+/* Check an AUTH or SELECT reply: an error is reported as an outage (a wrong
+ * password is a configuration error worth seeing, once) and the link dropped
+ * so that it retries; Redis counts as reachable once every reply is in. */
 static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
+    struct rdb_link *link = ac->data;
     redisReply *r = reply;
-    if (r && r->type == REDIS_REPLY_ERROR) {
-        log_error("redis %s: %s failed: %s", ((struct rdb_link *)ac->data)->name,
-                  (const char *)privdata, r->str);
+    if (!r)
+        return; /* the connection went away: lost() reports it */
+    if (r->type == REDIS_REPLY_ERROR) {
+        char why[256];
+        snprintf(why, sizeof why, "%s failed: %s", (const char *)privdata, r->str);
+        link->setup_pending = 0;
+        outage_fail(link->outage, link->what, why, outage_clock_ms());
         redisAsyncDisconnect(ac);
+    } else if (link->setup_pending > 0 && --link->setup_pending == 0) {
+        outage_ok(link->outage, link->what, outage_clock_ms());
     }
 }
 
 static void send_setup(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->conf;
+    link->setup_pending = (conf->redis_password[0] != 0) + (conf->redis_db != 0);
     if (conf->redis_password[0])
         redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
     if (conf->redis_db)
@@ -107,9 +122,10 @@ static void send_setup(struct rdb_link *link)
 
 void rdb_link_connect_to(struct rdb_link *link, const char *host, int port)
 {
+    snprintf(link->what, sizeof link->what, "redis %s:%d", host, port);
     redisAsyncContext *ac = redisAsyncConnect(host, port);
     if (!ac || ac->err) {
-        log_warn("redis %s: %s", link->name, ac ? ac->errstr : "out of memory");
+        outage_fail(link->outage, link->what, ac ? ac->errstr : "out of memory", outage_clock_ms());
         if (ac)
             redisAsyncFree(ac);
         rdb_link_retry(link);
@@ -148,6 +164,7 @@ void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct 
                               .on_connected = on_connected,
                               .on_lost = on_lost,
                               .owner = owner};
+    link->outage = &link->own;
     link->retry = evtimer_new(base, on_retry, link);
     link->connect_timeout = evtimer_new(base, on_connect_timeout, link);
     link_connect(link);

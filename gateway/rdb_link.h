@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "conf.h"
+#include "outage.h"
 
 struct rdb_link {
     struct event_base *base;
@@ -24,6 +25,11 @@ struct rdb_link {
     void (*on_connected)(struct rdb_link *link); /* the link is up: send what it is for */
     void (*on_lost)(struct rdb_link *link);      /* a connection went away, or never came */
     void *owner;                                 /* for the two hooks */
+    /* Reachability for the log: outage points at own unless links that
+     * share a server share one (rdb: one warning, not one per link). */
+    struct outage own, *outage;
+    char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
+    unsigned setup_pending;       /* AUTH and SELECT replies still to come */
     /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
     redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
     int sentinel;                   /* its index in REDIS_SENTINELS */

@@ -7,6 +7,7 @@
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* The i-th host:port of the comma list.  Returns false past the end or at
@@ -66,8 +67,9 @@ void rdb_sentinel_ask(struct rdb_link *link)
     char host[CONF_STR_MAX];
     int port;
     if (!sentinel_entry(conf->redis_sentinels, link->sentinel, host, sizeof host, &port)) {
-        log_warn("redis %s: no Sentinel of %s knows the master %s", link->name,
-                 conf->redis_sentinels, conf->redis_master_name);
+        snprintf(link->what, sizeof link->what, "redis master %.64s via Sentinels %.128s",
+                 conf->redis_master_name, conf->redis_sentinels);
+        outage_fail(link->outage, link->what, "no Sentinel named the master", outage_clock_ms());
         rdb_link_retry(link);
         return;
     }

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conffile.h"
 
 #include "confval.h"
 #include "cp_error.h"
+#include "log.h"
 #include "paths.h"
 
 #include <ctype.h>
@@ -48,7 +50,6 @@ struct conf_option {
     const char *help;
 };
 
-#define CONF_ALL_PROGRAMS (CONF_GATEWAY | CONF_FEEDER | CONF_FCGI)
 #define ALL CONF_ALL_PROGRAMS
 #define GW CONF_GATEWAY
 #define FD CONF_FEEDER
@@ -154,6 +155,10 @@ static const struct conf_option conf_options[] = {
      "live: a connection this old is replaced, without a gap (Binance ends them at 24 h), ms"},
     {"LOG_LEVEL", "log-level", 0, CONF_LEVEL, FIELD(log_level), 0, 0, "info", ALL,
      "error, warn, info or debug"},
+    {"LOG_FORMAT", "log-format", 0, CONF_CHOICE, FIELD(log_format), 1, 0, "text", ALL,
+     "log lines as text or json (one object per line)"},
+    {"LOG_CONNECTIONS", "log-connections", 0, CONF_BOOL, FIELD(log_connections), 0, 0, "false", GW,
+     "log one line per closed connection: peer, transport, duration, bytes, close code"},
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
 
@@ -163,6 +168,7 @@ static const struct {
 } conf_choices[] = {
     {"FEED_MODE", "mock|replay|live"},
     {"FEED_SOURCES", "binance|coinbase|kraken"},
+    {"LOG_FORMAT", "text|json"},
 };
 
 static const char *choices_of(const struct conf_option *o)
@@ -173,8 +179,8 @@ static const char *choices_of(const struct conf_option *o)
     return "";
 }
 
-static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
-                      char *err, size_t errlen)
+static int parse_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
+                        char *err, size_t errlen)
 {
     void *field = (char *)conf + o->offset;
     switch (o->type) {
@@ -215,6 +221,27 @@ static int set_option(struct cp_conf *conf, const struct conf_option *o, const c
     return CP_EINVAL;
 }
 
+_Static_assert(N_OPTIONS <= 8 * sizeof((struct cp_conf *)0)->given, "cp_conf.given too small");
+
+/* Set and remember that o did not keep its default (conf_given). */
+static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
+                      char *err, size_t errlen)
+{
+    int rc = parse_option(conf, o, value, err, errlen);
+    size_t i = (size_t)(o - conf_options);
+    if (rc == CP_OK)
+        conf->given[i / 64] |= 1ULL << (i % 64);
+    return rc;
+}
+
+bool conf_given(const struct cp_conf *conf, const char *env)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(conf_options[i].env, env) == 0)
+            return conf->given[i / 64] & (1ULL << (i % 64));
+    return false;
+}
+
 void conf_defaults(struct cp_conf *conf)
 {
     char err[256];
@@ -224,6 +251,7 @@ void conf_defaults(struct cp_conf *conf)
         if (rc != CP_OK)
             abort(); /* a default outside its own bounds is a programming error */
     }
+    memset(conf->given, 0, sizeof conf->given);
 }
 
 static const struct conf_option *find_env(const char *name, unsigned programs)
@@ -232,6 +260,19 @@ static const struct conf_option *find_env(const char *name, unsigned programs)
         if ((conf_options[i].programs & programs) && strcmp(conf_options[i].env, name) == 0)
             return &conf_options[i];
     return NULL;
+}
+
+void conf_apply_logging(const char *progname, const struct cp_conf *conf)
+{
+    enum log_format format = LOG_TEXT;
+    log_format_parse(conf->log_format, &format); /* checked when it was set */
+    log_init(progname, conf->log_level);
+    log_set_format(format);
+}
+
+bool conf_known(const char *name, unsigned programs)
+{
+    return find_env(name, programs) != NULL;
 }
 
 int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const char *value,
@@ -257,90 +298,6 @@ int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t err
             return rc;
     }
     return CP_OK;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
-/* Parse one "NAME=value" line in place.  Returns 0 with *name and *value set, 1
- * for a blank or comment line, or CP_ESYNTAX with a reason in err. */
-static int parse_line(char *line, char **name, char **value, char *err, size_t errlen)
-{
-    char *s = trim(line);
-    if (*s == '\0' || *s == '#')
-        return 1;
-    if (strncmp(s, "export ", 7) == 0)
-        s = trim(s + 7);
-    char *eq = strchr(s, '=');
-    if (!eq) {
-        snprintf(err, errlen, "expected NAME=value");
-        return CP_ESYNTAX;
-    }
-    *eq = '\0';
-    *name = trim(s);
-    char *v = trim(eq + 1);
-    size_t len = strlen(v);
-    if (len >= 1 && (v[0] == '"' || v[0] == '\'')) {
-        if (len < 2 || v[len - 1] != v[0]) {
-            snprintf(err, errlen, "unterminated quote in value of %s", *name);
-            return CP_ESYNTAX;
-        }
-        v[len - 1] = '\0';
-        v++;
-    }
-    *value = v;
-    return CP_OK;
-}
-
-int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
-                   size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return CP_ENOENT;
-    }
-    char line[CONF_LIST_MAX + 256], why[CONF_LIST_MAX + 64];
-    int lineno = 0, rc = CP_OK;
-    while (rc == CP_OK && fgets(line, sizeof line, f)) {
-        lineno++;
-        char *name, *value;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(why, sizeof why, "line too long");
-            rc = CP_ESYNTAX;
-        } else {
-            rc = parse_line(line, &name, &value, why, sizeof why);
-            if (rc == 1) {
-                rc = CP_OK;
-                continue;
-            }
-            /* One file may serve every program: settings of the others are
-             * skipped, names no program knows are typos. */
-            if (rc == CP_OK && find_env(name, CONF_ALL_PROGRAMS))
-                rc = find_env(name, programs)
-                         ? conf_set(conf, programs, name, value, why, sizeof why)
-                         : CP_OK;
-            else if (rc == CP_OK) {
-                snprintf(why, sizeof why, "unknown setting %s", name);
-                rc = CP_EINVAL;
-            }
-        }
-        if (rc != CP_OK)
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-    }
-    if (rc == CP_OK && ferror(f)) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        rc = CP_EIO;
-    }
-    fclose(f);
-    return rc;
 }
 
 bool conf_origin_allowed(const struct cp_conf *conf, const char *origin)
@@ -520,7 +477,7 @@ static int parse_settings(struct cp_conf *conf, const struct conf_program_info *
     conf_defaults(conf);
     int rc = conf_load_env(conf, info->programs, err, errlen);
     if (rc == CP_OK && config_path && *config_path)
-        rc = conf_load_file(conf, info->programs, config_path, err, errlen);
+        rc = conffile_load(conf, info->programs, config_path, err, errlen);
     bool positional_only = false;
     for (int i = 1; rc == CP_OK && i < argc; i++) {
         const char *arg = argv[i];

@@ -20,6 +20,7 @@ enum conf_program {
     CONF_GATEWAY = 1 << 0,
     CONF_FEEDER = 1 << 1,
     CONF_FCGI = 1 << 2,
+    CONF_ALL_PROGRAMS = CONF_GATEWAY | CONF_FEEDER | CONF_FCGI,
 };
 
 struct cp_conf {
@@ -72,10 +73,17 @@ struct cp_conf {
     int max_deviation_pct;                /* MAX_DEVIATION_PCT: outlier threshold, percent */
     int source_reconnect_ms;              /* SOURCE_RECONNECT_MS: planned reconnect age */
     enum log_level log_level;             /* LOG_LEVEL */
+    char log_format[8];                   /* LOG_FORMAT: text or json (log_format_parse) */
+    bool log_connections;                 /* LOG_CONNECTIONS: a line per closed connection */
+    unsigned long long given[2];          /* bit i: table row i came from env, file or flag */
 };
 
 /* Fill conf with the built-in defaults (docs/PROTOCOL.md §6). */
 void conf_defaults(struct cp_conf *conf);
+
+/* True when the setting named env ("MAX_CONNECTIONS") was given by the
+ * environment, the file or a flag, false when conf holds its default. */
+bool conf_given(const struct cp_conf *conf, const char *env);
 
 /* Set one setting by its environment name ("PORT") from text, validating it.
  * Returns 0, CP_ENOENT for a name not used by programs, or CP_EINVAL with a
@@ -87,13 +95,12 @@ int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const ch
  * Returns 0 or CP_EINVAL with err filled as conf_set. */
 int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen);
 
-/* Read a file of NAME=value lines (blank lines and '#' comments allowed;
- * values may be quoted with "" or '').  Settings of other programs are
- * skipped, so one file can serve all; names no program knows are an error,
- * so typos do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
- * CP_ESYNTAX or CP_EINVAL with "path:line: reason" in err. */
-int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
-                   size_t errlen);
+/* Start (or, after a reload, change) logging as conf says: progname, LOG_LEVEL
+ * and LOG_FORMAT (log.h). */
+void conf_apply_logging(const char *progname, const struct cp_conf *conf);
+
+/* True when name is a setting of one of programs (CONF_GATEWAY | ...). */
+bool conf_known(const char *name, unsigned programs);
 
 /* Result of conf_parse_args for one program. */
 enum conf_args_result { CONF_ARGS_OK = 0, CONF_ARGS_EXIT_OK = 1, CONF_ARGS_USAGE = 2 };

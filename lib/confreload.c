@@ -76,7 +76,7 @@ int confreload_apply(struct cp_conf *running, const struct cp_conf *fresh, unsig
         if (conf_set(running, program, name, now, err, sizeof err) != CP_OK)
             log_error("reload: %s", err); /* the value passed the same check once: a bug */
     }
-    log_init(progname, running->log_level);
+    conf_apply_logging(progname, running);
     enum log_level info = quiet ? LOG_DEBUG : LOG_INFO, warn = quiet ? LOG_DEBUG : LOG_WARN;
     int changed = 0;
     for (size_t i = 0; (name = conf_setting(&before, i, &programs, was, sizeof was)); i++) {

@@ -131,3 +131,32 @@ int confval_choices(const char *env, const char *choices, bool list, const char 
             return CP_OK;
     }
 }
+
+int confval_tls(int port, int tls_port, const char *cert, const char *key, char *err, size_t errlen)
+{
+    if (tls_port && (!*cert || !*key)) {
+        snprintf(err, errlen, "TLS_PORT %d needs %s%s%s: set %s (the PEM file%s of this server)",
+                 tls_port, *cert ? "" : "TLS_CERT_FILE", !*cert && !*key ? " and " : "",
+                 *key ? "" : "TLS_KEY_FILE",
+                 !*cert && !*key ? "--tls-cert-file and --tls-key-file"
+                 : *cert         ? "--tls-key-file"
+                                 : "--tls-cert-file",
+                 !*cert && !*key ? "s" : "");
+        return CP_EINVAL;
+    }
+    if (!tls_port && (*cert || *key)) {
+        snprintf(err, errlen,
+                 "%s is set but TLS_PORT is 0 (off): set TLS_PORT (--tls-port) to "
+                 "serve TLS, or leave %s empty",
+                 *cert ? "TLS_CERT_FILE" : "TLS_KEY_FILE",
+                 *cert && *key ? "TLS_CERT_FILE and TLS_KEY_FILE"
+                 : *cert       ? "TLS_CERT_FILE"
+                               : "TLS_KEY_FILE");
+        return CP_EINVAL;
+    }
+    if (tls_port && tls_port == port) {
+        snprintf(err, errlen, "TLS_PORT and PORT are both %d: TLS needs a port of its own", port);
+        return CP_EINVAL;
+    }
+    return CP_OK;
+}

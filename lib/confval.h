@@ -34,4 +34,11 @@ int confval_addrs(const char *env, const char *value, char *err, size_t errlen);
 int confval_choices(const char *env, const char *choices, bool list, const char *value, char *err,
                     size_t errlen);
 
+/* The TLS settings together: TLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE,
+ * a certificate or key needs TLS_PORT, and TLS_PORT must not be PORT.
+ * tls_port 0 is off; cert and key "" are unset.  Returns CP_OK or CP_EINVAL
+ * with a message naming the settings and their flags. */
+int confval_tls(int port, int tls_port, const char *cert, const char *key, char *err,
+                size_t errlen);
+
 #endif

@@ -1,12 +1,14 @@
 # lib/: code shared by more than one program (configuration and the checks
-# of its values, logging, Redis key names, the price JSON shape, tick ids,
+# of its values, logging and outage reports, Redis key names, the price JSON shape, tick ids,
 # Sentinel, comma lists).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
+	lib/outage.c lib/outage.h \
 	lib/conf.c lib/conf.h \
+	lib/conffile.c lib/conffile.h \
 	lib/confreload.c lib/confreload.h \
 	lib/confval.c lib/confval.h \
 	lib/keys.c lib/keys.h \
@@ -27,7 +29,7 @@ CPCOMMON_LIBS = lib/libcpcommon.a $(JANSSON_LIBS) $(HIREDIS_LIBS)
 
 # Unit tests: one program per lib/ module (tests/unit/check_<module>.c),
 # each linking the same library the programs link.
-LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/check_log \
+LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/check_log tests/unit/check_outage \
 	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
 	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
 	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
@@ -40,8 +42,11 @@ tests_unit_check_cp_error_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_xalloc_SOURCES = tests/unit/check_xalloc.c tests/unit/check_main.h
 tests_unit_check_xalloc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_xalloc_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_outage_SOURCES = tests/unit/check_outage.c tests/unit/check_main.h
+tests_unit_check_outage_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_outage_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
-tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
 tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
@@ -83,3 +88,9 @@ UNIT_TESTS += tests/unit/check_health
 tests_unit_check_health_SOURCES = tests/unit/check_health.c tests/unit/check_main.h
 tests_unit_check_health_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_health_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/check_conffile
+UNIT_TESTS += tests/unit/check_conffile
+tests_unit_check_conffile_SOURCES = tests/unit/check_conffile.c tests/unit/check_main.h
+tests_unit_check_conffile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conffile_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

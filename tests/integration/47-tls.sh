@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The optional TLS listener: wss:// and https:// SSE with a CA and a server
 # certificate made at test time; curl and python3-websockets verify them.
+# TLS settings that do not fit together stop start-up with a clear message.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "openssl command not installed"
@@ -13,6 +14,25 @@ printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
     -extfile ext.cnf -out server.pem 2>/dev/null
 cd - >/dev/null
+
+# TLS settings that do not fit together stop start-up (status 2) with a
+# message naming them, before anything listens.
+tls_refused() { # tls_refused WANT ARGS...
+    local want=$1 rc=0; shift
+    within 10 "$top_builddir/gateway/cryptopulse-gateway" "$@" 2>"$WORK/refused.txt" || rc=$?
+    [ "$rc" = 2 ] && grep -qF "$want" "$WORK/refused.txt" ||
+        fail "$* gave status $rc, want 2 and \"$want\": $(cat "$WORK/refused.txt")"
+}
+p=$(free_port)
+tls_refused "cryptopulse-gateway: TLS_PORT $p needs TLS_CERT_FILE and TLS_KEY_FILE: set \
+--tls-cert-file and --tls-key-file" --port "$(free_port)" --tls-port "$p"
+tls_refused "TLS_PORT $p needs TLS_KEY_FILE: set --tls-key-file" --port "$(free_port)" \
+    --tls-port "$p" --tls-cert-file "$WORK/server.pem"
+tls_refused "TLS_CERT_FILE is set but TLS_PORT is 0 (off)" --tls-cert-file "$WORK/server.pem" \
+    --tls-key-file "$WORK/server.key"
+TLS_KEY_FILE=$WORK/server.key tls_refused "TLS_KEY_FILE is set but TLS_PORT is 0 (off)"
+tls_refused "TLS_PORT and PORT are both $p: TLS needs a port of its own" --port "$p" \
+    --tls-port "$p" --tls-cert-file "$WORK/server.pem" --tls-key-file "$WORK/server.key"
 
 # A bad key stops start-up, naming the file.
 tls_port=$(free_port)

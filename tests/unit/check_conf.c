@@ -106,44 +106,6 @@ START_TEST(settings_of_other_programs_are_unknown)
 }
 END_TEST
 
-START_TEST(file_lines_parse_with_comments_quotes_and_export)
-{
-    struct cp_conf c;
-    conf_defaults(&c);
-    const char *path = write_file("# comment\n\nPORT=4000\nexport REDIS_HOST = \"10.0.0.1\"\n"
-                                  "CORS_ORIGINS='http://a, http://b'\n");
-    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_OK);
-    ck_assert_int_eq(c.port, 4000);
-    ck_assert_str_eq(c.redis_host, "10.0.0.1");
-    ck_assert(conf_origin_allowed(&c, "http://b"));
-    ck_assert(!conf_origin_allowed(&c, "http://c"));
-    unlink(path);
-}
-END_TEST
-
-START_TEST(file_errors_give_path_and_line)
-{
-    struct cp_conf c;
-    conf_defaults(&c);
-    const char *path = write_file("PORT=4000\nthis is not a setting\n");
-    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_ESYNTAX);
-    char want[64];
-    snprintf(want, sizeof want, "%s:2:", path);
-    ck_assert_ptr_nonnull(strstr(err, want));
-    unlink(path);
-    path = write_file("PORT=4000\nPROT=1\n");
-    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting PROT"));
-    unlink(path);
-    path = write_file("PORT=4000\nPRICE_TTL_SECONDS=9\n");
-    ck_assert_int_eq(conf_load_file(&c, CONF_FCGI, path, err, sizeof err), CP_OK);
-    unlink(path);
-    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/tmp", err, sizeof err), CP_EIO);
-    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/nonexistent/x", err, sizeof err),
-                     CP_ENOENT);
-}
-END_TEST
-
 START_TEST(flags_beat_file_which_beats_environment)
 {
     struct cp_conf c;
@@ -211,6 +173,28 @@ START_TEST(empty_origin_list_or_no_origin_allows_all)
 }
 END_TEST
 
+START_TEST(given_tells_defaults_from_settings_and_log_format_is_checked)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert(!conf_given(&c, "MAX_CONNECTIONS"));
+    ck_assert_str_eq(c.log_format, "text");
+    ck_assert(!c.log_connections);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "MAX_CONNECTIONS", "20000", err, sizeof err),
+                     CP_OK);
+    ck_assert(conf_given(&c, "MAX_CONNECTIONS"));
+    ck_assert(!conf_given(&c, "PORT"));
+    ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "LOG_FORMAT", "json", err, sizeof err), CP_OK);
+    ck_assert_str_eq(c.log_format, "json");
+    ck_assert_int_eq(conf_set(&c, CONF_FCGI, "LOG_FORMAT", "xml", err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "LOG_FORMAT: \"xml\" is not one of text|json");
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "LOG_CONNECTIONS", "yes", err, sizeof err), CP_OK);
+    ck_assert(c.log_connections);
+    ck_assert_int_eq(conf_set(&c, CONF_FEEDER, "LOG_CONNECTIONS", "yes", err, sizeof err),
+                     CP_ENOENT);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
     Suite *s = suite_create("conf");
@@ -221,12 +205,11 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, symbol_lists_must_hold_distinct_symbols);
     tcase_add_test(tc, sentinel_lists_must_be_host_port_pairs);
     tcase_add_test(tc, settings_of_other_programs_are_unknown);
-    tcase_add_test(tc, file_lines_parse_with_comments_quotes_and_export);
-    tcase_add_test(tc, file_errors_give_path_and_line);
     tcase_add_test(tc, flags_beat_file_which_beats_environment);
     tcase_add_test(tc, bad_flag_is_a_usage_error);
     tcase_add_test(tc, reparse_reads_the_file_again_and_names_a_bad_value);
     tcase_add_test(tc, empty_origin_list_or_no_origin_allows_all);
+    tcase_add_test(tc, given_tells_defaults_from_settings_and_log_format_is_checked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -106,6 +106,23 @@ START_TEST(choices_are_words_of_the_set_once_each)
 }
 END_TEST
 
+START_TEST(tls_settings_must_fit_together)
+{
+    ck_assert_int_eq(confval_tls(3000, 0, "", "", err, sizeof err), CP_OK);
+    ck_assert_int_eq(confval_tls(3000, 3443, "c.pem", "k.pem", err, sizeof err), CP_OK);
+    ck_assert_int_eq(confval_tls(3000, 3443, "", "", err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "TLS_PORT 3443 needs TLS_CERT_FILE and TLS_KEY_FILE: set "
+                          "--tls-cert-file and --tls-key-file (the PEM files of this server)");
+    ck_assert_int_eq(confval_tls(3000, 3443, "c.pem", "", err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "TLS_PORT 3443 needs TLS_KEY_FILE: set --tls-key-file (the PEM file "
+                          "of this server)");
+    ck_assert_int_eq(confval_tls(3000, 0, "c.pem", "", err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "TLS_CERT_FILE is set but TLS_PORT is 0"));
+    ck_assert_int_eq(confval_tls(3000, 3000, "c.pem", "k.pem", err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "TLS_PORT and PORT are both 3000: TLS needs a port of its own");
+}
+END_TEST
+
 static Suite *confval_suite(void)
 {
     Suite *s = suite_create("confval");
@@ -115,6 +132,7 @@ static Suite *confval_suite(void)
     tcase_add_test(tc, symbol_lists_hold_distinct_symbols_without_blanks);
     tcase_add_test(tc, address_lists_are_host_port_entries);
     tcase_add_test(tc, choices_are_words_of_the_set_once_each);
+    tcase_add_test(tc, tls_settings_must_fit_together);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,5 @@
-/* Unit tests of lib/log.c: level parsing and whole lines from concurrent
- * processes. */
+/* Unit tests of lib/log.c: level and format parsing, whole lines from
+ * concurrent processes, structured fields in text and JSON. */
 #include "config.h"
 
 #include "check_main.h"
@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,131 @@ START_TEST(a_long_line_is_cut_and_marked)
 }
 END_TEST
 
+START_TEST(parses_format_names)
+{
+    enum log_format f = LOG_TEXT;
+    ck_assert_int_eq(log_format_parse("JSON", &f), CP_OK);
+    ck_assert_int_eq(f, LOG_JSON);
+    ck_assert_int_eq(log_format_parse("text", &f), CP_OK);
+    ck_assert_int_eq(f, LOG_TEXT);
+    ck_assert_int_eq(log_format_parse("logfmt", &f), CP_EINVAL);
+}
+END_TEST
+
+/* Run emit() with stderr going to a file; the text written (caller frees). */
+static char *captured(void (*emit)(void))
+{
+    char path[] = "/tmp/check_log.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    emit();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *text = calloc(1, 65536);
+    ssize_t got = pread(fd, text, 65535, 0);
+    ck_assert_int_ge(got, 0);
+    close(fd);
+    unlink(path);
+    log_set_format(LOG_TEXT);
+    return text;
+}
+
+static void emit_fields(void)
+{
+    log_init("prog", LOG_INFO);
+    const struct log_field f[] = {LOG_STR("peer", "127.0.0.1:5"), LOG_INT("bytes_in", 42),
+                                  LOG_STR("reason", "bye \"now\"\n"), LOG_STR("empty", "")};
+    log_fields(LOG_INFO, "connection closed", f, 4);
+    log_fields(LOG_DEBUG, "not shown", f, 1);
+}
+
+START_TEST(text_fields_are_key_value_pairs_quoted_when_needed)
+{
+    char *text = captured(emit_fields);
+    const char *body = strstr(text, " prog[info] ");
+    ck_assert_ptr_nonnull(body);
+    ck_assert_str_eq(body, " prog[info] connection closed peer=127.0.0.1:5 bytes_in=42 "
+                           "reason=\"bye \\\"now\\\"\\n\" empty=\"\"\n");
+    free(text);
+}
+END_TEST
+
+static void emit_fields_json(void)
+{
+    log_set_format(LOG_JSON);
+    emit_fields();
+    log_warn("caf\xc3\xa9 \"quoted\" \x01 and \xff bad");
+}
+
+START_TEST(json_lines_are_one_object_each_with_typed_fields)
+{
+    char *text = captured(emit_fields_json);
+    char *second = strchr(text, '\n');
+    ck_assert_ptr_nonnull(second);
+    *second++ = '\0';
+    json_error_t e;
+    json_t *o = json_loads(text, 0, &e);
+    ck_assert_msg(o != NULL, "not JSON: %s (%s)", text, e.text);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "level")), "info");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "program")), "prog");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "msg")), "connection closed");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "peer")), "127.0.0.1:5");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "bytes_in")), 42);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "reason")), "bye \"now\"\n");
+    const char *ts = json_string_value(json_object_get(o, "ts"));
+    ck_assert_int_eq(strlen(ts), 24);
+    ck_assert_int_eq(ts[10], 'T');
+    ck_assert_int_eq(ts[23], 'Z');
+    json_decref(o);
+    /* The second line: a plain message with quotes, a control byte and a
+     * byte that is not UTF-8 is still one valid object. */
+    ck_assert_ptr_nonnull(strchr(second, '\n'));
+    ck_assert_ptr_null(strchr(strchr(second, '\n') + 1, '\n'));
+    o = json_loads(second, 0, &e);
+    ck_assert_msg(o != NULL, "not JSON: %s (%s)", second, e.text);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "level")), "warn");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(o, "msg")), "\"quoted\" \x01"));
+    json_decref(o);
+    free(text);
+}
+END_TEST
+
+static void emit_long_json(void)
+{
+    log_set_format(LOG_JSON);
+    log_init("t", LOG_INFO);
+    char *big = malloc(10000);
+    memset(big, '"', 9999); /* each one doubles when escaped */
+    big[9999] = '\0';
+    log_info("%s", big);
+    const struct log_field f[] = {LOG_STR("huge", big)};
+    log_fields(LOG_INFO, "short", f, 1);
+    free(big);
+}
+
+START_TEST(a_long_json_line_is_cut_and_stays_valid)
+{
+    char *text = captured(emit_long_json);
+    char *second = strchr(text, '\n');
+    ck_assert_ptr_nonnull(second);
+    *second++ = '\0';
+    ck_assert_int_le(strlen(text), 4095);
+    json_t *o = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    const char *msg = json_string_value(json_object_get(o, "msg"));
+    ck_assert_str_eq(msg + strlen(msg) - 3, "...");
+    json_decref(o);
+    ck_assert_int_le(strlen(second), 4096);
+    o = json_loads(second, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "msg")), "short");
+    json_decref(o);
+    free(text);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -110,6 +236,10 @@ static Suite *log_suite(void)
     tcase_add_test(t, parses_level_names);
     tcase_add_test(t, lines_of_processes_sharing_stderr_do_not_interleave);
     tcase_add_test(t, a_long_line_is_cut_and_marked);
+    tcase_add_test(t, parses_format_names);
+    tcase_add_test(t, text_fields_are_key_value_pairs_quoted_when_needed);
+    tcase_add_test(t, json_lines_are_one_object_each_with_typed_fields);
+    tcase_add_test(t, a_long_json_line_is_cut_and_stays_valid);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# 09-logs: LOG_FORMAT=json makes every line each program writes to stderr one
+# JSON object (parsed with Python's json module) with ts, level, program and
+# msg; and the gateway warns about MAX_CONNECTIONS only when the operator set
+# it above what the file limit allows (the default is fitted quietly).
+. "$(dirname "$0")/lib.sh"
+
+command -v cgi-fcgi >/dev/null || skip "cgi-fcgi not installed (apt-get install libfcgi-bin)"
+start_redis
+export LOG_FORMAT=json
+
+# ---- every program, text it writes while working and while Redis is away --
+FP=$(free_port)
+start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
+start_gateway --redis-port "$REDIS_PORT" --log-connections true
+start gateway_down "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+    --redis-port "$(free_port)" --www-root "$WORK/missing"
+start cluster "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+    --redis-port "$REDIS_PORT" --workers 2 --www-root ""
+start fcgi "$top_builddir/fcgi/cryptopulse-fcgi" --listen "127.0.0.1:$FP" --redis-port "$REDIS_PORT"
+wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FP))" ||
+    fail "cryptopulse-fcgi did not listen"
+sleep 1
+curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/health"
+curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/no%ffsuch\"path"
+within 10 env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+    SCRIPT_NAME=/health REQUEST_URI=/health cgi-fcgi -bind -connect "127.0.0.1:$FP" \
+    </dev/null >/dev/null || fail "FastCGI request failed"
+# CGI: one process per request, its log on stderr.
+within 10 env -i LOG_FORMAT=json LOG_LEVEL=debug REDIS_PORT="$REDIS_PORT" GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
+    "$top_builddir/fcgi/cryptopulse-fcgi" </dev/null >/dev/null 2>"$WORK/cgi.log" || true
+for p in feeder gateway gateway_down cluster fcgi; do
+    eval "pid=\$${p}_PID"
+    stop "$pid" || true
+done
+
+"$PY" - "$WORK" <<'PYEOF' || fail "a log line is not a JSON object"
+import json, os, re, sys
+want = {"feeder": "cryptopulse-feeder", "gateway": "cryptopulse-gateway",
+        "gateway_down": "cryptopulse-gateway", "cluster": "cryptopulse-gateway",
+        "fcgi": "cryptopulse-fcgi", "cgi": "cryptopulse-fcgi"}
+for name, program in want.items():
+    path = os.path.join(sys.argv[1], name + ".log")
+    lines = open(path, encoding="utf-8").read().splitlines()
+    assert lines, f"{name}: no log lines"
+    levels = set()
+    for line in lines:
+        try:
+            o = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"{name}: not JSON ({e}): {line!r}")
+        assert isinstance(o, dict), line
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["ts"]), line
+        assert o["level"] in ("error", "warn", "info", "debug"), line
+        assert o["program"].split("/")[0] == program, line
+        assert isinstance(o["msg"], str) and o["msg"], line
+        levels.add(o["level"])
+    print(f"{name}: {len(lines)} JSON lines, levels {sorted(levels)}")
+down = [json.loads(l) for l in open(os.path.join(sys.argv[1], "gateway_down.log"))]
+assert any(o["level"] == "warn" and "unreachable" in o["msg"] for o in down), down
+closed = [json.loads(l) for l in open(os.path.join(sys.argv[1], "gateway.log"))]
+assert any(o["msg"] == "connection closed" and o["transport"] == "http" for o in closed), closed
+workers = {json.loads(l)["program"] for l in open(os.path.join(sys.argv[1], "cluster.log"))}
+assert {"cryptopulse-gateway/0", "cryptopulse-gateway/1"} <= workers, workers
+PYEOF
+unset LOG_FORMAT
+
+# ---- MAX_CONNECTIONS against a file limit of 1024 --------------------------
+max_conn_log() { # max_conn_log NAME ARGS...: start a gateway under ulimit -n 1024, stop it
+    local name=$1; shift
+    start "$name" bash -c 'ulimit -n 1024 && exec "$@"' -- \
+        "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+        --redis-port "$REDIS_PORT" --www-root "" "$@"
+    eval "pid=\$${name}_PID"
+    wait_for 5 grep -q "listening on" "$WORK/$name.log" || fail "$name: gateway did not start"
+    stop "$pid" || true
+}
+max_conn_log mc_default
+! grep -q "\[warn\].*MAX_CONNECTIONS" "$WORK/mc_default.log" ||
+    fail "the default MAX_CONNECTIONS gave a warning: $(cat "$WORK/mc_default.log")"
+grep -q "\[info\] MAX_CONNECTIONS is 960, what 1024 open files allow" "$WORK/mc_default.log" ||
+    fail "the fitted MAX_CONNECTIONS was not logged at info: $(cat "$WORK/mc_default.log")"
+max_conn_log mc_set --max-connections 5000
+grep -q "\[warn\] MAX_CONNECTIONS lowered from 5000 to 960: this process may open 1024 files" \
+    "$WORK/mc_set.log" || fail "an explicit MAX_CONNECTIONS above the limit was not warned about: \
+$(cat "$WORK/mc_set.log")"
+MAX_CONNECTIONS=500 max_conn_log mc_low
+! grep -q "MAX_CONNECTIONS" "$WORK/mc_low.log" || fail "MAX_CONNECTIONS=500 fits, yet: \
+$(cat "$WORK/mc_low.log")"
+
+# ---- LOG_FORMAT changes on SIGHUP: text before, JSON after ----------------
+printf 'LOG_FORMAT=text\n' >"$WORK/fmt.env"
+start fmt "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+    --redis-port "$REDIS_PORT" --www-root "" --config "$WORK/fmt.env"
+wait_for 5 grep -q "listening on" "$WORK/fmt.log" || fail "fmt: gateway did not start"
+printf 'LOG_FORMAT=json\n' >"$WORK/fmt.env"
+kill -HUP "$fmt_PID"
+wait_for 5 grep -q '"msg"' "$WORK/fmt.log" || fail "no JSON line after the reload: $(cat "$WORK/fmt.log")"
+stop "$fmt_PID" || true
+"$PY" - "$WORK/fmt.log" <<'PYEOF' || fail "LOG_FORMAT did not change on reload: $(cat "$WORK/fmt.log")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+first_json = next(i for i, l in enumerate(lines) if l.startswith("{"))
+assert first_json > 0 and "listening on" in "".join(lines[:first_json]), lines
+for l in lines[first_json:]:
+    json.loads(l)
+assert any("LOG_FORMAT" in json.loads(l)["msg"] for l in lines[first_json:]), lines
+PYEOF
+echo "PASS: $TEST_NAME"
