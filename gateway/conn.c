@@ -92,7 +92,11 @@ static void conn_free(struct conn *c)
         c->next->prev = c->prev;
     reg->n_conns--;
     peers_remove(reg->peers, &c->peer);
-    connlog_close(c);
+    connlog_close(&c->log, c->ctx->conf->log_connections, bufferevent_getfd(c->bev),
+                  c->kind == CONN_WS    ? "websocket"
+                  : c->kind == CONN_SSE ? "sse"
+                                        : "http",
+                  ctx_now_ms(c->ctx));
     /* Drop the messages still queued now: libevent frees the buffers in a
      * deferred callback, which at shutdown runs after the hub, whose latency
      * histogram the last reference to a message writes to, is gone.  The
@@ -152,14 +156,13 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
     c->ctx = ctx;
     c->bev = bev;
     c->kind = CONN_HTTP;
-    c->opened_ms = ctx_now_ms(ctx);
     c->req = http_request_new((size_t)ctx->conf->max_head_bytes, (unsigned)ctx->conf->max_headers);
     c->next = reg->conns;
     if (reg->conns)
         reg->conns->prev = c;
     reg->conns = c;
     reg->n_conns++;
-    connlog_open(c);
+    connlog_open(&c->log, ctx->conf->log_connections, fd, ctx_now_ms(ctx));
     return c;
 }
 
@@ -207,7 +210,7 @@ void conn_close_ws(struct conn *c, uint16_t code, const char *reason)
 {
     if (c->close_after_flush || c->closing)
         return;
-    connlog_ws_close(c, code, reason, strlen(reason), false);
+    connlog_ws_close(&c->log, code, reason, strlen(reason), false);
     uint8_t frame[WS_HEADER_MAX + WS_CONTROL_MAX];
     size_t rlen = strnlen(reason, WS_CONTROL_MAX - 2);
     size_t h = ws_frame_header(frame, WS_OP_CLOSE, true, 2 + rlen);

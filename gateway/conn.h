@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "connlog.h"
 #include "ctx.h"
 #include "msg.h"
 #include "peers.h"
@@ -47,14 +48,7 @@ struct conn {
     struct proto_client pc;            /* WS and SSE: hub membership */
     struct conn *prev, *next;          /* the registry's list */
     struct conn *next_closing;
-    /* For the connection log (connlog.h): set whatever LOG_CONNECTIONS is,
-     * a few stores per connection, nothing per tick. */
-    int64_t opened_ms;        /* loop clock at accept */
-    unsigned requests;        /* HTTP requests routed on this connection */
-    uint16_t ws_close_code;   /* first WebSocket Close sent or received, 0 = none */
-    bool ws_close_by_client;  /* ... and who sent it */
-    char ws_close_reason[64]; /* its reason, cut */
-    char peer_name[56];       /* "ip:port", kept only with LOG_CONNECTIONS */
+    struct connlog log; /* for the connection log (LOG_CONNECTIONS) */
 };
 
 /* ---- the registry ---- */

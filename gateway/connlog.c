@@ -3,7 +3,6 @@
 
 #include "connlog.h"
 
-#include "conn.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -41,11 +40,6 @@ static long long minus(unsigned long long bytes, long long fin)
     return (long long)bytes >= fin ? (long long)bytes - fin : 0;
 }
 
-static const char *transport_name(enum conn_kind kind)
-{
-    return kind == CONN_WS ? "websocket" : kind == CONN_SSE ? "sse" : "http";
-}
-
 /* "192.0.2.1:51000" or "[2001:db8::1]:51000" of fd's peer, "?" if unknown. */
 static void peer_name(int fd, char *buf, size_t len)
 {
@@ -66,20 +60,21 @@ static void peer_name(int fd, char *buf, size_t len)
     }
 }
 
-void connlog_open(struct conn *c)
+void connlog_open(struct connlog *l, bool on, int fd, int64_t now_ms)
 {
-    if (!c->ctx->conf->log_connections)
+    memset(l, 0, sizeof *l);
+    l->opened_ms = now_ms;
+    if (!on)
         return;
-    peer_name(bufferevent_getfd(c->bev), c->peer_name, sizeof c->peer_name);
-    const struct log_field f[] = {LOG_STR("peer", c->peer_name)};
+    peer_name(fd, l->peer_name, sizeof l->peer_name);
+    const struct log_field f[] = {LOG_STR("peer", l->peer_name)};
     log_fields(LOG_DEBUG, "connection opened", f, 1);
 }
 
-void connlog_close(const struct conn *c)
+void connlog_close(const struct connlog *l, bool on, int fd, const char *transport, int64_t now_ms)
 {
-    if (!c->ctx->conf->log_connections)
+    if (!on)
         return;
-    int fd = bufferevent_getfd(c->bev);
     struct tcp_info ti;
     socklen_t tl = sizeof ti;
     memset(&ti, 0, sizeof ti);
@@ -87,28 +82,29 @@ void connlog_close(const struct conn *c)
         fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
         tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received;
     struct log_field f[9] = {
-        LOG_STR("peer", c->peer_name),
-        LOG_STR("transport", transport_name(c->kind)),
-        LOG_INT("duration_ms", ctx_now_ms(c->ctx) - c->opened_ms),
+        LOG_STR("peer", l->peer_name[0] ? l->peer_name : "?"),
+        LOG_STR("transport", transport),
+        LOG_INT("duration_ms", now_ms - l->opened_ms),
         LOG_INT("bytes_in",
                 known ? minus(ti.tcpi_bytes_received, fin_received(ti.tcpi_state)) : -1),
         LOG_INT("bytes_out", known ? minus(ti.tcpi_bytes_acked, fin_acked(ti.tcpi_state)) : -1),
-        LOG_INT("requests", c->requests),
+        LOG_INT("requests", l->requests),
     };
     size_t n = 6;
-    if (c->ws_close_code) {
-        f[n++] = LOG_INT("ws_close_code", c->ws_close_code);
-        f[n++] = LOG_STR("ws_close_by", c->ws_close_by_client ? "client" : "server");
-        f[n++] = LOG_STR("ws_close_reason", c->ws_close_reason);
+    if (l->ws_close_code) {
+        f[n++] = LOG_INT("ws_close_code", l->ws_close_code);
+        f[n++] = LOG_STR("ws_close_by", l->ws_close_by_client ? "client" : "server");
+        f[n++] = LOG_STR("ws_close_reason", l->ws_close_reason);
     }
     log_fields(LOG_INFO, "connection closed", f, n);
 }
 
-void connlog_ws_close(struct conn *c, uint16_t code, const char *reason, size_t len, bool by_client)
+void connlog_ws_close(struct connlog *l, uint16_t code, const char *reason, size_t len,
+                      bool by_client)
 {
-    if (c->ws_close_code)
+    if (l->ws_close_code)
         return;
-    c->ws_close_code = code;
-    c->ws_close_by_client = by_client;
-    snprintf(c->ws_close_reason, sizeof c->ws_close_reason, "%.*s", (int)len, reason);
+    l->ws_close_code = code;
+    l->ws_close_by_client = by_client;
+    snprintf(l->ws_close_reason, sizeof l->ws_close_reason, "%.*s", (int)len, reason);
 }

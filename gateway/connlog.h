@@ -10,21 +10,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct conn;
+/* What the log needs of one connection, kept in it (struct conn's log):
+ * a few stores per connection, nothing per tick. */
+struct connlog {
+    int64_t opened_ms;        /* loop clock at accept */
+    unsigned requests;        /* HTTP requests routed on the connection */
+    uint16_t ws_close_code;   /* first WebSocket Close sent or received, 0 = none */
+    bool ws_close_by_client;  /* ... and who sent it */
+    char ws_close_reason[64]; /* its reason, cut */
+    char peer_name[56];       /* "ip:port", kept only when on at open */
+};
 
-/* c was accepted: with LOG_CONNECTIONS keep its peer's address (the peer
- * may be gone by the end) and log it at debug. */
-void connlog_open(struct conn *c);
+/* A connection on socket fd was accepted at now_ms (loop clock): start l;
+ * when on (LOG_CONNECTIONS) keep its peer's address (the peer may be gone
+ * by the end) and log it at debug. */
+void connlog_open(struct connlog *l, bool on, int fd, int64_t now_ms);
 
-/* c is about to be freed, its socket still open: log it when
- * LOG_CONNECTIONS is on.  bytes_in/bytes_out are what TCP received and what
- * the peer acknowledged (TLS records included), -1 if the kernel will not
- * tell. */
-void connlog_close(const struct conn *c);
+/* The connection is about to be freed, its socket fd still open: when on,
+ * log one line at info with transport ("http", "websocket", "sse"), the
+ * duration to now_ms, bytes_in/bytes_out (what TCP received and what the
+ * peer acknowledged, TLS records included; -1 if the kernel will not tell),
+ * the requests and the first WebSocket Close. */
+void connlog_close(const struct connlog *l, bool on, int fd, const char *transport, int64_t now_ms);
 
-/* Remember the first WebSocket Close of c: code (RFC 6455 §7.4) and reason
- * (len bytes, copied, cut at 63), by_client when the client sent it. */
-void connlog_ws_close(struct conn *c, uint16_t code, const char *reason, size_t len,
+/* Remember the first WebSocket Close: code (RFC 6455 §7.4) and reason (len
+ * bytes, copied, cut at 63), by_client when the client sent it. */
+void connlog_ws_close(struct connlog *l, uint16_t code, const char *reason, size_t len,
                       bool by_client);
 
 #endif

@@ -3,7 +3,6 @@
 #include "rdb_link.h"
 
 #include "log.h"
-#include "rdb_sentinel.h"
 #include "strlist.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -76,8 +75,6 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct rdb_link *link = arg;
-    if (rdb_sentinel_timed_out(link))
-        return;
     redisAsyncContext *ac = link->ac;
     link->ac = NULL;
     if (ac)
@@ -120,7 +117,7 @@ static void send_setup(struct rdb_link *link)
         redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
 }
 
-void rdb_link_connect_to(struct rdb_link *link, const char *host, int port)
+static void connect_to(struct rdb_link *link, const char *host, int port)
 {
     snprintf(link->what, sizeof link->what, "redis %s:%d", host, port);
     redisAsyncContext *ac = redisAsyncConnect(host, port);
@@ -142,15 +139,29 @@ void rdb_link_connect_to(struct rdb_link *link, const char *host, int port)
     send_setup(link);
 }
 
+/* The Sentinels' answers. */
+static void on_master(void *arg, const char *host, int port)
+{
+    connect_to(arg, host, port);
+}
+
+static void on_no_master(void *arg)
+{
+    struct rdb_link *link = arg;
+    const struct cp_conf *conf = link->conf;
+    snprintf(link->what, sizeof link->what, "redis master %.64s via Sentinels %.128s",
+             conf->redis_master_name, conf->redis_sentinels);
+    outage_fail(link->outage, link->what, "no Sentinel named the master", outage_clock_ms());
+    rdb_link_retry(link);
+}
+
 static void link_connect(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->conf;
-    if (conf->redis_sentinels[0]) {
-        link->sentinel = 0;
-        rdb_sentinel_ask(link);
-    } else {
-        rdb_link_connect_to(link, conf->redis_host, conf->redis_port);
-    }
+    if (conf->redis_sentinels[0])
+        rdb_sentinel_ask(&link->sentinel);
+    else
+        connect_to(link, conf->redis_host, conf->redis_port);
 }
 
 void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct cp_conf *conf,
@@ -167,12 +178,13 @@ void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct 
     link->outage = &link->own;
     link->retry = evtimer_new(base, on_retry, link);
     link->connect_timeout = evtimer_new(base, on_connect_timeout, link);
+    rdb_sentinel_init(&link->sentinel, base, conf, name, on_master, on_no_master, link);
     link_connect(link);
 }
 
 void rdb_link_free(struct rdb_link *link)
 {
-    rdb_sentinel_cancel(link);
+    rdb_sentinel_free(&link->sentinel);
     if (link->ac) {
         link->ac->onDisconnect = NULL; /* we are going away: no reconnect */
         redisAsyncFree(link->ac);

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "outage.h"
+#include "rdb_sentinel.h"
 
 struct rdb_link {
     struct event_base *base;
@@ -30,9 +31,7 @@ struct rdb_link {
     struct outage own, *outage;
     char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
     unsigned setup_pending;       /* AUTH and SELECT replies still to come */
-    /* REDIS_SENTINELS: the Sentinel being asked where the master is. */
-    redisAsyncContext *sentinel_ac; /* NULL unless a question is out */
-    int sentinel;                   /* its index in REDIS_SENTINELS */
+    struct rdb_sentinel sentinel; /* REDIS_SENTINELS: where the master is */
 };
 
 /* Set up link (caller's memory) and start connecting per conf (borrowed,
@@ -44,9 +43,6 @@ void rdb_link_init(struct rdb_link *link, struct event_base *base, const struct 
 
 /* Drop the connection without reconnecting and free the timers. */
 void rdb_link_free(struct rdb_link *link);
-
-/* Connect to host:port now (the Sentinel's answer). */
-void rdb_link_connect_to(struct rdb_link *link, const char *host, int port);
 
 /* Try again after the backoff: at most half a tick interval, so that
  * clients get ticks again within two intervals of Redis coming back. */

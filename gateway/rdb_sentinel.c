@@ -22,95 +22,120 @@ static bool sentinel_entry(const char *list, int i, char *host, size_t len, int 
     return false;
 }
 
-static void on_master(redisAsyncContext *ac, void *reply, void *privdata)
+static void ask_next(struct rdb_sentinel *s);
+
+/* Give up on the Sentinel being asked (no answer, or not the master's
+ * address) and ask the next one. */
+static void skip(struct rdb_sentinel *s)
 {
-    struct rdb_link *link = privdata;
+    s->index++;
+    ask_next(s);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_sentinel *s = privdata;
     redisReply *r = reply;
-    if (!r || link->sentinel_ac != ac)
+    if (!r || s->ac != ac)
         return; /* the Sentinel was given up on (timeout, shutdown) */
-    evtimer_del(link->connect_timeout);
-    link->sentinel_ac = NULL;
+    evtimer_del(s->timeout);
+    s->ac = NULL;
     redisAsyncDisconnect(ac); /* after this callback returns */
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
-        log_debug("redis %s: Sentinel says the master is %s:%s", link->name, r->element[0]->str,
+        log_debug("redis %s: Sentinel says the master is %s:%s", s->name, r->element[0]->str,
                   r->element[1]->str);
-        rdb_link_connect_to(link, r->element[0]->str, atoi(r->element[1]->str));
+        s->on_master(s->arg, r->element[0]->str, atoi(r->element[1]->str));
         return;
     }
-    link->sentinel++;
-    rdb_sentinel_ask(link);
+    skip(s);
 }
 
 static void on_sentinel_connect(const redisAsyncContext *ac, int status)
 {
-    struct rdb_link *link = ac->data;
-    if (status == REDIS_OK || link->sentinel_ac != ac)
+    struct rdb_sentinel *s = ac->data;
+    if (status == REDIS_OK || s->ac != ac)
         return;
     /* hiredis frees ac after this returns; its reply callback gets NULL. */
-    evtimer_del(link->connect_timeout);
-    link->sentinel_ac = NULL;
-    link->sentinel++;
-    rdb_sentinel_ask(link);
+    evtimer_del(s->timeout);
+    s->ac = NULL;
+    skip(s);
 }
 
 static void on_sentinel_disconnect(const redisAsyncContext *ac, int status)
 {
-    struct rdb_link *link = ac->data;
-    if (link->sentinel_ac == ac)
-        link->sentinel_ac = NULL;
+    struct rdb_sentinel *s = ac->data;
+    if (s->ac == ac)
+        s->ac = NULL;
 }
 
-void rdb_sentinel_ask(struct rdb_link *link)
+/* A Sentinel that does not answer: ask the next.  Runs from a timer, so
+ * freeing the context is safe. */
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
-    const struct cp_conf *conf = link->conf;
+    struct rdb_sentinel *s = arg;
+    redisAsyncContext *ac = s->ac;
+    s->ac = NULL;
+    if (ac)
+        redisAsyncFree(ac); /* its pending reply callback gets NULL and ignores it */
+    skip(s);
+}
+
+static void ask_next(struct rdb_sentinel *s)
+{
+    const struct cp_conf *conf = s->conf;
     char host[CONF_STR_MAX];
     int port;
-    if (!sentinel_entry(conf->redis_sentinels, link->sentinel, host, sizeof host, &port)) {
-        snprintf(link->what, sizeof link->what, "redis master %.64s via Sentinels %.128s",
-                 conf->redis_master_name, conf->redis_sentinels);
-        outage_fail(link->outage, link->what, "no Sentinel named the master", outage_clock_ms());
-        rdb_link_retry(link);
+    if (!sentinel_entry(conf->redis_sentinels, s->index, host, sizeof host, &port)) {
+        s->on_none(s->arg);
         return;
     }
     redisAsyncContext *ac = redisAsyncConnect(host, port);
     if (!ac || ac->err) {
         if (ac)
             redisAsyncFree(ac);
-        link->sentinel++;
-        rdb_sentinel_ask(link);
+        skip(s);
         return;
     }
-    ac->data = link;
-    link->sentinel_ac = ac;
-    redisLibeventAttach(ac, link->base);
+    ac->data = s;
+    s->ac = ac;
+    redisLibeventAttach(ac, s->base);
     redisAsyncSetConnectCallback(ac, on_sentinel_connect);
     redisAsyncSetDisconnectCallback(ac, on_sentinel_disconnect);
-    redisAsyncCommand(ac, on_master, link, "SENTINEL get-master-addr-by-name %s",
+    redisAsyncCommand(ac, on_reply, s, "SENTINEL get-master-addr-by-name %s",
                       conf->redis_master_name);
     struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
-    evtimer_add(link->connect_timeout, &tv);
+    evtimer_add(s->timeout, &tv);
 }
 
-bool rdb_sentinel_timed_out(struct rdb_link *link)
+void rdb_sentinel_init(struct rdb_sentinel *s, struct event_base *base, const struct cp_conf *conf,
+                       const char *name, void (*on_master)(void *arg, const char *host, int port),
+                       void (*on_none)(void *arg), void *arg)
 {
-    if (!link->sentinel_ac)
-        return false;
-    /* A Sentinel that does not answer: ask the next. */
-    redisAsyncContext *sac = link->sentinel_ac;
-    link->sentinel_ac = NULL;
-    redisAsyncFree(sac); /* its pending reply callback gets NULL and ignores it */
-    link->sentinel++;
-    rdb_sentinel_ask(link);
-    return true;
+    *s = (struct rdb_sentinel){.base = base,
+                               .conf = conf,
+                               .name = name,
+                               .on_master = on_master,
+                               .on_none = on_none,
+                               .arg = arg};
+    s->timeout = evtimer_new(base, on_timeout, s);
 }
 
-void rdb_sentinel_cancel(struct rdb_link *link)
+void rdb_sentinel_ask(struct rdb_sentinel *s)
 {
-    if (!link->sentinel_ac)
-        return;
-    redisAsyncContext *sac = link->sentinel_ac;
-    link->sentinel_ac = NULL;
-    sac->onDisconnect = NULL;
-    redisAsyncFree(sac);
+    s->index = 0;
+    ask_next(s);
+}
+
+void rdb_sentinel_free(struct rdb_sentinel *s)
+{
+    if (s->ac) {
+        redisAsyncContext *ac = s->ac;
+        s->ac = NULL;
+        ac->onDisconnect = NULL;
+        redisAsyncFree(ac);
+    }
+    if (s->timeout)
+        event_free(s->timeout);
+    s->timeout = NULL;
 }

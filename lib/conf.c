@@ -270,9 +270,29 @@ void conf_apply_logging(const char *progname, const struct cp_conf *conf)
     log_set_format(format);
 }
 
-bool conf_known(const char *name, unsigned programs)
+/* One file may serve every program: settings of the others are skipped,
+ * names no program knows are typos. */
+struct file_ctx {
+    struct cp_conf *conf;
+    unsigned programs;
+};
+
+static int file_setting(void *arg, const char *name, const char *value, char *why, size_t whylen)
 {
-    return find_env(name, programs) != NULL;
+    const struct file_ctx *f = arg;
+    if (!find_env(name, CONF_ALL_PROGRAMS)) {
+        snprintf(why, whylen, "unknown setting %s", name);
+        return CP_EINVAL;
+    }
+    return find_env(name, f->programs) ? conf_set(f->conf, f->programs, name, value, why, whylen)
+                                       : CP_OK;
+}
+
+int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+                   size_t errlen)
+{
+    struct file_ctx f = {conf, programs};
+    return conffile_read(path, file_setting, &f, err, errlen);
 }
 
 int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const char *value,
@@ -477,7 +497,7 @@ static int parse_settings(struct cp_conf *conf, const struct conf_program_info *
     conf_defaults(conf);
     int rc = conf_load_env(conf, info->programs, err, errlen);
     if (rc == CP_OK && config_path && *config_path)
-        rc = conffile_load(conf, info->programs, config_path, err, errlen);
+        rc = conf_load_file(conf, info->programs, config_path, err, errlen);
     bool positional_only = false;
     for (int i = 1; rc == CP_OK && i < argc; i++) {
         const char *arg = argv[i];

@@ -99,8 +99,13 @@ int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t err
  * and LOG_FORMAT (log.h). */
 void conf_apply_logging(const char *progname, const struct cp_conf *conf);
 
-/* True when name is a setting of one of programs (CONF_GATEWAY | ...). */
-bool conf_known(const char *name, unsigned programs);
+/* Read a --config file (conffile.h: NAME=value lines).  Settings of other
+ * programs are skipped, so one file can serve all; names no program knows
+ * are an error, so typos do not pass silently.  Returns 0, CP_ENOENT if the
+ * file cannot be opened, CP_EIO, CP_ESYNTAX or CP_EINVAL with
+ * "path:line: reason" in err. */
+int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+                   size_t errlen);
 
 /* Result of conf_parse_args for one program. */
 enum conf_args_result { CONF_ARGS_OK = 0, CONF_ARGS_EXIT_OK = 1, CONF_ARGS_USAGE = 2 };

@@ -1,4 +1,4 @@
-/* conffile: the --config file of NAME=value lines. */
+/* conffile: files of NAME=value lines, as a shell sources them. */
 #include "config.h"
 
 #include "conffile.h"
@@ -50,7 +50,7 @@ static int parse_line(char *line, char **name, char **value, char *err, size_t e
     return CP_OK;
 }
 
-int conffile_load(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+int conffile_read(const char *path, conffile_setting_fn *on_setting, void *arg, char *err,
                   size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -58,7 +58,7 @@ int conffile_load(struct cp_conf *conf, unsigned programs, const char *path, cha
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return CP_ENOENT;
     }
-    char line[CONF_LIST_MAX + 256], why[CONF_LIST_MAX + 64];
+    char line[CONFFILE_LINE_MAX], why[CONFFILE_LINE_MAX];
     int lineno = 0, rc = CP_OK;
     while (rc == CP_OK && fgets(line, sizeof line, f)) {
         lineno++;
@@ -72,16 +72,8 @@ int conffile_load(struct cp_conf *conf, unsigned programs, const char *path, cha
                 rc = CP_OK;
                 continue;
             }
-            /* One file may serve every program: settings of the others are
-             * skipped, names no program knows are typos. */
-            if (rc == CP_OK && conf_known(name, CONF_ALL_PROGRAMS))
-                rc = conf_known(name, programs)
-                         ? conf_set(conf, programs, name, value, why, sizeof why)
-                         : CP_OK;
-            else if (rc == CP_OK) {
-                snprintf(why, sizeof why, "unknown setting %s", name);
-                rc = CP_EINVAL;
-            }
+            if (rc == CP_OK)
+                rc = on_setting(arg, name, value, why, sizeof why);
         }
         if (rc != CP_OK)
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);

@@ -1,19 +1,26 @@
-/* conffile: reads the --config file, NAME=value lines as a shell sources
- * them, into a struct cp_conf through conf_set().  Runs at start-up and on
- * reload, on the caller's thread; nothing is kept between calls. */
+/* conffile: reads a file of NAME=value lines as a shell sources them (the
+ * --config file): blank lines and '#' comments skipped, "export " allowed,
+ * values quoted with "" or ''.  It knows no setting: each one goes to the
+ * caller's function.  Any thread; nothing is kept between calls. */
 #ifndef CP_CONFFILE_H
 #define CP_CONFFILE_H
 
 #include <stddef.h>
 
-#include "conf.h"
+/* Longest line, newline included (bytes). */
+#define CONFFILE_LINE_MAX 1280
 
-/* Read a file of NAME=value lines (blank lines and '#' comments allowed;
- * values may be quoted with "" or '').  Settings of other programs are
- * skipped, so one file can serve all; names no program knows are an error,
- * so typos do not pass silently.  Returns 0, CP_ENOENT if the file cannot be opened,
- * CP_ESYNTAX or CP_EINVAL with "path:line: reason" in err. */
-int conffile_load(struct cp_conf *conf, unsigned programs, const char *path, char *err,
+/* Called for each setting with its name and value (NUL-terminated, valid
+ * during the call); returns 0, or an error code with a reason in why
+ * (whylen bytes), which stops the reading. */
+typedef int conffile_setting_fn(void *arg, const char *name, const char *value, char *why,
+                                size_t whylen);
+
+/* Read path, calling on_setting(arg, ...) for each setting in order.
+ * Returns 0; CP_ENOENT when it cannot be opened, CP_EIO when it cannot be
+ * read; CP_ESYNTAX for a line that is not NAME=value (or too long), or
+ * on_setting's code — then with "path:line: reason" in err (errlen bytes). */
+int conffile_read(const char *path, conffile_setting_fn *on_setting, void *arg, char *err,
                   size_t errlen);
 
 #endif

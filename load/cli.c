@@ -6,7 +6,6 @@
 #include "lopts.h"
 
 #include "conf.h"
-#include "conffile.h"
 #include "cp_error.h"
 #include "price.h"
 #include "strlist.h"
@@ -211,7 +210,7 @@ static int symbols_setting(struct cli *c, int argc, char **argv)
     const char *env = getenv("SYMBOLS"), *path = config_path(argc, argv);
     int rc = env ? conf_set(&feeder, CONF_FEEDER, "SYMBOLS", env, err, sizeof err) : CP_OK;
     if (rc == CP_OK && path && *path)
-        rc = conffile_load(&feeder, CONF_FEEDER, path, err, sizeof err);
+        rc = conf_load_file(&feeder, CONF_FEEDER, path, err, sizeof err);
     if (rc == CP_OK)
         rc = lopts_symbols(&c->o, feeder.symbols, err, sizeof err);
     if (rc != CP_OK)

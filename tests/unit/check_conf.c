@@ -106,6 +106,44 @@ START_TEST(settings_of_other_programs_are_unknown)
 }
 END_TEST
 
+START_TEST(file_lines_parse_with_comments_quotes_and_export)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    const char *path = write_file("# comment\n\nPORT=4000\nexport REDIS_HOST = \"10.0.0.1\"\n"
+                                  "CORS_ORIGINS='http://a, http://b'\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_OK);
+    ck_assert_int_eq(c.port, 4000);
+    ck_assert_str_eq(c.redis_host, "10.0.0.1");
+    ck_assert(conf_origin_allowed(&c, "http://b"));
+    ck_assert(!conf_origin_allowed(&c, "http://c"));
+    unlink(path);
+}
+END_TEST
+
+START_TEST(file_errors_give_path_and_line)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    const char *path = write_file("PORT=4000\nthis is not a setting\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_ESYNTAX);
+    char want[64];
+    snprintf(want, sizeof want, "%s:2:", path);
+    ck_assert_ptr_nonnull(strstr(err, want));
+    unlink(path);
+    path = write_file("PORT=4000\nPROT=1\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting PROT"));
+    unlink(path);
+    path = write_file("PORT=4000\nPRICE_TTL_SECONDS=9\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_FCGI, path, err, sizeof err), CP_OK);
+    unlink(path);
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/tmp", err, sizeof err), CP_EIO);
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, "/nonexistent/x", err, sizeof err),
+                     CP_ENOENT);
+}
+END_TEST
+
 START_TEST(flags_beat_file_which_beats_environment)
 {
     struct cp_conf c;
