@@ -97,6 +97,18 @@ tests_unit_check_rdb_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_rdb_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_rdb
 UNIT_TESTS += tests/unit/check_rdb
+# rdb's two private parts, each on its own: a connection that keeps itself
+# up, and the Sentinels' answer.
+check_PROGRAMS += tests/unit/check_rdb_link tests/unit/check_rdb_sentinel
+UNIT_TESTS += tests/unit/check_rdb_link tests/unit/check_rdb_sentinel
+tests_unit_check_rdb_link_SOURCES = tests/unit/check_rdb_link.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_rdb_link_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_rdb_link_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_rdb_sentinel_SOURCES = tests/unit/check_rdb_sentinel.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_rdb_sentinel_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_rdb_sentinel_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 
 # Tests of the connection layer run it on real loopback sockets (and, where
 # it talks to Redis, a real redis-server) through one fixture.

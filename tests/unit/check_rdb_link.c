@@ -1,0 +1,162 @@
+/* Unit tests of gateway/rdb_link.c: one Redis connection that keeps itself
+ * up — connect, hooks, reconnect with backoff after Redis goes and comes
+ * back, a connect timeout for a server that never accepts — on a libevent
+ * loop against a real redis-server started here. */
+#include "config.h"
+
+#include "check_main.h"
+#include "conf.h"
+#include "rdb_link.h"
+#include "redis_server.h"
+#include "strlist.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct redis_server srv;
+static struct cp_conf conf;
+static struct event_base *base;
+static struct rdb_link rlink;
+static int ups, losts;
+
+static void on_connected(struct rdb_link *l)
+{
+    ck_assert_ptr_eq(l->owner, &ups);
+    ups++;
+}
+
+static void on_lost(struct rdb_link *l)
+{
+    losts++;
+}
+
+static void setup(void)
+{
+    ups = losts = 0;
+    ck_assert(redis_server_start(&srv));
+    conf_defaults(&conf);
+    snprintf(conf.redis_host, sizeof conf.redis_host, "127.0.0.1");
+    conf.redis_port = srv.port;
+    conf.update_interval_ms = 200; /* backoff capped at 100 ms */
+    conf.redis_timeout_ms = 300;
+    base = event_base_new();
+}
+
+static void teardown(void)
+{
+    rdb_link_free(&rlink);
+    event_base_free(base);
+    redis_server_free(&srv);
+}
+
+static void start(void)
+{
+    rdb_link_init(&rlink, base, &conf, "test", on_connected, on_lost, &ups);
+}
+
+/* Turn the loop until *counter reaches want or ms pass. */
+static void run_until(const int *counter, int want, int ms)
+{
+    for (int waited = 0; *counter < want && waited < ms; waited += 10) {
+        struct timeval tv = strlist_timeval_ms(10);
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
+}
+
+START_TEST(connects_and_says_so_once)
+{
+    start();
+    ck_assert_int_eq(ups, 0); /* never during init */
+    run_until(&ups, 1, 3000);
+    ck_assert_int_eq(ups, 1);
+    ck_assert(rlink.connected);
+    ck_assert_ptr_nonnull(rlink.ac);
+    run_until(&ups, 2, 300);
+    ck_assert_int_eq(ups, 1);
+    ck_assert_int_eq(losts, 0);
+}
+END_TEST
+
+START_TEST(comes_back_when_redis_does)
+{
+    start();
+    run_until(&ups, 1, 3000);
+    redis_server_stop(&srv);
+    run_until(&losts, 1, 3000);
+    ck_assert_int_eq(losts, 1);
+    ck_assert(!rlink.connected);
+    ck_assert_ptr_null(rlink.ac);
+    run_until(&losts, 3, 1000); /* retries keep failing while it is down */
+    ck_assert_int_ge(losts, 3);
+    ck_assert(redis_server_restart(&srv));
+    run_until(&ups, 2, 3000);
+    ck_assert_int_eq(ups, 2);
+    ck_assert(rlink.connected);
+    ck_assert_int_le(rlink.backoff_ms, 200); /* reset by the connection */
+}
+END_TEST
+
+START_TEST(redis_down_at_start_is_retried_until_it_comes)
+{
+    redis_server_stop(&srv);
+    start();
+    run_until(&losts, 2, 3000);
+    ck_assert_int_ge(losts, 2);
+    ck_assert_int_eq(ups, 0);
+    ck_assert(redis_server_restart(&srv));
+    run_until(&ups, 1, 3000);
+    ck_assert_int_eq(ups, 1);
+}
+END_TEST
+
+/* A connect that never completes (the server's accept queue is full, so
+ * its SYNs go unanswered) is given up after REDIS_TIMEOUT_MS and retried,
+ * each attempt counted as failed. */
+START_TEST(a_connect_that_never_completes_times_out)
+{
+    int full = socket(AF_INET, SOCK_STREAM, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ck_assert_int_eq(bind(full, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(full, 0), 0);
+    ck_assert_int_eq(getsockname(full, (struct sockaddr *)&a, &len), 0);
+    ck_assert_int_eq(connect(filler, (struct sockaddr *)&a, sizeof a), 0); /* fills it */
+    conf.redis_port = ntohs(a.sin_port);
+    start();
+    int attempts = 0;
+    for (int waited = 0; waited < 2000 && attempts < 2; waited += 10) {
+        struct timeval tv = strlist_timeval_ms(10);
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+        attempts = (int)rlink.outage->attempts;
+    }
+    ck_assert_int_ge(attempts, 2); /* timed out, retried, timed out again */
+    ck_assert(rlink.outage->down);
+    ck_assert_int_eq(ups, 0);
+    ck_assert(!rlink.connected);
+    close(filler);
+    close(full);
+}
+END_TEST
+
+static Suite *rdb_link_suite(void)
+{
+    Suite *s = suite_create("rdb_link");
+    TCase *t = tcase_create("redis");
+    tcase_set_timeout(t, 30);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, connects_and_says_so_once);
+    tcase_add_test(t, comes_back_when_redis_does);
+    tcase_add_test(t, redis_down_at_start_is_retried_until_it_comes);
+    tcase_add_test(t, a_connect_that_never_completes_times_out);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(rdb_link_suite)
