@@ -92,7 +92,7 @@ static void conn_free(struct conn *c)
         c->next->prev = c->prev;
     reg->n_conns--;
     peers_remove(reg->peers, &c->peer);
-    connlog_close(&c->log, c->ctx->conf->log_connections, bufferevent_getfd(c->bev),
+    connlog_close(c->log, bufferevent_getfd(c->bev),
                   c->kind == CONN_WS    ? "websocket"
                   : c->kind == CONN_SSE ? "sse"
                                         : "http",
@@ -162,7 +162,7 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
         reg->conns->prev = c;
     reg->conns = c;
     reg->n_conns++;
-    connlog_open(&c->log, ctx->conf->log_connections, fd, ctx_now_ms(ctx));
+    c->log = connlog_open(ctx->conf->log_connections, fd, ctx_now_ms(ctx));
     return c;
 }
 
@@ -210,7 +210,7 @@ void conn_close_ws(struct conn *c, uint16_t code, const char *reason)
 {
     if (c->close_after_flush || c->closing)
         return;
-    connlog_ws_close(&c->log, code, reason, strlen(reason), false);
+    connlog_ws_close(c->log, code, reason, strlen(reason), false);
     uint8_t frame[WS_HEADER_MAX + WS_CONTROL_MAX];
     size_t rlen = strnlen(reason, WS_CONTROL_MAX - 2);
     size_t h = ws_frame_header(frame, WS_OP_CLOSE, true, 2 + rlen);

@@ -48,7 +48,7 @@ struct conn {
     struct proto_client pc;            /* WS and SSE: hub membership */
     struct conn *prev, *next;          /* the registry's list */
     struct conn *next_closing;
-    struct connlog log; /* for the connection log (LOG_CONNECTIONS) */
+    struct connlog *log; /* LOG_CONNECTIONS at accept: the connection log's record */
 };
 
 /* ---- the registry ---- */

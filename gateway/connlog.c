@@ -4,11 +4,13 @@
 #include "connlog.h"
 
 #include "log.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <linux/tcp.h> /* struct tcp_info with the byte counters (Linux 4.2) */
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -60,20 +62,21 @@ static void peer_name(int fd, char *buf, size_t len)
     }
 }
 
-void connlog_open(struct connlog *l, bool on, int fd, int64_t now_ms)
+struct connlog *connlog_open(bool on, int fd, int64_t now_ms)
 {
-    memset(l, 0, sizeof *l);
-    l->opened_ms = now_ms;
     if (!on)
-        return;
+        return NULL;
+    struct connlog *l = xcalloc(1, sizeof *l);
+    l->opened_ms = now_ms;
     peer_name(fd, l->peer_name, sizeof l->peer_name);
     const struct log_field f[] = {LOG_STR("peer", l->peer_name)};
     log_fields(LOG_DEBUG, "connection opened", f, 1);
+    return l;
 }
 
-void connlog_close(const struct connlog *l, bool on, int fd, const char *transport, int64_t now_ms)
+void connlog_close(struct connlog *l, int fd, const char *transport, int64_t now_ms)
 {
-    if (!on)
+    if (!l)
         return;
     struct tcp_info ti;
     socklen_t tl = sizeof ti;
@@ -82,7 +85,7 @@ void connlog_close(const struct connlog *l, bool on, int fd, const char *transpo
         fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
         tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received;
     struct log_field f[9] = {
-        LOG_STR("peer", l->peer_name[0] ? l->peer_name : "?"),
+        LOG_STR("peer", l->peer_name),
         LOG_STR("transport", transport),
         LOG_INT("duration_ms", now_ms - l->opened_ms),
         LOG_INT("bytes_in",
@@ -97,12 +100,13 @@ void connlog_close(const struct connlog *l, bool on, int fd, const char *transpo
         f[n++] = LOG_STR("ws_close_reason", l->ws_close_reason);
     }
     log_fields(LOG_INFO, "connection closed", f, n);
+    free(l);
 }
 
 void connlog_ws_close(struct connlog *l, uint16_t code, const char *reason, size_t len,
                       bool by_client)
 {
-    if (l->ws_close_code)
+    if (!l || l->ws_close_code)
         return;
     l->ws_close_code = code;
     l->ws_close_by_client = by_client;

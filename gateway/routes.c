@@ -96,7 +96,8 @@ void routes_handle(struct conn *c)
 {
     char path[HTTP_URL_MAX];
     c->ctx->counters.http_requests++;
-    c->log.requests++;
+    if (c->log)
+        c->log->requests++;
     if (urlcode_path_decode(http_request_path(c->req), path, sizeof path) != CP_OK) {
         conn_respond_error(c, 400, "bad_request", "malformed path", NULL);
         return;

@@ -78,7 +78,7 @@ static void on_message(struct conn *c, const struct ws_message *m)
         break;
     case WS_OP_CLOSE:
         /* Echo the code (§5.5.1); 1005 means none was sent, so none is echoed. */
-        connlog_ws_close(&c->log, m->close_code, m->len > 2 ? (const char *)m->payload + 2 : "",
+        connlog_ws_close(c->log, m->close_code, m->len > 2 ? (const char *)m->payload + 2 : "",
                          m->len > 2 ? m->len - 2 : 0, true);
         if (m->close_code == WS_CLOSE_NO_STATUS) {
             conn_ws_control(c, WS_OP_CLOSE, NULL, 0);

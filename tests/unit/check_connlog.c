@@ -88,7 +88,7 @@ START_TEST(the_first_websocket_close_is_the_one_logged)
     int fd = gw_fixture_client(&fx, &c);
     c->kind = CONN_WS;
     fx.ctx.counters.ws_current++; /* as the upgrade counts it */
-    connlog_ws_close(&c->log, 4000, "bye now, and more", 7, true);
+    connlog_ws_close(c->log, 4000, "bye now, and more", 7, true);
     conn_close_ws(c, 1001, "server shutting down"); /* the answer: not logged */
     gw_fixture_run(&fx, 100);
     close(fd); /* the server lingers until the client's EOF */
