@@ -45,10 +45,10 @@ web_conf_edit = sed \
 	-e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
 
-apache/cryptopulse.conf: $(srcdir)/apache/cryptopulse.conf.in Makefile
+apache/cryptopulse.conf: $(srcdir)/apache/cryptopulse.conf.in Makefile lib/paths.h
 	$(AM_V_GEN)$(MKDIR_P) apache && rm -f $@ $@.tmp && \
 	$(web_conf_edit) $(srcdir)/apache/cryptopulse.conf.in >$@.tmp && mv $@.tmp $@
 
-lighttpd/cryptopulse.conf: $(srcdir)/lighttpd/cryptopulse.conf.in Makefile
+lighttpd/cryptopulse.conf: $(srcdir)/lighttpd/cryptopulse.conf.in Makefile lib/paths.h
 	$(AM_V_GEN)$(MKDIR_P) lighttpd && rm -f $@ $@.tmp && \
 	$(web_conf_edit) $(srcdir)/lighttpd/cryptopulse.conf.in >$@.tmp && mv $@.tmp $@

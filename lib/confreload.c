@@ -63,8 +63,10 @@ static const char *shown(const char *name, const char *value)
 int confreload_apply(struct cp_conf *running, const struct cp_conf *fresh, unsigned program,
                      const char *progname, bool quiet)
 {
-    /* First apply, so that the lines below follow the new LOG_LEVEL; then
-     * compare the unchanged copy with fresh again to log. */
+    /* Apply, then log what changed comparing the unchanged copy with fresh,
+     * and only then switch to the new LOG_LEVEL and LOG_FORMAT: the lines of
+     * a reload are written as the operator asked before it, so one that
+     * raises LOG_LEVEL to warn still shows what it changed. */
     struct cp_conf before = *running;
     char was[CONF_LIST_MAX], now[CONF_LIST_MAX], err[CONF_LIST_MAX + 64];
     unsigned programs;
@@ -76,7 +78,6 @@ int confreload_apply(struct cp_conf *running, const struct cp_conf *fresh, unsig
         if (conf_set(running, program, name, now, err, sizeof err) != CP_OK)
             log_error("reload: %s", err); /* the value passed the same check once: a bug */
     }
-    conf_apply_logging(progname, running);
     enum log_level info = quiet ? LOG_DEBUG : LOG_INFO, warn = quiet ? LOG_DEBUG : LOG_WARN;
     int changed = 0;
     for (size_t i = 0; (name = conf_setting(&before, i, &programs, was, sizeof was)); i++) {
@@ -92,6 +93,7 @@ int confreload_apply(struct cp_conf *running, const struct cp_conf *fresh, unsig
     }
     if (changed == 0)
         log_msg(info, "reload: no setting changed");
+    conf_apply_logging(progname, running);
     return changed;
 }
 

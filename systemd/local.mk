@@ -13,9 +13,9 @@ CLEANFILES += $(systemdsystemunit_DATA)
 
 unit_edit = $(AM_V_GEN)$(MKDIR_P) systemd && rm -f $@ $@.tmp && \
 	$(web_conf_edit) $(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
-systemd/cryptopulse-feeder.service: $(srcdir)/systemd/cryptopulse-feeder.service.in Makefile
+systemd/cryptopulse-feeder.service: $(srcdir)/systemd/cryptopulse-feeder.service.in Makefile lib/paths.h
 	$(unit_edit)
-systemd/cryptopulse-gateway@.service: $(srcdir)/systemd/cryptopulse-gateway@.service.in Makefile
+systemd/cryptopulse-gateway@.service: $(srcdir)/systemd/cryptopulse-gateway@.service.in Makefile lib/paths.h
 	$(unit_edit)
-systemd/cryptopulse-fcgi.service: $(srcdir)/systemd/cryptopulse-fcgi.service.in Makefile
+systemd/cryptopulse-fcgi.service: $(srcdir)/systemd/cryptopulse-fcgi.service.in Makefile lib/paths.h
 	$(unit_edit)

@@ -58,7 +58,8 @@ within 300 $MAKE -s -C "$top_builddir" distdir distdir="$SRC" >"$WORK/distdir.lo
     fail "make distdir failed: $(tail -n 20 "$WORK/distdir.log")"
 build_with_prefix() {
     (cd "$SRC" && within 300 ./configure -q --prefix="$1" &&
-        within 600 $MAKE -s -j"$(nproc)" gateway/cryptopulse-gateway) >>"$WORK/build.log" 2>&1 ||
+        within 600 $MAKE -s -j"$(nproc)" gateway/cryptopulse-gateway \
+            systemd/cryptopulse-feeder.service apache/cryptopulse.conf) >>"$WORK/build.log" 2>&1 ||
         fail "configure --prefix=$1 && make failed: $(tail -n 20 "$WORK/build.log")"
 }
 www_default() {
@@ -70,4 +71,15 @@ build_with_prefix "$WORK/B"
 [ "$(www_default)" = "$WORK/B/share/cryptopulse/www" ] ||
     fail "after configure --prefix=B and make, WWW_ROOT default is still $(www_default)"
 echo "ok - configure --prefix=B then make: WWW_ROOT default $(www_default)"
+# make prefix=C (no configure): the program, the units and the site files follow.
+(cd "$SRC" && within 600 $MAKE -s prefix="$WORK/C" gateway/cryptopulse-gateway \
+    systemd/cryptopulse-feeder.service apache/cryptopulse.conf) >>"$WORK/build.log" 2>&1 ||
+    fail "make prefix=C failed: $(tail -n 20 "$WORK/build.log")"
+[ "$(www_default)" = "$WORK/C/share/cryptopulse/www" ] || fail "make prefix=C: WWW_ROOT $(www_default)"
+grep -q "^ExecStart=$WORK/C/bin/cryptopulse-feeder --config $WORK/C/etc/cryptopulse/" \
+    "$SRC/systemd/cryptopulse-feeder.service" ||
+    fail "make prefix=C left the unit at: $(grep ExecStart "$SRC/systemd/cryptopulse-feeder.service")"
+grep -q "$WORK/C/share/cryptopulse" "$SRC/apache/cryptopulse.conf" ||
+    fail "make prefix=C left the Apache site at the old paths"
+echo "ok - make prefix=C: the program, units and site files follow"
 echo "PASS: $TEST_NAME"

@@ -89,22 +89,26 @@ MAX_CONNECTIONS=500 max_conn_log mc_low
 ! grep -q "MAX_CONNECTIONS" "$WORK/mc_low.log" || fail "MAX_CONNECTIONS=500 fits, yet: \
 $(cat "$WORK/mc_low.log")"
 
-# ---- LOG_FORMAT changes on SIGHUP: text before, JSON after ----------------
+# ---- LOG_FORMAT changes on SIGHUP: the reload's own lines in the format it
+# found (text), every line after it JSON -----------------------------------
 printf 'LOG_FORMAT=text\n' >"$WORK/fmt.env"
 start fmt "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
     --redis-port "$REDIS_PORT" --www-root "" --config "$WORK/fmt.env"
 wait_for 5 grep -q "listening on" "$WORK/fmt.log" || fail "fmt: gateway did not start"
 printf 'LOG_FORMAT=json\n' >"$WORK/fmt.env"
 kill -HUP "$fmt_PID"
-wait_for 5 grep -q '"msg"' "$WORK/fmt.log" || fail "no JSON line after the reload: $(cat "$WORK/fmt.log")"
+wait_for 5 grep -q "\[info\] reload: LOG_FORMAT text -> json" "$WORK/fmt.log" ||
+    fail "the reload did not say, in text, that LOG_FORMAT changed: $(cat "$WORK/fmt.log")"
+kill -HUP "$fmt_PID"
+wait_for 5 grep -q '"msg":"reload: no setting changed"' "$WORK/fmt.log" ||
+    fail "no JSON line after the reload: $(cat "$WORK/fmt.log")"
 stop "$fmt_PID" || true
 "$PY" - "$WORK/fmt.log" <<'PYEOF' || fail "LOG_FORMAT did not change on reload: $(cat "$WORK/fmt.log")"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 first_json = next(i for i, l in enumerate(lines) if l.startswith("{"))
-assert first_json > 0 and "listening on" in "".join(lines[:first_json]), lines
+assert "reload: LOG_FORMAT text -> json" in lines[first_json - 1], lines
 for l in lines[first_json:]:
     json.loads(l)
-assert any("LOG_FORMAT" in json.loads(l)["msg"] for l in lines[first_json:]), lines
 PYEOF
 echo "PASS: $TEST_NAME"

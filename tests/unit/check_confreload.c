@@ -70,6 +70,37 @@ START_TEST(live_settings_change_and_the_others_wait_for_a_restart)
 }
 END_TEST
 
+/* The lines of a reload are written under the logging it found: one that
+ * makes the log quieter (LOG_LEVEL warn) or JSON still says, as before,
+ * what it changed; the new settings hold from the next line on. */
+START_TEST(a_reload_reports_under_the_logging_it_found)
+{
+    struct cp_conf running, fresh;
+    two_confs(&running, &fresh);
+    log_init("prog", LOG_INFO);
+    log_set_format(LOG_TEXT);
+    fresh.log_level = LOG_WARN;
+    strcpy(fresh.log_format, "json");
+    fresh.max_messages_per_second = 9;
+    ck_assert_int_eq(apply_logged(&running, &fresh, CONF_GATEWAY, false), 3);
+    ck_assert_int_eq(count("prog[info] reload: LOG_LEVEL info -> warn\n"), 1);
+    ck_assert_int_eq(count("prog[info] reload: LOG_FORMAT text -> json\n"), 1);
+    ck_assert_int_eq(count("prog[info] reload: MAX_MESSAGES_PER_SECOND 100 -> 9\n"), 1);
+    /* From now on: warn and above, as JSON. */
+    struct cp_conf again = running;
+    again.max_messages_per_second = 10;
+    ck_assert_int_eq(apply_logged(&running, &again, CONF_GATEWAY, false), 1);
+    ck_assert_str_eq(logged, "");
+    again.port = running.port + 1;
+    ck_assert_int_eq(apply_logged(&running, &again, CONF_GATEWAY, false), 1);
+    ck_assert_msg(logged[0] == '{' && strstr(logged, "\"level\":\"warn\"") &&
+                      strstr(logged, "needs a restart"),
+                  "%s", logged);
+    log_init("prog", LOG_INFO);
+    log_set_format(LOG_TEXT);
+}
+END_TEST
+
 /* A setting only another program reads is no difference; the same setting
  * may be live in one program and not in another. */
 START_TEST(each_program_sees_its_own_settings)
@@ -126,6 +157,7 @@ static Suite *confreload_suite(void)
     TCase *tc = tcase_create("apply");
     tcase_add_test(tc, live_settings_change_and_the_others_wait_for_a_restart);
     tcase_add_test(tc, each_program_sees_its_own_settings);
+    tcase_add_test(tc, a_reload_reports_under_the_logging_it_found);
     tcase_add_test(tc, passwords_stay_out_of_the_log);
     tcase_add_test(tc, no_change_says_so_once_and_quiet_logs_at_debug);
     suite_add_tcase(s, tc);
