@@ -290,8 +290,13 @@ static int read_sse(struct client *c, struct evbuffer *in, int64_t now_us)
         const char *end = memmem(buf, len, "\r\n\r\n", 4);
         if (!end)
             return -1;
+        /* sscanf needs a string: the input buffer is not NUL-terminated. */
+        char line[32];
+        size_t n = (size_t)(end - buf) < sizeof line - 1 ? (size_t)(end - buf) : sizeof line - 1;
+        memcpy(line, buf, n);
+        line[n] = '\0';
         int status = 0;
-        if (sscanf(buf, "HTTP/1.%*1[01] %3d", &status) != 1)
+        if (sscanf(line, "HTTP/1.%*1[01] %3d", &status) != 1)
             return CAUSE_HANDSHAKE;
         if (status != 200)
             return CAUSE_STATUS;

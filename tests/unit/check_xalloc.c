@@ -69,8 +69,11 @@ static char *child(void (*fn)(void), int *status)
         _exit(0);
     }
     close(fds[1]);
-    ssize_t n = read(fds[0], out, sizeof out - 1);
-    out[n > 0 ? n : 0] = '\0';
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof out - 1 && (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
     close(fds[0]);
     ck_assert_int_eq(waitpid(pid, status, 0), pid);
     return out;
@@ -93,10 +96,13 @@ START_TEST(out_of_memory_aborts_with_the_size)
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
     char want[96];
     snprintf(want, sizeof want, "out of memory allocating %zu bytes\n", SIZE_MAX / 2);
-    ck_assert_str_eq(msg, want);
+    /* Its last line (a sanitizer may warn before it). */
+    size_t n = strlen(msg), w = strlen(want);
+    ck_assert_msg(n >= w && strcmp(msg + n - w, want) == 0, "%s", msg);
     msg = child(too_much_again, &status);
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-    ck_assert_str_eq(msg, want);
+    n = strlen(msg);
+    ck_assert_msg(n >= w && strcmp(msg + n - w, want) == 0, "%s", msg);
 }
 END_TEST
 
