@@ -38,7 +38,8 @@ tests_unit_check_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi
 tests_unit_check_probe_CFLAGS = $(UNIT_CFLAGS) $(HIREDIS_CFLAGS)
 tests_unit_check_probe_LDADD = fcgi/libcpfcgi.a $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_handlers_SOURCES = tests/unit/check_handlers.c tests/unit/check_main.h \
-	tests/unit/redis_server.c tests/unit/redis_server.h
+	tests/unit/redis_server.c tests/unit/redis_server.h \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_handlers_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi
 tests_unit_check_handlers_CFLAGS = $(UNIT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_handlers_LDADD = fcgi/libcpfcgi.a $(CPCOMMON_LIBS) $(UNIT_LIBS)

@@ -121,7 +121,8 @@ UNIT_TESTS += $(GW_UNIT_TESTS)
 tests_unit_check_conn_SOURCES = tests/unit/check_conn.c $(GW_FIXTURE)
 tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_conn_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-tests_unit_check_connlog_SOURCES = tests/unit/check_connlog.c $(GW_FIXTURE)
+tests_unit_check_connlog_SOURCES = tests/unit/check_connlog.c $(GW_FIXTURE) \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_connlog_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_connlog_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_websocket_SOURCES = tests/unit/check_websocket.c $(GW_FIXTURE)

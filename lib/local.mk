@@ -42,16 +42,19 @@ tests_unit_check_cp_error_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_xalloc_SOURCES = tests/unit/check_xalloc.c tests/unit/check_main.h
 tests_unit_check_xalloc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_xalloc_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_outage_SOURCES = tests/unit/check_outage.c tests/unit/check_main.h
+tests_unit_check_outage_SOURCES = tests/unit/check_outage.c tests/unit/check_main.h \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_outage_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_outage_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h
+tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
 tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_confreload_SOURCES = tests/unit/check_confreload.c tests/unit/check_main.h
+tests_unit_check_confreload_SOURCES = tests/unit/check_confreload.c tests/unit/check_main.h \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_confreload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_confreload_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_confval_SOURCES = tests/unit/check_confval.c tests/unit/check_main.h

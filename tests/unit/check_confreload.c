@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "stderr_capture.h"
 #include "conf.h"
 #include "confreload.h"
 #include "log.h"
@@ -17,18 +18,12 @@ static char logged[8192];
 static int apply_logged(struct cp_conf *running, const struct cp_conf *fresh, unsigned program,
                         bool quiet)
 {
-    char path[] = "/tmp/check_confreload_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
     int n = confreload_apply(running, fresh, program, "prog", quiet);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    ssize_t got = pread(fd, logged, sizeof logged - 1, 0);
-    logged[got > 0 ? got : 0] = '\0';
-    close(fd);
-    unlink(path);
+    char *text = stderr_capture_end(&cap);
+    snprintf(logged, sizeof logged, "%s", text);
+    free(text);
     return n;
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "stderr_capture.h"
 #include "conn.h"
 #include "connlog.h"
 #include "gw_fixture.h"
@@ -14,34 +15,25 @@
 #include <unistd.h>
 
 static struct gw_fixture fx;
-static int capture_fd = -1, saved_fd = -1;
-static char capture_path[64];
+static struct stderr_capture cap;
 
 static void setup(void)
 {
     gw_fixture_init(&fx);
-    strcpy(capture_path, "/tmp/check_connlog.XXXXXX");
-    capture_fd = mkstemp(capture_path);
-    ck_assert_int_ge(capture_fd, 0);
-    saved_fd = dup(STDERR_FILENO);
-    dup2(capture_fd, STDERR_FILENO);
+    stderr_capture_start(&cap);
     log_init("t", LOG_INFO);
 }
 
 static void teardown(void)
 {
     gw_fixture_free(&fx);
-    dup2(saved_fd, STDERR_FILENO);
-    close(saved_fd);
-    close(capture_fd);
-    unlink(capture_path);
+    free(stderr_capture_end(&cap));
 }
 
 /* The "connection closed" line logged so far, or NULL (caller frees). */
 static char *closed_line(void)
 {
-    char *text = calloc(1, 16384);
-    ck_assert_int_ge(pread(capture_fd, text, 16383, 0), 0);
+    char *text = stderr_capture_text(&cap);
     char *p = strstr(text, "t[info] connection closed ");
     if (!p) {
         free(text);

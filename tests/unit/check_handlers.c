@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "stderr_capture.h"
 #include "handlers.h"
 #include "keys.h"
 #include "log.h"
@@ -154,29 +155,23 @@ END_TEST
 
 START_TEST(health_logs_status_changes_once)
 {
-    char path[] = "/tmp/check_handlers.XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-    ck_assert(fd >= 0 && saved >= 0);
-    unlink(path);
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
     log_init("check_handlers", LOG_INFO);
-    dup2(fd, STDERR_FILENO);
     free(ask("GET", "/health", NULL));
     free(ask("GET", "/health", NULL));
     set_heartbeat(price_now_ms());
     free(ask("GET", "/health", NULL));
     free(ask("GET", "/health", NULL));
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    char log[8192] = "";
-    ssize_t n = pread(fd, log, sizeof log - 1, 0);
-    close(fd);
-    ck_assert(n > 0);
+    char *log = stderr_capture_end(&cap);
+    ck_assert(log[0] != '\0');
     const char *warn = strstr(log, "check_handlers[warn] health 503: {\"status\":\"degraded\"");
     ck_assert_msg(warn != NULL, "log: %s", log);
     ck_assert_ptr_null(strstr(strchr(warn, '\n'), "health 503"));
     const char *info = strstr(log, "check_handlers[info] health 200: {\"status\":\"ok\"");
     ck_assert_msg(info != NULL && info > warn, "log: %s", log);
     ck_assert_ptr_null(strstr(strchr(info, '\n'), "health 200"));
+    free(log);
 }
 END_TEST
 
@@ -370,12 +365,9 @@ static int count(const char *text, const char *needle)
 
 START_TEST(unavailable_while_redis_is_stopped)
 {
-    char path[] = "/tmp/check_handlers.XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-    ck_assert(fd >= 0 && saved >= 0);
-    unlink(path);
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
     log_init("check_handlers", LOG_INFO);
-    dup2(fd, STDERR_FILENO);
     char *r = ask("GET", "/stats", NULL);
     ck_assert_int_eq(status_of(r), 200);
     free(r);
@@ -389,11 +381,8 @@ START_TEST(unavailable_while_redis_is_stopped)
     ck_assert(redis_server_restart(&srv));
     char *stats_back = ask("GET", "/stats", NULL);
     char *history_back = ask("GET", "/history", "symbol=BTC");
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    char log[8192] = "";
-    ck_assert(pread(fd, log, sizeof log - 1, 0) > 0);
-    close(fd);
+    char *log = stderr_capture_end(&cap);
+    ck_assert(log[0] != '\0');
 
     ck_assert_str_eq(stats, unavailable);
     ck_assert_str_eq(history, unavailable);
@@ -413,6 +402,7 @@ START_TEST(unavailable_while_redis_is_stopped)
     free(health);
     free(stats_back);
     free(history_back);
+    free(log);
 }
 END_TEST
 

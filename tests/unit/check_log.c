@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "stderr_capture.h"
 #include "cp_error.h"
 #include "log.h"
 
@@ -79,25 +80,17 @@ END_TEST
 
 START_TEST(a_long_line_is_cut_and_marked)
 {
-    char path[] = "/tmp/check_log.XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
     log_init("t", LOG_INFO);
     char *big = malloc(10000);
     memset(big, 'y', 9999);
     big[9999] = '\0';
     log_info("%s", big);
     log_debug("not shown");
-    dup2(saved, STDERR_FILENO);
-    close(saved);
     free(big);
-    char *text = calloc(1, 20000);
-    ssize_t got = pread(fd, text, 19999, 0);
-    close(fd);
-    unlink(path);
-    ck_assert_int_eq(got, 4096);
+    char *text = stderr_capture_end(&cap);
+    ck_assert_uint_eq(strlen(text), 4096);
     ck_assert_str_eq(text + 4096 - 4, "...\n");
     free(text);
 }
@@ -117,19 +110,10 @@ END_TEST
 /* Run emit() with stderr going to a file; the text written (caller frees). */
 static char *captured(void (*emit)(void))
 {
-    char path[] = "/tmp/check_log.XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
     emit();
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    char *text = calloc(1, 65536);
-    ssize_t got = pread(fd, text, 65535, 0);
-    ck_assert_int_ge(got, 0);
-    close(fd);
-    unlink(path);
+    char *text = stderr_capture_end(&cap);
     log_set_format(LOG_TEXT);
     return text;
 }

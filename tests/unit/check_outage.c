@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "stderr_capture.h"
 #include "log.h"
 #include "outage.h"
 
@@ -10,29 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static int capture_fd = -1, saved_fd = -1;
-static char capture_path[64];
+static struct stderr_capture cap;
 
 static void capture_start(void)
 {
-    strcpy(capture_path, "/tmp/check_outage.XXXXXX");
-    capture_fd = mkstemp(capture_path);
-    ck_assert_int_ge(capture_fd, 0);
-    saved_fd = dup(STDERR_FILENO);
-    dup2(capture_fd, STDERR_FILENO);
+    stderr_capture_start(&cap);
     log_init("t", LOG_INFO);
 }
 
 /* What was logged since capture_start (caller frees). */
 static char *capture_end(void)
 {
-    dup2(saved_fd, STDERR_FILENO);
-    close(saved_fd);
-    char *text = calloc(1, 8192);
-    ck_assert_int_ge(pread(capture_fd, text, 8191, 0), 0);
-    close(capture_fd);
-    unlink(capture_path);
-    return text;
+    return stderr_capture_end(&cap);
 }
 
 static int count(const char *text, const char *needle)
