@@ -159,6 +159,19 @@ static const struct conf_option conf_options[] = {
      "log lines as text or json (one object per line)"},
     {"LOG_CONNECTIONS", "log-connections", 0, CONF_BOOL, FIELD(log_connections), 0, 0, "false", GW,
      "log one line per closed connection: peer, transport, duration, bytes, close code"},
+    {"SOCKETIO_ENABLED", "socketio", 0, CONF_BOOL, FIELD(socketio_enabled), 0, 0, "true", GW,
+     "serve socket.io-client 4.x at SOCKETIO_PATH (Engine.IO 4, Socket.IO 5)"},
+    {"SOCKETIO_PATH", "socketio-path", 0, CONF_STR, FIELD(socketio_path), 2, 0, "/socket.io/", GW,
+     "the Socket.IO endpoint, as the client's path option"},
+    {"SOCKETIO_PING_INTERVAL_MS", "socketio-ping-interval-ms", 0, CONF_INT,
+     FIELD(socketio_ping_interval_ms), 100, 3600000, "25000", GW,
+     "Socket.IO: a ping to each client this often, ms (pingInterval)"},
+    {"SOCKETIO_PING_TIMEOUT_MS", "socketio-ping-timeout-ms", 0, CONF_INT,
+     FIELD(socketio_ping_timeout_ms), 100, 3600000, "20000", GW,
+     "Socket.IO: a client that has not answered a ping this long is closed, ms (pingTimeout)"},
+    {"SOCKETIO_MAX_PAYLOAD_BYTES", "socketio-max-payload-bytes", 0, CONF_INT,
+     FIELD(socketio_max_payload_bytes), 1024, 64 << 20, "1000000", GW,
+     "Socket.IO: largest HTTP long-polling body a client may send, bytes (maxPayload)"},
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
 

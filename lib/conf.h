@@ -75,6 +75,11 @@ struct cp_conf {
     enum log_level log_level;             /* LOG_LEVEL */
     char log_format[8];                   /* LOG_FORMAT: text or json (log_format_parse) */
     bool log_connections;                 /* LOG_CONNECTIONS: a line per closed connection */
+    bool socketio_enabled;                /* SOCKETIO_ENABLED: serve Socket.IO clients */
+    char socketio_path[CONF_STR_MAX];     /* SOCKETIO_PATH: its endpoint, "/socket.io/" */
+    int socketio_ping_interval_ms;        /* SOCKETIO_PING_INTERVAL_MS: Engine.IO pingInterval */
+    int socketio_ping_timeout_ms;         /* SOCKETIO_PING_TIMEOUT_MS: Engine.IO pingTimeout */
+    int socketio_max_payload_bytes;       /* SOCKETIO_MAX_PAYLOAD_BYTES: Engine.IO maxPayload */
     unsigned long long given[2];          /* bit i: table row i came from env, file or flag */
 };
 
