@@ -36,15 +36,15 @@ enum eio_error {
 /* The message engine.io gives each error code ("Session ID unknown"). */
 const char *eio_error_message(enum eio_error code);
 
-/* One packet of a text payload: s of len bytes is "<type digit><data>".
- * Sets *type and *data/*data_len (inside s).  Returns 0, or -1 when s is
+/* One packet of a text payload: s of len bytes is "TYPE DATA" (type a digit).
+ * Sets *type and *data and *data_len (inside s).  Returns 0, or -1 when s is
  * empty, its type is not 0..6, or it is a base64 binary packet ("b...",
  * which this server refuses). */
 int eio_packet_parse(const char *s, size_t len, enum eio_type *type, const char **data,
                      size_t *data_len);
 
 /* Step through a long-polling payload (packets joined by EIO_SEPARATOR):
- * *pos starts at 0; each call sets *pkt/*pkt_len to the next packet (inside
+ * *pos starts at 0; each call sets *pkt and *pkt_len to the next packet (inside
  * payload, possibly empty) and returns true, false once the payload is
  * used up. */
 bool eio_payload_next(const char *payload, size_t len, size_t *pos, const char **pkt,
