@@ -175,3 +175,13 @@ tests_unit_check_socketio_SOURCES = tests/unit/check_socketio.c $(GW_FIXTURE) $(
 	$(SIO_CLIENT)
 tests_unit_check_socketio_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_socketio_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_sio_events
+tests_unit_check_sio_events_SOURCES = tests/unit/check_sio_events.c $(GW_FIXTURE) $(GW_WIRE) \
+	$(SIO_CLIENT)
+tests_unit_check_sio_events_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_sio_events_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_sio_session
+tests_unit_check_sio_session_SOURCES = tests/unit/check_sio_session.c $(GW_FIXTURE) $(GW_WIRE) \
+	$(SIO_CLIENT)
+tests_unit_check_sio_session_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
