@@ -359,6 +359,28 @@ START_TEST(history_is_answered_and_acknowledged)
 }
 END_TEST
 
+/* A session closed while Redis has its history request is freed once the
+ * answer comes (and at shutdown, when it never will): valgrind checks. */
+START_TEST(a_session_closed_while_history_is_pending_is_freed_later)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    char a[21], b[21];
+    sio_connect(&fx, a);
+    sio_connect(&fx, b);
+    sio_post(&fx, a,
+             "42[\"history\",{\"symbol\":\"BTC\",\"limit\":5}]\x1e"
+             "1");
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+    gw_fixture_run(&fx, 200); /* the answer comes to a closed session */
+    sio_post(&fx, b,
+             "42[\"history\",{\"symbol\":\"BTC\",\"limit\":5}]\x1e"
+             "1");
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 0);
+    ck_assert_uint_eq(fx.ctx.counters.sio_current, 0);
+    /* b's answer is still to come: teardown frees it. */
+}
+END_TEST
+
 static Suite *sio_events_suite(void)
 {
     Suite *s = suite_create("sio_events");
@@ -381,6 +403,7 @@ static Suite *sio_events_suite(void)
     tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, history_is_answered_and_acknowledged);
+    tcase_add_test(t, a_session_closed_while_history_is_pending_is_freed_later);
     suite_add_tcase(s, t);
     return s;
 }

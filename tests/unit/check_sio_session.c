@@ -253,6 +253,53 @@ START_TEST(one_tick_is_the_same_message_to_polling_and_websocket_sessions)
 }
 END_TEST
 
+/* A polling client that lets its queue grow past OUTPUT_HIGH_WATER_BYTES is
+ * conflated like a /ws client: the backlog stops, and its next poll after
+ * the queue drains gets the latest prices, not the ticks it missed. */
+START_TEST(a_slow_polling_client_is_conflated_then_caught_up)
+{
+    fx.conf.output_high_water_bytes = 1000; /* about two bulk ticks */
+    gw_fixture_start(&fx, NULL);
+    char sid[21], tick[1024], id[32];
+    sio_connect(&fx, sid);
+    for (long i = 1; i <= 10; i++)
+        gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS + i));
+    const struct hub_stats *st = hub_get_stats(fx.ctx.hub);
+    ck_assert_uint_eq(st->conflations, 1);
+    ck_assert_uint_ge(st->conflated, 6);
+    char *got = sio_poll(&fx, sid, 1000);
+    ck_assert_ptr_null(strstr(got, "\"1700000000010-0\"")); /* the backlog stopped */
+    ck_assert_msg(starts(got, "42[\"price-update-bulk\",{\"id\":\"1700000000001-0\""), "%s", got);
+    free(got);
+    got = sio_poll(&fx, sid, 1000);
+    snprintf(id, sizeof id, "\"%ld-0\"", TICK_MS + 10);
+    ck_assert_msg(starts(got, "42[\"price-update-bulk\",{") && strstr(got, id), "%s", got);
+    ck_assert_ptr_null(strchr(got, '\x1e')); /* one snapshot */
+    free(got);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+}
+END_TEST
+
+/* ...and one conflating past SLOW_CLIENT_TIMEOUT_MS is dropped. */
+START_TEST(a_polling_client_conflating_too_long_is_closed)
+{
+    fx.conf.output_high_water_bytes = 1000;
+    fx.conf.slow_client_timeout_ms = 100;
+    gw_fixture_start(&fx, NULL);
+    char sid[21], tick[1024];
+    sio_connect(&fx, sid);
+    for (long i = 1; i <= 5; i++)
+        gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS + i));
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+    gw_fixture_run(&fx, 200);
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS + 6));
+    gw_fixture_run(&fx, 20);
+    ck_assert_uint_eq(hub_get_stats(fx.ctx.hub)->overflows, 1);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 0);
+    ck_assert_uint_eq(fx.ctx.counters.sio_current, 0);
+}
+END_TEST
+
 /* The extent of buf's bytes that holds needle's first byte. */
 static const void *extent_of(struct evbuffer *buf, const char *needle)
 {
@@ -315,6 +362,8 @@ static Suite *sio_session_suite(void)
     tcase_add_test(t, counters_follow_sessions_and_upgrades);
     tcase_add_test(t, one_tick_is_the_same_message_to_polling_and_websocket_sessions);
     tcase_add_test(t, polling_queues_share_the_tick_bytes);
+    tcase_add_test(t, a_slow_polling_client_is_conflated_then_caught_up);
+    tcase_add_test(t, a_polling_client_conflating_too_long_is_closed);
     suite_add_tcase(s, t);
     return s;
 }

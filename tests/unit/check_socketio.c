@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static struct gw_fixture fx;
@@ -418,6 +419,92 @@ START_TEST(a_probe_for_an_unknown_sid_is_400_code_1)
 }
 END_TEST
 
+START_TEST(a_binary_frame_closes_the_websocket_with_1003)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = sio_ws_open(&fx, "", NULL);
+    sio_ws_send(fd, "40");
+    json_decref(sio_ws_read(&fx, fd, 500));
+    static const unsigned char bin[] = {0x82, 0x83, 1, 2, 3, 4, 0x04 ^ 1, 0x01 ^ 2, 0x02 ^ 3};
+    ck_assert_int_eq(send(fd, bin, sizeof bin, MSG_NOSIGNAL), (ssize_t)sizeof bin);
+    json_t *f = sio_ws_read(&fx, fd, 1000);
+    ck_assert_uint_ge(json_array_size(f), 1);
+    ck_assert_str_eq(sio_at(f, json_array_size(f) - 1), "close:1003");
+    json_decref(f);
+    close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 0);
+}
+END_TEST
+
+START_TEST(an_origin_not_allowed_is_403_code_4)
+{
+    snprintf(fx.conf.cors_origins, sizeof fx.conf.cors_origins, "http://good.example");
+    gw_fixture_start(&fx, NULL);
+    char *got = sio_ask(&fx,
+                        "GET " SIO_Q "polling HTTP/1.1\r\nHost: x\r\n"
+                        "Origin: http://evil.example\r\n\r\n",
+                        2000);
+    ck_assert_int_eq(sio_error_code(got, 403), 4);
+    free(got);
+    got = sio_ask(&fx,
+                  "GET " SIO_Q "polling HTTP/1.1\r\nHost: x\r\n"
+                  "Origin: http://good.example\r\n\r\n",
+                  2000);
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Allow-Origin: http://good.example\r\n"));
+    free(got);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+}
+END_TEST
+
+START_TEST(a_direct_websocket_over_the_per_ip_cap_is_closed_with_1008)
+{
+    fx.conf.max_connections_per_ip = 2; /* connections: the poll's and the WebSocket's */
+    gw_fixture_start(&fx, NULL);
+    char sid[21];
+    free(sio_handshake(&fx, sid));
+    free(sio_handshake(&fx, sid));
+    json_t *f = json_array();
+    int fd = sio_ws_open(&fx, "", f);
+    json_t *more = sio_ws_read(&fx, fd, 500);
+    json_array_extend(f, more);
+    json_decref(more);
+    ck_assert_uint_eq(json_array_size(f), 1);
+    ck_assert_str_eq(sio_at(f, 0), "close:1008");
+    json_decref(f);
+    close(fd);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 2);
+}
+END_TEST
+
+START_TEST(a_probe_that_goes_leaves_the_session_on_polling)
+{
+    gw_fixture_start(&fx, NULL);
+    char sid[21], rest[64], tick[1024];
+    sio_connect(&fx, sid);
+    snprintf(rest, sizeof rest, "&sid=%s", sid);
+    int first = sio_ws_open(&fx, rest, NULL);
+    sio_ws_send(first, "2probe");
+    json_decref(sio_ws_read(&fx, first, 500));
+    /* A second probe replaces the first, which is closed. */
+    int second = sio_ws_open(&fx, rest, NULL);
+    json_t *f = sio_ws_read(&fx, first, 500);
+    ck_assert_uint_eq(json_array_size(f), 1);
+    ck_assert_str_eq(sio_at(f, 0), "close:1008");
+    json_decref(f);
+    close(first);
+    close(second);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+    ck_assert_uint_eq(fx.ctx.counters.sio_websocket, 0);
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, 1700000000000));
+    char *got = sio_poll(&fx, sid, 1000);
+    ck_assert_msg(starts(got, "42[\"price-update-bulk\","), "%s", got);
+    free(got);
+}
+END_TEST
+
 static Suite *socketio_suite(void)
 {
     Suite *s = suite_create("socketio");
@@ -440,6 +527,10 @@ static Suite *socketio_suite(void)
     tcase_add_test(t, upgrade_probe_noop_then_the_session_is_on_the_websocket);
     tcase_add_test(t, packets_queued_before_the_upgrade_go_first_on_the_websocket);
     tcase_add_test(t, a_probe_for_an_unknown_sid_is_400_code_1);
+    tcase_add_test(t, a_binary_frame_closes_the_websocket_with_1003);
+    tcase_add_test(t, an_origin_not_allowed_is_403_code_4);
+    tcase_add_test(t, a_direct_websocket_over_the_per_ip_cap_is_closed_with_1008);
+    tcase_add_test(t, a_probe_that_goes_leaves_the_session_on_polling);
     suite_add_tcase(s, t);
     return s;
 }
