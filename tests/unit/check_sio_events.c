@@ -93,6 +93,26 @@ START_TEST(connect_answers_the_socket_id_then_the_welcome)
 }
 END_TEST
 
+/* Before CONNECT the client is in no namespace: events are dropped and no
+ * tick comes. */
+START_TEST(nothing_flows_before_connect)
+{
+    gw_fixture_start(&fx, NULL);
+    char sid[21], tick[1024];
+    free(sio_handshake(&fx, sid));
+    sio_post(&fx, sid,
+             "421[\"ping\"]\x1e"
+             "42[\"subscribe\",[\"BTC\"]]");
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS));
+    int fd = sio_poll_start(&fx, sid), status;
+    char *got = sio_poll_read(&fx, fd, 200, &status);
+    ck_assert_msg(got == NULL, "%s", got);
+    close(fd);
+    ck_assert_uint_eq(hub_channel_size(fx.ctx.hub, "*"), 0);
+    ck_assert_uint_eq(hub_channel_size(fx.ctx.hub, "BTC"), 0);
+}
+END_TEST
+
 START_TEST(a_waiting_get_is_answered_by_a_tick_with_the_bulk)
 {
     gw_fixture_start(&fx, NULL);
@@ -248,6 +268,9 @@ START_TEST(binary_packets_get_an_error_event)
     ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"binary_not_supported\",\"message\":"), "%s",
                   got);
     free(got);
+    got = exchange(sid, "461-3[{\"_placeholder\":true,\"num\":0}]"); /* a binary ack */
+    ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"binary_not_supported\","), "%s", got);
+    free(got);
     got = exchange(sid, "bAQID"); /* Engine.IO base64 binary */
     ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"binary_not_supported\","), "%s", got);
     free(got);
@@ -387,6 +410,7 @@ static Suite *sio_events_suite(void)
     TCase *t = tcase_create("events");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, connect_answers_the_socket_id_then_the_welcome);
+    tcase_add_test(t, nothing_flows_before_connect);
     tcase_add_test(t, a_waiting_get_is_answered_by_a_tick_with_the_bulk);
     tcase_add_test(t, subscribe_replaces_the_bulk_by_the_named_symbols);
     tcase_add_test(t, subscribing_star_keeps_the_bulk);

@@ -300,6 +300,35 @@ START_TEST(a_polling_client_conflating_too_long_is_closed)
 }
 END_TEST
 
+/* The table grows past its first buckets and still finds every session. */
+START_TEST(the_table_finds_every_session_as_it_grows)
+{
+    gw_fixture_start(&fx, NULL);
+    struct sio_table *t = sio_table_new(&fx.ctx);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct peers_key key = peers_key_of((struct sockaddr *)&sa);
+    enum { N = 300 };
+    static struct sio_session *all[N];
+    for (int i = 0; i < N; i++) {
+        all[i] = sio_session_open(t, &key, NULL);
+        ck_assert_ptr_nonnull(all[i]);
+    }
+    ck_assert_uint_eq(sio_table_count(t), N);
+    for (int i = 0; i < N; i++)
+        ck_assert_ptr_eq(sio_session_find(t, all[i]->sid), all[i]);
+    for (int i = 0; i < N; i += 2)
+        sio_session_close(all[i], 1000, "test");
+    ck_assert_uint_eq(sio_table_count(t), N / 2);
+    for (int i = 0; i < N; i++)
+        ck_assert_ptr_eq(sio_session_find(t, all[i]->sid), i % 2 ? all[i] : NULL);
+    gw_fixture_run(&fx, 10); /* the closed ones are reaped */
+    ck_assert_uint_eq(fx.ctx.counters.sio_current, N / 2);
+    ck_assert_uint_eq(fx.ctx.counters.sio_peak, N);
+    sio_table_free(t);
+    ck_assert_uint_eq(fx.ctx.counters.sio_current, 0);
+}
+END_TEST
+
 /* The extent of buf's bytes that holds needle's first byte. */
 static const void *extent_of(struct evbuffer *buf, const char *needle)
 {
@@ -362,6 +391,7 @@ static Suite *sio_session_suite(void)
     tcase_add_test(t, counters_follow_sessions_and_upgrades);
     tcase_add_test(t, one_tick_is_the_same_message_to_polling_and_websocket_sessions);
     tcase_add_test(t, polling_queues_share_the_tick_bytes);
+    tcase_add_test(t, the_table_finds_every_session_as_it_grows);
     tcase_add_test(t, a_slow_polling_client_is_conflated_then_caught_up);
     tcase_add_test(t, a_polling_client_conflating_too_long_is_closed);
     suite_add_tcase(s, t);

@@ -505,6 +505,49 @@ START_TEST(a_probe_that_goes_leaves_the_session_on_polling)
 }
 END_TEST
 
+/* As browsers do: handshake, POST and polls on one keep-alive connection,
+ * a poll that waited included. */
+START_TEST(one_keep_alive_connection_carries_a_whole_session)
+{
+    gw_fixture_start(&fx, NULL);
+    int fd = gw_fixture_client(&fx, NULL);
+    char *req = sio_request("GET", SIO_Q "polling", NULL, 0);
+    char *got = gw_fixture_ask(&fx, fd, req, 2000, NULL), sid[21], t[96], tick[1024];
+    free(req);
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    memcpy(sid, gw_wire_body(got) + 9, 20);
+    sid[20] = '\0';
+    free(got);
+    snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid);
+    req = sio_request("POST", t, "40", 0);
+    got = gw_fixture_ask(&fx, fd, req, 2000, NULL);
+    free(req);
+    ck_assert_str_eq(gw_wire_body(got), "ok");
+    free(got);
+    req = sio_request("GET", t, NULL, 0);
+    got = gw_fixture_ask(&fx, fd, req, 2000, NULL);
+    ck_assert_msg(starts(gw_wire_body(got), "40{\"sid\":"), "%s", got);
+    free(got);
+    got = gw_fixture_ask(&fx, fd, req, 200, NULL);
+    ck_assert_str_eq(got, ""); /* waits */
+    free(got);
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, 1700000000000));
+    got = gw_fixture_read(&fx, fd, 1000, NULL);
+    ck_assert_msg(starts(gw_wire_body(got), "42[\"price-update-bulk\","), "%s", got);
+    free(got);
+    got = gw_fixture_ask(&fx, fd, req, 200, NULL); /* the connection goes on */
+    ck_assert_str_eq(got, "");
+    free(got);
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, 1700000000001));
+    got = gw_fixture_read(&fx, fd, 1000, NULL);
+    ck_assert_msg(strstr(got, "\"id\":\"1700000000001-0\"") != NULL, "%s", got);
+    free(got);
+    free(req);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+    close(fd);
+}
+END_TEST
+
 static Suite *socketio_suite(void)
 {
     Suite *s = suite_create("socketio");
@@ -520,6 +563,7 @@ static Suite *socketio_suite(void)
     tcase_add_test(t, known_bug_a_post_over_max_payload_closes_its_session);
     tcase_add_test(t, known_bug_a_post_longer_than_max_head_in_one_read_is_answered);
     tcase_add_test(t, disabled_the_path_is_a_404_like_any_unknown_file);
+    tcase_add_test(t, one_keep_alive_connection_carries_a_whole_session);
     suite_add_tcase(s, t);
     t = tcase_create("websocket");
     tcase_add_checked_fixture(t, setup, teardown);
