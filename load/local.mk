@@ -103,7 +103,8 @@ dist_noinst_SCRIPTS += tests/integration/80-load-small.sh
 # with nchan for the comparison); see Performance in README.md.  BENCH_ARGS
 # passes options to bench/run.sh, e.g. BENCH_ARGS="--only ws-10k --sustain 10".
 EXTRA_DIST += bench/run.sh bench/live_soak.sh bench/nchan.conf.in bench/nchan_bridge.py bench/burst.py bench/table.py \
-	bench/deps.txt bench/results.md
+	bench/deps.txt bench/results.md bench/socketio-node/package.json \
+	bench/socketio-node/package-lock.json bench/socketio-node/server.js
 bench: all
 	$(top_srcdir)/bench/run.sh --build '$(abs_top_builddir)' $(BENCH_ARGS)
 .PHONY: bench
