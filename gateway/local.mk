@@ -18,6 +18,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/sio_session.c gateway/sio_session.h \
 	gateway/sio_events.c gateway/sio_events.h \
 	gateway/socketio.c gateway/socketio.h \
+	gateway/handoff.c gateway/handoff.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/ctx.h \
 	gateway/conn.c gateway/conn.h \
