@@ -35,6 +35,7 @@ static void free_session(struct sio_session *s)
     event_free(s->heartbeat);
     event_free(s->flush);
     evbuffer_free(s->queue);
+    free(s->ack_error);
     free(s);
 }
 

@@ -42,6 +42,7 @@ struct sio_session {
     unsigned pending;         /* Redis requests (history) whose answer will come to it */
     long long ack_id;         /* the event being handled wants this acknowledgement, or -1 */
     const char *ack_event;    /* ...with the data of this reply event */
+    char *ack_error;          /* or of this error event, if no reply comes (owned) */
     long long history_ack;    /* a history reply owes this acknowledgement, or -1 */
     struct event *heartbeat;  /* pingInterval, then pingTimeout */
     struct event *flush;      /* answers the waiting poll */
