@@ -60,6 +60,10 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
                                      struct conn *ws);
 struct sio_session *sio_session_find(struct sio_table *t, const char *sid);
 
+/* The worker whose session sid is (its first two hex digits), or -1 when
+ * sid cannot be one of ours. */
+int sio_sid_worker(const char *sid);
+
 /* The open packet (Engine.IO "0{...}") of s, with "upgrades" when polling.
  * Caller frees. */
 char *sio_session_open_packet(const struct sio_session *s);
