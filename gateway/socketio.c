@@ -71,8 +71,6 @@ static bool receive(struct sio_session *s, const char *pkt, size_t len)
     enum eio_type type;
     const char *data;
     size_t dlen;
-    s->ctx->counters.messages_in++;
-    s->ctx->counters.bytes_in += len;
     if (len > 0 && pkt[0] == 'b') {
         proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
         return true;
@@ -151,9 +149,12 @@ static void receive_payload(struct sio_session *s, struct conn *c)
     size_t len, pos = 0, n;
     const char *body = http_request_body(c->req, &len), *pkt;
     conn_respond(c, 200, "text/html", "ok", 2, NULL);
-    while (eio_payload_next(body, len, &pos, &pkt, &n))
+    while (eio_payload_next(body, len, &pos, &pkt, &n)) {
+        c->ctx->counters.messages_in++; /* as websocket.c counts a message */
+        c->ctx->counters.bytes_in += n;
         if (!receive(s, pkt, n))
             break; /* malformed: the session is closed */
+    }
 }
 
 /* sid belongs to another worker of this gateway (clustered): pass it the
