@@ -6,7 +6,6 @@
 
 #include "eio.h"
 #include "log.h"
-#include "sio_events.h"
 #include "strlist.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -35,6 +34,7 @@ static void free_session(struct sio_session *s)
     event_free(s->heartbeat);
     event_free(s->flush);
     evbuffer_free(s->queue);
+    free(s->ack_error);
     free(s);
 }
 
@@ -228,7 +228,9 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 /* ---- opening and closing ------------------------------------------------ */
 
-static void new_sid(char sid[SIO_SID_LEN + 1])
+/* Two hex digits naming the worker (sio_sid_worker), then 18 characters
+ * of base64url of random bytes. */
+static void new_sid(char sid[SIO_SID_LEN + 1], int worker)
 {
     unsigned char raw[15];
     unsigned char text[21];
@@ -236,9 +238,19 @@ static void new_sid(char sid[SIO_SID_LEN + 1])
         for (size_t i = 0; i < sizeof raw; i++)
             raw[i] = (unsigned char)random();
     EVP_EncodeBlock(text, raw, sizeof raw);
-    for (int i = 0; i < SIO_SID_LEN; i++)
+    snprintf(sid, 3, "%02x", (unsigned)worker & 0xff);
+    for (int i = 2; i < SIO_SID_LEN; i++)
         sid[i] = text[i] == '+' ? '-' : text[i] == '/' ? '_' : (char)text[i];
     sid[SIO_SID_LEN] = '\0';
+}
+
+int sio_sid_worker(const char *sid)
+{
+    unsigned w;
+    char hex[3] = {sid[0], sid[0] ? sid[1] : 0, 0};
+    if (strlen(sid) != SIO_SID_LEN || sscanf(hex, "%2x", &w) != 1)
+        return -1;
+    return (int)w;
 }
 
 /* The hub's limits reached for s: it cannot keep up. */
@@ -264,14 +276,13 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
     s->peer = *peer;
     s->ack_id = s->history_ack = -1;
     do
-        new_sid(s->sid);
+        new_sid(s->sid, t->ctx->worker);
     while (sio_session_find(t, s->sid));
     s->queue = evbuffer_new();
     evbuffer_add_cb(s->queue, on_queued, s);
     s->heartbeat = evtimer_new(t->ctx->base, on_heartbeat, s);
     s->flush = event_new(t->ctx->base, -1, 0, on_flush, s);
     hub_client_init(&s->pc.sub, s->queue, MSG_SIO_POLL, on_overflow, s);
-    sio_events_init(s);
     if (t->count + 1 > t->n_buckets)
         grow(t);
     size_t b = bucket_of(t, s->sid);
@@ -415,33 +426,10 @@ bool sio_session_answer_arrived(struct sio_session *s)
     return !s->closed;
 }
 
-/* ---- receiving ---------------------------------------------------------- */
-
-bool sio_session_receive(struct sio_session *s, const char *pkt, size_t len)
+void sio_session_pong(struct sio_session *s)
 {
-    enum eio_type type;
-    const char *data;
-    size_t dlen;
-    struct ctx *ctx = s->ctx;
-    ctx->counters.messages_in++;
-    ctx->counters.bytes_in += len;
-    if (len > 0 && pkt[0] == 'b') {
-        proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
-        return true;
-    }
-    if (eio_packet_parse(pkt, len, &type, &data, &dlen) != 0) {
-        sio_session_close(s, WS_CLOSE_PROTOCOL_ERROR, "parse error");
-        return false;
-    }
-    switch (type) {
-    case EIO_PONG:
-        if (s->ping_outstanding) {
-            s->ping_outstanding = false;
-            arm(s, ctx->conf->socketio_ping_interval_ms);
-        }
-        return true;
-    case EIO_MESSAGE: return sio_events_receive(s, data, dlen);
-    case EIO_CLOSE: sio_session_close(s, WS_CLOSE_NORMAL, "client close"); return true;
-    default: return true; /* ping, upgrade outside a probe, noop: nothing to do */
+    if (s->ping_outstanding) {
+        s->ping_outstanding = false;
+        arm(s, s->ctx->conf->socketio_ping_interval_ms);
     }
 }
