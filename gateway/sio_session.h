@@ -29,23 +29,24 @@ struct sio_session {
     struct ctx *ctx; /* the table's */
     char sid[SIO_SID_LEN + 1];
     struct peers_key peer;
-    struct proto_client pc;   /* hub membership, rate limit; ops write Socket.IO events */
-    struct evbuffer *queue;   /* polling: packets queued, each after EIO_SEPARATOR */
-    struct conn *poll;        /* polling: the GET waiting for packets (conn_await), or NULL */
-    struct conn *ws;          /* the WebSocket transport, once there is one */
-    struct conn *probe;       /* a WebSocket probed for the upgrade (2probe), or NULL */
-    bool connected;           /* Socket.IO: the default namespace is connected */
-    bool default_all;         /* on "*" since connecting, until the first subscribe */
-    bool ping_outstanding;    /* a ping was sent, no pong yet */
-    bool closed;              /* out of the table; freed once Redis answers (pending) */
-    bool flush_scheduled;     /* the waiting poll is answered on the next loop turn */
-    unsigned pending;         /* Redis requests (history) whose answer will come to it */
-    long long ack_id;         /* the event being handled wants this acknowledgement, or -1 */
-    const char *ack_event;    /* ...with the data of this reply event */
-    long long history_ack;    /* a history reply owes this acknowledgement, or -1 */
-    struct event *heartbeat;  /* pingInterval, then pingTimeout */
-    struct event *flush;      /* answers the waiting poll */
-    struct sio_session *next; /* the table's chain */
+    struct proto_client pc;         /* hub membership, rate limit; ops write Socket.IO events */
+    struct evbuffer *queue;         /* polling: packets queued, each after EIO_SEPARATOR */
+    struct conn *poll;              /* polling: the GET waiting for packets (conn_await), or NULL */
+    struct conn *ws;                /* the WebSocket transport, once there is one */
+    struct conn *probe;             /* a WebSocket probed for the upgrade (2probe), or NULL */
+    bool connected;                 /* Socket.IO: the default namespace is connected */
+    bool default_all;               /* on "*" since connecting, until the first subscribe */
+    bool ping_outstanding;          /* a ping was sent, no pong yet */
+    bool closed;                    /* out of the table; freed once Redis answers (pending) */
+    bool flush_scheduled;           /* the waiting poll is answered on the next loop turn */
+    unsigned pending;               /* Redis requests (history) whose answer will come to it */
+    long long ack_id;               /* the event being handled wants this acknowledgement, or -1 */
+    const char *ack_event;          /* ...with the data of this reply event */
+    char *ack_error;                /* or of this error event, if no reply comes (owned) */
+    long long history_ack;          /* a history reply owes this acknowledgement, or -1 */
+    struct event *heartbeat;        /* pingInterval, then pingTimeout */
+    struct sio_session *flush_next; /* the table's list of polls to answer */
+    struct sio_session *next;       /* the table's chain */
 };
 
 /* The table of sessions, at most max (MAX_CONNECTIONS), per_ip from one
@@ -55,10 +56,15 @@ void sio_table_free(struct sio_table *t); /* closes every session; NULL is a no-
 size_t sio_table_count(const struct sio_table *t);
 
 /* A new session for peer on long-polling (ws NULL) or on the WebSocket ws,
- * its heartbeat started; NULL when over the caps. */
+ * its heartbeat started, its protocol state still to set up
+ * (sio_events_init); NULL when over the caps. */
 struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key *peer,
                                      struct conn *ws);
 struct sio_session *sio_session_find(struct sio_table *t, const char *sid);
+
+/* The worker whose session sid is (its first two hex digits), or -1 when
+ * sid cannot be one of ours. */
+int sio_sid_worker(const char *sid);
 
 /* The open packet (Engine.IO "0{...}") of s, with "upgrades" when polling.
  * Caller frees. */
@@ -73,10 +79,8 @@ void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
  * transport. */
 void sio_session_send(struct sio_session *s, const char *text, size_t len);
 
-/* Handle one Engine.IO packet received from s's client (from a POST body or
- * a WebSocket message).  Returns false when it was malformed and s has been
- * closed. */
-bool sio_session_receive(struct sio_session *s, const char *pkt, size_t len);
+/* The client answered the heartbeat's ping (Engine.IO "3"). */
+void sio_session_pong(struct sio_session *s);
 
 /* Move s onto the WebSocket ws (the "5" upgrade packet, or a direct
  * connection): its queued packets are sent there as frames and the hub
