@@ -10,6 +10,7 @@
 #include "gw_fixture.h"
 #include "gw_wire.h"
 #include "sio_client.h"
+#include "sio_events.h"
 #include "sio_session.h"
 #include "socketio.h"
 
@@ -312,6 +313,7 @@ START_TEST(the_table_finds_every_session_as_it_grows)
     for (int i = 0; i < N; i++) {
         all[i] = sio_session_open(t, &key, NULL);
         ck_assert_ptr_nonnull(all[i]);
+        sio_events_init(all[i]);
     }
     ck_assert_uint_eq(sio_table_count(t), N);
     for (int i = 0; i < N; i++)
@@ -351,8 +353,10 @@ START_TEST(polling_queues_share_the_tick_bytes)
     ck_assert_ptr_nonnull(s2);
     ck_assert_ptr_nonnull(sio_session_find(t, s1->sid));
     ck_assert_uint_eq(sio_table_count(t), 2);
-    ck_assert(sio_session_receive(s1, "40", 2));
-    ck_assert(sio_session_receive(s2, "40", 2));
+    sio_events_init(s1);
+    sio_events_init(s2);
+    ck_assert(sio_events_receive(s1, "0", 1)); /* CONNECT (Engine.IO "40") */
+    ck_assert(sio_events_receive(s2, "0", 1));
     char *open = sio_session_open_packet(s1);
     ck_assert_msg(starts(open, "0{\"sid\":\"") && strstr(open, "\"upgrades\":[\"websocket\"]"),
                   "%s", open);
@@ -365,7 +369,7 @@ START_TEST(polling_queues_share_the_tick_bytes)
     ck_assert_ptr_eq(b1, b2); /* one copy, referenced by both queues */
     ck_assert(memcmp(b1, needle, strlen(needle)) == 0);
     /* A malformed packet closes; the table forgets it. */
-    ck_assert(!sio_session_receive(s2, "", 0));
+    ck_assert(!sio_events_receive(s2, "9", 1));
     ck_assert_uint_eq(sio_table_count(t), 1);
     ck_assert_ptr_null(sio_session_find(t, "AAAAAAAAAAAAAAAAAAAA"));
     sio_table_free(t);
