@@ -24,6 +24,7 @@
 #define TICK_MS 1700000000000L
 
 static struct gw_fixture fx;
+static struct redis_server gone; /* one stopped by the test */
 
 static void setup(void)
 {
@@ -33,6 +34,7 @@ static void setup(void)
 static void teardown(void)
 {
     gw_fixture_free(&fx);
+    redis_server_free(&gone);
 }
 
 static int starts(const char *s, const char *prefix)
@@ -384,6 +386,27 @@ START_TEST(history_is_answered_and_acknowledged)
 }
 END_TEST
 
+START_TEST(history_without_redis_is_an_error_and_its_ack)
+{
+    ck_assert(redis_server_start(&gone));
+    gw_fixture_start(&fx, &gone);
+    gw_fixture_redis_gone(&fx, &gone);
+    char sid[21];
+    sio_connect(&fx, sid);
+    char *got = exchange(sid, "426[\"history\",{\"symbol\":\"BTC\",\"limit\":5}]");
+    ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"unavailable\","), "%s", got);
+    const char *ack = strchr(got, '\x1e');
+    ck_assert_ptr_nonnull(ack);
+    char want[256];
+    snprintf(want, sizeof want,
+             "\x1e"
+             "436[%.*s]",
+             (int)(ack - got - 12), got + 11);
+    ck_assert_str_eq(ack, want);
+    free(got);
+}
+END_TEST
+
 /* A session closed while Redis has its history request is freed once the
  * answer comes (and at shutdown, when it never will): valgrind checks. */
 START_TEST(a_session_closed_while_history_is_pending_is_freed_later)
@@ -430,6 +453,7 @@ static Suite *sio_events_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, history_is_answered_and_acknowledged);
     tcase_add_test(t, a_session_closed_while_history_is_pending_is_freed_later);
+    tcase_add_test(t, history_without_redis_is_an_error_and_its_ack);
     suite_add_tcase(s, t);
     return s;
 }
