@@ -434,6 +434,7 @@ static Suite *sio_events_suite(void)
     Suite *s = suite_create("sio_events");
     TCase *t = tcase_create("events");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, connect_answers_the_socket_id_then_the_welcome);
     tcase_add_test(t, nothing_flows_before_connect);
     tcase_add_test(t, a_waiting_get_is_answered_by_a_tick_with_the_bulk);
@@ -451,6 +452,7 @@ static Suite *sio_events_suite(void)
     t = tcase_create("history");
     tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, history_is_answered_and_acknowledged);
     tcase_add_test(t, a_session_closed_while_history_is_pending_is_freed_later);
     tcase_add_test(t, history_without_redis_is_an_error_and_its_ack);

@@ -331,6 +331,32 @@ START_TEST(the_table_finds_every_session_as_it_grows)
 }
 END_TEST
 
+/* Every waiting poll is answered by one tick, with the same bytes. */
+START_TEST(a_tick_answers_every_waiting_poll)
+{
+    gw_fixture_start(&fx, NULL);
+    enum { N = 5 };
+    char sid[N][21], tick[1024], want[1200];
+    int fd[N], status;
+    for (int i = 0; i < N; i++) {
+        sio_connect(&fx, sid[i]);
+        fd[i] = sio_poll_start(&fx, sid[i]);
+    }
+    gw_fixture_run(&fx, 50);
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS));
+    snprintf(want, sizeof want, "42[\"price-update-bulk\",%s]", tick);
+    for (int i = 0; i < N; i++) {
+        char *got = sio_poll_read(&fx, fd[i], 1000, &status);
+        ck_assert_msg(got != NULL, "poll %d not answered", i);
+        ck_assert_int_eq(status, 200);
+        ck_assert_str_eq(got, want);
+        free(got);
+        close(fd[i]);
+    }
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), N);
+}
+END_TEST
+
 /* The extent of buf's bytes that holds needle's first byte. */
 static const void *extent_of(struct evbuffer *buf, const char *needle)
 {
@@ -383,6 +409,7 @@ static Suite *sio_session_suite(void)
     Suite *s = suite_create("sio_session");
     TCase *t = tcase_create("heartbeat");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, a_polling_client_is_pinged_then_closed_without_a_pong);
     tcase_add_test(t, a_client_that_stopped_polling_is_closed);
     tcase_add_test(t, answering_pings_keeps_a_polling_session);
@@ -390,10 +417,12 @@ static Suite *sio_session_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("sessions");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, a_close_packet_answers_the_waiting_poll_with_close);
     tcase_add_test(t, known_bug_a_closing_session_flushes_its_queue_to_the_waiting_poll);
     tcase_add_test(t, counters_follow_sessions_and_upgrades);
     tcase_add_test(t, one_tick_is_the_same_message_to_polling_and_websocket_sessions);
+    tcase_add_test(t, a_tick_answers_every_waiting_poll);
     tcase_add_test(t, polling_queues_share_the_tick_bytes);
     tcase_add_test(t, the_table_finds_every_session_as_it_grows);
     tcase_add_test(t, a_slow_polling_client_is_conflated_then_caught_up);

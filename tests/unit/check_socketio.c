@@ -553,6 +553,7 @@ static Suite *socketio_suite(void)
     Suite *s = suite_create("socketio");
     TCase *t = tcase_create("handshake");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, handshake_answers_the_open_packet_with_the_configured_timings);
     tcase_add_test(t, handshake_defaults_and_the_path_without_its_slash);
     tcase_add_test(t, errors_carry_engine_io_codes);
@@ -567,6 +568,7 @@ static Suite *socketio_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("websocket");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, a_direct_websocket_gets_the_open_packet_then_packets_as_frames);
     tcase_add_test(t, upgrade_probe_noop_then_the_session_is_on_the_websocket);
     tcase_add_test(t, packets_queued_before_the_upgrade_go_first_on_the_websocket);
