@@ -400,6 +400,14 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
      * any other request. */
     if (e != HPE_OK)
         return CP_EPROTO;
+    /* The head ended within this read's max_head bytes and its body goes on
+     * past them: feed the rest now, since no further read may come. */
+    if (!body && r->head_done && r->max_body > 0 && n < len) {
+        size_t more;
+        int rc = http_request_feed(r, data + n, len - n, &more);
+        *consumed += more;
+        return rc;
+    }
     if (!(r->head_done && r->max_body > 0) && r->head_bytes >= r->max_head)
         return CP_ETOOBIG;
     return CP_EAGAIN;

@@ -12,4 +12,8 @@
  * answer may wait for Redis (c->awaiting). */
 void routes_handle(struct conn *c);
 
+/* c's request body passed the limit (SOCKETIO_MAX_PAYLOAD_BYTES): answer
+ * 413; a Socket.IO session that sent it is closed, as engine.io does. */
+void routes_body_too_large(struct conn *c);
+
 #endif

@@ -61,7 +61,7 @@ void serve_handed_over(struct conn *c, const char *bytes, size_t len)
 static void refuse_head(struct conn *c, int rc)
 {
     if (rc == CP_ETOOBIG && http_request_body_too_large(c->req))
-        conn_respond_error(c, 413, "payload_too_large", "request body too large", NULL);
+        routes_body_too_large(c);
     else if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
         conn_respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
     else if (rc == CP_ETOOBIG)

@@ -417,11 +417,15 @@ void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
     struct ctx *ctx = s->ctx;
     hub_client_clear(ctx->hub, &s->pc.sub);
     evtimer_del(s->heartbeat);
-    if (s->poll) {
+    if (s->poll) { /* what was queued, then the close packet */
         struct conn *c = s->poll;
         s->poll = NULL;
         if (conn_answer_arrived(c)) {
-            conn_respond(c, 200, "text/plain; charset=UTF-8", "1", 1, NULL);
+            evbuffer_add(s->queue,
+                         "\x1e"
+                         "1",
+                         2);
+            conn_respond_buffer(c, 200, "text/plain; charset=UTF-8", s->queue, 1, NULL);
             conn_answered(c);
         }
     }

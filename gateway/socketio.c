@@ -232,3 +232,13 @@ void socketio_handle(struct socketio *sio, struct conn *c)
     else
         open_polling(sio, c);
 }
+
+void socketio_body_too_large(struct socketio *sio, struct conn *c)
+{
+    char sid[64] = "";
+    urlcode_query_param(http_request_query(c->req), "sid", sid, sizeof sid);
+    conn_respond_error(c, 413, "payload_too_large", "request body over maxPayload", NULL);
+    struct sio_session *s = sid[0] ? sio_session_find(sio->table, sid) : NULL;
+    if (s)
+        sio_session_close(s, WS_CLOSE_TOO_BIG, "payload too large");
+}

@@ -29,6 +29,10 @@ bool socketio_path(const struct cp_conf *conf, const char *path);
  * error (400 with codes 0, 1, 2, 3, 5; 403 with 4; 413). */
 void socketio_handle(struct socketio *sio, struct conn *c);
 
+/* c POSTed a body over SOCKETIO_MAX_PAYLOAD_BYTES: 413, and its session
+ * (?sid=) is closed. */
+void socketio_body_too_large(struct socketio *sio, struct conn *c);
+
 /* Sessions open. */
 size_t socketio_sessions(const struct socketio *sio);
 

@@ -166,12 +166,11 @@ START_TEST(a_close_packet_answers_the_waiting_poll_with_close)
 }
 END_TEST
 
-/* KNOWN BUG (fails; reported to the owner of gateway/sio_session.c): a
- * session closed while a poll waits answers it "1" at once and drops what
+/* A session closed while a poll waits answered it "1" at once and dropped what
  * was queued for it in the same turn — here the rate_limited error and the
  * "41" of the rate limit (sio_events.c), which engine.io would send before
  * its close packet. */
-START_TEST(known_bug_a_closing_session_flushes_its_queue_to_the_waiting_poll)
+START_TEST(a_closing_session_flushes_its_queue_to_the_waiting_poll)
 {
     fx.conf.max_messages_per_second = 1;
     gw_fixture_start(&fx, NULL);
@@ -196,7 +195,7 @@ START_TEST(known_bug_a_closing_session_flushes_its_queue_to_the_waiting_poll)
     char seen[256];
     snprintf(seen, sizeof seen, "%s", got);
     free(got); /* before the assertion: valgrind then sees no leak of the failure */
-    ck_assert_msg(ok, "KNOWN BUG: the waiting poll got %s", seen);
+    ck_assert_msg(ok, "the waiting poll got %s", seen);
 }
 END_TEST
 
@@ -419,7 +418,7 @@ static Suite *sio_session_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, a_close_packet_answers_the_waiting_poll_with_close);
-    tcase_add_test(t, known_bug_a_closing_session_flushes_its_queue_to_the_waiting_poll);
+    tcase_add_test(t, a_closing_session_flushes_its_queue_to_the_waiting_poll);
     tcase_add_test(t, counters_follow_sessions_and_upgrades);
     tcase_add_test(t, one_tick_is_the_same_message_to_polling_and_websocket_sessions);
     tcase_add_test(t, a_tick_answers_every_waiting_poll);

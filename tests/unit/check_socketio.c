@@ -209,16 +209,15 @@ START_TEST(a_post_over_max_payload_is_413)
     ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%.200s", got);
     free(got);
     free(req);
-    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 2);
+    /* The first session was closed by its 413; the second lives. */
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
 }
 END_TEST
 
-/* KNOWN BUG (fails; reported to the owner of gateway/socketio.c): the spec
- * (docs/PROTOCOL.md §7) says "POST body over maxPayload → 413, session
- * closed", but the request parser refuses the body in serve.c (413) before
- * socketio.c looks the session up, so the session stays open until its
- * heartbeat ends it. */
-START_TEST(known_bug_a_post_over_max_payload_closes_its_session)
+/* docs/PROTOCOL.md §7: "POST body over maxPayload → 413, session closed".
+ * The request parser refuses the body before socketio.c sees the request
+ * (serve.c); the session stayed open until its heartbeat ended it. */
+START_TEST(a_post_over_max_payload_closes_its_session)
 {
     fx.conf.socketio_max_payload_bytes = 1024;
     gw_fixture_start(&fx, NULL);
@@ -233,16 +232,16 @@ START_TEST(known_bug_a_post_over_max_payload_closes_its_session)
     free(got);
     free(req);
     ck_assert_msg(socketio_sessions(fx.ctx.socketio) == 0,
-                  "KNOWN BUG: the session is still open after its 413");
+                  "the session is still open after its 413");
 }
 END_TEST
 
-/* KNOWN BUG (fails; reported to the owner of gateway/http.c): a POST whose
- * head and body come in one read longer than MAX_HEAD_BYTES is never
- * answered — http_request_feed() parses only max_head bytes of that read
- * and says CP_EAGAIN, and serve.c waits for a read that does not come
+/* A POST whose
+ * head and body come in one read longer than MAX_HEAD_BYTES was never
+ * answered — http_request_feed() parsed only max_head bytes of that read
+ * and said CP_EAGAIN, and serve.c waited for a read that did not come
  * (check_http: a_body_in_the_read_of_its_head_may_pass_max_head). */
-START_TEST(known_bug_a_post_longer_than_max_head_in_one_read_is_answered)
+START_TEST(a_post_longer_than_max_head_in_one_read_is_answered)
 {
     fx.conf.max_head_bytes = 1024;
     fx.conf.socketio_max_payload_bytes = 8192;
@@ -258,7 +257,7 @@ START_TEST(known_bug_a_post_longer_than_max_head_in_one_read_is_answered)
     free(req);
     bool ok = strncmp(got, "HTTP/1.1 200 ", 13) == 0;
     free(got);
-    ck_assert_msg(ok, "KNOWN BUG: no answer to a 3 KB POST sent in one write");
+    ck_assert_msg(ok, "no answer to a 3 KB POST sent in one write");
 }
 END_TEST
 
@@ -561,8 +560,8 @@ static Suite *socketio_suite(void)
     tcase_add_test(t, sessions_over_max_connections_per_ip_are_403_code_4);
     tcase_add_test(t, sessions_over_max_connections_are_403_code_4);
     tcase_add_test(t, a_post_over_max_payload_is_413);
-    tcase_add_test(t, known_bug_a_post_over_max_payload_closes_its_session);
-    tcase_add_test(t, known_bug_a_post_longer_than_max_head_in_one_read_is_answered);
+    tcase_add_test(t, a_post_over_max_payload_closes_its_session);
+    tcase_add_test(t, a_post_longer_than_max_head_in_one_read_is_answered);
     tcase_add_test(t, disabled_the_path_is_a_404_like_any_unknown_file);
     tcase_add_test(t, one_keep_alive_connection_carries_a_whole_session);
     suite_add_tcase(s, t);
