@@ -183,9 +183,10 @@ static json_t *subscription(struct sio_session *s, const char *event, json_t *ar
     json_t *v;
     json_array_foreach(syms, i, v) star |=
         json_is_string(v) && strcmp(json_string_value(v), "*") == 0;
-    if (event[0] == 's' && s->default_all && json_array_size(syms) > 0 && !star) {
-        s->default_all = false;
-        hub_unsubscribe(s->ctx->hub, &s->pc.sub, "*");
+    if (event[0] == 's' && s->default_all && json_array_size(syms) > 0) {
+        s->default_all = false; /* "*" is now the client's own choice, or gone */
+        if (!star)
+            hub_unsubscribe(s->ctx->hub, &s->pc.sub, "*");
     }
     return data;
 }
