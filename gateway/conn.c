@@ -156,7 +156,10 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
     c->ctx = ctx;
     c->bev = bev;
     c->kind = CONN_HTTP;
+    c->sub = &c->pc.sub;
     c->req = http_request_new((size_t)ctx->conf->max_head_bytes, (unsigned)ctx->conf->max_headers);
+    /* Bodies: only Socket.IO's long-polling POSTs have one worth reading. */
+    http_request_set_max_body(c->req, (size_t)ctx->conf->socketio_max_payload_bytes);
     c->next = reg->conns;
     if (reg->conns)
         reg->conns->prev = c;
@@ -180,12 +183,22 @@ static void count_stream_end(struct conn *c)
         c->ctx->counters.sse_current--;
 }
 
+/* The application on top learns once that c is going. */
+static void tell_closing(struct conn *c)
+{
+    void (*on_close)(struct conn *, void *) = c->on_close;
+    c->on_close = NULL;
+    if (on_close)
+        on_close(c, c->app);
+}
+
 void conn_close(struct conn *c)
 {
     if (c->closing)
         return;
     struct conn_registry *reg = c->ctx->conns;
     c->closing = true;
+    tell_closing(c);
     hub_client_clear(c->ctx->hub, &c->pc.sub);
     count_stream_end(c);
     bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -198,6 +211,7 @@ void conn_close_after_flush(struct conn *c)
 {
     struct timeval flush = strlist_timeval_ms(CONN_CLOSE_FLUSH_MS);
     c->close_after_flush = true;
+    tell_closing(c);
     count_stream_end(c);
     bufferevent_set_timeouts(c->bev, NULL, &flush);
     bufferevent_disable(c->bev, EV_READ);
@@ -276,20 +290,46 @@ static const char *connection_lines(int status, bool keep)
     return keep ? "" : "Connection: close\r\n";
 }
 
-void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
-                  const char *extra)
+/* Queue the head of a response with a body of len bytes; returns whether
+ * the connection is kept alive after it. */
+static bool respond_head(struct conn *c, int status, const char *type, size_t len,
+                         const char *extra)
 {
-    struct evbuffer *out = bufferevent_get_output(c->bev);
     bool keep = c->req && http_request_keep_alive(c->req) && status < 400;
     char cors[512];
-    evbuffer_add_printf(out,
+    evbuffer_add_printf(bufferevent_get_output(c->bev),
                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                         "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s%s\r\n",
                         status, http_status_text(status), type, len, PACKAGE_VERSION,
                         conn_cors_headers(c, cors, sizeof cors), extra ? extra : "",
                         connection_lines(status, keep));
-    if (!(c->req && http_request_is_head(c->req)))
-        evbuffer_add(out, body, len);
+    return keep;
+}
+
+static bool has_body(const struct conn *c)
+{
+    return !(c->req && http_request_is_head(c->req));
+}
+
+void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
+                  const char *extra)
+{
+    bool keep = respond_head(c, status, type, len, extra);
+    if (has_body(c))
+        evbuffer_add(bufferevent_get_output(c->bev), body, len);
+    if (!keep)
+        conn_close_after_flush(c);
+}
+
+void conn_respond_buffer(struct conn *c, int status, const char *type, struct evbuffer *body,
+                         size_t skip, const char *extra)
+{
+    evbuffer_drain(body, skip);
+    bool keep = respond_head(c, status, type, evbuffer_get_length(body), extra);
+    if (has_body(c))
+        evbuffer_add_buffer(bufferevent_get_output(c->bev), body);
+    else
+        evbuffer_drain(body, evbuffer_get_length(body));
     if (!keep)
         conn_close_after_flush(c);
 }

@@ -46,7 +46,13 @@ struct conn {
     struct deflate_inflater *inflater; /* permessage-deflate negotiated */
     struct resume *resume;             /* a resume in progress, waiting or reading */
     struct proto_client pc;            /* WS and SSE: hub membership */
-    struct conn *prev, *next;          /* the registry's list */
+    struct hub_client *sub;            /* what feeds it: &pc.sub, or a Socket.IO session's */
+    /* WebSocket: the application on top (NULL: the native protocol, proto.h),
+     * given each complete text message, and told once when c starts closing. */
+    void (*ws_text)(struct conn *c, const char *text, size_t len);
+    void (*on_close)(struct conn *c, void *arg);
+    void *app;                /* their argument: the Socket.IO session */
+    struct conn *prev, *next; /* the registry's list */
     struct conn *next_closing;
     struct connlog *log; /* LOG_CONNECTIONS at accept: the connection log's record */
 };
@@ -112,6 +118,11 @@ void conn_subscriber_init(struct conn *c, enum msg_transport transport);
  * unless the request keeps the connection alive and status < 400. */
 void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                   const char *extra);
+
+/* The same with the bytes of body after its first skip ones, moved out of
+ * body (without copying them), which is left empty. */
+void conn_respond_buffer(struct conn *c, int status, const char *type, struct evbuffer *body,
+                         size_t skip, const char *extra);
 
 /* The same with {"error":code,"message":message} (docs/PROTOCOL.md §1). */
 void conn_respond_error(struct conn *c, int status, const char *code, const char *message,

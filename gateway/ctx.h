@@ -19,6 +19,7 @@
 #include "www.h"
 
 struct conn_registry;
+struct socketio;
 
 /* Counters of connections and client messages; the hub counts ticks and
  * messages out (docs/PROTOCOL.md §5, /stats). */
@@ -28,8 +29,10 @@ struct ctx_counters {
     uint64_t ws_deflate; /* WebSocket clients that negotiated deflate */
     uint64_t messages_in, bytes_in;
     uint64_t rate_limited, rejected;
-    double messages_per_second; /* messages queued per second over the last stats period */
-    uint64_t messages_out_then; /* messages_out at the start of that period */
+    size_t sio_current, sio_peak;      /* Socket.IO sessions (socketio.h) */
+    uint64_t sio_total, sio_websocket; /* ...opened, and moved onto WebSocket */
+    double messages_per_second;        /* messages queued per second over the last stats period */
+    uint64_t messages_out_then;        /* messages_out at the start of that period */
 };
 
 struct ctx {
@@ -39,6 +42,7 @@ struct ctx {
     struct rdb *rdb;
     struct www *www;             /* NULL when WWW_ROOT is empty */
     struct conn_registry *conns; /* every open connection (conn.h) */
+    struct socketio *socketio;   /* the Socket.IO endpoint, NULL when off (socketio.h) */
     uint8_t *inflated;           /* MAX_MESSAGE_BYTES: an inflated client message */
     json_t *sources;             /* the live feed's exchanges, as the feeder wrote
                                   * them (README "Live prices"), or NULL */

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "price.h"
 #include "serve.h"
+#include "socketio.h"
 #include "stats.h"
 #include "strlist.h"
 #include "xalloc.h"
@@ -291,6 +292,8 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->ctx.www = www_new(conf->www_root);
     gw->ctx.conns = conn_registry_new(base, (size_t)conf->max_connections,
                                       (unsigned)conf->max_connections_per_ip);
+    if (conf->socketio_enabled)
+        gw->ctx.socketio = socketio_new(&gw->ctx);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
     struct timeval tv = strlist_timeval_ms(conf->sse_keepalive_ms);
     event_add(gw->keepalive, &tv);
@@ -320,6 +323,7 @@ void gateway_free(struct gateway *gw)
     /* Freeing Redis answers its pending requests (hiredis calls them with no
      * reply), so connections still waiting for one can then be freed too. */
     rdb_free(gw->ctx.rdb);
+    socketio_free(gw->ctx.socketio);
     conn_registry_free(gw->ctx.conns);
     evconnlistener_free(gw->listener);
     if (gw->tls_listener)

@@ -7,6 +7,7 @@
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <http_parser.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,10 @@ struct http_request {
     char *values[HTTP_H_COUNT];
     size_t value_len[HTTP_H_COUNT];
     unsigned lines[HTTP_H_COUNT]; /* field lines of each */
+    size_t max_body;              /* bytes of body allowed (0: none) */
+    char *body;                   /* the request body, NUL-terminated, or NULL */
+    size_t body_len, body_cap;
+    bool body_too_large;
 };
 
 static struct http_request *req_of(http_parser *p)
@@ -246,6 +251,27 @@ static int on_headers_complete(http_parser *p)
     return 0;
 }
 
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    struct http_request *r = req_of(p);
+    if (r->max_body == 0)
+        return 0; /* not read: counted with the head, as before bodies were */
+    if (len > r->max_body - r->body_len) {
+        r->body_too_large = true;
+        r->error = CP_ETOOBIG;
+        return -1;
+    }
+    if (r->body_len + len + 1 > r->body_cap) {
+        r->body_cap =
+            r->body_len + len + 1 > 2 * r->body_cap ? r->body_len + len + 1 : 2 * r->body_cap;
+        r->body = xrealloc(r->body, r->body_cap);
+    }
+    memcpy(r->body + r->body_len, at, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+    return 0;
+}
+
 static int on_message_complete(http_parser *p)
 {
     struct http_request *r = req_of(p);
@@ -259,6 +285,7 @@ static const http_parser_settings http_settings = {
     .on_header_field = on_header_field,
     .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
     .on_message_complete = on_message_complete,
 };
 
@@ -278,10 +305,12 @@ void http_request_reset(struct http_request *r)
         r->values[h] = NULL;
         r->value_len[h] = 0;
     }
-    size_t max_head = r->max_head;
+    free(r->body);
+    size_t max_head = r->max_head, max_body = r->max_body;
     unsigned max_headers = r->max_headers;
     memset(r, 0, sizeof *r);
     r->max_head = max_head;
+    r->max_body = max_body;
     r->max_headers = max_headers;
     r->current = -1;
     http_parser_init(&r->parser, HTTP_REQUEST);
@@ -294,6 +323,7 @@ void http_request_free(struct http_request *r)
         return;
     for (int h = 0; h < HTTP_H_COUNT; h++)
         free(r->values[h]);
+    free(r->body);
     free(r);
 }
 
@@ -330,7 +360,11 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     *consumed = 0;
     if (r->complete)
         return CP_OK;
-    size_t room = r->max_head - r->head_bytes;
+    /* The head within max_head; once it is read, the body (which on_body
+     * bounds by max_body) and its chunk framing.  Without max_body a body
+     * is skipped within max_head. */
+    bool body = r->head_done && r->max_body > 0;
+    size_t room = body ? SIZE_MAX - r->head_bytes : r->max_head - r->head_bytes;
     size_t n = http_parser_execute(&r->parser, &http_settings, data, len < room ? len : room);
     *consumed = n;
     r->head_bytes += n;
@@ -351,7 +385,7 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
      * any other request. */
     if (e != HPE_OK)
         return CP_EPROTO;
-    if (r->head_bytes >= r->max_head)
+    if (!(r->head_done && r->max_body > 0) && r->head_bytes >= r->max_head)
         return CP_ETOOBIG;
     return CP_EAGAIN;
 }
@@ -449,6 +483,7 @@ const char *http_status_text(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
@@ -462,4 +497,25 @@ const char *http_status_text(int status)
 bool http_request_started(const struct http_request *r)
 {
     return r->head_bytes > 0;
+}
+
+void http_request_set_max_body(struct http_request *r, size_t max_body)
+{
+    r->max_body = max_body;
+}
+
+const char *http_request_body(const struct http_request *r, size_t *len)
+{
+    *len = r->body_len;
+    return r->body ? r->body : "";
+}
+
+bool http_request_body_too_large(const struct http_request *r)
+{
+    return r->body_too_large;
+}
+
+bool http_request_is_post(const struct http_request *r)
+{
+    return r->parser.method == HTTP_POST;
 }

@@ -65,6 +65,18 @@ int http_request_major(const struct http_request *r);
 /* 0 for HTTP/1.0, 1 for HTTP/1.1. */
 int http_request_minor(const struct http_request *r);
 bool http_request_url_too_long(const struct http_request *r);
+
+/* Read request bodies of up to max_body bytes (a chunked body counts its
+ * data, not its framing); 0, the default: bodies are skipped, within the
+ * head's max_head.  Feeding a larger one
+ * fails with CP_ETOOBIG and http_request_body_too_large() (answer 413).
+ * Kept across http_request_reset(). */
+void http_request_set_max_body(struct http_request *r, size_t max_body);
+/* The complete request's body (NUL-terminated, owned by r until the next
+ * reset; "" when none) and its length in *len. */
+const char *http_request_body(const struct http_request *r, size_t *len);
+bool http_request_body_too_large(const struct http_request *r);
+bool http_request_is_post(const struct http_request *r);
 /* True once any byte of the current request has been fed. */
 bool http_request_started(const struct http_request *r);
 

@@ -14,6 +14,10 @@ gateway_libgateway_a_SOURCES = \
 	gateway/rdb_link.c gateway/rdb_link.h \
 	gateway/rdb_sentinel.c gateway/rdb_sentinel.h \
 	gateway/proto.c gateway/proto.h \
+	gateway/eio.c gateway/eio.h \
+	gateway/sio_session.c gateway/sio_session.h \
+	gateway/sio_events.c gateway/sio_events.h \
+	gateway/socketio.c gateway/socketio.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/ctx.h \
 	gateway/conn.c gateway/conn.h \

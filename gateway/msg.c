@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "deflate.h"
+#include "eio.h"
 #include "latency.h"
 #include "price.h"
 #include "sse.h"
@@ -94,6 +95,45 @@ static void compress_frame(struct msg *m)
     m->len[MSG_WS_DEFLATE] = hl + clen;
 }
 
+/* The Socket.IO forms, from the WebSocket frame's JSON envelope
+ * {"event":"E","data":D}: 42["E",D] framed (MSG_SIO_WS) or after a record
+ * separator (MSG_SIO_POLL). */
+static void sio_forms(struct msg *m)
+{
+    const char *env = m->bytes[MSG_WS] + m->ws_header;
+    size_t env_len = m->len[MSG_WS] - m->ws_header;
+    const char *event = env + strlen("{\"event\":\"");
+    const char *quote = memchr(event, '"', env_len - (size_t)(event - env));
+    const char *data = quote + strlen("\",\"data\":");
+    size_t data_len = (size_t)(env + env_len - 1 - data); /* without the closing brace */
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(quote - event), event);
+    size_t len;
+    char *text = sio_event_encode(name, data, data_len, &len);
+    char *frame = xmalloc(WS_HEADER_MAX + len);
+    size_t h = ws_frame_header((uint8_t *)frame, WS_OP_TEXT, true, len);
+    memcpy(frame + h, text, len);
+    m->bytes[MSG_SIO_WS] = frame;
+    m->start[MSG_SIO_WS] = frame;
+    m->len[MSG_SIO_WS] = h + len;
+    char *poll = xmalloc(len + 1);
+    poll[0] = EIO_SEPARATOR;
+    memcpy(poll + 1, text, len);
+    m->bytes[MSG_SIO_POLL] = poll;
+    m->start[MSG_SIO_POLL] = poll;
+    m->len[MSG_SIO_POLL] = len + 1;
+    free(text);
+}
+
+/* Build transport t's bytes the first time m is sent that way. */
+static void build(struct msg *m, enum msg_transport t)
+{
+    if (t == MSG_WS_DEFLATE)
+        compress_frame(m);
+    else if (t == MSG_SIO_WS || t == MSG_SIO_POLL)
+        sio_forms(m);
+}
+
 void msg_observe(struct msg *m, struct latency_hist *h, int64_t tick_ts)
 {
     m->latency = h;
@@ -106,9 +146,8 @@ void msg_unref(struct msg *m)
         return;
     if (m->latency && m->sent)
         latency_observe(m->latency, (double)(price_now_ms() - m->tick_ts));
-    free(m->bytes[MSG_WS]);
-    free(m->bytes[MSG_SSE]);
-    free(m->bytes[MSG_WS_DEFLATE]);
+    for (int t = 0; t < MSG_TRANSPORTS; t++)
+        free(m->bytes[t]);
     free(m);
 }
 
@@ -120,7 +159,7 @@ static void msg_cleanup(const void *data, size_t len, void *arg)
 int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
 {
     if (!m->start[t])
-        compress_frame(m); /* the first deflate subscriber of this message */
+        build(m, t); /* the first subscriber of this message in that form */
     m->refs++;
     m->sent = true;
     if (evbuffer_add_reference(out, m->start[t], m->len[t], msg_cleanup, m) != 0) {
@@ -135,7 +174,7 @@ int msg_write(struct msg *m, int fd, struct evbuffer *out, enum msg_transport t)
     if (fd < 0 || evbuffer_get_length(out) > 0)
         return msg_send(m, out, t);
     if (!m->start[t])
-        compress_frame(m);
+        build(m, t);
     m->sent = true;
     ssize_t n;
     do

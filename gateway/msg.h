@@ -14,8 +14,20 @@
  * MSG_SSE_PART: the SSE event without its "id:" line, for a stream that gets
  * several events of one tick and then the tick's id-only block (docs/PROTOCOL.md
  * §3); the same bytes as MSG_SSE after that line, not a copy. */
-enum msg_transport { MSG_WS = 0, MSG_SSE = 1, MSG_WS_DEFLATE = 2, MSG_SSE_PART = 3 };
-#define MSG_TRANSPORTS 4
+/* MSG_SIO_WS: a Socket.IO client on WebSocket — one text frame holding the
+ * Engine.IO message 42["event",data] (docs/PROTOCOL.md §7).  MSG_SIO_POLL: one
+ * on HTTP long-polling — the same packet after a record separator (\x1e), so
+ * that a poll's answer is the queued bytes without their first one.  Both
+ * are built once, when first sent that way. */
+enum msg_transport {
+    MSG_WS = 0,
+    MSG_SSE = 1,
+    MSG_WS_DEFLATE = 2,
+    MSG_SSE_PART = 3,
+    MSG_SIO_WS = 4,
+    MSG_SIO_POLL = 5
+};
+#define MSG_TRANSPORTS 6
 
 struct deflate_ctx;
 

@@ -172,10 +172,32 @@ static void on_history(struct ctx *ctx, struct proto_client *pc, json_t *data)
         pc->ops->history(pc->transport, symbol, limit);
 }
 
+int proto_admit(struct ctx *ctx, struct proto_client *pc, int64_t now_ms)
+{
+    return rate_limit(ctx, pc, now_ms);
+}
+
+void proto_event(struct ctx *ctx, struct proto_client *pc, const char *event, json_t *data)
+{
+    if (strcmp(event, "subscribe") == 0 || strcmp(event, "unsubscribe") == 0)
+        on_subscribe(ctx, pc, data, event[0] == 's');
+    else if (strcmp(event, "ping") == 0)
+        on_ping(ctx, pc, data);
+    else if (strcmp(event, "history") == 0)
+        on_history(ctx, pc, data);
+    else
+        send_error(pc, "unknown_event", event);
+}
+
+void proto_error(struct proto_client *pc, const char *code, const char *message)
+{
+    send_error(pc, code, message);
+}
+
 int proto_handle(struct ctx *ctx, struct proto_client *pc, const char *text, size_t len,
                  int64_t now_ms)
 {
-    int rc = rate_limit(ctx, pc, now_ms);
+    int rc = proto_admit(ctx, pc, now_ms);
     if (rc != CP_OK)
         return rc == CP_EPROTO ? CP_EPROTO : CP_OK;
     json_error_t jerr;
@@ -185,17 +207,10 @@ int proto_handle(struct ctx *ctx, struct proto_client *pc, const char *text, siz
         return CP_OK;
     }
     const char *event = json_string_value(json_object_get(msg, "event"));
-    json_t *data = json_object_get(msg, "data");
     if (!json_is_object(msg) || !event)
         send_error(pc, "bad_request", "expected {\"event\":NAME,\"data\":...}");
-    else if (strcmp(event, "subscribe") == 0 || strcmp(event, "unsubscribe") == 0)
-        on_subscribe(ctx, pc, data, event[0] == 's');
-    else if (strcmp(event, "ping") == 0)
-        on_ping(ctx, pc, data);
-    else if (strcmp(event, "history") == 0)
-        on_history(ctx, pc, data);
     else
-        send_error(pc, "unknown_event", event);
+        proto_event(ctx, pc, event, json_object_get(msg, "data"));
     json_decref(msg);
     return CP_OK;
 }

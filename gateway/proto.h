@@ -53,4 +53,15 @@ char *proto_welcome(const struct ctx *ctx);
 int proto_handle(struct ctx *ctx, struct proto_client *pc, const char *text, size_t len,
                  int64_t now_ms);
 
+/* The steps of proto_handle(), for a transport that frames its own events
+ * (Socket.IO, socketio.h): proto_admit() takes one message from pc's rate
+ * limit at now_ms — CP_OK, CP_EAGAIN (refused; the client was told) or
+ * CP_EPROTO (close it, 1008) — and proto_event() handles event (a name of
+ * docs/PROTOCOL.md §2) with data (borrowed, may be NULL). */
+int proto_admit(struct ctx *ctx, struct proto_client *pc, int64_t now_ms);
+void proto_event(struct ctx *ctx, struct proto_client *pc, const char *event, json_t *data);
+
+/* Send pc the error event {"code":code,"message":message}. */
+void proto_error(struct proto_client *pc, const char *code, const char *message);
+
 #endif

@@ -9,6 +9,7 @@
 #include "history.h"
 #include "http.h"
 #include "price.h"
+#include "socketio.h"
 #include "urlcode.h"
 #include "websocket.h"
 
@@ -108,6 +109,8 @@ void routes_handle(struct conn *c)
         conn_respond_error(c, 505, "http_version_not_supported", "use HTTP/1.0 or HTTP/1.1", NULL);
     else if (http_request_is_options(c->req))
         preflight(c);
+    else if (c->ctx->socketio && socketio_path(c->ctx->conf, path))
+        socketio_handle(c->ctx->socketio, c);
     else if (strcmp(path, "/ws") == 0)
         websocket_upgrade(c);
     else if (strcmp(path, "/events") == 0)

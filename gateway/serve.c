@@ -49,7 +49,9 @@ struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct pe
 
 static void refuse_head(struct conn *c, int rc)
 {
-    if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
+    if (rc == CP_ETOOBIG && http_request_body_too_large(c->req))
+        conn_respond_error(c, 413, "payload_too_large", "request body too large", NULL);
+    else if (rc == CP_ETOOBIG && http_request_url_too_long(c->req))
         conn_respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
     else if (rc == CP_ETOOBIG)
         conn_respond_error(c, 431, "headers_too_large", "request head too large", NULL);
@@ -146,8 +148,8 @@ static void write_cb(struct bufferevent *bev, void *arg)
     }
     /* Output fell below the low-water mark: a conflating client catches up,
      * a replaying one reads its next page. */
-    if (c->pc.sub.conflating && !c->close_after_flush)
-        hub_client_catch_up(c->ctx->hub, &c->pc.sub);
+    if (c->sub->conflating && !c->close_after_flush)
+        hub_client_catch_up(c->ctx->hub, c->sub);
     if (c->resume && !c->close_after_flush)
         resume_continue(c);
     /* Deferred callbacks may run after more output was queued: only close

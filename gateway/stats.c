@@ -38,6 +38,11 @@ json_t *stats_worker(const struct ctx *ctx)
         (json_int_t)s->sse_total, "messages_in", (json_int_t)s->messages_in, "bytes_in",
         (json_int_t)s->bytes_in, "messages_out", (json_int_t)h->messages_out, "bytes_out",
         (json_int_t)h->bytes_out);
+    json_object_set_new(j, "socketio",
+                        json_pack("{s:I, s:I, s:I, s:I}", "current", (json_int_t)s->sio_current,
+                                  "peak", (json_int_t)s->sio_peak, "total",
+                                  (json_int_t)s->sio_total, "upgraded",
+                                  (json_int_t)s->sio_websocket));
     json_object_set_new(j, "messages_per_second", json_real(s->messages_per_second));
     json_object_set_new(j, "ticks", json_integer((json_int_t)h->ticks));
     json_object_set_new(j, "bad_ticks", json_integer((json_int_t)h->bad_ticks));

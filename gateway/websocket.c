@@ -64,6 +64,10 @@ static void on_text(struct conn *c, const struct ws_message *m)
     }
     c->ctx->counters.messages_in++;
     c->ctx->counters.bytes_in += len;
+    if (c->ws_text) {
+        c->ws_text(c, (const char *)text, len);
+        return;
+    }
     if (proto_handle(c->ctx, &c->pc, (const char *)text, len, ctx_now_ms(c->ctx)) != CP_OK)
         conn_close_ws(c, WS_CLOSE_POLICY, "rate limit exceeded");
 }
@@ -115,8 +119,8 @@ void websocket_read(struct conn *c, struct evbuffer *in)
         ws_parser_release(c->ws); /* idle clients keep no message buffer */
 }
 
-/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2) and the welcome. */
-void websocket_upgrade(struct conn *c)
+/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2). */
+bool websocket_handshake(struct conn *c, bool deflate_allowed)
 {
     const struct http_request *r = c->req;
     const char *up = http_request_header(r, HTTP_H_UPGRADE);
@@ -142,7 +146,7 @@ void websocket_upgrade(struct conn *c)
         char accept[WS_ACCEPT_LEN + 1], ext[DEFLATE_RESPONSE_MAX];
         struct deflate_params dp;
         const char *offers = http_request_header(r, HTTP_H_WS_EXTENSIONS);
-        bool deflate = offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
+        bool deflate = deflate_allowed && offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
         ws_accept_key(key, accept);
         evbuffer_add_printf(bufferevent_get_output(c->bev),
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -156,16 +160,24 @@ void websocket_upgrade(struct conn *c)
             c->inflater = deflate_inflater_new(&dp);
             c->ctx->counters.ws_deflate++;
         }
-        conn_subscriber_init(c, deflate ? MSG_WS_DEFLATE : MSG_WS);
-        proto_client_init(&c->pc, c->ctx, &websocket_proto_ops, c, ctx_now_ms(c->ctx));
-        struct ctx_counters *s = &c->ctx->counters;
-        s->ws_total++;
-        if (++s->ws_current > s->ws_peak)
-            s->ws_peak = s->ws_current;
-        char *welcome = proto_welcome(c->ctx);
-        conn_ws_send(c, "welcome", welcome);
-        free(welcome);
+        return true;
     }
+    return false;
+}
+
+void websocket_upgrade(struct conn *c)
+{
+    if (!websocket_handshake(c, true))
+        return;
+    conn_subscriber_init(c, c->inflater ? MSG_WS_DEFLATE : MSG_WS);
+    proto_client_init(&c->pc, c->ctx, &websocket_proto_ops, c, ctx_now_ms(c->ctx));
+    struct ctx_counters *s = &c->ctx->counters;
+    s->ws_total++;
+    if (++s->ws_current > s->ws_peak)
+        s->ws_peak = s->ws_current;
+    char *welcome = proto_welcome(c->ctx);
+    conn_ws_send(c, "welcome", welcome);
+    free(welcome);
 }
 
 /* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after

@@ -7,8 +7,17 @@
 #define CP_WEBSOCKET_H
 
 #include <event2/buffer.h>
+#include <stdbool.h>
 
 #include "conn.h"
+
+/* Check c's request as a WebSocket opening handshake (RFC 6455 §4.2.1) and
+ * answer 101 (§4.2.2), with permessage-deflate when offered and
+ * deflate_allowed (RFC 7692 §5): c becomes CONN_WS with its frame parser,
+ * and true is returned; the caller gives it its application (c->ws_text,
+ * or the native one).  Else the error is answered (400, 403, 405, 426) and
+ * false returned. */
+bool websocket_handshake(struct conn *c, bool deflate_allowed);
 
 /* GET /ws: check the handshake (RFC 6455 §4.2.1), answer 101 (§4.2.2) with
  * permessage-deflate when offered (RFC 7692 §5), make c a hub subscriber

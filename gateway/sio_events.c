@@ -1,0 +1,249 @@
+#include "config.h"
+
+#include "sio_events.h"
+
+#include "cp_error.h"
+#include "eio.h"
+#include "history.h"
+#include "log.h"
+#include "price.h"
+#include "ws.h"
+#include "xalloc.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- what proto sends (struct proto_ops) --------------------------------- */
+
+static void ack(struct sio_session *s, long long id, const char *data)
+{
+    char *pkt = sio_ack_encode(id, data);
+    sio_session_send(s, pkt, strlen(pkt));
+    free(pkt);
+}
+
+static void op_send(void *transport, const char *event, const char *data)
+{
+    struct sio_session *s = transport;
+    size_t len;
+    char *pkt = sio_event_encode(event, data, strlen(data), &len);
+    sio_session_send(s, pkt, len);
+    free(pkt);
+    /* The reply the client asked an acknowledgement for, or failing that
+     * the error that stands in for it. */
+    if (s->ack_id >= 0 && (strcmp(event, s->ack_event) == 0 || strcmp(event, "error") == 0)) {
+        ack(s, s->ack_id, data);
+        s->ack_id = -1;
+    }
+}
+
+/* Lossless resume is the native protocol's (docs/PROTOCOL.md §3); "since" is
+ * removed before proto sees a Socket.IO subscribe, so this is not reached. */
+static void op_resume(void *transport, const char *since)
+{
+    proto_error(&((struct sio_session *)transport)->pc, "not_supported",
+                "resume is not supported over Socket.IO; use /ws or /events");
+}
+
+struct history_req {
+    struct sio_session *s;
+    char symbol[PRICE_SYMBOL_MAX];
+    int limit;
+    long long ack_id;
+};
+
+static void on_history(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+{
+    struct history_req *h = arg;
+    struct sio_session *s = h->s;
+    if (sio_session_answer_arrived(s)) {
+        s->ack_id = h->ack_id;
+        s->ack_event = "history";
+        if (ok) {
+            json_t *j = history_points(h->symbol, ticks, lens, n, h->limit);
+            char *text = json_dumps(j, PRICE_JSON_FLAGS);
+            op_send(s, "history", text);
+            free(text);
+            json_decref(j);
+        } else {
+            proto_error(&s->pc, "unavailable", "history is unavailable: Redis is unreachable");
+        }
+        s->ack_id = -1;
+    }
+    free(h);
+}
+
+static void op_history(void *transport, const char *symbol, int limit)
+{
+    struct sio_session *s = transport;
+    struct ctx *ctx = s->ctx;
+    struct history_req *h = xcalloc(1, sizeof *h);
+    h->s = s;
+    snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
+    h->limit = limit;
+    h->ack_id = s->ack_id; /* acknowledged when the answer comes */
+    s->ack_id = -1;
+    if (rdb_history(ctx->rdb, history_ticks_for(limit), on_history, h) == CP_OK) {
+        s->pending++;
+        return;
+    }
+    s->ack_id = h->ack_id;
+    free(h);
+    proto_error(&s->pc, "unavailable", "history is unavailable: Redis is unreachable");
+}
+
+static const struct proto_ops sio_proto_ops = {
+    .send = op_send,
+    .resume = op_resume,
+    .history = op_history,
+};
+
+void sio_events_init(struct sio_session *s)
+{
+    proto_client_init(&s->pc, s->ctx, &sio_proto_ops, s, ctx_now_ms(s->ctx));
+}
+
+/* ---- packets from the client -------------------------------------------- */
+
+static void send_text(struct sio_session *s, const char *text)
+{
+    sio_session_send(s, text, strlen(text));
+}
+
+/* CONNECT to the default namespace: its own socket id, the welcome, and
+ * the whole tick every tick ("*") until the first subscribe, as the
+ * original server's io.emit broadcast. */
+static void on_connect(struct sio_session *s, const struct sio_packet *p)
+{
+    struct ctx *ctx = s->ctx;
+    if (strcmp(p->nsp, "/") != 0) {
+        char pkt[SIO_NSP_MAX + 64];
+        snprintf(pkt, sizeof pkt, "44%s,{\"message\":\"Invalid namespace\"}", p->nsp);
+        send_text(s, pkt);
+        return;
+    }
+    if (s->connected)
+        return;
+    s->connected = true;
+    char sid[SIO_SID_LEN + 1], pkt[64];
+    unsigned char raw[SIO_SID_LEN];
+    RAND_bytes(raw, sizeof raw);
+    for (int i = 0; i < SIO_SID_LEN; i++)
+        sid[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[raw[i] % 64];
+    sid[SIO_SID_LEN] = '\0';
+    snprintf(pkt, sizeof pkt, "40{\"sid\":\"%s\"}", sid);
+    send_text(s, pkt);
+    char *welcome = proto_welcome(ctx);
+    op_send(s, "welcome", welcome);
+    free(welcome);
+    s->default_all = hub_subscribe(ctx->hub, &s->pc.sub, "*") == 1;
+}
+
+/* ping, ping(n) or ping({id, ts}): pong with the server's time, echoing
+ * what was given. */
+static void on_ping(struct sio_session *s, json_t *arg)
+{
+    json_t *pong = json_is_object(arg) ? json_deep_copy(arg) : json_object();
+    if (json_is_number(arg))
+        json_object_set(pong, "ts", arg);
+    json_object_set_new(pong, "server_ts", json_integer((json_int_t)price_now_ms()));
+    char *text = json_dumps(pong, PRICE_JSON_FLAGS);
+    op_send(s, "pong", text);
+    free(text);
+    json_decref(pong);
+}
+
+/* subscribe(["BTC"]) or subscribe({symbols:["BTC"]}): the native form,
+ * without "since" (no resume here).  The first one replaces the default
+ * "*" unless it names "*" itself. */
+static json_t *subscription(struct sio_session *s, const char *event, json_t *arg)
+{
+    json_t *data = json_is_array(arg)    ? json_pack("{s:O}", "symbols", arg)
+                   : json_is_object(arg) ? json_deep_copy(arg)
+                                         : json_object();
+    json_object_del(data, "since");
+    json_t *syms = json_object_get(data, "symbols");
+    bool star = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(syms, i, v) star |=
+        json_is_string(v) && strcmp(json_string_value(v), "*") == 0;
+    if (event[0] == 's' && s->default_all && json_array_size(syms) > 0 && !star) {
+        s->default_all = false;
+        hub_unsubscribe(s->ctx->hub, &s->pc.sub, "*");
+    }
+    return data;
+}
+
+static const char *reply_event(const char *event)
+{
+    if (strcmp(event, "ping") == 0)
+        return "pong";
+    if (strcmp(event, "history") == 0)
+        return "history";
+    if (strcmp(event, "subscribe") == 0 || strcmp(event, "unsubscribe") == 0)
+        return "subscribed";
+    return "";
+}
+
+static bool on_event(struct sio_session *s, const struct sio_packet *p)
+{
+    struct ctx *ctx = s->ctx;
+    if (!s->connected || strcmp(p->nsp, "/") != 0)
+        return true; /* not connected there: Socket.IO drops it too */
+    int rc = proto_admit(ctx, &s->pc, ctx_now_ms(ctx));
+    if (rc == CP_EPROTO) {
+        send_text(s, "41");
+        sio_session_close(s, WS_CLOSE_POLICY, "rate limit exceeded");
+        return false;
+    }
+    if (rc != CP_OK)
+        return true;
+    const char *event = json_string_value(json_array_get(p->data, 0));
+    json_t *arg = json_array_get(p->data, 1);
+    s->ack_id = p->ack_id;
+    s->ack_event = reply_event(event);
+    if (strcmp(event, "ping") == 0) {
+        on_ping(s, arg);
+    } else if (strcmp(event, "subscribe") == 0 || strcmp(event, "unsubscribe") == 0) {
+        json_t *data = subscription(s, event, arg);
+        proto_event(ctx, &s->pc, event, data);
+        json_decref(data);
+    } else {
+        proto_event(ctx, &s->pc, event, arg);
+    }
+    if (s->ack_id >= 0 && !s->closed) /* answered by nothing: acknowledged empty */
+        ack(s, s->ack_id, "");
+    s->ack_id = -1;
+    return true;
+}
+
+bool sio_events_receive(struct sio_session *s, const char *data, size_t len)
+{
+    struct sio_packet p;
+    char err[128];
+    if (sio_packet_parse(data, len, &p, err, sizeof err) != 0) {
+        sio_packet_clear(&p);
+        log_debug("Socket.IO session %s: %s", s->sid, err);
+        sio_session_close(s, WS_CLOSE_PROTOCOL_ERROR, "parse error");
+        return false;
+    }
+    bool ok = true;
+    switch (p.type) {
+    case SIO_CONNECT: on_connect(s, &p); break;
+    case SIO_DISCONNECT:
+        if (strcmp(p.nsp, "/") == 0)
+            sio_session_close(s, WS_CLOSE_NORMAL, "client namespace disconnect");
+        break;
+    case SIO_EVENT: ok = on_event(s, &p); break;
+    case SIO_BINARY_EVENT:
+    case SIO_BINARY_ACK:
+        proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
+        break;
+    default: break; /* acknowledgements of what we never asked; CONNECT_ERROR is ours to send */
+    }
+    sio_packet_clear(&p);
+    return ok;
+}

@@ -1,0 +1,447 @@
+/* sio_session: see sio_session.h.  The Socket.IO packets a session
+ * receives are handled in sio_events.c. */
+#include "config.h"
+
+#include "sio_session.h"
+
+#include "eio.h"
+#include "log.h"
+#include "sio_events.h"
+#include "strlist.h"
+#include "ws.h"
+#include "xalloc.h"
+
+#include <event2/bufferevent_ssl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sio_table {
+    struct ctx *ctx;
+    struct sio_session **buckets;
+    size_t n_buckets, count;
+    struct peers *peers;
+    /* Closed sessions, freed on the next loop turn (never inside the hub's
+     * fan-out that closed them) once no Redis answer is to come. */
+    struct sio_session *closed;
+    struct event *reaper;
+};
+
+static void free_session(struct sio_session *s)
+{
+    event_free(s->heartbeat);
+    event_free(s->flush);
+    evbuffer_free(s->queue);
+    free(s);
+}
+
+static void reap(struct sio_table *t)
+{
+    struct sio_session *waiting = NULL;
+    while (t->closed) {
+        struct sio_session *s = t->closed;
+        t->closed = s->next;
+        if (s->pending) {
+            s->next = waiting;
+            waiting = s;
+        } else {
+            free_session(s);
+        }
+    }
+    t->closed = waiting;
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    reap(arg);
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static size_t bucket_of(const struct sio_table *t, const char *sid)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = sid; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return (size_t)(h & (t->n_buckets - 1));
+}
+
+static void grow(struct sio_table *t)
+{
+    size_t old_n = t->n_buckets;
+    struct sio_session **old = t->buckets;
+    t->n_buckets = old_n * 2;
+    t->buckets = xcalloc(t->n_buckets, sizeof *t->buckets);
+    for (size_t i = 0; i < old_n; i++) {
+        for (struct sio_session *s = old[i], *next; s; s = next) {
+            next = s->next;
+            size_t b = bucket_of(t, s->sid);
+            s->next = t->buckets[b];
+            t->buckets[b] = s;
+        }
+    }
+    free(old);
+}
+
+struct sio_table *sio_table_new(struct ctx *ctx)
+{
+    struct sio_table *t = xcalloc(1, sizeof *t);
+    t->ctx = ctx;
+    t->n_buckets = 64;
+    t->buckets = xcalloc(t->n_buckets, sizeof *t->buckets);
+    t->peers = peers_new();
+    t->reaper = event_new(ctx->base, -1, 0, on_reap, t);
+    return t;
+}
+
+void sio_table_free(struct sio_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_buckets; i++)
+        while (t->buckets[i])
+            sio_session_close(t->buckets[i], WS_CLOSE_GOING_AWAY, "server shutting down");
+    for (struct sio_session *s = t->closed; s; s = s->next)
+        s->pending = 0; /* Redis is gone with the gateway: no answer will come */
+    reap(t);
+    event_free(t->reaper);
+    free(t->buckets);
+    peers_free(t->peers);
+    free(t);
+}
+
+size_t sio_table_count(const struct sio_table *t)
+{
+    return t->count;
+}
+
+struct sio_session *sio_session_find(struct sio_table *t, const char *sid)
+{
+    for (struct sio_session *s = t->buckets[bucket_of(t, sid)]; s; s = s->next)
+        if (strcmp(s->sid, sid) == 0)
+            return s;
+    return NULL;
+}
+
+static void unlink_session(struct sio_session *s)
+{
+    struct sio_table *t = s->table;
+    for (struct sio_session **p = &t->buckets[bucket_of(t, s->sid)]; *p; p = &(*p)->next) {
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    }
+    t->count--;
+    peers_remove(t->peers, &s->peer);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void ws_text_frame(struct conn *c, const char *text, size_t len)
+{
+    uint8_t h[WS_HEADER_MAX];
+    size_t n = ws_frame_header(h, WS_OP_TEXT, true, len);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add(out, h, n);
+    evbuffer_add(out, text, len);
+}
+
+void sio_session_send(struct sio_session *s, const char *text, size_t len)
+{
+    if (s->ws) {
+        ws_text_frame(s->ws, text, len);
+        return;
+    }
+    char sep = EIO_SEPARATOR;
+    evbuffer_add(s->queue, &sep, 1);
+    evbuffer_add(s->queue, text, len);
+}
+
+/* The waiting poll gets everything queued, as one payload. */
+static void answer_poll(struct sio_session *s)
+{
+    struct conn *c = s->poll;
+    if (!c || evbuffer_get_length(s->queue) == 0)
+        return;
+    s->poll = NULL;
+    if (!conn_answer_arrived(c))
+        return; /* the client went away: the packets wait for its next poll */
+    conn_respond_buffer(c, 200, "text/plain; charset=UTF-8", s->queue, 1, NULL);
+    conn_answered(c);
+    /* Emptied: a conflating client catches up now (hub.h). */
+    if (s->pc.sub.conflating)
+        hub_client_catch_up(s->ctx->hub, &s->pc.sub);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct sio_session *s = arg;
+    s->flush_scheduled = false;
+    answer_poll(s);
+}
+
+/* Bytes were queued (by the fan-out or sio_session_send): answer the
+ * waiting poll on the next loop turn, so a whole tick goes in one answer. */
+static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct sio_session *s = arg;
+    if (info->n_added == 0 || !s->poll || s->flush_scheduled)
+        return;
+    s->flush_scheduled = true;
+    event_active(s->flush, EV_TIMEOUT, 0);
+}
+
+void sio_session_hold_poll(struct sio_session *s, struct conn *c)
+{
+    s->poll = c;
+    conn_await(c);
+    if (evbuffer_get_length(s->queue) > 0 && !s->flush_scheduled) {
+        s->flush_scheduled = true;
+        event_active(s->flush, EV_TIMEOUT, 0);
+    }
+}
+
+/* ---- heartbeat (Engine.IO v4: the server pings, the client pongs) ------- */
+
+static void arm(struct sio_session *s, int ms)
+{
+    struct timeval tv = strlist_timeval_ms(ms);
+    evtimer_add(s->heartbeat, &tv);
+}
+
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+    struct sio_session *s = arg;
+    const struct cp_conf *conf = s->ctx->conf;
+    if (s->ping_outstanding) {
+        sio_session_close(s, WS_CLOSE_GOING_AWAY, "ping timeout");
+        return;
+    }
+    s->ping_outstanding = true;
+    sio_session_send(s, "2", 1);
+    arm(s, conf->socketio_ping_timeout_ms);
+}
+
+/* ---- opening and closing ------------------------------------------------ */
+
+static void new_sid(char sid[SIO_SID_LEN + 1])
+{
+    unsigned char raw[15];
+    unsigned char text[21];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        for (size_t i = 0; i < sizeof raw; i++)
+            raw[i] = (unsigned char)random();
+    EVP_EncodeBlock(text, raw, sizeof raw);
+    for (int i = 0; i < SIO_SID_LEN; i++)
+        sid[i] = text[i] == '+' ? '-' : text[i] == '/' ? '_' : (char)text[i];
+    sid[SIO_SID_LEN] = '\0';
+}
+
+/* The hub's limits reached for s: it cannot keep up. */
+static void on_overflow(struct hub_client *client, void *arg)
+{
+    struct sio_session *s = arg;
+    log_info("dropping a stuck Socket.IO client: output past %d bytes, or conflating for %d ms",
+             s->ctx->conf->max_output_bytes, s->ctx->conf->slow_client_timeout_ms);
+    sio_session_close(s, WS_CLOSE_POLICY, "too slow: output limit reached");
+}
+
+struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key *peer,
+                                     struct conn *ws)
+{
+    const struct cp_conf *conf = t->ctx->conf;
+    unsigned per_ip =
+        conf->max_connections_per_ip ? (unsigned)conf->max_connections_per_ip : UINT_MAX;
+    if (t->count >= (size_t)conf->max_connections || !peers_add(t->peers, peer, per_ip))
+        return NULL;
+    struct sio_session *s = xcalloc(1, sizeof *s);
+    s->table = t;
+    s->ctx = t->ctx;
+    s->peer = *peer;
+    s->ack_id = s->history_ack = -1;
+    do
+        new_sid(s->sid);
+    while (sio_session_find(t, s->sid));
+    s->queue = evbuffer_new();
+    evbuffer_add_cb(s->queue, on_queued, s);
+    s->heartbeat = evtimer_new(t->ctx->base, on_heartbeat, s);
+    s->flush = event_new(t->ctx->base, -1, 0, on_flush, s);
+    hub_client_init(&s->pc.sub, s->queue, MSG_SIO_POLL, on_overflow, s);
+    sio_events_init(s);
+    if (t->count + 1 > t->n_buckets)
+        grow(t);
+    size_t b = bucket_of(t, s->sid);
+    s->next = t->buckets[b];
+    t->buckets[b] = s;
+    t->count++;
+    struct ctx_counters *k = &t->ctx->counters;
+    k->sio_total++;
+    if (++k->sio_current > k->sio_peak)
+        k->sio_peak = k->sio_current;
+    if (ws)
+        sio_session_use_ws(s, ws);
+    arm(s, conf->socketio_ping_interval_ms);
+    return s;
+}
+
+char *sio_session_open_packet(const struct sio_session *s)
+{
+    const struct cp_conf *conf = s->ctx->conf;
+    json_t *j =
+        json_pack("{s:s, s:[], s:i, s:i, s:i}", "sid", s->sid, "upgrades", "pingInterval",
+                  conf->socketio_ping_interval_ms, "pingTimeout", conf->socketio_ping_timeout_ms,
+                  "maxPayload", conf->socketio_max_payload_bytes);
+    if (!s->ws)
+        json_array_append_new(json_object_get(j, "upgrades"), json_string("websocket"));
+    char *body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    size_t n = strlen(body);
+    char *pkt = xmalloc(n + 2);
+    pkt[0] = '0';
+    memcpy(pkt + 1, body, n + 1);
+    free(body);
+    return pkt;
+}
+
+/* A WebSocket of s closes: the transport, or a probe. */
+static void on_ws_close(struct conn *c, void *arg)
+{
+    struct sio_session *s = arg;
+    c->sub = &c->pc.sub;
+    if (c == s->probe) {
+        s->probe = NULL;
+        return;
+    }
+    s->ws = NULL;
+    hub_client_clear(s->ctx->hub, &s->pc.sub);
+    sio_session_close(s, WS_CLOSE_NORMAL, "transport close");
+}
+
+/* Take c as a WebSocket of s (the transport or a probe). */
+static void adopt_ws(struct sio_session *s, struct conn *c)
+{
+    c->app = s;
+    c->on_close = on_ws_close;
+    c->stream_ended = true; /* counted as a Socket.IO session, not a /ws client */
+}
+
+void sio_session_probe(struct sio_session *s, struct conn *c)
+{
+    if (s->probe)
+        conn_close_ws(s->probe, WS_CLOSE_POLICY, "another probe came");
+    s->probe = c;
+    adopt_ws(s, c);
+}
+
+void sio_session_use_ws(struct sio_session *s, struct conn *ws)
+{
+    if (s->probe == ws)
+        s->probe = NULL;
+    adopt_ws(s, ws);
+    s->ws = ws;
+    ws->sub = &s->pc.sub;
+    /* What polling had queued goes first, a frame per packet. */
+    size_t len = evbuffer_get_length(s->queue), pos = 0, n;
+    const char *payload = (const char *)evbuffer_pullup(s->queue, -1), *pkt;
+    if (len > 0 && payload[0] == EIO_SEPARATOR)
+        pos = 1;
+    while (len > 0 && eio_payload_next(payload, len, &pos, &pkt, &n))
+        ws_text_frame(ws, pkt, n);
+    evbuffer_drain(s->queue, len);
+    s->pc.sub.out = bufferevent_get_output(ws->bev);
+    s->pc.sub.transport = MSG_SIO_WS;
+    if (!bufferevent_openssl_get_ssl(ws->bev))
+        hub_client_set_socket(&s->pc.sub, bufferevent_getfd(ws->bev));
+    sio_session_send_poll_noop(s); /* the client has paused polling: let its GET go */
+    s->ctx->counters.sio_websocket++;
+}
+
+void sio_session_send_poll_noop(struct sio_session *s)
+{
+    struct conn *c = s->poll;
+    if (!c)
+        return;
+    s->poll = NULL;
+    if (conn_answer_arrived(c)) {
+        conn_respond(c, 200, "text/plain; charset=UTF-8", "6", 1, NULL);
+        conn_answered(c);
+    }
+}
+
+void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
+{
+    if (s->closed)
+        return;
+    log_debug("Socket.IO session %s closed: %s", s->sid, reason);
+    s->closed = true;
+    struct ctx *ctx = s->ctx;
+    hub_client_clear(ctx->hub, &s->pc.sub);
+    evtimer_del(s->heartbeat);
+    event_del(s->flush);
+    if (s->poll) {
+        struct conn *c = s->poll;
+        s->poll = NULL;
+        if (conn_answer_arrived(c)) {
+            conn_respond(c, 200, "text/plain; charset=UTF-8", "1", 1, NULL);
+            conn_answered(c);
+        }
+    }
+    struct conn *ws[2] = {s->ws, s->probe};
+    s->ws = s->probe = NULL;
+    for (int i = 0; i < 2; i++) {
+        if (!ws[i])
+            continue;
+        ws[i]->on_close = NULL;
+        ws[i]->sub = &ws[i]->pc.sub;
+        conn_close_ws(ws[i], code, reason);
+    }
+    if (ctx->counters.sio_current)
+        ctx->counters.sio_current--;
+    unlink_session(s);
+    s->next = s->table->closed;
+    s->table->closed = s;
+    event_active(s->table->reaper, EV_TIMEOUT, 0);
+}
+
+bool sio_session_answer_arrived(struct sio_session *s)
+{
+    s->pending--;
+    if (s->closed && s->pending == 0)
+        event_active(s->table->reaper, EV_TIMEOUT, 0);
+    return !s->closed;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+bool sio_session_receive(struct sio_session *s, const char *pkt, size_t len)
+{
+    enum eio_type type;
+    const char *data;
+    size_t dlen;
+    struct ctx *ctx = s->ctx;
+    ctx->counters.messages_in++;
+    ctx->counters.bytes_in += len;
+    if (len > 0 && pkt[0] == 'b') {
+        proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
+        return true;
+    }
+    if (eio_packet_parse(pkt, len, &type, &data, &dlen) != 0) {
+        sio_session_close(s, WS_CLOSE_PROTOCOL_ERROR, "parse error");
+        return false;
+    }
+    switch (type) {
+    case EIO_PONG:
+        if (s->ping_outstanding) {
+            s->ping_outstanding = false;
+            arm(s, ctx->conf->socketio_ping_interval_ms);
+        }
+        return true;
+    case EIO_MESSAGE: return sio_events_receive(s, data, dlen);
+    case EIO_CLOSE: sio_session_close(s, WS_CLOSE_NORMAL, "client close"); return true;
+    default: return true; /* ping, upgrade outside a probe, noop: nothing to do */
+    }
+}

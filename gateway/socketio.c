@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include "socketio.h"
+
+#include "cp_error.h"
+#include "eio.h"
+#include "http.h"
+#include "sio_session.h"
+#include "urlcode.h"
+#include "websocket.h"
+#include "ws.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SOCKETIO_TEXT "text/plain; charset=UTF-8"
+
+struct socketio {
+    struct ctx *ctx;
+    struct sio_table *table;
+};
+
+struct socketio *socketio_new(struct ctx *ctx)
+{
+    struct socketio *sio = xcalloc(1, sizeof *sio);
+    sio->ctx = ctx;
+    sio->table = sio_table_new(ctx);
+    return sio;
+}
+
+void socketio_free(struct socketio *sio)
+{
+    if (!sio)
+        return;
+    sio_table_free(sio->table);
+    free(sio);
+}
+
+size_t socketio_sessions(const struct socketio *sio)
+{
+    return sio_table_count(sio->table);
+}
+
+bool socketio_path(const struct cp_conf *conf, const char *path)
+{
+    const char *p = conf->socketio_path;
+    size_t n = strlen(p);
+    if (n > 1 && p[n - 1] == '/')
+        n--;
+    return strncmp(path, p, n) == 0 && (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
+}
+
+/* An Engine.IO error: {"code":N,"message":"..."} (engine.io's Server.errors). */
+static void refuse(struct conn *c, int status, enum eio_error code)
+{
+    char body[96];
+    int n = snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", (int)code,
+                     eio_error_message(code));
+    conn_respond(c, status, "application/json", body, (size_t)n, NULL);
+}
+
+/* A WebSocket message: an Engine.IO packet of the session, or of a probe. */
+static void on_ws_text(struct conn *c, const char *text, size_t len)
+{
+    struct sio_session *s = c->app;
+    if (!s)
+        return;
+    if (c != s->probe) {
+        sio_session_receive(s, text, len);
+        return;
+    }
+    if (len == 6 && memcmp(text, "2probe", 6) == 0) {
+        uint8_t h[WS_HEADER_MAX];
+        size_t n = ws_frame_header(h, WS_OP_TEXT, true, 6);
+        evbuffer_add(bufferevent_get_output(c->bev), h, n);
+        evbuffer_add(bufferevent_get_output(c->bev), "3probe", 6);
+        sio_session_send_poll_noop(s); /* the client pauses polling: end its GET */
+    } else if (len == 1 && text[0] == '5') {
+        sio_session_use_ws(s, c);
+    }
+}
+
+/* GET ?transport=websocket without sid: a session on WebSocket from the
+ * start, its open packet the first frame. */
+static void open_websocket(struct socketio *sio, struct conn *c)
+{
+    if (!websocket_handshake(c, false))
+        return;
+    c->ws_text = on_ws_text;
+    struct sio_session *s = sio_session_open(sio->table, &c->peer, c);
+    if (!s) {
+        conn_close_ws(c, WS_CLOSE_POLICY, eio_error_message(EIO_ERR_FORBIDDEN));
+        return;
+    }
+    char *open = sio_session_open_packet(s);
+    sio_session_send(s, open, strlen(open));
+    free(open);
+}
+
+static void open_polling(struct socketio *sio, struct conn *c)
+{
+    if (!http_request_is_get(c->req)) {
+        refuse(c, 400, EIO_ERR_BAD_HANDSHAKE_METHOD);
+        return;
+    }
+    struct sio_session *s = sio_session_open(sio->table, &c->peer, NULL);
+    if (!s) {
+        refuse(c, 403, EIO_ERR_FORBIDDEN);
+        return;
+    }
+    char *open = sio_session_open_packet(s);
+    conn_respond(c, 200, SOCKETIO_TEXT, open, strlen(open), NULL);
+    free(open);
+}
+
+/* POST: a payload of packets from the client, answered "ok". */
+static void receive_payload(struct sio_session *s, struct conn *c)
+{
+    size_t len, pos = 0, n;
+    const char *body = http_request_body(c->req, &len), *pkt;
+    conn_respond(c, 200, "text/html", "ok", 2, NULL);
+    while (eio_payload_next(body, len, &pos, &pkt, &n))
+        if (!sio_session_receive(s, pkt, n))
+            break; /* malformed: the session is closed */
+}
+
+static void serve_session(struct socketio *sio, struct conn *c, const char *sid, bool websocket)
+{
+    struct sio_session *s = sio_session_find(sio->table, sid);
+    if (!s) {
+        refuse(c, 400, EIO_ERR_SESSION_UNKNOWN);
+    } else if (websocket) {
+        if (s->ws) {
+            refuse(c, 400, EIO_ERR_BAD_REQUEST);
+        } else if (websocket_handshake(c, false)) {
+            c->ws_text = on_ws_text;
+            sio_session_probe(s, c);
+        }
+    } else if (s->ws) {
+        refuse(c, 400, EIO_ERR_BAD_REQUEST); /* upgraded: polling is over */
+    } else if (http_request_is_post(c->req)) {
+        receive_payload(s, c);
+    } else if (!http_request_is_get(c->req)) {
+        refuse(c, 400, EIO_ERR_BAD_REQUEST);
+    } else if (s->poll) {
+        /* Two polls at once: engine.io closes the session. */
+        refuse(c, 400, EIO_ERR_BAD_REQUEST);
+        sio_session_close(s, WS_CLOSE_POLICY, "overlapping polls");
+    } else {
+        sio_session_hold_poll(s, c);
+    }
+}
+
+void socketio_handle(struct socketio *sio, struct conn *c)
+{
+    const char *q = http_request_query(c->req);
+    char eio[8] = "", transport[16] = "", sid[64] = "";
+    urlcode_query_param(q, "EIO", eio, sizeof eio);
+    urlcode_query_param(q, "transport", transport, sizeof transport);
+    urlcode_query_param(q, "sid", sid, sizeof sid);
+    bool websocket = strcmp(transport, "websocket") == 0;
+    if (strcmp(eio, "4") != 0)
+        refuse(c, 400, EIO_ERR_UNSUPPORTED_VERSION);
+    else if (!websocket && strcmp(transport, "polling") != 0)
+        refuse(c, 400, EIO_ERR_TRANSPORT_UNKNOWN);
+    else if (!conf_origin_allowed(c->ctx->conf, http_request_header(c->req, HTTP_H_ORIGIN)))
+        refuse(c, 403, EIO_ERR_FORBIDDEN);
+    else if (sid[0])
+        serve_session(sio, c, sid, websocket);
+    else if (websocket)
+        open_websocket(sio, c);
+    else
+        open_polling(sio, c);
+}
