@@ -27,8 +27,9 @@
 //   --reconnect           after the walk, print "restart-me", then expect a
 //                         disconnect, a reconnect by the client itself and
 //                         live prices again
-//   --hold                after the walk, stay connected and print "ready";
-//                         on SIGTERM, pass if every client is still
+//   --hold                after the walk, stay connected and print "ready",
+//                         then "live" once every client received prices
+//                         since; on SIGTERM, pass if every client is still
 //                         connected and received prices since "ready"
 //   --step-ms=MS          deadline of each awaited event (default 10000)
 //   --timeout=S           deadline of the whole run (default 60)
@@ -416,6 +417,12 @@ async function main() {
         ready = new Map(clients.map((c) => [c, c.events.length]));
         process.on('SIGTERM', onTerm);
         log(`ready: ${clients.length} clients on ${[...new Set(clients.map((c) => c.socket.io.engine.transport.name))]}`);
+        const live = setInterval(() => {
+            if (clients.every((c) => c.events.slice(ready.get(c)).some(ev('price-update')))) {
+                log('live: every client got prices since ready');
+                clearInterval(live);
+            }
+        }, 50);
         return undefined;
     }
     clearTimeout(timer);
