@@ -6,14 +6,14 @@
 #   - ./configure --enable-fuzzing CC=clang also links each with libFuzzer;
 #     make fuzz FUZZ_SECONDS=N then fuzzes each for N seconds (run.sh);
 #     scripts/fuzz.sh does the whole out-of-tree build.
-FUZZ_TARGETS = http ws sse proto tick candle
+FUZZ_TARGETS = http ws sse proto tick candle eio
 FUZZ_SECONDS = 60
 FUZZ_GATEWAY_LIBS = $(GATEWAY_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS)
 FUZZ_WSPROTO_CFLAGS = $(AM_CFLAGS) $(WSPROTO_CFLAGS)
 FUZZ_FEEDER_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/feeder -I$(top_srcdir)/fuzz
 
 FUZZ_REPLAYERS = fuzz/replay-http fuzz/replay-ws fuzz/replay-sse fuzz/replay-proto \
-	fuzz/replay-tick fuzz/replay-candle
+	fuzz/replay-tick fuzz/replay-candle fuzz/replay-eio
 check_PROGRAMS += $(FUZZ_REPLAYERS)
 fuzz_replay_http_SOURCES = fuzz/http.c fuzz/replay_main.c fuzz/fuzz.h
 fuzz_replay_http_CFLAGS = $(GATEWAY_CFLAGS)
@@ -33,6 +33,9 @@ fuzz_replay_tick_LDADD = $(FUZZ_GATEWAY_LIBS)
 fuzz_replay_candle_SOURCES = fuzz/candle.c fuzz/replay_main.c fuzz/fuzz.h
 fuzz_replay_candle_CFLAGS = $(FUZZ_FEEDER_CFLAGS)
 fuzz_replay_candle_LDADD = $(FEEDER_LIBS)
+fuzz_replay_eio_SOURCES = fuzz/eio.c fuzz/replay_main.c fuzz/fuzz.h
+fuzz_replay_eio_CFLAGS = $(GATEWAY_CFLAGS)
+fuzz_replay_eio_LDADD = $(FUZZ_GATEWAY_LIBS)
 
 TESTS += fuzz/replay.sh
 dist_noinst_SCRIPTS += fuzz/replay.sh fuzz/run.sh scripts/fuzz.sh
@@ -40,7 +43,7 @@ EXTRA_DIST += fuzz/corpus fuzz/regressions
 
 if FUZZING
 FUZZERS = fuzz/fuzz-http fuzz/fuzz-ws fuzz/fuzz-sse fuzz/fuzz-proto fuzz/fuzz-tick \
-	fuzz/fuzz-candle
+	fuzz/fuzz-candle fuzz/fuzz-eio
 noinst_PROGRAMS = $(FUZZERS)
 fuzz_fuzz_http_SOURCES = fuzz/http.c fuzz/fuzz.h
 fuzz_fuzz_http_CFLAGS = $(GATEWAY_CFLAGS)
@@ -66,6 +69,10 @@ fuzz_fuzz_candle_SOURCES = fuzz/candle.c fuzz/fuzz.h
 fuzz_fuzz_candle_CFLAGS = $(FUZZ_FEEDER_CFLAGS)
 fuzz_fuzz_candle_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_candle_LDADD = $(FEEDER_LIBS)
+fuzz_fuzz_eio_SOURCES = fuzz/eio.c fuzz/fuzz.h
+fuzz_fuzz_eio_CFLAGS = $(GATEWAY_CFLAGS)
+fuzz_fuzz_eio_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_eio_LDADD = $(FUZZ_GATEWAY_LIBS)
 
 # Each fuzzer for FUZZ_SECONDS on a copy of its corpus and regressions, in
 # fuzz/run/<target>/; fails, naming the reproducer, if any crashed.

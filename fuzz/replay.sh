@@ -7,7 +7,7 @@ set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${top_builddir:-.}
 status=0
-for t in http ws sse proto tick candle; do
+for t in http ws sse proto tick candle eio; do
     dirs=$src/fuzz/corpus/$t
     [ -d "$src/fuzz/regressions/$t" ] && dirs="$dirs $src/fuzz/regressions/$t"
     # shellcheck disable=SC2086 # dirs is a list of paths without spaces

@@ -160,6 +160,9 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
     c->req = http_request_new((size_t)ctx->conf->max_head_bytes, (unsigned)ctx->conf->max_headers);
     /* Bodies: only Socket.IO's long-polling POSTs have one worth reading. */
     http_request_set_max_body(c->req, (size_t)ctx->conf->socketio_max_payload_bytes);
+    /* A Socket.IO request may belong to another worker's session: keep its
+     * bytes to pass them on with the connection (handoff.h). */
+    http_request_keep_raw(c->req, ctx->handoff != NULL);
     c->next = reg->conns;
     if (reg->conns)
         reg->conns->prev = c;

@@ -20,6 +20,7 @@
 
 struct conn_registry;
 struct socketio;
+struct handoff;
 
 /* Counters of connections and client messages; the hub counts ticks and
  * messages out (docs/PROTOCOL.md §5, /stats). */
@@ -43,6 +44,7 @@ struct ctx {
     struct www *www;             /* NULL when WWW_ROOT is empty */
     struct conn_registry *conns; /* every open connection (conn.h) */
     struct socketio *socketio;   /* the Socket.IO endpoint, NULL when off (socketio.h) */
+    struct handoff *handoff;     /* clustered: connections to and from the other workers */
     uint8_t *inflated;           /* MAX_MESSAGE_BYTES: an inflated client message */
     json_t *sources;             /* the live feed's exchanges, as the feeder wrote
                                   * them (README "Live prices"), or NULL */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SIO_ACK_ID_MAX 999999999999LL /* digits an ack id may have: 12 */
+#define SIO_ACK_ID_DIGITS 12 /* digits an ack id may have (leading zeros count) */
 
 const char *eio_error_message(enum eio_error code)
 {
@@ -87,11 +87,12 @@ static int read_ack_id(const char *s, size_t len, size_t *i, struct sio_packet *
 {
     if (*i >= len || s[*i] < '0' || s[*i] > '9')
         return 0;
+    size_t start = *i;
     long long id = 0;
     while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
-        id = id * 10 + (s[*i] - '0');
-        if (id > SIO_ACK_ID_MAX)
+        if (*i - start == SIO_ACK_ID_DIGITS)
             return fail(err, errlen, "acknowledgement id out of range");
+        id = id * 10 + (s[*i] - '0');
         (*i)++;
     }
     p->ack_id = id;
@@ -142,13 +143,51 @@ void sio_packet_clear(struct sio_packet *p)
     p->data = NULL;
 }
 
+/* The event name as the inside of a JSON string (RFC 8259 §7): '"', '\\'
+ * and control characters escaped, other bytes as they are.  Writes into out
+ * when it is not NULL (room for the result and a NUL); returns the length. */
+static size_t escape_name(const char *event, char *out)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)event; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            if (out) {
+                out[n] = '\\';
+                out[n + 1] = (char)*c;
+            }
+            n += 2;
+        } else if (*c < 0x20) {
+            if (out)
+                snprintf(out + n, 7, "\\u%04x", *c);
+            n += 6;
+        } else {
+            if (out)
+                out[n] = (char)*c;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Built with memcpy, not snprintf: an event name needing escapes must not
+ * break the JSON, and data may be longer than an int. */
 char *sio_event_encode(const char *event, const char *data, size_t len, size_t *out_len)
 {
-    size_t cap = strlen(event) + (data ? len : 0) + sizeof "42[\"\",]";
+    bool args = data && len > 0; /* no JSON text: an event without arguments */
+    size_t cap = sizeof "42[\"\",]" + escape_name(event, NULL) + (args ? len : 0);
     char *buf = xmalloc(cap);
-    int n = data ? snprintf(buf, cap, "42[\"%s\",%.*s]", event, (int)len, data)
-                 : snprintf(buf, cap, "42[\"%s\"]", event);
-    *out_len = (size_t)n;
+    size_t n = sizeof "42[\"" - 1;
+    memcpy(buf, "42[\"", n);
+    n += escape_name(event, buf + n);
+    buf[n++] = '"';
+    if (args) {
+        buf[n++] = ',';
+        memcpy(buf + n, data, len);
+        n += len;
+    }
+    buf[n++] = ']';
+    buf[n] = '\0';
+    *out_len = n;
     return buf;
 }
 

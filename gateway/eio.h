@@ -74,16 +74,16 @@ struct sio_packet {
 /* Decode s of len bytes (the data of an Engine.IO message packet) into p.
  * Returns 0, or -1 with the reason in err (errlen bytes) for a malformed
  * packet: unknown type, bad attachment count, namespace too long, ack id
- * out of range, data that is not JSON, an EVENT whose data is not an array
+ * of more than 12 digits, data that is not JSON, an EVENT whose data is not an array
  * starting with a string.  Binary types (5, 6) decode (so the caller can
  * refuse them by name).  sio_packet_clear() frees p's data (also after -1). */
 int sio_packet_parse(const char *s, size_t len, struct sio_packet *p, char *err, size_t errlen);
 void sio_packet_clear(struct sio_packet *p);
 
 /* The Engine.IO message carrying a Socket.IO EVENT of the default namespace:
- * "42[\"event\",data]" (data: len bytes of JSON text, or NULL for an event
- * without arguments).  Returns a malloc'd string (caller frees) of *out_len
- * bytes. */
+ * "42[\"event\",data]" (event: a NUL-terminated name, JSON-escaped here;
+ * data: len bytes of JSON text, or NULL or len 0 for an event without
+ * arguments).  Returns a malloc'd string (caller frees) of *out_len bytes. */
 char *sio_event_encode(const char *event, const char *data, size_t len, size_t *out_len);
 
 /* The Engine.IO message acknowledging ack_id with one argument (JSON text):

@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "ctx.h"
 #include "eventsource.h"
+#include "handoff.h"
 #include "deflate.h"
 #include "log.h"
 #include "metrics.h"
@@ -126,6 +127,25 @@ static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct s
     struct peers_key peer;
     if (admit(gw, fd, sa, &peer))
         serve_accepted(&gw->ctx, fd, &peer, gw->tls);
+}
+
+/* A Socket.IO client's connection another worker got for one of our
+ * sessions, with what it had read of it. */
+static void on_handoff(int fd, const char *bytes, size_t len, void *arg)
+{
+    struct gateway *gw = arg;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    struct peers_key peer;
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        evutil_closesocket(fd);
+        return;
+    }
+    if (!admit(gw, fd, (struct sockaddr *)&ss, &peer))
+        return;
+    struct conn *c = serve_accepted(&gw->ctx, fd, &peer, NULL);
+    if (c)
+        serve_handed_over(c, bytes, len);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -294,6 +314,8 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
                                       (unsigned)conf->max_connections_per_ip);
     if (conf->socketio_enabled)
         gw->ctx.socketio = socketio_new(&gw->ctx);
+    if (conf->socketio_enabled && clustered)
+        gw->ctx.handoff = handoff_new(base, conf->host, conf->port, worker, on_handoff, gw);
     gw->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, gw);
     struct timeval tv = strlist_timeval_ms(conf->sse_keepalive_ms);
     event_add(gw->keepalive, &tv);
@@ -325,6 +347,7 @@ void gateway_free(struct gateway *gw)
     rdb_free(gw->ctx.rdb);
     socketio_free(gw->ctx.socketio);
     conn_registry_free(gw->ctx.conns);
+    handoff_free(gw->ctx.handoff);
     evconnlistener_free(gw->listener);
     if (gw->tls_listener)
         evconnlistener_free(gw->tls_listener);

@@ -172,10 +172,19 @@ int main(int argc, char **argv)
 
     /* As the original design: CLUSTER_ENABLED runs one worker per core by
      * default, and enough of them to hold 100,000 clients under the
-     * per-process file limit; WORKERS > 1 alone asks for workers too. */
+     * per-process file limit; WORKERS > 1 alone asks for workers too.  But
+     * the original's .env says CLUSTER_ENABLED=false beside WORKERS=4 and
+     * meant one process: a false given explicitly wins over WORKERS. */
     int workers = gateway_conf.workers           ? gateway_conf.workers
                   : gateway_conf.cluster_enabled ? cluster_default_workers(GATEWAY_CLUSTER_CLIENTS)
                                                  : 1;
+    if (workers > 1 && !gateway_conf.cluster_enabled &&
+        conf_given(&gateway_conf, "CLUSTER_ENABLED")) {
+        log_info("CLUSTER_ENABLED=false: one process, WORKERS=%d not used (as the original "
+                 "server did; CLUSTER_ENABLED=true for workers)",
+                 workers);
+        workers = 1;
+    }
     struct worker_args w = {&info, argc, argv, gateway_conf.cluster_enabled || workers > 1};
     if (!w.clustered)
         return run_worker(0, &w);

@@ -64,6 +64,9 @@ struct http_request {
     char *body;                   /* the request body, NUL-terminated, or NULL */
     size_t body_len, body_cap;
     bool body_too_large;
+    bool keep_raw; /* keep a copy of the request's bytes, as they came */
+    char *raw;
+    size_t raw_len, raw_cap;
 };
 
 static struct http_request *req_of(http_parser *p)
@@ -306,11 +309,14 @@ void http_request_reset(struct http_request *r)
         r->value_len[h] = 0;
     }
     free(r->body);
+    free(r->raw);
     size_t max_head = r->max_head, max_body = r->max_body;
     unsigned max_headers = r->max_headers;
+    bool keep_raw = r->keep_raw;
     memset(r, 0, sizeof *r);
     r->max_head = max_head;
     r->max_body = max_body;
+    r->keep_raw = keep_raw;
     r->max_headers = max_headers;
     r->current = -1;
     http_parser_init(&r->parser, HTTP_REQUEST);
@@ -324,6 +330,7 @@ void http_request_free(struct http_request *r)
     for (int h = 0; h < HTTP_H_COUNT; h++)
         free(r->values[h]);
     free(r->body);
+    free(r->raw);
     free(r);
 }
 
@@ -368,6 +375,14 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     size_t n = http_parser_execute(&r->parser, &http_settings, data, len < room ? len : room);
     *consumed = n;
     r->head_bytes += n;
+    if (r->keep_raw && n > 0) {
+        if (r->raw_len + n > r->raw_cap) {
+            r->raw_cap = (r->raw_len + n) * 2;
+            r->raw = xrealloc(r->raw, r->raw_cap);
+        }
+        memcpy(r->raw + r->raw_len, data, n);
+        r->raw_len += n;
+    }
     enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
     if (!lines_ok(r, data, n)) {
         refuse(r, "obsolete line folding: a header line starts with a space or tab "
@@ -518,4 +533,15 @@ bool http_request_body_too_large(const struct http_request *r)
 bool http_request_is_post(const struct http_request *r)
 {
     return r->parser.method == HTTP_POST;
+}
+
+void http_request_keep_raw(struct http_request *r, bool keep)
+{
+    r->keep_raw = keep;
+}
+
+const char *http_request_raw(const struct http_request *r, size_t *len)
+{
+    *len = r->raw_len;
+    return r->raw ? r->raw : "";
 }

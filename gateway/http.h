@@ -77,6 +77,12 @@ void http_request_set_max_body(struct http_request *r, size_t max_body);
 const char *http_request_body(const struct http_request *r, size_t *len);
 bool http_request_body_too_large(const struct http_request *r);
 bool http_request_is_post(const struct http_request *r);
+
+/* Keep a copy of each request's bytes as fed (head and body), for passing
+ * the connection on (handoff.h); kept across resets. */
+void http_request_keep_raw(struct http_request *r, bool keep);
+/* The current request's bytes so far (owned by r until the next reset). */
+const char *http_request_raw(const struct http_request *r, size_t *len);
 /* True once any byte of the current request has been fed. */
 bool http_request_started(const struct http_request *r);
 

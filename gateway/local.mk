@@ -18,6 +18,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/sio_session.c gateway/sio_session.h \
 	gateway/sio_events.c gateway/sio_events.h \
 	gateway/socketio.c gateway/socketio.h \
+	gateway/handoff.c gateway/handoff.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/ctx.h \
 	gateway/conn.c gateway/conn.h \
@@ -94,6 +95,12 @@ tests_unit_check_cluster_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_cluster_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_cluster
 UNIT_TESTS += tests/unit/check_cluster
+# The Engine.IO / Socket.IO codecs: pure functions, no socket.
+tests_unit_check_eio_SOURCES = tests/unit/check_eio.c tests/unit/check_main.h
+tests_unit_check_eio_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_eio_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/check_eio
+UNIT_TESTS += tests/unit/check_eio
 
 tests_unit_check_rdb_SOURCES = tests/unit/check_rdb.c tests/unit/check_main.h \
 	tests/unit/redis_server.c tests/unit/redis_server.h

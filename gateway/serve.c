@@ -47,6 +47,17 @@ struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct pe
     return c;
 }
 
+void serve_handed_over(struct conn *c, const char *bytes, size_t len)
+{
+    /* A socket bufferevent keeps the end of its input frozen (only it adds
+     * there): thaw it for these bytes. */
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_unfreeze(in, 0);
+    evbuffer_add(in, bytes, len);
+    evbuffer_freeze(in, 0);
+    bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
 static void refuse_head(struct conn *c, int rc)
 {
     if (rc == CP_ETOOBIG && http_request_body_too_large(c->req))

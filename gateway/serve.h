@@ -19,4 +19,8 @@ struct ssl_ctx_st;
 struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
                             struct ssl_ctx_st *tls);
 
+/* c came from another worker (handoff.h), which had read len bytes of it:
+ * read them as if they had just arrived. */
+void serve_handed_over(struct conn *c, const char *bytes, size_t len);
+
 #endif

@@ -31,12 +31,25 @@ static void op_send(void *transport, const char *event, const char *data)
     char *pkt = sio_event_encode(event, data, strlen(data), &len);
     sio_session_send(s, pkt, len);
     free(pkt);
-    /* The reply the client asked an acknowledgement for, or failing that
-     * the error that stands in for it. */
-    if (s->ack_id >= 0 && (strcmp(event, s->ack_event) == 0 || strcmp(event, "error") == 0)) {
+    /* The reply the client asked an acknowledgement for; an error stands in
+     * for it if none comes (finish_ack). */
+    if (s->ack_id >= 0 && strcmp(event, s->ack_event) == 0) {
         ack(s, s->ack_id, data);
         s->ack_id = -1;
+    } else if (s->ack_id >= 0 && strcmp(event, "error") == 0 && !s->ack_error) {
+        s->ack_error = xstrdup(data);
     }
+}
+
+/* The handling of an event is over: acknowledge it with its error, or
+ * with nothing, if no reply did. */
+static void finish_ack(struct sio_session *s)
+{
+    if (s->ack_id >= 0 && !s->closed)
+        ack(s, s->ack_id, s->ack_error ? s->ack_error : "");
+    s->ack_id = -1;
+    free(s->ack_error);
+    s->ack_error = NULL;
 }
 
 /* Lossless resume is the native protocol's (docs/PROTOCOL.md §3); "since" is
@@ -70,7 +83,7 @@ static void on_history(bool ok, const char *const *ticks, const size_t *lens, si
         } else {
             proto_error(&s->pc, "unavailable", "history is unavailable: Redis is unreachable");
         }
-        s->ack_id = -1;
+        finish_ack(s);
     }
     free(h);
 }
@@ -214,9 +227,7 @@ static bool on_event(struct sio_session *s, const struct sio_packet *p)
     } else {
         proto_event(ctx, &s->pc, event, arg);
     }
-    if (s->ack_id >= 0 && !s->closed) /* answered by nothing: acknowledged empty */
-        ack(s, s->ack_id, "");
-    s->ack_id = -1;
+    finish_ack(s);
     return true;
 }
 

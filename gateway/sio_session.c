@@ -35,6 +35,7 @@ static void free_session(struct sio_session *s)
     event_free(s->heartbeat);
     event_free(s->flush);
     evbuffer_free(s->queue);
+    free(s->ack_error);
     free(s);
 }
 
@@ -228,7 +229,9 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 /* ---- opening and closing ------------------------------------------------ */
 
-static void new_sid(char sid[SIO_SID_LEN + 1])
+/* Two hex digits naming the worker (sio_sid_worker), then 18 characters
+ * of base64url of random bytes. */
+static void new_sid(char sid[SIO_SID_LEN + 1], int worker)
 {
     unsigned char raw[15];
     unsigned char text[21];
@@ -236,9 +239,19 @@ static void new_sid(char sid[SIO_SID_LEN + 1])
         for (size_t i = 0; i < sizeof raw; i++)
             raw[i] = (unsigned char)random();
     EVP_EncodeBlock(text, raw, sizeof raw);
-    for (int i = 0; i < SIO_SID_LEN; i++)
+    snprintf(sid, 3, "%02x", (unsigned)worker & 0xff);
+    for (int i = 2; i < SIO_SID_LEN; i++)
         sid[i] = text[i] == '+' ? '-' : text[i] == '/' ? '_' : (char)text[i];
     sid[SIO_SID_LEN] = '\0';
+}
+
+int sio_sid_worker(const char *sid)
+{
+    unsigned w;
+    char hex[3] = {sid[0], sid[0] ? sid[1] : 0, 0};
+    if (strlen(sid) != SIO_SID_LEN || sscanf(hex, "%2x", &w) != 1)
+        return -1;
+    return (int)w;
 }
 
 /* The hub's limits reached for s: it cannot keep up. */
@@ -264,7 +277,7 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
     s->peer = *peer;
     s->ack_id = s->history_ack = -1;
     do
-        new_sid(s->sid);
+        new_sid(s->sid, t->ctx->worker);
     while (sio_session_find(t, s->sid));
     s->queue = evbuffer_new();
     evbuffer_add_cb(s->queue, on_queued, s);

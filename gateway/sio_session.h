@@ -42,6 +42,7 @@ struct sio_session {
     unsigned pending;         /* Redis requests (history) whose answer will come to it */
     long long ack_id;         /* the event being handled wants this acknowledgement, or -1 */
     const char *ack_event;    /* ...with the data of this reply event */
+    char *ack_error;          /* or of this error event, if no reply comes (owned) */
     long long history_ack;    /* a history reply owes this acknowledgement, or -1 */
     struct event *heartbeat;  /* pingInterval, then pingTimeout */
     struct event *flush;      /* answers the waiting poll */
@@ -59,6 +60,10 @@ size_t sio_table_count(const struct sio_table *t);
 struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key *peer,
                                      struct conn *ws);
 struct sio_session *sio_session_find(struct sio_table *t, const char *sid);
+
+/* The worker whose session sid is (its first two hex digits), or -1 when
+ * sid cannot be one of ours. */
+int sio_sid_worker(const char *sid);
 
 /* The open packet (Engine.IO "0{...}") of s, with "upgrades" when polling.
  * Caller frees. */

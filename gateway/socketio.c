@@ -4,6 +4,7 @@
 
 #include "cp_error.h"
 #include "eio.h"
+#include "handoff.h"
 #include "http.h"
 #include "sio_session.h"
 #include "urlcode.h"
@@ -11,6 +12,7 @@
 #include "ws.h"
 #include "xalloc.h"
 
+#include <event2/bufferevent_ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,9 +128,36 @@ static void receive_payload(struct sio_session *s, struct conn *c)
             break; /* malformed: the session is closed */
 }
 
+/* sid belongs to another worker of this gateway (clustered): pass it the
+ * connection, with the request and whatever was read after it.  False
+ * when it cannot be (not ours to pass, TLS, too big, that worker gone). */
+static bool hand_over(struct socketio *sio, struct conn *c, const char *sid)
+{
+    int worker = sio_sid_worker(sid);
+    if (!sio->ctx->handoff || worker < 0 || worker == sio->ctx->worker ||
+        bufferevent_openssl_get_ssl(c->bev))
+        return false;
+    size_t raw_len, more = evbuffer_get_length(bufferevent_get_input(c->bev));
+    const char *raw = http_request_raw(c->req, &raw_len);
+    if (raw_len + more > HANDOFF_MAX_BYTES)
+        return false;
+    char *bytes = xmalloc(raw_len + more + 1);
+    memcpy(bytes, raw, raw_len);
+    evbuffer_copyout(bufferevent_get_input(c->bev), bytes + raw_len, more);
+    int rc =
+        handoff_send(sio->ctx->handoff, worker, bufferevent_getfd(c->bev), bytes, raw_len + more);
+    free(bytes);
+    if (rc != 0)
+        return false;
+    conn_close(c); /* our copy only: the other worker's keeps it open */
+    return true;
+}
+
 static void serve_session(struct socketio *sio, struct conn *c, const char *sid, bool websocket)
 {
     struct sio_session *s = sio_session_find(sio->table, sid);
+    if (!s && hand_over(sio, c, sid))
+        return;
     if (!s) {
         refuse(c, 400, EIO_ERR_SESSION_UNKNOWN);
     } else if (websocket) {

@@ -1,9 +1,10 @@
 /* conf: the table of settings, and loading them from defaults, the
- * environment, a file and the command line; see conf.h.  The checks of one
- * value live in confval.c. */
+ * environment and a file; see conf.h.  The command line is confargs.c, the
+ * checks of one value are confval.c. */
 #include "config.h"
 
 #include "conf.h"
+#include "conf_private.h"
 #include "conffile.h"
 
 #include "confval.h"
@@ -20,42 +21,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
- * distinct symbols (price_symbol_valid); CONF_CHOICE is one of the words of
- * choices ("a|b|c"), CONF_CHOICES a comma list of 1 or more distinct ones. */
-enum conf_type {
-    CONF_INT,
-    CONF_STR,
-    CONF_LEVEL,
-    CONF_SYMBOLS,
-    CONF_BOOL,
-    CONF_ADDRS,
-    CONF_CHOICE,
-    CONF_CHOICES
-};
-
-/* One row per setting: its environment name, flag, type, place in struct
- * cp_conf, bounds, default (as text, so --help prints the real default), and
- * the programs that read it. */
-struct conf_option {
-    const char *env;
-    const char *flag;
-    char short_name;
-    enum conf_type type;
-    size_t offset;
-    size_t size;
-    long min, max;
-    const char *def;
-    unsigned programs;
-    const char *help;
-};
-
 #define ALL CONF_ALL_PROGRAMS
 #define GW CONF_GATEWAY
 #define FD CONF_FEEDER
 #define FIELD(f) offsetof(struct cp_conf, f), sizeof(((struct cp_conf *)0)->f)
 
-static const struct conf_option conf_options[] = {
+const struct conf_option conf_options[] = {
     {"HOST", "host", 0, CONF_STR, FIELD(host), 1, 0, "127.0.0.1", GW, "listen address"},
     {"PORT", "port", 'p', CONF_INT, FIELD(port), 1, 65535, "3000", GW, "listen port"},
     {"TLS_PORT", "tls-port", 0, CONF_INT, FIELD(tls_port), 0, 65535, "0", GW,
@@ -127,7 +98,8 @@ static const struct conf_option conf_options[] = {
     {"CLUSTER_ENABLED", "cluster", 0, CONF_BOOL, FIELD(cluster_enabled), 0, 0, "false", GW,
      "run a supervisor and worker processes"},
     {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,
-     "worker processes (0: one if CLUSTER_ENABLED is false, else sized to cores and fds)"},
+     "worker processes; over 1 runs workers unless CLUSTER_ENABLED=false is given (0: one, or "
+     "with CLUSTER_ENABLED sized to cores and fds)"},
     {"INSTANCE_ID", "instance-id", 0, CONF_STR, FIELD(instance_id), 0, 0, "", GW,
      "name of this gateway in /stats (empty: host name and port)"},
     {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100, 60000,
@@ -174,6 +146,19 @@ static const struct conf_option conf_options[] = {
      "Socket.IO: largest HTTP long-polling body a client may send, bytes (maxPayload)"},
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
+const size_t conf_n_options = N_OPTIONS;
+
+/* Settings of the original Node.js server's .env (../shared/ORIGINAL-DESIGN.md)
+ * that mean nothing here.  The environment and a --config file accept them,
+ * so that .env works unchanged, and conf_parse_args names each once in the
+ * log; their given bits follow the table's. */
+static const struct {
+    const char *env, *why;
+} conf_ignored[] = {
+    {"NODE_ENV", "the Node.js server's development/production switch; CryptoPulse has no such "
+                 "modes"},
+};
+#define N_IGNORED (sizeof conf_ignored / sizeof conf_ignored[0])
 
 /* The words a CONF_CHOICE or CONF_CHOICES setting allows, "a|b|c". */
 static const struct {
@@ -234,16 +219,37 @@ static int parse_option(struct cp_conf *conf, const struct conf_option *o, const
     return CP_EINVAL;
 }
 
-_Static_assert(N_OPTIONS <= 8 * sizeof((struct cp_conf *)0)->given, "cp_conf.given too small");
+_Static_assert(N_OPTIONS + N_IGNORED <= 8 * sizeof((struct cp_conf *)0)->given,
+               "cp_conf.given too small");
+
+static void mark_given(struct cp_conf *conf, size_t i)
+{
+    conf->given[i / 64] |= 1ULL << (i % 64);
+}
+
+static bool is_given(const struct cp_conf *conf, size_t i)
+{
+    return conf->given[i / 64] & (1ULL << (i % 64));
+}
+
+/* True, after remembering it, when name is one of conf_ignored. */
+static bool take_ignored(struct cp_conf *conf, const char *name)
+{
+    for (size_t j = 0; j < N_IGNORED; j++)
+        if (strcmp(conf_ignored[j].env, name) == 0) {
+            mark_given(conf, N_OPTIONS + j);
+            return true;
+        }
+    return false;
+}
 
 /* Set and remember that o did not keep its default (conf_given). */
-static int set_option(struct cp_conf *conf, const struct conf_option *o, const char *value,
-                      char *err, size_t errlen)
+int conf_set_option(struct cp_conf *conf, const struct conf_option *o, const char *value, char *err,
+                    size_t errlen)
 {
     int rc = parse_option(conf, o, value, err, errlen);
-    size_t i = (size_t)(o - conf_options);
     if (rc == CP_OK)
-        conf->given[i / 64] |= 1ULL << (i % 64);
+        mark_given(conf, (size_t)(o - conf_options));
     return rc;
 }
 
@@ -251,7 +257,10 @@ bool conf_given(const struct cp_conf *conf, const char *env)
 {
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (strcmp(conf_options[i].env, env) == 0)
-            return conf->given[i / 64] & (1ULL << (i % 64));
+            return is_given(conf, i);
+    for (size_t j = 0; j < N_IGNORED; j++)
+        if (strcmp(conf_ignored[j].env, env) == 0)
+            return is_given(conf, N_OPTIONS + j);
     return false;
 }
 
@@ -260,7 +269,7 @@ void conf_defaults(struct cp_conf *conf)
     char err[256];
     memset(conf, 0, sizeof *conf);
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        int rc = set_option(conf, &conf_options[i], conf_options[i].def, err, sizeof err);
+        int rc = conf_set_option(conf, &conf_options[i], conf_options[i].def, err, sizeof err);
         if (rc != CP_OK)
             abort(); /* a default outside its own bounds is a programming error */
     }
@@ -284,7 +293,7 @@ void conf_apply_logging(const char *progname, const struct cp_conf *conf)
 }
 
 /* One file may serve every program: settings of the others are skipped,
- * names no program knows are typos. */
+ * names no program knows are typos, but for the original's (conf_ignored). */
 struct file_ctx {
     struct cp_conf *conf;
     unsigned programs;
@@ -293,6 +302,8 @@ struct file_ctx {
 static int file_setting(void *arg, const char *name, const char *value, char *why, size_t whylen)
 {
     const struct file_ctx *f = arg;
+    if (take_ignored(f->conf, name))
+        return CP_OK;
     if (!find_env(name, CONF_ALL_PROGRAMS)) {
         snprintf(why, whylen, "unknown setting %s", name);
         return CP_EINVAL;
@@ -316,7 +327,7 @@ int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const ch
         snprintf(err, errlen, "unknown setting %s", name);
         return CP_ENOENT;
     }
-    return set_option(conf, o, value, err, errlen);
+    return conf_set_option(conf, o, value, err, errlen);
 }
 
 int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen)
@@ -326,10 +337,13 @@ int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t err
         const char *v = getenv(o->env);
         if (!(o->programs & programs) || !v)
             continue;
-        int rc = set_option(conf, o, v, err, errlen);
+        int rc = conf_set_option(conf, o, v, err, errlen);
         if (rc != CP_OK)
             return rc;
     }
+    for (size_t j = 0; j < N_IGNORED; j++)
+        if (getenv(conf_ignored[j].env))
+            take_ignored(conf, conf_ignored[j].env);
     return CP_OK;
 }
 
@@ -351,214 +365,6 @@ bool conf_origin_allowed(const struct cp_conf *conf, const char *origin)
     return false;
 }
 
-/* ---- command line ---------------------------------------------------- */
-
-/* A flag found on the command line, resolved against the generic table or
- * the program's extras. */
-struct conf_flag_match {
-    const struct conf_option *option;
-    const struct conf_extra_flag *extra;
-    const char *inline_arg; /* after '=' in --name=value, or NULL */
-};
-
-static bool match_long(const char *arg, const char *name, const char **inline_arg)
-{
-    size_t n = strlen(name);
-    if (strncmp(arg + 2, name, n) != 0)
-        return false;
-    if (arg[2 + n] == '\0') {
-        *inline_arg = NULL;
-        return true;
-    }
-    if (arg[2 + n] == '=') {
-        *inline_arg = arg + 3 + n;
-        return true;
-    }
-    return false;
-}
-
-static bool find_flag(const struct conf_program_info *info, const char *arg,
-                      struct conf_flag_match *m)
-{
-    memset(m, 0, sizeof *m);
-    bool is_long = arg[1] == '-';
-    for (const struct conf_extra_flag *x = info->extra; x && x->long_name; x++) {
-        if (is_long ? match_long(arg, x->long_name, &m->inline_arg)
-                    : (x->short_name && arg[1] == x->short_name && arg[2] == '\0')) {
-            m->extra = x;
-            return true;
-        }
-    }
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const struct conf_option *o = &conf_options[i];
-        if (!(o->programs & info->programs))
-            continue;
-        if (is_long ? match_long(arg, o->flag, &m->inline_arg)
-                    : (o->short_name && arg[1] == o->short_name && arg[2] == '\0')) {
-            m->option = o;
-            return true;
-        }
-    }
-    return false;
-}
-
-static void usage_line(FILE *out, char short_name, const char *long_name, const char *arg,
-                       const char *help, const char *env, const char *def)
-{
-    char left[64];
-    snprintf(left, sizeof left, "%c%c%s--%s%s%s", short_name ? '-' : ' ',
-             short_name ? short_name : ' ', short_name ? ", " : "  ", long_name, arg ? " " : "",
-             arg ? arg : "");
-    fprintf(out, "  %-36s %s", left, help);
-    if (env)
-        fprintf(out, " [%s, default: %s]", env, *def ? def : "\"\"");
-    fputc('\n', out);
-}
-
-void conf_usage(const struct conf_program_info *info, void *stream)
-{
-    FILE *out = stream;
-    fprintf(out, "Usage: %s %s\n%s\n\nOptions:\n", info->name, info->usage, info->summary);
-    for (const struct conf_extra_flag *x = info->extra; x && x->long_name; x++)
-        usage_line(out, x->short_name, x->long_name, x->has_arg ? x->arg_name : NULL, x->help, NULL,
-                   NULL);
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const struct conf_option *o = &conf_options[i];
-        if (o->programs & info->programs)
-            usage_line(out, o->short_name, o->flag,
-                       o->type == CONF_INT    ? "N"
-                       : o->type == CONF_BOOL ? "BOOL"
-                                              : "VALUE",
-                       o->help, o->env, o->def);
-    }
-    usage_line(out, 'c', "config", "FILE",
-               "read NAME=value settings from FILE "
-               "[CRYPTOPULSE_CONFIG]",
-               NULL, NULL);
-    usage_line(out, 'h', "help", NULL, "show this help and exit", NULL, NULL);
-    usage_line(out, 'V', "version", NULL, "show the version and exit", NULL, NULL);
-    fprintf(out,
-            "\nSettings come from the environment, then the --config file, then flags;\n"
-            "later sources win.  See %s(1).\n",
-            info->name);
-}
-
-static bool is_flag(const char *arg, char short_name, const char *long_name)
-{
-    return (arg[0] == '-' && arg[1] == short_name && arg[2] == '\0') ||
-           (strncmp(arg, "--", 2) == 0 && strcmp(arg + 2, long_name) == 0);
-}
-
-/* First pass: --help, --version and the config file path, which must be known
- * before the sources are applied in priority order. */
-static enum conf_args_result prescan(const struct conf_program_info *info, int argc, char **argv,
-                                     const char **config_path)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (is_flag(argv[i], 'h', "help")) {
-            conf_usage(info, stdout);
-            return CONF_ARGS_EXIT_OK;
-        }
-        if (is_flag(argv[i], 'V', "version")) {
-            printf("%s %s\n", info->name, PACKAGE_VERSION);
-            return CONF_ARGS_EXIT_OK;
-        }
-        if (is_flag(argv[i], 'c', "config")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "%s: --config needs a FILE\n", info->name);
-                return CONF_ARGS_USAGE;
-            }
-            *config_path = argv[++i];
-        } else if (strncmp(argv[i], "--config=", 9) == 0) {
-            *config_path = argv[i] + 9;
-        }
-    }
-    return CONF_ARGS_OK;
-}
-
-static int apply_flag(struct cp_conf *conf, const struct conf_program_info *info, int argc,
-                      char **argv, int *i, char *err, size_t errlen)
-{
-    const char *arg = argv[*i];
-    struct conf_flag_match m;
-    if (!find_flag(info, arg, &m)) {
-        snprintf(err, errlen, "unknown option %s", arg);
-        return CP_EINVAL;
-    }
-    bool wants_arg = m.option ? true : m.extra->has_arg;
-    const char *value = m.inline_arg;
-    if (wants_arg && !value) {
-        if (*i + 1 >= argc) {
-            snprintf(err, errlen, "option %s needs a value", arg);
-            return CP_EINVAL;
-        }
-        value = argv[++*i];
-    } else if (!wants_arg && value) {
-        snprintf(err, errlen, "option %s takes no value", arg);
-        return CP_EINVAL;
-    }
-    if (m.option)
-        return set_option(conf, m.option, value, err, errlen);
-    return m.extra->handle(info->ctx, value, err, errlen);
-}
-
-/* Defaults, environment, the file, then flags, into conf; CP_OK or an error
- * with the reason in err. */
-static int parse_settings(struct cp_conf *conf, const struct conf_program_info *info, int argc,
-                          char **argv, const char *config_path, char *err, size_t errlen)
-{
-    conf_defaults(conf);
-    int rc = conf_load_env(conf, info->programs, err, errlen);
-    if (rc == CP_OK && config_path && *config_path)
-        rc = conf_load_file(conf, info->programs, config_path, err, errlen);
-    bool positional_only = false;
-    for (int i = 1; rc == CP_OK && i < argc; i++) {
-        const char *arg = argv[i];
-        if (!positional_only && strcmp(arg, "--") == 0) {
-            positional_only = true;
-        } else if (!positional_only && is_flag(arg, 'c', "config")) {
-            i++; /* applied above */
-        } else if (!positional_only && strncmp(arg, "--config=", 9) == 0) {
-            continue;
-        } else if (!positional_only && arg[0] == '-' && arg[1] != '\0') {
-            rc = apply_flag(conf, info, argc, argv, &i, err, errlen);
-        } else if (info->positional) {
-            rc = info->positional(info->ctx, arg, err, errlen);
-        } else {
-            snprintf(err, errlen, "unexpected argument %s", arg);
-            rc = CP_EINVAL;
-        }
-    }
-    return rc;
-}
-
-enum conf_args_result conf_parse_args(struct cp_conf *conf, const struct conf_program_info *info,
-                                      int argc, char **argv)
-{
-    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
-    enum conf_args_result r = prescan(info, argc, argv, &config_path);
-    if (r != CONF_ARGS_OK)
-        return r;
-    char err[CONF_LIST_MAX + 128];
-    if (parse_settings(conf, info, argc, argv, config_path, err, sizeof err) != CP_OK) {
-        fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", info->name, err,
-                info->name);
-        return CONF_ARGS_USAGE;
-    }
-    return CONF_ARGS_OK;
-}
-
-int conf_reparse_args(struct cp_conf *conf, const struct conf_program_info *info, int argc,
-                      char **argv, char *err, size_t errlen)
-{
-    const char *config_path = getenv("CRYPTOPULSE_CONFIG");
-    if (prescan(info, argc, argv, &config_path) != CONF_ARGS_OK) {
-        snprintf(err, errlen, "the command line no longer parses");
-        return CP_EINVAL;
-    }
-    return parse_settings(conf, info, argc, argv, config_path, err, errlen);
-}
-
 const char *conf_setting(const struct cp_conf *conf, size_t i, unsigned *programs, char *value,
                          size_t len)
 {
@@ -576,4 +382,17 @@ const char *conf_setting(const struct cp_conf *conf, size_t i, unsigned *program
     default: snprintf(value, len, "%s", (const char *)field); break;
     }
     return o->env;
+}
+
+void conf_log_ignored(const struct cp_conf *conf, const struct conf_program_info *info)
+{
+    bool logging = false;
+    for (size_t j = 0; j < N_IGNORED && info->programs; j++) {
+        if (!is_given(conf, N_OPTIONS + j))
+            continue;
+        if (!logging)
+            conf_apply_logging(info->name, conf);
+        logging = true;
+        log_info("%s ignored: %s", conf_ignored[j].env, conf_ignored[j].why);
+    }
 }

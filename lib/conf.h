@@ -80,14 +80,16 @@ struct cp_conf {
     int socketio_ping_interval_ms;        /* SOCKETIO_PING_INTERVAL_MS: Engine.IO pingInterval */
     int socketio_ping_timeout_ms;         /* SOCKETIO_PING_TIMEOUT_MS: Engine.IO pingTimeout */
     int socketio_max_payload_bytes;       /* SOCKETIO_MAX_PAYLOAD_BYTES: Engine.IO maxPayload */
-    unsigned long long given[2];          /* bit i: table row i came from env, file or flag */
+    unsigned long long given[2];          /* bit i: setting i came from env, file or flag */
 };
 
 /* Fill conf with the built-in defaults (docs/PROTOCOL.md §6). */
 void conf_defaults(struct cp_conf *conf);
 
 /* True when the setting named env ("MAX_CONNECTIONS") was given by the
- * environment, the file or a flag, false when conf holds its default. */
+ * environment, the file or a flag, false when conf holds its default.  Also
+ * true for a setting of the original Node.js server that was given and is
+ * ignored ("NODE_ENV"). */
 bool conf_given(const struct cp_conf *conf, const char *env);
 
 /* Set one setting by its environment name ("PORT") from text, validating it.
@@ -96,8 +98,9 @@ bool conf_given(const struct cp_conf *conf, const char *env);
 int conf_set(struct cp_conf *conf, unsigned programs, const char *name, const char *value,
              char *err, size_t errlen);
 
-/* Apply every environment variable named like a setting of programs.
- * Returns 0 or CP_EINVAL with err filled as conf_set. */
+/* Apply every environment variable named like a setting of programs, and
+ * note (conf_given) the original Node.js server's NODE_ENV, which changes
+ * nothing.  Returns 0 or CP_EINVAL with err filled as conf_set. */
 int conf_load_env(struct cp_conf *conf, unsigned programs, char *err, size_t errlen);
 
 /* Start (or, after a reload, change) logging as conf says: progname, LOG_LEVEL
@@ -106,9 +109,10 @@ void conf_apply_logging(const char *progname, const struct cp_conf *conf);
 
 /* Read a --config file (conffile.h: NAME=value lines).  Settings of other
  * programs are skipped, so one file can serve all; names no program knows
- * are an error, so typos do not pass silently.  Returns 0, CP_ENOENT if the
- * file cannot be opened, CP_EIO, CP_ESYNTAX or CP_EINVAL with
- * "path:line: reason" in err. */
+ * are an error, so typos do not pass silently, except NODE_ENV: the original
+ * Node.js server's .env works unchanged (noted, conf_given, and ignored).
+ * Returns 0, CP_ENOENT if the file cannot be opened, CP_EIO, CP_ESYNTAX or
+ * CP_EINVAL with "path:line: reason" in err. */
 int conf_load_file(struct cp_conf *conf, unsigned programs, const char *path, char *err,
                    size_t errlen);
 
@@ -141,6 +145,8 @@ struct conf_program_info {
 /* The whole start-up sequence: defaults, environment, the file named by
  * --config FILE (or the CRYPTOPULSE_CONFIG variable), then flags.  Handles
  * -h/--help (usage on stdout) and -V/--version.  Prints errors to stderr.
+ * A NODE_ENV given is named in one info line, logging set up for it as
+ * conf_apply_logging does (not for a program of no CONF_* bit).
  * Returns CONF_ARGS_OK to run, CONF_ARGS_EXIT_OK after --help/--version, or
  * CONF_ARGS_USAGE (exit status 2) on a bad flag or value. */
 enum conf_args_result conf_parse_args(struct cp_conf *conf, const struct conf_program_info *info,

@@ -7,7 +7,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/xalloc.c lib/xalloc.h \
 	lib/log.c lib/log.h \
 	lib/outage.c lib/outage.h \
-	lib/conf.c lib/conf.h \
+	lib/conf.c lib/conf.h lib/conf_private.h lib/confargs.c \
 	lib/conffile.c lib/conffile.h \
 	lib/confreload.c lib/confreload.h \
 	lib/confval.c lib/confval.h \
@@ -50,7 +50,8 @@ tests_unit_check_log_SOURCES = tests/unit/check_log.c tests/unit/check_main.h \
 	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_log_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_log_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
-tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c tests/unit/check_main.h \
+	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_conf_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_confreload_SOURCES = tests/unit/check_confreload.c tests/unit/check_main.h \

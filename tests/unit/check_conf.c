@@ -3,6 +3,7 @@
 #include "check_main.h"
 #include "conf.h"
 #include "cp_error.h"
+#include "stderr_capture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,87 @@ START_TEST(given_tells_defaults_from_settings_and_log_format_is_checked)
 }
 END_TEST
 
+/* The original Node.js server's .env (../shared/ORIGINAL-DESIGN.md), as is. */
+static const char original_env[] = "PORT=3000\nNODE_ENV=development\nREDIS_HOST=localhost\n"
+                                   "REDIS_PORT=6379\nREDIS_PASSWORD=\nCLUSTER_ENABLED=false\n"
+                                   "WORKERS=4\nMAX_MESSAGES_PER_SECOND=100\n";
+
+START_TEST(the_original_env_file_serves_every_program)
+{
+    const char *path = write_file(original_env);
+    const unsigned programs[] = {CONF_GATEWAY, CONF_FEEDER, CONF_FCGI};
+    for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
+        struct cp_conf c;
+        conf_defaults(&c);
+        ck_assert(!conf_given(&c, "NODE_ENV"));
+        ck_assert_int_eq(conf_load_file(&c, programs[i], path, err, sizeof err), CP_OK);
+        ck_assert(conf_given(&c, "NODE_ENV"));
+        ck_assert_str_eq(c.redis_host, "localhost");
+        ck_assert(conf_given(&c, "REDIS_PASSWORD"));
+        ck_assert_str_eq(c.redis_password, "");
+    }
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_OK);
+    ck_assert(conf_given(&c, "CLUSTER_ENABLED") && !c.cluster_enabled);
+    ck_assert_int_eq(c.workers, 4);
+    unlink(path);
+    /* NODE_ENV only: other names of no program are still typos. */
+    path = write_file("NODE_ENV=production\nNODE_ENVV=production\n");
+    ck_assert_int_eq(conf_load_file(&c, CONF_GATEWAY, path, err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting NODE_ENVV"));
+    unlink(path);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "NODE_ENV", "x", err, sizeof err), CP_ENOENT);
+}
+END_TEST
+
+START_TEST(node_env_in_the_environment_is_noted_and_changes_nothing)
+{
+    struct cp_conf c, plain;
+    conf_defaults(&plain);
+    conf_defaults(&c);
+    setenv("NODE_ENV", "production", 1);
+    ck_assert_int_eq(conf_load_env(&c, CONF_GATEWAY, err, sizeof err), CP_OK);
+    unsetenv("NODE_ENV");
+    ck_assert(conf_given(&c, "NODE_ENV"));
+    memset(c.given, 0, sizeof c.given);
+    ck_assert_mem_eq(&c, &plain, sizeof c);
+}
+END_TEST
+
+/* Start-up names NODE_ENV in one info line; a reload reads it again quietly,
+ * and a program without it logs nothing. */
+START_TEST(node_env_gets_one_info_line_at_start_only)
+{
+    const char *path = write_file(original_env);
+    char *argv[] = {"prog", "--config", (char *)path, "--log-level", "info", NULL};
+    struct conf_program_info info = {
+        .name = "prog", .summary = "", .usage = "", .programs = CONF_FEEDER};
+    struct cp_conf c;
+    struct stderr_capture cap;
+    stderr_capture_start(&cap);
+    ck_assert_int_eq(conf_parse_args(&c, &info, 5, argv), CONF_ARGS_OK);
+    char *start = stderr_capture_text(&cap);
+    ck_assert_int_eq(conf_reparse_args(&c, &info, 5, argv, err, sizeof err), CP_OK);
+    char *all = stderr_capture_end(&cap);
+    const char *line = strstr(start, "prog[info] NODE_ENV ignored: ");
+    ck_assert_msg(line != NULL, "no info line in: %s", start);
+    ck_assert_ptr_null(strstr(line + strlen("prog[info] NODE_ENV"), "NODE_ENV")); /* once */
+    ck_assert_str_eq(all, start);
+    free(start);
+    free(all);
+    unlink(path);
+    path = write_file("PORT=4000\n");
+    argv[2] = (char *)path;
+    stderr_capture_start(&cap);
+    ck_assert_int_eq(conf_parse_args(&c, &info, 5, argv), CONF_ARGS_OK);
+    all = stderr_capture_end(&cap);
+    ck_assert_str_eq(all, "");
+    free(all);
+    unlink(path);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
     Suite *s = suite_create("conf");
@@ -243,11 +325,16 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, symbol_lists_must_hold_distinct_symbols);
     tcase_add_test(tc, sentinel_lists_must_be_host_port_pairs);
     tcase_add_test(tc, settings_of_other_programs_are_unknown);
+    tcase_add_test(tc, file_lines_parse_with_comments_quotes_and_export);
+    tcase_add_test(tc, file_errors_give_path_and_line);
     tcase_add_test(tc, flags_beat_file_which_beats_environment);
     tcase_add_test(tc, bad_flag_is_a_usage_error);
     tcase_add_test(tc, reparse_reads_the_file_again_and_names_a_bad_value);
     tcase_add_test(tc, empty_origin_list_or_no_origin_allows_all);
     tcase_add_test(tc, given_tells_defaults_from_settings_and_log_format_is_checked);
+    tcase_add_test(tc, the_original_env_file_serves_every_program);
+    tcase_add_test(tc, node_env_in_the_environment_is_noted_and_changes_nothing);
+    tcase_add_test(tc, node_env_gets_one_info_line_at_start_only);
     suite_add_tcase(s, tc);
     return s;
 }
