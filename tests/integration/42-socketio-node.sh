@@ -6,9 +6,12 @@
 # welcome, a price-update-bulk on "*", subscribe (live price-updates of the
 # subscribed symbols only), unsubscribe, ping/pong with and without an
 # acknowledgement and history (sio_client.js); an unknown namespace; the
-# Engine.IO handshake and error codes with curl; /stats counting the
-# "socketio" transport; and a client reconnecting by itself after the
-# gateway restarts on the same port.
+# Engine.IO handshake and error codes with curl; a session that never polls
+# reaped after pingInterval + pingTimeout; /stats counting the "socketio"
+# transport; and a client reconnecting by itself after the gateway restarts
+# on the same port.  The
+# gateway pings every 500 ms (not 25 s), so that every client answers the
+# Engine.IO heartbeat many times, on both transports.
 . "$(dirname "$0")/lib.sh"
 
 command -v node >/dev/null || skip "node not installed (Node.js is needed for socket.io-client)"
@@ -19,7 +22,8 @@ npm_install socketio socket.io-client sio_client.js
 CLIENT=$NPM_DIR/sio_client.js
 
 start_redis
-GW_ARGS=(--redis-port "$REDIS_PORT" --interval 200 --stats-interval-ms 200)
+GW_ARGS=(--redis-port "$REDIS_PORT" --interval 200 --stats-interval-ms 200
+    --socketio-ping-interval-ms 500 --socketio-ping-timeout-ms 1000)
 start_gateway "${GW_ARGS[@]}"
 start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
 BASE=http://127.0.0.1:$GATEWAY_PORT
@@ -52,10 +56,14 @@ assert b[0] == "0", b
 o = json.loads(b[1:])
 assert isinstance(o["sid"], str) and len(o["sid"]) == 20, o
 assert o["upgrades"] == ["websocket"], o
-assert (o["pingInterval"], o["pingTimeout"], o["maxPayload"]) == (25000, 20000, 1000000), o
+assert (o["pingInterval"], o["pingTimeout"], o["maxPayload"]) == (500, 1000, 1000000), o
 PYEOF
 echo "ok - handshake: $body"
 sid=$(sed 's/.*"sid":"\([^"]*\)".*/\1/' <<<"$body")
+# A session that is never polled: reaped after pingInterval + pingTimeout.
+get "$BASE/socket.io/?EIO=4&transport=polling"
+idle_sid=$(sed 's/.*"sid":"\([^"]*\)".*/\1/' <<<"$body")
+idle_t0=$(now_ms)
 get "$BASE/socket.io?EIO=4&transport=polling"
 [ "$st" = 200 ] && [ "${body:0:8}" = '0{"sid":' ] || fail "handshake without the trailing slash: $st $body"
 echo "ok - handshake at /socket.io without the trailing slash"
@@ -100,6 +108,11 @@ sio polling-only --transports=polling --expect-transport=polling --expect-upgrad
 sio bad-namespace --namespace=/nope
 sio polling-bad-namespace --namespace=/nope --transports=polling
 
+# The idle session of the start, long past pingInterval + pingTimeout (1.5 s).
+[ $(($(now_ms) - idle_t0)) -gt 2000 ] || sleep 2
+expect_error "a session never polled, $(($(now_ms) - idle_t0)) ms later" 400 1 "Session ID unknown" \
+    -m 3 "$BASE/socket.io/?EIO=4&transport=polling&sid=$idle_sid"
+
 # ---- /stats counts the "socketio" transport ----------------------------------
 start hold_default node "$CLIENT" "$BASE" --hold --timeout=100 --clients=2 --expect-transport=websocket
 start hold_polling node "$CLIENT" "$BASE" --hold --timeout=100 --clients=2 --transports=polling \
@@ -114,10 +127,11 @@ import json, sys
 d = json.load(sys.stdin)
 s = d["socketio"]
 print("stats: socketio", s, "websocket", d["websocket"], "sse", d["sse"])
-# 4 held; the namespace clients sessions may linger until pingTimeout.
-assert s["current"] >= 4, s
-# Every session so far: 3 walks, 2 namespace clients, 4 held.
-assert s["total"] >= 9 and s["peak"] >= s["current"], s
+# The 4 held; the namespace clients left sessions open, reaped by now
+# (pingInterval + pingTimeout: 1.5 s).
+assert s["current"] == 4, s
+# Every session so far: 3 by hand, 3 walks, 2 namespace clients, 4 held.
+assert s["total"] >= 12 and s["peak"] >= s["current"], s
 assert all("socketio" in w for w in d["workers"]), d["workers"]'
 }
 wait_for 5 stats_ok || { stats_ok || true; fail "/stats does not count the Socket.IO sessions"; }

@@ -108,6 +108,8 @@ if [ "$have_apache" = yes ]; then
     body=$(curl -s -c "$WORK/jar" -D "$WORK/hs.hdr" "$BASE/socket.io/?EIO=4&transport=polling")
     check "Apache: the Socket.IO handshake sets the CPROUTE cookie" \
         grep -q 'Set-Cookie: CPROUTE=\.gw[12]' "$WORK/hs.hdr"
+    check "Apache: the handshake has the default pingInterval, pingTimeout, maxPayload" \
+        has "$body" '"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}$'
     sid=$(sed -n 's/^0{"sid":"\([^"]*\)".*/\1/p' <<<"$body")
     check "Apache: the handshake's session closed through the balancer" \
         test "$(curl -s -b "$WORK/jar" --data-binary 1 \

@@ -24,6 +24,9 @@
 //                         route); a browser sends same-origin cookies anyway
 //   --namespace=/NS       connect to NS and expect connect_error "Invalid
 //                         namespace" instead of the walk
+//   --star                instead of the walk: subscribe "*" explicitly
+//                         (with the symbols), then one more symbol: the
+//                         bulk stays, the set grows
 //   --reconnect           after the walk, print "restart-me", then expect a
 //                         disconnect, a reconnect by the client itself and
 //                         live prices again
@@ -49,7 +52,7 @@ function parseArgs(argv) {
     const o = {
         url: argv[0], path: '/socket.io/', transports: null, expectTransport: null,
         expectUpgrade: null, symbols: ['BTC', 'ETH'], ticks: 2, clients: 1,
-        localAddresses: [], credentials: false, namespace: null, reconnect: false,
+        localAddresses: [], credentials: false, namespace: null, star: false, reconnect: false,
         hold: false, stepMs: 10000, timeout: 60,
     };
     for (const a of argv.slice(1)) {
@@ -69,6 +72,7 @@ function parseArgs(argv) {
         case 'local-addresses': o.localAddresses = need().split(','); break;
         case 'credentials': o.credentials = true; break;
         case 'namespace': o.namespace = need(); break;
+        case 'star': o.star = true; break;
         case 'reconnect': o.reconnect = true; break;
         case 'hold': o.hold = true; break;
         case 'step-ms': o.stepMs = num(); break;
@@ -374,6 +378,28 @@ async function reconnect(c) {
     log(`reconnected: sid ${newId} (was ${oldId}), prices again on ${c.socket.io.engine.transport.name}`);
 }
 
+// Subscribing "*" explicitly keeps the bulk, and later subscribes add to
+// the set, as on /ws: subscribe(["*", A]), then subscribe([B]).
+async function explicitStar(c) {
+    await connected(c, 0, 'first connection');
+    const [a, b] = opts.symbols;
+    let ack = await c.emitAck('subscribe', 'subscribe', ['*', a]);
+    if (!ack[0] || !sameSet(ack[0].symbols || [], ['*', a])) {
+        c.fail(`subscribe(["*","${a}"]) acknowledged with ${JSON.stringify(ack)}`);
+    }
+    ack = await c.emitAck('subscribe', 'subscribe', [b]);
+    if (!ack[0] || !sameSet(ack[0].symbols || [], ['*', a, b])) {
+        c.fail(`after subscribe(["*","${a}"]), subscribe(["${b}"]) acknowledged with ` +
+            `${JSON.stringify(ack)}, not the whole set ["*","${a}","${b}"]`);
+    }
+    const from = c.events.length;
+    const i = await c.waitFor(from, ev('price-update-bulk'), 'a bulk with "*" subscribed explicitly',
+        opts.stepMs + 3000);
+    const syms = checkBulk(c, c.events[i].data, 'bulk on explicit "*"');
+    if (syms.length < 3) c.fail(`the bulk on explicit "*" is not the whole tick: ${syms}`);
+    log(`${c.name}: subscribe ["*","${a}"] then ["${b}"]: set ${JSON.stringify(ack[0].symbols)}, bulks go on: ok`);
+}
+
 async function badNamespace(c) {
     const i = await c.waitFor(0, (e) => e.event === '$connect_error' || e.event === '$connect',
         `connect_error for namespace ${opts.namespace}`);
@@ -405,6 +431,8 @@ async function main() {
     try {
         if (opts.namespace) {
             await Promise.all(clients.map(badNamespace));
+        } else if (opts.star) {
+            await Promise.all(clients.map(explicitStar));
         } else {
             await Promise.all(clients.map(walk));
             if (opts.reconnect) await Promise.all(clients.map(reconnect));
