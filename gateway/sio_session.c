@@ -6,7 +6,6 @@
 
 #include "eio.h"
 #include "log.h"
-#include "sio_events.h"
 #include "strlist.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -284,7 +283,6 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
     s->heartbeat = evtimer_new(t->ctx->base, on_heartbeat, s);
     s->flush = event_new(t->ctx->base, -1, 0, on_flush, s);
     hub_client_init(&s->pc.sub, s->queue, MSG_SIO_POLL, on_overflow, s);
-    sio_events_init(s);
     if (t->count + 1 > t->n_buckets)
         grow(t);
     size_t b = bucket_of(t, s->sid);
@@ -428,33 +426,10 @@ bool sio_session_answer_arrived(struct sio_session *s)
     return !s->closed;
 }
 
-/* ---- receiving ---------------------------------------------------------- */
-
-bool sio_session_receive(struct sio_session *s, const char *pkt, size_t len)
+void sio_session_pong(struct sio_session *s)
 {
-    enum eio_type type;
-    const char *data;
-    size_t dlen;
-    struct ctx *ctx = s->ctx;
-    ctx->counters.messages_in++;
-    ctx->counters.bytes_in += len;
-    if (len > 0 && pkt[0] == 'b') {
-        proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
-        return true;
-    }
-    if (eio_packet_parse(pkt, len, &type, &data, &dlen) != 0) {
-        sio_session_close(s, WS_CLOSE_PROTOCOL_ERROR, "parse error");
-        return false;
-    }
-    switch (type) {
-    case EIO_PONG:
-        if (s->ping_outstanding) {
-            s->ping_outstanding = false;
-            arm(s, ctx->conf->socketio_ping_interval_ms);
-        }
-        return true;
-    case EIO_MESSAGE: return sio_events_receive(s, data, dlen);
-    case EIO_CLOSE: sio_session_close(s, WS_CLOSE_NORMAL, "client close"); return true;
-    default: return true; /* ping, upgrade outside a probe, noop: nothing to do */
+    if (s->ping_outstanding) {
+        s->ping_outstanding = false;
+        arm(s, s->ctx->conf->socketio_ping_interval_ms);
     }
 }

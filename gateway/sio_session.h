@@ -56,7 +56,8 @@ void sio_table_free(struct sio_table *t); /* closes every session; NULL is a no-
 size_t sio_table_count(const struct sio_table *t);
 
 /* A new session for peer on long-polling (ws NULL) or on the WebSocket ws,
- * its heartbeat started; NULL when over the caps. */
+ * its heartbeat started, its protocol state still to set up
+ * (sio_events_init); NULL when over the caps. */
 struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key *peer,
                                      struct conn *ws);
 struct sio_session *sio_session_find(struct sio_table *t, const char *sid);
@@ -78,10 +79,8 @@ void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
  * transport. */
 void sio_session_send(struct sio_session *s, const char *text, size_t len);
 
-/* Handle one Engine.IO packet received from s's client (from a POST body or
- * a WebSocket message).  Returns false when it was malformed and s has been
- * closed. */
-bool sio_session_receive(struct sio_session *s, const char *pkt, size_t len);
+/* The client answered the heartbeat's ping (Engine.IO "3"). */
+void sio_session_pong(struct sio_session *s);
 
 /* Move s onto the WebSocket ws (the "5" upgrade packet, or a direct
  * connection): its queued packets are sent there as frames and the hub

@@ -6,6 +6,7 @@
 #include "eio.h"
 #include "handoff.h"
 #include "http.h"
+#include "sio_events.h"
 #include "sio_session.h"
 #include "urlcode.h"
 #include "websocket.h"
@@ -63,6 +64,29 @@ static void refuse(struct conn *c, int status, enum eio_error code)
     conn_respond(c, status, "application/json", body, (size_t)n, NULL);
 }
 
+/* One Engine.IO packet from s's client (a POST body's, or a WebSocket
+ * message).  Returns false when it was malformed and s has been closed. */
+static bool receive(struct sio_session *s, const char *pkt, size_t len)
+{
+    enum eio_type type;
+    const char *data;
+    size_t dlen;
+    if (len > 0 && pkt[0] == 'b') {
+        proto_error(&s->pc, "binary_not_supported", "binary packets are not accepted");
+        return true;
+    }
+    if (eio_packet_parse(pkt, len, &type, &data, &dlen) != 0) {
+        sio_session_close(s, WS_CLOSE_PROTOCOL_ERROR, "parse error");
+        return false;
+    }
+    switch (type) {
+    case EIO_PONG: sio_session_pong(s); return true;
+    case EIO_MESSAGE: return sio_events_receive(s, data, dlen);
+    case EIO_CLOSE: sio_session_close(s, WS_CLOSE_NORMAL, "client close"); return true;
+    default: return true; /* ping, upgrade outside a probe, noop: nothing to do */
+    }
+}
+
 /* A WebSocket message: an Engine.IO packet of the session, or of a probe. */
 static void on_ws_text(struct conn *c, const char *text, size_t len)
 {
@@ -70,7 +94,7 @@ static void on_ws_text(struct conn *c, const char *text, size_t len)
     if (!s)
         return;
     if (c != s->probe) {
-        sio_session_receive(s, text, len);
+        receive(s, text, len);
         return;
     }
     if (len == 6 && memcmp(text, "2probe", 6) == 0) {
@@ -96,6 +120,7 @@ static void open_websocket(struct socketio *sio, struct conn *c)
         conn_close_ws(c, WS_CLOSE_POLICY, eio_error_message(EIO_ERR_FORBIDDEN));
         return;
     }
+    sio_events_init(s);
     char *open = sio_session_open_packet(s);
     sio_session_send(s, open, strlen(open));
     free(open);
@@ -112,6 +137,7 @@ static void open_polling(struct socketio *sio, struct conn *c)
         refuse(c, 403, EIO_ERR_FORBIDDEN);
         return;
     }
+    sio_events_init(s);
     char *open = sio_session_open_packet(s);
     conn_respond(c, 200, SOCKETIO_TEXT, open, strlen(open), NULL);
     free(open);
@@ -123,9 +149,12 @@ static void receive_payload(struct sio_session *s, struct conn *c)
     size_t len, pos = 0, n;
     const char *body = http_request_body(c->req, &len), *pkt;
     conn_respond(c, 200, "text/html", "ok", 2, NULL);
-    while (eio_payload_next(body, len, &pos, &pkt, &n))
-        if (!sio_session_receive(s, pkt, n))
+    while (eio_payload_next(body, len, &pos, &pkt, &n)) {
+        c->ctx->counters.messages_in++; /* as websocket.c counts a message */
+        c->ctx->counters.bytes_in += n;
+        if (!receive(s, pkt, n))
             break; /* malformed: the session is closed */
+    }
 }
 
 /* sid belongs to another worker of this gateway (clustered): pass it the

@@ -21,7 +21,7 @@ INTEGRATION_TESTS += \
 	tests/integration/47-tls.sh tests/integration/90-faults.sh \
 	tests/integration/44-connection-log.sh tests/integration/09-logs.sh \
 	tests/integration/64-redis-down-log.sh tests/integration/08-original-env.sh \
-	tests/integration/04-settings-documented.sh
+	tests/integration/04-settings-documented.sh tests/integration/60-cluster-socketio.sh
 dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/06-quickstart.sh tests/integration/07-install.sh tests/integration/20-e2e-replay.sh \
 	tests/integration/40-ws-http-edges.sh tests/integration/41-ws-node.sh \
 	tests/integration/43-tcp-nodelay.sh tests/integration/45-ws-slow-consumer.sh \
@@ -36,7 +36,7 @@ dist_noinst_SCRIPTS += tests/integration/05-help-man.sh tests/integration/06-qui
 	tests/integration/90-faults.sh \
 	tests/integration/44-connection-log.sh tests/integration/09-logs.sh \
 	tests/integration/64-redis-down-log.sh tests/integration/08-original-env.sh \
-	tests/integration/04-settings-documented.sh
+	tests/integration/04-settings-documented.sh tests/integration/60-cluster-socketio.sh
 # The Node.js client of 41-ws-node.sh.  The test installs its npm dependency
 # (ws, from the lock file) into the build tree; clean removes it again.
 EXTRA_DIST += tests/integration/node/package.json tests/integration/node/package-lock.json \
