@@ -5,13 +5,13 @@
 # transports: ['websocket'] and transports: ['polling'] only, each through
 # welcome, a price-update-bulk on "*", subscribe (live price-updates of the
 # subscribed symbols only), unsubscribe, ping/pong with and without an
-# acknowledgement and history (sio_client.js); an unknown namespace; the
-# Engine.IO handshake and error codes with curl; a session that never polls
-# reaped after pingInterval + pingTimeout; /stats counting the "socketio"
-# transport; and a client reconnecting by itself after the gateway restarts
-# on the same port.  The
-# gateway pings every 500 ms (not 25 s), so that every client answers the
-# Engine.IO heartbeat many times, on both transports.
+# acknowledgement and history (sio_client.js); an explicit "*" subscription
+# kept by later subscribes; an unknown namespace; the Engine.IO handshake
+# and error codes with curl; a session that never polls reaped after
+# pingInterval + pingTimeout; /stats counting the "socketio" transport; and
+# a client reconnecting by itself after the gateway restarts on the same
+# port.  The gateway pings every 500 ms (not 25 s), so that every client
+# answers the Engine.IO heartbeat many times, on both transports.
 . "$(dirname "$0")/lib.sh"
 
 command -v node >/dev/null || skip "node not installed (Node.js is needed for socket.io-client)"
@@ -105,6 +105,9 @@ sio default --expect-transport=websocket --expect-upgrade=yes
 sio websocket-only --transports=websocket --expect-transport=websocket --expect-upgrade=no
 # Polling only: stays on polling and still gets live prices (the walk).
 sio polling-only --transports=polling --expect-transport=polling --expect-upgrade=no
+# subscribe(["*","BTC"]) then subscribe(["ETH"]): the set grows to all
+# three, as on /ws, and the bulk goes on.
+sio explicit-star --star
 sio bad-namespace --namespace=/nope
 sio polling-bad-namespace --namespace=/nope --transports=polling
 
@@ -130,8 +133,8 @@ print("stats: socketio", s, "websocket", d["websocket"], "sse", d["sse"])
 # The 4 held; the namespace clients left sessions open, reaped by now
 # (pingInterval + pingTimeout: 1.5 s).
 assert s["current"] == 4, s
-# Every session so far: 3 by hand, 3 walks, 2 namespace clients, 4 held.
-assert s["total"] >= 12 and s["peak"] >= s["current"], s
+# Every session so far: 3 by hand, 4 walks, 2 namespace clients, 4 held.
+assert s["total"] >= 13 and s["peak"] >= s["current"], s
 assert all("socketio" in w for w in d["workers"]), d["workers"]'
 }
 wait_for 5 stats_ok || { stats_ok || true; fail "/stats does not count the Socket.IO sessions"; }
