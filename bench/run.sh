@@ -4,12 +4,17 @@
 # cryptopulse-load, runs the same load against nginx + nchan fed the same
 # ticks, and writes a markdown table.
 #
-#   bench/run.sh [--build DIR] [--out FILE] [--only LIST] [--sustain SEC] [--no-nchan]
+#   bench/run.sh [--build DIR] [--out FILE] [--only LIST] [--sustain SEC] [--rounds N] [--no-nchan]
 #
 # Scenarios (--only takes their names): ws-1k ws-10k ws-50k ws-100k
-# ws-10k-one sse-10k deflate-10k burst.  Those above one process's
-# MAX_CONNECTIONS need gateway workers (--workers, detected from --help);
-# without them they are listed as not run.  A full run writes
+# ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k
+# burst.  Those above one process's MAX_CONNECTIONS need gateway workers
+# (--workers, detected from --help); without them they are listed as not
+# run.  sio-*: Socket.IO clients on the gateway's /socket.io/; node-sio-*:
+# the same clients on the original stack, Node.js Socket.IO 4 with the
+# Redis adapter (bench/socketio-node, installed from its lock with npm ci;
+# not run without node and npm).  --rounds N runs the chosen scenarios N
+# times, interleaved (round 1 of each, then round 2 ...).  A full run writes
 # bench/results.md (README's table) and bench/results.jsonl; a run with
 # --only writes ./bench-results.md and .jsonl unless --out says where.
 # --build DIR: an out-of-tree build (default: the source tree).  Every
@@ -21,22 +26,24 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$src
 out=
-all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k burst"
+all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k burst"
 only=$all
 sustain=20
+rounds=1
 nchan=1
 usage() { echo "bench/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --build | --out | --only | --sustain) [ $# -ge 2 ] || usage "$1 needs a value" ;;
+    --build | --out | --only | --sustain | --rounds) [ $# -ge 2 ] || usage "$1 needs a value" ;;
     esac
     case $1 in
     --build) build=$2; shift ;;
     --out) out=$2; shift ;;
     --only) only=$2; shift ;;
     --sustain) sustain=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     --no-nchan) nchan=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) usage "unknown argument $1 (see --help)" ;;
     esac
     shift
@@ -46,6 +53,7 @@ for name in $only; do
 done
 [ -n "$only" ] || usage "--only needs at least one scenario (scenarios: $all)"
 case $sustain in '' | *[!0-9]* | 0) usage "--sustain must be a whole number of seconds, not '$sustain'" ;; esac
+case $rounds in '' | *[!0-9]* | 0) usage "--rounds must be a whole number of at least 1, not '$rounds'" ;; esac
 if [ -z "$out" ]; then
     if [ "$only" = "$all" ]; then out=$here/results.md; else out=$PWD/bench-results.md; fi
 fi
@@ -95,6 +103,7 @@ wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "bench/run.sh: redis did n
 start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock
 
 GW_PORT=
+ROUND=1
 gateway_for() { # N: start the gateway with enough workers for N clients
     local n=$1 workers=1
     [ "$n" -gt $((per_process - 200)) ] && workers=$(( (n + per_process - 501) / (per_process - 500) ))
@@ -152,14 +161,16 @@ run() {
     local json
     json=$(tail -n 1 "$WORK/$name-$server.out")
     case $json in
-    '{'*) printf '{"scenario":"%s","server":"%s","result":%s}\n' "$name" "$server" "$json" >>"$WORK/results.jsonl" ;;
-    *) printf '{"scenario":"%s","server":"%s","error":"no result"}\n' "$name" "$server" >>"$WORK/results.jsonl"
+    '{'*) printf '{"scenario":"%s","server":"%s","round":%d,"result":%s}\n' "$name" "$server" "$ROUND" "$json" >>"$WORK/results.jsonl" ;;
+    *) printf '{"scenario":"%s","server":"%s","round":%d,"error":"no result"}\n' "$name" "$server" "$ROUND" >>"$WORK/results.jsonl"
        status=1
        tail -n 5 "$WORK/$name-$server.out" >&2 ;;
     esac
 }
 
-skipped() { printf '{"scenario":"%s","server":"cryptopulse","skipped":"%s"}\n' "$1" "$2" >>"$WORK/results.jsonl"; }
+skipped() { # NAME REASON [SERVER]
+    printf '{"scenario":"%s","server":"%s","round":%d,"skipped":"%s"}\n' "$1" "${3:-cryptopulse}" "$ROUND" "$2" >>"$WORK/results.jsonl"
+}
 
 scenario() { # NAME N PATH [load options]
     local name=$1 n=$2 path=$3; shift 3
@@ -178,6 +189,50 @@ scenario() { # NAME N PATH [load options]
         run "$name" nchan "$scheme://127.0.0.1:$NX_PORT$path" "$n" "$(pids_of "$nginx_PID")" --subscribe none
         nchan_stop
     fi
+}
+
+# The original stack for node-sio-*: bench/socketio-node installed once per
+# build tree from its lock (again when the lock changes).
+NODE_DIR=$build/bench/socketio-node
+node_ready=
+node_install() {
+    [ -n "$node_ready" ] && { [ "$node_ready" = 1 ]; return; }
+    node_ready=0
+    command -v node >/dev/null && command -v npm >/dev/null || { NODE_WHY="node and npm missing"; return 1; }
+    mkdir -p "$NODE_DIR"
+    local f stamp=$NODE_DIR/node_modules/.cryptopulse-package-lock.json
+    if [ "$(cd "$here/socketio-node" && pwd -P)" != "$(cd "$NODE_DIR" && pwd -P)" ]; then
+        for f in package.json package-lock.json server.js; do install -m 644 "$here/socketio-node/$f" "$NODE_DIR/$f"; done
+    fi
+    if ! cmp -s "$here/socketio-node/package-lock.json" "$stamp"; then
+        (cd "$NODE_DIR" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 ||
+            { NODE_WHY="npm ci failed in $NODE_DIR (see its log)"; cat "$WORK/npm.log" >&2; return 1; }
+        cp "$here/socketio-node/package-lock.json" "$stamp"
+    fi
+    node_ready=1
+}
+
+# sio_scenario NAME N: Socket.IO clients on the gateway's endpoint.
+sio_scenario() {
+    local name=$1 n=$2
+    case " $only " in *" $name "*) ;; *) return 0 ;; esac
+    gateway_for "$n" || { skipped "$name" "needs gateway worker processes"; return 0; }
+    run "$name" cryptopulse "socketio://127.0.0.1:$GW_PORT/socket.io/" "$n" "$(pids_of "$gateway_PID")"
+}
+
+# node_scenario NAME N: the same clients on Node.js Socket.IO 4 + the Redis
+# adapter, the only server running (the gateway is stopped first).
+node_scenario() {
+    local name=$1 n=$2 port
+    case " $only " in *" $name "*) ;; *) return 0 ;; esac
+    node_install || { skipped "$name" "$NODE_WHY" node-socketio; return 0; }
+    [ -n "$GW_PORT" ] && stop "$gateway_PID"
+    GW_PORT=
+    port=$(free_port)
+    start node node "$NODE_DIR/server.js" "$port" "$REDIS_PORT" cryptopulse:ticks
+    wait_for 15 curl -sf "http://127.0.0.1:$port/health" || { echo "the Node.js server did not start" >&2; exit 1; }
+    run "$name" node-socketio "socketio://127.0.0.1:$port/socket.io/" "$n" "$(pids_of "$node_PID")"
+    stop "$node_PID"
 }
 
 burst() {
@@ -215,14 +270,21 @@ date -u +"started %Y-%m-%dT%H:%M:%SZ" >&2
 # The feeder's first tick writes the symbol list (EXISTS answers 0 or 1).
 wait_for 10 sh -c '[ "$(redis-cli -p "$0" exists cryptopulse:symbols)" = 1 ]' "$REDIS_PORT" ||
     { echo "bench/run.sh: the feeder wrote no ticks" >&2; status=2; exit 2; }
-scenario ws-1k 1000 /ws
-scenario ws-10k 10000 /ws
-scenario ws-10k-one 10000 /ws --subscribe random:1
-scenario sse-10k 10000 /events
-scenario deflate-10k 10000 /ws --deflate
-scenario ws-50k 50000 /ws
-scenario ws-100k 100000 /ws
-burst
+for ROUND in $(seq 1 "$rounds"); do
+    [ "$rounds" = 1 ] || echo "== round $ROUND of $rounds" >&2
+    scenario ws-1k 1000 /ws
+    scenario ws-10k 10000 /ws
+    scenario ws-10k-one 10000 /ws --subscribe random:1
+    scenario sse-10k 10000 /events
+    scenario deflate-10k 10000 /ws --deflate
+    sio_scenario sio-1k 1000
+    node_scenario node-sio-1k 1000
+    sio_scenario sio-10k 10000
+    node_scenario node-sio-10k 10000
+    scenario ws-50k 50000 /ws
+    scenario ws-100k 100000 /ws
+    burst
+done
 
 /usr/bin/python3 "$here/table.py" "$WORK/results.jsonl" "$sustain" >"$out"
 cp "$WORK/results.jsonl" "${out%.md}.jsonl"

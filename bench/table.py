@@ -6,7 +6,13 @@ import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sustain = sys.argv[2]
-by = {(r["scenario"], r["server"]): r for r in rows}
+by = {(r["scenario"], r["server"], r.get("round", 1)): r for r in rows}
+rounds = max((r.get("round", 1) for r in rows), default=1)
+
+
+def label(r):
+    """The scenario's name, with its round when there were several."""
+    return r["scenario"] + (f" (round {r.get('round', 1)})" if rounds > 1 else "")
 
 
 def fmt(v, d=1):
@@ -19,7 +25,7 @@ print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
     if "burst" in r:
         continue
-    name, server = r["scenario"], r["server"]
+    name, server = label(r), r["server"]
     if "skipped" in r:
         print(f"| {name} | {server} | not run: {r['skipped']} | | | | | | |")
         continue
@@ -34,9 +40,18 @@ for r in rows:
           f"| {fmt(srv.get('cpu_pct_sustain'), 0)} % | {j['errors']} "
           f"| {'pass' if j['pass'] else 'FAIL: ' + ', '.join(j['failed'])} |")
 
+def compare(a, b):
+    """RSS per client and p99 of a and b, each with the ratio a / b."""
+    ma, mb = a.get("server", {}).get("rss_per_conn_bytes"), b.get("server", {}).get("rss_per_conn_bytes")
+    pa, pb = a["latency_ms"]["p99"], b["latency_ms"]["p99"]
+    return (f"{fmt(ma, 0)} B vs {fmt(mb, 0)} B "
+            f"({(ma / mb if ma and mb and mb > 0 else float('nan')):.2f}) "
+            f"| {fmt(pa)} ms vs {fmt(pb)} ms ({(pa / pb if pb else float('nan')):.2f})")
+
+
 ratios = []
-for (name, server), r in by.items():
-    peer = by.get((name, "nchan"))
+for (name, server, rnd), r in by.items():
+    peer = by.get((name, "nchan", rnd))
     if server != "cryptopulse" or not peer or "result" not in r or "result" not in peer:
         continue
     a, b = r["result"], peer["result"]
@@ -46,19 +61,39 @@ for (name, server), r in by.items():
             f"{y['messages_per_s']:,.0f} msgs/s" for x, y in (("CryptoPulse", a), ("nchan", b))
             if y["connected_pct"] < 99 or y["messages_per_s"] <= 0]
     if held:
-        ratios.append(f"| {name} | {a['connected']:,} | not comparable: {'; '.join(held)} | |")
+        ratios.append(f"| {label(r)} | {a['connected']:,} | not comparable: {'; '.join(held)} | |")
         continue
-    ma, mb = a.get("server", {}).get("rss_per_conn_bytes"), b.get("server", {}).get("rss_per_conn_bytes")
-    pa, pb = a["latency_ms"]["p99"], b["latency_ms"]["p99"]
-    ratios.append(f"| {name} | {a['connected']:,} | {fmt(ma, 0)} B vs {fmt(mb, 0)} B "
-                  f"({(ma / mb if ma and mb and mb > 0 else float('nan')):.2f}) "
-                  f"| {fmt(pa)} ms vs {fmt(pb)} ms ({(pa / pb if pb else float('nan')):.2f}) |")
+    ratios.append(f"| {label(r)} | {a['connected']:,} | {compare(a, b)} |")
 if ratios:
     print("\nCryptoPulse against nginx + nchan at the same N in the same run "
           "(ratio = CryptoPulse / nchan; the targets are ≤ 0.20 for memory and ≤ 0.25 for p99):\n")
     print("| scenario | clients | RSS per client (ratio) | p99 latency (ratio) |")
     print("| --- | --- | --- | --- |")
     print("\n".join(ratios))
+
+# Socket.IO: sio-N on the gateway against node-sio-N on the original stack.
+sio = []
+for (name, server, rnd), r in by.items():
+    peer = by.get(("node-" + name, "node-socketio", rnd))
+    if server != "cryptopulse" or not name.startswith("sio-") or not peer:
+        continue
+    if "result" not in r or "result" not in peer:
+        sio.append(f"| {name} | {rnd} | no result | |")
+        continue
+    a, b = r["result"], peer["result"]
+    held = [f"{x} held {y['connected_pct']:.1f} % of the clients and delivered "
+            f"{y['messages_per_s']:,.0f} msgs/s" for x, y in (("CryptoPulse", a), ("Node.js", b))
+            if y["connected_pct"] < 99 or y["messages_per_s"] <= 0]
+    if held:
+        sio.append(f"| {name} | {rnd} | not comparable: {'; '.join(held)} | |")
+        continue
+    sio.append(f"| {name} | {rnd} | {compare(a, b)} |")
+if sio:
+    print("\nSocket.IO: the gateway's endpoint against Node.js Socket.IO 4 + `@socket.io/redis-adapter` "
+          "(the original stack) at the same N in the same run (ratio = CryptoPulse / Node.js):\n")
+    print("| scenario | round | RSS per client (ratio) | p99 latency (ratio) |")
+    print("| --- | --- | --- | --- |")
+    print("\n".join(sio))
 
 for r in rows:
     if "burst" in r:

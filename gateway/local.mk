@@ -172,3 +172,23 @@ GW_UNIT_TESTS += tests/unit/check_gateway
 tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_gateway_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+
+# The Socket.IO endpoint (issue #17): one program per module, each a client
+# of the endpoint on loopback (sio_client), the session table also driven
+# directly.
+SIO_CLIENT = tests/unit/sio_client.c tests/unit/sio_client.h
+GW_UNIT_TESTS += tests/unit/check_socketio
+tests_unit_check_socketio_SOURCES = tests/unit/check_socketio.c $(GW_FIXTURE) $(GW_WIRE) \
+	$(SIO_CLIENT)
+tests_unit_check_socketio_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_socketio_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_sio_events
+tests_unit_check_sio_events_SOURCES = tests/unit/check_sio_events.c $(GW_FIXTURE) $(GW_WIRE) \
+	$(SIO_CLIENT)
+tests_unit_check_sio_events_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_sio_events_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_sio_session
+tests_unit_check_sio_session_SOURCES = tests/unit/check_sio_session.c $(GW_FIXTURE) $(GW_WIRE) \
+	$(SIO_CLIENT)
+tests_unit_check_sio_session_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

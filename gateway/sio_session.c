@@ -27,13 +27,19 @@ struct sio_table {
      * fan-out that closed them) once no Redis answer is to come. */
     struct sio_session *closed;
     struct event *reaper;
+    /* Sessions whose waiting poll is answered on the next loop turn (one
+     * event for all: a tick queues to every polling session at once). */
+    struct sio_session *to_flush;
+    struct event *flusher;
 };
+
+static void on_flush(evutil_socket_t fd, short what, void *arg);
 
 static void free_session(struct sio_session *s)
 {
     event_free(s->heartbeat);
-    event_free(s->flush);
-    evbuffer_free(s->queue);
+    if (s->queue)
+        evbuffer_free(s->queue);
     free(s->ack_error);
     free(s);
 }
@@ -44,7 +50,7 @@ static void reap(struct sio_table *t)
     while (t->closed) {
         struct sio_session *s = t->closed;
         t->closed = s->next;
-        if (s->pending) {
+        if (s->pending || s->flush_scheduled) {
             s->next = waiting;
             waiting = s;
         } else {
@@ -94,6 +100,7 @@ struct sio_table *sio_table_new(struct ctx *ctx)
     t->buckets = xcalloc(t->n_buckets, sizeof *t->buckets);
     t->peers = peers_new();
     t->reaper = event_new(ctx->base, -1, 0, on_reap, t);
+    t->flusher = event_new(ctx->base, -1, 0, on_flush, t);
     return t;
 }
 
@@ -105,9 +112,10 @@ void sio_table_free(struct sio_table *t)
         while (t->buckets[i])
             sio_session_close(t->buckets[i], WS_CLOSE_GOING_AWAY, "server shutting down");
     for (struct sio_session *s = t->closed; s; s = s->next)
-        s->pending = 0; /* Redis is gone with the gateway: no answer will come */
+        s->pending = 0, s->flush_scheduled = false; /* the loop is over */
     reap(t);
     event_free(t->reaper);
+    event_free(t->flusher);
     free(t->buckets);
     peers_free(t->peers);
     free(t);
@@ -156,6 +164,8 @@ void sio_session_send(struct sio_session *s, const char *text, size_t len)
         ws_text_frame(s->ws, text, len);
         return;
     }
+    if (!s->queue)
+        return; /* its WebSocket is gone: it is closing */
     char sep = EIO_SEPARATOR;
     evbuffer_add(s->queue, &sep, 1);
     evbuffer_add(s->queue, text, len);
@@ -179,9 +189,26 @@ static void answer_poll(struct sio_session *s)
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
-    struct sio_session *s = arg;
-    s->flush_scheduled = false;
-    answer_poll(s);
+    struct sio_table *t = arg;
+    while (t->to_flush) {
+        struct sio_session *s = t->to_flush;
+        t->to_flush = s->flush_next;
+        s->flush_scheduled = false;
+        if (s->closed)
+            event_active(t->reaper, EV_TIMEOUT, 0); /* it waited for this */
+        else
+            answer_poll(s);
+    }
+}
+
+static void schedule_flush(struct sio_session *s)
+{
+    if (s->flush_scheduled)
+        return;
+    s->flush_scheduled = true;
+    s->flush_next = s->table->to_flush;
+    s->table->to_flush = s;
+    event_active(s->table->flusher, EV_TIMEOUT, 0);
 }
 
 /* Bytes were queued (by the fan-out or sio_session_send): answer the
@@ -189,20 +216,16 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     struct sio_session *s = arg;
-    if (info->n_added == 0 || !s->poll || s->flush_scheduled)
-        return;
-    s->flush_scheduled = true;
-    event_active(s->flush, EV_TIMEOUT, 0);
+    if (info->n_added > 0 && s->poll)
+        schedule_flush(s);
 }
 
 void sio_session_hold_poll(struct sio_session *s, struct conn *c)
 {
     s->poll = c;
     conn_await(c);
-    if (evbuffer_get_length(s->queue) > 0 && !s->flush_scheduled) {
-        s->flush_scheduled = true;
-        event_active(s->flush, EV_TIMEOUT, 0);
-    }
+    if (evbuffer_get_length(s->queue) > 0)
+        schedule_flush(s);
 }
 
 /* ---- heartbeat (Engine.IO v4: the server pings, the client pongs) ------- */
@@ -278,10 +301,11 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
     do
         new_sid(s->sid, t->ctx->worker);
     while (sio_session_find(t, s->sid));
-    s->queue = evbuffer_new();
-    evbuffer_add_cb(s->queue, on_queued, s);
+    if (!ws) { /* a WebSocket from the start never polls */
+        s->queue = evbuffer_new();
+        evbuffer_add_cb(s->queue, on_queued, s);
+    }
     s->heartbeat = evtimer_new(t->ctx->base, on_heartbeat, s);
-    s->flush = event_new(t->ctx->base, -1, 0, on_flush, s);
     hub_client_init(&s->pc.sub, s->queue, MSG_SIO_POLL, on_overflow, s);
     if (t->count + 1 > t->n_buckets)
         grow(t);
@@ -356,13 +380,14 @@ void sio_session_use_ws(struct sio_session *s, struct conn *ws)
     s->ws = ws;
     ws->sub = &s->pc.sub;
     /* What polling had queued goes first, a frame per packet. */
-    size_t len = evbuffer_get_length(s->queue), pos = 0, n;
-    const char *payload = (const char *)evbuffer_pullup(s->queue, -1), *pkt;
+    size_t len = s->queue ? evbuffer_get_length(s->queue) : 0, pos = 0, n;
+    const char *payload = len ? (const char *)evbuffer_pullup(s->queue, -1) : "", *pkt;
     if (len > 0 && payload[0] == EIO_SEPARATOR)
         pos = 1;
     while (len > 0 && eio_payload_next(payload, len, &pos, &pkt, &n))
         ws_text_frame(ws, pkt, n);
-    evbuffer_drain(s->queue, len);
+    if (len)
+        evbuffer_drain(s->queue, len);
     s->pc.sub.out = bufferevent_get_output(ws->bev);
     s->pc.sub.transport = MSG_SIO_WS;
     if (!bufferevent_openssl_get_ssl(ws->bev))
@@ -392,7 +417,6 @@ void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
     struct ctx *ctx = s->ctx;
     hub_client_clear(ctx->hub, &s->pc.sub);
     evtimer_del(s->heartbeat);
-    event_del(s->flush);
     if (s->poll) {
         struct conn *c = s->poll;
         s->poll = NULL;

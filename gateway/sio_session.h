@@ -29,24 +29,24 @@ struct sio_session {
     struct ctx *ctx; /* the table's */
     char sid[SIO_SID_LEN + 1];
     struct peers_key peer;
-    struct proto_client pc;   /* hub membership, rate limit; ops write Socket.IO events */
-    struct evbuffer *queue;   /* polling: packets queued, each after EIO_SEPARATOR */
-    struct conn *poll;        /* polling: the GET waiting for packets (conn_await), or NULL */
-    struct conn *ws;          /* the WebSocket transport, once there is one */
-    struct conn *probe;       /* a WebSocket probed for the upgrade (2probe), or NULL */
-    bool connected;           /* Socket.IO: the default namespace is connected */
-    bool default_all;         /* on "*" since connecting, until the first subscribe */
-    bool ping_outstanding;    /* a ping was sent, no pong yet */
-    bool closed;              /* out of the table; freed once Redis answers (pending) */
-    bool flush_scheduled;     /* the waiting poll is answered on the next loop turn */
-    unsigned pending;         /* Redis requests (history) whose answer will come to it */
-    long long ack_id;         /* the event being handled wants this acknowledgement, or -1 */
-    const char *ack_event;    /* ...with the data of this reply event */
-    char *ack_error;          /* or of this error event, if no reply comes (owned) */
-    long long history_ack;    /* a history reply owes this acknowledgement, or -1 */
-    struct event *heartbeat;  /* pingInterval, then pingTimeout */
-    struct event *flush;      /* answers the waiting poll */
-    struct sio_session *next; /* the table's chain */
+    struct proto_client pc;         /* hub membership, rate limit; ops write Socket.IO events */
+    struct evbuffer *queue;         /* polling: packets queued, each after EIO_SEPARATOR */
+    struct conn *poll;              /* polling: the GET waiting for packets (conn_await), or NULL */
+    struct conn *ws;                /* the WebSocket transport, once there is one */
+    struct conn *probe;             /* a WebSocket probed for the upgrade (2probe), or NULL */
+    bool connected;                 /* Socket.IO: the default namespace is connected */
+    bool default_all;               /* on "*" since connecting, until the first subscribe */
+    bool ping_outstanding;          /* a ping was sent, no pong yet */
+    bool closed;                    /* out of the table; freed once Redis answers (pending) */
+    bool flush_scheduled;           /* the waiting poll is answered on the next loop turn */
+    unsigned pending;               /* Redis requests (history) whose answer will come to it */
+    long long ack_id;               /* the event being handled wants this acknowledgement, or -1 */
+    const char *ack_event;          /* ...with the data of this reply event */
+    char *ack_error;                /* or of this error event, if no reply comes (owned) */
+    long long history_ack;          /* a history reply owes this acknowledgement, or -1 */
+    struct event *heartbeat;        /* pingInterval, then pingTimeout */
+    struct sio_session *flush_next; /* the table's list of polls to answer */
+    struct sio_session *next;       /* the table's chain */
 };
 
 /* The table of sessions, at most max (MAX_CONNECTIONS), per_ip from one

@@ -132,11 +132,12 @@ static int f_symbols(void *ctx, const char *arg, char *err, size_t n)
 
 static const struct conf_extra_flag flags[] = {
     {"url", 'u', 1, "URL",
-     "ws://HOST:PORT/PATH (WebSocket) or http://HOST:PORT/PATH (SSE) [default: " DEF_URL "]",
+     "ws://HOST:PORT/PATH (WebSocket), http://HOST:PORT/PATH (SSE) or socketio://HOST:PORT/PATH "
+     "(Socket.IO, path /socket.io/ if none) [default: " DEF_URL "]",
      f_url},
     {"clients", 'n', 1, "N", "clients to hold in ramp and sustain [default: " STR(DEF_CLIENTS) "]",
      f_clients},
-    {"deflate", 0, 0, NULL, "offer permessage-deflate (WebSocket)", f_deflate},
+    {"deflate", 0, 0, NULL, "offer permessage-deflate (WebSocket, Socket.IO)", f_deflate},
     {"subscribe", 's', 1, "SPEC",
      "'*', one SYMBOL, random:K (K random symbols of --symbols) or none [default: *]", f_sub},
     {"symbols", 0, 1, "LIST", "symbols random:K picks from [SYMBOLS, default: the mock feeder's]",
@@ -264,8 +265,9 @@ static int finish_opts(struct cli *c)
     struct load_opts *o = &c->o;
     if (parse_url(o, c->url) != CP_OK)
         return 2;
-    if (o->deflate && o->transport != LOAD_WS) {
-        fprintf(stderr, "cryptopulse-load: --deflate needs a ws:// URL, not '%s'\n", c->url);
+    if (o->deflate && o->transport == LOAD_SSE) {
+        fprintf(stderr, "cryptopulse-load: --deflate needs a ws:// or socketio:// URL, not '%s'\n",
+                c->url);
         return 2;
     }
     if (parse_sub(o, c->sub) != CP_OK) {
@@ -327,7 +329,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
     c->o.seed = (unsigned)getpid();
     struct conf_program_info info = {
         "cryptopulse-load",
-        "Open many WebSocket or SSE clients and measure a price gateway.",
+        "Open many WebSocket, SSE or Socket.IO clients and measure a price gateway.",
         "[OPTION]...",
         0,
         flags,

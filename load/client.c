@@ -8,6 +8,7 @@
 #include "cp_error.h"
 #include "deflate.h"
 #include "scan.h"
+#include "sioc.h"
 #include "ssec.h"
 #include "strlist.h"
 #include "ticktab.h"
@@ -127,11 +128,18 @@ static void pick_symbols(struct client *c, char *out, size_t cap, const char *qu
 
 static void send_subscribe(struct client *c)
 {
-    char syms[700], msg[800];
+    char syms[700], args[704], msg[800];
     pick_symbols(c, syms, sizeof syms, "\"");
-    int n =
-        snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]}}", syms);
-    send_frame(c, WS_OP_TEXT, msg, (size_t)n);
+    int n;
+    if (c->cx->o->transport == LOAD_SIO) {
+        snprintf(args, sizeof args, "[%s]", syms);
+        n = sioc_event(msg, sizeof msg, "subscribe", args);
+    } else {
+        n = snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]}}",
+                     syms);
+    }
+    if (n > 0 && n < (int)sizeof msg)
+        send_frame(c, WS_OP_TEXT, msg, (size_t)n);
 }
 
 static void client_ready(struct client *c)
@@ -183,54 +191,6 @@ static void on_text(struct client *c, const char *msg, size_t len, int64_t now_u
         c->cx->r.cause[CAUSE_ERROR_EVENT]++;
 }
 
-/* One complete data message; false when the connection must end. */
-static bool on_message(struct client *c, const uint8_t *data, size_t len, bool compressed,
-                       int64_t now_us)
-{
-    struct client_ctx *cx = c->cx;
-    if (compressed) {
-        size_t out;
-        if (!c->deflate ||
-            deflate_inflate(cx->inflater, data, len, cx->inflated, cx->inflated_cap, &out) != CP_OK)
-            return false;
-        data = cx->inflated;
-        len = out;
-    }
-    on_text(c, (const char *)data, len, now_us);
-    return true;
-}
-
-/* Handle one frame; returns a cause to end the client, or -1 to go on. */
-static int on_frame(struct client *c, const struct wsc_frame *f, int64_t now_us)
-{
-    switch (f->opcode) {
-    case WS_OP_PING: send_frame(c, WS_OP_PONG, f->payload, (size_t)f->len); return -1;
-    case WS_OP_PONG: return -1;
-    case WS_OP_CLOSE: {
-        uint8_t code[2] = {0x03, 0xE8}; /* 1000 */
-        send_frame(c, WS_OP_CLOSE, code, 2);
-        return CAUSE_CLOSE_FRAME;
-    }
-    default: break;
-    }
-    if (f->fin && !c->frag && f->opcode != WS_OP_CONT)
-        return on_message(c, f->payload, (size_t)f->len, f->rsv1, now_us) ? -1 : CAUSE_PROTOCOL;
-    if ((f->opcode == WS_OP_CONT) != (c->frag != NULL))
-        return CAUSE_PROTOCOL;
-    if (!c->frag) {
-        c->frag = evbuffer_new();
-        c->frag_rsv1 = f->rsv1;
-    }
-    evbuffer_add(c->frag, f->payload, (size_t)f->len);
-    if (!f->fin)
-        return -1;
-    size_t len = evbuffer_get_length(c->frag);
-    bool ok = on_message(c, evbuffer_pullup(c->frag, -1), len, c->frag_rsv1, now_us);
-    evbuffer_free(c->frag);
-    c->frag = NULL;
-    return ok ? -1 : CAUSE_PROTOCOL;
-}
-
 static void opened(struct client *c)
 {
     struct client_ctx *cx = c->cx;
@@ -245,13 +205,126 @@ static void opened(struct client *c)
         client_ready(c);
 }
 
+/* Socket.IO: the server's connect ("40{sid}") makes the client open; it
+ * starts on "*" without asking (no snapshot then), else it subscribes. */
+static void sio_connected(struct client *c)
+{
+    const struct load_opts *o = c->cx->o;
+    opened(c);
+    if (o->sub == LOAD_SUB_ALL || o->sub == LOAD_SUB_NONE) {
+        if (!c->ready)
+            client_ready(c);
+        return;
+    }
+    send_subscribe(c);
+}
+
+/* Socket.IO: one Engine.IO packet; returns a cause to end the client, or -1. */
+static int on_sio(struct client *c, const char *msg, size_t len, int64_t now_us)
+{
+    struct sioc_packet p;
+    if (sioc_parse(msg, len, &p) != CP_OK || p.nsp_len != 1)
+        return CAUSE_PROTOCOL;
+    bool open = c->state == C_OPEN;
+    switch (p.kind) {
+    case SIOC_OPEN:
+        if (open || c->sio_connect)
+            return CAUSE_PROTOCOL;
+        c->sio_connect = true;
+        send_frame(c, WS_OP_TEXT, "40", 2);
+        return -1;
+    case SIOC_PING: {
+        char pong[128] = "3";
+        if (p.data_len >= sizeof pong)
+            return CAUSE_PROTOCOL;
+        memcpy(pong + 1, p.data, p.data_len);
+        send_frame(c, WS_OP_TEXT, pong, p.data_len + 1);
+        return -1;
+    }
+    case SIOC_CONNECT:
+        if (open || !c->sio_connect)
+            return CAUSE_PROTOCOL;
+        sio_connected(c);
+        return -1;
+    case SIOC_CONNECT_ERROR: return CAUSE_HANDSHAKE;
+    case SIOC_CLOSE:
+    case SIOC_DISCONNECT: return CAUSE_CLOSE_FRAME;
+    case SIOC_EVENT:
+        if (!open)
+            return CAUSE_PROTOCOL;
+        c->cx->r.messages++;
+        if (p.event_len >= 12 && memcmp(p.event, "price-update", 12) == 0)
+            on_prices(c, p.data, p.data_len, now_us);
+        else if (p.event_len == 5 && memcmp(p.event, "error", 5) == 0)
+            c->cx->r.cause[CAUSE_ERROR_EVENT]++;
+        return -1;
+    case SIOC_ACK: c->cx->r.messages++; return -1;
+    default: return -1; /* pong, upgrade, noop */
+    }
+}
+
+/* One complete data message; returns a cause to end the client, or -1. */
+static int on_message(struct client *c, const uint8_t *data, size_t len, bool compressed,
+                      int64_t now_us)
+{
+    struct client_ctx *cx = c->cx;
+    if (compressed) {
+        size_t out;
+        if (!c->deflate ||
+            deflate_inflate(cx->inflater, data, len, cx->inflated, cx->inflated_cap, &out) != CP_OK)
+            return CAUSE_PROTOCOL;
+        data = cx->inflated;
+        len = out;
+    }
+    if (cx->o->transport == LOAD_SIO)
+        return on_sio(c, (const char *)data, len, now_us);
+    on_text(c, (const char *)data, len, now_us);
+    return -1;
+}
+
+/* Handle one frame; returns a cause to end the client, or -1 to go on. */
+static int on_frame(struct client *c, const struct wsc_frame *f, int64_t now_us)
+{
+    switch (f->opcode) {
+    case WS_OP_PING: send_frame(c, WS_OP_PONG, f->payload, (size_t)f->len); return -1;
+    case WS_OP_PONG: return -1;
+    case WS_OP_CLOSE: {
+        uint8_t code[2] = {0x03, 0xE8}; /* 1000 */
+        send_frame(c, WS_OP_CLOSE, code, 2);
+        return CAUSE_CLOSE_FRAME;
+    }
+    case WS_OP_BINARY:
+        /* Socket.IO's binary attachments: not something a price server sends. */
+        if (c->cx->o->transport == LOAD_SIO)
+            return CAUSE_PROTOCOL;
+        break;
+    default: break;
+    }
+    if (f->fin && !c->frag && f->opcode != WS_OP_CONT)
+        return on_message(c, f->payload, (size_t)f->len, f->rsv1, now_us);
+    if ((f->opcode == WS_OP_CONT) != (c->frag != NULL))
+        return CAUSE_PROTOCOL;
+    if (!c->frag) {
+        c->frag = evbuffer_new();
+        c->frag_rsv1 = f->rsv1;
+    }
+    evbuffer_add(c->frag, f->payload, (size_t)f->len);
+    if (!f->fin)
+        return -1;
+    size_t len = evbuffer_get_length(c->frag);
+    int cause = on_message(c, evbuffer_pullup(c->frag, -1), len, c->frag_rsv1, now_us);
+    evbuffer_free(c->frag);
+    c->frag = NULL;
+    return cause;
+}
+
 /* Parse what the input holds; returns a cause to end the client, or -1. */
 static int read_ws(struct client *c, struct evbuffer *in, int64_t now_us)
 {
     size_t len = evbuffer_get_length(in);
     const uint8_t *buf = evbuffer_pullup(in, -1);
     size_t used = 0;
-    if (c->state == C_HANDSHAKE) {
+    if (c->state == C_HANDSHAKE && !c->upgraded) {
         struct wsc_handshake hs;
         int rc = wsc_response((const char *)buf, len, c->key, &hs);
         if (rc == CP_EAGAIN)
@@ -259,11 +332,15 @@ static int read_ws(struct client *c, struct evbuffer *in, int64_t now_us)
         if (rc < 0)
             return hs.status && hs.status != 101 ? CAUSE_STATUS : CAUSE_HANDSHAKE;
         c->deflate = hs.deflate;
+        c->upgraded = true;
         used = (size_t)rc;
         c->cx->r.bytes_in += used;
-        opened(c);
-        if (c->cx->o->sub != LOAD_SUB_NONE)
-            send_subscribe(c);
+        /* Socket.IO is open at its own connect packet (on_sio). */
+        if (c->cx->o->transport == LOAD_WS) {
+            opened(c);
+            if (c->cx->o->sub != LOAD_SUB_NONE)
+                send_subscribe(c);
+        }
     }
     int cause = -1;
     while (cause < 0) {
@@ -329,7 +406,7 @@ static void on_read(struct bufferevent *bev, void *arg)
     struct client *c = arg;
     int64_t now_us = load_wall_us();
     struct evbuffer *in = bufferevent_get_input(bev);
-    int cause = c->cx->o->transport == LOAD_WS ? read_ws(c, in, now_us) : read_sse(c, in, now_us);
+    int cause = c->cx->o->transport == LOAD_SSE ? read_sse(c, in, now_us) : read_ws(c, in, now_us);
     if (cause >= 0)
         client_end(c, cause);
 }
@@ -339,10 +416,15 @@ static void write_request(struct client *c)
     const struct load_opts *o = c->cx->o;
     char req[2048];
     int n;
-    if (o->transport == LOAD_WS) {
+    if (o->transport != LOAD_SSE) {
+        char path[sizeof o->path + 32];
         uint64_t nonce[2] = {rng_next(c->cx), rng_next(c->cx)};
         wsc_key((const uint8_t *)nonce, c->key);
-        n = wsc_request(req, sizeof req, o->host, o->port, o->path, c->key, o->deflate);
+        if (o->transport == LOAD_SIO)
+            sioc_path(path, sizeof path, o->path); /* fits: sized for it */
+        else
+            snprintf(path, sizeof path, "%s", o->path);
+        n = wsc_request(req, sizeof req, o->host, o->port, path, c->key, o->deflate);
     } else {
         char syms[700] = "";
         bool query = o->sub != LOAD_SUB_NONE && !strchr(o->path, '?');
@@ -434,7 +516,9 @@ void client_close(struct client *c)
         client_end(c, CAUSE_UNFINISHED);
         return;
     }
-    if (c->cx->o->transport == LOAD_WS) {
+    if (c->cx->o->transport == LOAD_SIO)
+        send_frame(c, WS_OP_TEXT, "41", 2); /* as socket.disconnect() */
+    if (c->cx->o->transport != LOAD_SSE) {
         uint8_t code[2] = {0x03, 0xE8};
         send_frame(c, WS_OP_CLOSE, code, 2);
     }

@@ -1,8 +1,8 @@
 /* client: one load client — its TCP connection (a bufferevent on its
  * worker's loop, from a 127.0.0.x source address when asked), the
- * WebSocket or SSE handshake, the subscription, and reading frames or
- * events: every price message is counted once per tick and gives one
- * latency sample per price.  The counters go to the worker's struct
+ * WebSocket, SSE or Socket.IO handshake, the subscription, and reading
+ * frames or events: every price message is counted once per tick and gives
+ * one latency sample per price.  The counters go to the worker's struct
  * client_ctx.  One worker's loop only; the worker owns the clients (an
  * array of slots) and the context. */
 #ifndef CP_LOAD_CLIENT_H
@@ -45,6 +45,8 @@ struct client {
     uint32_t global; /* index over all workers: picks the source address */
     uint8_t state;   /* enum client_state */
     bool ready, live, deflate;
+    bool upgraded;    /* WebSocket handshake done (101) */
+    bool sio_connect; /* Socket.IO: "40" sent, waiting for the server's */
     char key[WSC_KEY_LEN + 1];
     int64_t started_us;
     struct tickid last;    /* newest tick seen */

@@ -13,7 +13,8 @@
 #include "price.h"
 #include "lstats.h"
 
-enum load_transport { LOAD_WS, LOAD_SSE };
+/* LOAD_SIO: Socket.IO v5 over Engine.IO v4's WebSocket transport (sioc.h). */
+enum load_transport { LOAD_WS, LOAD_SSE, LOAD_SIO };
 enum load_sub { LOAD_SUB_ALL, LOAD_SUB_ONE, LOAD_SUB_RANDOM, LOAD_SUB_NONE };
 
 #define LOAD_SYMBOLS_MAX 256
@@ -24,7 +25,7 @@ struct load_opts {
     int port;
     char path[256]; /* from the URL, query included */
     struct sockaddr_in dst;
-    bool deflate; /* offer permessage-deflate */
+    bool deflate; /* offer permessage-deflate (WebSocket, Socket.IO) */
     enum load_sub sub;
     char symbol[PRICE_SYMBOL_MAX]; /* LOAD_SUB_ONE */
     int k;                         /* LOAD_SUB_RANDOM: symbols per client */

@@ -3,8 +3,8 @@
 # cli (options), spawn (worker processes), reports (their pipes), procstat
 # (the server's RSS and CPU) and summary (progress, table, JSON line); the
 # worker (its clients and schedule); and the pure cores — ssec (SSE),
-# scan (price messages), lstats (histograms), phase (the plan), verdict,
-# lopts and ticktab.  The client side of WebSocket (wsc), frame headers and
+# scan (price messages), sioc (Socket.IO packets), lstats (histograms),
+# phase (the plan), verdict, lopts and ticktab.  The client side of WebSocket (wsc), frame headers and
 # inflation come from wsproto/libwsproto.a.
 noinst_LIBRARIES += load/libload.a
 load_libload_a_SOURCES = \
@@ -12,6 +12,7 @@ load_libload_a_SOURCES = \
 	load/phase.c load/phase.h \
 	load/ssec.c load/ssec.h \
 	load/scan.c load/scan.h \
+	load/sioc.c load/sioc.h \
 	load/verdict.c load/verdict.h \
 	load/lopts.c load/lopts.h \
 	load/ticktab.c load/ticktab.h \
@@ -36,7 +37,7 @@ dist_man_MANS += man/cryptopulse-load.1
 # Unit tests: one program per module (tests/unit/check_<module>.c), linked
 # with the same library as the program.
 LOAD_UNIT_TESTS = tests/unit/check_lstats tests/unit/check_phase tests/unit/check_ssec \
-	tests/unit/check_scan tests/unit/check_verdict tests/unit/check_lopts \
+	tests/unit/check_scan tests/unit/check_sioc tests/unit/check_verdict tests/unit/check_lopts \
 	tests/unit/check_ticktab tests/unit/check_cli tests/unit/check_procstat \
 	tests/unit/check_reports tests/unit/check_summary tests/unit/check_spawn \
 	tests/unit/check_client tests/unit/check_worker tests/unit/check_load
@@ -54,6 +55,9 @@ tests_unit_check_ssec_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_scan_SOURCES = tests/unit/check_scan.c tests/unit/check_main.h
 tests_unit_check_scan_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_scan_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
+tests_unit_check_sioc_SOURCES = tests/unit/check_sioc.c tests/unit/check_main.h
+tests_unit_check_sioc_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
+tests_unit_check_sioc_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
 tests_unit_check_verdict_SOURCES = tests/unit/check_verdict.c tests/unit/check_main.h
 tests_unit_check_verdict_CFLAGS = $(UNIT_CFLAGS) $(LOAD_CFLAGS)
 tests_unit_check_verdict_LDADD = $(LOAD_LIBS) $(UNIT_LIBS)
@@ -99,7 +103,8 @@ dist_noinst_SCRIPTS += tests/integration/80-load-small.sh
 # with nchan for the comparison); see Performance in README.md.  BENCH_ARGS
 # passes options to bench/run.sh, e.g. BENCH_ARGS="--only ws-10k --sustain 10".
 EXTRA_DIST += bench/run.sh bench/live_soak.sh bench/nchan.conf.in bench/nchan_bridge.py bench/burst.py bench/table.py \
-	bench/deps.txt bench/results.md
+	bench/deps.txt bench/results.md bench/socketio-node/package.json \
+	bench/socketio-node/package-lock.json bench/socketio-node/server.js
 bench: all
 	$(top_srcdir)/bench/run.sh --build '$(abs_top_builddir)' $(BENCH_ARGS)
 .PHONY: bench

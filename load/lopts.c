@@ -32,8 +32,11 @@ int lopts_url(struct load_opts *o, const char *url, char *err, size_t errlen)
     } else if (strncmp(url, "http://", 7) == 0) {
         t = LOAD_SSE;
         rest = url + 7;
+    } else if (strncmp(url, "socketio://", 11) == 0) {
+        t = LOAD_SIO;
+        rest = url + 11;
     } else {
-        snprintf(err, errlen, "bad URL '%s': not ws:// or http://", url);
+        snprintf(err, errlen, "bad URL '%s': not ws://, http:// or socketio://", url);
         return CP_EINVAL;
     }
     const char *slash = strchr(rest, '/');
@@ -57,7 +60,9 @@ int lopts_url(struct load_opts *o, const char *url, char *err, size_t errlen)
     memcpy(o->host, rest, host_len);
     o->host[host_len] = '\0';
     o->port = (int)port;
-    snprintf(o->path, sizeof o->path, "%s", slash ? slash : t == LOAD_WS ? "/ws" : "/events");
+    static const char *const def_path[] = {
+        [LOAD_WS] = "/ws", [LOAD_SSE] = "/events", [LOAD_SIO] = "/socket.io/"};
+    snprintf(o->path, sizeof o->path, "%s", slash ? slash : def_path[t]);
     return CP_OK;
 }
 

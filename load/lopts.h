@@ -9,10 +9,10 @@
 
 #include "load.h"
 
-/* ws://HOST[:PORT][/PATH] or http://HOST[:PORT][/PATH]: sets transport,
- * host, port (80 if none) and path (/ws or /events if none); leaves dst
- * alone.  Returns CP_OK or CP_EINVAL (unknown scheme, empty or long host, a
- * port that is not 1..65535 in digits alone). */
+/* ws://HOST[:PORT][/PATH], http://HOST[:PORT][/PATH] (SSE) or
+ * socketio://HOST[:PORT][/PATH]: sets transport, host, port (80 if none)
+ * and path (/ws, /events or /socket.io/ if none); leaves dst alone.  Returns CP_OK or CP_EINVAL
+ * (unknown scheme, empty or long host, a port that is not 1..65535 in digits alone). */
 int lopts_url(struct load_opts *o, const char *url, char *err, size_t errlen);
 
 /* A comma list of one or more valid symbols into o->symbols; CP_EINVAL for

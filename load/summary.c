@@ -28,7 +28,11 @@ static json_t *pct_json(const struct lstats_hist *h, bool avg)
 
 static const char *transport_name(const struct load_opts *o)
 {
-    return o->transport == LOAD_SSE ? "sse" : o->deflate ? "websocket+deflate" : "websocket";
+    if (o->transport == LOAD_SSE)
+        return "sse";
+    if (o->transport == LOAD_SIO)
+        return o->deflate ? "socketio+deflate" : "socketio";
+    return o->deflate ? "websocket+deflate" : "websocket";
 }
 
 int summary_print(FILE *out, const struct summary_args *a, const struct load_report *m,

@@ -11,7 +11,7 @@
 
 start_redis
 start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
-start_gateway --redis-port "$REDIS_PORT" --workers 4
+start_gateway --redis-port "$REDIS_PORT" --workers 4 --stats-interval-ms 200
 sio="http://127.0.0.1:$GATEWAY_PORT/socket.io/?EIO=4&transport=polling"
 
 open_session() {
@@ -46,7 +46,17 @@ out=$(curl -sf -m 10 -X POST --data-binary 40 "$sio&sid=$sid" -: -X GET "$sio&si
     || fail "keep-alive requests of $sid failed: $out"
 grep -q '42\["pong",{"ts":7' <<<"$(tr '\036' '\n' <<<"$out")" || fail "no pong on the keep-alive connection: $out"
 
-# Stats count every session once, on the worker that holds it.
-total=$(curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["socketio"]["total"])')
+# Stats count every session once, on the worker that holds it (the other
+# workers' counters come from Redis, written every STATS_INTERVAL_MS).
+sessions() {
+    curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" \
+        | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["socketio"]["total"])'
+}
+total=0
+for _ in $(seq 1 25); do
+    total=$(sessions)
+    [ "$total" -ge 21 ] && break
+    sleep 0.2
+done
 [ "$total" -ge 21 ] || fail "/stats counts $total Socket.IO sessions, not 21"
 echo "PASS: $TEST_NAME"

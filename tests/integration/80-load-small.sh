@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A small load run: cryptopulse-load opens 500 WebSocket clients (then 200
-# SSE clients) on a gateway fed by the mock feeder every 200 ms, and every
-# client must get every tick the feeder wrote to the history stream while
-# all of them were subscribed.
+# SSE clients, then 200 Socket.IO clients) on a gateway fed by the mock
+# feeder every 200 ms, and every client must get every tick the feeder
+# wrote to the history stream while all of them were subscribed.
 . "$(dirname "$0")/lib.sh"
 
 LOAD=$top_builddir/load/cryptopulse-load
@@ -50,6 +50,25 @@ json_assert() {
     "$PY" -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert eval(sys.argv[2]), j' \
         "$1" "$2" || fail "$1: $2"
 }
+
+# Socket.IO clients (socketio://: Engine.IO's WebSocket transport on the
+# gateway's /socket.io/) are on "*" from their connect: every one gets every
+# tick too, counted by the gateway as its own transport.  With a symbol they
+# subscribe, and the snapshot that follows is not taken for a live tick.
+within 60 "$LOAD" --url "socketio://127.0.0.1:$GATEWAY_PORT" --clients 200 --ramp 0.5 --sustain 3 \
+    --ticks-file "$WORK/sio.ticks" --no-progress >"$WORK/sio.json" \
+    || { cat "$WORK/sio.json"; fail "cryptopulse-load (Socket.IO) reported failure"; }
+check_run sio 200
+json_assert "$WORK/sio.json" 'j["transport"] == "socketio" and j["causes"] == {}'
+sio_seen() {
+    curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" \
+        | "$PY" -c 'import json,sys; s=json.load(sys.stdin)["socketio"]; print(s["total"])'
+}
+[ "$(sio_seen)" -ge 200 ] || fail "/stats counted $(sio_seen) Socket.IO sessions, not 200"
+within 60 "$LOAD" --url "socketio://127.0.0.1:$GATEWAY_PORT/socket.io/" --clients 50 --ramp 0.3 \
+    --sustain 2 --subscribe BTC --no-progress >"$WORK/sio-btc.json" \
+    || { cat "$WORK/sio-btc.json"; fail "cryptopulse-load (Socket.IO, one symbol) reported failure"; }
+json_assert "$WORK/sio-btc.json" 'j["connected"] == 50 and j["ticks_min"] >= 5 and j["errors"] == 0'
 
 # ws_open: WebSocket clients the gateway holds now; ws_open_is N: exactly N.
 ws_open() {

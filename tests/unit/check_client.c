@@ -1,6 +1,6 @@
 /* Unit tests of load/client.c: one load client against a tiny scripted
- * server on 127.0.0.1 (tiny_server.h) on the same loop — WebSocket and SSE
- * handshakes, subscriptions, price messages and latency samples, polite
+ * server on 127.0.0.1 (tiny_server.h) on the same loop — WebSocket, SSE and
+ * Socket.IO handshakes, subscriptions, price messages and latency samples, polite
  * closes, and each cause of failure. */
 #include "config.h"
 
@@ -202,6 +202,107 @@ START_TEST(closing_a_client_still_connecting_is_unfinished)
 }
 END_TEST
 
+/* Socket.IO: the Engine.IO open packet, "40", the server's connect, then
+ * events; a tick's bulk event in the native shape. */
+static void sio_begin(enum load_sub sub)
+{
+    begin(TS_WS, "/socket.io/");
+    o.transport = LOAD_SIO;
+    o.sub = sub;
+    snprintf(o.symbol, sizeof o.symbol, "ETH");
+    client_ctx_init(&cx, &o, base, 0);
+    client_start(&cx, &c);
+    RUN_UNTIL(srv.open[0]);
+    ck_assert_ptr_nonnull(
+        strstr(srv.request, "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"));
+    ts_send_text(&srv, "0{\"sid\":\"eio1\",\"upgrades\":[],\"pingInterval\":25000,"
+                       "\"pingTimeout\":20000,\"maxPayload\":1000000}");
+    RUN_UNTIL(strcmp(srv.text, "40") == 0);
+    ck_assert_int_eq(c.state, C_HANDSHAKE); /* open at the server's connect only */
+    ck_assert_uint_eq(cx.r.connected, 0);
+}
+
+static void sio_send_bulk(long long ms, long long ts_ms)
+{
+    char m[400];
+    snprintf(m, sizeof m,
+             "42[\"price-update-bulk\",{\"id\":\"%lld-0\",\"ts\":%lld,\"prices\":["
+             "{\"symbol\":\"BTC\",\"price\":1.5,\"ts\":%lld,\"id\":\"%lld-0\"},"
+             "{\"symbol\":\"ETH\",\"price\":2.5,\"ts\":%lld,\"id\":\"%lld-0\"}]}]",
+             ms, ts_ms, ts_ms, ms, ts_ms, ms);
+    ts_send_text(&srv, m);
+}
+
+START_TEST(socketio_client_connects_answers_pings_and_measures_bulk_events)
+{
+    sio_begin(LOAD_SUB_ALL);
+    ts_send_text(&srv, "40{\"sid\":\"sio1\"}");
+    RUN_UNTIL(c.state == C_OPEN);
+    ck_assert_uint_eq(cx.r.connected, 1);
+    ck_assert_int_eq(cx.pending, 0);
+    ck_assert(c.ready); /* on "*" from the start: no snapshot to wait for */
+    ts_send_text(&srv, "2");
+    RUN_UNTIL(strcmp(srv.text, "3") == 0);
+    long long now = load_wall_us() / 1000;
+    ts_send_text(&srv, "42[\"welcome\",{\"message\":\"hi\",\"ts\":1}]");
+    sio_send_bulk(2000, now - 5);
+    sio_send_bulk(1500, now); /* older than the last: ignored */
+    RUN_UNTIL(cx.r.messages == 3);
+    ck_assert_uint_eq(cx.r.ticks, 1);
+    ck_assert_uint_eq(cx.r.prices, 2);
+    ck_assert_uint_eq(cx.r.latency_us.count, 2);
+    ck_assert_uint_ge(cx.r.latency_us.min, 5000);
+    ts_send_text(&srv, "42[\"error\",{\"code\":\"rate_limited\",\"message\":\"x\"}]");
+    RUN_UNTIL(cx.r.cause[CAUSE_ERROR_EVENT] == 1);
+    ck_assert_int_eq(c.state, C_OPEN);
+    client_close(&c);
+    ck_assert_uint_eq(cx.r.closed_by_us, 1);
+    end();
+}
+END_TEST
+
+START_TEST(socketio_client_subscribes_and_skips_the_snapshot)
+{
+    sio_begin(LOAD_SUB_ONE);
+    ts_send_text(&srv, "40{\"sid\":\"sio1\"}");
+    RUN_UNTIL(strcmp(srv.text, "42[\"subscribe\",[\"ETH\"]]") == 0);
+    ck_assert_int_eq(c.state, C_OPEN);
+    ck_assert(!c.ready);
+    long long now = load_wall_us() / 1000;
+    sio_send_bulk(1000, now); /* the snapshot: ready, not measured */
+    RUN_UNTIL(c.ready);
+    ts_send_text(&srv, "42[\"subscribed\",{\"symbols\":[\"ETH\"]}]");
+    ts_send_text(&srv, "42[\"price-update\",{\"symbol\":\"ETH\",\"price\":2.5,\"ts\":5,"
+                       "\"id\":\"3000-1\"}]");
+    RUN_UNTIL(cx.r.messages == 3);
+    ck_assert_uint_eq(cx.r.ticks, 1);
+    ck_assert_uint_eq(cx.r.prices, 1);
+    end();
+}
+END_TEST
+
+START_TEST(socketio_refusals_are_counted_by_cause)
+{
+    static const struct {
+        const char *packet;
+        int cause;
+    } cases[] = {
+        {"44{\"message\":\"Invalid namespace\"}", CAUSE_HANDSHAKE},
+        {"1", CAUSE_CLOSE_FRAME},
+        {"41", CAUSE_CLOSE_FRAME},
+        {"42[\"price-update\",{}]", CAUSE_PROTOCOL}, /* an event before the connect */
+        {"451-[\"x\",{\"_placeholder\":true,\"num\":0}]", CAUSE_PROTOCOL},
+        {"hello", CAUSE_PROTOCOL},
+    };
+    sio_begin(LOAD_SUB_ALL);
+    ts_send_text(&srv, cases[_i].packet);
+    RUN_UNTIL(c.state == C_DONE);
+    ck_assert_uint_eq(cx.r.cause[cases[_i].cause], 1);
+    ck_assert_int_eq(cx.open + cx.pending, 0);
+    end();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
     Suite *s = suite_create("client");
@@ -214,6 +315,9 @@ static Suite *client_suite(void)
     tcase_add_loop_test(tc, failures_are_counted_by_cause, 0, 3);
     tcase_add_test(tc, a_refused_connection_is_refused);
     tcase_add_test(tc, closing_a_client_still_connecting_is_unfinished);
+    tcase_add_test(tc, socketio_client_connects_answers_pings_and_measures_bulk_events);
+    tcase_add_test(tc, socketio_client_subscribes_and_skips_the_snapshot);
+    tcase_add_loop_test(tc, socketio_refusals_are_counted_by_cause, 0, 6);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -426,8 +426,135 @@ START_TEST(status_texts_are_the_standard_reason_phrases)
     ck_assert_str_eq(http_status_text(304), "Not Modified");
     ck_assert_str_eq(http_status_text(414), "URI Too Long");
     ck_assert_str_eq(http_status_text(431), "Request Header Fields Too Large");
+    ck_assert_str_eq(http_status_text(413), "Content Too Large"); /* RFC 9110 §15.5.14 */
     ck_assert_str_eq(http_status_text(503), "Service Unavailable");
     ck_assert_str_eq(http_status_text(299), "Unknown");
+}
+END_TEST
+
+/* Request bodies (http_request_set_max_body): read up to the limit, by Content-Length or
+ * chunked (data, not framing, counted), 413's CP_ETOOBIG beyond; else skipped as before. */
+static const char post_head[] = "POST /socket.io/?EIO=4 HTTP/1.1\r\nHost: a\r\n";
+
+static struct http_request *body_request(size_t max_body)
+{
+    struct http_request *r = http_request_new(8192, 100);
+    http_request_set_max_body(r, max_body);
+    return r;
+}
+
+START_TEST(a_content_length_body_is_read_across_reads)
+{
+    struct http_request *r = body_request(100);
+    char head[256];
+    snprintf(head, sizeof head, "%sContent-Length: 10\r\n\r\n", post_head);
+    const char *parts[] = {head, "40\x1e", "42[\"", "x\"]"};
+    ck_assert_int_eq(feed_parts(r, parts, 4), CP_OK);
+    ck_assert(http_request_is_post(r));
+    ck_assert(!http_request_is_get(r));
+    size_t len;
+    const char *body = http_request_body(r, &len);
+    ck_assert_uint_eq(len, 10);
+    ck_assert_str_eq(body, "40\x1e"
+                           "42[\"x\"]"); /* NUL-terminated */
+    ck_assert(!http_request_body_too_large(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(a_chunked_body_counts_its_data_not_its_framing)
+{
+    struct http_request *r = body_request(5); /* exactly the data */
+    const char *parts[] = {post_head, "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+                           "2\r\nde\r\n0\r\n\r\n"};
+    ck_assert_int_eq(feed_parts(r, parts, 3), CP_OK);
+    size_t len;
+    ck_assert_str_eq(http_request_body(r, &len), "abcde");
+    ck_assert_uint_eq(len, 5);
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(a_body_over_max_body_is_too_big)
+{
+    struct http_request *r = body_request(5);
+    const char *cl[] = {post_head, "Content-Length: 6\r\n\r\nabcdef"};
+    ck_assert_int_eq(feed_parts(r, cl, 2), CP_ETOOBIG);
+    ck_assert(http_request_body_too_large(r) && !http_request_url_too_long(r));
+    http_request_free(r);
+    r = body_request(5); /* chunked: the second chunk passes the limit */
+    const char *chunked[] = {post_head, "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef"};
+    ck_assert_int_eq(feed_parts(r, chunked, 2), CP_ETOOBIG);
+    ck_assert(http_request_body_too_large(r));
+    http_request_free(r);
+    r = http_request_new(64, 100); /* a head over max_head is 431's, not a body's */
+    http_request_set_max_body(r, 1000);
+    static const char long_head[] =
+        "GET / HTTP/1.1\r\nX-Long: 012345678901234567890123456789012345678901234567890\r\n";
+    ck_assert_int_eq(feed_one(r, long_head), CP_ETOOBIG);
+    ck_assert(!http_request_body_too_large(r));
+    http_request_free(r);
+}
+END_TEST
+
+/* KNOWN BUG (fails; reported to gateway/http.c's owner): head and body in one read longer
+ * than max_head stop there with CP_EAGAIN; serve.c then waits for a read that never comes. */
+START_TEST(known_bug_a_body_in_the_read_of_its_head_may_pass_max_head)
+{
+    struct http_request *r = http_request_new(128, 100);
+    http_request_set_max_body(r, 4096);
+    char req[2048];
+    int n = snprintf(req, sizeof req, "%sContent-Length: 1000\r\n\r\n", post_head);
+    memset(req + n, 'b', 1000);
+    size_t used, len;
+    int rc = http_request_feed(r, req, (size_t)n + 1000, &used);
+    http_request_body(r, &len);
+    http_request_free(r); /* before the assertion: valgrind sees no leak of it */
+    ck_assert_msg(rc == CP_OK && used == (size_t)n + 1000 && len == 1000,
+                  "KNOWN BUG: rc %d, used %zu of %d", rc, used, n + 1000);
+}
+END_TEST
+
+START_TEST(without_max_body_a_body_is_skipped_within_max_head)
+{
+    struct http_request *r = http_request_new(8192, 100); /* max_body 0: the default */
+    const char *parts[] = {post_head, "Content-Length: 5\r\n\r\nhello"};
+    ck_assert_int_eq(feed_parts(r, parts, 2), CP_OK);
+    size_t len = 99;
+    ck_assert_str_eq(http_request_body(r, &len), "");
+    ck_assert_uint_eq(len, 0);
+    http_request_free(r);
+    r = http_request_new(80, 100); /* head and body within max_head, as before */
+    ck_assert_int_eq(feed_one(r, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\n\r\n"
+                                 "0123456789012345678901234567890123456789"),
+                     CP_ETOOBIG);
+    ck_assert(!http_request_body_too_large(r));
+    http_request_free(r);
+}
+END_TEST
+
+START_TEST(a_body_is_freed_by_reset_and_the_limit_kept)
+{
+    struct http_request *r = body_request(8);
+    char two[256];
+    int n = snprintf(two, sizeof two,
+                     "%sContent-Length: 5\r\n\r\nfirst"
+                     "%sContent-Length: 9\r\n\r\ntoo long!",
+                     post_head, post_head);
+    size_t used, used2, len;
+    ck_assert_int_eq(http_request_feed(r, two, (size_t)n, &used), CP_OK);
+    ck_assert_str_eq(http_request_body(r, &len), "first");
+    http_request_reset(r); /* frees it (valgrind) */
+    ck_assert_str_eq(http_request_body(r, &len), "");
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(http_request_feed(r, two + used, (size_t)n - used, &used2), CP_ETOOBIG);
+    ck_assert(http_request_body_too_large(r));
+    http_request_reset(r);
+    ck_assert(!http_request_body_too_large(r));
+    ck_assert_int_eq(feed_one(r, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), CP_OK);
+    ck_assert_str_eq(http_request_body(r, &len), "");
+    ck_assert(!http_request_is_post(r));
+    http_request_free(r);
 }
 END_TEST
 
@@ -458,6 +585,12 @@ static Suite *http_suite(void)
     tcase_add_test(tc, methods_and_versions_are_reported);
     tcase_add_test(tc, url_over_the_limit_is_too_long);
     tcase_add_test(tc, status_texts_are_the_standard_reason_phrases);
+    tcase_add_test(tc, a_content_length_body_is_read_across_reads);
+    tcase_add_test(tc, a_chunked_body_counts_its_data_not_its_framing);
+    tcase_add_test(tc, a_body_over_max_body_is_too_big);
+    tcase_add_test(tc, known_bug_a_body_in_the_read_of_its_head_may_pass_max_head);
+    tcase_add_test(tc, without_max_body_a_body_is_skipped_within_max_head);
+    tcase_add_test(tc, a_body_is_freed_by_reset_and_the_limit_kept);
     tcase_add_loop_test(tc, connection_close_and_keep_alive_are_found_in_the_list, 0,
                         (int)(sizeof persistence / sizeof persistence[0]));
     suite_add_tcase(s, tc);

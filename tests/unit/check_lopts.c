@@ -21,6 +21,12 @@ START_TEST(url_gives_transport_host_port_and_path)
     ck_assert_int_eq(o.transport, LOAD_SSE);
     ck_assert_int_eq(o.port, 80);
     ck_assert_str_eq(o.path, "/events");
+    ck_assert_int_eq(lopts_url(&o, "socketio://127.0.0.1:3000", err, sizeof err), CP_OK);
+    ck_assert_int_eq(o.transport, LOAD_SIO);
+    ck_assert_int_eq(o.port, 3000);
+    ck_assert_str_eq(o.path, "/socket.io/");
+    ck_assert_int_eq(lopts_url(&o, "socketio://h/sio/?token=1", err, sizeof err), CP_OK);
+    ck_assert_str_eq(o.path, "/sio/?token=1");
 }
 END_TEST
 

@@ -380,6 +380,111 @@ START_TEST(broadcast_frame_written_to_a_socket_is_without_the_sync_tail)
 }
 END_TEST
 
+/* Socket.IO (docs/PROTOCOL.md §7): the Engine.IO message 42["event",data]
+ * in one unmasked text frame (MSG_SIO_WS), and after a record separator for
+ * a long-polling queue (MSG_SIO_POLL). */
+static const char sio_packet[] = "42[\"price-update\",{\"symbol\":\"BTC\",\"price\":1.5}]";
+
+START_TEST(socketio_websocket_bytes_are_one_frame_of_the_event_packet)
+{
+    struct msg *m = price_msg("5-0", NULL);
+    size_t len;
+    char *s = bytes_of(m, MSG_SIO_WS, &len);
+    ck_assert_uint_eq(len, 2 + strlen(sio_packet));
+    ck_assert_uint_eq((unsigned char)s[0], 0x81);
+    ck_assert_uint_eq((unsigned char)s[1], strlen(sio_packet));
+    ck_assert_str_eq(s + 2, sio_packet);
+    free(s);
+    /* The other forms are untouched by building these. */
+    s = bytes_of(m, MSG_WS, &len);
+    ck_assert_str_eq(s + 2, envelope);
+    free(s);
+    msg_unref(m);
+}
+END_TEST
+
+START_TEST(socketio_polling_bytes_are_the_packet_after_a_record_separator)
+{
+    struct msg *m = price_msg(NULL, NULL);
+    size_t len;
+    char *s = bytes_of(m, MSG_SIO_POLL, &len);
+    ck_assert_uint_eq(len, 1 + strlen(sio_packet));
+    ck_assert_str_eq(s, "\x1e"
+                        "42[\"price-update\",{\"symbol\":\"BTC\",\"price\":1.5}]");
+    free(s);
+    msg_unref(m);
+}
+END_TEST
+
+/* Data that is not an object, with quotes and braces inside strings, and a
+ * frame long enough for a 16-bit length. */
+START_TEST(socketio_forms_keep_any_data_whole)
+{
+    static const char tricky[] = "[{\"m\":\"}\\\"{\"},2]";
+    struct msg *m = msg_new("error", tricky, strlen(tricky), NULL, NULL);
+    size_t len;
+    char *s = bytes_of(m, MSG_SIO_POLL, &len);
+    ck_assert_str_eq(s, "\x1e"
+                        "42[\"error\",[{\"m\":\"}\\\"{\"},2]]");
+    free(s);
+    msg_unref(m);
+    char big[400];
+    int n = snprintf(big, sizeof big, "{\"pad\":\"%0300d\"}", 7);
+    m = msg_new("price-update-bulk", big, (size_t)n, "9-0", NULL);
+    s = bytes_of(m, MSG_SIO_WS, &len);
+    size_t payload = strlen("42[\"price-update-bulk\",]") + (size_t)n;
+    ck_assert_uint_eq(len, 4 + payload);
+    ck_assert_uint_eq((unsigned char)s[1], 126);
+    ck_assert_uint_eq(((unsigned char)s[2] << 8) | (unsigned char)s[3], payload);
+    ck_assert_int_eq(strncmp(s + 4, "42[\"price-update-bulk\",{\"pad\":\"000", 30), 0);
+    ck_assert_uint_eq((unsigned char)s[len - 1], ']');
+    free(s);
+    msg_unref(m);
+}
+END_TEST
+
+/* Built once, on first use, then shared by reference like the others; the
+ * fan-out's direct write sends the same bytes. */
+START_TEST(socketio_subscribers_share_one_copy)
+{
+    struct msg *m = price_msg("5-0", NULL);
+    static const enum msg_transport ts[] = {MSG_SIO_WS, MSG_SIO_POLL};
+    for (int i = 0; i < 2; i++) {
+        struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+        ck_assert_int_eq(msg_send(m, a, ts[i]), CP_OK);
+        ck_assert_int_eq(msg_send(m, b, ts[i]), CP_OK);
+        struct evbuffer_iovec va, vb;
+        ck_assert_int_eq(evbuffer_peek(a, -1, NULL, &va, 1), 1);
+        ck_assert_int_eq(evbuffer_peek(b, -1, NULL, &vb, 1), 1);
+        ck_assert_ptr_eq(va.iov_base, vb.iov_base);
+        ck_assert_uint_eq(va.iov_len, msg_len(m, ts[i]));
+        evbuffer_free(a);
+        evbuffer_free(b);
+    }
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct evbuffer *out = evbuffer_new();
+    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_SIO_WS), CP_OK);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0); /* all went to the socket */
+    char got[128];
+    ssize_t r = recv(sv[1], got, sizeof got - 1, 0);
+    ck_assert_int_eq(r, (ssize_t)(2 + strlen(sio_packet)));
+    got[r] = '\0';
+    ck_assert_str_eq(got + 2, sio_packet);
+    struct evbuffer *late = evbuffer_new();
+    ck_assert_int_eq(msg_send(m, late, MSG_SIO_POLL), CP_OK);
+    msg_unref(m); /* the buffer's reference keeps the bytes */
+    size_t len;
+    char *s = contents(late, &len);
+    ck_assert_str_eq(s + 1, sio_packet);
+    free(s);
+    evbuffer_free(late);
+    evbuffer_free(out);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -394,6 +499,12 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, latency_is_counted_when_the_last_reference_goes);
     tcase_add_test(tc, direct_write_goes_to_the_socket_unless_bytes_wait);
     tcase_add_test(tc, unicast_reply_is_a_copied_text_frame);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("socketio");
+    tcase_add_test(tc, socketio_websocket_bytes_are_one_frame_of_the_event_packet);
+    tcase_add_test(tc, socketio_polling_bytes_are_the_packet_after_a_record_separator);
+    tcase_add_test(tc, socketio_forms_keep_any_data_whole);
+    tcase_add_test(tc, socketio_subscribers_share_one_copy);
     suite_add_tcase(s, tc);
     tc = tcase_create("deflate_tail_removed");
     tcase_add_loop_test(tc, broadcast_frame_is_rsv1_without_the_sync_tail, 0, 3);

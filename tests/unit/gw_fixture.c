@@ -6,6 +6,7 @@
 
 #include "deflate.h"
 #include "serve.h"
+#include "socketio.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -57,6 +58,8 @@ void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs)
     ctx->inflated = xmalloc((size_t)conf->max_message_bytes);
     snprintf(ctx->instance, sizeof ctx->instance, "unit:1");
     ctx->started_ms = 1;
+    if (conf->socketio_enabled)
+        ctx->socketio = socketio_new(ctx);
     fx->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(bind(fx->listen_fd, (struct sockaddr *)&a, sizeof a), 0);
@@ -180,6 +183,7 @@ void gw_fixture_free(struct gw_fixture *fx)
         return;
     conn_close_all(ctx->conns, false);
     rdb_free(ctx->rdb);
+    socketio_free(ctx->socketio); /* gateway.c's order: after Redis, before the registry */
     conn_registry_free(ctx->conns);
     hub_free(ctx->hub);
     deflate_ctx_free(fx->deflate);

@@ -26,7 +26,8 @@ struct gw_fixture {
  * until gw_fixture_symbols()). */
 void gw_fixture_init(struct gw_fixture *fx);
 
-/* Build the ctx from fx->conf; with rs, link to that Redis and wait (up to
+/* Build the ctx from fx->conf (with the Socket.IO endpoint, ctx.socketio,
+ * when conf.socketio_enabled); with rs, link to that Redis and wait (up to
  * 3 s) until subscribed. */
 void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs);
 

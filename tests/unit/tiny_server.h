@@ -182,6 +182,21 @@ static TS_UNUSED void ts_send_price(struct tiny_server *s, long long ms, int seq
             bufferevent_write(s->conn[i], frame, flen);
 }
 
+/* Send every answered connection one text frame holding text (under 64 KiB):
+ * the Socket.IO tests' server packets. */
+static TS_UNUSED void ts_send_text(struct tiny_server *s, const char *text)
+{
+    size_t n = strlen(text), h = n < 126 ? 2 : 4;
+    unsigned char head[4] = {0x81, (unsigned char)(n < 126 ? n : 126), (unsigned char)(n >> 8),
+                             (unsigned char)(n & 0xff)};
+    ck_assert_uint_lt(n, 65536);
+    for (int i = 0; i < s->nconn; i++)
+        if (s->open[i] && s->conn[i]) {
+            bufferevent_write(s->conn[i], head, h);
+            bufferevent_write(s->conn[i], text, n);
+        }
+}
+
 static TS_UNUSED void ts_stop(struct tiny_server *s)
 {
     for (int i = 0; i < s->nconn; i++)
