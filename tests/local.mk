@@ -78,3 +78,17 @@ dist_noinst_SCRIPTS += tests/integration/65-proxy-apache.sh \
 	tests/integration/66-proxy-lighttpd.sh tests/integration/proxy_lib.sh \
 	tests/integration/67-proxy-health-checks.sh tests/integration/apache_lib.sh \
 	tests/integration/proxy_client.py
+
+# 42-socketio-node.sh (direct) and 69-proxy-socketio.sh (through Apache and
+# lighttpd, two gateways behind each): the real socket.io-client 4.x, which
+# the tests install from the lock file into the build tree; clean removes it.
+INTEGRATION_TESTS += tests/integration/42-socketio-node.sh tests/integration/69-proxy-socketio.sh
+dist_noinst_SCRIPTS += tests/integration/42-socketio-node.sh tests/integration/69-proxy-socketio.sh
+EXTRA_DIST += tests/integration/socketio/package.json tests/integration/socketio/package-lock.json \
+	tests/integration/socketio/sio_client.js
+clean-local: clean-local-socketio
+clean-local-socketio:
+	-rm -rf tests/integration/socketio/node_modules
+	-test '$(srcdir)' = . || rm -f tests/integration/socketio/package.json \
+		tests/integration/socketio/package-lock.json tests/integration/socketio/sio_client.js
+.PHONY: clean-local-socketio

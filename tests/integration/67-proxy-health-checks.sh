@@ -27,7 +27,8 @@ rows = re.findall(r"<tr>\s*<td><a href=\"[^\"]*\">http://[^<]*:%s</a>(.*?)</tr>"
 states = [re.sub(r"<[^>]*>", " ", r) for r in rows]
 hc = [("HcFl" in s) for s in states]
 print("port", port, "members", len(rows), "health check failed" if any(hc) else "ok")
-sys.exit(0 if len(rows) == 3 and (any(hc) if want == "out" else not any(hc)) else 1)' "$1" "$2"
+sys.exit(0 if len(rows) == int(sys.argv[3]) and (any(hc) if want == "out" else not any(hc)) else 1)' \
+        "$1" "$2" "$(grep -c '^ *<Proxy "balancer://' "$ROOT/site.conf")"
 }
 
 check "the site's balancers check each gateway's /health/live" \

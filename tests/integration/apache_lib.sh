@@ -37,7 +37,7 @@ start_apache() {
         builtin=$("$APACHE" -l)
         for m in mpm_event authz_core authz_host alias dir mime headers deflate filter \
                  setenvif env proxy proxy_http proxy_balancer slotmem_shm lbmethod_byrequests \
-                 watchdog proxy_hcheck proxy_fcgi cgid log_config; do
+                 lbmethod_bybusyness watchdog proxy_hcheck proxy_fcgi cgid log_config; do
             grep -q "mod_$m\.c" <<<"$builtin" || echo "LoadModule ${m}_module $MODULES/mod_$m.so"
         done
         cat <<CONF
