@@ -8,6 +8,7 @@
 #include "confval.h"
 #include "cp_error.h"
 #include "gateway.h"
+#include "socketio.h"
 #include "log.h"
 
 #include <event2/event.h>
@@ -39,6 +40,16 @@ static int check_settings(const struct cp_conf *conf, char *err, size_t errlen)
     if (conf->output_high_water_bytes >= conf->max_output_bytes) {
         snprintf(err, errlen, "OUTPUT_HIGH_WATER_BYTES (%d) must be below MAX_OUTPUT_BYTES (%d)",
                  conf->output_high_water_bytes, conf->max_output_bytes);
+        return CP_EINVAL;
+    }
+    /* The route ends Socket.IO session ids after a dot, where Apache's
+     * stickysession=...|sid finds it: a URL-safe word, no dot. */
+    size_t n = strspn(conf->socketio_route,
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    if (conf->socketio_route[n] != '\0' || n > SOCKETIO_ROUTE_MAX) {
+        snprintf(err, errlen,
+                 "SOCKETIO_ROUTE: \"%s\" is not a route (at most %d letters, digits, - and _)",
+                 conf->socketio_route, SOCKETIO_ROUTE_MAX);
         return CP_EINVAL;
     }
     return confval_tls(conf->port, conf->tls_port, conf->tls_cert_file, conf->tls_key_file, err,

@@ -13,6 +13,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +252,9 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 /* ---- opening and closing ------------------------------------------------ */
 
-/* Two hex digits naming the worker (sio_sid_worker), then 18 characters
- * of base64url of random bytes. */
-static void new_sid(char sid[SIO_SID_LEN + 1], int worker)
+/* Two hex digits naming the worker (sio_sid_worker), 18 characters of
+ * base64url of random bytes, and ".route" for a balancer. */
+static void new_sid(char sid[SIO_SID_MAX + 1], const struct cp_conf *conf, int worker)
 {
     unsigned char raw[15];
     unsigned char text[21];
@@ -264,14 +265,18 @@ static void new_sid(char sid[SIO_SID_LEN + 1], int worker)
     snprintf(sid, 3, "%02x", (unsigned)worker & 0xff);
     for (int i = 2; i < SIO_SID_LEN; i++)
         sid[i] = text[i] == '+' ? '-' : text[i] == '/' ? '_' : (char)text[i];
-    sid[SIO_SID_LEN] = '\0';
+    if (conf->socketio_route[0])
+        snprintf(sid + SIO_SID_LEN, SIO_SID_MAX + 1 - SIO_SID_LEN, ".%.32s", conf->socketio_route);
+    else
+        snprintf(sid + SIO_SID_LEN, SIO_SID_MAX + 1 - SIO_SID_LEN, ".%d", conf->port);
 }
 
 int sio_sid_worker(const char *sid)
 {
     unsigned w;
     char hex[3] = {sid[0], sid[0] ? sid[1] : 0, 0};
-    if (strlen(sid) != SIO_SID_LEN || sscanf(hex, "%2x", &w) != 1)
+    if (strlen(sid) < SIO_SID_LEN || !isxdigit((unsigned char)hex[0]) ||
+        !isxdigit((unsigned char)hex[1]) || sscanf(hex, "%2x", &w) != 1)
         return -1;
     return (int)w;
 }
@@ -299,7 +304,7 @@ struct sio_session *sio_session_open(struct sio_table *t, const struct peers_key
     s->peer = *peer;
     s->ack_id = s->history_ack = -1;
     do
-        new_sid(s->sid, t->ctx->worker);
+        new_sid(s->sid, t->ctx->conf, t->ctx->worker);
     while (sio_session_find(t, s->sid));
     if (!ws) { /* a WebSocket from the start never polls */
         s->queue = evbuffer_new();

@@ -20,14 +20,17 @@
 #include "peers.h"
 #include "proto.h"
 
-#define SIO_SID_LEN 20 /* characters of a session id: base64url of 15 random bytes */
+/* A session id: two hex digits naming the worker, 18 base64url characters
+ * of random bytes, then "." and the route (SOCKETIO_ROUTE, or the PORT). */
+#define SIO_SID_LEN 20
+#define SIO_SID_MAX (SIO_SID_LEN + 1 + 32)
 
 struct sio_table;
 
 struct sio_session {
     struct sio_table *table;
     struct ctx *ctx; /* the table's */
-    char sid[SIO_SID_LEN + 1];
+    char sid[SIO_SID_MAX + 1];
     struct peers_key peer;
     struct proto_client pc;         /* hub membership, rate limit; ops write Socket.IO events */
     struct evbuffer *queue;         /* polling: packets queued, each after EIO_SEPARATOR */

@@ -214,18 +214,22 @@ static void serve_session(struct socketio *sio, struct conn *c, const char *sid,
 void socketio_handle(struct socketio *sio, struct conn *c)
 {
     const char *q = http_request_query(c->req);
-    char eio[8] = "", transport[16] = "", sid[64] = "";
-    urlcode_query_param(q, "EIO", eio, sizeof eio);
-    urlcode_query_param(q, "transport", transport, sizeof transport);
-    urlcode_query_param(q, "sid", sid, sizeof sid);
-    bool websocket = strcmp(transport, "websocket") == 0;
-    if (strcmp(eio, "4") != 0)
+    char eio[8] = "", transport[16] = "", sid[SIO_SID_MAX + 2] = "";
+    /* A value that cannot be read (too long, a bad escape or NUL) is not
+     * taken for another: only an absent sid asks for a new session. */
+    int eio_rc = urlcode_query_param(q, "EIO", eio, sizeof eio);
+    int transport_rc = urlcode_query_param(q, "transport", transport, sizeof transport);
+    int sid_rc = urlcode_query_param(q, "sid", sid, sizeof sid);
+    bool websocket = transport_rc == CP_OK && strcmp(transport, "websocket") == 0;
+    if (eio_rc != CP_OK || strcmp(eio, "4") != 0)
         refuse(c, 400, EIO_ERR_UNSUPPORTED_VERSION);
-    else if (!websocket && strcmp(transport, "polling") != 0)
+    else if (transport_rc != CP_OK || (!websocket && strcmp(transport, "polling") != 0))
         refuse(c, 400, EIO_ERR_TRANSPORT_UNKNOWN);
     else if (!conf_origin_allowed(c->ctx->conf, http_request_header(c->req, HTTP_H_ORIGIN)))
         refuse(c, 403, EIO_ERR_FORBIDDEN);
-    else if (sid[0])
+    else if (sid_rc != CP_OK && sid_rc != CP_ENOENT)
+        refuse(c, 400, EIO_ERR_SESSION_UNKNOWN);
+    else if (sid_rc == CP_OK)
         serve_session(sio, c, sid, websocket);
     else if (websocket)
         open_websocket(sio, c);
@@ -235,7 +239,7 @@ void socketio_handle(struct socketio *sio, struct conn *c)
 
 void socketio_body_too_large(struct socketio *sio, struct conn *c)
 {
-    char sid[64] = "";
+    char sid[SIO_SID_MAX + 2] = "";
     urlcode_query_param(http_request_query(c->req), "sid", sid, sizeof sid);
     conn_respond_error(c, 413, "payload_too_large", "request body over maxPayload", NULL);
     struct sio_session *s = sid[0] ? sio_session_find(sio->table, sid) : NULL;

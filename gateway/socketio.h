@@ -13,6 +13,10 @@
 #include "conn.h"
 #include "ctx.h"
 
+/* Longest SOCKETIO_ROUTE: the balancer route that ends each session id
+ * after a dot (".3000"), where Apache's stickysession=...|sid looks for it. */
+#define SOCKETIO_ROUTE_MAX 32
+
 struct socketio;
 
 /* The endpoint of one worker, for ctx (borrowed; outlives it).

@@ -144,6 +144,9 @@ const struct conf_option conf_options[] = {
     {"SOCKETIO_MAX_PAYLOAD_BYTES", "socketio-max-payload-bytes", 0, CONF_INT,
      FIELD(socketio_max_payload_bytes), 1024, 64 << 20, "1000000", GW,
      "Socket.IO: largest HTTP long-polling body a client may send, bytes (maxPayload)"},
+    {"SOCKETIO_ROUTE", "socketio-route", 0, CONF_STR, FIELD(socketio_route), 0, 0, "", GW,
+     "Socket.IO: the balancer route ending each session id after a dot, letters, digits, - "
+     "and _ (empty: the PORT)"},
 };
 #define N_OPTIONS (sizeof conf_options / sizeof conf_options[0])
 const size_t conf_n_options = N_OPTIONS;

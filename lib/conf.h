@@ -80,7 +80,8 @@ struct cp_conf {
     int socketio_ping_interval_ms;        /* SOCKETIO_PING_INTERVAL_MS: Engine.IO pingInterval */
     int socketio_ping_timeout_ms;         /* SOCKETIO_PING_TIMEOUT_MS: Engine.IO pingTimeout */
     int socketio_max_payload_bytes;       /* SOCKETIO_MAX_PAYLOAD_BYTES: Engine.IO maxPayload */
-    unsigned long long given[2];          /* bit i: setting i came from env, file or flag */
+    char socketio_route[CONF_STR_MAX]; /* SOCKETIO_ROUTE: ".route" ending session ids, "" = PORT */
+    unsigned long long given[2];       /* bit i: setting i came from env, file or flag */
 };
 
 /* Fill conf with the built-in defaults (docs/PROTOCOL.md §6). */

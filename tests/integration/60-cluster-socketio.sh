@@ -9,6 +9,11 @@
 # "Session ID unknown".
 . "$(dirname "$0")/lib.sh"
 
+# A route that a balancer could not read back from a session id stops
+# start-up, naming the setting.
+out=$("$top_builddir/gateway/cryptopulse-gateway" --socketio-route "a.b" 2>&1) && fail "SOCKETIO_ROUTE a.b accepted"
+grep -q 'SOCKETIO_ROUTE: "a.b" is not a route' <<<"$out" || fail "no reason for the bad SOCKETIO_ROUTE: $out"
+
 start_redis
 start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT" --interval 200
 start_gateway --redis-port "$REDIS_PORT" --workers 4 --stats-interval-ms 200
@@ -21,6 +26,7 @@ workers=""
 for i in $(seq 1 20); do
     sid=$(open_session) || fail "handshake $i failed"
     workers="$workers ${sid:0:2}"
+    [ "${sid##*.}" = "$GATEWAY_PORT" ] || fail "session id $sid does not end with the route .$GATEWAY_PORT"
     ok=$(curl -sf -X POST --data-binary $'40\x1e42["subscribe",["BTC"]]' "$sio&sid=$sid") \
         || fail "POST of session $i ($sid) failed: $(curl -s -X POST --data-binary 40 "$sio&sid=$sid")"
     [ "$ok" = ok ] || fail "POST of session $i answered \"$ok\", not ok"

@@ -21,7 +21,7 @@ proxy_checks
 # Without a cookie mod_proxy_balancer alternates (byrequests); the first
 # answer sets the sticky CPROUTE cookie.
 hdr=$(curl -s -o /dev/null -D - "$BASE/events" -m 1 || true)
-check "the balancer sets the sticky-session cookie" has "$hdr" 'Set-Cookie: CPROUTE=\.gw[12]'
+check "the balancer sets the sticky-session cookie" has "$hdr" "Set-Cookie: CPROUTE=\\.\\($GW1_PORT\\|$GW2_PORT\\)"
 balancer_checks 6
 # /metrics: proxied to a gateway for 127.0.0.1, refused to anyone else.
 r=$(curl -s "$BASE/metrics")

@@ -23,6 +23,8 @@ start_apache() {
     sed -e "s|^Define cryptopulse_vhost .*|Define cryptopulse_vhost 127.0.0.1:$APORT|" \
         -e "s|^Define cryptopulse_gateway1 .*|Define cryptopulse_gateway1 127.0.0.1:$GW1_PORT|" \
         -e "s|^Define cryptopulse_gateway2 .*|Define cryptopulse_gateway2 127.0.0.2:$GW2_PORT|" \
+        -e "s|^Define cryptopulse_gateway1_route .*|Define cryptopulse_gateway1_route $GW1_PORT|" \
+        -e "s|^Define cryptopulse_gateway2_route .*|Define cryptopulse_gateway2_route $GW2_PORT|" \
         -e "s|^Define cryptopulse_fcgi .*|Define cryptopulse_fcgi 127.0.0.1:$FCGI_PORT|" \
         -e "s|^Define cryptopulse_www .*|Define cryptopulse_www $top_srcdir/www|" \
         -e "s|^Define cryptopulse_env .*|Define cryptopulse_env $ENV_FILE|" \

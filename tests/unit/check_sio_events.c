@@ -74,7 +74,7 @@ START_TEST(connect_answers_the_socket_id_then_the_welcome)
 {
     gw_fixture_start(&fx, NULL);
     gw_fixture_symbols(&fx, "BTC,ETH");
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     char *got = exchange(sid, "40");
     char *welcome = proto_welcome(&fx.ctx), want[2048];
@@ -100,7 +100,7 @@ END_TEST
 START_TEST(nothing_flows_before_connect)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024];
+    char sid[64], tick[1024];
     free(sio_handshake(&fx, sid));
     sio_post(&fx, sid,
              "421[\"ping\"]\x1e"
@@ -118,7 +118,7 @@ END_TEST
 START_TEST(a_waiting_get_is_answered_by_a_tick_with_the_bulk)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024], want[1200];
+    char sid[64], tick[1024], want[1200];
     sio_connect(&fx, sid);
     int fd = sio_poll_start(&fx, sid), status;
     ck_assert_ptr_null(sio_poll_read(&fx, fd, 200, &status)); /* it waits */
@@ -148,7 +148,7 @@ END_TEST
 START_TEST(subscribe_replaces_the_bulk_by_the_named_symbols)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024];
+    char sid[64], tick[1024];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "42[\"subscribe\",[\"BTC\"]]");
     ck_assert_str_eq(got, "42[\"subscribed\",{\"symbols\":[\"BTC\"]}]"); /* no prices yet */
@@ -178,7 +178,7 @@ END_TEST
 START_TEST(subscribing_star_keeps_the_bulk)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024], want[1200];
+    char sid[64], tick[1024], want[1200];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "42[\"subscribe\",[\"*\"]]");
     ck_assert_str_eq(got, "42[\"subscribed\",{\"symbols\":[\"*\"]}]");
@@ -194,7 +194,7 @@ END_TEST
 START_TEST(acks_carry_the_reply_data)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "421[\"ping\"]");
     ck_assert_msg(starts(got, "42[\"pong\",{\"server_ts\":"), "%s", got);
@@ -233,7 +233,7 @@ END_TEST
 START_TEST(ping_echoes_a_number_or_id_and_ts)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "42[\"ping\",1699999999999]");
     ck_assert_msg(starts(got, "42[\"pong\",{\"ts\":1699999999999,\"server_ts\":"), "%s", got);
@@ -250,7 +250,7 @@ END_TEST
 START_TEST(another_namespace_is_refused)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     char *got = exchange(sid, "40/admin,");
     ck_assert_str_eq(got, "44/admin,{\"message\":\"Invalid namespace\"}");
@@ -266,7 +266,7 @@ END_TEST
 START_TEST(binary_packets_get_an_error_event)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "451-[\"x\",{\"_placeholder\":true,\"num\":0}]");
     ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"binary_not_supported\",\"message\":"), "%s",
@@ -287,7 +287,7 @@ START_TEST(a_malformed_packet_closes_the_session)
     gw_fixture_start(&fx, NULL);
     static const char *const bad[] = {"42[\"ping\"", "42{\"a\":1}", "9", "4x[1]", "42[1]"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char sid[21];
+        char sid[64];
         sio_connect(&fx, sid);
         sio_post(&fx, sid, bad[i]); /* still "ok": the POST itself was fine */
         gw_fixture_run(&fx, 20);
@@ -300,7 +300,7 @@ END_TEST
 START_TEST(disconnect_closes_the_session)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     sio_post(&fx, sid, "41");
     gw_fixture_run(&fx, 20);
@@ -312,7 +312,7 @@ START_TEST(past_the_rate_limit_an_error_then_the_close)
 {
     fx.conf.max_messages_per_second = 2;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "42[\"ping\"]\x1e"
                               "42[\"ping\"]\x1e"
@@ -365,7 +365,7 @@ START_TEST(history_is_answered_and_acknowledged)
     gw_wire_redis_ok(r, "XADD %s 1000-0 tick %s", key, gw_wire_tick(tick, sizeof tick, 1000));
     gw_wire_redis_ok(r, "XADD %s 2000-0 tick %s", key, gw_wire_tick(tick, sizeof tick, 2000));
     redisFree(r);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     sio_post(&fx, sid, "425[\"history\",{\"symbol\":\"BTC\",\"limit\":60}]");
     char *got = sio_poll(&fx, sid, 2000);
@@ -391,7 +391,7 @@ START_TEST(history_without_redis_is_an_error_and_its_ack)
     ck_assert(redis_server_start(&gone));
     gw_fixture_start(&fx, &gone);
     gw_fixture_redis_gone(&fx, &gone);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     char *got = exchange(sid, "426[\"history\",{\"symbol\":\"BTC\",\"limit\":5}]");
     ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"unavailable\","), "%s", got);
@@ -412,7 +412,7 @@ END_TEST
 START_TEST(a_session_closed_while_history_is_pending_is_freed_later)
 {
     gw_fixture_start(&fx, &redis_fixture);
-    char a[21], b[21];
+    char a[64], b[64];
     sio_connect(&fx, a);
     sio_connect(&fx, b);
     sio_post(&fx, a,

@@ -58,7 +58,7 @@ START_TEST(a_polling_client_is_pinged_then_closed_without_a_pong)
     fx.conf.socketio_ping_interval_ms = PING_MS;
     fx.conf.socketio_ping_timeout_ms = PING_MS;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     int fd = sio_poll_start(&fx, sid), status;
     char *got = sio_poll_read(&fx, fd, 2 * PING_MS, &status);
@@ -80,7 +80,7 @@ START_TEST(a_client_that_stopped_polling_is_closed)
     fx.conf.socketio_ping_interval_ms = PING_MS;
     fx.conf.socketio_ping_timeout_ms = PING_MS;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
     int took = until_no_sessions(4 * PING_MS);
@@ -95,7 +95,7 @@ START_TEST(answering_pings_keeps_a_polling_session)
     fx.conf.socketio_ping_interval_ms = PING_MS;
     fx.conf.socketio_ping_timeout_ms = PING_MS;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     int pings = 0;
     for (int round = 0; round < 4; round++) {
@@ -151,7 +151,7 @@ END_TEST
 START_TEST(a_close_packet_answers_the_waiting_poll_with_close)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     int fd = sio_poll_start(&fx, sid), status;
     ck_assert_ptr_null(sio_poll_read(&fx, fd, 100, &status));
@@ -174,7 +174,7 @@ START_TEST(a_closing_session_flushes_its_queue_to_the_waiting_poll)
 {
     fx.conf.max_messages_per_second = 1;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     sio_connect(&fx, sid);
     int fd = sio_poll_start(&fx, sid), status;
     ck_assert_ptr_null(sio_poll_read(&fx, fd, 100, &status));
@@ -202,7 +202,7 @@ END_TEST
 START_TEST(counters_follow_sessions_and_upgrades)
 {
     gw_fixture_start(&fx, NULL);
-    char a[21], b[21];
+    char a[64], b[64];
     sio_connect(&fx, a);
     sio_connect(&fx, b);
     int ws = sio_ws_open(&fx, "", NULL);
@@ -218,7 +218,7 @@ START_TEST(counters_follow_sessions_and_upgrades)
     ck_assert_uint_eq(k->sio_current, 1);
     ck_assert_uint_eq(k->sio_peak, 3);
     ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
-    char c[21];
+    char c[64];
     sio_connect(&fx, c);
     ck_assert_uint_eq(k->sio_total, 4);
     ck_assert_uint_eq(k->sio_current, 2);
@@ -229,7 +229,7 @@ END_TEST
 START_TEST(one_tick_is_the_same_message_to_polling_and_websocket_sessions)
 {
     gw_fixture_start(&fx, NULL);
-    char a[21], b[21], tick[1024], want[1200];
+    char a[64], b[64], tick[1024], want[1200];
     sio_connect(&fx, a);
     sio_connect(&fx, b);
     int ws = sio_ws_open(&fx, "", NULL);
@@ -260,7 +260,7 @@ START_TEST(a_slow_polling_client_is_conflated_then_caught_up)
 {
     fx.conf.output_high_water_bytes = 1000; /* about two bulk ticks */
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024], id[32];
+    char sid[64], tick[1024], id[32];
     sio_connect(&fx, sid);
     for (long i = 1; i <= 10; i++)
         gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS + i));
@@ -286,7 +286,7 @@ START_TEST(a_polling_client_conflating_too_long_is_closed)
     fx.conf.output_high_water_bytes = 1000;
     fx.conf.slow_client_timeout_ms = 100;
     gw_fixture_start(&fx, NULL);
-    char sid[21], tick[1024];
+    char sid[64], tick[1024];
     sio_connect(&fx, sid);
     for (long i = 1; i <= 5; i++)
         gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, TICK_MS + i));
@@ -335,7 +335,7 @@ START_TEST(a_tick_answers_every_waiting_poll)
 {
     gw_fixture_start(&fx, NULL);
     enum { N = 5 };
-    char sid[N][21], tick[1024], want[1200];
+    char sid[N][64], tick[1024], want[1200];
     int fd[N], status;
     for (int i = 0; i < N; i++) {
         sio_connect(&fx, sid[i]);

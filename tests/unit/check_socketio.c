@@ -58,6 +58,7 @@ START_TEST(handshake_answers_the_open_packet_with_the_configured_timings)
     fx.conf.socketio_ping_interval_ms = 1500;
     fx.conf.socketio_ping_timeout_ms = 1200;
     fx.conf.socketio_max_payload_bytes = 4096;
+    snprintf(fx.conf.socketio_route, sizeof fx.conf.socketio_route, "gw1");
     gw_fixture_start(&fx, NULL);
     char *got = get(SIO_Q "polling");
     ck_assert_int_eq(gw_wire_status(got), 200);
@@ -66,7 +67,7 @@ START_TEST(handshake_answers_the_open_packet_with_the_configured_timings)
     char want[256];
     ck_assert_uint_gt(strlen(body), 30);
     snprintf(want, sizeof want,
-             "0{\"sid\":\"%.20s\",\"upgrades\":[\"websocket\"],\"pingInterval\":1500,"
+             "0{\"sid\":\"%.20s.gw1\",\"upgrades\":[\"websocket\"],\"pingInterval\":1500,"
              "\"pingTimeout\":1200,\"maxPayload\":4096}",
              body + 9);
     ck_assert_str_eq(body, want);
@@ -89,11 +90,12 @@ START_TEST(handshake_defaults_and_the_path_without_its_slash)
     char *got = get("/socket.io?EIO=4&transport=polling");
     ck_assert_int_eq(gw_wire_status(got), 200);
     const char *body = gw_wire_body(got);
-    ck_assert_str_eq(body + 29, "\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,"
+    /* The route after the sid's dot: the PORT when SOCKETIO_ROUTE is empty. */
+    ck_assert_str_eq(body + 29, ".3000\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,"
                                 "\"pingTimeout\":20000,\"maxPayload\":1000000}");
     free(got);
     /* Each handshake is a new session with its own sid. */
-    char a[21], b[21];
+    char a[64], b[64];
     free(sio_handshake(&fx, a));
     free(sio_handshake(&fx, b));
     ck_assert_str_ne(a, b);
@@ -129,7 +131,7 @@ END_TEST
 START_TEST(a_second_get_while_one_waits_is_400_code_3_and_closes_the_session)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     int first = sio_poll_start(&fx, sid), status;
     char *body = sio_poll_read(&fx, first, 200, &status);
@@ -153,7 +155,7 @@ START_TEST(sessions_over_max_connections_per_ip_are_403_code_4)
 {
     fx.conf.max_connections_per_ip = 2;
     gw_fixture_start(&fx, NULL);
-    char a[21], b[21];
+    char a[64], b[64];
     free(sio_handshake(&fx, a));
     free(sio_handshake(&fx, b));
     ck_assert_int_eq(error_of("GET", SIO_Q "polling", NULL, 403), 4);
@@ -172,7 +174,7 @@ START_TEST(sessions_over_max_connections_are_403_code_4)
 {
     fx.conf.max_connections = 3;
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     for (int i = 0; i < 3; i++)
         free(sio_handshake(&fx, sid));
     ck_assert_int_eq(error_of("GET", SIO_Q "polling", NULL, 403), 4);
@@ -184,7 +186,7 @@ START_TEST(a_post_over_max_payload_is_413)
 {
     fx.conf.socketio_max_payload_bytes = 1024;
     gw_fixture_start(&fx, NULL);
-    char sid[21], t[96];
+    char sid[64], t[96];
     free(sio_handshake(&fx, sid));
     snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid);
     char big[2048];
@@ -201,7 +203,7 @@ START_TEST(a_post_over_max_payload_is_413)
         strcat(big, "\x1e"
                     "6");
     ck_assert_uint_eq(strlen(big), 1024);
-    char sid2[21];
+    char sid2[64];
     free(sio_handshake(&fx, sid2));
     snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid2);
     req = sio_request("POST", t, big, 0);
@@ -221,7 +223,7 @@ START_TEST(a_post_over_max_payload_closes_its_session)
 {
     fx.conf.socketio_max_payload_bytes = 1024;
     gw_fixture_start(&fx, NULL);
-    char sid[21], t[96], big[2048];
+    char sid[64], t[96], big[2048];
     free(sio_handshake(&fx, sid));
     snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid);
     memset(big, 'x', sizeof big - 1);
@@ -246,7 +248,7 @@ START_TEST(a_post_longer_than_max_head_in_one_read_is_answered)
     fx.conf.max_head_bytes = 1024;
     fx.conf.socketio_max_payload_bytes = 8192;
     gw_fixture_start(&fx, NULL);
-    char sid[21], t[96], body[4096];
+    char sid[64], t[96], body[4096];
     free(sio_handshake(&fx, sid));
     snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid);
     strcpy(body, "6");
@@ -291,7 +293,7 @@ START_TEST(a_direct_websocket_gets_the_open_packet_then_packets_as_frames)
     const char *open = sio_at(f, 0);
     char want[256];
     snprintf(want, sizeof want,
-             "0{\"sid\":\"%.20s\",\"upgrades\":[],\"pingInterval\":25000,"
+             "0{\"sid\":\"%.20s.3000\",\"upgrades\":[],\"pingInterval\":25000,"
              "\"pingTimeout\":20000,\"maxPayload\":1000000}",
              open + 9);
     ck_assert_str_eq(open, want);
@@ -330,7 +332,7 @@ END_TEST
 START_TEST(upgrade_probe_noop_then_the_session_is_on_the_websocket)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], rest[64];
+    char sid[64], rest[64];
     sio_connect(&fx, sid);
     int poll = sio_poll_start(&fx, sid), status;
     ck_assert_ptr_null(sio_poll_read(&fx, poll, 100, &status));
@@ -385,7 +387,7 @@ END_TEST
 START_TEST(packets_queued_before_the_upgrade_go_first_on_the_websocket)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], rest[64];
+    char sid[64], rest[64];
     sio_connect(&fx, sid);
     snprintf(rest, sizeof rest, "&sid=%s", sid);
     int ws = sio_ws_open(&fx, rest, NULL);
@@ -461,7 +463,7 @@ START_TEST(a_direct_websocket_over_the_per_ip_cap_is_closed_with_1008)
 {
     fx.conf.max_connections_per_ip = 2; /* connections: the poll's and the WebSocket's */
     gw_fixture_start(&fx, NULL);
-    char sid[21];
+    char sid[64];
     free(sio_handshake(&fx, sid));
     free(sio_handshake(&fx, sid));
     json_t *f = json_array();
@@ -480,7 +482,7 @@ END_TEST
 START_TEST(a_probe_that_goes_leaves_the_session_on_polling)
 {
     gw_fixture_start(&fx, NULL);
-    char sid[21], rest[64], tick[1024];
+    char sid[64], rest[64], tick[1024];
     sio_connect(&fx, sid);
     snprintf(rest, sizeof rest, "&sid=%s", sid);
     int first = sio_ws_open(&fx, rest, NULL);
@@ -511,11 +513,13 @@ START_TEST(one_keep_alive_connection_carries_a_whole_session)
     gw_fixture_start(&fx, NULL);
     int fd = gw_fixture_client(&fx, NULL);
     char *req = sio_request("GET", SIO_Q "polling", NULL, 0);
-    char *got = gw_fixture_ask(&fx, fd, req, 2000, NULL), sid[21], t[96], tick[1024];
+    char *got = gw_fixture_ask(&fx, fd, req, 2000, NULL), sid[64], t[96], tick[1024];
     free(req);
     ck_assert_int_eq(gw_wire_status(got), 200);
-    memcpy(sid, gw_wire_body(got) + 9, 20);
-    sid[20] = '\0';
+    size_t sid_len = strcspn(gw_wire_body(got) + 9, "\"");
+    ck_assert_uint_lt(sid_len, sizeof sid);
+    memcpy(sid, gw_wire_body(got) + 9, sid_len);
+    sid[sid_len] = '\0';
     free(got);
     snprintf(t, sizeof t, SIO_Q "polling&sid=%s", sid);
     req = sio_request("POST", t, "40", 0);

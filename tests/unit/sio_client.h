@@ -26,7 +26,7 @@ char *sio_ask(struct gw_fixture *fx, const char *request, int ms);
 int sio_error_code(const char *response, int status);
 
 /* A polling handshake: the open packet (the 200's body, "0{...}"), its sid
- * written to sid (21 bytes). */
+ * written to sid (64 bytes). */
 char *sio_handshake(struct gw_fixture *fx, char *sid);
 
 /* POST payload (packets joined by \x1e) to session sid; asserts "ok". */
@@ -43,7 +43,7 @@ char *sio_poll_read(struct gw_fixture *fx, int fd, int ms, int *status);
 /* A whole poll (start, read for ms, close): the 200's body; asserts 200. */
 char *sio_poll(struct gw_fixture *fx, const char *sid, int ms);
 
-/* Handshake, POST "40" and poll: sid written to sid (21 bytes); asserts the
+/* Handshake, POST "40" and poll: sid written to sid (64 bytes); asserts the
  * poll's answer is 40{"sid":...} and the welcome event, joined by \x1e. */
 void sio_connect(struct gw_fixture *fx, char *sid);
 
