@@ -28,8 +28,11 @@ struct handoff *handoff_new(struct event_base *base, const char *host, int port,
 void handoff_free(struct handoff *h); /* NULL is a no-op */
 
 /* Pass fd (a connected socket; the caller still closes its own copy) and
- * len (≤ HANDOFF_MAX_BYTES) bytes read from it to worker to.  Returns 0,
- * or -1 (errno set) when that worker is not listening or its queue is full. */
+ * len (≤ HANDOFF_MAX_BYTES) bytes read from it to worker to: now, or, while
+ * that worker's queue is full (it holds net.unix.max_dgram_qlen messages),
+ * once it has room, in order, keeping a copy of fd meanwhile (at most 4,096
+ * waiting per worker).  Returns 0, or -1 (errno set, logged) when that
+ * worker is not listening or too many wait. */
 int handoff_send(struct handoff *h, int to, int fd, const void *bytes, size_t len);
 
 #endif

@@ -44,6 +44,52 @@ n=$(tr ' ' '\n' <<<"$workers" | sort -u | grep -c .)
 [ "$n" -ge 2 ] || fail "all 20 sessions on one worker ($workers): nothing was handed over"
 echo "sessions on workers:$workers"
 
+# 200 sessions at once on a gateway of 2 workers, each polling and posting
+# for 4 s: a worker's queue of hand-offs holds only net.unix.max_dgram_qlen
+# (10) at a time, so many must wait for room rather than be refused
+# ("Session ID unknown").
+BURST_PORT=$(free_port)
+start burst "$top_builddir/gateway/cryptopulse-gateway" --port "$BURST_PORT" \
+    --redis-port "$REDIS_PORT" --workers 2 --www-root ""
+wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$BURST_PORT/health/live" || fail "2-worker gateway did not start"
+"$PY" - "$BURST_PORT" >"$WORK/burst.txt" 2>&1 <<'PYEOF' || fail "concurrent sessions failed: $(tail -3 "$WORK/burst.txt")"
+import json, socket, sys, threading, time
+port, errors, polls = int(sys.argv[1]), [], [0]
+def req(method, query, body=""):
+    # One request per connection, head and body in one write, as browsers'
+    # polls often come: each is a new connection for the kernel to spread.
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall((f"{method} /socket.io/?EIO=4&transport=polling{query} HTTP/1.1\r\n"
+               f"Host: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+               f"Connection: close\r\n\r\n{body}").encode())
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    s.close()
+    head, _, text = data.decode().partition("\r\n\r\n")
+    if " 200 " not in head.split("\r\n")[0]:
+        raise RuntimeError(f"{method} {query}: {head[:40]} {text[:80]}")
+    return text
+def client():
+    try:
+        sid = json.loads(req("GET", "")[1:])["sid"]
+        req("POST", "&sid=" + sid, "40")
+        end = time.time() + 4
+        while time.time() < end:
+            req("GET", "&sid=" + sid)
+            req("POST", "&sid=" + sid, '42["ping"]')
+            polls[0] += 1
+    except Exception as e:
+        errors.append(repr(e))
+threads = [threading.Thread(target=client) for _ in range(200)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("polls:", polls[0], "errors:", len(errors), errors[:3])
+sys.exit(1 if errors or polls[0] < 200 else 0)
+PYEOF
+cat "$WORK/burst.txt"
+stop "$burst_PID"
+
 # One keep-alive connection: after being passed to the session's worker it
 # stays there and carries the next requests (curl reuses it for every URL).
 sid=$(open_session)
