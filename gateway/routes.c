@@ -36,14 +36,19 @@ static json_t *route_health(struct ctx *ctx, int *status)
 
 /* GET /health/live (docs/PROTOCOL.md §5): whether this process can serve
  * clients, whatever Redis and the feeder do.  The probe's own connection
- * counts, so "full" means that nobody else could connect now. */
+ * counts, so "full" means that nobody else could connect now, nor open a
+ * Socket.IO session. */
 static json_t *route_live(struct ctx *ctx, int *status)
 {
     size_t n = conn_registry_count(ctx->conns);
-    bool full = n >= (size_t)ctx->conf->max_connections;
+    /* Socket.IO sessions have their own MAX_CONNECTIONS: full when either is. */
+    size_t sessions = ctx->socketio ? socketio_sessions(ctx->socketio) : 0;
+    bool full =
+        n >= (size_t)ctx->conf->max_connections || sessions >= (size_t)ctx->conf->max_connections;
     *status = full ? 503 : 200;
-    return json_pack("{s:s, s:I, s:i}", "status", full ? "full" : "live", "connections",
-                     (json_int_t)n, "max_connections", ctx->conf->max_connections);
+    return json_pack("{s:s, s:I, s:I, s:i}", "status", full ? "full" : "live", "connections",
+                     (json_int_t)n, "socketio_sessions", (json_int_t)sessions, "max_connections",
+                     ctx->conf->max_connections);
 }
 
 static void route_static(struct conn *c, const char *path)

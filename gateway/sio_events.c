@@ -178,12 +178,19 @@ static json_t *subscription(struct sio_session *s, const char *event, json_t *ar
                                          : json_object();
     json_object_del(data, "since");
     json_t *syms = json_object_get(data, "symbols");
-    bool star = false;
+    bool star = false, known = false;
     size_t i;
     json_t *v;
-    json_array_foreach(syms, i, v) star |=
-        json_is_string(v) && strcmp(json_string_value(v), "*") == 0;
-    if (event[0] == 's' && s->default_all && json_array_size(syms) > 0) {
+    json_array_foreach(syms, i, v)
+    {
+        const char *sym = json_string_value(v);
+        star |= sym && strcmp(sym, "*") == 0;
+        known |= sym && hub_symbol_known(s->ctx->hub, sym);
+    }
+    /* Only unknown symbols: refused whole, "*" kept, the error acknowledged. */
+    if (event[0] == 's' && !known && !star && json_array_size(syms) > 0)
+        s->ack_event = "";
+    if (event[0] == 's' && s->default_all && (known || star)) {
         s->default_all = false; /* "*" is now the client's own choice, or gone */
         if (!star)
             hub_unsubscribe(s->ctx->hub, &s->pc.sub, "*");

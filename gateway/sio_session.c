@@ -172,15 +172,31 @@ void sio_session_send(struct sio_session *s, const char *text, size_t len)
     evbuffer_add(s->queue, text, len);
 }
 
+/* The waiting poll is to be answered: stop watching it.  Returns it, or
+ * NULL when there is none or its client went away. */
+static struct conn *take_poll(struct sio_session *s)
+{
+    struct conn *c = s->poll;
+    if (!c)
+        return NULL;
+    s->poll = NULL;
+    c->on_close = NULL;
+    c->app = NULL;
+    if (!conn_answer_arrived(c))
+        return NULL;
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    conn_set_read_timeout(c, s->ctx->conf->handshake_timeout_ms);
+    return c;
+}
+
 /* The waiting poll gets everything queued, as one payload. */
 static void answer_poll(struct sio_session *s)
 {
-    struct conn *c = s->poll;
-    if (!c || evbuffer_get_length(s->queue) == 0)
+    if (!s->poll || evbuffer_get_length(s->queue) == 0)
         return;
-    s->poll = NULL;
-    if (!conn_answer_arrived(c))
-        return; /* the client went away: the packets wait for its next poll */
+    struct conn *c = take_poll(s);
+    if (!c)
+        return;
     conn_respond_buffer(c, 200, "text/plain; charset=UTF-8", s->queue, 1, NULL);
     conn_answered(c);
     /* Emptied: a conflating client catches up now (hub.h). */
@@ -221,11 +237,35 @@ static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info,
         schedule_flush(s);
 }
 
+/* The client closed its waiting poll: engine.io closes the session ("poll
+ * connection closed prematurely"), whose packets would be lost otherwise. */
+static void on_poll_close(struct conn *c, void *arg)
+{
+    struct sio_session *s = arg;
+    if (s->poll != c)
+        return;
+    s->poll = NULL;
+    conn_answer_arrived(c); /* closing: false, and the registry frees it */
+    sio_session_close(s, WS_CLOSE_NORMAL, "poll connection closed prematurely");
+}
+
 void sio_session_hold_poll(struct sio_session *s, struct conn *c)
 {
     s->poll = c;
     conn_await(c);
-    if (evbuffer_get_length(s->queue) > 0)
+    /* Keep reading while it waits, to see the client close it: no timeout
+     * (the heartbeat answers it within pingInterval), at most a head's
+     * worth of bytes meanwhile. */
+    c->app = s;
+    c->on_close = on_poll_close;
+    bufferevent_set_timeouts(c->bev, NULL, NULL);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)s->ctx->conf->max_head_bytes);
+    bufferevent_enable(c->bev, EV_READ);
+    /* During an upgrade the client must not wait: its polls are answered
+     * with a noop at once (as engine.io does) until "5" moves it. */
+    if (s->probe)
+        sio_session_send_poll_noop(s);
+    else if (evbuffer_get_length(s->queue) > 0)
         schedule_flush(s);
 }
 
@@ -403,11 +443,8 @@ void sio_session_use_ws(struct sio_session *s, struct conn *ws)
 
 void sio_session_send_poll_noop(struct sio_session *s)
 {
-    struct conn *c = s->poll;
-    if (!c)
-        return;
-    s->poll = NULL;
-    if (conn_answer_arrived(c)) {
+    struct conn *c = take_poll(s);
+    if (c) {
         conn_respond(c, 200, "text/plain; charset=UTF-8", "6", 1, NULL);
         conn_answered(c);
     }
@@ -423,9 +460,8 @@ void sio_session_close(struct sio_session *s, uint16_t code, const char *reason)
     hub_client_clear(ctx->hub, &s->pc.sub);
     evtimer_del(s->heartbeat);
     if (s->poll) { /* what was queued, then the close packet */
-        struct conn *c = s->poll;
-        s->poll = NULL;
-        if (conn_answer_arrived(c)) {
+        struct conn *c = take_poll(s);
+        if (c) {
             evbuffer_add(s->queue,
                          "\x1e"
                          "1",

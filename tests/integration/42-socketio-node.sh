@@ -54,7 +54,8 @@ import json, sys
 b = sys.argv[1]
 assert b[0] == "0", b
 o = json.loads(b[1:])
-assert isinstance(o["sid"], str) and len(o["sid"]) == 20, o
+# 20 characters, then the gateway's route (its PORT) after a dot
+assert isinstance(o["sid"], str) and len(o["sid"]) > 21 and o["sid"][20] == ".", o
 assert o["upgrades"] == ["websocket"], o
 assert (o["pingInterval"], o["pingTimeout"], o["maxPayload"]) == (500, 1000, 1000000), o
 PYEOF

@@ -191,6 +191,25 @@ START_TEST(subscribing_star_keeps_the_bulk)
 }
 END_TEST
 
+/* A first subscribe naming only symbols the feed does not carry is refused
+ * whole: the client keeps its default "*", and the acknowledgement carries
+ * the error, not an empty subscription. */
+START_TEST(a_subscribe_of_unknown_symbols_only_keeps_the_default_and_acks_the_error)
+{
+    gw_fixture_start(&fx, NULL);
+    gw_fixture_symbols(&fx, "BTC,ETH");
+    char sid[64];
+    sio_connect(&fx, sid);
+    char *got = exchange(sid, "423[\"subscribe\",[\"NOPE\"]]");
+    ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"unknown_symbol\""), "%s", got);
+    ck_assert_ptr_nonnull(strstr(got, "42[\"subscribed\",{\"symbols\":[\"*\"]}]"));
+    ck_assert_ptr_nonnull(strstr(got, "\x1e"
+                                      "433[{\"code\":\"unknown_symbol\""));
+    free(got);
+    ck_assert_uint_eq(hub_channel_size(fx.ctx.hub, "*"), 1);
+}
+END_TEST
+
 START_TEST(acks_carry_the_reply_data)
 {
     gw_fixture_start(&fx, NULL);
@@ -441,6 +460,7 @@ static Suite *sio_events_suite(void)
     tcase_add_test(t, subscribe_replaces_the_bulk_by_the_named_symbols);
     tcase_add_test(t, subscribing_star_keeps_the_bulk);
     tcase_add_test(t, acks_carry_the_reply_data);
+    tcase_add_test(t, a_subscribe_of_unknown_symbols_only_keeps_the_default_and_acks_the_error);
     tcase_add_test(t, ping_echoes_a_number_or_id_and_ts);
     tcase_add_test(t, another_namespace_is_refused);
     tcase_add_test(t, binary_packets_get_an_error_event);

@@ -403,6 +403,66 @@ START_TEST(polling_queues_share_the_tick_bytes)
 }
 END_TEST
 
+/* The client closes its waiting poll: the session is closed (as engine.io),
+ * not left to write its next packets into a dead connection. */
+START_TEST(a_poll_its_client_closes_closes_the_session)
+{
+    gw_fixture_start(&fx, NULL);
+    char sid[64];
+    sio_connect(&fx, sid);
+    int fd = sio_poll_start(&fx, sid);
+    gw_fixture_run(&fx, 100);
+    ck_assert_uint_eq(socketio_sessions(fx.ctx.socketio), 1);
+    close(fd);
+    until_no_sessions(2000);
+    ck_assert_msg(socketio_sessions(fx.ctx.socketio) == 0, "the session outlived its closed poll");
+}
+END_TEST
+
+/* During an upgrade (a probe said 2probe) a poll is answered at once with
+ * a noop, so the client never waits for the next packet to finish it. */
+START_TEST(a_poll_during_an_upgrade_is_answered_with_a_noop_at_once)
+{
+    gw_fixture_start(&fx, NULL);
+    char sid[64], rest[96];
+    sio_connect(&fx, sid);
+    snprintf(rest, sizeof rest, "&sid=%s", sid);
+    json_t *frames = json_array();
+    int ws = sio_ws_open(&fx, rest, frames);
+    sio_ws_send(ws, "2probe");
+    json_t *got = sio_ws_read(&fx, ws, 500);
+    ck_assert_str_eq(sio_at(got, 0), "3probe");
+    json_decref(got);
+    int status = 0, fd = sio_poll_start(&fx, sid);
+    char *body = sio_poll_read(&fx, fd, 300, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(body, "6");
+    free(body);
+    close(fd);
+    close(ws);
+    json_decref(frames);
+}
+END_TEST
+
+START_TEST(health_live_is_full_when_sessions_reach_max_connections)
+{
+    fx.conf.max_connections = 2;
+    gw_fixture_start(&fx, NULL);
+    char sid[64];
+    free(sio_handshake(&fx, sid));
+    char *got = sio_ask(&fx, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    ck_assert_ptr_nonnull(strstr(got, "\"socketio_sessions\":1"));
+    free(got);
+    free(sio_handshake(&fx, sid));
+    got = sio_ask(&fx, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n",
+                  2000); /* one connection, two sessions: no new session */
+    ck_assert_int_eq(gw_wire_status(got), 503);
+    ck_assert_ptr_nonnull(strstr(got, "\"status\":\"full\""));
+    free(got);
+}
+END_TEST
+
 static Suite *sio_session_suite(void)
 {
     Suite *s = suite_create("sio_session");
@@ -426,6 +486,9 @@ static Suite *sio_session_suite(void)
     tcase_add_test(t, the_table_finds_every_session_as_it_grows);
     tcase_add_test(t, a_slow_polling_client_is_conflated_then_caught_up);
     tcase_add_test(t, a_polling_client_conflating_too_long_is_closed);
+    tcase_add_test(t, a_poll_its_client_closes_closes_the_session);
+    tcase_add_test(t, health_live_is_full_when_sessions_reach_max_connections);
+    tcase_add_test(t, a_poll_during_an_upgrade_is_answered_with_a_noop_at_once);
     suite_add_tcase(s, t);
     return s;
 }
