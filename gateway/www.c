@@ -5,6 +5,7 @@
 #include "www.h"
 
 #include "cp_error.h"
+#include "etag.h"
 #include "log.h"
 #include "strlist.h"
 #include "xalloc.h"
@@ -40,7 +41,7 @@ struct entry {
     off_t size;
     ino_t ino;
     struct blob *body, *gz; /* gz NULL when compression does not pay */
-    char etag[48], etag_gz[52], last_modified[40];
+    char etag[ETAG_MAX], etag_gz[ETAG_MAX], last_modified[40];
 };
 
 struct www {
@@ -98,16 +99,6 @@ static struct blob *gzip_blob(const struct blob *b)
     return gz;
 }
 
-/* FNV-1a 64: the ETag names the content, so equal bytes give equal tags
- * across restarts and machines behind one proxy. */
-static uint64_t fnv1a(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
-}
-
 static bool read_all(int fd, struct blob *b)
 {
     size_t done = 0;
@@ -151,12 +142,9 @@ static bool entry_load(struct entry *e)
     e->ino = st.st_ino;
     e->mime = www_mime_type(e->real);
     e->gz = compressible(e->mime) ? gzip_blob(body) : NULL;
-    uint64_t h = fnv1a(body->data, body->len);
-    snprintf(e->etag, sizeof e->etag, "\"%llx-%016llx\"", (unsigned long long)body->len,
-             (unsigned long long)h);
+    etag_format(body->data, body->len, NULL, e->etag);
     /* A different representation needs its own strong tag (RFC 9110 §8.8.3). */
-    snprintf(e->etag_gz, sizeof e->etag_gz, "\"%llx-%016llx-gz\"", (unsigned long long)body->len,
-             (unsigned long long)h);
+    etag_format(body->data, body->len, "-gz", e->etag_gz);
     struct tm tm;
     gmtime_r(&e->mtime, &tm);
     strftime(e->last_modified, sizeof e->last_modified, "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -310,34 +298,6 @@ static bool resolve(const struct www *w, const char *path, char real[PATH_MAX])
            real[w->root_len] == '/';
 }
 
-/* Next element of a list header (RFC 9110 §5.6.1: elements separated by
- * commas with optional blanks around them; empty elements are ignored), as
- * lib/strlist splits it.  Returns false at the end. */
-static bool next_element(const char **s, const char **el, size_t *len)
-{
-    while (strlist_next(s, el, len))
-        if (*len > 0)
-            return true;
-    return false;
-}
-
-bool www_etag_matches(const char *if_none_match, const char *etag)
-{
-    const char *s = if_none_match, *el;
-    size_t len, tlen = strlen(etag);
-    while (next_element(&s, &el, &len)) {
-        if (len == 1 && el[0] == '*')
-            return true;
-        if (len > 2 && strncmp(el, "W/", 2) == 0) { /* weak comparison, §8.8.3.2 */
-            el += 2;
-            len -= 2;
-        }
-        if (len == tlen && memcmp(el, etag, len) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The q value of one Accept-Encoding element ("gzip;q=0.5"), 1 without one. */
 static double qvalue(const char *el, size_t len)
 {
@@ -362,7 +322,7 @@ bool www_accepts_gzip(const char *accept_encoding)
     const char *s = accept_encoding, *el;
     size_t len;
     int gzip = -1, star = -1; /* -1 unnamed, else whether q > 0 */
-    while (next_element(&s, &el, &len)) {
+    while (strlist_next_element(&s, &el, &len)) {
         if (coding_is(el, len, "gzip") || coding_is(el, len, "x-gzip"))
             gzip = qvalue(el, len) > 0;
         else if (coding_is(el, len, "*"))
@@ -386,8 +346,7 @@ bool www_parse_http_date(const char *s, time_t *t)
 static bool not_modified(const struct entry *e, const struct www_request *req, const char *etag)
 {
     if (req->if_none_match)
-        return www_etag_matches(req->if_none_match, etag) ||
-               www_etag_matches(req->if_none_match, e->etag);
+        return etag_matches(req->if_none_match, etag) || etag_matches(req->if_none_match, e->etag);
     time_t since;
     return req->if_modified_since && www_parse_http_date(req->if_modified_since, &since) &&
            e->mtime <= since;

@@ -45,8 +45,6 @@ struct www_request {
 int www_respond(struct www *w, const struct www_request *req, struct evbuffer *out);
 
 /* Helpers of www_respond, exported for the unit test. */
-/* True when the If-None-Match list matches etag (weak comparison, "*"). */
-bool www_etag_matches(const char *if_none_match, const char *etag);
 /* True when the Accept-Encoding value accepts gzip (q > 0, or via "*"). */
 bool www_accepts_gzip(const char *accept_encoding);
 /* Parse an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into *t; false when

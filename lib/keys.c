@@ -14,8 +14,9 @@ int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind, 
         [KEYS_CHANNEL] = "ticks",     [KEYS_HEARTBEAT] = "feeder:heartbeat",
         [KEYS_SYMBOLS] = "symbols",   [KEYS_STATS] = "stats:",
         [KEYS_STATS_INDEX] = "stats", [KEYS_SOURCES] = "feeder:sources",
+        [KEYS_CANDLES] = "candles:",
     };
-    bool suffixed = kind == KEYS_PRICE || kind == KEYS_STATS;
+    bool suffixed = kind == KEYS_PRICE || kind == KEYS_STATS || kind == KEYS_CANDLES;
     int n = snprintf(buf, len, "%s%s%s", prefix, names[kind], suffixed && symbol ? symbol : "");
     return n < 0 || (size_t)n >= len ? CP_ETOOBIG : n;
 }

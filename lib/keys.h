@@ -15,12 +15,14 @@ enum keys_kind {
     KEYS_STATS, /* string, with TTL: one gateway worker's counters; suffix "<instance>/<worker>" */
     KEYS_STATS_INDEX, /* sorted set: KEYS_STATS keys scored by their last write, ms */
     KEYS_SOURCES,     /* string, with TTL: the live feed's exchanges and their state, JSON */
+    KEYS_CANDLES,     /* sorted set: one symbol's candles of one interval; suffix "<SYM>:<interval>"
+                       * (lib/candles.h) */
 };
 
 #define KEYS_MAX 512 /* large enough for any prefix and symbol conf accepts */
 
-/* Write prefix + the name of kind (+ symbol, the suffix, for KEYS_PRICE and
- * KEYS_STATS) into buf of
+/* Write prefix + the name of kind (+ symbol, the suffix, for KEYS_PRICE,
+ * KEYS_STATS and KEYS_CANDLES) into buf of
  * len bytes.  Returns the length written, or CP_ETOOBIG if it does not fit. */
 int keys_format(char *buf, size_t len, const char *prefix, enum keys_kind kind, const char *symbol);
 

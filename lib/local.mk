@@ -19,6 +19,8 @@ lib_libcpcommon_a_SOURCES = \
 	lib/metrics.c lib/metrics.h \
 	lib/urlcode.c lib/urlcode.h \
 	lib/history.c lib/history.h \
+	lib/candles.c lib/candles.h \
+	lib/etag.c lib/etag.h \
 	lib/health.c lib/health.h \
 	lib/strlist.c lib/strlist.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
@@ -33,7 +35,7 @@ LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/ch
 	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
 	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
 	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
-	tests/unit/check_strlist tests/unit/check_confreload
+	tests/unit/check_strlist tests/unit/check_confreload tests/unit/check_candles
 check_PROGRAMS += $(LIB_UNIT_TESTS)
 UNIT_TESTS += $(LIB_UNIT_TESTS)
 tests_unit_check_cp_error_SOURCES = tests/unit/check_cp_error.c tests/unit/check_main.h
@@ -83,6 +85,9 @@ tests_unit_check_metrics_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_urlcode_SOURCES = tests/unit/check_urlcode.c tests/unit/check_main.h
 tests_unit_check_urlcode_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_urlcode_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_candles_SOURCES = tests/unit/check_candles.c tests/unit/check_main.h
+tests_unit_check_candles_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_check_candles_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_strlist_SOURCES = tests/unit/check_strlist.c tests/unit/check_main.h
 tests_unit_check_strlist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_strlist_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

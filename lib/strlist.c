@@ -76,3 +76,11 @@ struct timeval strlist_timeval_ms(int64_t ms)
     return (struct timeval){.tv_sec = (time_t)(ms / 1000),
                             .tv_usec = (suseconds_t)(ms % 1000) * 1000};
 }
+
+bool strlist_next_element(const char **cursor, const char **item, size_t *len)
+{
+    while (strlist_next(cursor, item, len))
+        if (*len > 0)
+            return true;
+    return false;
+}

@@ -16,6 +16,11 @@
  * false at the end.  "a, b" and "a,b" give the same items. */
 bool strlist_next(const char **cursor, const char **item, size_t *len);
 
+/* strlist_next() skipping empty items: the elements of an HTTP list header
+ * (RFC 9110 §5.6.1: commas with optional blanks around them; empty elements
+ * are ignored). */
+bool strlist_next_element(const char **cursor, const char **item, size_t *len);
+
 /* True when word (NUL-terminated) is an item of list; a NULL or empty list
  * has no items. */
 bool strlist_has(const char *list, const char *word);

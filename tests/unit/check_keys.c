@@ -26,6 +26,7 @@ START_TEST(every_kind_has_its_name_after_the_prefix)
                      "cryptopulse:stats:host:3000/2");
     ck_assert_str_eq(key("cryptopulse:", KEYS_STATS_INDEX, NULL), "cryptopulse:stats");
     ck_assert_str_eq(key("cryptopulse:", KEYS_SOURCES, NULL), "cryptopulse:feeder:sources");
+    ck_assert_str_eq(key("cryptopulse:", KEYS_CANDLES, "BTC:1h"), "cryptopulse:candles:BTC:1h");
     ck_assert_str_eq(key("", KEYS_CHANNEL, NULL), "ticks");
 }
 END_TEST
