@@ -1,8 +1,10 @@
 /* CryptoPulse dashboard: live cards, watchlist and the detail chart.  Plain
- * ES modules, no dependencies, no build step.  Every server string reaches the
- * DOM through textContent only. */
+ * ES modules, no build step; the candlestick chart uses the vendored
+ * lightweight-charts (candles.js).  Every server string reaches the DOM
+ * through textContent only. */
 
-import { DetailChart, Sparkline } from './chart.js';
+import { CandleChart, RANGES } from './candles.js';
+import { Sparkline } from './chart.js';
 import { Feed } from './feed.js';
 import {
   coinName, formatCompact, formatInt, formatPercent, formatPrice, formatTime,
@@ -11,7 +13,6 @@ import { Watchlist } from './watchlist.js';
 
 const SPARK_POINTS = 120;
 const FLASH_MS = 900;
-const RANGES = [120, 400, 1000]; // ticks; GET /history allows up to 1000
 
 const $ = (id) => document.getElementById(id);
 const dom = {
@@ -32,7 +33,7 @@ const state = {
   filter: 'all',
   query: '',
   detailSymbol: '',
-  detailLimit: RANGES[0],
+  detailRange: RANGES[0].label,
   stale: false,
 };
 const watchlist = new Watchlist();
@@ -346,26 +347,24 @@ function watchdog() {
 
 /* ---------- detail chart ---------- */
 
-const chart = new DetailChart($('chart'), $('tooltip'));
-
-function rangeLabel(limit) {
-  const min = (limit * state.intervalMs) / 60000;
-  if (min < 1) return `${Math.round(min * 60)}s`;
-  return min < 60 ? `${Math.round(min)}m` : `${(min / 60).toFixed(1).replace(/\.0$/, '')}h`;
-}
+const chart = new CandleChart($('chart'), $('tooltip'), $('chart-note'));
+Object.defineProperty(window, 'cpChart', { get: () => chart.debug(), enumerable: true });
 
 function buildRanges() {
   const box = document.querySelector('.ranges');
   box.replaceChildren();
-  for (const limit of RANGES) {
-    const b = el('button', '', rangeLabel(limit));
+  for (const r of RANGES) {
+    const b = el('button', '', r.label);
     b.type = 'button';
+    b.dataset.range = r.label;
     b.setAttribute('role', 'radio');
-    b.setAttribute('aria-checked', String(limit === state.detailLimit));
-    b.setAttribute('aria-label', `${rangeLabel(limit)} (${limit} ticks)`);
+    b.setAttribute('aria-checked', String(r.label === state.detailRange));
+    b.setAttribute('aria-label', `${r.label}: ${r.name}`);
+    b.title = r.name;
     b.addEventListener('click', () => {
-      state.detailLimit = limit;
-      buildRanges();
+      if (state.detailRange === r.label) return;
+      state.detailRange = r.label;
+      for (const o of box.children) o.setAttribute('aria-checked', String(o === b));
       loadDetail();
     });
     box.append(b);
@@ -381,17 +380,11 @@ function updateDetailQuote(c, t, v) {
     $('detail-low').textContent = formatPrice(c.symbol, p.low24h);
     $('detail-vol').textContent = formatCompact(p.volume24h);
   }
-  if (Number.isFinite(t)) chart.push([t, v], state.detailLimit);
+  if (Number.isFinite(t)) chart.tick(v);
 }
 
 function loadDetail() {
-  const symbol = state.detailSymbol;
-  const c = state.cards.get(symbol);
-  chart.setData(symbol, c.points.slice(-state.detailLimit));
-  fetchHistory(symbol, state.detailLimit).then((pts) => {
-    if (state.detailSymbol !== symbol) return;
-    chart.setData(symbol, merge(pts, c.points).slice(-state.detailLimit));
-  }).catch(() => { /* keep the live points */ });
+  chart.open(state.detailSymbol, state.detailRange);
 }
 
 function openDetail(symbol) {
@@ -413,7 +406,7 @@ function openDetail(symbol) {
 dom.detail.addEventListener('close', () => {
   const c = state.cards.get(state.detailSymbol);
   state.detailSymbol = '';
-  chart.setData('', []);
+  chart.close();
   const lost = document.activeElement === document.body || dom.detail.contains(document.activeElement);
   if (lost && c && !c.card.hidden) c.card.focus();
 });
@@ -554,11 +547,11 @@ const feed = new Feed({
   },
   onTick,
   onGap() {
-    /* Sparklines and the detail chart are built from ticks, some of which
-     * never came: load them again from history. */
+    /* Sparklines are built from ticks, some of which never came: load them
+     * again from history, and the candles too. */
     state.gaps += 1;
     for (const c of state.cards.values()) loadSparkHistory(c);
-    if (state.detailSymbol) loadDetail();
+    if (state.detailSymbol) chart.reload();
   },
 });
 

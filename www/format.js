@@ -52,13 +52,6 @@ export function formatPrice(symbol, value) {
   return Number.isFinite(value) ? usd(tickDecimals(symbol, value)).format(value) : '–';
 }
 
-/* Axis labels: the tick size, or fewer digits when the step is coarse. */
-export function formatAxisPrice(symbol, value, step) {
-  const places = tickDecimals(symbol, value);
-  const need = step > 0 ? Math.max(0, Math.ceil(-Math.log10(step))) : places;
-  return usd(Math.min(places, need)).format(value);
-}
-
 const pctFmt = new Intl.NumberFormat('en-US', {
   style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero',
 });
@@ -75,6 +68,4 @@ export const formatInt = (v) => intFmt.format(v);
 const timeFmt = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
 });
-const shortTimeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
 export const formatTime = (ms) => timeFmt.format(new Date(ms));
-export const formatShortTime = (ms) => shortTimeFmt.format(new Date(ms));

@@ -11,6 +11,15 @@ dist_www_DATA = \
 	www/format.js \
 	www/watchlist.js \
 	www/style.css \
-	www/favicon.svg
+	www/favicon.svg \
+	www/candles.js
+# Third-party code, loaded by a plain <script> tag: TradingView's
+# lightweight-charts (Apache-2.0) as npm ships it, with its license and
+# notice (README "Price history charts").
+wwwvendordir = $(wwwdir)/vendor
+dist_wwwvendor_DATA = \
+	www/vendor/lightweight-charts.standalone.production.js \
+	www/vendor/lightweight-charts.LICENSE \
+	www/vendor/lightweight-charts.NOTICE
 # The README's screenshot of the dashboard.
 EXTRA_DIST += docs/dashboard.png

@@ -35,6 +35,7 @@ wait_for 20 sh -c 'curl -sf "$0" | grep -qE "(\[[0-9]+,[0-9.e+-]+\],?){24}"' \
 # The gateway's static files: MIME types, validators, 304 and gzip.
 base=http://127.0.0.1:$GATEWAY_PORT
 for f in /:text/html /app.js:text/javascript /feed.js:text/javascript /style.css:text/css \
+    /candles.js:text/javascript /vendor/lightweight-charts.standalone.production.js:text/javascript \
     /favicon.svg:image/svg+xml; do
     curl -sf -o /dev/null -D "$WORK/h" "$base${f%%:*}" || fail "GET ${f%%:*}"
     grep -qi "^content-type: ${f#*:}" "$WORK/h" || fail "${f%%:*} is not served as ${f#*:}"

@@ -175,17 +175,17 @@ async function mainPage(browser, symbols) {
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  // Detail chart: opens on click with points, crosshair and tooltip.
-  await page.click('.card[data-symbol="BTC"], .card[data-symbol]');
+  // Detail chart: opens on click and asks for the last hour of 1-minute
+  // candles (71-browser-candles.sh tests the candles themselves).
+  const asked = page.waitForResponse((r) => /\/history\?symbol=BTC&interval=1m&limit=60$/.test(r.url()),
+    { timeout: 10000 });
+  await page.click('.card[data-symbol="BTC"]');
   await page.waitForSelector('#detail[open]');
-  await page.waitForFunction(() => Number(document.querySelector('#chart svg').dataset.points) >= 10,
-    null, { timeout: 10000 });
-  const nAxis = await page.$$eval('#chart .axis-label', (l) => l.length);
-  check(nAxis >= 4, `the detail chart shows points and axes (${nAxis} axis labels)`);
-  const box = await page.locator('#chart').boundingBox();
-  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
-  await page.waitForSelector('#tooltip:not([hidden])');
-  check(/\$/.test(await page.textContent('#tooltip')), 'the crosshair tooltip shows a price');
+  check((await asked).status() === 200, 'the detail chart asks GET /history for 60 1-minute candles');
+  await page.waitForFunction(() => window.cpChart.symbol === 'BTC' && !window.cpChart.loading
+    && document.querySelectorAll('#chart canvas').length > 0, null, { timeout: 10000 });
+  const ranges = await page.$$eval('.ranges [role="radio"]', (b) => b.map((x) => x.textContent));
+  check(ranges.join() === '1H,24H,7D,30D,1Y', 'the chart is drawn, with ranges 1H 24H 7D 30D 1Y', ranges);
   await page.screenshot({ path: path.join(outDir, 'detail-1280x800.png') });
   await page.keyboard.press('Escape');
   await page.waitForSelector('#detail:not([open])', { state: 'attached' });
