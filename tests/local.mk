@@ -60,11 +60,21 @@ INTEGRATION_TESTS += tests/integration/70-browser-dashboard.sh
 dist_noinst_SCRIPTS += tests/integration/70-browser-dashboard.sh
 EXTRA_DIST += tests/integration/browser/package.json tests/integration/browser/package-lock.json \
 	tests/integration/browser/dashboard_test.js
+# 71-browser-candles.sh: the candlestick chart, the same way from its own
+# folder (tests/integration/candles_browser/output/ has its screenshots).
+INTEGRATION_TESTS += tests/integration/71-browser-candles.sh
+dist_noinst_SCRIPTS += tests/integration/71-browser-candles.sh
+EXTRA_DIST += tests/integration/candles_browser/package.json \
+	tests/integration/candles_browser/package-lock.json \
+	tests/integration/candles_browser/candles_test.js tests/integration/candles_browser/candles_fixture.py
 clean-local: clean-local-browser
 clean-local-browser:
 	-rm -rf tests/integration/browser/node_modules tests/integration/browser/output
+	-rm -rf tests/integration/candles_browser/node_modules tests/integration/candles_browser/output
 	-test '$(srcdir)' = . || rm -f tests/integration/browser/package.json \
-		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js
+		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js \
+		tests/integration/candles_browser/package.json tests/integration/candles_browser/package-lock.json \
+		tests/integration/candles_browser/candles_test.js tests/integration/candles_browser/candles_fixture.py
 .PHONY: clean-local-browser
 
 # 65-proxy-apache.sh, 66-proxy-lighttpd.sh: the shipped site configurations

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The dashboard's candlestick chart in real headless Chromium against the
+# real stack (Redis, cryptopulse-feeder, the gateway serving www/): candles
+# drawn from GET /history?interval=, the range buttons, the open candle
+# following the ticks, the tooltip, no console errors, and screenshots at
+# 390x844, 820x1180 and 1440x900 in the build tree's
+# tests/integration/candles_browser/output/ (candles-WxH.png).  Like
+# 70-browser-dashboard.sh, playwright-core comes from the committed lock
+# (npm ci into the build tree) and drives Debian's chromium.
+#
+# Where the candles come from (CANDLES_FROM, default "feeder"):
+#   feeder  cryptopulse-feeder --backfill loads the market CSV of ../shared,
+#           then the mock feeder ticks on; its ticks make the newest
+#           candles.  Used when the feeder has --backfill.
+#   redis   the test writes the candles itself with redis-cli, in the
+#           feeder's member format (candles_browser/candles_fixture.py), ending in
+#           an open candle now; the mock feeder ticks on.  The fallback for
+#           a feeder without --backfill (or CANDLES_FROM=redis).
+. "$(dirname "$0")/lib.sh"
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+command -v node >/dev/null || skip "node not installed (Node.js runs the Playwright test)"
+command -v npm >/dev/null || skip "npm not installed (needed to install playwright-core)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is too old for playwright-core (needs 20 or later)"
+[ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
+export CHROMIUM
+
+npm_install candles_browser playwright-core candles_test.js candles_fixture.py
+dir=$NPM_DIR
+out=$dir/output
+feeder=$top_builddir/feeder/cryptopulse-feeder
+prefix=cryptopulse:  # REDIS_PREFIX by default
+
+from=${CANDLES_FROM:-}
+if [ -z "$from" ]; then
+    if "$feeder" --help 2>&1 | grep -q -- '--backfill'; then from=feeder; else from=redis; fi
+fi
+echo "# candles from: $from"
+
+INTERVAL=400
+start_redis
+# candles_feeder: the feeder backfills the market CSV (all its candles
+# closed), then the mock feed makes the newest, open ones.
+candles_feeder() {
+    local csv
+    csv=$(market_data) || skip "no market CSV in $SHARED_DIR/data/market"
+    within 120 "$feeder" --redis-port "$REDIS_PORT" --backfill "$csv" \
+        >"$WORK/backfill.log" 2>&1 || { cat "$WORK/backfill.log"; fail "feeder --backfill $csv failed"; }
+    [ "$(redis-cli -p "$REDIS_PORT" zcard "${prefix}candles:BTC:1h")" -ge 48 ] \
+        || fail "no BTC 1h candles after --backfill"
+}
+# candles_redis: the test writes BTC's and ETH's candles, ending at the
+# mock's current price in an open candle of now.
+candles_redis() {
+    local sym dec price
+    for sym in BTC:2 ETH:2; do
+        dec=${sym#*:}
+        sym=${sym%:*}
+        price=$(curl -sf "http://127.0.0.1:$GATEWAY_PORT/history?symbol=$sym&limit=1" |
+            sed -n 's/.*\[\[[0-9]*,\([0-9.e+-]*\)\]\].*/\1/p')
+        [ -n "$price" ] || fail "no $sym price in the gateway's history"
+        "$PY" "$dir/candles_fixture.py" "$prefix" "$sym" "$price" "$(now_ms)" "$dec" >"$WORK/$sym.redis"
+        redis-cli -p "$REDIS_PORT" <"$WORK/$sym.redis" >"$WORK/$sym.redis.out" || fail "redis-cli failed"
+    done
+}
+
+[ "$from" != feeder ] || candles_feeder
+start_gateway --redis-port "$REDIS_PORT" --interval "$INTERVAL"
+start feeder "$feeder" --redis-port "$REDIS_PORT" --interval "$INTERVAL"
+wait_for 20 sh -c 'curl -sf "$0" | grep -qE "(\[[0-9]+,[0-9.e+-]+\],?){5}"' \
+    "http://127.0.0.1:$GATEWAY_PORT/history?symbol=BTC&limit=5" \
+    || fail "no 5 BTC ticks in the gateway's history"
+[ "$from" != redis ] || candles_redis
+
+# The gateway serves candles; the browser test compares the chart with them.
+base=http://127.0.0.1:$GATEWAY_PORT
+curl -sf "$base/history?symbol=BTC&interval=1m&limit=60" >"$WORK/1m.json" || fail "GET /history?interval=1m"
+# A gateway from before issue #18 answers the old tick form: nothing to chart.
+! grep -q '^{"symbol":"BTC","points":' "$WORK/1m.json" ||
+    skip "this gateway does not serve /history?interval= (candles) yet"
+grep -q '"candles":\[\[' "$WORK/1m.json" || fail "the gateway serves no BTC 1m candles: $(head -c 300 "$WORK/1m.json")"
+echo "ok - the gateway serves BTC candles: $(head -c 160 "$WORK/1m.json")..."
+
+rm -rf "$out"/candles-*.png
+within 180 node "$dir/candles_test.js" "$base/" "$out" >"$WORK/browser.out" 2>&1 || {
+    cat "$WORK/browser.out"
+    fail "browser checks failed"
+}
+cat "$WORK/browser.out"
+for s in 390x844 820x1180 1440x900; do
+    [ -s "$out/candles-$s.png" ] || fail "no screenshot $out/candles-$s.png"
+done
+echo "screenshots in $out"
+echo "PASS: $TEST_NAME"
