@@ -4,7 +4,10 @@
 # drawn from GET /history?interval=, the range buttons, the open candle
 # following the ticks, the tooltip, no console errors, and screenshots at
 # 390x844, 820x1180 and 1440x900 in the build tree's
-# tests/integration/candles_browser/output/ (candles-WxH.png).  Like
+# tests/integration/candles_browser/output/ (candles-WxH.png).  Then, when
+# apache2 is installed, the same page from www/ behind the shipped Apache
+# site (static files, /history through cryptopulse-fcgi, /ws through the
+# balancer), shorter (candles-apache-1440x900.png).  Like
 # 70-browser-dashboard.sh, playwright-core comes from the committed lock
 # (npm ci into the build tree) and drives Debian's chromium.
 #
@@ -91,5 +94,35 @@ cat "$WORK/browser.out"
 for s in 390x844 820x1180 1440x900; do
     [ -s "$out/candles-$s.png" ] || fail "no screenshot $out/candles-$s.png"
 done
+
+# Behind Apache: the shipped site with a second gateway and cryptopulse-fcgi,
+# all on this Redis (apache_lib.sh).
+APACHE=${APACHE2:-$(command -v apache2 || echo /usr/sbin/apache2)}
+if [ -x "$APACHE" ] && [ -f "${APACHE_MODULES:-/usr/lib/apache2/modules}/mod_proxy_hcheck.so" ]; then
+    FCGI_BIN=$top_builddir/fcgi/cryptopulse-fcgi
+    ENV_FILE=$WORK/cryptopulse.env
+    printf '%s\n' "REDIS_PORT=$REDIS_PORT" "UPDATE_INTERVAL_MS=$INTERVAL" "LOG_LEVEL=warn" >"$ENV_FILE"
+    GW1_PORT=$GATEWAY_PORT
+    GW2_PORT=$(free_port)
+    start gateway2 "$top_builddir/gateway/cryptopulse-gateway" --config "$ENV_FILE" \
+        --instance-id two --host 127.0.0.2 --port "$GW2_PORT" --www-root "$top_srcdir/www"
+    FCGI_PORT=$(free_port)
+    start fcgi "$FCGI_BIN" --config "$ENV_FILE" --listen "127.0.0.1:$FCGI_PORT"
+    wait_for 10 curl -sf -o /dev/null "http://127.0.0.2:$GW2_PORT/stats" || fail "gateway two did not start"
+    . "$(dirname "$0")/apache_lib.sh"
+    start_apache
+    curl -sf -o "$WORK/vendor.js" "$BASE/vendor/lightweight-charts.standalone.production.js" &&
+        cmp -s "$WORK/vendor.js" "$top_srcdir/www/vendor/lightweight-charts.standalone.production.js" ||
+        fail "Apache does not serve www/vendor/lightweight-charts.standalone.production.js"
+    echo "ok - Apache serves www/vendor/ as it is"
+    within 120 node "$dir/candles_test.js" "$BASE/" "$out" --short apache >"$WORK/apache.out" 2>&1 || {
+        cat "$WORK/apache.out"
+        fail "browser checks behind Apache failed"
+    }
+    sed 's/^ok - /ok - apache: /' "$WORK/apache.out"
+    [ -s "$out/candles-apache-1440x900.png" ] || fail "no screenshot $out/candles-apache-1440x900.png"
+else
+    echo "# apache2 (with mod_proxy_hcheck) not installed: the pass behind Apache is left out"
+fi
 echo "screenshots in $out"
 echo "PASS: $TEST_NAME"
