@@ -31,7 +31,12 @@ const UP_VOL = 'rgba(52, 211, 153, 0.38)';
 const DOWN_VOL = 'rgba(251, 113, 133, 0.38)';
 const MONO = 'ui-monospace, "SF Mono", "JetBrains Mono", "Roboto Mono", Menlo, Consolas, monospace';
 
-const fmt = (o) => new Intl.DateTimeFormat(undefined, { hour12: false, ...o });
+/* The chart library lays out and labels times as UTC.  So that its labels
+ * and day marks are the viewer's local time, bars are shifted by the local
+ * UTC offset of now (one offset for all: a DST change inside a range must
+ * not put two bars at one time) and formatted as UTC.  Daily candles are
+ * UTC days, as exchanges show them: those are not shifted. */
+const fmt = (o) => new Intl.DateTimeFormat(undefined, { hour12: false, timeZone: 'UTC', ...o });
 const F = {
   year: fmt({ year: 'numeric' }),
   month: fmt({ month: 'short' }),
@@ -40,7 +45,6 @@ const F = {
   full: fmt({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
   date: fmt({ year: 'numeric', month: 'short', day: 'numeric', weekday: 'short' }),
 };
-/* Chart times are UTC seconds; labels show the viewer's local time. */
 const ms = (t) => new Date(t * 1000);
 function tickMark(t, type) {
   return [F.year, F.month, F.day, F.time, F.time][type].format(ms(t));
@@ -69,6 +73,7 @@ export class CandleChart {
     this.fetchedAt = 0;
     this.fetches = 0;
     this.cursor = -1; // keyboard crosshair: bar index, -1 when off
+    this.shift = 0; // s added to every bar's time (see fmt above)
     this.chart = null;
     host.tabIndex = 0;
     host.addEventListener('keydown', (e) => this.key(e));
@@ -175,6 +180,7 @@ export class CandleChart {
 
   show(bars, lastOpen) {
     this.bars = bars;
+    this.shift = this.range.interval === '1d' ? 0 : -new Date().getTimezoneOffset() * 60;
     this.lastOpen = lastOpen && bars.length > 0;
     if (!this.chart) return;
     this.candles.setData(bars.map((b) => this.candle(b)));
@@ -186,11 +192,11 @@ export class CandleChart {
   }
 
   candle(b) {
-    return { time: b.t / 1000, open: b.open, high: b.high, low: b.low, close: b.close };
+    return { time: b.t / 1000 + this.shift, open: b.open, high: b.high, low: b.low, close: b.close };
   }
 
   vol(b) {
-    return { time: b.t / 1000, value: b.volume, color: b.close >= b.open ? UP_VOL : DOWN_VOL };
+    return { time: b.t / 1000 + this.shift, value: b.volume, color: b.close >= b.open ? UP_VOL : DOWN_VOL };
   }
 
   /* A tick of the shown symbol at price: move the open candle, and fetch
@@ -228,7 +234,7 @@ export class CandleChart {
   }
 
   indexOf(time) {
-    const t = time * 1000;
+    const t = (time - this.shift) * 1000;
     for (let i = this.bars.length - 1; i >= 0; i--) if (this.bars[i].t === t) return i;
     return -1;
   }
@@ -240,7 +246,7 @@ export class CandleChart {
     tip.replaceChildren();
     const head = document.createElement('span');
     head.className = 'tip-time';
-    head.textContent = `${this.range.interval === '1d' ? F.date.format(new Date(b.t)) : F.full.format(new Date(b.t))}`
+    head.textContent = (this.range.interval === '1d' ? F.date : F.full).format(ms(b.t / 1000 + this.shift))
       + (this.lastOpen && b === this.bars[this.bars.length - 1] ? ' · open' : '');
     const dl = document.createElement('dl');
     const row = (k, v, cls) => {
@@ -292,7 +298,7 @@ export class CandleChart {
       this.tooltip.hidden = true;
       return;
     }
-    const time = b.t / 1000;
+    const time = b.t / 1000 + this.shift;
     const ts = this.chart.timeScale();
     const r = ts.getVisibleLogicalRange();
     if (r && (i < r.from || i > r.to)) { // bring the bar into view
