@@ -11,14 +11,17 @@
 # 70-browser-dashboard.sh, playwright-core comes from the committed lock
 # (npm ci into the build tree) and drives Debian's chromium.
 #
-# Where the candles come from (CANDLES_FROM, default "feeder"):
-#   feeder  cryptopulse-feeder --backfill loads the market CSV of ../shared,
-#           then the mock feeder ticks on; its ticks make the newest
-#           candles.  Used when the feeder has --backfill.
+# Where the candles come from (CANDLES_FROM):
+#   feeder  (when the feeder has --backfill) cryptopulse-feeder --backfill
+#           loads the first 60 hours of ../shared's market CSV, then
+#           cryptopulse-feeder --replay plays the rest on, a market minute a
+#           tick: the newest candles are open and in market time (February
+#           2025) while the ticks carry the wall clock.  (The mock feed
+#           would not do: its candles are of now, and trimming to the
+#           retention from now drops the backfilled 1m, 5m and 1h.)
 #   redis   the test writes the candles itself with redis-cli, in the
-#           feeder's member format (candles_browser/candles_fixture.py), ending in
-#           an open candle now; the mock feeder ticks on.  The fallback for
-#           a feeder without --backfill (or CANDLES_FROM=redis).
+#           feeder's member format (candles_browser/candles_fixture.py),
+#           ending in an open candle now; the mock feed ticks on.
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -43,15 +46,19 @@ echo "# candles from: $from"
 
 INTERVAL=400
 start_redis
-# candles_feeder: the feeder backfills the market CSV (all its candles
-# closed), then the mock feed makes the newest, open ones.
+# candles_feeder: the feeder backfills the first 60 hours of the market CSV
+# (all those candles closed); the replay of the rest starts with the gateway.
 candles_feeder() {
-    local csv
+    local csv cut
     csv=$(market_data) || skip "no market CSV in $SHARED_DIR/data/market"
-    within 120 "$feeder" --redis-port "$REDIS_PORT" --backfill "$csv" \
-        >"$WORK/backfill.log" 2>&1 || { cat "$WORK/backfill.log"; fail "feeder --backfill $csv failed"; }
-    [ "$(redis-cli -p "$REDIS_PORT" zcard "${prefix}candles:BTC:1h")" -ge 48 ] \
-        || fail "no BTC 1h candles after --backfill"
+    cut=$(( $(sed -n 2p "$csv" | cut -d, -f1) + 60 * 3600000 ))
+    awk -F, -v cut="$cut" 'NR == 1 || $1 < cut' "$csv" >"$WORK/head.csv"
+    awk -F, -v cut="$cut" 'NR == 1 || $1 >= cut' "$csv" >"$WORK/tail.csv"
+    within 120 "$feeder" --redis-port "$REDIS_PORT" --backfill "$WORK/head.csv" \
+        >"$WORK/backfill.log" 2>&1 || { cat "$WORK/backfill.log"; fail "feeder --backfill failed"; }
+    [ "$(redis-cli -p "$REDIS_PORT" zcard "${prefix}candles:BTC:1h")" -eq 60 ] \
+        || fail "not 60 BTC 1h candles after --backfill of 60 hours"
+    echo "ok - feeder --backfill: $(tail -n 1 "$WORK/backfill.log")"
 }
 # candles_redis: the test writes BTC's and ETH's candles, ending at the
 # mock's current price in an open candle of now.
@@ -70,7 +77,11 @@ candles_redis() {
 
 [ "$from" != feeder ] || candles_feeder
 start_gateway --redis-port "$REDIS_PORT" --interval "$INTERVAL"
-start feeder "$feeder" --redis-port "$REDIS_PORT" --interval "$INTERVAL"
+if [ "$from" = feeder ]; then
+    start feeder "$feeder" --redis-port "$REDIS_PORT" --interval "$INTERVAL" --replay "$WORK/tail.csv"
+else
+    start feeder "$feeder" --redis-port "$REDIS_PORT" --interval "$INTERVAL"
+fi
 wait_for 20 sh -c 'curl -sf "$0" | grep -qE "(\[[0-9]+,[0-9.e+-]+\],?){5}"' \
     "http://127.0.0.1:$GATEWAY_PORT/history?symbol=BTC&limit=5" \
     || fail "no 5 BTC ticks in the gateway's history"
