@@ -8,7 +8,7 @@ store SYMBOL's candles of 1m, 5m, 1h and 1d in the exact member format of
 the feeder (docs/PROTOCOL.md /history, lib/candles.h candles_member): the
 key PREFIXcandles:SYMBOL:INTERVAL, a sorted set scored by open_ms, members
 'c' or 'o' followed by [open_ms,o,h,l,c,v] compact with 15 significant
-digits.  The newest candle of each interval is the one holding NOW_MS and
+digits (whole numbers as 100700.0, as jansson writes them).  The newest candle of each interval is the one holding NOW_MS and
 is open ('o'), closing at PRICE; older ones are a deterministic random walk
 back from there, with one gap (a missing candle) in each interval, as a
 feed outage leaves.  Prices are rounded to DECIMALS places (default 2),
@@ -22,8 +22,10 @@ INTERVALS = (("1m", 60_000, 150), ("5m", 300_000, 400), ("1h", 3_600_000, 800), 
 
 
 def num(v):
-    """A number as the feeder writes it: %.15g, no trailing '.0'."""
-    return "%.15g" % v
+    """A number as the feeder writes it (jansson's real with 15 digits,
+    lib/candles.c): %.15g, and ".0" after a whole number."""
+    s = "%.15g" % v
+    return s if any(c in s for c in ".en") else s + ".0"
 
 
 def candles(price, now_ms, step, count, decimals, rng):
