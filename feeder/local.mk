@@ -12,7 +12,9 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
+	feeder/store.c feeder/store.h feeder/store_private.h feeder/store_candles.c \
+	feeder/writer.c feeder/writer.h feeder/ohlc.c feeder/ohlc.h \
+	feeder/backfill.c feeder/backfill.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
 	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
 	feeder/exch_request.c feeder/exch_request.h \
