@@ -45,6 +45,7 @@ EXTRA_DIST += feeder/mock-calibrate.py
 # Unit tests: one program per module (tests/unit/check_<module>.c).
 FEEDER_UNIT_TESTS = \
 	tests/unit/check_candle \
+	tests/unit/check_ohlc \
 	tests/unit/check_replay \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
@@ -62,6 +63,7 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_wsclient_frames \
 	tests/unit/check_wsclient_tls \
 	tests/unit/check_store \
+	tests/unit/check_store_candles \
 	tests/unit/check_exchanges \
 	tests/unit/check_source \
 	tests/unit/check_writer
@@ -71,6 +73,9 @@ UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 tests_unit_check_candle_SOURCES = tests/unit/check_candle.c tests/unit/check_main.h
 tests_unit_check_candle_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_candle_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_ohlc_SOURCES = tests/unit/check_ohlc.c tests/unit/check_main.h
+tests_unit_check_ohlc_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_ohlc_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_replay_SOURCES = tests/unit/check_replay.c tests/unit/check_main.h
 tests_unit_check_replay_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
 	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
@@ -136,6 +141,10 @@ tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.
 	tests/unit/redis_server.c tests/unit/redis_server.h
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
 tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_store_candles_SOURCES = tests/unit/check_store_candles.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_store_candles_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
+tests_unit_check_store_candles_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
 tests_unit_check_exchanges_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(LIBEVENT_CFLAGS)
 tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)

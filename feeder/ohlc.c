@@ -142,7 +142,8 @@ int ohlc_add(struct ohlc *a, const struct ohlc_sample *s)
 
 void ohlc_load(struct ohlc *a, const char *symbol, enum candles_interval iv, const struct ohlcv *c)
 {
-    struct slot *sl = &a->series[series_of(a, symbol)].slot[iv];
+    size_t i = series_of(a, symbol); /* may move a->series */
+    struct slot *sl = &a->series[i].slot[iv];
     sl->c = *c;
     /* The last sample's time is not stored: any sample of the bucket may
      * set the close, as the one stored was the latest. */
