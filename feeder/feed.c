@@ -316,8 +316,9 @@ static void next_replay(struct feed *f, int64_t ts, const char *id, struct price
 
 /* Live: a sample per fresh price.  The exchanges give only a rolling 24 h
  * volume, so a tick's volume is its growth since the symbol's previous tick
- * (0 on the first tick, or when it shrank as old trades left the window): an
- * approximation that undercounts while the window sheds volume. */
+ * (0 on the first tick, or when it shrank as old trades left the window)
+ * times the price: an approximation that undercounts while the window sheds
+ * volume.  Stale prices (no fresh source) are no new observation: none. */
 static void live_samples(struct feed *f, const struct price *out, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
@@ -325,7 +326,8 @@ static void live_samples(struct feed *f, const struct price *out, size_t n)
         if (i == f->nsymbols || out[k].stale || !(out[k].price > 0))
             continue;
         double prev = f->live_v24[i], v24 = out[k].volume24h;
-        double v = prev >= 0 && v24 > prev ? v24 - prev : 0;
+        /* base asset, as the exchanges count it, to quote notional */
+        double v = prev >= 0 && v24 > prev ? (v24 - prev) * out[k].price : 0;
         if (v24 >= 0)
             f->live_v24[i] = v24;
         push_sample(f, out[k].symbol, out[k].ts, out[k].price, out[k].price, out[k].price,

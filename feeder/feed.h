@@ -54,9 +54,10 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
  * symbol at the tick's ts, o = h = l = c = its price, the tick's volume.
  * Replay: every CSV row the tick covered, each at its own market time with
  * its open, high, low, close (rounded to the tick size) and volume.  Live:
- * one per symbol with a fresh price, at the tick's ts, volume the growth of
- * the exchange's volume24h since the symbol's previous tick (0 on the first
- * or when it shrank: an approximation). */
+ * one per symbol with a fresh (not stale) price, at the tick's ts, volume
+ * the growth of the exchange's volume24h (base asset) since the symbol's
+ * previous tick times the price (0 on the first or when it shrank: an
+ * approximation). */
 const struct ohlc_sample *feed_samples(const struct feed *f, size_t *n);
 
 /* The tick of the last feed_next() was written: the mock's 24 h window takes
