@@ -164,7 +164,8 @@ FEEDER_INTEGRATION_TESTS = \
 	tests/integration/11-feeder-stream.sh \
 	tests/integration/12-feeder-failover.sh \
 	tests/integration/13-feeder-replay-speed.sh \
-	tests/integration/14-feeder-live.sh tests/integration/15-exchange-sim.sh
+	tests/integration/14-feeder-live.sh tests/integration/15-exchange-sim.sh \
+	tests/integration/16-feeder-candles.sh
 INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_sim.py \
 	tests/integration/exchange_sim_selftest.py tests/integration/sim_ca.sh
