@@ -176,3 +176,7 @@ EXTRA_DIST += tests/integration/exchange_sim_binance.py \
 	tests/integration/exchange_sim_selftest_control.py \
 	tests/integration/exchange_sim_selftest_formats.py \
 	tests/integration/exchange_sim_selftest_options.py
+
+# The Redis memory of one symbol's candles at the default retention (README
+# "Price history"): bench/candle_memory.sh [BUILD_DIR].
+EXTRA_DIST += bench/candle_memory.sh
