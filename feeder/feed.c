@@ -32,6 +32,7 @@ struct feed {
     double *recorded_v24;        /* mock, feed_record(): last volume24h per symbol, or < 0 */
     double *live_v24;            /* live: volume24h of each symbol's previous tick, or < 0 */
     struct ohlc_sample *samples; /* the last feed_next()'s samples for the candles */
+    int64_t lap_ms;              /* replay with loop: candle time added per lap so far */
     size_t nsamples, capsamples;
     struct roll24 *roll;
     size_t nsymbols;
@@ -301,8 +302,9 @@ static void next_replay(struct feed *f, int64_t ts, const char *id, struct price
         for (size_t k = 0; k < count; k++) {
             const char *sym = c[k].symbol;
             roll24_add(f->roll, sym, c[k].ts_ms, tick_price(sym, c[k].close), c[k].volume);
-            push_sample(f, sym, c[k].ts_ms, tick_price(sym, c[k].open), tick_price(sym, c[k].high),
-                        tick_price(sym, c[k].low), tick_price(sym, c[k].close), c[k].volume);
+            push_sample(f, sym, c[k].ts_ms + f->lap_ms, tick_price(sym, c[k].open),
+                        tick_price(sym, c[k].high), tick_price(sym, c[k].low),
+                        tick_price(sym, c[k].close), c[k].volume);
             size_t i = symbol_index(f, c[k].symbol);
             if (i < f->nsymbols)
                 f->touched[i] = true;
@@ -341,6 +343,19 @@ const struct ohlc_sample *feed_samples(const struct feed *f, size_t *n)
     return f->samples;
 }
 
+/* The span of the data rounded up to whole days: each lap of a looping
+ * replay gives its candles times this much later than the lap before, so
+ * the candles go on forward (candles only move forward) and each lap's
+ * minutes, hours and days line up with the data's own. */
+static int64_t lap_length(const struct replay *r)
+{
+    size_t count;
+    const int64_t day = 86400000;
+    int64_t first = replay_minute(r, 0, &count)->ts_ms;
+    int64_t last = replay_minute(r, replay_minutes(r) - 1, &count)->ts_ms;
+    return (last - first + 60000 + day - 1) / day * day;
+}
+
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
 {
     *n = 0;
@@ -362,6 +377,7 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
         f->pos = 0;
         f->started = false;
         roll24_clear(f->roll);
+        f->lap_ms += lap_length(f->replay);
     }
     next_replay(f, ts, id, out, n);
     return CP_OK;

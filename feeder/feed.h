@@ -53,7 +53,9 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
  * until the next feed_next(); *n of them, possibly none.  Mock: one per
  * symbol at the tick's ts, o = h = l = c = its price, the tick's volume.
  * Replay: every CSV row the tick covered, each at its own market time with
- * its open, high, low, close (rounded to the tick size) and volume.  Live:
+ * its open, high, low, close (rounded to the tick size) and volume; with
+ * loop, lap k's times are k times the data's span (rounded up to whole days)
+ * later, so the candles go on forward.  Live:
  * one per symbol with a fresh (not stale) price, at the tick's ts, volume
  * the growth of the exchange's volume24h (base asset) since the symbol's
  * previous tick times the price (0 on the first or when it shrank: an

@@ -386,6 +386,20 @@ START_TEST(live_samples_take_the_growth_of_volume24h_as_quote_volume)
 }
 END_TEST
 
+START_TEST(a_looping_replay_gives_each_lap_later_candle_times)
+{
+    struct feed *f = small_replay(true); /* three minutes */
+    size_t ns;
+    for (int i = 0; i < 3; i++)
+        feed_next(f, i, "1-0", prices, &n);
+    ck_assert_int_eq(feed_next(f, 3, "3-0", prices, &n), CP_OK); /* lap 2 */
+    const struct ohlc_sample *s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 3);
+    ck_assert_int_eq(s[0].t, 1738454400000LL + 86400000); /* a day later */
+    feed_free(f);
+}
+END_TEST
+
 static Suite *feed_suite(void)
 {
     Suite *s = suite_create("feed");
@@ -406,6 +420,7 @@ static Suite *feed_suite(void)
     tcase_add_test(t, fast_replay_samples_are_every_row_with_its_own_time_and_ohlc);
     tcase_add_test(t, mock_samples_are_the_ticks_prices_and_volumes);
     tcase_add_test(t, live_samples_take_the_growth_of_volume24h_as_quote_volume);
+    tcase_add_test(t, a_looping_replay_gives_each_lap_later_candle_times);
     suite_add_tcase(s, t);
     return s;
 }
