@@ -34,6 +34,7 @@
 struct feeder_opts {
     bool mock, live, loop, have_seed;
     bool backfill; /* --backfill: the files are written as candles, then exit */
+    bool replay;   /* --replay given */
     uint64_t seed;
     double speed;       /* replay: market time per wall time; 0 = a minute per tick */
     const char **files; /* borrowed from argv */
@@ -84,6 +85,12 @@ static int opt_more_files(void *ctx, const char *arg, char *err, size_t errlen)
     return opt_file(ctx, arg, err, errlen);
 }
 
+static int opt_replay(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    ((struct feeder_opts *)ctx)->replay = true;
+    return opt_file(ctx, arg, err, errlen);
+}
+
 static int opt_backfill(void *ctx, const char *arg, char *err, size_t errlen)
 {
     ((struct feeder_opts *)ctx)->backfill = true;
@@ -129,7 +136,7 @@ static const struct conf_extra_flag feeder_flags[] = {
     {"mock", 'm', 0, NULL, "random-walk prices (the default; FEED_MODE=mock)", opt_mock},
     {"live", 0, 0, NULL,
      "live prices from the exchanges' public WebSocket streams (FEED_MODE=live)", opt_live},
-    {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_file},
+    {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_replay},
     {"backfill", 0, 1, "FILE",
      "write the candles of FILE (more FILEs may follow) to Redis, then exit", opt_backfill},
     {"loop", 'l', 0, NULL, "start the replay over when it ends (default: exit)", opt_loop},
@@ -212,7 +219,7 @@ static const struct conf_program_info *feeder_info(struct feeder_opts *opts);
  * Returns CP_OK or CP_EINVAL with the reason in err. */
 static int settle_mode(struct cp_conf *conf, const struct feeder_opts *o, char *err, size_t errlen)
 {
-    if (o->mock + o->live + (o->nfiles > 0) > 1) {
+    if (o->mock + o->live + (o->nfiles > 0) > 1 || (o->replay && o->backfill)) {
         snprintf(err, errlen, "--mock, --live and --replay (or --backfill) exclude each other");
         return CP_EINVAL;
     }
