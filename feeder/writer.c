@@ -28,6 +28,7 @@ struct writer {
     struct exchanges *exchanges; /* live mode: the sources; else NULL */
     struct store *store;
     struct ohlc *candles;       /* the open candles, as written */
+    bool candles_ready;         /* candles seeded from Redis since becoming the writer */
     struct price *prices;       /* room for one tick */
     struct ohlc_write *changes; /* the candles of one tick */
     size_t capchanges;
@@ -79,13 +80,16 @@ static void load_candle(void *ctx, const char *symbol, enum candles_interval iv,
 
 /* On becoming the writer: go on with the open candles as Redis holds them
  * (another feeder's, or ours before a Redis restart), not with what this
- * feeder held when it last wrote. */
+ * feeder held when it last wrote.  Until that read succeeds no candle is
+ * written: a fresh candle would replace the stored one of its bucket. */
 static void load_candles(struct writer *w)
 {
     ohlc_free(w->candles);
     w->candles = ohlc_new();
-    if (store_newest_candles(w->store, feed_symbols(w->feed), load_candle, w->candles) != CP_OK)
-        log_warn("candles: could not read the newest candles; starting new ones");
+    w->candles_ready =
+        store_newest_candles(w->store, feed_symbols(w->feed), load_candle, w->candles) == CP_OK;
+    if (!w->candles_ready)
+        log_warn("candles: could not read the newest candles; no candle written until then");
     ohlc_commit(w->candles);
 }
 
@@ -129,7 +133,9 @@ static void drop(struct writer *w, const char *id, int rc)
 
 static void write_tick(struct writer *w, const char *id, struct tickid tid, size_t n)
 {
-    size_t k = apply_samples(w);
+    if (!w->candles_ready)
+        load_candles(w);
+    size_t k = w->candles_ready ? apply_samples(w) : 0;
     int rc = store_write_tick_candles(w->store, w->owner, w->lease_ms, id, tid.ms, w->prices, n,
                                       feed_symbols(w->feed), w->changes, k);
     if (rc == CP_OK)
