@@ -164,7 +164,10 @@ export class CandleChart {
       if (!r.ok) {
         problem = `Candles unavailable: ${typeof j.message === 'string' ? j.message : `HTTP ${r.status}`}`;
       } else if (Array.isArray(j.candles)) {
-        bars = j.candles.map(toBar).filter(Boolean);
+        // Oldest first, one bar per time: the chart refuses anything else.
+        for (const b of j.candles.map(toBar)) {
+          if (b && (!bars.length || b.t > bars[bars.length - 1].t)) bars.push(b);
+        }
         lastOpen = j.last_open === true;
       }
     } catch (e) {
