@@ -39,7 +39,8 @@ def candles(price, now_ms, step, count, decimals, rng):
         open_ = close / (1 + drift)
         high = max(open_, close) * (1 + abs(rng.gauss(0, 0.0004)))
         low = min(open_, close) * (1 - abs(rng.gauss(0, 0.0004)))
-        vol = rng.uniform(40, 160) * (step / 60_000) * price / 1000
+        # Quote notional of the mock feed's order: about 20 coins a minute.
+        vol = rng.uniform(10, 30) * (step / 60_000) * price
         if i != count // 3:  # the gap
             out.append((t, round(open_, decimals), round(high, decimals), round(low, decimals),
                         round(close, decimals), round(vol, 3)))
