@@ -12,7 +12,8 @@
 # (npm ci into the build tree) and drives Debian's chromium.
 #
 # Where the candles come from (CANDLES_FROM):
-#   feeder  (when the feeder has --backfill) cryptopulse-feeder --backfill
+#   feeder  (when the feeder has --backfill and ../shared has the market
+#           CSV, as in a checkout) cryptopulse-feeder --backfill
 #           loads the first 60 hours of ../shared's market CSV, then
 #           cryptopulse-feeder --replay plays the rest on, a market minute a
 #           tick: the newest candles are open and in market time (February
@@ -21,7 +22,8 @@
 #           retention from now drops the backfilled 1m, 5m and 1h.)
 #   redis   the test writes the candles itself with redis-cli, in the
 #           feeder's member format (candles_browser/candles_fixture.py),
-#           ending in an open candle now; the mock feed ticks on.
+#           ending in an open candle now; the mock feed ticks on.  (So the
+#           test still runs where ../shared is not, as in make distcheck.)
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -40,7 +42,11 @@ prefix=cryptopulse:  # REDIS_PREFIX by default
 
 from=${CANDLES_FROM:-}
 if [ -z "$from" ]; then
-    if "$feeder" --help 2>&1 | grep -q -- '--backfill'; then from=feeder; else from=redis; fi
+    if "$feeder" --help 2>&1 | grep -q -- '--backfill' && market_data >/dev/null; then
+        from=feeder
+    else
+        from=redis
+    fi
 fi
 echo "# candles from: $from"
 
