@@ -30,6 +30,7 @@ struct record {
     unsigned histories;
     char symbol[16];
     int limit;
+    struct history_query hq; /* the last history asked */
 };
 
 static struct cp_conf conf;
@@ -56,12 +57,13 @@ static void rec_resume(void *transport, const char *since)
     snprintf(r->since, sizeof r->since, "%s", since);
 }
 
-static void rec_history(void *transport, const char *symbol, int limit)
+static void rec_history(void *transport, const struct history_query *hq)
 {
     struct record *r = transport;
     r->histories++;
-    snprintf(r->symbol, sizeof r->symbol, "%s", symbol);
-    r->limit = limit;
+    snprintf(r->symbol, sizeof r->symbol, "%s", hq->q.symbol);
+    r->limit = hq->candles ? hq->q.limit : hq->limit;
+    r->hq = *hq;
 }
 
 static const struct proto_ops rec_ops = {

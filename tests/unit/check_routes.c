@@ -225,8 +225,8 @@ START_TEST(a_preflight_names_what_is_allowed)
     expect(got, "HTTP/1.1 204 ", NULL);
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Allow-Origin: *\r\n"));
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"));
-    ck_assert_ptr_nonnull(
-        strstr(got, "\r\nAccess-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"));
+    ck_assert_ptr_nonnull(strstr(
+        got, "\r\nAccess-Control-Allow-Headers: Last-Event-ID, Cache-Control, If-None-Match\r\n"));
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Max-Age: 600\r\n"));
     ck_assert_str_eq(body_of(got), "");
     free(got);
