@@ -164,6 +164,11 @@ GW_UNIT_TESTS += tests/unit/check_answer
 tests_unit_check_answer_SOURCES = tests/unit/check_answer.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_answer_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_answer_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_history_candles
+tests_unit_check_history_candles_SOURCES = tests/unit/check_history_candles.c $(GW_FIXTURE) \
+	$(GW_WIRE)
+tests_unit_check_history_candles_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_history_candles_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 GW_UNIT_TESTS += tests/unit/check_stats
 tests_unit_check_stats_SOURCES = tests/unit/check_stats.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
