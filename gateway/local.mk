@@ -197,3 +197,8 @@ tests_unit_check_sio_session_SOURCES = tests/unit/check_sio_session.c $(GW_FIXTU
 	$(SIO_CLIENT)
 tests_unit_check_sio_session_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+
+# 21-candles-serve.sh: the feeder's candles of the market data as the gateway
+# and cryptopulse-fcgi serve them, against candles computed in the test.
+INTEGRATION_TESTS += tests/integration/21-candles-serve.sh
+dist_noinst_SCRIPTS += tests/integration/21-candles-serve.sh tests/integration/candles_serve.py
