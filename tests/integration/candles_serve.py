@@ -300,6 +300,39 @@ def synth():
         t += 60000 * (rng.randrange(1, 90) if rng.random() < 0.05 else 1)
 
 
+def check_ws(args, expected):
+    """The WebSocket history event (docs/PROTOCOL.md §2): the payload of GET,
+    from/to/limit as numbers or strings; errors as error events."""
+    import asyncio
+    import websockets
+
+    opens = [c[0] for c in expected[("BTC", "1h")]]
+    asks = [({"symbol": "BTC", "interval": "1h", "from": str(opens[3]), "to": opens[7],
+              "limit": "3"}, "symbol=BTC&interval=1h&from=%d&to=%d&limit=3" % (opens[3], opens[7])),
+            ({"symbol": "ETH", "interval": "1d"}, "symbol=ETH&interval=1d")]
+
+    async def run():
+        async with websockets.connect("ws://127.0.0.1:%d/ws" % args.gateway) as ws:
+            await asyncio.wait_for(ws.recv(), 5)  # welcome
+            for data, q in asks:
+                await ws.send(json.dumps({"event": "history", "data": data}))
+                while True:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    if m["event"] in ("history", "error"):
+                        break
+                want = json.loads(ask_gateway(args.gateway, q).body)
+                check(m == {"event": "history", "data": want},
+                      "WebSocket history %s: the payload of GET /history?%s" % (data, q))
+            await ws.send(json.dumps({"event": "history",
+                                      "data": {"symbol": "BTC", "interval": "4h"}}))
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            check(m["event"] == "error" and m["data"]["code"] == "bad_request" and
+                  "interval" in m["data"]["message"], "WebSocket history: a bad interval is "
+                  "a bad_request error naming it (%s)" % m)
+
+    asyncio.run(run())
+
+
 def seed(args):
     for (sym, iv), rows in sorted(expected_candles(args.csv).items()):
         key = "%scandles:%s:%s" % (args.prefix, sym, iv)
@@ -331,6 +364,7 @@ def main():
         check_etag(args, expected, args.phase)
     if args.phase == "backfill":
         check_bad(args)
+        check_ws(args, expected)
     print("%d failures" % len(failures))
     return 1 if failures else 0
 
