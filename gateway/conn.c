@@ -285,11 +285,15 @@ const char *conn_cors_headers(struct conn *c, char *buf, size_t len)
 
 /* The response's Upgrade and Connection lines.  A 426 must name the
  * protocol to upgrade to (RFC 9110 §15.5.22), and whoever sends Upgrade
- * lists "upgrade" in Connection (§7.8); the connection still closes. */
-static const char *connection_lines(int status, bool keep)
+ * lists "upgrade" in Connection (§7.8); the connection still closes.  An
+ * HTTP/1.0 client that asked for keep-alive keeps the connection only when
+ * the response says so (RFC 9112 §9.3; ab -k waits for the close otherwise). */
+static const char *connection_lines(const struct conn *c, int status, bool keep)
 {
     if (status == 426)
         return "Upgrade: websocket\r\nConnection: Upgrade, close\r\n";
+    if (keep && c->req && http_request_minor(c->req) == 0)
+        return "Connection: keep-alive\r\n";
     return keep ? "" : "Connection: close\r\n";
 }
 
@@ -310,7 +314,7 @@ static bool respond_head(struct conn *c, int status, const char *type, size_t le
                         status, http_status_text(status), entity, cache, etag ? "ETag: " : "",
                         etag ? etag : "", etag ? "\r\n" : "", PACKAGE_VERSION,
                         conn_cors_headers(c, cors, sizeof cors), extra ? extra : "",
-                        connection_lines(status, keep));
+                        connection_lines(c, status, keep));
     return keep;
 }
 

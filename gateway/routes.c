@@ -60,7 +60,8 @@ static void route_static(struct conn *c, const char *path)
                             http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
                             http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
                             http_request_is_head(c->req),
-                            keep};
+                            keep,
+                            http_request_minor(c->req) == 0};
     if (www_respond(c->ctx->www, &r, bufferevent_get_output(c->bev)) < 0) {
         conn_respond_error(c, 404, "not_found", "no such resource", NULL);
         return;
