@@ -251,8 +251,8 @@ static int whole_minute(int64_t ts_ms, const char *name, char *why, size_t whyle
     return CP_ESYNTAX;
 }
 
-/* open, high, low and close of columns first..first+3, close into *close. */
-static int ohlc(const struct fields *f, size_t first, double *close, char *why, size_t whylen)
+/* open, high, low and close of columns first..first+3 into out. */
+static int ohlc(const struct fields *f, size_t first, struct candle *out, char *why, size_t whylen)
 {
     static const char *const names[] = {"open", "high", "low", "close"};
     double v[4];
@@ -265,7 +265,10 @@ static int ohlc(const struct fields *f, size_t first, double *close, char *why, 
         snprintf(why, whylen, "high %s is below low %s", f->text[first + 1], f->text[first + 2]);
         return CP_ESYNTAX;
     }
-    *close = v[3];
+    out->open = v[0];
+    out->high = v[1];
+    out->low = v[2];
+    out->close = v[3];
     return CP_OK;
 }
 
@@ -287,7 +290,7 @@ static int parse_shared(const struct fields *f, struct candle *out, char *why, s
         snprintf(why, whylen, "symbol: \"%s\" is not BASE-USD", f->text[1]);
         return CP_ESYNTAX;
     }
-    rc = ohlc(f, 2, &out->close, why, whylen);
+    rc = ohlc(f, 2, out, why, whylen);
     return rc == CP_OK ? volume(f, 6, "volume", &out->volume, why, whylen) : rc;
 }
 
@@ -302,7 +305,7 @@ static int parse_binance(const struct fields *f, const char *file_symbol, struct
     double base_volume;
     int rc = timestamp(f, 0, "open_time", &out->ts_ms, why, whylen);
     if (rc == CP_OK)
-        rc = ohlc(f, 1, &out->close, why, whylen);
+        rc = ohlc(f, 1, out, why, whylen);
     if (rc == CP_OK)
         rc = non_negative(f, 5, "volume", &base_volume, why, whylen);
     if (rc == CP_OK)

@@ -24,7 +24,7 @@ enum candle_layout {
 struct candle {
     int64_t ts_ms;                 /* start of the candle, ms since the Unix epoch */
     char symbol[PRICE_SYMBOL_MAX]; /* base asset, "BTC" */
-    double close;                  /* quote currency, exactly as parsed */
+    double open, high, low, close; /* quote currency, exactly as parsed */
     double volume;                 /* quote-currency notional (USD or USDT) */
 };
 

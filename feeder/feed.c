@@ -29,7 +29,11 @@ struct feed {
     double *tick_price, *tick_volume;
     int64_t tick_ts;
     bool uncommitted;
-    double *recorded_v24; /* mock, feed_record(): last volume24h per symbol, or < 0 */
+    double *recorded_v24;        /* mock, feed_record(): last volume24h per symbol, or < 0 */
+    double *live_v24;            /* live: volume24h of each symbol's previous tick, or < 0 */
+    struct ohlc_sample *samples; /* the last feed_next()'s samples for the candles */
+    int64_t lap_ms;              /* replay with loop: candle time added per lap so far */
+    size_t nsamples, capsamples;
     struct roll24 *roll;
     size_t nsymbols;
     char (*symbols)[PRICE_SYMBOL_MAX]; /* the feed's order */
@@ -45,6 +49,9 @@ static struct feed *feed_alloc(size_t nsymbols)
     f->tick_price = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_price);
     f->tick_volume = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->tick_volume);
     f->recorded_v24 = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->recorded_v24);
+    f->live_v24 = xcalloc(nsymbols ? nsymbols : 1, sizeof *f->live_v24);
+    for (size_t i = 0; i < nsymbols; i++)
+        f->live_v24[i] = -1;
     f->list = xcalloc(nsymbols + 1, PRICE_SYMBOL_MAX);
     return f;
 }
@@ -131,6 +138,8 @@ void feed_free(struct feed *f)
     free(f->tick_price);
     free(f->tick_volume);
     free(f->recorded_v24);
+    free(f->live_v24);
+    free(f->samples);
     free(f->list);
     free(f);
 }
@@ -194,9 +203,24 @@ static void fold(struct roll24_stats *st, bool found, double price, double volum
  * the series clients see, not of a hidden unrounded one. */
 static double tick_price(const char *symbol, double price)
 {
-    double r = price_round(price, price_decimals(symbol, price));
-    /* A coin far below its tick size must not go out as 0. */
-    return r > 0 ? r : price;
+    return ohlc_round(symbol, price);
+}
+
+static void push_sample(struct feed *f, const char *symbol, int64_t t, double o, double h, double l,
+                        double c, double v)
+{
+    if (f->nsamples == f->capsamples) {
+        f->capsamples = f->capsamples ? f->capsamples * 2 : 64;
+        f->samples = xrealloc(f->samples, f->capsamples * sizeof *f->samples);
+    }
+    struct ohlc_sample *s = &f->samples[f->nsamples++];
+    snprintf(s->symbol, sizeof s->symbol, "%s", symbol);
+    s->t = t;
+    s->o = o;
+    s->h = h;
+    s->l = l;
+    s->c = c;
+    s->v = v;
 }
 
 /* The walk moves on whether or not the tick is written; the window only
@@ -214,6 +238,8 @@ static void next_mock(struct feed *f, int64_t ts, const char *id, struct price *
         f->tick_price[i] = tick_price(sym, mock_price(f->mock, i));
         f->tick_volume[i] = mock_volume(f->mock, i);
         fold(&st, found, f->tick_price[i], f->tick_volume[i]);
+        push_sample(f, sym, ts, f->tick_price[i], f->tick_price[i], f->tick_price[i],
+                    f->tick_price[i], f->tick_volume[i]);
         set_price(sym, &st, ts, id, &out[i]);
     }
     *n = mock_count(f->mock);
@@ -274,8 +300,11 @@ static void next_replay(struct feed *f, int64_t ts, const char *id, struct price
         size_t count;
         const struct candle *c = replay_minute(f->replay, f->pos, &count);
         for (size_t k = 0; k < count; k++) {
-            roll24_add(f->roll, c[k].symbol, c[k].ts_ms, tick_price(c[k].symbol, c[k].close),
-                       c[k].volume);
+            const char *sym = c[k].symbol;
+            roll24_add(f->roll, sym, c[k].ts_ms, tick_price(sym, c[k].close), c[k].volume);
+            push_sample(f, sym, c[k].ts_ms + f->lap_ms, tick_price(sym, c[k].open),
+                        tick_price(sym, c[k].high), tick_price(sym, c[k].low),
+                        tick_price(sym, c[k].close), c[k].volume);
             size_t i = symbol_index(f, c[k].symbol);
             if (i < f->nsymbols)
                 f->touched[i] = true;
@@ -287,15 +316,57 @@ static void next_replay(struct feed *f, int64_t ts, const char *id, struct price
             fill_price(f, f->symbols[i], now, ts, id, &out[(*n)++]);
 }
 
+/* Live: a sample per fresh price.  The exchanges give only a rolling 24 h
+ * volume, so a tick's volume is its growth since the symbol's previous tick
+ * (0 on the first tick, or when it shrank as old trades left the window)
+ * times the price: an approximation that undercounts while the window sheds
+ * volume.  Stale prices (no fresh source) are no new observation: none. */
+static void live_samples(struct feed *f, const struct price *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = symbol_index(f, out[k].symbol);
+        if (i == f->nsymbols || out[k].stale || !(out[k].price > 0))
+            continue;
+        double prev = f->live_v24[i], v24 = out[k].volume24h;
+        /* base asset, as the exchanges count it, to quote notional */
+        double v = prev >= 0 && v24 > prev ? (v24 - prev) * out[k].price : 0;
+        if (v24 >= 0)
+            f->live_v24[i] = v24;
+        push_sample(f, out[k].symbol, out[k].ts, out[k].price, out[k].price, out[k].price,
+                    out[k].price, v);
+    }
+}
+
+const struct ohlc_sample *feed_samples(const struct feed *f, size_t *n)
+{
+    *n = f->nsamples;
+    return f->samples;
+}
+
+/* The span of the data rounded up to whole days: each lap of a looping
+ * replay gives its candles times this much later than the lap before, so
+ * the candles go on forward (candles only move forward) and each lap's
+ * minutes, hours and days line up with the data's own. */
+static int64_t lap_length(const struct replay *r)
+{
+    size_t count;
+    const int64_t day = 86400000;
+    int64_t first = replay_minute(r, 0, &count)->ts_ms;
+    int64_t last = replay_minute(r, replay_minutes(r) - 1, &count)->ts_ms;
+    return (last - first + 60000 + day - 1) / day * day;
+}
+
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n)
 {
     *n = 0;
+    f->nsamples = 0;
     if (f->mock) {
         next_mock(f, ts, id, out, n);
         return CP_OK;
     }
     if (f->live) {
         live_prices(f->live, ts, id, out, n);
+        live_samples(f, out, *n);
         return CP_OK;
     }
     if (f->pos >= replay_minutes(f->replay)) {
@@ -306,6 +377,7 @@ int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, siz
         f->pos = 0;
         f->started = false;
         roll24_clear(f->roll);
+        f->lap_ms += lap_length(f->replay);
     }
     next_replay(f, ts, id, out, n);
     return CP_OK;

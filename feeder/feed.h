@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ohlc.h"
 #include "price.h"
 #include "replay.h"
 
@@ -47,6 +48,19 @@ const char *feed_symbols(const struct feed *f);
  * the tick's span of market time, possibly none).  Returns 0, or CP_ENOENT when a
  * replay without loop has ended. */
 int feed_next(struct feed *f, int64_t ts, const char *id, struct price *out, size_t *n);
+
+/* The samples of the last feed_next() for the candles (ohlc.h), borrowed
+ * until the next feed_next(); *n of them, possibly none.  Mock: one per
+ * symbol at the tick's ts, o = h = l = c = its price, the tick's volume.
+ * Replay: every CSV row the tick covered, each at its own market time with
+ * its open, high, low, close (rounded to the tick size) and volume; with
+ * loop, lap k's times are k times the data's span (rounded up to whole days)
+ * later, so the candles go on forward.  Live:
+ * one per symbol with a fresh (not stale) price, at the tick's ts, volume
+ * the growth of the exchange's volume24h (base asset) since the symbol's
+ * previous tick times the price (0 on the first or when it shrank: an
+ * approximation). */
+const struct ohlc_sample *feed_samples(const struct feed *f, size_t *n);
 
 /* The tick of the last feed_next() was written: the mock's 24 h window takes
  * its prices.  The window holds only ticks committed, so the 24 h figures are

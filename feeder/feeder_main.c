@@ -6,6 +6,7 @@
  * (writer.c), on one libevent loop; SIGTERM/SIGINT stop the loop. */
 #include "config.h"
 
+#include "backfill.h"
 #include "conf.h"
 #include "confreload.h"
 #include "cp_error.h"
@@ -32,6 +33,8 @@
 /* What the command line asked for beyond the shared settings. */
 struct feeder_opts {
     bool mock, live, loop, have_seed;
+    bool backfill; /* --backfill: the files are written as candles, then exit */
+    bool replay;   /* --replay given */
     uint64_t seed;
     double speed;       /* replay: market time per wall time; 0 = a minute per tick */
     const char **files; /* borrowed from argv */
@@ -82,6 +85,18 @@ static int opt_more_files(void *ctx, const char *arg, char *err, size_t errlen)
     return opt_file(ctx, arg, err, errlen);
 }
 
+static int opt_replay(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    ((struct feeder_opts *)ctx)->replay = true;
+    return opt_file(ctx, arg, err, errlen);
+}
+
+static int opt_backfill(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    ((struct feeder_opts *)ctx)->backfill = true;
+    return opt_file(ctx, arg, err, errlen);
+}
+
 static int opt_loop(void *ctx, const char *arg, char *err, size_t errlen)
 {
     ((struct feeder_opts *)ctx)->loop = true;
@@ -121,7 +136,9 @@ static const struct conf_extra_flag feeder_flags[] = {
     {"mock", 'm', 0, NULL, "random-walk prices (the default; FEED_MODE=mock)", opt_mock},
     {"live", 0, 0, NULL,
      "live prices from the exchanges' public WebSocket streams (FEED_MODE=live)", opt_live},
-    {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_file},
+    {"replay", 'r', 1, "FILE", "replay the candles of FILE (more FILEs may follow)", opt_replay},
+    {"backfill", 0, 1, "FILE",
+     "write the candles of FILE (more FILEs may follow) to Redis, then exit", opt_backfill},
     {"loop", 'l', 0, NULL, "start the replay over when it ends (default: exit)", opt_loop},
     {"speed", 'x', 1, "N", "replay N times faster than the market (default: a minute per tick)",
      opt_speed},
@@ -202,10 +219,12 @@ static const struct conf_program_info *feeder_info(struct feeder_opts *opts);
  * Returns CP_OK or CP_EINVAL with the reason in err. */
 static int settle_mode(struct cp_conf *conf, const struct feeder_opts *o, char *err, size_t errlen)
 {
-    if (o->mock + o->live + (o->nfiles > 0) > 1) {
-        snprintf(err, errlen, "--mock, --live and --replay exclude each other");
+    if (o->mock + o->live + (o->nfiles > 0) > 1 || (o->replay && o->backfill)) {
+        snprintf(err, errlen, "--mock, --live and --replay (or --backfill) exclude each other");
         return CP_EINVAL;
     }
+    if (o->backfill)
+        return CP_OK; /* no feed: FEED_MODE does not matter */
     const char *mode = o->live ? "live" : o->nfiles ? "replay" : o->mock ? "mock" : NULL;
     if (mode)
         snprintf(conf->feed_mode, sizeof conf->feed_mode, "%s", mode);
@@ -277,6 +296,20 @@ static int make_exchanges(struct feeder *fd)
     return 2;
 }
 
+/* --backfill: exit 0 with the summary on stdout, 2 for a bad file, 1 when
+ * Redis failed. */
+static int run_backfill(const struct cp_conf *conf, const struct feeder_opts *o)
+{
+    char msg[1024];
+    int rc = backfill_run(conf, o->files, o->nfiles, price_now_ms(), msg, sizeof msg);
+    if (rc == CP_OK) {
+        printf("%s\n", msg);
+        return EXIT_SUCCESS;
+    }
+    fprintf(stderr, "%s: %s\n", PROGNAME, msg);
+    return rc == CP_EIO ? EXIT_FAILURE : 2;
+}
+
 /* The program's description for conf_parse_args, with opts for its flags
  * (the one of main(), or a fresh one for a reload). */
 static const struct conf_program_info *feeder_info(struct feeder_opts *opts)
@@ -285,7 +318,7 @@ static const struct conf_program_info *feeder_info(struct feeder_opts *opts)
         .name = PROGNAME,
         .summary = "Write CryptoPulse price ticks to Redis: a random walk, a replay of "
                    "CSV candles, or live prices from exchanges.",
-        .usage = "[OPTION]... [--replay FILE [FILE]...]",
+        .usage = "[OPTION]... [--replay FILE [FILE]... | --backfill FILE [FILE]...]",
         .programs = CONF_FEEDER,
         .extra = feeder_flags,
         .positional = opt_more_files,
@@ -315,6 +348,11 @@ int main(int argc, char **argv)
     conf_apply_logging(PROGNAME, &fd.conf);
     /* A Redis that closes the socket must give an error, not kill us. */
     signal(SIGPIPE, SIG_IGN);
+    if (opts.backfill) {
+        int status = run_backfill(&fd.conf, &opts);
+        free(opts.files);
+        return status;
+    }
     fd.feed = make_feed(&opts, &fd);
     free(opts.files);
     if (!fd.feed)

@@ -12,7 +12,9 @@ feeder_libfeeder_a_SOURCES = \
 	feeder/roll24.c feeder/roll24.h \
 	feeder/mock.c feeder/mock.h \
 	feeder/feed.c feeder/feed.h \
-	feeder/store.c feeder/store.h feeder/writer.c feeder/writer.h \
+	feeder/store.c feeder/store.h feeder/store_private.h feeder/store_candles.c \
+	feeder/writer.c feeder/writer.h feeder/ohlc.c feeder/ohlc.h \
+	feeder/backfill.c feeder/backfill.h \
 	feeder/live.c feeder/live.h feeder/exch.c feeder/exch.h \
 	feeder/exch_map.c feeder/exch_map.h feeder/exch_number.c feeder/exch_number.h \
 	feeder/exch_request.c feeder/exch_request.h \
@@ -43,6 +45,7 @@ EXTRA_DIST += feeder/mock-calibrate.py
 # Unit tests: one program per module (tests/unit/check_<module>.c).
 FEEDER_UNIT_TESTS = \
 	tests/unit/check_candle \
+	tests/unit/check_ohlc \
 	tests/unit/check_replay \
 	tests/unit/check_roll24 \
 	tests/unit/check_mock \
@@ -60,6 +63,7 @@ FEEDER_UNIT_TESTS = \
 	tests/unit/check_wsclient_frames \
 	tests/unit/check_wsclient_tls \
 	tests/unit/check_store \
+	tests/unit/check_store_candles \
 	tests/unit/check_exchanges \
 	tests/unit/check_source \
 	tests/unit/check_writer
@@ -69,6 +73,9 @@ UNIT_TESTS += $(FEEDER_UNIT_TESTS)
 tests_unit_check_candle_SOURCES = tests/unit/check_candle.c tests/unit/check_main.h
 tests_unit_check_candle_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
 tests_unit_check_candle_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_ohlc_SOURCES = tests/unit/check_ohlc.c tests/unit/check_main.h
+tests_unit_check_ohlc_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder
+tests_unit_check_ohlc_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_replay_SOURCES = tests/unit/check_replay.c tests/unit/check_main.h
 tests_unit_check_replay_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder \
 	-DCP_SHARED_DIR='"$(abs_top_srcdir)/../shared"'
@@ -134,6 +141,10 @@ tests_unit_check_store_SOURCES = tests/unit/check_store.c tests/unit/check_main.
 	tests/unit/redis_server.c tests/unit/redis_server.h
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
 tests_unit_check_store_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
+tests_unit_check_store_candles_SOURCES = tests/unit/check_store_candles.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_store_candles_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(HIREDIS_CFLAGS)
+tests_unit_check_store_candles_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
 tests_unit_check_exchanges_SOURCES = tests/unit/check_exchanges.c tests/unit/check_main.h
 tests_unit_check_exchanges_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/feeder $(LIBEVENT_CFLAGS)
 tests_unit_check_exchanges_LDADD = $(FEEDER_LIBS) $(UNIT_LIBS)
@@ -153,7 +164,8 @@ FEEDER_INTEGRATION_TESTS = \
 	tests/integration/11-feeder-stream.sh \
 	tests/integration/12-feeder-failover.sh \
 	tests/integration/13-feeder-replay-speed.sh \
-	tests/integration/14-feeder-live.sh tests/integration/15-exchange-sim.sh
+	tests/integration/14-feeder-live.sh tests/integration/15-exchange-sim.sh \
+	tests/integration/16-feeder-candles.sh
 INTEGRATION_TESTS += $(FEEDER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(FEEDER_INTEGRATION_TESTS) tests/integration/exchange_sim.py \
 	tests/integration/exchange_sim_selftest.py tests/integration/sim_ca.sh
@@ -164,3 +176,7 @@ EXTRA_DIST += tests/integration/exchange_sim_binance.py \
 	tests/integration/exchange_sim_selftest_control.py \
 	tests/integration/exchange_sim_selftest_formats.py \
 	tests/integration/exchange_sim_selftest_options.py
+
+# The Redis memory of one symbol's candles at the default retention (README
+# "Price history"): bench/candle_memory.sh [BUILD_DIR].
+EXTRA_DIST += bench/candle_memory.sh

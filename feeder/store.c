@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "store.h"
+#include "store_private.h"
 
 #include "cp_error.h"
 #include "keys.h"
@@ -20,15 +21,6 @@
 
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
-
-struct store {
-    const struct cp_conf *conf;
-    redisContext *c;              /* NULL while disconnected */
-    int64_t retry_at;             /* monotonic ms of the next connect attempt */
-    int backoff_ms;               /* wait after the next failure */
-    char addr[CONF_STR_MAX + 16]; /* "host:port" last tried, as Sentinel resolved it */
-    struct outage outage;         /* for the log: one warning per outage */
-};
 
 static int64_t mono_ms(void)
 {
@@ -59,7 +51,7 @@ void store_free(struct store *s)
  * a dead Redis must not be hammered, and ticks are dropped meanwhile rather
  * than queued.  The log gets one warning per outage (outage.h), not one per
  * attempt. */
-static void fail(struct store *s, const char *what, const char *why)
+void store_fail(struct store *s, const char *what, const char *why)
 {
     /* Never wait longer than a tick interval: ticks resume within two
      * intervals of Redis coming back. */
@@ -86,12 +78,12 @@ static int setup_command(struct store *s, const char *what, const char *fmt, ...
     redisReply *r = redisvCommand(s->c, fmt, ap);
     va_end(ap);
     if (!r) {
-        fail(s, what, s->c->errstr);
+        store_fail(s, what, s->c->errstr);
         return CP_EIO;
     }
     int rc = r->type == REDIS_REPLY_ERROR ? CP_EIO : CP_OK;
     if (rc != CP_OK)
-        fail(s, what, r->str);
+        store_fail(s, what, r->str);
     freeReplyObject(r);
     return rc;
 }
@@ -104,17 +96,17 @@ static int connect_now(struct store *s)
     int port;
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
         snprintf(s->addr, sizeof s->addr, "master %s", conf->redis_master_name);
-        fail(s, "Sentinel", "no Sentinel knows the master");
+        store_fail(s, "Sentinel", "no Sentinel knows the master");
         return CP_EIO;
     }
     snprintf(s->addr, sizeof s->addr, "%s:%d", host, port);
     s->c = redisConnectWithTimeout(host, port, tv);
     if (!s->c || s->c->err) {
-        fail(s, "connect", s->c ? s->c->errstr : "out of memory");
+        store_fail(s, "connect", s->c ? s->c->errstr : "out of memory");
         return CP_EIO;
     }
     if (redisSetTimeout(s->c, tv) != REDIS_OK) {
-        fail(s, "set timeout", s->c->errstr);
+        store_fail(s, "set timeout", s->c->errstr);
         return CP_EIO;
     }
     if (*conf->redis_password && setup_command(s, "AUTH", "AUTH %s", conf->redis_password))
@@ -184,7 +176,7 @@ int store_last_tick(struct store *s, struct tickid *out, struct price *prices, s
     key(s, hkey, KEYS_HISTORY, NULL);
     redisReply *r = redisCommand(s->c, "XREVRANGE %s + - COUNT 1", hkey);
     if (!r) {
-        fail(s, "XREVRANGE", s->c->errstr);
+        store_fail(s, "XREVRANGE", s->c->errstr);
         return CP_EIO;
     }
     int rc = CP_OK;
@@ -212,7 +204,7 @@ static int history_page(struct store *s, const char *hkey, const char *start, co
     redisReply *r =
         redisCommand(s->c, "XRANGE %s %s %s COUNT %d", hkey, start, end, STORE_HISTORY_PAGE);
     if (!r) {
-        fail(s, "XRANGE", s->c->errstr);
+        store_fail(s, "XRANGE", s->c->errstr);
         return CP_EIO;
     }
     int rc = r->type == REDIS_REPLY_ARRAY ? CP_OK : CP_EPROTO;
@@ -253,19 +245,32 @@ int store_history(struct store *s, int64_t from_ms, struct tickid upto, struct p
 /* One tick, atomically and only by the lease holder (the fail-over fence);
  * a lease that merely expired (a slow tick) and that nobody took is taken
  * back rather than dropping the tick:
- * KEYS = lease, history, heartbeat, symbols, price:<SYM>...;
+ * KEYS = lease, history, heartbeat, symbols, price:<SYM>... (np of them),
+ * candles:<SYM>:<iv>...;
  * ARGV = owner, lease ms, id, history length, tick JSON, channel, ts,
- * symbol list, price TTL, price JSON....  A tick without prices only renews
- * the lease and the heartbeat.  XADD comes first after the lease: an id not
- * after the stream's newest raises an error before anything is published. */
+ * symbol list, price TTL, np, price JSON..., then per candle its open_ms,
+ * member and trim bound ("(" open_ms - retention).  A tick without prices
+ * only renews the lease and the heartbeat (and writes its candles, if any).
+ * XADD comes first after the lease: an id not after the stream's newest
+ * raises an error before anything is published or any candle written, so
+ * a reader never sees a candle holding prices of a tick that is not in the
+ * stream. */
 static const char store_tick_lua[] =
     "local holder = redis.call('GET', KEYS[1])\n"
     "if holder and holder ~= ARGV[1] then return 0 end\n"
     "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
-    "if #KEYS > 4 then\n"
+    "local np = tonumber(ARGV[10])\n"
+    "if np > 0 then\n"
     "  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], 'tick', ARGV[5])\n"
-    "  for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 5], 'EX', ARGV[9]) end\n"
+    "  for i = 1, np do redis.call('SET', KEYS[4 + i], ARGV[10 + i], 'EX', ARGV[9]) end\n"
     "  redis.call('PUBLISH', ARGV[6], ARGV[5])\n"
+    "end\n"
+    "local a = 11 + np\n"
+    "for k = 5 + np, #KEYS do\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[k], ARGV[a], ARGV[a])\n"
+    "  redis.call('ZADD', KEYS[k], ARGV[a], ARGV[a + 1])\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', ARGV[a + 2])\n"
+    "  a = a + 3\n"
     "end\n"
     "redis.call('SET', KEYS[3], ARGV[7])\n"
     "redis.call('SET', KEYS[4], ARGV[8])\n"
@@ -328,7 +333,7 @@ static int run_eval(struct store *s, const char *what, struct store_argv *a)
 {
     redisReply *r = redisCommandArgv(s->c, (int)a->n, (const char **)a->v, a->len);
     if (!r) {
-        fail(s, what, s->c->errstr);
+        store_fail(s, what, s->c->errstr);
         return CP_EIO;
     }
     int rc;
@@ -372,8 +377,39 @@ void store_release(struct store *s, const char *owner)
         lease_eval(s, "lease release", store_release_lua, owner, 0);
 }
 
+int64_t store_retention_ms(const struct store *s, enum candles_interval iv)
+{
+    return (int64_t)s->conf->candle_retention_days[iv] * 86400000;
+}
+
+/* The candles' keys, or their open_ms, member and trim bound, onto a. */
+static void push_candles(const struct store *s, struct store_argv *a, const struct ohlc_write *cw,
+                         size_t ncw, bool keys)
+{
+    char k[KEYS_MAX];
+    for (size_t i = 0; i < ncw; i++) {
+        if (keys) {
+            candles_key(k, sizeof k, s->conf->redis_prefix, cw[i].symbol, cw[i].iv);
+            argv_push(a, k);
+            continue;
+        }
+        argv_push_int(a, (long long)cw[i].open_ms);
+        argv_push(a, cw[i].member);
+        snprintf(k, sizeof k, "(%lld",
+                 (long long)(cw[i].open_ms - store_retention_ms(s, cw[i].iv)));
+        argv_push(a, k);
+    }
+}
+
 int store_write_tick(struct store *s, const char *owner, int lease_ms, const char *id, int64_t ts,
                      const struct price *prices, size_t n, const char *symbols)
+{
+    return store_write_tick_candles(s, owner, lease_ms, id, ts, prices, n, symbols, NULL, 0);
+}
+
+int store_write_tick_candles(struct store *s, const char *owner, int lease_ms, const char *id,
+                             int64_t ts, const struct price *prices, size_t n, const char *symbols,
+                             const struct ohlc_write *cw, size_t ncw)
 {
     if (!s->c)
         return CP_EIO;
@@ -389,7 +425,7 @@ int store_write_tick(struct store *s, const char *owner, int lease_ms, const cha
     json_t *objs = json_object_get(tick, "prices");
     argv_push(&a, "EVAL");
     argv_push(&a, store_tick_lua);
-    argv_push_int(&a, 4 + (long long)json_array_size(objs));
+    argv_push_int(&a, 4 + (long long)json_array_size(objs) + (long long)ncw);
     lease_key(s, k);
     argv_push(&a, k);
     static const enum keys_kind kinds[] = {KEYS_HISTORY, KEYS_HEARTBEAT, KEYS_SYMBOLS};
@@ -402,6 +438,7 @@ int store_write_tick(struct store *s, const char *owner, int lease_ms, const cha
             json_string_value(json_object_get(json_array_get(objs, i), "symbol")));
         argv_push(&a, k);
     }
+    push_candles(s, &a, cw, ncw, true);
     argv_push(&a, owner);
     argv_push_int(&a, lease_ms);
     argv_push(&a, id);
@@ -412,11 +449,13 @@ int store_write_tick(struct store *s, const char *owner, int lease_ms, const cha
     argv_push_int(&a, (long long)ts);
     argv_push(&a, symbols);
     argv_push_int(&a, conf->price_ttl_seconds);
+    argv_push_int(&a, (long long)json_array_size(objs));
     for (size_t i = 0; i < json_array_size(objs); i++) {
         char *pj = json_dumps(json_array_get(objs, i), PRICE_JSON_FLAGS);
         argv_push(&a, pj ? pj : "null");
         free(pj);
     }
+    push_candles(s, &a, cw, ncw, false);
     int rc = run_eval(s, "the tick script", &a);
     argv_free(&a);
     free(tick_json);
@@ -432,7 +471,7 @@ int store_write_sources(struct store *s, const char *json, int ttl_ms)
     key(s, k, KEYS_SOURCES, NULL);
     redisReply *r = redisCommand(s->c, "SET %s %s PX %d", k, json, ttl_ms);
     if (!r) {
-        fail(s, "SET sources", s->c->errstr);
+        store_fail(s, "SET sources", s->c->errstr);
         return CP_EIO;
     }
     int rc = r->type == REDIS_REPLY_ERROR ? CP_EPROTO : CP_OK;

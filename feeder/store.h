@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "candles.h"
 #include "conf.h"
+#include "ohlc.h"
 #include "price.h"
 #include "tickid.h"
 
@@ -69,5 +71,41 @@ int store_write_sources(struct store *s, const char *json, int ttl_ms);
  * backoff starts). */
 int store_write_tick(struct store *s, const char *owner, int lease_ms, const char *id, int64_t ts,
                      const struct price *prices, size_t n, const char *symbols);
+
+/* store_write_tick() that also writes ncw candles (borrowed) in the same
+ * script, after the XADD: per candle ZREMRANGEBYSCORE key s s, ZADD key s
+ * member, then ZREMRANGEBYSCORE key -inf (s - retention) with the
+ * CANDLE_RETENTION_*_DAYS of its interval.  Same returns. */
+int store_write_tick_candles(struct store *s, const char *owner, int lease_ms, const char *id,
+                             int64_t ts, const struct price *prices, size_t n, const char *symbols,
+                             const struct ohlc_write *cw, size_t ncw);
+
+/* Callback of store_newest_candles(): symbol's newest stored candle of iv
+ * (borrowed, valid during the call), or NULL when its key is empty (or the
+ * member does not parse, logged). */
+typedef void (*store_candle_fn)(void *ctx, const char *symbol, enum candles_interval iv,
+                                const struct ohlcv *c);
+
+/* The newest candle of every interval of the comma list symbols, read with
+ * ZRANGE key -1 -1, pipelined: fn gets each (symbol, interval) once.
+ * Returns 0, or CP_EIO (connection dropped, logged) or CP_EPROTO (Redis
+ * refused, logged), after which fn may have had only some. */
+int store_newest_candles(struct store *s, const char *symbols, store_candle_fn fn, void *ctx);
+
+/* A trim of a backfill: drop symbol's candles of iv opened before
+ * keep_from_ms. */
+struct store_trim {
+    const char *symbol; /* borrowed */
+    enum candles_interval iv;
+    int64_t keep_from_ms;
+};
+
+/* Write n candles (ZREMRANGEBYSCORE key s s, ZADD key s member each), then
+ * the nt trims (ZREMRANGEBYSCORE key -inf (keep_from), pipelined in batches,
+ * not under the lease (a backfill of history).  Returns 0, CP_EIO
+ * (connection failed, logged) or CP_EPROTO (Redis refused a command,
+ * logged; the others were written). */
+int store_write_candles(struct store *s, const struct ohlc_write *w, size_t n,
+                        const struct store_trim *t, size_t nt);
 
 #endif

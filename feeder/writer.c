@@ -9,6 +9,7 @@
 #include "exchanges.h"
 #include "feed.h"
 #include "log.h"
+#include "ohlc.h"
 #include "price.h"
 #include "roll24.h"
 #include "store.h"
@@ -26,7 +27,11 @@ struct writer {
     struct feed *feed;
     struct exchanges *exchanges; /* live mode: the sources; else NULL */
     struct store *store;
-    struct price *prices;     /* room for one tick */
+    struct ohlc *candles;       /* the open candles, as written */
+    bool candles_ready;         /* candles seeded from Redis since becoming the writer */
+    struct price *prices;       /* room for one tick */
+    struct ohlc_write *changes; /* the candles of one tick */
+    size_t capchanges;
     struct tickid last;       /* last tick id given out */
     struct tickid written_id; /* last tick id this feeder wrote */
     struct event *timer;      /* ticks every interval */
@@ -66,6 +71,50 @@ static void resync(struct writer *w, bool adopt)
                   w->feed);
 }
 
+static void load_candle(void *ctx, const char *symbol, enum candles_interval iv,
+                        const struct ohlcv *c)
+{
+    if (c)
+        ohlc_load(ctx, symbol, iv, c);
+}
+
+/* On becoming the writer: go on with the open candles as Redis holds them
+ * (another feeder's, or ours before a Redis restart), not with what this
+ * feeder held when it last wrote.  Until that read succeeds no candle is
+ * written: a fresh candle would replace the stored one of its bucket. */
+static void load_candles(struct writer *w)
+{
+    ohlc_free(w->candles);
+    w->candles = ohlc_new();
+    w->candles_ready =
+        store_newest_candles(w->store, feed_symbols(w->feed), load_candle, w->candles) == CP_OK;
+    if (!w->candles_ready)
+        log_warn("candles: could not read the newest candles; no candle written until then");
+    ohlc_commit(w->candles);
+}
+
+/* The tick's samples into the candles, and the candles they changed
+ * (w->changes, room grown as needed). */
+static size_t apply_samples(struct writer *w)
+{
+    size_t n, k;
+    const struct ohlc_sample *s = feed_samples(w->feed, &n);
+    uint64_t late = ohlc_late(w->candles);
+    for (size_t i = 0; i < n; i++)
+        ohlc_add(w->candles, &s[i]);
+    if (ohlc_late(w->candles) > late)
+        log_debug("candles: %llu late sample(s) left out (older than the open candle)",
+                  (unsigned long long)(ohlc_late(w->candles) - late));
+    k = ohlc_changes(w->candles);
+    if (k > w->capchanges) {
+        w->capchanges = k;
+        w->changes = xrealloc(w->changes, k * sizeof *w->changes);
+    }
+    for (size_t i = 0; i < k; i++)
+        ohlc_change(w->candles, i, &w->changes[i]);
+    return k;
+}
+
 static void stand_by(struct writer *w, const char *why)
 {
     if (w->active)
@@ -84,8 +133,15 @@ static void drop(struct writer *w, const char *id, int rc)
 
 static void write_tick(struct writer *w, const char *id, struct tickid tid, size_t n)
 {
-    int rc = store_write_tick(w->store, w->owner, w->lease_ms, id, tid.ms, w->prices, n,
-                              feed_symbols(w->feed));
+    if (!w->candles_ready)
+        load_candles(w);
+    size_t k = w->candles_ready ? apply_samples(w) : 0;
+    int rc = store_write_tick_candles(w->store, w->owner, w->lease_ms, id, tid.ms, w->prices, n,
+                                      feed_symbols(w->feed), w->changes, k);
+    if (rc == CP_OK)
+        ohlc_commit(w->candles);
+    else
+        ohlc_rollback(w->candles);
     if (rc == CP_OK) {
         feed_commit(w->feed);
         if (w->outage)
@@ -155,6 +211,7 @@ static void on_poll(evutil_socket_t unused, short what, void *arg)
     log_info("active: holding the lease as %s", w->owner);
     w->active = true;
     resync(w, true);
+    load_candles(w);
     event_add(w->timer, &w->tv);
     on_tick(-1, EV_TIMEOUT, w);
 }
@@ -169,6 +226,7 @@ struct writer *writer_new(const struct cp_conf *conf, struct event_base *base, s
     w->store = store;
     w->exchanges = exchanges;
     w->prices = xcalloc(feed_symbol_count(feed), sizeof *w->prices);
+    w->candles = ohlc_new();
     snprintf(w->owner, sizeof w->owner, "%s", owner);
     w->lease_ms = conf->update_interval_ms * 3 / 2;
     w->timer = event_new(base, -1, EV_PERSIST, on_tick, w);
@@ -205,6 +263,8 @@ void writer_free(struct writer *w)
     event_free(w->timer);
     event_free(w->poller);
     free(w->prices);
+    free(w->changes);
+    ohlc_free(w->candles);
     free(w);
 }
 

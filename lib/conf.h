@@ -40,46 +40,48 @@ struct cp_conf {
     int update_interval_ms;               /* UPDATE_INTERVAL_MS: feeder tick period */
     int price_ttl_seconds;                /* PRICE_TTL_SECONDS: price cache TTL */
     int history_length;                   /* HISTORY_LENGTH: ticks kept in the stream */
-    int max_messages_per_second;          /* MAX_MESSAGES_PER_SECOND, per client */
-    int max_message_bytes;                /* MAX_MESSAGE_BYTES, client message limit */
-    int max_connections;                  /* MAX_CONNECTIONS per gateway process */
-    int max_connections_per_ip;           /* MAX_CONNECTIONS_PER_IP, 0 = no limit */
-    int max_head_bytes;                   /* MAX_HEAD_BYTES: HTTP request line + headers */
-    int max_headers;                      /* MAX_HEADERS: header lines per request */
-    int max_output_bytes;                 /* MAX_OUTPUT_BYTES: per-client queued output */
-    int max_tick_bytes;                   /* MAX_TICK_BYTES: larger ticks from Redis skipped */
-    int output_high_water_bytes;          /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
-    int slow_client_timeout_ms;           /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
-    int handshake_timeout_ms;             /* HANDSHAKE_TIMEOUT_MS */
-    int max_subscriptions;                /* MAX_SUBSCRIPTIONS per client */
-    int ws_ping_interval_ms;              /* WS_PING_INTERVAL_MS: silence before a ping */
-    int ws_pong_timeout_ms;               /* WS_PONG_TIMEOUT_MS: silence after it, then close */
-    int sse_keepalive_ms;                 /* SSE_KEEPALIVE_MS: comment interval */
-    char cors_origins[CONF_LIST_MAX];     /* CORS_ORIGINS: comma list, empty = all */
-    char www_root[CONF_STR_MAX];          /* WWW_ROOT: dashboard files, empty = off */
-    char symbols[CONF_LIST_MAX];          /* SYMBOLS: comma list for the mock feeder */
-    bool cluster_enabled;                 /* CLUSTER_ENABLED: supervisor + workers */
-    int workers;                          /* WORKERS, 0 = automatic */
-    char instance_id[CONF_STR_MAX];       /* INSTANCE_ID, "" = host:port */
-    int stats_interval_ms;                /* STATS_INTERVAL_MS */
-    char feed_mode[16];                   /* FEED_MODE: mock, replay or live */
-    char feed_sources[CONF_STR_MAX];      /* FEED_SOURCES: exchanges, in order of preference */
-    char binance_ws_url[CONF_STR_MAX];    /* BINANCE_WS_URL */
-    char coinbase_ws_url[CONF_STR_MAX];   /* COINBASE_WS_URL */
-    char kraken_ws_url[CONF_STR_MAX];     /* KRAKEN_WS_URL */
-    char feed_symbol_map[CONF_LIST_MAX];  /* FEED_SYMBOL_MAP: exchange:SYMBOL=INSTRUMENT list */
-    char feed_ca_file[CONF_STR_MAX];      /* FEED_CA_FILE: extra trusted CAs, "" = none */
-    int source_stale_ms;                  /* SOURCE_STALE_MS: a silent source is stale */
-    int max_deviation_pct;                /* MAX_DEVIATION_PCT: outlier threshold, percent */
-    int source_reconnect_ms;              /* SOURCE_RECONNECT_MS: planned reconnect age */
-    enum log_level log_level;             /* LOG_LEVEL */
-    char log_format[8];                   /* LOG_FORMAT: text or json (log_format_parse) */
-    bool log_connections;                 /* LOG_CONNECTIONS: a line per closed connection */
-    bool socketio_enabled;                /* SOCKETIO_ENABLED: serve Socket.IO clients */
-    char socketio_path[CONF_STR_MAX];     /* SOCKETIO_PATH: its endpoint, "/socket.io/" */
-    int socketio_ping_interval_ms;        /* SOCKETIO_PING_INTERVAL_MS: Engine.IO pingInterval */
-    int socketio_ping_timeout_ms;         /* SOCKETIO_PING_TIMEOUT_MS: Engine.IO pingTimeout */
-    int socketio_max_payload_bytes;       /* SOCKETIO_MAX_PAYLOAD_BYTES: Engine.IO maxPayload */
+    /* CANDLE_RETENTION_{1M,5M,1H,1D}_DAYS, indexed by candles.h's enum */
+    int candle_retention_days[4];
+    int max_messages_per_second;         /* MAX_MESSAGES_PER_SECOND, per client */
+    int max_message_bytes;               /* MAX_MESSAGE_BYTES, client message limit */
+    int max_connections;                 /* MAX_CONNECTIONS per gateway process */
+    int max_connections_per_ip;          /* MAX_CONNECTIONS_PER_IP, 0 = no limit */
+    int max_head_bytes;                  /* MAX_HEAD_BYTES: HTTP request line + headers */
+    int max_headers;                     /* MAX_HEADERS: header lines per request */
+    int max_output_bytes;                /* MAX_OUTPUT_BYTES: per-client queued output */
+    int max_tick_bytes;                  /* MAX_TICK_BYTES: larger ticks from Redis skipped */
+    int output_high_water_bytes;         /* OUTPUT_HIGH_WATER_BYTES: conflate beyond */
+    int slow_client_timeout_ms;          /* SLOW_CLIENT_TIMEOUT_MS: conflating this long: drop */
+    int handshake_timeout_ms;            /* HANDSHAKE_TIMEOUT_MS */
+    int max_subscriptions;               /* MAX_SUBSCRIPTIONS per client */
+    int ws_ping_interval_ms;             /* WS_PING_INTERVAL_MS: silence before a ping */
+    int ws_pong_timeout_ms;              /* WS_PONG_TIMEOUT_MS: silence after it, then close */
+    int sse_keepalive_ms;                /* SSE_KEEPALIVE_MS: comment interval */
+    char cors_origins[CONF_LIST_MAX];    /* CORS_ORIGINS: comma list, empty = all */
+    char www_root[CONF_STR_MAX];         /* WWW_ROOT: dashboard files, empty = off */
+    char symbols[CONF_LIST_MAX];         /* SYMBOLS: comma list for the mock feeder */
+    bool cluster_enabled;                /* CLUSTER_ENABLED: supervisor + workers */
+    int workers;                         /* WORKERS, 0 = automatic */
+    char instance_id[CONF_STR_MAX];      /* INSTANCE_ID, "" = host:port */
+    int stats_interval_ms;               /* STATS_INTERVAL_MS */
+    char feed_mode[16];                  /* FEED_MODE: mock, replay or live */
+    char feed_sources[CONF_STR_MAX];     /* FEED_SOURCES: exchanges, in order of preference */
+    char binance_ws_url[CONF_STR_MAX];   /* BINANCE_WS_URL */
+    char coinbase_ws_url[CONF_STR_MAX];  /* COINBASE_WS_URL */
+    char kraken_ws_url[CONF_STR_MAX];    /* KRAKEN_WS_URL */
+    char feed_symbol_map[CONF_LIST_MAX]; /* FEED_SYMBOL_MAP: exchange:SYMBOL=INSTRUMENT list */
+    char feed_ca_file[CONF_STR_MAX];     /* FEED_CA_FILE: extra trusted CAs, "" = none */
+    int source_stale_ms;                 /* SOURCE_STALE_MS: a silent source is stale */
+    int max_deviation_pct;               /* MAX_DEVIATION_PCT: outlier threshold, percent */
+    int source_reconnect_ms;             /* SOURCE_RECONNECT_MS: planned reconnect age */
+    enum log_level log_level;            /* LOG_LEVEL */
+    char log_format[8];                  /* LOG_FORMAT: text or json (log_format_parse) */
+    bool log_connections;                /* LOG_CONNECTIONS: a line per closed connection */
+    bool socketio_enabled;               /* SOCKETIO_ENABLED: serve Socket.IO clients */
+    char socketio_path[CONF_STR_MAX];    /* SOCKETIO_PATH: its endpoint, "/socket.io/" */
+    int socketio_ping_interval_ms;       /* SOCKETIO_PING_INTERVAL_MS: Engine.IO pingInterval */
+    int socketio_ping_timeout_ms;        /* SOCKETIO_PING_TIMEOUT_MS: Engine.IO pingTimeout */
+    int socketio_max_payload_bytes;      /* SOCKETIO_MAX_PAYLOAD_BYTES: Engine.IO maxPayload */
     char socketio_route[CONF_STR_MAX]; /* SOCKETIO_ROUTE: ".route" ending session ids, "" = PORT */
     unsigned long long given[2];       /* bit i: setting i came from env, file or flag */
 };

@@ -97,6 +97,9 @@ START_TEST(binance_ms_open_time)
                      CP_OK);
     ck_assert_int_eq(c.ts_ms, 1735689600000LL);
     ck_assert_str_eq(c.symbol, "BTC");
+    ck_assert(c.open == 93576.00);
+    ck_assert(c.high == 93610.93);
+    ck_assert(c.low == 93537.50);
     ck_assert(c.close == 93610.93);
     ck_assert(c.volume == 769057.3); /* quote volume: USDT, like the shared file's USD */
 }

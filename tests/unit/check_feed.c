@@ -5,6 +5,7 @@
 #include "check_main.h"
 #include "cp_error.h"
 #include "feed.h"
+#include "live.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -300,6 +301,105 @@ START_TEST(mock_window_is_rebuilt_from_published_ticks)
 }
 END_TEST
 
+START_TEST(fast_replay_samples_are_every_row_with_its_own_time_and_ohlc)
+{
+    struct replay *r = replay_new();
+    replay_add_text(r, "m.csv",
+                    "1738454400000,BTC-USD,100000.004,100010.126,99990.5,100005.5,1\n"
+                    "1738454460000,BTC-USD,100005.5,100020,100000,100015.5,2\n"
+                    "1738454460000,ETH-USD,3000,3001,2999,3000.5,2\n",
+                    err, sizeof err);
+    ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
+    struct feed *f = feed_new_replay(r, "", false, 80, 1500); /* 2 minutes a tick */
+    ck_assert_int_eq(feed_next(f, 1, "1-0", prices, &n), CP_OK);
+    size_t ns;
+    const struct ohlc_sample *s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 1);
+    ck_assert_int_eq(feed_next(f, 2, "2-0", prices, &n), CP_OK);
+    s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 2); /* both rows of the second minute */
+    ck_assert_str_eq(s[0].symbol, "BTC");
+    ck_assert_int_eq(s[0].t, 1738454460000LL); /* market time, not the tick's */
+    ck_assert(s[0].o == 100005.5 && s[0].h == 100020 && s[0].l == 100000 && s[0].c == 100015.5);
+    ck_assert(s[0].v == 2);
+    ck_assert_str_eq(s[1].symbol, "ETH");
+    feed_free(f);
+    r = replay_new();
+    replay_add_text(r, "m.csv", "1738454400000,BTC-USD,100000.004,100010.126,99990.5,100005.5,1\n",
+                    err, sizeof err);
+    replay_finish(r, err, sizeof err);
+    f = feed_new_replay(r, "", false, 0, 1500);
+    feed_next(f, 1, "1-0", prices, &n);
+    s = feed_samples(f, &ns);
+    ck_assert(s[0].o == 100000.0 && s[0].h == 100010.13); /* tick size */
+    feed_free(f);
+}
+END_TEST
+
+START_TEST(mock_samples_are_the_ticks_prices_and_volumes)
+{
+    struct feed *f = feed_new_mock("BTC,XRP", 7, 1500, err, sizeof err);
+    ck_assert_int_eq(feed_next(f, 5000, "5000-0", prices, &n), CP_OK);
+    size_t ns;
+    const struct ohlc_sample *s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 2);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_str_eq(s[i].symbol, prices[i].symbol);
+        ck_assert_int_eq(s[i].t, 5000);
+        ck_assert(s[i].o == prices[i].price && s[i].h == prices[i].price);
+        ck_assert(s[i].l == prices[i].price && s[i].c == prices[i].price);
+        ck_assert(s[i].v == prices[i].volume24h); /* the first tick's volume is all of it */
+    }
+    feed_free(f);
+}
+END_TEST
+
+START_TEST(live_samples_take_the_growth_of_volume24h_as_quote_volume)
+{
+    static const char *const one[] = {"binance"};
+    struct live_rule rule = {.stale_ms = 10000, .max_dev_pct = 5};
+    struct live *l = live_new("BTC,ETH", one, 1, &rule, err, sizeof err);
+    struct feed *f = feed_new_live(l);
+    struct exch_quote q = {.symbol = "BTC", .price = 100, .has_stats = true, .volume24h = 50};
+    q.high24h = q.low24h = 100;
+    ck_assert(live_quote(l, 0, &q, 1000));
+    ck_assert_int_eq(feed_next(f, 1500, "1500-0", prices, &n), CP_OK);
+    size_t ns;
+    const struct ohlc_sample *s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 1); /* ETH: no quote yet, no sample */
+    ck_assert(s[0].t == 1500 && s[0].o == 100 && s[0].c == 100 && s[0].v == 0);
+    q.price = 102;
+    q.volume24h = 52.5;
+    live_quote(l, 0, &q, 2000);
+    feed_next(f, 3000, "3000-0", prices, &n);
+    s = feed_samples(f, &ns);
+    ck_assert(s[0].c == 102 && s[0].v == 2.5 * 102);
+    q.volume24h = 40; /* old trades left the window */
+    live_quote(l, 0, &q, 3500);
+    feed_next(f, 4500, "4500-0", prices, &n);
+    s = feed_samples(f, &ns);
+    ck_assert(s[0].v == 0);
+    feed_next(f, 20000, "20000-0", prices, &n); /* stale: the last price kept, no sample */
+    feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 0);
+    feed_free(f);
+}
+END_TEST
+
+START_TEST(a_looping_replay_gives_each_lap_later_candle_times)
+{
+    struct feed *f = small_replay(true); /* three minutes */
+    size_t ns;
+    for (int i = 0; i < 3; i++)
+        feed_next(f, i, "1-0", prices, &n);
+    ck_assert_int_eq(feed_next(f, 3, "3-0", prices, &n), CP_OK); /* lap 2 */
+    const struct ohlc_sample *s = feed_samples(f, &ns);
+    ck_assert_uint_eq(ns, 3);
+    ck_assert_int_eq(s[0].t, 1738454400000LL + 86400000); /* a day later */
+    feed_free(f);
+}
+END_TEST
+
 static Suite *feed_suite(void)
 {
     Suite *s = suite_create("feed");
@@ -317,6 +417,10 @@ static Suite *feed_suite(void)
     tcase_add_test(t, mock_adopts_published_prices);
     tcase_add_test(t, mock_24h_fields_leave_out_ticks_not_written);
     tcase_add_test(t, mock_window_is_rebuilt_from_published_ticks);
+    tcase_add_test(t, fast_replay_samples_are_every_row_with_its_own_time_and_ohlc);
+    tcase_add_test(t, mock_samples_are_the_ticks_prices_and_volumes);
+    tcase_add_test(t, live_samples_take_the_growth_of_volume24h_as_quote_volume);
+    tcase_add_test(t, a_looping_replay_gives_each_lap_later_candle_times);
     suite_add_tcase(s, t);
     return s;
 }

@@ -3,6 +3,7 @@
  * by the test on a free loopback port (redis_server.h). */
 #include "config.h"
 
+#include "candles.h"
 #include "check_main.h"
 #include "strlist.h"
 #include "conf.h"
@@ -185,6 +186,57 @@ START_TEST(drops_ticks_while_redis_is_away)
 }
 END_TEST
 
+/* The BTC prices of every tick in the stream, oldest first, into p (max);
+ * returns how many, and the last tick's volume24h into *v24. */
+static size_t stream_btc(double *p, size_t max, double *v24)
+{
+    char k[KEYS_MAX];
+    size_t n = 0;
+    keys_format(k, sizeof k, PREFIX, KEYS_HISTORY, NULL);
+    redisReply *r = redisCommand(rc_, "XRANGE %s - +", k);
+    for (size_t i = 0; i < r->elements && n < max; i++) {
+        json_t *t = json_loads(r->element[i]->element[1]->element[1]->str, 0, NULL);
+        json_t *btc = json_array_get(json_object_get(t, "prices"), 0);
+        p[n++] = json_real_value(json_object_get(btc, "price"));
+        *v24 = json_real_value(json_object_get(btc, "volume24h"));
+        json_decref(t);
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+START_TEST(the_days_candle_holds_exactly_the_ticks_written)
+{
+    writer_start(w);
+    run_ms(4 * INTERVAL_MS + 50);
+    /* another feeder holds the lease for a while: the ticks meanwhile are
+     * not written, and must leave no trace in the candles */
+    freeReplyObject(redisCommand(rc_, "SET %s other PX 60000", LEASE));
+    run_ms(3 * INTERVAL_MS);
+    ck_assert(!writer_active(w));
+    freeReplyObject(redisCommand(rc_, "DEL %s", LEASE));
+    run_ms(4 * INTERVAL_MS + 50);
+    ck_assert(writer_active(w));
+    double p[64], v24 = 0, hi = 0, lo = 1e300;
+    size_t n = stream_btc(p, 64, &v24);
+    ck_assert_uint_ge(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        hi = fmax(hi, p[i]);
+        lo = fmin(lo, p[i]);
+    }
+    redisReply *r = redisCommand(rc_, "ZRANGE " PREFIX "candles:BTC:1d 0 -1");
+    ck_assert_int_ge(r->elements, 1);
+    if (r->elements == 1) { /* not across midnight UTC */
+        struct ohlcv c;
+        ck_assert_int_eq(candles_member_parse(r->element[0]->str, r->element[0]->len, &c), CP_OK);
+        ck_assert(c.is_open);
+        ck_assert(c.open == p[0] && c.close == p[n - 1] && c.high == hi && c.low == lo);
+        ck_assert(fabs(c.volume - v24) < 0.002); /* the mock's volume24h: the ticks' sum */
+    }
+    freeReplyObject(r);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *s = suite_create("writer");
@@ -197,6 +249,7 @@ static Suite *writer_suite(void)
     tcase_add_test(t, continues_after_the_newest_tick_and_from_its_prices);
     tcase_add_test(t, release_hands_the_lease_over_at_once);
     tcase_add_test(t, drops_ticks_while_redis_is_away);
+    tcase_add_test(t, the_days_candle_holds_exactly_the_ticks_written);
     suite_add_tcase(s, t);
     return s;
 }
