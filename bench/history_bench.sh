@@ -10,7 +10,6 @@
 # the README row.  Every process is stopped by pid when it ends.
 #
 #   bench/history_bench.sh [SECONDS] [CONCURRENCY]     (default 5 s, 8)
-#   CANDLES_FEEDER=/path/to/cryptopulse-feeder: another feeder build.
 set -eu
 seconds=${1:-5}
 concurrency=${2:-8}
@@ -24,20 +23,15 @@ export top_srcdir top_builddir
 command -v ab >/dev/null || skip "ab not installed (apt-get install apache2-utils)"
 FCGI_BIN=$top_builddir/fcgi/cryptopulse-fcgi
 . "$top_srcdir/tests/integration/apache_lib.sh"
-feeder=${CANDLES_FEEDER:-$top_builddir/feeder/cryptopulse-feeder}
+feeder=$top_builddir/feeder/cryptopulse-feeder
 csv=$(market_data) || skip "no market data in $SHARED_DIR/data/market (set CRYPTOPULSE_SHARED)"
 
 start_redis
 ENV_FILE=$WORK/cryptopulse.env
 printf '%s\n' "REDIS_PORT=$REDIS_PORT" "LOG_LEVEL=warn" >"$ENV_FILE"
 chmod 644 "$ENV_FILE"
-if "$feeder" --help | grep -q -e '--backfill'; then
-    "$feeder" --backfill "$csv" --config "$ENV_FILE" >"$WORK/backfill.log" 2>&1 ||
-        fail "--backfill exited $?"
-else # a feeder before issue #18: the same candles, written by the test helper
-    "$PY" "$top_srcdir/tests/integration/candles_serve.py" seed --csv "$csv" |
-        redis-cli -p "$REDIS_PORT" >/dev/null
-fi
+"$feeder" --backfill "$csv" --config "$ENV_FILE" >"$WORK/backfill.log" 2>&1 ||
+    fail "--backfill exited $?"
 start_gateway --config "$ENV_FILE"
 GW1_PORT=$GATEWAY_PORT
 GW2_PORT=$(free_port) # the site's second gateway: absent, its health check takes it out

@@ -9,10 +9,9 @@
 # both programs; from/to/limit edges; bad parameters; ETag and 304 on closed
 # ranges, no-cache on ranges reaching the newest candle.  Then synthetic rows
 # whose four prices differ (the market data's never do) check the rule itself.
-#   CANDLES_FEEDER=/path/to/cryptopulse-feeder: another feeder build.
 . "$(dirname "$0")/lib.sh"
 
-feeder=${CANDLES_FEEDER:-$top_builddir/feeder/cryptopulse-feeder}
+feeder=$top_builddir/feeder/cryptopulse-feeder
 fcgi=$top_builddir/fcgi/cryptopulse-fcgi
 csv=$(market_data) || skip "no market data in $SHARED_DIR/data/market (the ../shared folder is absent; set CRYPTOPULSE_SHARED)"
 command -v redis-cli >/dev/null || skip "redis-cli not installed (apt-get install redis-server)"
@@ -39,41 +38,26 @@ rcli SET "${PREFIX}symbols" "$SYMBOLS" >/dev/null
 start_gateway --redis-port "$REDIS_PORT" --redis-prefix "$PREFIX"
 
 # --- 1. backfill ---------------------------------------------------------------
-if "$feeder" --help | grep -q -e '--backfill'; then
-    within 120 "$feeder" --backfill "$csv" --redis-port "$REDIS_PORT" --redis-prefix "$PREFIX" \
-        >"$WORK/backfill.log" 2>&1 || fail "cryptopulse-feeder --backfill exited $?"
-    replay=1
-else
-    # A feeder without --backfill (issue #18's feeder side not merged yet):
-    # the expected candles written in the stored format, so the serving side
-    # is still checked; the replay part needs the real one.
-    echo "note: $feeder has no --backfill; candles written by the test" >&2
-    "$PY" "$top_srcdir/tests/integration/candles_serve.py" seed --csv "$csv" --prefix "$PREFIX" |
-        rcli >/dev/null
-    replay=0
-fi
+within 120 "$feeder" --backfill "$csv" --redis-port "$REDIS_PORT" --redis-prefix "$PREFIX" \
+    >"$WORK/backfill.log" 2>&1 || fail "cryptopulse-feeder --backfill exited $?"
 check backfill
 
 # --- 2. replay at high speed: the newest candle of each stays open ------------
-if [ "$replay" = 1 ]; then
-    rcli FLUSHALL >/dev/null
-    # 50 ms per tick of 72 market minutes: the 3 days in about 3 s.
-    within 120 "$feeder" --replay "$csv" --speed 86400 --interval 50 --redis-port "$REDIS_PORT" \
-        --redis-prefix "$PREFIX" >"$WORK/replay.log" 2>&1 || fail "the replay exited $?"
-    grep -q 'replay finished' "$WORK/replay.log" || fail "the replay did not finish"
-    check replay
-fi
+rcli FLUSHALL >/dev/null
+# 50 ms per tick of 72 market minutes: the 3 days in about 3 s.
+within 120 "$feeder" --replay "$csv" --speed 86400 --interval 50 --redis-port "$REDIS_PORT" \
+    --redis-prefix "$PREFIX" >"$WORK/replay.log" 2>&1 || fail "the replay exited $?"
+grep -q 'replay finished' "$WORK/replay.log" || fail "the replay did not finish"
+check replay
 
 # --- 3. the rule itself -----------------------------------------------------------
 # The market data's rows all have open = high = low = close; rows with four
 # different prices, gaps and more decimals than the tick size check which
 # price makes the open, the high, the low and the close.
-if [ "$replay" = 1 ]; then
-    rcli FLUSHALL >/dev/null
-    "$PY" "$top_srcdir/tests/integration/candles_serve.py" synth >"$WORK/synthetic.csv"
-    within 120 "$feeder" --backfill "$WORK/synthetic.csv" --redis-port "$REDIS_PORT" \
-        --redis-prefix "$PREFIX" >>"$WORK/backfill.log" 2>&1 || fail "--backfill of the synthetic rows exited $?"
-    csv=$WORK/synthetic.csv check synthetic
-fi
+rcli FLUSHALL >/dev/null
+"$PY" "$top_srcdir/tests/integration/candles_serve.py" synth >"$WORK/synthetic.csv"
+within 120 "$feeder" --backfill "$WORK/synthetic.csv" --redis-port "$REDIS_PORT" \
+    --redis-prefix "$PREFIX" >>"$WORK/backfill.log" 2>&1 || fail "--backfill of the synthetic rows exited $?"
+csv=$WORK/synthetic.csv check synthetic
 
 echo "PASS: $TEST_NAME"

@@ -9,8 +9,6 @@ same bytes.  Also from/to/limit edges, bad parameters, ETag/304.
 
   candles_serve.py check --csv F --gateway PORT --fcgi BIN --redis-port N
                          --prefix P --phase backfill|replay
-  candles_serve.py seed --csv F --prefix P   (redis-cli commands writing the
-                         expected candles, for a feeder without --backfill)
   candles_serve.py synth >F.csv   (a CSV whose rows have open, high, low and
                          close all different, which the market data's never
                          have, so that the rule itself is checked; then
@@ -333,17 +331,9 @@ def check_ws(args, expected):
     asyncio.run(run())
 
 
-def seed(args):
-    for (sym, iv), rows in sorted(expected_candles(args.csv).items()):
-        key = "%scandles:%s:%s" % (args.prefix, sym, iv)
-        for r in rows:
-            member = "c" + json.dumps(r, separators=(",", ":"))
-            print("ZADD %s %d %s" % (key, r[0], member))
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("check", "seed", "synth"))
+    ap.add_argument("mode", choices=("check", "synth"))
     ap.add_argument("--csv")
     ap.add_argument("--gateway", type=int)
     ap.add_argument("--fcgi")
@@ -353,9 +343,6 @@ def main():
     args = ap.parse_args()
     if args.mode == "synth":
         synth()
-        return 0
-    if args.mode == "seed":
-        seed(args)
         return 0
     expected = expected_candles(args.csv)
     check_all(args, expected, args.phase)
