@@ -202,3 +202,5 @@ tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 # and cryptopulse-fcgi serve them, against candles computed in the test.
 INTEGRATION_TESTS += tests/integration/21-candles-serve.sh
 dist_noinst_SCRIPTS += tests/integration/21-candles-serve.sh tests/integration/candles_serve.py
+# The README's /history row (Performance): bench/history_bench.sh [SECONDS] [CONCURRENCY].
+EXTRA_DIST += bench/history_bench.sh
