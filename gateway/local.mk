@@ -200,7 +200,9 @@ tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 
 # 21-candles-serve.sh: the feeder's candles of the market data as the gateway
 # and cryptopulse-fcgi serve them, against candles computed in the test.
-INTEGRATION_TESTS += tests/integration/21-candles-serve.sh
-dist_noinst_SCRIPTS += tests/integration/21-candles-serve.sh tests/integration/candles_serve.py
+# 22-candles-apache.sh: the same through the shipped Apache site, ETag/304 kept.
+INTEGRATION_TESTS += tests/integration/21-candles-serve.sh tests/integration/22-candles-apache.sh
+dist_noinst_SCRIPTS += tests/integration/21-candles-serve.sh tests/integration/candles_serve.py \
+	tests/integration/22-candles-apache.sh
 # The README's /history row (Performance): bench/history_bench.sh [SECONDS] [CONCURRENCY].
 EXTRA_DIST += bench/history_bench.sh
