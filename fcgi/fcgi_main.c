@@ -154,8 +154,9 @@ static const struct conf_extra_flag fcgi_flags[] = {
 
 static int run_cgi(struct fcgi_app *app)
 {
-    struct route_vars v = {getenv("REQUEST_METHOD"), getenv("SCRIPT_NAME"), getenv("PATH_INFO"),
-                           getenv("REQUEST_URI"), getenv("QUERY_STRING")};
+    struct route_vars v = {getenv("REQUEST_METHOD"), getenv("SCRIPT_NAME"),
+                           getenv("PATH_INFO"),      getenv("REQUEST_URI"),
+                           getenv("QUERY_STRING"),   getenv("HTTP_IF_NONE_MATCH")};
     size_t len;
     char *out = handlers_answer(&app->handlers, &v, &len);
     bool ok = fwrite(out, 1, len, stdout) == len && fflush(stdout) == 0;
@@ -206,10 +207,12 @@ static int run_fastcgi(struct fcgi_app *app)
      * request itself; otherwise wait for a client here, where SIGHUP is
      * served at once. */
     while ((req.ipcFd >= 0 || wait_for_client(app, fd)) && (rc = FCGX_Accept_r(&req)) >= 0) {
-        struct route_vars v = {
-            FCGX_GetParam("REQUEST_METHOD", req.envp), FCGX_GetParam("SCRIPT_NAME", req.envp),
-            FCGX_GetParam("PATH_INFO", req.envp), FCGX_GetParam("REQUEST_URI", req.envp),
-            FCGX_GetParam("QUERY_STRING", req.envp)};
+        struct route_vars v = {FCGX_GetParam("REQUEST_METHOD", req.envp),
+                               FCGX_GetParam("SCRIPT_NAME", req.envp),
+                               FCGX_GetParam("PATH_INFO", req.envp),
+                               FCGX_GetParam("REQUEST_URI", req.envp),
+                               FCGX_GetParam("QUERY_STRING", req.envp),
+                               FCGX_GetParam("HTTP_IF_NONE_MATCH", req.envp)};
         size_t len;
         char *out = handlers_answer(&app->handlers, &v, &len);
         FCGX_PutStr(out, (int)len, req.out);

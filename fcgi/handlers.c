@@ -4,7 +4,9 @@
 
 #include "handlers.h"
 
+#include "candles.h"
 #include "cp_error.h"
+#include "etag.h"
 #include "health.h"
 #include "history.h"
 #include "log.h"
@@ -13,6 +15,7 @@
 #include "reply.h"
 #include "urlcode.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,17 +108,74 @@ static char *respond_stats(struct handlers_state *h, bool head, size_t *len)
     return respond_json(200, total, head, len);
 }
 
-/* GET /history?symbol=BTC&limit=60, checked as the gateway checks it. */
-static char *respond_history(struct handlers_state *h, const char *query, bool head, size_t *len)
+/* A query parameter's text for the checks: NULL when absent, "" (refused
+ * there) when too long or badly escaped. */
+static const char *query_param(const char *query, const char *name, char *buf, size_t len)
 {
-    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[HEALTH_ERROR_MAX];
-    int n, lrc = urlcode_query_param(query, "limit", limit, sizeof limit);
-    if (lrc != CP_OK)
-        limit[0] = '\0'; /* too long or malformed: history_check refuses "" */
+    int rc = urlcode_query_param(query, name, buf, len);
+    if (rc == CP_ENOENT)
+        return NULL;
+    if (rc != CP_OK)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* The candles of q as the gateway answers them: a closed range with its
+ * ETag and Cache-Control: public, max-age (304 when if_none_match names
+ * the tag), anything else Cache-Control: no-cache. */
+static char *respond_candles(struct handlers_state *h, const struct candles_query *q,
+                             const char *if_none_match, bool head, size_t *len)
+{
+    struct probe_candles pc;
+    char err[HEALTH_ERROR_MAX];
+    if (probe_candles(h->probe, q, &pc, err, sizeof err) != CP_OK)
+        return respond_unavailable(h, err, head, len);
+    redis_answered(h);
+    if (!history_symbol_listed(pc.symbols, q->symbol)) {
+        probe_candles_free(&pc);
+        return handlers_error(400, NULL, "unknown_symbol", "not carried by this feed", head, len);
+    }
+    bool cacheable;
+    size_t blen;
+    char *body =
+        candles_response(q, (const char *const *)pc.members.texts, pc.members.lens, pc.members.n,
+                         pc.reverse, pc.newest, pc.newest_len, &cacheable, &blen);
+    probe_candles_free(&pc);
+    char etag[ETAG_MAX], cache[48];
+    int status = 200;
+    if (cacheable) {
+        etag_format(body, blen, NULL, etag);
+        snprintf(cache, sizeof cache, "public, max-age=%d", CANDLES_CACHE_MAX_AGE);
+        if (if_none_match && etag_matches(if_none_match, etag))
+            status = 304;
+    }
+    char *out = reply_format_cached(status, body, blen, cacheable ? cache : "no-cache",
+                                    cacheable ? etag : NULL, head, len);
+    free(body);
+    return out;
+}
+
+/* GET /history?symbol=BTC&interval=1h&from=&to=&limit= (candles), or
+ * ?symbol=BTC&limit=60 (points), checked as the gateway checks it. */
+static char *respond_history(struct handlers_state *h, const struct route_vars *v, bool head,
+                             size_t *len)
+{
+    char symbol[PRICE_SYMBOL_MAX + 1] = "", bufs[4][24], err[HEALTH_ERROR_MAX];
+    const char *query = v->query;
+    struct candles_query q;
+    int n;
     if (urlcode_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
         symbol[0] = '\0';
-    if (history_check(symbol[0] ? symbol : NULL, lrc == CP_ENOENT ? NULL : limit, &n, err,
-                      sizeof err) != CP_OK)
+    const char *limit = query_param(query, "limit", bufs[3], sizeof bufs[3]);
+    int rc = candles_query_check(
+        symbol[0] ? symbol : NULL, query_param(query, "interval", bufs[0], sizeof bufs[0]),
+        query_param(query, "from", bufs[1], sizeof bufs[1]),
+        query_param(query, "to", bufs[2], sizeof bufs[2]), limit, &q, err, sizeof err);
+    if (rc == CP_ENOENT) /* no interval: the old points form */
+        rc = history_check(symbol[0] ? symbol : NULL, limit, &n, err, sizeof err);
+    else if (rc == CP_OK)
+        return respond_candles(h, &q, v->if_none_match, head, len);
+    if (rc != CP_OK)
         return handlers_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required",
                               head, len);
     struct probe_strings s;
@@ -139,7 +199,7 @@ char *handlers_answer(struct handlers_state *h, const struct route_vars *v, size
     switch (route_request(v)) {
     case ROUTE_HEALTH: return respond_health(h, head, len);
     case ROUTE_STATS: return respond_stats(h, head, len);
-    case ROUTE_HISTORY: return respond_history(h, v->query, head, len);
+    case ROUTE_HISTORY: return respond_history(h, v, head, len);
     case ROUTE_BAD_METHOD:
         return handlers_error(405, ROUTE_ALLOW, "method_not_allowed",
                               "only GET and HEAD are allowed", head, len);

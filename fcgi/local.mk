@@ -21,7 +21,7 @@ dist_man_MANS += man/cryptopulse-fcgi.1
 # Each fcgi module has its own test; check_probe and check_handlers run a
 # redis-server.
 FCGI_UNIT_TESTS = tests/unit/check_route tests/unit/check_reply tests/unit/check_probe \
-	tests/unit/check_handlers
+	tests/unit/check_handlers tests/unit/check_handlers_candles
 check_PROGRAMS += $(FCGI_UNIT_TESTS)
 UNIT_TESTS += $(FCGI_UNIT_TESTS)
 tests_unit_check_route_SOURCES = tests/unit/check_route.c tests/unit/check_main.h
@@ -43,6 +43,11 @@ tests_unit_check_handlers_SOURCES = tests/unit/check_handlers.c tests/unit/check
 tests_unit_check_handlers_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi
 tests_unit_check_handlers_CFLAGS = $(UNIT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_check_handlers_LDADD = fcgi/libcpfcgi.a $(CPCOMMON_LIBS) $(UNIT_LIBS)
+tests_unit_check_handlers_candles_SOURCES = tests/unit/check_handlers_candles.c \
+	tests/unit/check_main.h tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_handlers_candles_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi
+tests_unit_check_handlers_candles_CFLAGS = $(UNIT_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_check_handlers_candles_LDADD = fcgi/libcpfcgi.a $(CPCOMMON_LIBS) $(UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/30-fcgi-health.sh
 dist_noinst_SCRIPTS += tests/integration/30-fcgi-health.sh

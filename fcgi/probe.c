@@ -358,3 +358,79 @@ int probe_history(struct probe *pr, int count, struct probe_strings *out, char *
     freeReplyObject(r);
     return CP_OK;
 }
+
+void probe_candles_free(struct probe_candles *c)
+{
+    probe_strings_free(&c->members);
+    free(c->newest);
+    free(c->symbols);
+    memset(c, 0, sizeof *c);
+}
+
+/* The next reply of a pipeline, or NULL with the reason in err: a broken
+ * connection is closed, an error reply freed. */
+static redisReply *next_reply(struct probe *pr, char *err, size_t len)
+{
+    void *reply = NULL;
+    if (redisGetReply(pr->ctx, &reply) != REDIS_OK || !reply) {
+        snprintf(err, len, "%s", pr->ctx->errstr[0] ? pr->ctx->errstr : "connection lost");
+        disconnect(pr);
+        return NULL;
+    }
+    redisReply *r = reply;
+    if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, len, "%.*s", (int)r->len, r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+int probe_candles(struct probe *pr, const struct candles_query *q, struct probe_candles *out,
+                  char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char key[KEYS_MAX], min[24], max[24];
+    if (candles_key(key, sizeof key, pr->conf->redis_prefix, q->symbol, q->interval) < 0) {
+        snprintf(err, errlen, "key too long");
+        return CP_EIO;
+    }
+    candles_query_range(q, min, max, &out->reverse);
+    /* The GET also (re)connects, so the pipeline goes to a live connection. */
+    redisReply *r = query(pr, err, errlen, "GET %s", pr->symbols_key);
+    if (!r)
+        return CP_EIO;
+    out->symbols = xstrdup(r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    /* The newest first: a candle closing between the two reads can only
+     * make the answer look less cacheable, never more. */
+    redisAppendCommand(pr->ctx, "ZRANGE %s -1 -1", key);
+    if (out->reverse)
+        redisAppendCommand(pr->ctx, "ZREVRANGEBYSCORE %s %s %s LIMIT 0 %d", key, max, min,
+                           q->limit);
+    else
+        redisAppendCommand(pr->ctx, "ZRANGEBYSCORE %s %s %s LIMIT 0 %d", key, min, max, q->limit);
+    redisReply *newest = next_reply(pr, err, errlen);
+    redisReply *range = pr->ctx ? next_reply(pr, err, errlen) : NULL;
+    bool ok =
+        newest && range && newest->type == REDIS_REPLY_ARRAY && range->type == REDIS_REPLY_ARRAY;
+    if (ok && newest->elements > 0 && newest->element[0]->type == REDIS_REPLY_STRING) {
+        out->newest = xmalloc(newest->element[0]->len + 1);
+        memcpy(out->newest, newest->element[0]->str, newest->element[0]->len + 1);
+        out->newest_len = newest->element[0]->len;
+    }
+    for (size_t i = 0; ok && i < range->elements; i++)
+        if (range->element[i]->type == REDIS_REPLY_STRING)
+            strings_add(&out->members, range->element[i]);
+    if (newest)
+        freeReplyObject(newest);
+    if (range)
+        freeReplyObject(range);
+    if (!ok) {
+        if (newest && range)
+            snprintf(err, errlen, "unexpected reply to ZRANGE");
+        probe_candles_free(out);
+        return CP_EIO;
+    }
+    return CP_OK;
+}

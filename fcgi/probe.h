@@ -1,14 +1,16 @@
 /* probe: measures Redis and the feeder heartbeat for /health and reads the
- * counters of /stats and the ticks of /history; the only fcgi module that
+ * counters of /stats and the ticks and candles of /history; the only fcgi module that
  * includes hiredis.  Owns one synchronous connection kept across FastCGI
  * requests.  Single-threaded (the request loop).  probe_free frees it. */
 #ifndef CP_PROBE_H
 #define CP_PROBE_H
 
+#include "candles.h"
 #include "conf.h"
 #include "health.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +59,26 @@ int probe_stats(struct probe *probe, int64_t since_ms, struct probe_strings *out
  * CP_EIO with the reason in err. */
 int probe_history(struct probe *probe, int count, struct probe_strings *out, char **symbols,
                   char *err, size_t errlen);
+
+/* What probe_candles read; probe_candles_free frees it. */
+struct probe_candles {
+    struct probe_strings members; /* as stored; newest first when reverse */
+    bool reverse;                 /* read with ZREVRANGEBYSCORE (no from) */
+    char *newest;                 /* the key's newest member (NUL-terminated), NULL: empty key */
+    size_t newest_len;
+    char *symbols; /* the feed's comma list of symbols, "" before the feeder wrote it */
+};
+
+/* The candles of q (candles.h; docs/PROTOCOL.md §1 /history) as the gateway
+ * reads them: the feed's symbol list, then one pipelined pair, ZRANGE key -1
+ * -1 and the range of candles_query_range() with LIMIT 0 q->limit.  Returns
+ * CP_OK with *out filled, or CP_EIO with the reason in err (errlen bytes)
+ * and *out empty. */
+int probe_candles(struct probe *probe, const struct candles_query *q, struct probe_candles *out,
+                  char *err, size_t errlen);
+
+/* Free what probe_candles stored in c and empty it. */
+void probe_candles_free(struct probe_candles *c);
 
 /* Free what probe_stats or probe_history stored in s and empty it. */
 void probe_strings_free(struct probe_strings *s);

@@ -20,6 +20,13 @@ const char *reply_reason(int status);
  * borrowed.  Stores the size in bytes in *len; never returns NULL. */
 char *reply_format(int status, const char *allow, const char *body, bool head, size_t *len);
 
+/* The same for a 200 or 304 answer caches may keep: Cache-Control
+ * cache_control (reply_format()'s is no-store) and, when etag is not NULL,
+ * ETag etag (a quoted entity tag, etag.h); no Allow.  A 304 gets neither
+ * Content-Type nor Content-Length nor body (RFC 9110 §15.4.5). */
+char *reply_format_cached(int status, const char *body, size_t body_len, const char *cache_control,
+                          const char *etag, bool head, size_t *len);
+
 /* Encode obj (borrowed) as a compact JSON body; NULL if obj is NULL or
  * holds something jansson cannot encode. */
 char *reply_json(const json_t *obj);

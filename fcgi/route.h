@@ -8,11 +8,12 @@
 
 /* The CGI variables routing looks at; any may be NULL (unset). */
 struct route_vars {
-    const char *method;      /* REQUEST_METHOD */
-    const char *script_name; /* SCRIPT_NAME */
-    const char *path_info;   /* PATH_INFO */
-    const char *request_uri; /* REQUEST_URI (not in RFC 3875, but every server sends it) */
-    const char *query;       /* QUERY_STRING */
+    const char *method;        /* REQUEST_METHOD */
+    const char *script_name;   /* SCRIPT_NAME */
+    const char *path_info;     /* PATH_INFO */
+    const char *request_uri;   /* REQUEST_URI (not in RFC 3875, but every server sends it) */
+    const char *query;         /* QUERY_STRING */
+    const char *if_none_match; /* HTTP_IF_NONE_MATCH (not for routing: /history's 304) */
 };
 
 enum route_target {

@@ -6,7 +6,7 @@
  * is involved.  Input: one message per line, 100 ms apart,
  * against a limit of 8 messages per second, so that long inputs reach the
  * rate limit.  Invariants: every message sent is an {"event","data"} JSON
- * object; history is asked only for a valid symbol and limit; a client
+ * object; history is asked only for a valid symbol, limit and range; a client
  * holds at most max_subscriptions symbols. */
 #include "config.h"
 
@@ -49,11 +49,18 @@ static void fuzz_send(void *arg, const char *event, const char *data)
     c->sent++;
 }
 
-static void fuzz_history(void *arg, const char *symbol, int limit)
+static void fuzz_history(void *arg, const struct history_query *hq)
 {
     struct transport *c = arg;
-    FUZZ_CHECK(price_symbol_valid(symbol));
-    FUZZ_CHECK(limit >= 1 && limit <= HISTORY_MAX_LIMIT);
+    const struct candles_query *q = &hq->q;
+    FUZZ_CHECK(price_symbol_valid(q->symbol));
+    if (hq->candles) {
+        FUZZ_CHECK(q->limit >= 1 && q->limit <= CANDLES_MAX_LIMIT);
+        FUZZ_CHECK(!q->has_from || !q->has_to || q->from <= q->to);
+        FUZZ_CHECK(q->interval >= 0 && q->interval < CANDLES_INTERVALS);
+    } else {
+        FUZZ_CHECK(hq->limit >= 1 && hq->limit <= HISTORY_MAX_LIMIT);
+    }
     c->histories++;
 }
 

@@ -2,8 +2,11 @@
 
 #include "answer.h"
 
+#include "candles.h"
 #include "cp_error.h"
+#include "etag.h"
 #include "history.h"
+#include "http.h"
 #include "keys.h"
 #include "metrics.h"
 #include "price.h"
@@ -14,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ANSWER_UNAVAILABLE "history is unavailable: Redis is unreachable"
+#define ANSWER_UNAVAILABLE_JSON "{\"code\":\"unavailable\",\"message\":\"" ANSWER_UNAVAILABLE "\"}"
+
 struct history_req {
     struct conn *c;
-    char symbol[PRICE_SYMBOL_MAX];
-    int limit;
+    struct history_query hq;
 };
 
 /* Answer a history request; resume: go on with pipelined HTTP requests
@@ -26,22 +31,20 @@ static void reply_history(struct history_req *h, bool ok, const char *const *tic
                           const size_t *lens, size_t n, bool resume)
 {
     struct conn *c = h->c;
+    const char *symbol = h->hq.q.symbol;
     if (c->kind == CONN_WS && ok) {
-        json_t *j = history_points(h->symbol, ticks, lens, n, h->limit);
+        json_t *j = history_points(symbol, ticks, lens, n, h->hq.limit);
         char *text = json_dumps(j, PRICE_JSON_FLAGS);
         conn_ws_send(c, "history", text);
         free(text);
         json_decref(j);
     } else if (c->kind == CONN_WS) {
-        conn_ws_send(c, "error",
-                     "{\"code\":\"unavailable\",\"message\":\"history is "
-                     "unavailable: Redis is unreachable\"}");
+        conn_ws_send(c, "error", ANSWER_UNAVAILABLE_JSON);
     } else {
         if (ok)
-            conn_respond_json(c, 200, history_points(h->symbol, ticks, lens, n, h->limit));
+            conn_respond_json(c, 200, history_points(symbol, ticks, lens, n, h->hq.limit));
         else
-            conn_respond_error(c, 503, "unavailable",
-                               "history is unavailable: Redis is unreachable", NULL);
+            conn_respond_error(c, 503, "unavailable", ANSWER_UNAVAILABLE, NULL);
         if (resume)
             conn_answered(c);
     }
@@ -58,16 +61,63 @@ static void on_history_read(bool ok, const char *const *ticks, const size_t *len
         free(h);
 }
 
-void answer_history(struct conn *c, const char *symbol, int limit)
+/* The HTTP answer of a candles body: cacheable ones with their ETag, and
+ * 304 when the request's If-None-Match names it (docs/PROTOCOL.md §1). */
+static void respond_candles(struct conn *c, const char *body, size_t len, bool cacheable)
+{
+    if (!cacheable) {
+        conn_respond_cached(c, 200, "application/json", body, len, "no-cache", NULL, NULL);
+        return;
+    }
+    char etag[ETAG_MAX], cache[48];
+    etag_format(body, len, NULL, etag);
+    snprintf(cache, sizeof cache, "public, max-age=%d", CANDLES_CACHE_MAX_AGE);
+    const char *inm = c->req ? http_request_header(c->req, HTTP_H_IF_NONE_MATCH) : NULL;
+    int status = inm && etag_matches(inm, etag) ? 304 : 200;
+    conn_respond_cached(c, status, "application/json", body, len, cache, etag, NULL);
+}
+
+static void on_candles_read(bool ok, const char *const *members, const size_t *lens, size_t n,
+                            bool reverse, const char *newest, size_t newest_len, void *arg)
+{
+    struct history_req *h = arg;
+    struct conn *c = h->c;
+    if (!conn_answer_arrived(c)) {
+        free(h);
+        return;
+    }
+    if (ok) {
+        bool cacheable;
+        size_t len;
+        char *body = candles_response(&h->hq.q, members, lens, n, reverse, newest, newest_len,
+                                      &cacheable, &len);
+        if (c->kind == CONN_WS)
+            conn_ws_send(c, "history", body);
+        else
+            respond_candles(c, body, len, cacheable);
+        free(body);
+    } else if (c->kind == CONN_WS) {
+        conn_ws_send(c, "error", ANSWER_UNAVAILABLE_JSON);
+    } else {
+        conn_respond_error(c, 503, "unavailable", ANSWER_UNAVAILABLE, NULL);
+    }
+    if (c->kind != CONN_WS)
+        conn_answered(c);
+    free(h);
+}
+
+void answer_history(struct conn *c, const struct history_query *hq)
 {
     struct history_req *h = xcalloc(1, sizeof *h);
     h->c = c;
-    snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
-    h->limit = limit;
-    if (rdb_history(c->ctx->rdb, history_ticks_for(limit), on_history_read, h) != CP_OK)
-        reply_history(h, false, NULL, NULL, 0, false);
-    else
+    h->hq = *hq;
+    int rc = hq->candles
+                 ? rdb_candles(c->ctx->rdb, &hq->q, on_candles_read, h)
+                 : rdb_history(c->ctx->rdb, history_ticks_for(hq->limit), on_history_read, h);
+    if (rc == CP_OK)
         conn_await(c);
+    else
+        reply_history(h, false, NULL, NULL, 0, false);
 }
 
 /* ---- /stats and /metrics: every worker's counters ----------------------- */

@@ -9,11 +9,14 @@
 
 #include "conn.h"
 
-/* Answer with up to limit (1..HISTORY_MAX_LIMIT) points of symbol (valid,
- * carried by the feed) from the history stream (docs/PROTOCOL.md §1 /history,
- * §2 history): a "history" message on WebSocket, else a 200 JSON response;
- * Redis unreachable: an "unavailable" error, or 503. */
-void answer_history(struct conn *c, const char *symbol, int limit);
+/* Answer hq (borrowed; its symbol valid and carried by the feed;
+ * docs/PROTOCOL.md §1 /history, §2 history): the candles of hq->q from their
+ * sorted set, or up to hq->limit points from the history stream.  A
+ * "history" message on WebSocket, else a 200 JSON response — candles of a
+ * closed range with ETag and Cache-Control: public, max-age, and 304 when
+ * If-None-Match names the tag; others Cache-Control: no-cache.  Redis
+ * unreachable: an "unavailable" error, or 503. */
+void answer_history(struct conn *c, const struct history_query *hq);
 
 /* Answer GET /stats (JSON totals, docs/PROTOCOL.md §5) or, with prometheus,
  * GET /metrics (text exposition format 0.0.4): this worker's counters,

@@ -285,27 +285,36 @@ const char *conn_cors_headers(struct conn *c, char *buf, size_t len)
 
 /* The response's Upgrade and Connection lines.  A 426 must name the
  * protocol to upgrade to (RFC 9110 §15.5.22), and whoever sends Upgrade
- * lists "upgrade" in Connection (§7.8); the connection still closes. */
-static const char *connection_lines(int status, bool keep)
+ * lists "upgrade" in Connection (§7.8); the connection still closes.  An
+ * HTTP/1.0 client that asked for keep-alive keeps the connection only when
+ * the response says so (RFC 9112 §9.3; ab -k waits for the close otherwise). */
+static const char *connection_lines(const struct conn *c, int status, bool keep)
 {
     if (status == 426)
         return "Upgrade: websocket\r\nConnection: Upgrade, close\r\n";
+    if (keep && c->req && http_request_minor(c->req) == 0)
+        return "Connection: keep-alive\r\n";
     return keep ? "" : "Connection: close\r\n";
 }
 
-/* Queue the head of a response with a body of len bytes; returns whether
- * the connection is kept alive after it. */
+/* Queue the head of a response with a body of len bytes, Cache-Control
+ * cache (its value) and the ETag etag (NULL: none); returns whether the
+ * connection is kept alive after it.  A 304 has no body, so neither
+ * Content-Type nor Content-Length (RFC 9110 §15.4.5). */
 static bool respond_head(struct conn *c, int status, const char *type, size_t len,
-                         const char *extra)
+                         const char *cache, const char *etag, const char *extra)
 {
     bool keep = c->req && http_request_keep_alive(c->req) && status < 400;
-    char cors[512];
+    char cors[512], entity[128] = "";
+    if (status != 304)
+        snprintf(entity, sizeof entity, "Content-Type: %s\r\nContent-Length: %zu\r\n", type, len);
     evbuffer_add_printf(bufferevent_get_output(c->bev),
-                        "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                        "Cache-Control: no-store\r\nServer: cryptopulse/%s\r\n%s%s%s\r\n",
-                        status, http_status_text(status), type, len, PACKAGE_VERSION,
+                        "HTTP/1.1 %d %s\r\n%sCache-Control: %s\r\n%s%s%sServer: cryptopulse/%s\r\n"
+                        "%s%s%s\r\n",
+                        status, http_status_text(status), entity, cache, etag ? "ETag: " : "",
+                        etag ? etag : "", etag ? "\r\n" : "", PACKAGE_VERSION,
                         conn_cors_headers(c, cors, sizeof cors), extra ? extra : "",
-                        connection_lines(status, keep));
+                        connection_lines(c, status, keep));
     return keep;
 }
 
@@ -317,8 +326,14 @@ static bool has_body(const struct conn *c)
 void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                   const char *extra)
 {
-    bool keep = respond_head(c, status, type, len, extra);
-    if (has_body(c))
+    conn_respond_cached(c, status, type, body, len, "no-store", NULL, extra);
+}
+
+void conn_respond_cached(struct conn *c, int status, const char *type, const char *body, size_t len,
+                         const char *cache_control, const char *etag, const char *extra)
+{
+    bool keep = respond_head(c, status, type, len, cache_control, etag, extra);
+    if (has_body(c) && status != 304)
         evbuffer_add(bufferevent_get_output(c->bev), body, len);
     if (!keep)
         conn_close_after_flush(c);
@@ -328,7 +343,7 @@ void conn_respond_buffer(struct conn *c, int status, const char *type, struct ev
                          size_t skip, const char *extra)
 {
     evbuffer_drain(body, skip);
-    bool keep = respond_head(c, status, type, evbuffer_get_length(body), extra);
+    bool keep = respond_head(c, status, type, evbuffer_get_length(body), "no-store", NULL, extra);
     if (has_body(c))
         evbuffer_add_buffer(bufferevent_get_output(c->bev), body);
     else

@@ -119,6 +119,13 @@ void conn_subscriber_init(struct conn *c, enum msg_transport transport);
 void conn_respond(struct conn *c, int status, const char *type, const char *body, size_t len,
                   const char *extra);
 
+/* The same for a response caches may keep: cache_control is the value of
+ * Cache-Control (conn_respond()'s is no-store) and etag, when not NULL, the
+ * ETag (a quoted entity tag, etag.h).  Status 304 (Not Modified) gets
+ * neither Content-Type nor Content-Length nor body (RFC 9110 §15.4.5). */
+void conn_respond_cached(struct conn *c, int status, const char *type, const char *body, size_t len,
+                         const char *cache_control, const char *etag, const char *extra);
+
 /* The same with the bytes of body after its first skip ones, moved out of
  * body (without copying them), which is left empty. */
 void conn_respond_buffer(struct conn *c, int status, const char *type, struct evbuffer *body,

@@ -164,6 +164,11 @@ GW_UNIT_TESTS += tests/unit/check_answer
 tests_unit_check_answer_SOURCES = tests/unit/check_answer.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_answer_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_answer_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+GW_UNIT_TESTS += tests/unit/check_history_candles
+tests_unit_check_history_candles_SOURCES = tests/unit/check_history_candles.c $(GW_FIXTURE) \
+	$(GW_WIRE)
+tests_unit_check_history_candles_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_history_candles_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 GW_UNIT_TESTS += tests/unit/check_stats
 tests_unit_check_stats_SOURCES = tests/unit/check_stats.c $(GW_FIXTURE) $(GW_WIRE)
 tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
@@ -192,3 +197,12 @@ tests_unit_check_sio_session_SOURCES = tests/unit/check_sio_session.c $(GW_FIXTU
 	$(SIO_CLIENT)
 tests_unit_check_sio_session_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_sio_session_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+
+# 21-candles-serve.sh: the feeder's candles of the market data as the gateway
+# and cryptopulse-fcgi serve them, against candles computed in the test.
+# 22-candles-apache.sh: the same through the shipped Apache site, ETag/304 kept.
+INTEGRATION_TESTS += tests/integration/21-candles-serve.sh tests/integration/22-candles-apache.sh
+dist_noinst_SCRIPTS += tests/integration/21-candles-serve.sh tests/integration/candles_serve.py \
+	tests/integration/22-candles-apache.sh
+# The README's /history row (Performance): bench/history_bench.sh [SECONDS] [CONCURRENCY].
+EXTRA_DIST += bench/history_bench.sh

@@ -2,6 +2,7 @@
 
 #include "proto.h"
 
+#include "candles.h"
 #include "cp_error.h"
 #include "history.h"
 #include "price.h"
@@ -152,24 +153,62 @@ static void on_ping(struct ctx *ctx, struct proto_client *pc, json_t *data)
         json_pack("{s:O, s:O, s:I}", "id", id, "ts", ts, "server_ts", (json_int_t)price_now_ms()));
 }
 
-/* {"symbol":"BTC","limit":60} → the history operation; the answer comes later. */
+/* The text of a history parameter for candles_query_check(): a string as it
+ * is, a whole number written into buf (len bytes), NULL when absent or null,
+ * and "" (which the check refuses, naming the parameter) for anything else. */
+static const char *param_text(json_t *data, const char *name, char *buf, size_t len)
+{
+    json_t *v = json_object_get(data, name);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (!json_is_integer(v))
+        return "";
+    snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return buf;
+}
+
+/* The old points form, {"symbol":"BTC","limit":60}: limit a JSON integer. */
+static int points_query(json_t *data, const char *symbol, struct history_query *hq, char *err,
+                        size_t errlen)
+{
+    json_t *lim = json_object_get(data, "limit");
+    char text[32];
+    if (lim && !json_is_integer(lim)) {
+        snprintf(err, errlen, "limit must be a whole number");
+        return CP_EINVAL;
+    }
+    snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, lim ? json_integer_value(lim) : 0);
+    if (history_check(symbol, lim ? text : NULL, &hq->limit, err, errlen) != CP_OK)
+        return CP_EINVAL;
+    snprintf(hq->q.symbol, sizeof hq->q.symbol, "%s", symbol);
+    return CP_OK;
+}
+
+/* {"symbol":"BTC","interval":"1h","from":..,"to":..,"limit":..} (candles),
+ * or {"symbol":"BTC","limit":60} (points) → the history operation; the
+ * answer comes later. */
 static void on_history(struct ctx *ctx, struct proto_client *pc, json_t *data)
 {
     const char *symbol = json_string_value(json_object_get(data, "symbol"));
-    json_t *lim = json_object_get(data, "limit");
-    char text[32], err[128];
-    int limit;
-    if (lim && !json_is_integer(lim)) {
-        send_error(pc, "bad_request", "limit must be a whole number");
-        return;
-    }
-    snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, lim ? json_integer_value(lim) : 0);
-    if (history_check(symbol, lim ? text : NULL, &limit, err, sizeof err) != CP_OK)
+    char bufs[4][32], err[128];
+    struct history_query hq = {0};
+    int rc = candles_query_check(symbol, param_text(data, "interval", bufs[0], sizeof bufs[0]),
+                                 param_text(data, "from", bufs[1], sizeof bufs[1]),
+                                 param_text(data, "to", bufs[2], sizeof bufs[2]),
+                                 param_text(data, "limit", bufs[3], sizeof bufs[3]), &hq.q, err,
+                                 sizeof err);
+    if (rc == CP_ENOENT)
+        rc = points_query(data, symbol, &hq, err, sizeof err);
+    else
+        hq.candles = rc == CP_OK;
+    if (rc != CP_OK)
         send_error(pc, "bad_request", err);
     else if (!hub_symbol_known(ctx->hub, symbol))
         send_error(pc, "unknown_symbol", symbol);
     else
-        pc->ops->history(pc->transport, symbol, limit);
+        pc->ops->history(pc->transport, &hq);
 }
 
 int proto_admit(struct ctx *ctx, struct proto_client *pc, int64_t now_ms)

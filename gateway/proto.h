@@ -7,12 +7,23 @@
 #ifndef CP_PROTO_H
 #define CP_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "candles.h"
 #include "ctx.h"
 #include "hub.h"
 #include "ratelimit.h"
+
+/* A checked history request (docs/PROTOCOL.md §1 /history, §2 history):
+ * candles (interval given) per q, or the old points form, limit points of
+ * q.symbol.  q.symbol is valid and carried by the feed in both forms. */
+struct history_query {
+    bool candles;
+    struct candles_query q; /* candles: the whole query; points: q.symbol only */
+    int limit;              /* points: 1..HISTORY_MAX_LIMIT */
+};
 
 /* What proto asks of its connection; transport is the pointer given to
  * proto_client_init(), passed back unchanged. */
@@ -22,9 +33,9 @@ struct proto_ops {
     /* Replay every tick after since (a tick id, not yet checked), then go
      * live (docs/PROTOCOL.md §3, resume). */
     void (*resume)(void *transport, const char *since);
-    /* Answer later with a "history" message: up to limit (1..HISTORY_MAX_LIMIT)
-     * points of symbol (valid and carried by the feed). */
-    void (*history)(void *transport, const char *symbol, int limit);
+    /* Answer later with a "history" message for hq (borrowed: copy what is
+     * kept). */
+    void (*history)(void *transport, const struct history_query *hq);
 };
 
 /* Per-connection state of the protocol: its hub subscription, rate limit

@@ -308,6 +308,94 @@ int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg)
     return read_stream(r, "XREVRANGE %s + %s COUNT %d", "-", count, cb, arg);
 }
 
+struct rdb_candles_req {
+    rdb_candles_cb cb;
+    void *arg;
+    bool reverse;
+    bool failed;                     /* the newest member could not be read */
+    bool abandoned;                  /* the range read was never sent: no cb */
+    bool has_newest;                 /* the key is not empty */
+    size_t newest_len;               /* bytes of newest */
+    char newest[CANDLES_MEMBER_MAX]; /* a copy: the reply is gone when the range comes */
+};
+
+/* ZRANGE key -1 -1: the newest member, or none; the range read follows. */
+static void on_newest(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_candles_req *req = privdata;
+    redisReply *m = reply;
+    if (req->abandoned) {
+        free(req);
+        return;
+    }
+    if (!m || m->type != REDIS_REPLY_ARRAY) {
+        req->failed = true;
+        return;
+    }
+    /* One longer than any member candles_member() writes would not parse:
+     * left out, the range is then not cacheable, as with an empty key. */
+    const redisReply *e = m->elements > 0 ? m->element[0] : NULL;
+    if (e && e->type == REDIS_REPLY_STRING && e->len < sizeof req->newest) {
+        memcpy(req->newest, e->str, e->len);
+        req->newest_len = e->len;
+        req->has_newest = true;
+    }
+}
+
+static void on_candles(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rdb_candles_req *req = privdata;
+    redisReply *m = reply;
+    if (!m || m->type != REDIS_REPLY_ARRAY || req->failed) {
+        req->cb(false, NULL, NULL, 0, req->reverse, NULL, 0, req->arg);
+        free(req);
+        return;
+    }
+    const char **strs = xcalloc(m->elements + 1, sizeof *strs);
+    size_t *lens = xcalloc(m->elements + 1, sizeof *lens), n = 0;
+    for (size_t i = 0; i < m->elements; i++)
+        if (m->element[i]->type == REDIS_REPLY_STRING) {
+            strs[n] = m->element[i]->str;
+            lens[n++] = m->element[i]->len;
+        }
+    req->cb(true, strs, lens, n, req->reverse, req->has_newest ? req->newest : NULL,
+            req->newest_len, req->arg);
+    free(strs);
+    free(lens);
+    free(req);
+}
+
+int rdb_candles(struct rdb *r, const struct candles_query *q, rdb_candles_cb cb, void *arg)
+{
+    if (!r->cmd.connected)
+        return CP_EIO;
+    char key[KEYS_MAX], min[24], max[24];
+    bool reverse;
+    if (candles_key(key, sizeof key, r->conf->redis_prefix, q->symbol, q->interval) < 0)
+        return CP_EIO;
+    candles_query_range(q, min, max, &reverse);
+    struct rdb_candles_req *req = xcalloc(1, sizeof *req);
+    req->cb = cb;
+    req->arg = arg;
+    req->reverse = reverse;
+    /* The newest first: a candle that closes between the two reads can then
+     * only make the answer look less cacheable, never more. */
+    if (redisAsyncCommand(r->cmd.ac, on_newest, req, "ZRANGE %s -1 -1", key) != REDIS_OK) {
+        free(req);
+        return CP_EIO;
+    }
+    int rc =
+        reverse ? redisAsyncCommand(r->cmd.ac, on_candles, req,
+                                    "ZREVRANGEBYSCORE %s %s %s LIMIT 0 %d", key, max, min, q->limit)
+                : redisAsyncCommand(r->cmd.ac, on_candles, req, "ZRANGEBYSCORE %s %s %s LIMIT 0 %d",
+                                    key, min, max, q->limit);
+    if (rc != REDIS_OK) {
+        req->abandoned = true; /* on_newest frees it */
+        return CP_EIO;
+    }
+    return CP_OK;
+}
+
 struct rdb_entries_req {
     rdb_entries_cb cb;
     void *arg;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "candles.h"
 #include "conf.h"
 
 /* Replies live only during the callback (hiredis' contract): copy to keep. */
@@ -43,6 +44,20 @@ typedef void (*rdb_strings_cb)(bool ok, const char *const *ticks, const size_t *
 /* Read the newest count ticks of the history stream (XREVRANGE).  Returns 0,
  * or CP_EIO when Redis is not connected (cb is then never called). */
 int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg);
+
+/* Called exactly once with the candles read (members as stored, newest
+ * first when reverse, else oldest first) and newest, the key's newest member
+ * (NULL when the key is empty), all borrowed for the call; or with ok false
+ * when Redis failed or went away first. */
+typedef void (*rdb_candles_cb)(bool ok, const char *const *members, const size_t *lens, size_t n,
+                               bool reverse, const char *newest, size_t newest_len, void *arg);
+
+/* Read the candles of q (candles.h; docs/PROTOCOL.md §1 /history) with one
+ * pipelined pair: ZRANGE key -1 -1 (the newest candle, for last_open and
+ * caching), then ZRANGEBYSCORE or ZREVRANGEBYSCORE ... LIMIT 0 q->limit per
+ * candles_query_range().  Returns 0, or CP_EIO when Redis is not connected
+ * (cb is then never called). */
+int rdb_candles(struct rdb *r, const struct candles_query *q, rdb_candles_cb cb, void *arg);
 
 /* One entry of the history stream: its stream id and its "tick" field (""
  * when it has none), borrowed for the callback's duration. */

@@ -3,6 +3,7 @@
 #include "routes.h"
 
 #include "answer.h"
+#include "candles.h"
 #include "cp_error.h"
 #include "eventsource.h"
 #include "health.h"
@@ -59,7 +60,8 @@ static void route_static(struct conn *c, const char *path)
                             http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
                             http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
                             http_request_is_head(c->req),
-                            keep};
+                            keep,
+                            http_request_minor(c->req) == 0};
     if (www_respond(c->ctx->www, &r, bufferevent_get_output(c->bev)) < 0) {
         conn_respond_error(c, 404, "not_found", "no such resource", NULL);
         return;
@@ -68,21 +70,43 @@ static void route_static(struct conn *c, const char *path)
         conn_close_after_flush(c);
 }
 
-/* GET /history?symbol=BTC&limit=60 (docs/PROTOCOL.md §1). */
+/* A query parameter's text for the checks: NULL when absent, "" (refused
+ * there) when too long or badly escaped. */
+static const char *query_param(const char *q, const char *name, char *buf, size_t len)
+{
+    int rc = urlcode_query_param(q, name, buf, len);
+    if (rc == CP_ENOENT)
+        return NULL;
+    if (rc != CP_OK)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* GET /history?symbol=BTC&interval=1h&from=&to=&limit= (candles), or
+ * ?symbol=BTC&limit=60 (points) (docs/PROTOCOL.md §1). */
 static void route_history(struct conn *c)
 {
-    char symbol[PRICE_SYMBOL_MAX + 1] = "", limit[16], err[128];
+    char symbol[PRICE_SYMBOL_MAX + 1] = "", bufs[4][24], err[128];
     const char *q = http_request_query(c->req);
-    int n;
-    bool has_limit = urlcode_query_param(q, "limit", limit, sizeof limit) == CP_OK;
-    if (urlcode_query_param(q, "symbol", symbol, sizeof symbol) != CP_OK ||
-        history_check(symbol, has_limit ? limit : NULL, &n, err, sizeof err) != CP_OK) {
-        conn_respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
-    } else if (!hub_symbol_known(c->ctx->hub, symbol)) {
-        conn_respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
+    struct history_query hq = {0};
+    bool has_symbol = urlcode_query_param(q, "symbol", symbol, sizeof symbol) == CP_OK;
+    const char *limit = query_param(q, "limit", bufs[3], sizeof bufs[3]);
+    int rc = candles_query_check(
+        has_symbol ? symbol : NULL, query_param(q, "interval", bufs[0], sizeof bufs[0]),
+        query_param(q, "from", bufs[1], sizeof bufs[1]),
+        query_param(q, "to", bufs[2], sizeof bufs[2]), limit, &hq.q, err, sizeof err);
+    if (rc == CP_ENOENT) { /* no interval: the old points form */
+        rc = history_check(symbol, limit, &hq.limit, err, sizeof err);
+        snprintf(hq.q.symbol, sizeof hq.q.symbol, "%s", symbol);
     } else {
-        answer_history(c, symbol, n);
+        hq.candles = rc == CP_OK;
     }
+    if (rc != CP_OK)
+        conn_respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
+    else if (!hub_symbol_known(c->ctx->hub, symbol))
+        conn_respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
+    else
+        answer_history(c, &hq);
 }
 
 /* OPTIONS: a CORS preflight (Fetch standard, "CORS protocol"). */
@@ -94,7 +118,7 @@ static void preflight(struct conn *c)
     }
     conn_respond(c, 204, "text/plain", "", 0,
                  "Allow: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
-                 "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"
+                 "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control, If-None-Match\r\n"
                  "Access-Control-Max-Age: 600\r\n");
 }
 

@@ -2,6 +2,7 @@
 
 #include "sio_events.h"
 
+#include "candles.h"
 #include "cp_error.h"
 #include "eio.h"
 #include "history.h"
@@ -62,43 +63,65 @@ static void op_resume(void *transport, const char *since)
 
 struct history_req {
     struct sio_session *s;
-    char symbol[PRICE_SYMBOL_MAX];
-    int limit;
+    struct history_query hq;
     long long ack_id;
 };
 
-static void on_history(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+/* The answer to h arrived: ok with the body (JSON text) of the history
+ * message, else Redis failed.  Sent as the reply the client awaits. */
+static void history_answered(struct history_req *h, bool ok, const char *body)
 {
-    struct history_req *h = arg;
     struct sio_session *s = h->s;
     if (sio_session_answer_arrived(s)) {
         s->ack_id = h->ack_id;
         s->ack_event = "history";
-        if (ok) {
-            json_t *j = history_points(h->symbol, ticks, lens, n, h->limit);
-            char *text = json_dumps(j, PRICE_JSON_FLAGS);
-            op_send(s, "history", text);
-            free(text);
-            json_decref(j);
-        } else {
+        if (ok)
+            op_send(s, "history", body);
+        else
             proto_error(&s->pc, "unavailable", "history is unavailable: Redis is unreachable");
-        }
         finish_ack(s);
     }
     free(h);
 }
 
-static void op_history(void *transport, const char *symbol, int limit)
+static void on_history(bool ok, const char *const *ticks, const size_t *lens, size_t n, void *arg)
+{
+    struct history_req *h = arg;
+    char *text = NULL;
+    if (ok) {
+        json_t *j = history_points(h->hq.q.symbol, ticks, lens, n, h->hq.limit);
+        text = json_dumps(j, PRICE_JSON_FLAGS);
+        json_decref(j);
+    }
+    history_answered(h, ok, text);
+    free(text);
+}
+
+static void on_candles(bool ok, const char *const *members, const size_t *lens, size_t n,
+                       bool reverse, const char *newest, size_t newest_len, void *arg)
+{
+    struct history_req *h = arg;
+    bool cacheable;
+    size_t len;
+    char *text = ok ? candles_response(&h->hq.q, members, lens, n, reverse, newest, newest_len,
+                                       &cacheable, &len)
+                    : NULL;
+    history_answered(h, ok, text);
+    free(text);
+}
+
+static void op_history(void *transport, const struct history_query *hq)
 {
     struct sio_session *s = transport;
     struct ctx *ctx = s->ctx;
     struct history_req *h = xcalloc(1, sizeof *h);
     h->s = s;
-    snprintf(h->symbol, sizeof h->symbol, "%s", symbol);
-    h->limit = limit;
+    h->hq = *hq;
     h->ack_id = s->ack_id; /* acknowledged when the answer comes */
     s->ack_id = -1;
-    if (rdb_history(ctx->rdb, history_ticks_for(limit), on_history, h) == CP_OK) {
+    int rc = hq->candles ? rdb_candles(ctx->rdb, &hq->q, on_candles, h)
+                         : rdb_history(ctx->rdb, history_ticks_for(hq->limit), on_history, h);
+    if (rc == CP_OK) {
         s->pending++;
         return;
     }

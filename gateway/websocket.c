@@ -25,9 +25,9 @@ static void op_resume(void *transport, const char *since)
     resume_start(transport, since);
 }
 
-static void op_history(void *transport, const char *symbol, int limit)
+static void op_history(void *transport, const struct history_query *hq)
 {
-    answer_history(transport, symbol, limit);
+    answer_history(transport, hq);
 }
 
 static const struct proto_ops websocket_proto_ops = {

@@ -372,7 +372,10 @@ int www_respond(struct www *w, const struct www_request *req, struct evbuffer *o
     if (status == 200)
         evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n%s", e->mime, b->len,
                             gz ? "Content-Encoding: gzip\r\n" : "");
-    evbuffer_add_printf(out, "%s\r\n", req->keep_alive ? "" : "Connection: close\r\n");
+    evbuffer_add_printf(out, "%s\r\n",
+                        !req->keep_alive ? "Connection: close\r\n"
+                        : req->http10    ? "Connection: keep-alive\r\n" /* RFC 9112 §9.3 */
+                                         : "");
     if (status == 200 && !req->head && b->len > 0) {
         b->refs++;
         evbuffer_add_reference(out, b->data, b->len, blob_cleanup, b);

@@ -36,6 +36,7 @@ struct www_request {
     const char *accept_encoding;   /* RFC 9110 §12.5.3: gzip is used when accepted */
     bool head;                     /* HEAD: headers only */
     bool keep_alive;               /* false adds "Connection: close" */
+    bool http10;                   /* HTTP/1.0: keep_alive adds "Connection: keep-alive" */
 };
 
 /* Append the whole response for req to out: 200 with the file (gzip when the

@@ -101,6 +101,24 @@ static size_t json_number_len(const char *p, const char *end)
     return (size_t)(s - p);
 }
 
+/* The shape of a stored member without converting its numbers: a flag,
+ * then "[" six JSON numbers "]" — enough to copy it into a response as
+ * valid JSON.  Returns the flag ('o' or 'c'), or 0 when it is not one. */
+static char member_shape(const char *member, size_t len)
+{
+    const char *p = member + 2, *end = member + len;
+    if (len < 14 || len >= CANDLES_MEMBER_MAX || (member[0] != 'o' && member[0] != 'c') ||
+        member[1] != '[')
+        return 0;
+    for (int i = 0; i < 6; i++) {
+        size_t n = json_number_len(p, end);
+        if (n == 0 || *p == '-' || p + n >= end || p[n] != (i == 5 ? ']' : ','))
+            return 0;
+        p += n + 1;
+    }
+    return p == end ? member[0] : 0;
+}
+
 int candles_member_parse(const char *member, size_t len, struct ohlcv *out)
 {
     const char *p = member, *end = member + len;
@@ -215,14 +233,14 @@ char *candles_response(const struct candles_query *q, const char *const *members
     bool last_open = false, first = true;
     for (size_t k = 0; k < n; k++) {
         size_t i = reverse ? n - 1 - k : k;
-        struct ohlcv b;
-        if (candles_member_parse(members[i], lens[i], &b) != CP_OK)
+        char flag = member_shape(members[i], lens[i]);
+        if (!flag)
             continue;
         if (!first)
             out[used++] = ',';
         memcpy(out + used, members[i] + 1, lens[i] - 1);
         used += lens[i] - 1;
-        last_open = b.is_open;
+        last_open = flag == 'o';
         first = false;
     }
     used += (size_t)snprintf(out + used, cap - used, "],\"last_open\":%s}",

@@ -92,7 +92,8 @@ void candles_query_range(const struct candles_query *q, char min[24], char max[2
  * as strings of lens bytes, and newest (newest_len bytes; NULL when the key
  * is empty), the key's newest member read with ZRANGE key -1 -1:
  * {"symbol","interval","candles":[[open_ms,o,h,l,c,v],...],"last_open":b},
- * oldest first, members that do not parse left out.  *cacheable is set when
+ * oldest first, members that are not a flag and six JSON numbers left out (their
+ * values are not checked: the feeder wrote them).  *cacheable is set when
  * the range is closed for good: to was given and lies before the newest
  * candle's open time.  Returns a malloc'd NUL-terminated string (*len bytes)
  * the caller frees. */

@@ -9,7 +9,7 @@ PACKAGES=(
     zlib1g-dev clang-format
     chromium
     redis-server redis-tools redis-sentinel openssl valgrind strace curl python3 python3-websockets libfcgi-bin
-    apache2 lighttpd lighttpd-mod-deflate
+    apache2 apache2-utils lighttpd lighttpd-mod-deflate
 )
 
 missing=()

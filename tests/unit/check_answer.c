@@ -84,6 +84,14 @@ static json_t *response_json(char *raw, int status)
     return j;
 }
 
+/* Ask for limit points of symbol (the old form of /history). */
+static void answer_points(struct conn *c, const char *symbol, int limit)
+{
+    struct history_query hq = {.limit = limit};
+    snprintf(hq.q.symbol, sizeof hq.q.symbol, "%s", symbol);
+    answer_history(c, &hq);
+}
+
 /* A served connection made a WebSocket one by hand. */
 static int ws_client(struct conn **c)
 {
@@ -99,7 +107,7 @@ START_TEST(http_history_is_the_newest_points_oldest_first)
     store_history();
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
-    answer_history(c, "BTC", 3);
+    answer_points(c, "BTC", 3);
     char *raw = gw_fixture_read(&fx, fd, 2000, NULL);
     json_t *j = response_json(raw, 200);
     /* 4500 has no BTC: skipped, not an empty point. */
@@ -128,7 +136,7 @@ START_TEST(http_history_matches_the_history_module)
     freeReplyObject(r);
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
-    answer_history(c, "ETH", HISTORY_MAX_LIMIT);
+    answer_points(c, "ETH", HISTORY_MAX_LIMIT);
     char *raw = gw_fixture_read(&fx, fd, 2000, NULL);
     json_t *j = response_json(raw, 200);
     ck_assert(json_equal(j, want));
@@ -167,7 +175,7 @@ START_TEST(websocket_history_is_a_history_message)
     store_history();
     struct conn *c;
     int fd = ws_client(&c);
-    answer_history(c, "ETH", 2);
+    answer_points(c, "ETH", 2);
     size_t n;
     char *raw = gw_fixture_read(&fx, fd, 2000, &n);
     json_t *m = gw_wire_ws_messages(raw, n);
@@ -185,7 +193,7 @@ START_TEST(history_without_redis_is_503_unavailable)
     start_without_redis();
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
-    answer_history(c, "BTC", 3);
+    answer_points(c, "BTC", 3);
     char *raw = gw_fixture_read(&fx, fd, 2000, NULL);
     json_t *j = response_json(raw, 503);
     assert_json(j, "{\"error\":\"unavailable\",\"message\":\"history is unavailable: Redis is "
@@ -202,7 +210,7 @@ START_TEST(websocket_history_without_redis_is_an_unavailable_error)
     start_without_redis();
     struct conn *c;
     int fd = ws_client(&c);
-    answer_history(c, "BTC", 3);
+    answer_points(c, "BTC", 3);
     size_t n;
     char *raw = gw_fixture_read(&fx, fd, 1000, &n);
     json_t *m = gw_wire_ws_messages(raw, n);

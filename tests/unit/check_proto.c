@@ -4,6 +4,7 @@
  * connection (as fuzz/proto.c does). */
 #include "config.h"
 
+#include "candles.h"
 #include "check_main.h"
 #include "conf.h"
 #include "cp_error.h"
@@ -30,6 +31,7 @@ struct record {
     unsigned histories;
     char symbol[16];
     int limit;
+    struct history_query hq; /* the last history asked */
 };
 
 static struct cp_conf conf;
@@ -56,12 +58,13 @@ static void rec_resume(void *transport, const char *since)
     snprintf(r->since, sizeof r->since, "%s", since);
 }
 
-static void rec_history(void *transport, const char *symbol, int limit)
+static void rec_history(void *transport, const struct history_query *hq)
 {
     struct record *r = transport;
     r->histories++;
-    snprintf(r->symbol, sizeof r->symbol, "%s", symbol);
-    r->limit = limit;
+    snprintf(r->symbol, sizeof r->symbol, "%s", hq->q.symbol);
+    r->limit = hq->candles ? hq->q.limit : hq->limit;
+    r->hq = *hq;
 }
 
 static const struct proto_ops rec_ops = {
@@ -373,6 +376,76 @@ START_TEST(a_valid_history_request_goes_to_the_connection)
 }
 END_TEST
 
+START_TEST(a_candles_request_takes_numbers_or_strings)
+{
+    start();
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",\"interval\":\"1h\","
+        "\"from\":\"1738454400000\",\"to\":1738461600000,\"limit\":\"7\"}}");
+    ck_assert_uint_eq(rec.histories, 1);
+    ck_assert(rec.hq.candles);
+    ck_assert_str_eq(rec.hq.q.symbol, "BTC");
+    ck_assert_int_eq(rec.hq.q.interval, CANDLES_1H);
+    ck_assert(rec.hq.q.has_from && rec.hq.q.has_to);
+    ck_assert_int_eq(rec.hq.q.from, 1738454400000LL);
+    ck_assert_int_eq(rec.hq.q.to, 1738461600000LL);
+    ck_assert_int_eq(rec.hq.q.limit, 7);
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"ETH\",\"interval\":\"1d\","
+        "\"from\":null,\"limit\":5000}}");
+    ck_assert_uint_eq(rec.histories, 2);
+    ck_assert(rec.hq.candles && !rec.hq.q.has_from && !rec.hq.q.has_to);
+    ck_assert_int_eq(rec.hq.q.interval, CANDLES_1D);
+    ck_assert_int_eq(rec.hq.q.limit, CANDLES_MAX_LIMIT);
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"SOL\",\"interval\":\"5m\"}}");
+    ck_assert_int_eq(rec.hq.q.limit, CANDLES_DEFAULT_LIMIT);
+    /* Without interval, the old points form. */
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"SOL\",\"limit\":3}}");
+    ck_assert(!rec.hq.candles);
+    ck_assert_int_eq(rec.hq.limit, 3);
+    ck_assert_uint_eq(rec.n_sent, 0);
+}
+END_TEST
+
+/* The message of the error proto sent i-th, which is a bad_request. */
+static const char *bad_request(size_t i)
+{
+    ck_assert_uint_gt(rec.n_sent, i);
+    ck_assert_str_eq(error_code(i), "bad_request");
+    return json_string_value(json_object_get(rec.data[i], "message"));
+}
+
+START_TEST(a_bad_candles_request_names_the_parameter)
+{
+    start();
+    const char *bad[][2] = {
+        {"\"interval\":\"2h\"", "interval"},
+        {"\"interval\":60", "interval"},
+        {"\"interval\":\"1h\",\"from\":\"abc\"", "from"},
+        {"\"interval\":\"1h\",\"from\":1.5", "from"},
+        {"\"interval\":\"1h\",\"to\":-1", "to"},
+        {"\"interval\":\"1h\",\"to\":true", "to"},
+        {"\"interval\":\"1h\",\"from\":2,\"to\":1", "from"},
+        {"\"interval\":\"1h\",\"limit\":0", "limit"},
+        {"\"interval\":\"1h\",\"limit\":\"5001\"", "limit"},
+        {"\"from\":1", "interval"},
+        {"\"to\":\"1\"", "interval"},
+    };
+    size_t n = sizeof bad / sizeof bad[0];
+    for (size_t i = 0; i < n; i++) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "{\"event\":\"history\",\"data\":{\"symbol\":\"BTC\",%s}}",
+                 bad[i][0]);
+        say(msg);
+        const char *m = bad_request(i);
+        ck_assert_msg(strstr(m, bad[i][1]) != NULL, "%s: %s", bad[i][0], m);
+    }
+    say("{\"event\":\"history\",\"data\":{\"interval\":\"1h\"}}");
+    ck_assert_ptr_nonnull(strstr(bad_request(n), "symbol"));
+    say("{\"event\":\"history\",\"data\":{\"symbol\":\"XRP\",\"interval\":\"1h\"}}");
+    ck_assert_str_eq(error_code(n + 1), "unknown_symbol");
+    ck_assert_uint_eq(rec.histories, 0);
+}
+END_TEST
+
 START_TEST(bad_json_wrong_shape_and_unknown_events_are_errors)
 {
     start();
@@ -461,6 +534,8 @@ static Suite *proto_suite(void)
     tcase_add_test(t, a_malformed_ping_is_a_bad_request);
     tcase_add_test(t, history_checks_symbol_and_limit);
     tcase_add_test(t, a_valid_history_request_goes_to_the_connection);
+    tcase_add_test(t, a_candles_request_takes_numbers_or_strings);
+    tcase_add_test(t, a_bad_candles_request_names_the_parameter);
     tcase_add_test(t, bad_json_wrong_shape_and_unknown_events_are_errors);
     tcase_add_test(t, the_rate_limit_warns_once_then_asks_to_close);
     tcase_add_test(t, the_rate_limit_refills_with_time);

@@ -217,6 +217,29 @@ START_TEST(static_files_come_from_www_root)
 }
 END_TEST
 
+/* RFC 9112 §9.3: an HTTP/1.0 client keeps the connection only when the
+ * response says keep-alive (ab -k waited for a close that never came). */
+START_TEST(http_1_0_keep_alive_is_said_in_the_response)
+{
+    gw_fixture_start(&fx, NULL);
+    www_start();
+    const char *reqs[] = {"GET /health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                          "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"};
+    for (size_t i = 0; i < 2; i++) {
+        char *got = ask(reqs[i]);
+        expect(got, "HTTP/1.1 200 ", NULL);
+        ck_assert_msg(strstr(got, "\r\nConnection: keep-alive\r\n") != NULL, "%s", got);
+        free(got);
+    }
+    char *got = ask("GET /health/live HTTP/1.0\r\n\r\n");
+    ck_assert_msg(strstr(got, "\r\nConnection: close\r\n") != NULL, "%s", got);
+    free(got);
+    got = ask("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    ck_assert_msg(strstr(got, "\r\nConnection:") == NULL, "%s", got);
+    free(got);
+}
+END_TEST
+
 START_TEST(a_preflight_names_what_is_allowed)
 {
     gw_fixture_start(&fx, NULL);
@@ -225,8 +248,8 @@ START_TEST(a_preflight_names_what_is_allowed)
     expect(got, "HTTP/1.1 204 ", NULL);
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Allow-Origin: *\r\n"));
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"));
-    ck_assert_ptr_nonnull(
-        strstr(got, "\r\nAccess-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"));
+    ck_assert_ptr_nonnull(strstr(
+        got, "\r\nAccess-Control-Allow-Headers: Last-Event-ID, Cache-Control, If-None-Match\r\n"));
     ck_assert_ptr_nonnull(strstr(got, "\r\nAccess-Control-Max-Age: 600\r\n"));
     ck_assert_str_eq(body_of(got), "");
     free(got);
@@ -307,6 +330,7 @@ static Suite *routes_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, an_unknown_path_without_www_root_is_404);
     tcase_add_test(t, static_files_come_from_www_root);
+    tcase_add_test(t, http_1_0_keep_alive_is_said_in_the_response);
     tcase_add_test(t, a_preflight_names_what_is_allowed);
     tcase_add_test(t, a_preflight_from_a_disallowed_origin_is_403);
     tcase_add_test(t, a_post_is_405);

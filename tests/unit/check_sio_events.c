@@ -7,6 +7,7 @@
  * redis-server. */
 #include "config.h"
 
+#include "candles.h"
 #include "check_main.h"
 #include "gw_fixture.h"
 #include "gw_wire.h"
@@ -405,6 +406,38 @@ START_TEST(history_is_answered_and_acknowledged)
 }
 END_TEST
 
+START_TEST(candles_are_answered_and_acknowledged)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    char key[KEYS_MAX];
+    candles_key(key, sizeof key, fx.conf.redis_prefix, "BTC", CANDLES_1M);
+    redisContext *r = gw_wire_redis(&redis_fixture);
+    gw_wire_redis_ok(r, "DEL %s", key);
+    gw_wire_redis_ok(r, "ZADD %s 60000 %s 120000 %s 180000 %s", key, "c[60000,1.5,2,1,1.75,10]",
+                     "c[120000,1.75,1.75,1.25,1.5,2.5]", "o[180000,1.5,1.5,1.5,1.5,0]");
+    redisFree(r);
+    char sid[64];
+    sio_connect(&fx, sid);
+    char *got = exchange(sid, "427[\"history\",{\"symbol\":\"BTC\",\"interval\":\"1m\","
+                              "\"from\":\"60000\",\"to\":120000,\"limit\":\"1\"}]");
+    const char *body = "{\"symbol\":\"BTC\",\"interval\":\"1m\",\"candles\":"
+                       "[[60000,1.5,2,1,1.75,10]],\"last_open\":false}";
+    char want[512];
+    snprintf(want, sizeof want,
+             "42[\"history\",%s]\x1e"
+             "437[%s]",
+             body, body);
+    ck_assert_str_eq(got, want);
+    free(got);
+    got = exchange(sid, "428[\"history\",{\"symbol\":\"BTC\",\"interval\":\"1w\"}]");
+    ck_assert_msg(starts(got, "42[\"error\",{\"code\":\"bad_request\",\"message\":\"interval"),
+                  "%s", got);
+    ck_assert_ptr_nonnull(strstr(got, "\x1e"
+                                      "438[{\"code\":\"bad_request\""));
+    free(got);
+}
+END_TEST
+
 START_TEST(history_without_redis_is_an_error_and_its_ack)
 {
     ck_assert(redis_server_start(&gone));
@@ -474,6 +507,7 @@ static Suite *sio_events_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 30); /* loopback round trips, slower under load */
     tcase_add_test(t, history_is_answered_and_acknowledged);
+    tcase_add_test(t, candles_are_answered_and_acknowledged);
     tcase_add_test(t, a_session_closed_while_history_is_pending_is_freed_later);
     tcase_add_test(t, history_without_redis_is_an_error_and_its_ack);
     suite_add_tcase(s, t);
