@@ -181,12 +181,14 @@ async function main() {
     // The open candle follows the ticks: its close becomes the tick's price.
     const before = await chartState(page);
     const t0 = await page.evaluate(() => window.cryptopulse.state.ticks);
-    const moved = await (await page.waitForFunction(({ s, c0, t }) => {
+    // (By the tick itself, not by fetching the candles again: fetches stays.)
+    const moved = await (await page.waitForFunction(({ s, c0, t, f }) => {
       const last = window.cryptopulse.state.cards.get(s).last;
       const b = window.cpChart.lastBar;
+      if (window.cpChart.fetches !== f) throw new Error('the candles were fetched again first');
       return window.cryptopulse.state.ticks > t && b.close !== c0 && b.close === last
         && b.high >= b.close && b.low <= b.close ? { close: b.close, high: b.high, low: b.low } : null;
-    }, { s: SYMBOL, c0: before.lastBar.close, t: t0 }, { timeout: 15000 })).jsonValue();
+    }, { s: SYMBOL, c0: before.lastBar.close, t: t0, f: before.fetches }, { timeout: 5000 })).jsonValue();
     check(true, `the open candle moves with the ticks: close ${before.lastBar.close} -> ${moved.close}`
       + ` (the tick's price), high ${moved.high}, low ${moved.low}`);
 
