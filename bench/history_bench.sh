@@ -35,10 +35,7 @@ chmod 644 "$ENV_FILE"
 start_gateway --config "$ENV_FILE"
 GW1_PORT=$GATEWAY_PORT
 GW2_PORT=$(free_port) # the site's second gateway: absent, its health check takes it out
-FCGI_PORT=$(free_port)
-start fcgi "$FCGI_BIN" --config "$ENV_FILE" --listen "127.0.0.1:$FCGI_PORT"
-wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FCGI_PORT))" ||
-    fail "cryptopulse-fcgi did not listen on $FCGI_PORT"
+start_fcgi "$ENV_FILE"
 # start_apache waits for /health, which needs a fresh feeder heartbeat.
 redis-cli -p "$REDIS_PORT" SET cryptopulse:feeder:heartbeat "$(now_ms)" >/dev/null
 start_apache

@@ -108,18 +108,6 @@ static char *respond_stats(struct handlers_state *h, bool head, size_t *len)
     return respond_json(200, total, head, len);
 }
 
-/* A query parameter's text for the checks: NULL when absent, "" (refused
- * there) when too long or badly escaped. */
-static const char *query_param(const char *query, const char *name, char *buf, size_t len)
-{
-    int rc = urlcode_query_param(query, name, buf, len);
-    if (rc == CP_ENOENT)
-        return NULL;
-    if (rc != CP_OK)
-        buf[0] = '\0';
-    return buf;
-}
-
 /* The candles of q as the gateway answers them: a closed range with its
  * ETag and Cache-Control: public, max-age (304 when if_none_match names
  * the tag), anything else Cache-Control: no-cache. */
@@ -160,24 +148,14 @@ static char *respond_candles(struct handlers_state *h, const struct candles_quer
 static char *respond_history(struct handlers_state *h, const struct route_vars *v, bool head,
                              size_t *len)
 {
-    char symbol[PRICE_SYMBOL_MAX + 1] = "", bufs[4][24], err[HEALTH_ERROR_MAX];
-    const char *query = v->query;
-    struct candles_query q;
-    int n;
-    if (urlcode_query_param(query, "symbol", symbol, sizeof symbol) != CP_OK)
-        symbol[0] = '\0';
-    const char *limit = query_param(query, "limit", bufs[3], sizeof bufs[3]);
-    int rc = candles_query_check(
-        symbol[0] ? symbol : NULL, query_param(query, "interval", bufs[0], sizeof bufs[0]),
-        query_param(query, "from", bufs[1], sizeof bufs[1]),
-        query_param(query, "to", bufs[2], sizeof bufs[2]), limit, &q, err, sizeof err);
-    if (rc == CP_ENOENT) /* no interval: the old points form */
-        rc = history_check(symbol[0] ? symbol : NULL, limit, &n, err, sizeof err);
-    else if (rc == CP_OK)
-        return respond_candles(h, &q, v->if_none_match, head, len);
-    if (rc != CP_OK)
-        return handlers_error(400, NULL, "bad_request", symbol[0] ? err : "symbol is required",
-                              head, len);
+    char err[HEALTH_ERROR_MAX];
+    struct history_query hq;
+    if (history_query_parse(v->query, &hq, err, sizeof err) != CP_OK)
+        return handlers_error(400, NULL, "bad_request", err, head, len);
+    if (hq.candles)
+        return respond_candles(h, &hq.q, v->if_none_match, head, len);
+    const char *symbol = hq.q.symbol;
+    int n = hq.limit;
     struct probe_strings s;
     char *symbols;
     if (probe_history(h->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)

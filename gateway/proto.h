@@ -11,19 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "candles.h"
 #include "ctx.h"
+#include "history.h"
 #include "hub.h"
 #include "ratelimit.h"
-
-/* A checked history request (docs/PROTOCOL.md §1 /history, §2 history):
- * candles (interval given) per q, or the old points form, limit points of
- * q.symbol.  q.symbol is valid and carried by the feed in both forms. */
-struct history_query {
-    bool candles;
-    struct candles_query q; /* candles: the whole query; points: q.symbol only */
-    int limit;              /* points: 1..HISTORY_MAX_LIMIT */
-};
 
 /* What proto asks of its connection; transport is the pointer given to
  * proto_client_init(), passed back unchanged. */

@@ -70,40 +70,15 @@ static void route_static(struct conn *c, const char *path)
         conn_close_after_flush(c);
 }
 
-/* A query parameter's text for the checks: NULL when absent, "" (refused
- * there) when too long or badly escaped. */
-static const char *query_param(const char *q, const char *name, char *buf, size_t len)
-{
-    int rc = urlcode_query_param(q, name, buf, len);
-    if (rc == CP_ENOENT)
-        return NULL;
-    if (rc != CP_OK)
-        buf[0] = '\0';
-    return buf;
-}
-
 /* GET /history?symbol=BTC&interval=1h&from=&to=&limit= (candles), or
  * ?symbol=BTC&limit=60 (points) (docs/PROTOCOL.md §1). */
 static void route_history(struct conn *c)
 {
-    char symbol[PRICE_SYMBOL_MAX + 1] = "", bufs[4][24], err[128];
-    const char *q = http_request_query(c->req);
-    struct history_query hq = {0};
-    bool has_symbol = urlcode_query_param(q, "symbol", symbol, sizeof symbol) == CP_OK;
-    const char *limit = query_param(q, "limit", bufs[3], sizeof bufs[3]);
-    int rc = candles_query_check(
-        has_symbol ? symbol : NULL, query_param(q, "interval", bufs[0], sizeof bufs[0]),
-        query_param(q, "from", bufs[1], sizeof bufs[1]),
-        query_param(q, "to", bufs[2], sizeof bufs[2]), limit, &hq.q, err, sizeof err);
-    if (rc == CP_ENOENT) { /* no interval: the old points form */
-        rc = history_check(symbol, limit, &hq.limit, err, sizeof err);
-        snprintf(hq.q.symbol, sizeof hq.q.symbol, "%s", symbol);
-    } else {
-        hq.candles = rc == CP_OK;
-    }
-    if (rc != CP_OK)
-        conn_respond_error(c, 400, "bad_request", symbol[0] ? err : "symbol is required", NULL);
-    else if (!hub_symbol_known(c->ctx->hub, symbol))
+    char err[128];
+    struct history_query hq;
+    if (history_query_parse(http_request_query(c->req), &hq, err, sizeof err) != CP_OK)
+        conn_respond_error(c, 400, "bad_request", err, NULL);
+    else if (!hub_symbol_known(c->ctx->hub, hq.q.symbol))
         conn_respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
     else
         answer_history(c, &hq);

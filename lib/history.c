@@ -5,6 +5,7 @@
 #include "cp_error.h"
 #include "price.h"
 #include "strlist.h"
+#include "urlcode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +67,29 @@ int history_check(const char *symbol, const char *limit, int *out, char *err, si
 bool history_symbol_listed(const char *list, const char *symbol)
 {
     return !list || !*list || strlist_has(list, symbol);
+}
+
+int history_query_parse(const char *query, struct history_query *hq, char *err, size_t errlen)
+{
+    char symbol[PRICE_SYMBOL_MAX + 1], bufs[4][24];
+    memset(hq, 0, sizeof *hq);
+    int src = urlcode_query_param(query, "symbol", symbol, sizeof symbol);
+    if (src == CP_ENOENT || (src == CP_OK && !symbol[0])) {
+        snprintf(err, errlen, "symbol is required");
+        return CP_EINVAL;
+    }
+    if (src != CP_OK)
+        symbol[0] = '\0'; /* too long or badly escaped: refused below */
+    const char *limit = urlcode_query_text(query, "limit", bufs[3], sizeof bufs[3]);
+    int rc = candles_query_check(symbol, urlcode_query_text(query, "interval", bufs[0], 24),
+                                 urlcode_query_text(query, "from", bufs[1], 24),
+                                 urlcode_query_text(query, "to", bufs[2], 24), limit, &hq->q, err,
+                                 errlen);
+    hq->candles = rc == CP_OK;
+    if (rc != CP_ENOENT)
+        return rc;
+    rc = history_check(symbol, limit, &hq->limit, err, errlen);
+    if (rc == CP_OK) /* a valid symbol: 1-15 characters */
+        memcpy(hq->q.symbol, symbol, strlen(symbol) + 1);
+    return rc;
 }

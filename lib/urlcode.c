@@ -61,3 +61,13 @@ int urlcode_path_decode(const char *src, char *out, size_t outlen)
 {
     return decode(src, strlen(src), false, out, outlen);
 }
+
+const char *urlcode_query_text(const char *query, const char *name, char *out, size_t outlen)
+{
+    int rc = urlcode_query_param(query, name, out, outlen);
+    if (rc == CP_ENOENT)
+        return NULL;
+    if (rc != CP_OK)
+        out[0] = '\0';
+    return out;
+}

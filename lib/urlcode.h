@@ -12,6 +12,11 @@
  * fit, CP_EINVAL for a bad escape or a decoded NUL. */
 int urlcode_query_param(const char *query, const char *name, char *out, size_t outlen);
 
+/* urlcode_query_param() for checks that name the parameter: returns NULL
+ * when name is absent, else out — holding "" (which the checks refuse) when
+ * the value is too long or badly escaped. */
+const char *urlcode_query_text(const char *query, const char *name, char *out, size_t outlen);
+
 /* Percent-decode the path src into out (outlen bytes); '+' stays '+'.
  * Returns 0, CP_ETOOBIG or CP_EINVAL (bad escape, NUL). */
 int urlcode_path_decode(const char *src, char *out, size_t outlen);

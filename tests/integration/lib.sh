@@ -190,6 +190,15 @@ start_gateway() {
         || fail "gateway did not start"
 }
 
+# start_fcgi ENV_FILE: cryptopulse-fcgi --listen on a free loopback port
+# with the settings of ENV_FILE; sets FCGI_PORT, waits until it listens.
+start_fcgi() {
+    FCGI_PORT=$(free_port)
+    start fcgi "$top_builddir/fcgi/cryptopulse-fcgi" --config "$1" --listen "127.0.0.1:$FCGI_PORT"
+    wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FCGI_PORT))" ||
+        fail "cryptopulse-fcgi did not listen on $FCGI_PORT"
+}
+
 market_data() {
     local f
     for f in "$SHARED_DIR"/data/market/*.csv; do

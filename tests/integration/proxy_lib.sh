@@ -41,10 +41,7 @@ start_stack() {
         --instance-id two --host 127.0.0.2 --port "$GW2_PORT" --www-root "$top_srcdir/www"
     wait_for 10 curl -sf -o /dev/null "http://127.0.0.2:$GW2_PORT/stats" ||
         fail "gateway two did not start"
-    FCGI_PORT=$(free_port)
-    start fcgi "$FCGI_BIN" --config "$ENV_FILE" --listen "127.0.0.1:$FCGI_PORT"
-    wait_for 5 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FCGI_PORT))" ||
-        fail "cryptopulse-fcgi did not listen on $FCGI_PORT"
+    start_fcgi "$ENV_FILE"
     wait_for 5 sh -c "redis-cli -p $REDIS_PORT get cryptopulse:feeder:heartbeat | grep -q ." ||
         fail "the feeder wrote no tick"
 }

@@ -6,6 +6,7 @@
 #include "check_main.h"
 #include "cp_error.h"
 #include "etag.h"
+#include "history.h"
 #include "keys.h"
 
 #include <stdlib.h>
@@ -190,6 +191,38 @@ START_TEST(etags_name_the_bytes_and_match_lists)
 }
 END_TEST
 
+START_TEST(history_queries_choose_candles_or_points_from_the_url)
+{
+    struct history_query hq;
+    char err[160];
+    ck_assert_int_eq(
+        history_query_parse("symbol=BTC&interval=1h&from=5&to=9&limit=2", &hq, err, sizeof err),
+        CP_OK);
+    ck_assert(hq.candles);
+    ck_assert_str_eq(hq.q.symbol, "BTC");
+    ck_assert_int_eq(hq.q.from, 5);
+    ck_assert_int_eq(hq.q.to, 9);
+    ck_assert_int_eq(hq.q.limit, 2);
+    ck_assert_int_eq(history_query_parse("symbol=ETH&limit=7", &hq, err, sizeof err), CP_OK);
+    ck_assert(!hq.candles);
+    ck_assert_str_eq(hq.q.symbol, "ETH");
+    ck_assert_int_eq(hq.limit, 7);
+    ck_assert_int_eq(history_query_parse("interval=1h", &hq, err, sizeof err), CP_EINVAL);
+    ck_assert_str_eq(err, "symbol is required");
+    ck_assert_int_eq(
+        history_query_parse("symbol=ABCDEFGHIJKLMNOPQ&interval=1h", &hq, err, sizeof err),
+        CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "symbol must be"));
+    ck_assert_int_eq(history_query_parse("symbol=BTC&interval=1h&to=%zz", &hq, err, sizeof err),
+                     CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "to must be"));
+    ck_assert_int_eq(history_query_parse("symbol=BTC&from=1", &hq, err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "interval"));
+    ck_assert_int_eq(history_query_parse("symbol=BTC&limit=1001", &hq, err, sizeof err), CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "limit"));
+}
+END_TEST
+
 static Suite *candles_suite(void)
 {
     Suite *s = suite_create("candles");
@@ -202,6 +235,7 @@ static Suite *candles_suite(void)
     tcase_add_test(t, with_from_the_range_reads_forward_else_backward_from_to);
     tcase_add_test(t, responses_join_members_oldest_first_and_skip_bad_ones);
     tcase_add_test(t, etags_name_the_bytes_and_match_lists);
+    tcase_add_test(t, history_queries_choose_candles_or_points_from_the_url);
     suite_add_tcase(s, t);
     return s;
 }
