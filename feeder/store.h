@@ -92,6 +92,12 @@ typedef void (*store_candle_fn)(void *ctx, const char *symbol, enum candles_inte
  * refused, logged), after which fn may have had only some. */
 int store_newest_candles(struct store *s, const char *symbols, store_candle_fn fn, void *ctx);
 
+/* Every stored candle of symbol's iv with open_ms in [from_ms, to_ms]
+ * (ZRANGEBYSCORE key from to), oldest first, to fn (a member that does not
+ * parse is logged and left out).  Returns 0, CP_EIO or CP_EPROTO (logged). */
+int store_range_candles(struct store *s, const char *symbol, enum candles_interval iv,
+                        int64_t from_ms, int64_t to_ms, store_candle_fn fn, void *ctx);
+
 /* A trim of a backfill: drop symbol's candles of iv opened before
  * keep_from_ms. */
 struct store_trim {

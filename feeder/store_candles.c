@@ -94,6 +94,35 @@ int store_newest_candles(struct store *s, const char *symbols, store_candle_fn f
     return rc;
 }
 
+int store_range_candles(struct store *s, const char *symbol, enum candles_interval iv,
+                        int64_t from_ms, int64_t to_ms, store_candle_fn fn, void *ctx)
+{
+    char k[KEYS_MAX];
+    if (!s->c)
+        return CP_EIO;
+    candles_key(k, sizeof k, s->conf->redis_prefix, symbol, iv);
+    redisReply *r = NULL;
+    redisAppendCommand(s->c, "ZRANGEBYSCORE %s %lld %lld", k, (long long)from_ms, (long long)to_ms);
+    if (!(r = next_reply(s, "ZRANGEBYSCORE candles")))
+        return CP_EIO;
+    int rc = CP_OK;
+    if (r->type == REDIS_REPLY_ERROR) {
+        log_warn("redis refused ZRANGEBYSCORE of %s candles: %s", symbol, r->str);
+        rc = CP_EPROTO;
+    }
+    for (size_t i = 0; rc == CP_OK && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        struct ohlcv c;
+        const redisReply *e = r->element[i];
+        if (e->type == REDIS_REPLY_STRING && candles_member_parse(e->str, e->len, &c) == CP_OK)
+            fn(ctx, symbol, iv, &c);
+        else
+            log_warn("redis: %s %s: a stored candle does not parse; ignored", symbol,
+                     candles_interval_name(iv));
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
 /* Read the replies of sent commands.  Returns 0, CP_EPROTO (an error reply,
  * logged once) or CP_EIO. */
 static int drain(struct store *s, size_t sent)

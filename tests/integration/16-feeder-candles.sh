@@ -98,7 +98,7 @@ t0=$(now_ms)
     fail "--backfill exited $?: $(cat "$WORK/bf1.err")"
 took=$(( $(now_ms) - t0 ))
 [ "$took" -lt 10000 ] || fail "--backfill of $(wc -l <"$csv") lines took $took ms"
-grep -qx 'backfill: 46644 rows of 14 symbols: 46644 1m, 12096 5m, 1008 1h, 42 1d candles written; 0 skipped (a running feeder.s open candle)' "$WORK/bf1.out" ||
+grep -qx 'backfill: 46644 rows of 14 symbols: 46644 1m, 12096 5m, 1008 1h, 42 1d candles written; 0 kept (already stored); 0 skipped (a running feeder.s open candle); 0 older than the retention' "$WORK/bf1.out" ||
     fail "summary: $(cat "$WORK/bf1.out")"
 compare t16b: >&2 || fail "backfilled candles differ from those computed from the CSV"
 [ "$(rcli --raw ZRANGE t16b:candles:BTC:1h -1 -1 | cut -c1)" = c ] || fail "a backfilled hour of 2025 is still open"

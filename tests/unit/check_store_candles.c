@@ -225,7 +225,8 @@ START_TEST(backfill_twice_changes_nothing)
     write_csv(files[0], T0, 3 * 1440);
     ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 10 * DAY, msg, sizeof msg), CP_OK);
     ck_assert_str_eq(msg, "backfill: 4320 rows of 1 symbols: 4320 1m, 864 5m, 72 1h, 3 1d "
-                          "candles written; 0 skipped (a running feeder's open candle)");
+                          "candles written; 0 kept (already stored); 0 skipped (a running "
+                          "feeder's open candle); 0 older than the retention");
     static const char *keys[] = {PREFIX "candles:BTC:1m", PREFIX "candles:BTC:5m",
                                  PREFIX "candles:BTC:1h", PREFIX "candles:BTC:1d"};
     for (int k = 0; k < 4; k++) {
@@ -253,13 +254,15 @@ START_TEST(backfill_leaves_a_running_feeders_open_candle_alone)
     ck_assert_int_eq(tick(T0 + 30 * MIN + 1000, 5), CP_OK); /* a live feeder's open candles */
     const char *files[] = {"BTCUSDT-1m-bf2.csv"};
     char msg[512];
-    write_csv(files[0], T0, 60);
-    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 10 * DAY, msg, sizeof msg), CP_OK);
-    /* 1m: 30 minutes before the open one written, the rest skipped */
+    write_csv(files[0], T0, 31);
+    /* the wall clock inside the feeder's open minute: its candles are its own */
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 30 * MIN + 2000, msg, sizeof msg), CP_OK);
+    /* 1m: 30 minutes before the open one written; it and the 5m, 1h, 1d skipped */
     ck_assert_int_eq(zcard(PREFIX "candles:BTC:1m"), 31);
     ck_assert_str_eq(newest(PREFIX "candles:BTC:1m"), "o[1738456200000,5.0,5.0,5.0,5.0,1.0]");
     ck_assert_str_eq(newest(PREFIX "candles:BTC:1h"), "o[1738454400000,5.0,5.0,5.0,5.0,1.0]");
-    ck_assert_ptr_nonnull(strstr(msg, "; 38 skipped"));
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:5m"), 7);
+    ck_assert_ptr_nonnull(strstr(msg, "; 4 skipped"));
     unlink(files[0]);
 }
 END_TEST
@@ -276,7 +279,7 @@ START_TEST(backfill_names_a_bad_line_and_an_unreachable_redis)
     ck_assert_ptr_nonnull(strstr(msg, "BTCUSDT-1m-bad.csv:4: "));
     write_csv(files[0], T0, 3);
     conf.redis_port = redis_server_free_port();
-    ck_assert_int_eq(backfill_run(&conf, files, 1, T0, msg, sizeof msg), CP_EIO);
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + DAY, msg, sizeof msg), CP_EIO);
     unlink(files[0]);
 }
 END_TEST
