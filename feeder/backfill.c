@@ -160,21 +160,30 @@ static void push_candle(struct backfill *b, const struct key_state *k, enum cand
     push(b, &w);
 }
 
-/* Fill: write w unless its bucket holds a candle (kept) — a stale open one
- * (interval ended) is rewritten closed with its own values when fix is set,
- * else replaced by w. */
+/* Fill: write w unless its bucket holds a candle (kept); a stale open one
+ * (interval ended) is replaced by w unless keep_stale (a 1m one is closed
+ * by close_stale() instead). */
 static void fill(struct backfill *b, const struct key_state *k, const struct ohlc_write *w,
-                 bool fix)
+                 bool keep_stale)
 {
     const struct ohlcv *have = stored_at(k, w->iv, w->open_ms);
-    if (have && !(have->is_open && ended(b, have, w->iv)))
+    if (have && (keep_stale || !(have->is_open && ended(b, have, w->iv))))
         b->kept++;
-    else if (have && fix)
-        push_candle(b, k, w->iv, *have);
     else if (w->open_ms < keep_from(b, k, w->iv))
         b->old++;
     else
         push(b, w);
+}
+
+/* Rule 3: the stored open minutes of the span whose minute ended (left by
+ * a stopped feeder or an earlier backfill) rewritten closed, same values. */
+static void close_stale(struct backfill *b, const struct key_state *k)
+{
+    for (size_t i = 0; i < k->nstored[CANDLES_1M]; i++) {
+        const struct ohlcv *m = &k->stored[CANDLES_1M][i];
+        if (m->is_open && ended(b, m, CANDLES_1M))
+            push_candle(b, k, CANDLES_1M, *m);
+    }
 }
 
 /* Note the newest open time each key gets from a's changes. */
@@ -209,6 +218,8 @@ static void choose_minutes(struct backfill *b, const struct ohlc *a)
         else
             fill(b, k, &w, true);
     }
+    for (size_t i = 0; i < b->nkeys; i++)
+        close_stale(b, &b->keys[i]);
 }
 
 /* The stored minutes of k in [from, to) aggregated into *out.  Returns

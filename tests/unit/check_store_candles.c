@@ -284,6 +284,80 @@ START_TEST(backfill_names_a_bad_line_and_an_unreachable_redis)
 }
 END_TEST
 
+/* The candle of key at score ms ("" when none). */
+static const char *at(const char *key, int64_t ms)
+{
+    static char buf[CANDLES_MEMBER_MAX];
+    redisReply *r = redisCommand(rc_, "ZRANGEBYSCORE %s %lld %lld", key, ms, ms);
+    snprintf(buf, sizeof buf, "%s", r->elements ? r->element[0]->str : "");
+    freeReplyObject(r);
+    return buf;
+}
+
+START_TEST(backfill_fixes_an_hour_from_all_its_stored_minutes)
+{
+    /* a feeder that stopped: minute 5 closed, minute 6 and the hour left open */
+    ck_assert_int_eq(tick(T0 + 5 * MIN + 1000, 500), CP_OK);
+    ck_assert_int_eq(tick(T0 + 6 * MIN + 1000, 400), CP_OK);
+    const char *files[] = {"BTCUSDT-1m-fix.csv"};
+    char msg[512];
+    write_csv(files[0], T0, 1); /* one row: 100, 101, 99, 100, 1000.5 */
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 10 * DAY, msg, sizeof msg), CP_OK);
+    ck_assert_ptr_nonnull(strstr(msg, "; 0 skipped"));
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:1m"), 3);
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0 + 5 * MIN),
+                     "c[1738454700000,500.0,500.0,500.0,500.0,1.0]");
+    /* the stale open minute is closed with its own values */
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0 + 6 * MIN),
+                     "c[1738454760000,400.0,400.0,400.0,400.0,1.0]");
+    /* the hour and the day: the file's minute and the feeder's two */
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1h", T0),
+                     "c[1738454400000,100.0,500.0,99.0,400.0,1002.5]");
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1d", T0),
+                     "c[1738454400000,100.0,500.0,99.0,400.0,1002.5]");
+    unlink(files[0]);
+}
+END_TEST
+
+START_TEST(backfill_keeps_feeder_minutes_and_a_second_run_changes_nothing)
+{
+    ck_assert_int_eq(tick(T0 + 1000, 5), CP_OK);
+    ck_assert_int_eq(tick(T0 + MIN + 1000, 6), CP_OK); /* closes minute 0 */
+    const char *files[] = {"BTCUSDT-1m-keep.csv"};
+    char msg[512], before[2][CANDLES_MEMBER_MAX];
+    write_csv(files[0], T0, 60);
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 10 * DAY, msg, sizeof msg), CP_OK);
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0), "c[1738454400000,5.0,5.0,5.0,5.0,1.0]");
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0 + MIN), "c[1738454460000,6.0,6.0,6.0,6.0,1.0]");
+    ck_assert_ptr_nonnull(strstr(msg, "59 1m"));
+    ck_assert_ptr_nonnull(strstr(msg, "; 2 kept"));
+    snprintf(before[0], sizeof before[0], "%s", at(PREFIX "candles:BTC:1h", T0));
+    ck_assert_str_eq(before[0], "c[1738454400000,5.0,113.0,5.0,106.0,59800.0]");
+    snprintf(before[1], sizeof before[1], "%s", at(PREFIX "candles:BTC:1m", T0 + MIN));
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + 10 * DAY, msg, sizeof msg), CP_OK);
+    ck_assert_ptr_nonnull(strstr(msg, " 0 1m"));
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1h", T0), before[0]);
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0 + MIN), before[1]);
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:1m"), 60);
+    unlink(files[0]);
+}
+END_TEST
+
+START_TEST(backfill_refuses_a_row_in_the_future)
+{
+    const char *files[] = {"BTCUSDT-1m-future.csv"};
+    char msg[512];
+    write_csv(files[0], T0, 3); /* the third minute starts 120 s after "now" */
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0, msg, sizeof msg), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(msg, "is in the future"));
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:1m"), 0);
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:1d"), 0);
+    write_csv(files[0], T0, 2); /* 60 s ahead: a clock a little behind */
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0, msg, sizeof msg), CP_OK);
+    unlink(files[0]);
+}
+END_TEST
+
 static Suite *store_candles_suite(void)
 {
     Suite *s = suite_create("store_candles");
@@ -298,6 +372,9 @@ static Suite *store_candles_suite(void)
     tcase_add_test(t, backfill_twice_changes_nothing);
     tcase_add_test(t, backfill_leaves_a_running_feeders_open_candle_alone);
     tcase_add_test(t, backfill_names_a_bad_line_and_an_unreachable_redis);
+    tcase_add_test(t, backfill_fixes_an_hour_from_all_its_stored_minutes);
+    tcase_add_test(t, backfill_keeps_feeder_minutes_and_a_second_run_changes_nothing);
+    tcase_add_test(t, backfill_refuses_a_row_in_the_future);
     suite_add_tcase(s, t);
     return s;
 }
