@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What a key held before, and the newest this run writes to it. */
 struct key_state {
@@ -67,8 +68,16 @@ static int load_files(struct replay *r, const char *const *files, size_t n, char
                       size_t msglen)
 {
     int rc = CP_OK;
-    for (size_t i = 0; rc == CP_OK && i < n; i++)
+    for (size_t i = 0; rc == CP_OK && i < n; i++) {
+        struct stat sb;
+        if (stat(files[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            snprintf(msg, msglen, "%s: is a directory, not a CSV file", files[i]);
+            return CP_ENOENT;
+        }
         rc = replay_add_file(r, files[i], msg, msglen);
+        if (rc == CP_EIO) /* unreadable: a bad path (exit 2), not Redis */
+            rc = CP_ENOENT;
+    }
     return rc == CP_OK ? replay_finish(r, msg, msglen) : rc;
 }
 

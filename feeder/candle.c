@@ -151,10 +151,29 @@ static int set_symbol(const char *base, size_t n, char *out)
     return price_symbol_valid(out) ? CP_OK : CP_EINVAL;
 }
 
+/* Does name say it holds klines of another interval than 1m: a part
+ * "-<n>m-", "-<n>h-" or "-<n>d-" other than "-1m-"? */
+static bool other_interval(const char *name)
+{
+    for (const char *p = strchr(name, '-'); p; p = strchr(p + 1, '-')) {
+        size_t digits = strspn(p + 1, "0123456789");
+        const char *u = p + 1 + digits;
+        if (digits && (*u == 'm' || *u == 'h' || *u == 'd' || *u == 's') && u[1] == '-' &&
+            !(digits == 1 && p[1] == '1' && *u == 'm'))
+            return true;
+    }
+    return false;
+}
+
 int candle_symbol_from_path(const char *path, char *out, char *why, size_t whylen)
 {
     const char *name = strrchr(path, '/');
     name = name ? name + 1 : path;
+    if (other_interval(name)) {
+        snprintf(why, whylen, "the file name \"%s\" names klines of another interval than 1m",
+                 name);
+        return CP_EINVAL;
+    }
     size_t n = strcspn(name, "-.");
     for (size_t i = 0; i < sizeof candle_quotes / sizeof candle_quotes[0]; i++) {
         size_t q = strlen(candle_quotes[i]);
@@ -265,6 +284,12 @@ static int ohlc(const struct fields *f, size_t first, struct candle *out, char *
         snprintf(why, whylen, "high %s is below low %s", f->text[first + 1], f->text[first + 2]);
         return CP_ESYNTAX;
     }
+    for (size_t k = 0; k < 4; k += 3)
+        if (v[k] > v[1] || v[k] < v[2]) {
+            snprintf(why, whylen, "%s %s is outside [low %s, high %s]", names[k],
+                     f->text[first + k], f->text[first + 2], f->text[first + 1]);
+            return CP_ESYNTAX;
+        }
     out->open = v[0];
     out->high = v[1];
     out->low = v[2];

@@ -129,6 +129,8 @@ int replay_add_text(struct replay *r, const char *name, const char *text, char *
     char why[256];
     size_t before = r->n, lineno = 0;
     int rc = CP_OK;
+    if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 BOM */
+        text += 3;
     for (const char *line = text; rc == CP_OK && *line;) {
         const char *nl = strchr(line, '\n');
         lineno++;

@@ -206,7 +206,38 @@ START_TEST(rejects_high_below_low)
     ck_assert_str_eq(why, "high 1 is below low 3");
     ck_assert_int_eq(parse_binance("1735689600000,2,1,3,2,8,1735689659999,7,1,4,4,0"), CP_ESYNTAX);
     ck_assert_str_eq(why, "high 1 is below low 3");
-    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,2,3,3,2,5"), CP_OK);
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,3,3,3,3,5"), CP_OK);
+}
+END_TEST
+
+START_TEST(rejects_open_or_close_outside_low_high)
+{
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,2,3,1,4,5"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "close 4 is outside [low 1, high 3]");
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,0.5,3,1,2,5"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "open 0.5 is outside [low 1, high 3]");
+    ck_assert_int_eq(parse_binance("1735689600000,2,3,1,4,8,1735689659999,7,1,4,4,0"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "close 4 is outside [low 1, high 3]");
+    ck_assert_int_eq(parse_binance("1735689600000,4,3,1,2,8,1735689659999,7,1,4,4,0"), CP_ESYNTAX);
+    ck_assert_str_eq(why, "open 4 is outside [low 1, high 3]");
+    ck_assert_int_eq(parse_shared("1738454400000,BTC-USD,1,3,1,3,5"), CP_OK);
+}
+END_TEST
+
+START_TEST(rejects_a_file_name_of_another_interval)
+{
+    char sym[PRICE_SYMBOL_MAX];
+    ck_assert_int_eq(candle_symbol_from_path("d/XRPUSDT-5m-2025-01.csv", sym, why, sizeof why),
+                     CP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "XRPUSDT-5m-2025-01.csv"));
+    ck_assert_int_eq(candle_symbol_from_path("BTCUSDT-1h-2025-01.csv", sym, why, sizeof why),
+                     CP_EINVAL);
+    ck_assert_int_eq(candle_symbol_from_path("BTCUSDT-1d-2025.csv", sym, why, sizeof why),
+                     CP_EINVAL);
+    ck_assert_int_eq(candle_symbol_from_path("BTCUSDT-15m-2025.csv", sym, why, sizeof why),
+                     CP_EINVAL);
+    ck_assert_int_eq(candle_symbol_from_path("BTCUSDT-1m-2025-01.csv", sym, why, sizeof why),
+                     CP_OK);
 }
 END_TEST
 
@@ -244,6 +275,8 @@ static Suite *candle_suite(void)
     tcase_add_test(t, rejects_bad_timestamp_symbol_and_volume);
     tcase_add_test(t, rejects_absurd_prices_and_volumes);
     tcase_add_test(t, rejects_high_below_low);
+    tcase_add_test(t, rejects_open_or_close_outside_low_high);
+    tcase_add_test(t, rejects_a_file_name_of_another_interval);
     tcase_add_test(t, rejects_a_time_inside_a_minute);
     suite_add_tcase(s, t);
     return s;

@@ -358,6 +358,25 @@ START_TEST(backfill_refuses_a_row_in_the_future)
 }
 END_TEST
 
+START_TEST(backfill_skips_a_bom_and_refuses_a_directory)
+{
+    const char *files[] = {"BTCUSDT-1m-bom.csv"}, *dir[] = {"."};
+    char msg[512];
+    FILE *f = fopen(files[0], "w");
+    fputs("\xEF\xBB\xBFopen_time,open,high,low,close,volume,close_time,quote_volume,count,"
+          "taker_buy_volume,taker_buy_quote_volume,ignore\n"
+          "1738454400000,2,3,1,2,8,1738454459999,7,1,4,4,0\n",
+          f);
+    fclose(f);
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + DAY, msg, sizeof msg), CP_OK);
+    ck_assert_str_eq(at(PREFIX "candles:BTC:1m", T0), "c[1738454400000,2.0,3.0,1.0,2.0,7.0]");
+    /* a directory is a bad path (exit 2), not an unreachable Redis (exit 1) */
+    ck_assert_int_eq(backfill_run(&conf, dir, 1, T0 + DAY, msg, sizeof msg), CP_ENOENT);
+    ck_assert_str_eq(msg, ".: is a directory, not a CSV file");
+    unlink(files[0]);
+}
+END_TEST
+
 static Suite *store_candles_suite(void)
 {
     Suite *s = suite_create("store_candles");
@@ -375,6 +394,7 @@ static Suite *store_candles_suite(void)
     tcase_add_test(t, backfill_fixes_an_hour_from_all_its_stored_minutes);
     tcase_add_test(t, backfill_keeps_feeder_minutes_and_a_second_run_changes_nothing);
     tcase_add_test(t, backfill_refuses_a_row_in_the_future);
+    tcase_add_test(t, backfill_skips_a_bom_and_refuses_a_directory);
     suite_add_tcase(s, t);
     return s;
 }
