@@ -43,7 +43,37 @@ struct backfill {
     struct ohlc_write *writes;
     size_t nwrites, capwrites;
     size_t per_iv[CANDLES_INTERVALS], skipped, kept, old;
+    size_t foreign;         /* rows of symbols not in SYMBOLS (rule 6) */
+    char foreign_names[80]; /* the first few of them, comma-separated */
 };
+
+/* Is symbol in the comma list (an empty list holds every symbol)? */
+static bool listed(const char *list, const char *symbol)
+{
+    size_t n = strlen(symbol);
+    if (!list[0])
+        return true;
+    for (const char *p = list; *p;) {
+        p += strspn(p, ", ");
+        size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, symbol, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+/* Count a row of a symbol not in SYMBOLS; name the first few. */
+static void foreign_row(struct backfill *b, const char *symbol)
+{
+    b->foreign++;
+    if (listed(b->foreign_names, symbol) && b->foreign_names[0])
+        return;
+    size_t used = strlen(b->foreign_names);
+    if (used + strlen(symbol) + 8 < sizeof b->foreign_names)
+        snprintf(b->foreign_names + used, sizeof b->foreign_names - used, "%s%s", used ? ", " : "",
+                 symbol);
+}
 
 static struct key_state *key_of(struct backfill *b, const char *symbol)
 {
@@ -84,8 +114,8 @@ static int load_files(struct replay *r, const char *const *files, size_t n, char
 /* Every row of r into a, as the replay's ticks would give it.  Returns
  * the rows, or 0 with the reason in msg for a row whose minute starts more
  * than a minute after now_ms (rule 4: nothing is written). */
-static size_t aggregate(const struct replay *r, struct ohlc *a, int64_t now_ms, char *msg,
-                        size_t msglen)
+static size_t aggregate(struct backfill *b, const struct replay *r, struct ohlc *a, int64_t now_ms,
+                        char *msg, size_t msglen)
 {
     size_t rows = 0;
     for (size_t m = 0; m < replay_minutes(r); m++) {
@@ -96,6 +126,10 @@ static size_t aggregate(const struct replay *r, struct ohlc *a, int64_t now_ms, 
                 snprintf(msg, msglen, "%s row: time %lld is in the future", c[k].symbol,
                          (long long)c[k].ts_ms);
                 return 0;
+            }
+            if (!listed(b->conf->symbols, c[k].symbol)) {
+                foreign_row(b, c[k].symbol);
+                continue;
             }
             struct ohlc_sample s = {.t = c[k].ts_ms, .v = c[k].volume};
             snprintf(s.symbol, sizeof s.symbol, "%s", c[k].symbol);
@@ -389,7 +423,7 @@ int backfill_run(const struct cp_conf *conf, const char *const *files, size_t n,
     }
     struct backfill b = {.conf = conf, .now_ms = now_ms};
     struct ohlc *a = ohlc_new();
-    size_t rows = aggregate(r, a, now_ms, msg, msglen);
+    size_t rows = aggregate(&b, r, a, now_ms, msg, msglen);
     if (rows == 0 && replay_minutes(r) > 0) {
         ohlc_free(a);
         replay_free(r);
@@ -397,14 +431,23 @@ int backfill_run(const struct cp_conf *conf, const char *const *files, size_t n,
     }
     ohlc_close_ended(a, now_ms);
     add_keys(&b, r);
+    size_t nsym = 0;
+    for (size_t i = 0; i < b.nkeys; i++)
+        nsym += listed(conf->symbols, b.keys[i].symbol);
     rc = write_all(&b, a, msg, msglen);
     if (rc == CP_OK)
         snprintf(msg, msglen,
                  "backfill: %zu rows of %zu symbols: %zu 1m, %zu 5m, %zu 1h, %zu 1d candles "
                  "written; %zu kept (already stored); %zu skipped (a running feeder's open "
                  "candle); %zu older than the retention",
-                 rows, b.nkeys, b.per_iv[CANDLES_1M], b.per_iv[CANDLES_5M], b.per_iv[CANDLES_1H],
-                 b.per_iv[CANDLES_1D], b.kept, b.skipped, b.old);
+                 rows - b.foreign, nsym, b.per_iv[CANDLES_1M], b.per_iv[CANDLES_5M],
+                 b.per_iv[CANDLES_1H], b.per_iv[CANDLES_1D], b.kept, b.skipped, b.old);
+    if (rc == CP_OK && b.foreign) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, msglen - used, "; %zu rows of symbols not in SYMBOLS skipped: %s%s",
+                 b.foreign, b.foreign_names,
+                 strlen(b.foreign_names) + 24 > sizeof b.foreign_names ? ", ..." : "");
+    }
     free(b.writes);
     for (size_t i = 0; i < b.nkeys; i++)
         for (int iv = 0; iv < CANDLES_INTERVALS; iv++)

@@ -19,16 +19,17 @@ static size_t n;
 static struct feed *small_replay(bool loop)
 {
     struct replay *r = replay_new();
-    ck_assert_int_eq(replay_add_text(r, "m.csv",
-                                     "ts_ms,symbol,open,high,low,close,volume\n"
-                                     "1738454400000,ETH-USD,1,1,1,3000.004,10\n"
-                                     "1738454400000,BTC-USD,1,1,1,100000.5,1\n"
-                                     "1738454400000,ZZZ-USD,1,1,1,7,1\n"
-                                     "1738454460000,BTC-USD,1,1,1,101000.5,2\n"
-                                     "1738454520000,BTC-USD,1,1,1,99000.5,0\n"
-                                     "1738454520000,ETH-USD,1,1,1,3100,5\n",
-                                     err, sizeof err),
-                     CP_OK);
+    ck_assert_int_eq(
+        replay_add_text(r, "m.csv",
+                        "ts_ms,symbol,open,high,low,close,volume\n"
+                        "1738454400000,ETH-USD,3000.004,3000.004,3000.004,3000.004,10\n"
+                        "1738454400000,BTC-USD,100000.5,100000.5,100000.5,100000.5,1\n"
+                        "1738454400000,ZZZ-USD,7,7,7,7,1\n"
+                        "1738454460000,BTC-USD,101000.5,101000.5,101000.5,101000.5,2\n"
+                        "1738454520000,BTC-USD,99000.5,99000.5,99000.5,99000.5,0\n"
+                        "1738454520000,ETH-USD,3100,3100,3100,3100,5\n",
+                        err, sizeof err),
+        CP_OK);
     ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
     return feed_new_replay(r, "BTC,SOL,ETH", loop, 0, 1500);
 }
@@ -171,11 +172,11 @@ START_TEST(fast_replay_conflates_minutes_into_one_tick)
 {
     struct replay *r = replay_new();
     replay_add_text(r, "m.csv",
-                    "1738454400000,BTC-USD,1,1,1,100000.5,1\n"
-                    "1738454460000,BTC-USD,1,1,1,101000.5,2\n"
-                    "1738454460000,ETH-USD,1,1,1,3000,2\n"
-                    "1738454520000,BTC-USD,1,1,1,99000.5,0\n"
-                    "1738454640000,BTC-USD,1,1,1,98000.5,0\n",
+                    "1738454400000,BTC-USD,100000.5,100000.5,100000.5,100000.5,1\n"
+                    "1738454460000,BTC-USD,101000.5,101000.5,101000.5,101000.5,2\n"
+                    "1738454460000,ETH-USD,3000,3000,3000,3000,2\n"
+                    "1738454520000,BTC-USD,99000.5,99000.5,99000.5,99000.5,0\n"
+                    "1738454640000,BTC-USD,98000.5,98000.5,98000.5,98000.5,0\n",
                     err, sizeof err);
     ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
     struct feed *f = feed_new_replay(r, "", false, 80, 1500);
@@ -202,7 +203,7 @@ START_TEST(slow_replay_leaves_ticks_without_a_candle_empty)
     struct replay *r = replay_new();
     replay_add_text(r, "m.csv",
                     "1738454400000,BTC-USD,1,1,1,1,1\n"
-                    "1738454460000,BTC-USD,1,1,1,2,2\n",
+                    "1738454460000,BTC-USD,2,2,2,2,2\n",
                     err, sizeof err);
     ck_assert_int_eq(replay_finish(r, err, sizeof err), CP_OK);
     struct feed *f = feed_new_replay(r, "", true, 20, 1500);

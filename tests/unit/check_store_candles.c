@@ -377,6 +377,27 @@ START_TEST(backfill_skips_a_bom_and_refuses_a_directory)
 }
 END_TEST
 
+START_TEST(backfill_skips_and_counts_symbols_not_in_symbols)
+{
+    const char *files[] = {"mixed.csv"};
+    char msg[512];
+    FILE *f = fopen(files[0], "w");
+    fputs("ts_ms,symbol,open,high,low,close,volume\n"
+          "1738454400000,BTC-USD,2,3,1,2,8\n"
+          "1738454400000,FOO-USD,2,3,1,2,8\n"
+          "1738454460000,FOO-USD,2,3,1,2,8\n"
+          "1738454460000,ETHBTC,2,3,1,2,8\n",
+          f);
+    fclose(f);
+    ck_assert_int_eq(backfill_run(&conf, files, 1, T0 + DAY, msg, sizeof msg), CP_OK);
+    ck_assert_ptr_nonnull(strstr(msg, "backfill: 1 rows of 1 symbols: 1 1m,"));
+    ck_assert_ptr_nonnull(strstr(msg, "; 3 rows of symbols not in SYMBOLS skipped: FOO, ETHBTC"));
+    ck_assert_int_eq(zcard(PREFIX "candles:FOO:1m"), 0);
+    ck_assert_int_eq(zcard(PREFIX "candles:BTC:1m"), 1);
+    unlink(files[0]);
+}
+END_TEST
+
 static Suite *store_candles_suite(void)
 {
     Suite *s = suite_create("store_candles");
@@ -395,6 +416,7 @@ static Suite *store_candles_suite(void)
     tcase_add_test(t, backfill_keeps_feeder_minutes_and_a_second_run_changes_nothing);
     tcase_add_test(t, backfill_refuses_a_row_in_the_future);
     tcase_add_test(t, backfill_skips_a_bom_and_refuses_a_directory);
+    tcase_add_test(t, backfill_skips_and_counts_symbols_not_in_symbols);
     suite_add_tcase(s, t);
     return s;
 }
