@@ -37,8 +37,8 @@ diff "$WORK/expected" "$WORK/actual" >&2 || fail "BTC at --speed 1200 differs fr
 
 # --- 2. --loop ---------------------------------------------------------------
 printf 'ts_ms,symbol,open,high,low,close,volume\n%s\n%s\n%s\n' \
-    '1738454400000,BTC-USD,1,1,1,101,5' '1738454460000,BTC-USD,1,1,1,102,0' \
-    '1738454520000,BTC-USD,1,1,1,103,5' >"$WORK/three.csv"
+    '1738454400000,BTC-USD,101,101,101,101,5' '1738454460000,BTC-USD,102,102,102,102,0' \
+    '1738454520000,BTC-USD,103,103,103,103,5' >"$WORK/three.csv"
 start loop "$feeder" --replay "$WORK/three.csv" --loop --interval 50 --redis-port "$port" --redis-prefix t13l:
 seven() { [ "$(rcli XLEN t13l:history)" -ge 7 ]; }
 wait_for 5 seven || fail "the looping replay wrote fewer than 7 ticks"
