@@ -416,6 +416,7 @@ int backfill_run(const struct cp_conf *conf, const char *const *files, size_t n,
                  char *msg, size_t msglen)
 {
     struct replay *r = replay_new();
+    replay_set_not_after(r, now_ms + 60000); /* rule 4: nothing of the future */
     int rc = load_files(r, files, n, msg, msglen);
     if (rc != CP_OK) {
         replay_free(r);

@@ -31,6 +31,7 @@ struct replay {
     size_t ngroups;
     char (*symbols)[PRICE_SYMBOL_MAX];
     size_t nsymbols;
+    int64_t not_after; /* replay_set_not_after(); INT64_MAX: none */
 };
 
 /* Last ts_ms of each symbol seen in the file being parsed. */
@@ -41,7 +42,14 @@ struct last_ts {
 
 struct replay *replay_new(void)
 {
-    return xcalloc(1, sizeof(struct replay));
+    struct replay *r = xcalloc(1, sizeof(struct replay));
+    r->not_after = INT64_MAX;
+    return r;
+}
+
+void replay_set_not_after(struct replay *r, int64_t max_ms)
+{
+    r->not_after = max_ms;
 }
 
 void replay_free(struct replay *r)
@@ -116,6 +124,10 @@ static int parse_one(struct replay *r, struct file_parse *p, const char *name, c
             return CP_OK;
     }
     int rc = candle_parse_line(p->layout, line, p->symbol, &c, why, whylen);
+    if (rc == CP_OK && c.ts_ms > r->not_after) {
+        snprintf(why, whylen, "time %lld is in the future", (long long)c.ts_ms);
+        rc = CP_ESYNTAX;
+    }
     if (rc == CP_OK)
         rc = check_order(&p->last, &p->nlast, &c, why, whylen);
     if (rc == CP_OK)

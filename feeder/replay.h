@@ -14,6 +14,11 @@ struct replay;
 struct replay *replay_new(void);
 void replay_free(struct replay *r); /* NULL is a no-op */
 
+/* Refuse rows added from now on whose time is after max_ms (ms since the
+ * epoch; --backfill: a minute later than the wall clock): the add fails
+ * with "name:line: time ... is in the future" (CP_ESYNTAX).  Default: none. */
+void replay_set_not_after(struct replay *r, int64_t max_ms);
+
 /* Parse the whole text of a file (NUL-terminated; name is used for errors and,
  * in the Binance layout, for the symbol).  The layout is detected from the
  * first non-blank line; blank lines are skipped.  Each symbol's ts_ms must
