@@ -120,6 +120,15 @@ printf 'ts_ms,symbol,open,high,low,close,volume\n1738454400000,BTC-USD,1,1,1,1,1
 rc=0; "$feeder" --backfill "$WORK/bad.csv" --redis-port "$port" 2>"$WORK/bad.err" || rc=$?
 [ "$rc" = 2 ] || fail "a bad file: exit $rc, not 2"
 grep -q "bad.csv:3: high 2 is below low 3" "$WORK/bad.err" || fail "no file:line: $(cat "$WORK/bad.err")"
+rc=0; "$feeder" --backfill "$WORK" --redis-port "$port" 2>"$WORK/dir.err" || rc=$?
+[ "$rc" = 2 ] || fail "a directory: exit $rc, not 2"
+grep -q "$WORK: is a directory" "$WORK/dir.err" || fail "a directory: $(cat "$WORK/dir.err")"
+future=$(( ($(date +%s) + 600) / 60 * 60000 ))
+printf 'ts_ms,symbol,open,high,low,close,volume\n%s,BTC-USD,1,1,1,1,1\n' "$future" >"$WORK/future.csv"
+rc=0; "$feeder" --backfill "$WORK/future.csv" --redis-port "$port" --redis-prefix t16z: 2>"$WORK/future.err" || rc=$?
+[ "$rc" = 2 ] || fail "a future row: exit $rc, not 2"
+grep -q "future.csv:2: time $future is in the future" "$WORK/future.err" || fail "future: $(cat "$WORK/future.err")"
+[ "$(rcli KEYS 't16z:*' | wc -w)" = 0 ] || fail "a refused future row wrote something"
 rc=0; "$feeder" --backfill "$csv" --redis-port "$(free_port)" --redis-timeout-ms 200 2>"$WORK/away.err" || rc=$?
 [ "$rc" = 1 ] || fail "Redis away: exit $rc, not 1 ($(cat "$WORK/away.err"))"
 
