@@ -177,6 +177,20 @@ static void push(struct backfill *b, const struct ohlc_write *w)
     b->per_iv[w->iv]++;
 }
 
+/* Index of the first stored candle of k's iv opened at or after open_ms. */
+static size_t stored_from(const struct key_state *k, enum candles_interval iv, int64_t open_ms)
+{
+    size_t lo = 0, hi = k->nstored[iv];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->stored[iv][mid].open_ms < open_ms)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The stored candle of k's iv opened at open_ms, or NULL. */
 static const struct ohlcv *stored_at(const struct key_state *k, enum candles_interval iv,
                                      int64_t open_ms)
@@ -270,10 +284,10 @@ static void choose_minutes(struct backfill *b, const struct ohlc *a)
 static bool from_minutes(const struct key_state *k, int64_t from, int64_t to, struct ohlcv *out)
 {
     bool any = false;
-    for (size_t i = 0; i < k->nstored[CANDLES_1M]; i++) {
+    for (size_t i = stored_from(k, CANDLES_1M, from); i < k->nstored[CANDLES_1M]; i++) {
         const struct ohlcv *m = &k->stored[CANDLES_1M][i];
-        if (m->open_ms < from || m->open_ms >= to)
-            continue;
+        if (m->open_ms >= to)
+            break;
         if (!any) {
             *out = *m;
             out->open_ms = from;
@@ -352,7 +366,9 @@ static void on_range(void *ctx, const char *symbol, enum candles_interval iv, co
     struct range_sink *r = ctx;
     (void)symbol;
     (void)iv;
-    *r->v = xrealloc(*r->v, (*r->n + 1) * sizeof **r->v);
+    size_t n = *r->n;
+    if ((n & (n - 1)) == 0) /* 0, 1, 2, 4...: double the room */
+        *r->v = xrealloc(*r->v, (n ? 2 * n : 1) * sizeof **r->v);
     (*r->v)[(*r->n)++] = *c;
 }
 
