@@ -59,14 +59,18 @@ static char *respond_health(struct handlers_state *h, bool head, size_t *len)
     return out;
 }
 
-/* 503 when Redis cannot be read, logged when it starts failing, not per request. */
-static char *respond_unavailable(struct handlers_state *h, const char *err, bool head, size_t *len)
+/* 503 when Redis cannot be read, logged when it starts failing, not per
+ * request; message as the gateway words it (docs/PROTOCOL.md §1). */
+static char *respond_unavailable(struct handlers_state *h, const char *err, const char *message,
+                                 bool head, size_t *len)
 {
     if (!h->redis_failed)
         log_warn("Redis unreachable: %s", err);
     h->redis_failed = true;
-    return handlers_error(503, NULL, "unavailable", "Redis is unreachable", head, len);
+    return handlers_error(503, NULL, "unavailable", message, head, len);
 }
+
+#define HISTORY_UNAVAILABLE "history is unavailable: Redis is unreachable"
 
 static void redis_answered(struct handlers_state *h)
 {
@@ -94,7 +98,7 @@ static char *respond_stats(struct handlers_state *h, bool head, size_t *len)
     char err[HEALTH_ERROR_MAX];
     int64_t since = price_now_ms() - metrics_ttl_ms(h->conf->stats_interval_ms);
     if (probe_stats(h->probe, since, &s, err, sizeof err) != CP_OK)
-        return respond_unavailable(h, err, head, len);
+        return respond_unavailable(h, err, "Redis is unreachable", head, len);
     redis_answered(h);
     json_t *workers = metrics_workers((const char *const *)s.texts, s.lens, s.n);
     probe_strings_free(&s);
@@ -117,7 +121,7 @@ static char *respond_candles(struct handlers_state *h, const struct candles_quer
     struct probe_candles pc;
     char err[HEALTH_ERROR_MAX];
     if (probe_candles(h->probe, q, &pc, err, sizeof err) != CP_OK)
-        return respond_unavailable(h, err, head, len);
+        return respond_unavailable(h, err, HISTORY_UNAVAILABLE, head, len);
     redis_answered(h);
     if (!history_symbol_listed(pc.symbols, q->symbol)) {
         probe_candles_free(&pc);
@@ -152,14 +156,16 @@ static char *respond_history(struct handlers_state *h, const struct route_vars *
     struct history_query hq;
     if (history_query_parse(v->query, &hq, err, sizeof err) != CP_OK)
         return handlers_error(400, NULL, "bad_request", err, head, len);
-    if (hq.candles)
+    if (hq.candles) {
+        hq.q.retention_ms = 86400000LL * h->conf->candle_retention_days[hq.q.interval];
         return respond_candles(h, &hq.q, v->if_none_match, head, len);
+    }
     const char *symbol = hq.q.symbol;
     int n = hq.limit;
     struct probe_strings s;
     char *symbols;
     if (probe_history(h->probe, history_ticks_for(n), &s, &symbols, err, sizeof err) != CP_OK)
-        return respond_unavailable(h, err, head, len);
+        return respond_unavailable(h, err, HISTORY_UNAVAILABLE, head, len);
     redis_answered(h);
     bool listed = history_symbol_listed(symbols, symbol);
     free(symbols);

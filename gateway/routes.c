@@ -80,8 +80,10 @@ static void route_history(struct conn *c)
         conn_respond_error(c, 400, "bad_request", err, NULL);
     else if (!hub_symbol_known(c->ctx->hub, hq.q.symbol))
         conn_respond_error(c, 400, "unknown_symbol", "not carried by this feed", NULL);
-    else
+    else {
+        hq.q.retention_ms = 86400000LL * c->ctx->conf->candle_retention_days[hq.q.interval];
         answer_history(c, &hq);
+    }
 }
 
 /* OPTIONS: a CORS preflight (Fetch standard, "CORS protocol"). */

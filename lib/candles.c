@@ -231,6 +231,7 @@ char *candles_response(const struct candles_query *q, const char *const *members
     used = (size_t)snprintf(out, cap, "{\"symbol\":\"%s\",\"interval\":\"%s\",\"candles\":[",
                             q->symbol, intervals[q->interval].name);
     bool last_open = false, first = true;
+    int64_t first_open = -1;
     for (size_t k = 0; k < n; k++) {
         size_t i = reverse ? n - 1 - k : k;
         char flag = member_shape(members[i], lens[i]);
@@ -241,6 +242,8 @@ char *candles_response(const struct candles_query *q, const char *const *members
         memcpy(out + used, members[i] + 1, lens[i] - 1);
         used += lens[i] - 1;
         last_open = flag == 'o';
+        if (first_open < 0)
+            first_open = (int64_t)strtoll(members[i] + 2, NULL, 10);
         first = false;
     }
     used += (size_t)snprintf(out + used, cap - used, "],\"last_open\":%s}",
@@ -248,6 +251,10 @@ char *candles_response(const struct candles_query *q, const char *const *members
     struct ohlcv top;
     *cacheable = q->has_to && newest && candles_member_parse(newest, newest_len, &top) == CP_OK &&
                  q->to < top.open_ms;
+    /* The feeder trims what is older than its newest candle less the
+     * retention, and the newest moves on by about the max-age meanwhile. */
+    if (*cacheable && q->retention_ms > 0 && first_open >= 0)
+        *cacheable = first_open > top.open_ms + CANDLES_CACHE_MAX_AGE * 1000LL - q->retention_ms;
     *len = used;
     return out;
 }

@@ -69,6 +69,9 @@ struct candles_query {
     bool has_from, has_to;
     int64_t from, to; /* ms, open times, both inclusive */
     int limit;        /* 1..CANDLES_MAX_LIMIT */
+    /* ms the feeder keeps this interval (CANDLE_RETENTION_*_DAYS), for
+     * caching; 0 when unknown (candles_query_check() sets 0) */
+    int64_t retention_ms;
 };
 
 /* Check the parameters of a request for candles, each the decoded text of
@@ -94,9 +97,11 @@ void candles_query_range(const struct candles_query *q, char min[24], char max[2
  * {"symbol","interval","candles":[[open_ms,o,h,l,c,v],...],"last_open":b},
  * oldest first, members that are not a flag and six JSON numbers left out (their
  * values are not checked: the feeder wrote them).  *cacheable is set when
- * the range is closed for good: to was given and lies before the newest
- * candle's open time.  Returns a malloc'd NUL-terminated string (*len bytes)
- * the caller frees. */
+ * the answer stays true for CANDLES_CACHE_MAX_AGE: to was given and lies
+ * before the newest candle's open time (every candle of the range is closed
+ * and no new one can enter it), and, with q->retention_ms, the first candle
+ * is young enough that the feeder's trimming will not remove it by then.  Returns a malloc'd
+ * NUL-terminated string (*len bytes) the caller frees. */
 char *candles_response(const struct candles_query *q, const char *const *members,
                        const size_t *lens, size_t n, bool reverse, const char *newest,
                        size_t newest_len, bool *cacheable, size_t *len);

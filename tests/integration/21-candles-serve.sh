@@ -60,4 +60,23 @@ within 120 "$feeder" --backfill "$WORK/synthetic.csv" --redis-port "$REDIS_PORT"
     --redis-prefix "$PREFIX" >>"$WORK/backfill.log" 2>&1 || fail "--backfill of the synthetic rows exited $?"
 csv=$WORK/synthetic.csv check synthetic
 
+# --- 4. the retention bounds caching ------------------------------------------
+# A gateway told that 1h candles are kept 2 days: a closed range whose first
+# candle the feeder will trim within the day of max-age is not cached; one of
+# the last day is.
+newest=$(rcli ZRANGE "${PREFIX}candles:BTC:1h" -1 -1 WITHSCORES | tail -1)
+GW_MAIN=$GATEWAY_PORT
+CANDLE_RETENTION_1H_DAYS=2 start_gateway --redis-port "$REDIS_PORT" --redis-prefix "$PREFIX"
+cache_of() {
+    curl -s -o /dev/null -D - "http://127.0.0.1:$1/history?symbol=BTC&interval=1h&from=$2&to=$((newest - 7200000))" |
+        tr -d '\r' | sed -n 's/^Cache-Control: //Ip'
+}
+[ "$(cache_of "$GATEWAY_PORT" $((newest - 30 * 3600000)))" = no-cache ] ||
+    fail "a range the 2-day retention trims within a day was cacheable"
+[ "$(cache_of "$GATEWAY_PORT" $((newest - 20 * 3600000)))" = "public, max-age=86400" ] ||
+    fail "a closed range of the last day was not cacheable under a 2-day retention"
+[ "$(cache_of "$GW_MAIN" $((newest - 30 * 3600000)))" = "public, max-age=86400" ] ||
+    fail "with the default 400 days the same range was not cacheable"
+echo "ok - caching stops where the retention would trim the range within its max-age"
+
 echo "PASS: $TEST_NAME"

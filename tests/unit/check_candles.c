@@ -167,6 +167,15 @@ START_TEST(responses_join_members_oldest_first_and_skip_bad_ones)
     ck_assert_ptr_nonnull(strstr(body, "\"last_open\":false"));
     ck_assert(cacheable);
     free(body);
+    /* The first candle would be trimmed within the max-age: not cacheable. */
+    q.retention_ms = 3600000LL * 24;
+    body = candles_response(&q, m + 2, lens + 2, 1, false, m[0], lens[0], &cacheable, &len);
+    ck_assert(!cacheable);
+    free(body);
+    q.retention_ms = 3600000LL * 24 * 3; /* ...but with three days kept, it stays */
+    body = candles_response(&q, m + 2, lens + 2, 1, false, m[0], lens[0], &cacheable, &len);
+    ck_assert(cacheable);
+    free(body);
     body = candles_response(&q, NULL, NULL, 0, false, NULL, 0, &cacheable, &len);
     ck_assert_str_eq(body, "{\"symbol\":\"BTC\",\"interval\":\"1h\",\"candles\":[],"
                            "\"last_open\":false}");
