@@ -195,15 +195,8 @@ static size_t stored_from(const struct key_state *k, enum candles_interval iv, i
 static const struct ohlcv *stored_at(const struct key_state *k, enum candles_interval iv,
                                      int64_t open_ms)
 {
-    size_t lo = 0, hi = k->nstored[iv];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (k->stored[iv][mid].open_ms < open_ms)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < k->nstored[iv] && k->stored[iv][lo].open_ms == open_ms ? &k->stored[iv][lo] : NULL;
+    size_t i = stored_from(k, iv, open_ms);
+    return i < k->nstored[iv] && k->stored[iv][i].open_ms == open_ms ? &k->stored[iv][i] : NULL;
 }
 
 /* A write of c (of k's iv) as it is, closed when its interval ended. */
