@@ -23,22 +23,9 @@ export top_srcdir top_builddir
 command -v ab >/dev/null || skip "ab not installed (apt-get install apache2-utils)"
 FCGI_BIN=$top_builddir/fcgi/cryptopulse-fcgi
 . "$top_srcdir/tests/integration/apache_lib.sh"
-feeder=$top_builddir/feeder/cryptopulse-feeder
 csv=$(market_data) || skip "no market data in $SHARED_DIR/data/market (set CRYPTOPULSE_SHARED)"
 
-start_redis
-ENV_FILE=$WORK/cryptopulse.env
-printf '%s\n' "REDIS_PORT=$REDIS_PORT" "LOG_LEVEL=warn" >"$ENV_FILE"
-chmod 644 "$ENV_FILE"
-"$feeder" --backfill "$csv" --config "$ENV_FILE" >"$WORK/backfill.log" 2>&1 ||
-    fail "--backfill exited $?"
-start_gateway --config "$ENV_FILE"
-GW1_PORT=$GATEWAY_PORT
-GW2_PORT=$(free_port) # the site's second gateway: absent, its health check takes it out
-start_fcgi "$ENV_FILE"
-# start_apache waits for /health, which needs a fresh feeder heartbeat.
-redis-cli -p "$REDIS_PORT" SET cryptopulse:feeder:heartbeat "$(now_ms)" >/dev/null
-start_apache
+start_backfilled_site "$csv"
 
 path='/history?symbol=BTC&interval=1m&limit=1440'
 direct=http://127.0.0.1:$GW1_PORT$path

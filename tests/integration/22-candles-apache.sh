@@ -14,20 +14,7 @@
 csv=$(market_data) || skip "no market data in $SHARED_DIR/data/market (the ../shared folder is absent; set CRYPTOPULSE_SHARED)"
 need_stack_tools
 
-start_redis
-ENV_FILE=$WORK/cryptopulse.env
-printf '%s\n' "REDIS_PORT=$REDIS_PORT" "LOG_LEVEL=warn" >"$ENV_FILE"
-chmod 644 "$ENV_FILE"
-within 120 "$top_builddir/feeder/cryptopulse-feeder" --backfill "$csv" --config "$ENV_FILE" \
-    >"$WORK/backfill.log" 2>&1 || fail "--backfill exited $?"
-redis-cli -p "$REDIS_PORT" SET cryptopulse:symbols BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC >/dev/null
-start_gateway --config "$ENV_FILE"
-GW1_PORT=$GATEWAY_PORT
-GW2_PORT=$(free_port) # the site's second gateway: absent, its health check takes it out
-start_fcgi "$ENV_FILE"
-# start_apache waits for /health, which needs a fresh feeder heartbeat.
-redis-cli -p "$REDIS_PORT" SET cryptopulse:feeder:heartbeat "$(now_ms)" >/dev/null
-start_apache
+start_backfilled_site "$csv"
 
 # head_of URL [CURL ARGS...]: the response head, CRs removed.
 head_of() { local u=$1; shift; curl -s -o /dev/null -D - "$@" "$u" | tr -d '\r'; }

@@ -83,3 +83,25 @@ CONF
     echo "Apache $("$APACHE" -v | sed -n 's/^Server version: //p') on $APORT," \
         "gateways on 127.0.0.1:$GW1_PORT and 127.0.0.2:$GW2_PORT, cryptopulse-fcgi on $FCGI_PORT"
 }
+
+# start_backfilled_site CSV: Redis with the candles of `cryptopulse-feeder
+# --backfill CSV` and the feed's 14 symbols, one gateway, cryptopulse-fcgi and
+# the shipped site in Apache, no feeder running (its heartbeat is set once,
+# for the site's /health check).  Sets ENV_FILE, GW1_PORT and what
+# start_apache sets.
+start_backfilled_site() {
+    start_redis
+    ENV_FILE=$WORK/cryptopulse.env
+    printf '%s\n' "REDIS_PORT=$REDIS_PORT" "LOG_LEVEL=warn" >"$ENV_FILE"
+    chmod 644 "$ENV_FILE"
+    within 120 "$top_builddir/feeder/cryptopulse-feeder" --backfill "$1" --config "$ENV_FILE" \
+        >"$WORK/backfill.log" 2>&1 || fail "--backfill exited $?"
+    redis-cli -p "$REDIS_PORT" SET cryptopulse:symbols \
+        BTC,ETH,SOL,BNB,XRP,ADA,DOGE,AVAX,DOT,LINK,LTC,MATIC,USDT,USDC >/dev/null
+    start_gateway --config "$ENV_FILE"
+    GW1_PORT=$GATEWAY_PORT
+    GW2_PORT=$(free_port) # the site's second gateway: absent, its health check takes it out
+    start_fcgi "$ENV_FILE"
+    redis-cli -p "$REDIS_PORT" SET cryptopulse:feeder:heartbeat "$(now_ms)" >/dev/null
+    start_apache
+}
