@@ -289,9 +289,10 @@ static bool resolve(const struct www *w, const char *path, char real[PATH_MAX])
 {
     if (path[0] != '/' || strstr(path, "/.")) /* no "..", no hidden files */
         return false;
+    /* A folder's path ("/", "/examples/") names its index.html. */
     char full[PATH_MAX];
-    const char *rel = strcmp(path, "/") == 0 ? "/index.html" : path;
-    if (snprintf(full, sizeof full, "%s%s", w->root, rel) >= (int)sizeof full)
+    const char *index = path[strlen(path) - 1] == '/' ? "index.html" : "";
+    if (snprintf(full, sizeof full, "%s%s%s", w->root, path, index) >= (int)sizeof full)
         return false;
     /* Symlinks could still lead out: compare the resolved path with the root. */
     return realpath(full, real) && strncmp(real, w->root, w->root_len) == 0 &&

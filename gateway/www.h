@@ -30,7 +30,7 @@ const char *www_mime_type(const char *name);
 /* One static-file request: the decoded path and the request headers that
  * matter (NULL when absent), all borrowed for the call. */
 struct www_request {
-    const char *path;              /* "/" means "/index.html" */
+    const char *path;              /* a folder ("/", "/a/") means its index.html */
     const char *if_none_match;     /* RFC 9110 §13.1.2 */
     const char *if_modified_since; /* RFC 9110 §13.1.3, ignored with If-None-Match */
     const char *accept_encoding;   /* RFC 9110 §12.5.3: gzip is used when accepted */

@@ -39,6 +39,9 @@ static void setup(void)
     snprintf(sub, sizeof sub, "%s/img", root);
     mkdir(sub, 0700);
     write_file("img/x.png", "\x89PNG");
+    snprintf(sub, sizeof sub, "%s/examples", root);
+    mkdir(sub, 0700);
+    write_file("examples/index.html", "<p>example</p>");
 }
 
 static void teardown(void)
@@ -97,6 +100,24 @@ START_TEST(serves_index_for_root_with_type_and_validators)
     ck_assert_ptr_null(header(r, "Connection", v, sizeof v));
     ck_assert_uint_eq(strlen(body_of(r)), 4095);
     free(r);
+    www_free(w);
+}
+END_TEST
+
+START_TEST(a_folder_path_names_its_index)
+{
+    struct www *w = www_new(root);
+    struct www_request req = {.path = "/examples/"};
+    int status;
+    char *r = respond(w, &req, &status), v[128];
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(header(r, "Content-Type", v, sizeof v), "text/html; charset=utf-8");
+    ck_assert_str_eq(body_of(r), "<p>example</p>");
+    free(r);
+    req.path = "/img/"; /* a folder without index.html */
+    struct evbuffer *out = evbuffer_new();
+    ck_assert_int_eq(www_respond(w, &req, out), CP_ENOENT);
+    evbuffer_free(out);
     www_free(w);
 }
 END_TEST
@@ -342,6 +363,7 @@ static Suite *www_suite(void)
     TCase *tc = tcase_create("files");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, serves_index_for_root_with_type_and_validators);
+    tcase_add_test(tc, a_folder_path_names_its_index);
     tcase_add_test(tc, gzip_when_accepted_and_it_decompresses_to_the_file);
     tcase_add_test(tc, png_is_never_gzipped);
     tcase_add_test(tc, if_none_match_gives_304_without_body);
