@@ -21,6 +21,7 @@ const WORKER_GRACE_MS = 2000;
 const LEADER_HEARTBEAT_MS = 1000;
 const LEADER_TIMEOUT_MS = 3500;
 const CLAIM_WAIT_MS = 250;
+const FIRST_WATCH_MS = 300; // a leader answers a newcomer's hello at once
 
 class Hub {
   constructor(env) {
@@ -198,7 +199,7 @@ export class BroadcastHub extends Hub {
     this.onPageHide = () => this.shutdown();
     if (typeof globalThis.addEventListener === 'function') globalThis.addEventListener('pagehide', this.onPageHide);
     if (env.locks) this.electByLock();
-    else this.watchLeader();
+    else this.watchLeader(FIRST_WATCH_MS);
     this.channel.postMessage({ t: 'hello', from: this.id });
   }
 
@@ -220,10 +221,10 @@ export class BroadcastHub extends Hub {
 
   /* Heartbeat election: a leader says so every second; a tab that hears
    * none for a while claims, and the lowest id among claimants wins. */
-  watchLeader() {
+  watchLeader(ms = LEADER_TIMEOUT_MS) {
     const e = this.env;
     e.clearTimeout(this.timers.watch);
-    this.timers.watch = e.setTimeout(() => this.claim(), LEADER_TIMEOUT_MS);
+    this.timers.watch = e.setTimeout(() => this.claim(), ms);
   }
 
   claim() {
@@ -301,7 +302,7 @@ export class BroadcastHub extends Hub {
   }
 
   heartbeatMessage(m) {
-    if (m.t === 'leader' || m.t === 'ev') {
+    if (m.t === 'leader' || m.t === 'ev' || m.t === 'sync') {
       if (this.leader && m.from < this.id) this.stepDown(); // two leaders: the lower id stays
       if (!this.leader) { this.claiming = false; this.watchLeader(); }
     } else if (m.t === 'claim' && this.claiming && m.from < this.id) {

@@ -70,24 +70,27 @@ function bind(g, name) {
   return typeof g[name] === 'function' ? g[name].bind(g) : undefined;
 }
 
-/** The host's globals, each replaceable through the options. */
+/** The host's globals, each replaceable through the options (null: none). */
 function makeEnv(o = {}) {
   const g = globalThis;
   const nav = g.navigator;
+  const pick = (k, dflt) => (k in o ? o[k] || undefined : dflt);
   return {
-    WebSocket: o.WebSocket || g.WebSocket,
-    EventSource: o.EventSource || g.EventSource,
-    fetch: o.fetch || bind(g, 'fetch'),
-    SharedWorker: o.SharedWorker || g.SharedWorker,
-    BroadcastChannel: o.BroadcastChannel || g.BroadcastChannel,
-    locks: o.locks || (o.BroadcastChannel ? undefined : nav && nav.locks),
-    setTimeout: o.setTimeout || bind(g, 'setTimeout'),
-    clearTimeout: o.clearTimeout || bind(g, 'clearTimeout'),
-    setInterval: o.setInterval || bind(g, 'setInterval'),
-    clearInterval: o.clearInterval || bind(g, 'clearInterval'),
-    now: o.now || (() => Date.now()),
-    random: o.random || Math.random,
-    online: o.online || (() => !(nav && nav.onLine === false)),
+    WebSocket: pick('WebSocket', g.WebSocket),
+    EventSource: pick('EventSource', g.EventSource),
+    fetch: pick('fetch', bind(g, 'fetch')),
+    SharedWorker: pick('SharedWorker', g.SharedWorker),
+    BroadcastChannel: pick('BroadcastChannel', g.BroadcastChannel),
+    locks: pick('locks', 'BroadcastChannel' in o ? undefined : nav && nav.locks),
+    setTimeout: pick('setTimeout', bind(g, 'setTimeout')),
+    clearTimeout: pick('clearTimeout', bind(g, 'clearTimeout')),
+    setInterval: pick('setInterval', bind(g, 'setInterval')),
+    clearInterval: pick('clearInterval', bind(g, 'clearInterval')),
+    now: pick('now', () => Date.now()),
+    random: pick('random', Math.random),
+    online: pick('online', () => !(nav && nav.onLine === false)),
+    // Node has a BroadcastChannel too, but no tabs to share with.
+    tabs: !!g.document || 'BroadcastChannel' in o,
   };
 }
 
@@ -118,7 +121,7 @@ function sameOrigin(a) {
 function chooseShare(share, env, workerUrl) {
   if (share === 'none') return 'none';
   if ((share === 'auto' || share === 'worker') && env.SharedWorker && sameOrigin(workerUrl)) return 'worker';
-  if (share !== 'none' && env.BroadcastChannel) return 'broadcast';
+  if (env.BroadcastChannel && (share === 'broadcast' || env.tabs)) return 'broadcast';
   return 'none';
 }
 
