@@ -85,7 +85,9 @@ export class Connection {
     this.lastMessageAt = 0;
     this.resumeFrom = null; // a WebSocket resume whose first tick is still awaited
     this.closed = false;
-    this.onOnline = () => this.restart();
+    // Back online: retry now rather than after the backoff; a live
+    // connection (the event may come without a prior offline) is kept.
+    this.onOnline = () => { if (this.state !== 'live' && this.state !== 'stale') this.restart(); };
     this.onOffline = () => { this.stop(); this.setState('offline'); };
     const g = globalThis;
     if (!env.noWindowEvents && typeof g.addEventListener === 'function') {

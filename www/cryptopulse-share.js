@@ -243,6 +243,8 @@ export class BroadcastHub extends Hub {
     const e = this.env;
     e.clearTimeout(this.timers.watch);
     this.conn = new Connection(this.cfg, e, this.lastId);
+    // What the old leader had, for this leader's newcomers until the next tick.
+    for (const p of (this.snap && this.snap.prices) || []) this.conn.prices.set(p.symbol, p);
     this.port = (msg) => {
       this.note(msg);
       this.deliver(msg);

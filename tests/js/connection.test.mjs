@@ -73,6 +73,18 @@ test('offline at start waits for the online event', async () => {
   cp.close();
 });
 
+test('an online event keeps a live connection', async () => {
+  const f = fakeOptions({ transport: 'websocket' });
+  const cp = connect(URL_, f.opts);
+  await flush();
+  f.WebSocket.last.welcome();
+  fire('online');
+  assert.equal(f.WebSocket.instances.length, 1);
+  assert.ok(!f.WebSocket.last.closed);
+  assert.equal(cp.state, 'live');
+  cp.close();
+});
+
 test('WebSocket resubscribes with since = the last tick id after a reconnect', async () => {
   const { cp, clock, WebSocket } = await start({ transport: 'websocket' });
   const ws = WebSocket.last;

@@ -60,6 +60,11 @@ for (const withLocks of [true, false]) {
     const ws2 = b.WebSocket.last;
     ws2.welcome();
     assert.deepEqual(ws2.sent[0], { event: 'subscribe', data: { symbols: ['*'], since: '1700000001000-0' } });
+    // the new leader answers newcomers with the prices it heard before
+    const D = b.tab({ symbols: ['SOL'] });
+    await settle();
+    assert.deepEqual(D.log.of('price').map((e) => [e[0].symbol, e[0].id]), [['SOL', '1700000001000-0']]);
+    D.cp.close();
     ws2.emit('price-update-bulk', bulk('1700000002000-0'));
     await flush();
     assert.deepEqual(B.log.of('tick').map((e) => e[0].id), ['1700000000000-0', '1700000001000-0', '1700000002000-0']);
