@@ -71,7 +71,7 @@ export class Connection {
     this.ports = new Set();
     this.lastId = lastId;
     this.everLive = false;
-    this.state = 'connecting';
+    this.state = lastId ? 'reconnecting' : 'connecting'; // a new leader takes over
     this.detail = undefined;
     this.transport = null;
     this.latencyMs = null;

@@ -11,7 +11,7 @@
  * - DirectHub: a Connection of one's own.
  * A hub fans the Connection's messages out to the Clients of its tab. */
 
-import { Connection } from './cryptopulse-connection.js';
+import { Connection, compareTickIds } from './cryptopulse-connection.js';
 
 const WORKER_HEARTBEAT_MS = 5000;
 // Hidden tabs may run their timers once a minute (Chrome's intensive
@@ -196,10 +196,21 @@ export class BroadcastHub extends Hub {
     this.closed = false;
     this.timers = { hb: 0, watch: 0, claim: 0 };
     this.claiming = false;
+    // Until the leader's answer to our hello, its broadcasts wait here, so
+    // that the clients get the state before the ticks (bounded: the answer
+    // is one round trip away).
+    this.early = [];
     this.onPageHide = () => this.shutdown();
     if (typeof globalThis.addEventListener === 'function') globalThis.addEventListener('pagehide', this.onPageHide);
     if (env.locks) this.electByLock();
     else this.watchLeader(FIRST_WATCH_MS);
+    this.helloAt = -Infinity;
+    this.hello();
+  }
+
+  hello() {
+    if (this.env.now() - this.helloAt < 1000) return;
+    this.helloAt = this.env.now();
     this.channel.postMessage({ t: 'hello', from: this.id });
   }
 
@@ -240,6 +251,7 @@ export class BroadcastHub extends Hub {
 
   lead() {
     if (this.closed || this.conn) return;
+    this.early = null;
     const e = this.env;
     e.clearTimeout(this.timers.watch);
     this.conn = new Connection(this.cfg, e, this.lastId);
@@ -290,7 +302,11 @@ export class BroadcastHub extends Hub {
 
   fromChannel(m) {
     if (!m || this.closed || m.from === this.id) return;
-    if (m.t === 'ev' && !this.leader) {
+    if (m.t === 'ev' && !this.leader && this.early) {
+      if (m.msg.t === 'tick') this.early.push(m.msg);
+      this.hello(); // sent before there was a leader to answer it
+      if (this.early.length > 20) this.early.shift();
+    } else if (m.t === 'ev' && !this.leader) {
       this.note(m.msg);
       this.deliver(m.msg);
     } else if (m.t === 'hello' && this.leader) {
@@ -299,6 +315,13 @@ export class BroadcastHub extends Hub {
       const msg = { t: 'sync', snap: m.snap };
       this.note(msg);
       this.deliver(msg);
+      const early = this.early || [];
+      this.early = null;
+      for (const t of early) {
+        if (m.snap.lastTickId && !(compareTickIds(t.tick.id, m.snap.lastTickId) > 0)) continue;
+        this.note(t);
+        this.deliver(t);
+      }
     }
     if (!this.env.locks) this.heartbeatMessage(m);
   }

@@ -72,6 +72,7 @@ for (const withLocks of [true, false]) {
     assert.equal(B.log.of('gap').length + C.log.of('gap').length, 0);
     assert.equal(B.cp.state, 'live');
     assert.equal(C.cp.state, 'live');
+    assert.deepEqual(B.log.states().slice(-3), ['live', 'reconnecting', 'live'], 'the hand-over is a reconnect');
     B.cp.close();
     C.cp.close();
     await settle();
