@@ -203,7 +203,9 @@ export class Client {
       try {
         fn(...args);
       } catch (err) {
-        Promise.reject(err); // reported as unhandled, without stopping the other handlers
+        // Reported (window.onerror in a page) without stopping the other handlers.
+        if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
+        else console.error(err);
       }
     }
   }

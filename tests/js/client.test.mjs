@@ -66,16 +66,23 @@ test('on() returns a remover; off() removes; a throwing handler does not stop th
   const f = fakeOptions();
   const cp = connect(URL_, f.opts);
   const seen = [];
+  const reported = [];
+  const saved = console.error;
+  console.error = (e) => reported.push(e.message);
+  cp.on('welcome', () => { throw new Error('handler bug'); });
+  cp.on('welcome', () => seen.push('welcome'));
   const off = cp.on('price', (p) => seen.push('a' + p.symbol));
   const fb = (p) => seen.push('b' + p.symbol);
   cp.on('price', fb);
   await flush();
   f.WebSocket.last.welcome();
+  console.error = saved;
+  assert.deepEqual(reported, ['handler bug']);
   off();
   f.WebSocket.last.emit('price-update-bulk', bulk('1700000000000-0', ['BTC']));
   cp.off('price', fb);
   f.WebSocket.last.emit('price-update-bulk', bulk('1700000001000-0', ['BTC']));
-  assert.deepEqual(seen, ['bBTC']);
+  assert.deepEqual(seen, ['welcome', 'bBTC']);
   cp.close();
 });
 
