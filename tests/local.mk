@@ -102,3 +102,15 @@ clean-local-socketio:
 	-test '$(srcdir)' = . || rm -f tests/integration/socketio/package.json \
 		tests/integration/socketio/package-lock.json tests/integration/socketio/sio_client.js
 .PHONY: clean-local-socketio
+
+# tests/js/: the client library www/cryptopulse.js. run.sh runs its unit
+# tests in Node's test runner (fakes, no network); npm-install.sh installs
+# the npm tarball below offline into a fresh project. Both skip without
+# Node.js 20. make check-js runs just these two.
+TESTS += tests/js/run.sh tests/js/npm-install.sh
+dist_noinst_SCRIPTS += tests/js/run.sh tests/js/npm-install.sh
+EXTRA_DIST += tests/js/fakes.mjs tests/js/connection.test.mjs tests/js/client.test.mjs \
+	tests/js/share.test.mjs
+check-js:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/js/run.sh tests/js/npm-install.sh'
+.PHONY: check-js
