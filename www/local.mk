@@ -12,7 +12,12 @@ dist_www_DATA = \
 	www/watchlist.js \
 	www/style.css \
 	www/favicon.svg \
-	www/candles.js
+	www/candles.js \
+	www/cryptopulse-ticker.js
+# An ordinary page embedding <cryptopulse-ticker> (README "Embedding a live
+# price"); the gateway serves it as /examples/index.html.
+wwwexamplesdir = $(wwwdir)/examples
+dist_wwwexamples_DATA = www/examples/index.html
 # Third-party code, loaded by a plain <script> tag: TradingView's
 # lightweight-charts (Apache-2.0) as npm ships it, with its license and
 # notice (README "Price history charts").
