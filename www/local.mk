@@ -13,6 +13,10 @@ dist_www_DATA = \
 	www/style.css \
 	www/favicon.svg \
 	www/candles.js \
+	www/cryptopulse.js \
+	www/cryptopulse-connection.js \
+	www/cryptopulse-share.js \
+	www/package.json \
 	www/cryptopulse-ticker.js
 # An ordinary page embedding <cryptopulse-ticker> (README "Embedding a live
 # price"); the gateway serves it as /examples/index.html.
