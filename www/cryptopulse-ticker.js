@@ -41,7 +41,7 @@ export { VERSION };
 
 const CSS = `
 :host {
-  display: block;
+  display: block; height: 9.25rem;
   --_bg: var(--cp-bg, #0f172a);
   --_fg: var(--cp-fg, #e2e8f0);
   --_muted: var(--cp-muted, #94a3b8);
@@ -56,9 +56,11 @@ const CSS = `
   line-height: 1.25;
   contain: layout paint;
 }
+:host([variant="strip"]) { height: 2.25rem; }
 :host([hidden]) { display: none; }
 * { box-sizing: border-box; }
 .root {
+  height: 100%; overflow: hidden;
   background: var(--_bg); color: var(--_fg);
   border: 1px solid var(--_border); border-radius: var(--_radius);
   padding: var(--_gap);
@@ -68,12 +70,14 @@ const CSS = `
   height: 1.25rem; margin-bottom: var(--_gap);
   font-size: 0.75em; color: var(--_muted); white-space: nowrap; overflow: hidden;
 }
-.status { display: inline-flex; align-items: center; gap: 0.35em; min-width: 7.5em; justify-content: flex-end; }
+/* A fixed box with the dot first: a new state text moves nothing. */
+.status { display: inline-flex; align-items: center; gap: 0.35em; width: 8.5em; flex: none; overflow: hidden; }
 .dot { width: 0.55em; height: 0.55em; border-radius: 50%; background: var(--_muted); flex: none; }
 .root[data-state="live"] .dot { background: var(--_up); }
 .root[data-state="stale"] .dot, .root[data-state="reconnecting"] .dot,
 .root[data-state="offline"] .dot { background: var(--_down); }
 .items { list-style: none; margin: 0; padding: 0; }
+.items:focus-visible { outline: 2px solid var(--_muted); outline-offset: 2px; }
 .item { white-space: nowrap; transition: opacity 0.3s, filter 0.3s; }
 .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; }
 .sym { color: var(--_muted); font-size: 0.8em; }
@@ -97,33 +101,36 @@ const CSS = `
 .root[data-state="stale"] .status, .root[data-state="reconnecting"] .status,
 .root[data-state="offline"] .status { color: var(--_fg); font-weight: 600; }
 
-/* card: a grid of fixed-size cards */
+/* card: one row of fixed-size cards; scrolls sideways when too narrow
+ * (a wrapping grid would change the height with the page's width). */
 .card .items {
-  display: grid; gap: var(--_gap);
-  grid-template-columns: repeat(auto-fill, minmax(var(--cp-item-width, 11rem), 1fr));
+  display: grid; gap: var(--_gap); grid-auto-flow: column; align-items: start;
+  grid-auto-columns: minmax(var(--cp-item-width, 11rem), 1fr);
+  height: calc(100% - 1.25rem - var(--_gap)); padding-bottom: 0.75rem;
+  overflow-x: auto; overflow-y: hidden; scrollbar-width: thin; scroll-snap-type: x proximity;
 }
 .card .item {
   display: grid; grid-template-rows: 1.25rem 1.75rem 1.25rem; align-items: center;
   padding: 0.5rem 0.75rem; border: 1px solid var(--_border); border-radius: var(--_radius);
-  min-width: 0; overflow: hidden;
+  min-width: 0; overflow: hidden; scroll-snap-align: start;
 }
 .card .title { display: flex; gap: 0.4em; align-items: baseline; min-width: 0; overflow: hidden; }
 .card .price { font-size: 1.3em; line-height: 1.75rem; justify-self: start; max-width: 100%; }
 
-/* strip: one line, scrolls sideways when too narrow */
-.strip { display: flex; align-items: center; gap: var(--_gap); padding: 0.25rem var(--_gap); height: 2.25rem; }
-.strip .head { order: 2; margin: 0; flex: none; height: 1.25rem; }
+/* strip: one line of fixed-width cells, scrolls sideways when too narrow */
+.strip { display: flex; align-items: center; gap: var(--_gap); padding: 0 var(--_gap); }
+.strip .head { order: 2; margin: 0; flex: none; }
 .strip .brand { display: none; }
 .strip .items {
-  display: flex; gap: calc(var(--_gap) * 2); flex: 1 1 auto; min-width: 0;
-  overflow-x: auto; overflow-y: hidden; scrollbar-width: thin; height: 1.75rem; align-items: center;
+  display: flex; gap: calc(var(--_gap) * 2); flex: 1 1 auto; min-width: 0; height: 100%;
+  align-items: center; overflow-x: auto; overflow-y: hidden; scrollbar-width: none;
 }
 .strip .item { display: inline-flex; gap: 0.4em; align-items: baseline; flex: none; line-height: 1.5rem; }
-.strip .title { display: inline-flex; }
+.strip .title { display: inline-block; width: 3.4em; }
 .strip .name { display: none; }
 .strip .sym { font-size: 0.85em; font-weight: 600; color: var(--_fg); }
-.strip .price { min-width: 7ch; }
-.strip .change { min-width: 7ch; }
+.strip .price { display: inline-block; width: 6.9em; text-align: right; }
+.strip .change { display: inline-block; width: 5.6em; text-align: right; }
 
 .sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
   overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
@@ -203,6 +210,8 @@ export class CryptoPulseTicker extends base {
     head.appendChild(this._status);
     this._list = el('ul', 'items');
     this._list.setAttribute('role', 'list');
+    this._list.tabIndex = 0; // the scrolling list is reachable by keyboard
+    this._list.setAttribute('aria-label', 'Prices');
     this._root.append(head, this._list);
     root.appendChild(this._root);
   }
