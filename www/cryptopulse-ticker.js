@@ -105,7 +105,7 @@ const CSS = `
  * (a wrapping grid would change the height with the page's width). */
 .card .items {
   display: grid; gap: var(--_gap); grid-auto-flow: column; align-items: start;
-  grid-auto-columns: minmax(var(--cp-item-width, 11rem), 1fr);
+  grid-auto-columns: minmax(var(--cp-item-width, 12.5rem), 1fr);
   height: calc(100% - 1.25rem - var(--_gap)); padding-bottom: 0.75rem;
   overflow-x: auto; overflow-y: hidden; scrollbar-width: thin; scroll-snap-type: x proximity;
 }
@@ -129,7 +129,7 @@ const CSS = `
 .strip .title { display: inline-block; width: 3.4em; }
 .strip .name { display: none; }
 .strip .sym { font-size: 0.85em; font-weight: 600; color: var(--_fg); }
-.strip .price { display: inline-block; width: 6.9em; text-align: right; }
+.strip .price { display: inline-block; width: 8em; text-align: right; }
 .strip .change { display: inline-block; width: 5.6em; text-align: right; }
 
 .sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
