@@ -67,14 +67,25 @@ dist_noinst_SCRIPTS += tests/integration/71-browser-candles.sh
 EXTRA_DIST += tests/integration/candles_browser/package.json \
 	tests/integration/candles_browser/package-lock.json \
 	tests/integration/candles_browser/candles_test.js tests/integration/candles_browser/candles_fixture.py
+# 72-browser-client.sh: cryptopulse.js and <cryptopulse-ticker> on the
+# example page, the same way from its own folder
+# (tests/integration/client_browser/output/ has its screenshots).
+INTEGRATION_TESTS += tests/integration/72-browser-client.sh
+dist_noinst_SCRIPTS += tests/integration/72-browser-client.sh
+EXTRA_DIST += tests/integration/client_browser/package.json \
+	tests/integration/client_browser/package-lock.json \
+	tests/integration/client_browser/client_test.js
 clean-local: clean-local-browser
 clean-local-browser:
 	-rm -rf tests/integration/browser/node_modules tests/integration/browser/output
 	-rm -rf tests/integration/candles_browser/node_modules tests/integration/candles_browser/output
+	-rm -rf tests/integration/client_browser/node_modules tests/integration/client_browser/output
 	-test '$(srcdir)' = . || rm -f tests/integration/browser/package.json \
 		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js \
 		tests/integration/candles_browser/package.json tests/integration/candles_browser/package-lock.json \
-		tests/integration/candles_browser/candles_test.js tests/integration/candles_browser/candles_fixture.py
+		tests/integration/candles_browser/candles_test.js tests/integration/candles_browser/candles_fixture.py \
+		tests/integration/client_browser/package.json tests/integration/client_browser/package-lock.json \
+		tests/integration/client_browser/client_test.js
 .PHONY: clean-local-browser
 
 # 65-proxy-apache.sh, 66-proxy-lighttpd.sh: the shipped site configurations

@@ -16,7 +16,12 @@ dist_www_DATA = \
 	www/cryptopulse.js \
 	www/cryptopulse-connection.js \
 	www/cryptopulse-share.js \
-	www/package.json
+	www/package.json \
+	www/cryptopulse-ticker.js
+# An ordinary page embedding <cryptopulse-ticker> (README "Embedding a live
+# price"); the gateway serves it as /examples/index.html.
+wwwexamplesdir = $(wwwdir)/examples
+dist_wwwexamples_DATA = www/examples/index.html
 # Third-party code, loaded by a plain <script> tag: TradingView's
 # lightweight-charts (Apache-2.0) as npm ships it, with its license and
 # notice (README "Price history charts").
