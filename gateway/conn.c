@@ -421,10 +421,12 @@ static void emit_prices(struct conn *c, const json_t *prices, const char *id)
     }
 }
 
-void conn_emit_snapshot(struct conn *c, const char *event)
+void conn_emit_snapshot(struct conn *c, const char *event, bool lost)
 {
     json_t *syms = hub_client_symbols(&c->pc.sub);
     json_t *snap = hub_snapshot(c->ctx->hub, syms);
+    if (lost && json_array_size(json_object_get(snap, "prices")) > 0)
+        json_object_set_new(snap, "snapshot", json_true());
     json_t *prices = json_object_get(snap, "prices");
     const char *id = json_string_value(json_object_get(snap, "id"));
     if (json_array_size(prices) == 0)

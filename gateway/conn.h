@@ -159,8 +159,10 @@ void conn_emit_tick(struct conn *c, json_t *tick, const char *id);
 
 /* The latest price of each of c's symbols, nothing while there is none:
  * for "*" subscribers one price-update-bulk, or with event one bulk event
- * of that name ("snapshot"), else a price-update per symbol. */
-void conn_emit_snapshot(struct conn *c, const char *event);
+ * of that name ("snapshot"), else a price-update per symbol.  lost: it
+ * stands in for ticks the client missed (a resume that could not replay),
+ * so a bulk payload carries "snapshot": true (docs/PROTOCOL.md §2). */
+void conn_emit_snapshot(struct conn *c, const char *event, bool lost);
 
 /* ---- waiting on Redis ---- */
 

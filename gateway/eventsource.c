@@ -104,7 +104,7 @@ void eventsource_start(struct conn *c)
     if (resume)
         resume_start(c, resume);
     else
-        conn_emit_snapshot(c, NULL);
+        conn_emit_snapshot(c, NULL, false);
 }
 
 void eventsource_keepalive(struct conn_registry *reg)

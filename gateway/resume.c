@@ -24,8 +24,8 @@ struct resume {
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
  * older than history, Redis away, or too much to replay): it gets the
  * current prices first instead, on SSE as a "snapshot" event so that it can
- * tell it missed ticks (docs/PROTOCOL.md §3), on WebSocket as the
- * price-update-bulk that answers every subscribe. */
+ * tell it missed ticks (docs/PROTOCOL.md §3), on WebSocket as a
+ * price-update-bulk marked "snapshot": true (§2). */
 static void finish(struct resume *rp, bool snapshot)
 {
     struct conn *c = rp->c;
@@ -33,7 +33,8 @@ static void finish(struct resume *rp, bool snapshot)
     if (rp->skipped)
         log_info("a resume skipped %zu history entries that are not valid ticks", rp->skipped);
     if (snapshot)
-        conn_emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk");
+        conn_emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk",
+                           c->kind != CONN_SSE);
     hub_client_resume(c->ctx->hub, &c->pc.sub, snapshot ? NULL : rp->after);
     free(rp);
 }

@@ -55,10 +55,32 @@ async def main():
             except asyncio.TimeoutError:
                 break
             if m["event"] == "price-update-bulk":
+                assert "snapshot" not in m["data"], "a replayed tick is marked as a snapshot"
                 print(json.dumps({"id": m["data"]["id"], "event": m["event"]}))
 asyncio.run(main())
 PYEOF
 check_resume "$WORK/resumed_ws.txt" "WebSocket since"
+
+# A WebSocket "since" that cannot be replayed: the first price-update-bulk
+# is the current prices marked "snapshot": true, then plain ticks.
+for id in 1-0 not-an-id; do
+    within 30 "$PY" - "$GATEWAY_PORT" "$id" <<'PYEOF' || fail "WebSocket since $id did not get a marked snapshot"
+import asyncio, json, sys, websockets
+async def main():
+    async with websockets.connect(f"ws://127.0.0.1:{sys.argv[1]}/ws") as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"event": "subscribe", "data": {"symbols": ["*"], "since": sys.argv[2]}}))
+        bulks = []
+        while len(bulks) < 3:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if m["event"] == "price-update-bulk":
+                bulks.append(m["data"])
+        assert bulks[0].get("snapshot") is True and bulks[0]["prices"], bulks[0]
+        assert all("snapshot" not in b for b in bulks[1:]), bulks[1:]
+asyncio.run(main())
+PYEOF
+done
+echo "ok - WebSocket since: an unusable id gets a snapshot marked \"snapshot\": true"
 
 # "since" on a connection that is already live replays nothing: its symbols'
 # ticks go on in order, once each, and the added symbol gets the snapshot.

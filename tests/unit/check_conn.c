@@ -205,17 +205,21 @@ START_TEST(a_websocket_snapshot_is_one_bulk_frame)
     c->kind = CONN_WS;
     conn_subscriber_init(c, MSG_WS);
     ck_assert_int_ge(hub_subscribe(fx.ctx.hub, &c->pc.sub, "*"), 0);
-    conn_emit_snapshot(c, NULL);
-    size_t n;
-    unsigned char *got = (unsigned char *)gw_fixture_read(&fx, fd, 1000, &n);
-    ck_assert_uint_ge(n, 4);
-    ck_assert_uint_eq(got[0], 0x81); /* FIN + text */
-    size_t len = got[1] == 126 ? (size_t)(got[2] << 8 | got[3]) : got[1];
-    size_t head = got[1] == 126 ? 4 : 2;
-    ck_assert_uint_eq(n, head + len); /* one frame */
-    ck_assert_ptr_nonnull(strstr((char *)got + head, "\"event\":\"price-update-bulk\""));
-    ck_assert_ptr_nonnull(strstr((char *)got + head, "\"SOL\""));
-    free(got);
+    for (int lost = 0; lost < 2; lost++) {
+        conn_emit_snapshot(c, NULL, lost);
+        size_t n;
+        unsigned char *got = (unsigned char *)gw_fixture_read(&fx, fd, 1000, &n);
+        ck_assert_uint_ge(n, 4);
+        ck_assert_uint_eq(got[0], 0x81); /* FIN + text */
+        size_t len = got[1] == 126 ? (size_t)(got[2] << 8 | got[3]) : got[1];
+        size_t head = got[1] == 126 ? 4 : 2;
+        ck_assert_uint_eq(n, head + len); /* one frame */
+        ck_assert_ptr_nonnull(strstr((char *)got + head, "\"event\":\"price-update-bulk\""));
+        ck_assert_ptr_nonnull(strstr((char *)got + head, "\"SOL\""));
+        /* Only the one standing in for missed ticks is marked. */
+        ck_assert_int_eq(strstr((char *)got + head, "\"snapshot\":true") != NULL, lost);
+        free(got);
+    }
     close(fd);
 }
 END_TEST
@@ -228,7 +232,7 @@ START_TEST(no_snapshot_before_the_first_tick)
     c->kind = CONN_SSE;
     conn_subscriber_init(c, MSG_SSE);
     ck_assert_int_ge(hub_subscribe(fx.ctx.hub, &c->pc.sub, "*"), 0);
-    conn_emit_snapshot(c, "snapshot");
+    conn_emit_snapshot(c, "snapshot", true);
     size_t n;
     char *got = gw_fixture_read(&fx, fd, 300, &n);
     ck_assert_uint_eq(n, 0);
