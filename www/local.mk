@@ -12,7 +12,11 @@ dist_www_DATA = \
 	www/watchlist.js \
 	www/style.css \
 	www/favicon.svg \
-	www/candles.js
+	www/candles.js \
+	www/cryptopulse.js \
+	www/cryptopulse-connection.js \
+	www/cryptopulse-share.js \
+	www/package.json
 # Third-party code, loaded by a plain <script> tag: TradingView's
 # lightweight-charts (Apache-2.0) as npm ships it, with its license and
 # notice (README "Price history charts").
