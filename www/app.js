@@ -345,9 +345,18 @@ function watchdog() {
 
 /* ---------- detail chart ---------- */
 
+/* ?transport=sse|websocket and ?share=none|broadcast|worker in the page's
+ * address choose the library's options (README, "Troubleshooting"). */
+function pageOptions() {
+  const q = new URLSearchParams(location.search);
+  const o = {};
+  for (const k of ['transport', 'share']) if (q.get(k)) o[k] = q.get(k);
+  return o;
+}
+
 /* All networking (the shared price stream, history) goes through the client
  * library, www/cryptopulse.js: one connection per browser for all tabs. */
-const client = connect();
+const client = connect(undefined, pageOptions());
 const chart = new CandleChart($('chart'), $('tooltip'), $('chart-note'), client);
 Object.defineProperty(window, 'cpChart', { get: () => chart.debug(), enumerable: true });
 
