@@ -5,7 +5,7 @@
 
 import { CandleChart, RANGES } from './candles.js';
 import { Sparkline } from './chart.js';
-import { Feed } from './feed.js';
+import { connect } from './cryptopulse.js';
 import {
   coinName, formatCompact, formatInt, formatPercent, formatPrice, formatTime,
 } from './format.js';
@@ -285,9 +285,7 @@ function applyPrice(p, ts) {
 }
 
 async function fetchHistory(symbol, limit) {
-  const r = await fetch(`history?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
-  if (!r.ok) throw new Error(`history ${symbol}: HTTP ${r.status}`);
-  const j = await r.json();
+  const j = await client.history(symbol, { limit });
   return Array.isArray(j.points)
     ? j.points.filter((pt) => Array.isArray(pt) && Number.isFinite(pt[0]) && Number.isFinite(pt[1])) : [];
 }
@@ -347,7 +345,19 @@ function watchdog() {
 
 /* ---------- detail chart ---------- */
 
-const chart = new CandleChart($('chart'), $('tooltip'), $('chart-note'));
+/* ?transport=sse|websocket and ?share=none|broadcast|worker in the page's
+ * address choose the library's options (README, "Troubleshooting"). */
+function pageOptions() {
+  const q = new URLSearchParams(location.search);
+  const o = {};
+  for (const k of ['transport', 'share']) if (q.get(k)) o[k] = q.get(k);
+  return o;
+}
+
+/* All networking (the shared price stream, history) goes through the client
+ * library, www/cryptopulse.js: one connection per browser for all tabs. */
+const client = connect(undefined, pageOptions());
+const chart = new CandleChart($('chart'), $('tooltip'), $('chart-note'), client);
 Object.defineProperty(window, 'cpChart', { get: () => chart.debug(), enumerable: true });
 
 function buildRanges() {
@@ -535,27 +545,32 @@ function skeletons(n) {
   }
 }
 
-const feed = new Feed({
-  onStatus: setStatus,
-  onTransport: setTransport,
-  onLatency: setLatency,
-  onWelcome({ symbols, intervalMs, server }) {
-    state.intervalMs = intervalMs;
-    if (server) dom.server.textContent = server;
-    for (const s of symbols) ensureCard(s);
-    layout();
-  },
-  onTick,
-  onGap() {
-    /* Sparklines are built from ticks, some of which never came: load them
-     * again from history, and the candles too. */
-    state.gaps += 1;
-    for (const c of state.cards.values()) loadSparkHistory(c);
-    if (state.detailSymbol) chart.reload();
-  },
+const TRANSPORT_NAME = { websocket: 'WebSocket', sse: 'SSE' };
+/* The library's states, as the header names them: "stale" (connected, no
+ * tick for a while) is shown by the stale marker, the connection is still up. */
+const HEADER_STATE = { live: 'connected', stale: 'connected' };
+
+client.on('state', (name, detail) => {
+  if (name === 'closed') return;
+  setStatus(HEADER_STATE[name] || name, detail && detail.delayMs);
+});
+client.on('transport', (name) => setTransport(TRANSPORT_NAME[name] || ''));
+client.on('latency', setLatency);
+client.on('welcome', ({ symbols, intervalMs, server }) => {
+  state.intervalMs = intervalMs;
+  if (server) dom.server.textContent = server;
+  for (const s of symbols) ensureCard(s);
+  layout();
+});
+client.on('tick', onTick);
+client.on('gap', () => {
+  /* Sparklines are built from ticks, some of which never came: load them
+   * again from history, and the candles too. */
+  state.gaps += 1;
+  for (const c of state.cards.values()) loadSparkHistory(c);
+  if (state.detailSymbol) chart.reload();
 });
 
 skeletons(8);
 setInterval(watchdog, 1000);
-feed.start();
-window.cryptopulse = { state, feed }; // for the browser test and the console
+window.cryptopulse = { state, client }; // for the browser test and the console

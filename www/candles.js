@@ -60,7 +60,10 @@ function toBar(row) {
 export class CandleChart {
   /* host: the element the chart fills; tooltip: an element inside it;
    * note: an element inside it for "Loading…" and errors. */
-  constructor(host, tooltip, note) {
+  /* client: the page's CryptoPulse client (www/cryptopulse.js), which
+   * fetches the candles. */
+  constructor(host, tooltip, note, client) {
+    this.client = client;
     this.host = host;
     this.tooltip = tooltip;
     this.note = note;
@@ -159,11 +162,8 @@ export class CandleChart {
     let lastOpen = false;
     let problem = '';
     try {
-      const r = await fetch(`history?symbol=${encodeURIComponent(symbol)}&interval=${range.interval}&limit=${range.limit}`);
-      const j = await r.json().catch(() => ({}));
-      if (!r.ok) {
-        problem = `Candles unavailable: ${typeof j.message === 'string' ? j.message : `HTTP ${r.status}`}`;
-      } else if (Array.isArray(j.candles)) {
+      const j = await this.client.history(symbol, { interval: range.interval, limit: range.limit });
+      if (Array.isArray(j.candles)) {
         // Oldest first, one bar per time: the chart refuses anything else.
         for (const b of j.candles.map(toBar)) {
           if (b && (!bars.length || b.t > bars[bars.length - 1].t)) bars.push(b);
@@ -171,7 +171,8 @@ export class CandleChart {
         lastOpen = j.last_open === true;
       }
     } catch (e) {
-      problem = 'Candles unavailable: the server cannot be reached';
+      // An HTTP error carries the server's message; no status: unreachable.
+      problem = e.status ? `Candles unavailable: ${e.message}` : 'Candles unavailable: the server cannot be reached';
     }
     if (seq !== this.seq) return;
     this.loading = false;

@@ -6,7 +6,6 @@ wwwdir = $(pkgdatadir)/www
 dist_www_DATA = \
 	www/index.html \
 	www/app.js \
-	www/feed.js \
 	www/chart.js \
 	www/format.js \
 	www/watchlist.js \

@@ -34,7 +34,7 @@ wait_for 20 sh -c 'curl -sf "$0" | grep -qE "(\[[0-9]+,[0-9.e+-]+\],?){24}"' \
 
 # The gateway's static files: MIME types, validators, 304 and gzip.
 base=http://127.0.0.1:$GATEWAY_PORT
-for f in /:text/html /app.js:text/javascript /feed.js:text/javascript /style.css:text/css \
+for f in /:text/html /app.js:text/javascript /cryptopulse.js:text/javascript /style.css:text/css \
     /candles.js:text/javascript /vendor/lightweight-charts.standalone.production.js:text/javascript \
     /favicon.svg:image/svg+xml; do
     curl -sf -o /dev/null -D "$WORK/h" "$base${f%%:*}" || fail "GET ${f%%:*}"
@@ -68,6 +68,16 @@ while kill -0 "$node_pid" 2>/dev/null; do
             --www-root "$top_srcdir/www" --redis-port "$REDIS_PORT" --interval "$INTERVAL"
         wait_for 10 curl -sf -o /dev/null "$base/stats" || fail "gateway did not restart"
         touch "$ctl/started"
+    fi
+    if [ -f "$ctl/trim" ] && [ ! -f "$ctl/trimmed" ]; then
+        # The resume point leaves history while the gateway is away.
+        stop "$gateway_PID" || true
+        redis-cli -p "$REDIS_PORT" XTRIM cryptopulse:history MAXLEN 0 >/dev/null
+        sleep 1
+        start gateway "$top_builddir/gateway/cryptopulse-gateway" --port "$GATEWAY_PORT" \
+            --www-root "$top_srcdir/www" --redis-port "$REDIS_PORT" --interval "$INTERVAL"
+        wait_for 10 curl -sf -o /dev/null "$base/stats" || fail "gateway did not restart"
+        touch "$ctl/trimmed"
     fi
     sleep 0.1
 done

@@ -243,13 +243,15 @@ async function mainPage(browser, symbols) {
 
 async function fallbackPage(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // Refuse every WebSocket, as a proxy without upgrade support would.
+  // Refuse every WebSocket, as a proxy without upgrade support would.  The
+  // tab keeps its own connection (?share=none): Playwright's routing sees
+  // the page's sockets, not a SharedWorker's.
   let refused = 0;
   await context.routeWebSocket(/\/ws$/, (ws) => { refused += 1; ws.close({ code: 1011, reason: 'refused by test' }); });
   const page = await context.newPage();
   const errors = [];
   watchConsole(page, errors);
-  await page.goto(base, { waitUntil: 'load' });
+  await page.goto(`${base}?share=none`, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.transport === 'sse'
     && document.body.dataset.connection === 'connected', null, { timeout: 15000 });
   check(refused > 0, `WebSocket refused (${refused}x): the page falls back to SSE`);
@@ -265,18 +267,16 @@ async function fallbackPage(browser) {
   await page.waitForFunction(() => /^\d[\d,]* ms$/.test(document.getElementById('latency').textContent),
     null, { timeout: 10000 });
   ok('latency shows a number over SSE too');
-  // A resume point older than history: the gateway answers with a
-  // "snapshot" event, and the page takes its prices and reloads its charts.
+  // The gateway is away while the history stream loses the page's resume
+  // point (the harness stops it, trims the stream, starts it again): the
+  // gateway answers with a "snapshot" event, and the page takes its prices
+  // and reloads its charts.
   const t1 = await ticks(page);
-  await page.evaluate(() => {
-    const { feed } = window.cryptopulse;
-    feed.es.close();
-    feed.es = null;
-    feed.lastId = '1-0';
-    feed.connectSse();
-  });
+  fs.writeFileSync(path.join(control, 'trim'), '');
+  await waitFile('trimmed', 20000);
   await page.waitForFunction((t) => window.cryptopulse.state.gaps === 1
-    && window.cryptopulse.state.ticks > t + 1, t1, { timeout: 15000 });
+    && window.cryptopulse.state.ticks > t + 1, t1, { timeout: 30000 });
+  check(await page.textContent('#transport') === 'SSE', 'still on SSE after the gap');
   ok('a resume point older than history: the snapshot event is taken and ticks go on');
   check(errors.length === 0, 'no console errors over SSE', errors);
   await context.close();
