@@ -55,13 +55,17 @@ static json_t *route_live(struct ctx *ctx, int *status)
 static void route_static(struct conn *c, const char *path)
 {
     bool keep = http_request_keep_alive(c->req);
+    char cors[512];
+    /* CORS too: a page on another origin loads the client library and the
+     * widget as module scripts, which are fetched in CORS mode. */
     struct www_request r = {path,
                             http_request_header(c->req, HTTP_H_IF_NONE_MATCH),
                             http_request_header(c->req, HTTP_H_IF_MODIFIED_SINCE),
                             http_request_header(c->req, HTTP_H_ACCEPT_ENCODING),
                             http_request_is_head(c->req),
                             keep,
-                            http_request_minor(c->req) == 0};
+                            http_request_minor(c->req) == 0,
+                            conn_cors_headers(c, cors, sizeof cors)};
     if (www_respond(c->ctx->www, &r, bufferevent_get_output(c->bev)) < 0) {
         conn_respond_error(c, 404, "not_found", "no such resource", NULL);
         return;

@@ -367,9 +367,10 @@ int www_respond(struct www *w, const struct www_request *req, struct evbuffer *o
      * a new dashboard is picked up at once. */
     evbuffer_add_printf(out,
                         "HTTP/1.1 %s\r\nETag: %s\r\nLast-Modified: %s\r\n"
-                        "Cache-Control: no-cache\r\n%sServer: cryptopulse/%s\r\n",
+                        "Cache-Control: no-cache\r\n%sServer: cryptopulse/%s\r\n%s",
                         status == 200 ? "200 OK" : "304 Not Modified", etag, e->last_modified,
-                        e->gz ? "Vary: Accept-Encoding\r\n" : "", PACKAGE_VERSION);
+                        e->gz ? "Vary: Accept-Encoding\r\n" : "", PACKAGE_VERSION,
+                        req->extra ? req->extra : "");
     if (status == 200)
         evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n%s", e->mime, b->len,
                             gz ? "Content-Encoding: gzip\r\n" : "");

@@ -37,6 +37,7 @@ struct www_request {
     bool head;                     /* HEAD: headers only */
     bool keep_alive;               /* false adds "Connection: close" */
     bool http10;                   /* HTTP/1.0: keep_alive adds "Connection: keep-alive" */
+    const char *extra;             /* more header lines, each ending "\r\n" (CORS); NULL: none */
 };
 
 /* Append the whole response for req to out: 200 with the file (gzip when the

@@ -9,7 +9,8 @@
  *   and starts over; while on SSE, WebSocket is probed now and then.
  * - Every reconnect resumes: WebSocket `subscribe` with `since`, SSE
  *   `?lastEventId=`. Ticks not after the last id are dropped, so none is
- *   repeated, and a resume answered by a snapshot is reported as a gap.
+ *   repeated, and a resume answered by a snapshot (SSE `snapshot`, WebSocket
+ *   `"snapshot": true`) is reported as a gap.
  * - Ports are functions taking plain, structured-cloneable messages
  *   ({t: 'state' | 'welcome' | 'tick' | 'gap' | 'latency' | 'transport' |
  *   'error' | 'sync', ...}), so a worker or a channel can carry them as is. */
@@ -83,7 +84,6 @@ export class Connection {
     this.timers = { retry: 0, ping: 0, probe: 0, rtt: 0, stale: 0 };
     this.pingId = 0;
     this.lastMessageAt = 0;
-    this.resumeFrom = null; // a WebSocket resume whose first tick is still awaited
     this.closed = false;
     // Back online: retry now rather than after the backoff; a live
     // connection (the event may come without a prior offline) is kept.
@@ -203,10 +203,6 @@ export class Connection {
   /* ---------- ticks and staleness ---------- */
 
   tick(id, ts, prices, snapshot) {
-    if (this.resumeFrom && !snapshot) {
-      snapshot = this.resumeLooksLikeSnapshot(id);
-      this.resumeFrom = null;
-    }
     if (this.lastId && typeof id === 'string' && !(compareTickIds(id, this.lastId) > 0)) {
       this.markAlive();
       return; // already had it (a resume overlap or a leader hand-over)
@@ -217,19 +213,6 @@ export class Connection {
     this.markAlive();
     if (snapshot) this.post({ t: 'gap' });
     this.post({ t: 'tick', tick: { id, ts, prices: clean } });
-  }
-
-  /* The gateway answers a WebSocket resume it cannot serve with the current
-   * prices as an ordinary price-update-bulk (PROTOCOL.md section 3). A
-   * replay's first tick follows the resume point by one interval; a
-   * snapshot's is the newest one, so a jump of over two intervals past
-   * the resume point is a gap (a feeder pause looks the same: reloading
-   * history then is harmless). */
-  resumeLooksLikeSnapshot(id) {
-    const a = parseId(this.resumeFrom);
-    const b = parseId(id);
-    if (!a || !b) return true;
-    return b[0] - a[0] > 2 * this.intervalMs() + 1000;
   }
 
   intervalMs() {
@@ -317,7 +300,6 @@ export class Connection {
     this.goLive('websocket');
     const sub = { symbols: ['*'] };
     if (this.lastId) sub.since = this.lastId;
-    this.resumeFrom = this.lastId;
     this.send('subscribe', sub);
     // The first ping waits for the snapshot, to measure the network rather
     // than the page's start.
@@ -358,7 +340,9 @@ export class Connection {
     if (!msg || typeof msg.event !== 'string') return;
     const d = msg.data;
     if (msg.event === 'price-update-bulk' && d && Array.isArray(d.prices)) {
-      this.tick(d.id, d.ts, d.prices, false);
+      // "snapshot": true: a resume the gateway could not replay, the
+      // current prices in place of the missed ticks (PROTOCOL.md section 3).
+      this.tick(d.id, d.ts, d.prices, d.snapshot === true);
     } else if (msg.event === 'price-update' && d) {
       this.tick(d.id, d.ts, [d], false);
     } else if (msg.event === 'pong' && d && Number.isFinite(d.ts)) {

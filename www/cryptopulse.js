@@ -126,14 +126,18 @@ function chooseShare(share, env, workerUrl) {
 }
 
 function hubFor(mode, cfg, env, workerUrl) {
-  if (mode === 'none') return new DirectHub(cfg, env);
-  const ctor = mode === 'worker' ? env.SharedWorker : env.BroadcastChannel;
+  // 'none' shares within the tab: one connection per page, whatever the
+  // number of clients (keyed by the socket constructor, as tests swap it).
+  const ctor = mode === 'worker' ? env.SharedWorker
+    : mode === 'broadcast' ? env.BroadcastChannel : env.WebSocket || env.EventSource;
+  if (!ctor) return new DirectHub(cfg, env);
   let hubs = hubsByCtor.get(ctor);
   if (!hubs) hubsByCtor.set(ctor, (hubs = new Map()));
   const key = cfg.transport + ' ' + cfg.url;
   let hub = hubs.get(key);
   if (!hub) {
-    hub = mode === 'worker' ? new WorkerHub(cfg, env, key, workerUrl) : new BroadcastHub(cfg, env, key);
+    hub = mode === 'worker' ? new WorkerHub(cfg, env, key, workerUrl)
+      : mode === 'broadcast' ? new BroadcastHub(cfg, env, key) : new DirectHub(cfg, env);
     hub.onEmpty = () => { if (hubs.get(key) === hub) hubs.delete(key); };
     hubs.set(key, hub);
   }

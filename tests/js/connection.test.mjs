@@ -200,9 +200,30 @@ test('WebSocket resume: replayed ticks pass, repeats are dropped, a snapshot is 
   clock.advance(500);
   ws = WebSocket.last;
   ws.welcome();
-  ws.emit('price-update-bulk', bulk('1700000600000-0')); // resume refused: the current prices
+  ws.emit('price-update-bulk', bulk('1700000600000-0')); // a replayed tick long after: no gap
+  assert.equal(log.of('gap').length, 0);
+  ws.serverClose();
+  clock.advance(500);
+  ws = WebSocket.last;
+  ws.welcome();
+  ws.emit('price-update-bulk', { ...bulk('1700000900000-0'), snapshot: true }); // resume refused
   assert.equal(log.of('gap').length, 1);
-  assert.equal(cp.lastTickId, '1700000600000-0');
+  assert.equal(cp.lastTickId, '1700000900000-0');
+  ws.emit('price-update-bulk', bulk('1700000901000-0'));
+  assert.equal(log.of('gap').length, 1);
+  cp.close();
+});
+
+test('WebSocket: a snapshot-marked bulk is a gap even right after the resume point', async () => {
+  const { cp, log, clock, WebSocket } = await start({ transport: 'websocket' });
+  WebSocket.last.welcome();
+  WebSocket.last.emit('price-update-bulk', bulk('1700000000000-0'));
+  WebSocket.last.serverClose();
+  clock.advance(500);
+  const ws = WebSocket.last;
+  ws.welcome();
+  ws.emit('price-update-bulk', { ...bulk('1700000001500-0'), snapshot: true });
+  assert.equal(cp.lastTickId, '1700000001500-0');
   cp.close();
 });
 
@@ -253,4 +274,23 @@ test('server error events reach the error handlers', async () => {
   WebSocket.last.emit('error', { code: 'rate_limited', message: 'slow down' });
   assert.deepEqual(log.of('error'), [[{ code: 'rate_limited', message: 'slow down' }]]);
   cp.close();
+});
+
+test("share 'none': the clients of one page share one connection, closed with the last", async () => {
+  const f = fakeOptions({ transport: 'websocket' });
+  const a = connect(URL_, { ...f.opts, symbols: ['BTC'] });
+  const b = connect(URL_, { ...f.opts, symbols: ['ETH'] });
+  await flush();
+  assert.equal(f.WebSocket.instances.length, 1);
+  const ws = f.WebSocket.last;
+  ws.welcome();
+  ws.emit('price-update-bulk', bulk('1700000000000-0'));
+  await flush();
+  assert.equal(a.prices.get('BTC').symbol, 'BTC');
+  assert.equal(b.prices.get('ETH').symbol, 'ETH');
+  a.close();
+  assert.notEqual(ws.readyState, 3, 'closing one client keeps the connection of the other');
+  b.close();
+  await flush();
+  assert.equal(ws.readyState, 3);
 });

@@ -114,6 +114,11 @@ START_TEST(a_folder_path_names_its_index)
     ck_assert_str_eq(header(r, "Content-Type", v, sizeof v), "text/html; charset=utf-8");
     ck_assert_str_eq(body_of(r), "<p>example</p>");
     free(r);
+    req.extra = "Access-Control-Allow-Origin: *\r\n"; /* passed through as given */
+    r = respond(w, &req, &status);
+    ck_assert_str_eq(header(r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+    ck_assert_str_eq(body_of(r), "<p>example</p>");
+    free(r);
     req.path = "/img/"; /* a folder without index.html */
     struct evbuffer *out = evbuffer_new();
     ck_assert_int_eq(www_respond(w, &req, out), CP_ENOENT);
