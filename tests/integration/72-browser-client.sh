@@ -41,6 +41,24 @@ echo "ok - the gateway serves cryptopulse.js, cryptopulse-ticker.js and /example
 
 # The node script asks for the gateway restart through files in $ctl, and
 # reads Redis's history stream (REDIS_PORT, cryptopulse: prefix) itself.
+# A page of another origin (another port) that embeds the widget from the
+# gateway; the gateway's static files carry CORS headers.
+acao=$(curl -sf -D - -o /dev/null -H 'Origin: http://blog.example' "$base/cryptopulse-ticker.js" \
+    | tr -d '\r' | sed -n 's/^[Aa]ccess-[Cc]ontrol-[Aa]llow-[Oo]rigin: //p')
+[ "$acao" = '*' ] || fail "cryptopulse-ticker.js has no Access-Control-Allow-Origin: * for another origin ('$acao')"
+echo "ok - static files carry Access-Control-Allow-Origin"
+mkdir -p "$WORK/xo"
+cat >"$WORK/xo/index.html" <<EOF
+<!doctype html><meta charset="utf-8"><title>Another site</title><link rel="icon" href="data:,">
+<p>A page of another origin.</p>
+<script type="module" src="$base/cryptopulse-ticker.js"></script>
+<cryptopulse-ticker id="xo" symbols="BTC,ETH" variant="strip"></cryptopulse-ticker>
+EOF
+XO_PORT=$(free_port)
+start xo /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$WORK/xo" "$XO_PORT"
+wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$XO_PORT/" || fail "the other origin's server did not start"
+export XO_URL="http://localhost:$XO_PORT/"
+
 ctl=$WORK/control
 mkdir -p "$ctl"
 rm -rf "$out"

@@ -178,6 +178,7 @@ async function main() {
     await tabs(browser);
     await broadcastHandover(browser);
     await reducedMotion(browser);
+    if (process.env.XO_URL) await crossOrigin(browser);
   } finally {
     await browser.close();
   }
@@ -397,6 +398,28 @@ async function reducedMotion(browser) {
   const r = await page.evaluate(() => ({ anims: window.__anims, flashes: window.__flashClasses,
     rm: matchMedia('(prefers-reduced-motion: reduce)').matches }));
   check(r.rm && r.anims === 0, `prefers-reduced-motion: reduce: ${r.flashes} updates and no animation ran`, r);
+  await context.close();
+}
+
+/* A page of another origin (the harness serves it on another port) embeds
+ * the widget straight from the gateway: the module scripts load through
+ * CORS, and the tabs share through BroadcastChannel (a SharedWorker must be
+ * same-origin with the page). */
+async function crossOrigin(browser) {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  watchConsole(page, errors);
+  await page.goto(process.env.XO_URL, { waitUntil: 'load' });
+  check(new URL(page.url()).origin !== new URL(base).origin, 'the embedding page is on another origin', page.url());
+  await waitPrices(page, 'xo', 15000);
+  const r = await page.evaluate(() => {
+    const t = document.getElementById('xo');
+    return { shared: t.client.shared, transport: t.client.transport, n: t.shadowRoot.querySelectorAll('.item').length };
+  });
+  check(r.shared === 'broadcast' && r.transport === 'websocket' && r.n === 2,
+    'another origin loads the widget from the gateway and shares through BroadcastChannel', r);
+  check(errors.length === 0, 'no console errors on the other origin', errors);
   await context.close();
 }
 
