@@ -134,7 +134,9 @@ static void storm_back(struct client *c)
     struct client_ctx *cx = c->cx;
     if (!c->down_ms)
         return;
-    int64_t t = load_wall_us() / 1000 - cx->o->start_wall_ms;
+    /* From this worker's first drop: all workers see the same kill within
+     * a few ms, and a small value keeps the histogram's buckets narrow. */
+    int64_t t = load_wall_us() / 1000 - cx->r.storm_first_drop_ms;
     lstats_hist_add(&cx->r.storm_back_ms, t > 0 ? (uint64_t)t : 0);
     cx->r.storm_back++;
     c->down_ms = 0;

@@ -49,7 +49,6 @@ struct load_opts {
     /* --storm: every client that loses its connection reconnects with the
      * dashboard's backoff (www/feed.js) and resumes with "since". */
     bool storm;
-    int64_t start_wall_ms; /* wall clock of the plan's start: storm times count from it */
 };
 
 /* Why a client failed or went away: counted per cause. */
@@ -91,7 +90,7 @@ struct load_report {
      * failed, resumes that ended in a "snapshot": true bulk (gaps). */
     uint64_t storm_drops, storm_back, storm_attempts, storm_failed, storm_gaps;
     int64_t storm_first_drop_ms;         /* wall clock of the first drop, 0 before */
-    struct lstats_hist storm_back_ms;    /* live again, ms after o->start_wall_ms */
+    struct lstats_hist storm_back_ms;    /* live again, ms after the worker's first drop */
     struct lstats_hist storm_connect_us; /* reconnects: connect start -> handshake */
 };
 

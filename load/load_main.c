@@ -76,7 +76,6 @@ int main(int argc, char **argv)
     w.run.p_start = procstat_sample(o->pids);
     w.run.rss_peak_kb = w.run.p_start.rss_kb;
     w.start = w.next_second = load_mono_ms() + 200;
-    c.o.start_wall_ms = load_wall_us() / 1000 + 200;
     struct spawn *s = spawn_start(o, w.start, load_worker_run);
     spawn_collect(s, w.reports, w.start + o->plan.total_ms + o->connect_timeout_ms + 15000,
                   watch_each, &w);

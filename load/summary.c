@@ -52,7 +52,7 @@ static double storm_live_ms(const struct load_opts *o, const struct load_report 
         return -1;
     double p = (double)rank * 100.0 / (double)m->storm_back - 1e-9;
     uint64_t at = lstats_hist_percentile(&m->storm_back_ms, p > 100 ? 100 : p);
-    return (double)((int64_t)at + o->start_wall_ms - m->storm_first_drop_ms);
+    return (double)at;
 }
 
 static json_t *storm_json(const struct load_opts *o, const struct load_report *m)
