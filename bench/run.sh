@@ -5,10 +5,20 @@
 # ticks, and writes a markdown table.
 #
 #   bench/run.sh [--build DIR] [--out FILE] [--only LIST] [--sustain SEC] [--rounds N] [--no-nchan]
+#                [--no-floor] [--processes N] [--divide D]
 #
 # Scenarios (--only takes their names): ws-1k ws-10k ws-50k ws-100k
 # ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k
-# burst.  Those above one process's MAX_CONNECTIONS need gateway workers
+# burst fast-10k fast-10k-one storm-10k storm-100k.  The ws-* and fast-*
+# scenarios also run the floor, bench/cryptopulse-floor (a minimal epoll
+# server: the machine's limit), with one process per 19,000 clients or
+# --processes N.  fast-*: the feeder ticks every 100 ms (UPDATE_INTERVAL_MS)
+# instead of 1.5 s.  storm-*: N clients subscribed, the gateway killed and
+# started again on the same port, every client reconnecting with the
+# dashboard's backoff and resuming by tick id (cryptopulse-load --storm).
+# --no-floor leaves the floor out.  --divide D divides every scenario's
+# clients by D (names unchanged), to try the harness on a small machine.
+# Those above one process's MAX_CONNECTIONS need gateway workers
 # (--workers, detected from --help); without them they are listed as not
 # run.  sio-*: Socket.IO clients on the gateway's /socket.io/; node-sio-*:
 # the same clients on the original stack, Node.js Socket.IO 4 with the
@@ -26,15 +36,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$src
 out=
-all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k burst"
+all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k burst fast-10k fast-10k-one storm-10k storm-100k"
 only=$all
 sustain=20
 rounds=1
 nchan=1
+floor=1
+floor_procs=0
+divide=1
 usage() { echo "bench/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --build | --out | --only | --sustain | --rounds) [ $# -ge 2 ] || usage "$1 needs a value" ;;
+    --build | --out | --only | --sustain | --rounds | --processes | --divide) [ $# -ge 2 ] || usage "$1 needs a value" ;;
     esac
     case $1 in
     --build) build=$2; shift ;;
@@ -43,7 +56,10 @@ while [ $# -gt 0 ]; do
     --sustain) sustain=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --no-nchan) nchan=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --no-floor) floor=0 ;;
+    --processes) floor_procs=$2; shift ;;
+    --divide) divide=$2; shift ;;
+    -h|--help) sed -n '2,/^set -eu/{/^set -eu/!p}' "$0"; exit 0 ;;
     *) usage "unknown argument $1 (see --help)" ;;
     esac
     shift
@@ -54,15 +70,22 @@ done
 [ -n "$only" ] || usage "--only needs at least one scenario (scenarios: $all)"
 case $sustain in '' | *[!0-9]* | 0) usage "--sustain must be a whole number of seconds, not '$sustain'" ;; esac
 case $rounds in '' | *[!0-9]* | 0) usage "--rounds must be a whole number of at least 1, not '$rounds'" ;; esac
+case $divide in '' | *[!0-9]* | 0) usage "--divide must be a whole number of at least 1, not '$divide'" ;; esac
+case $floor_procs in '' | *[!0-9]*) usage "--processes must be a whole number (0: one per 19,000 clients), not '$floor_procs'" ;; esac
 if [ -z "$out" ]; then
     if [ "$only" = "$all" ]; then out=$here/results.md; else out=$PWD/bench-results.md; fi
 fi
 LOAD=$build/load/cryptopulse-load
 GATEWAY=$build/gateway/cryptopulse-gateway
 FEEDER=$build/feeder/cryptopulse-feeder
+FLOOR=$build/bench/cryptopulse-floor
 for b in "$LOAD" "$GATEWAY" "$FEEDER"; do
     [ -x "$b" ] || { echo "bench/run.sh: $b not built (make first)" >&2; exit 2; }
 done
+if [ "$floor" = 1 ] && [ ! -x "$FLOOR" ]; then
+    echo "bench/run.sh: $FLOOR not built; floor rows skipped" >&2
+    floor=0
+fi
 command -v redis-server >/dev/null || { echo "bench/run.sh: redis-server missing" >&2; exit 2; }
 if [ "$nchan" = 1 ] && ! { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; }; then
     echo "bench/run.sh: nginx with nchan missing (apt-get install $(grep -v '^#' "$here/deps.txt" | tr '\n' ' ')); comparison skipped" >&2
@@ -100,7 +123,15 @@ REDIS_PORT=$(free_port)
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$WORK" --client-output-buffer-limit 'pubsub 0 0 0' --maxclients 1000
 wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "bench/run.sh: redis did not start" >&2; status=2; exit 2; }
+FEED_INTERVAL=1500
 start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock
+feeder_interval() { # MS: restart the feeder when its tick interval differs
+    [ "$1" = "$FEED_INTERVAL" ] && return 0
+    stop "$feeder_PID"
+    FEED_INTERVAL=$1
+    start feeder "$FEEDER" --redis-port "$REDIS_PORT" --mock --interval "$1"
+    sleep 1
+}
 
 GW_PORT=
 ROUND=1
@@ -142,6 +173,18 @@ nchan_stop() {
     NX_PORT=
 }
 
+FL_PORT=
+floor_start() { # N: the floor with one process per 19,000 clients (or --processes)
+    local procs=$floor_procs
+    [ "$procs" = 0 ] && procs=$(( ($1 + 18999) / 19000 ))
+    FL_PORT=$(free_port)
+    start floor "$FLOOR" --port "$FL_PORT" --redis-port "$REDIS_PORT" --processes "$procs"
+    wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$FL_PORT" ||
+        { echo "the floor did not start" >&2; exit 1; }
+    sleep 0.3 # its children, when several, bind the same port
+}
+floor_stop() { stop "$floor_PID"; FL_PORT=; }
+
 # run NAME SERVER URL N PIDS [load options]: one measured run; appends its JSON.
 run() {
     local name=$1 server=$2 url=$3 n=$4 pids=$5; shift 5
@@ -173,7 +216,7 @@ skipped() { # NAME REASON [SERVER]
 }
 
 scenario() { # NAME N PATH [load options]
-    local name=$1 n=$2 path=$3; shift 3
+    local name=$1 n=$(( $2 / divide )) path=$3; shift 3
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
     if ! gateway_for "$n"; then
         skipped "$name" "needs gateway worker processes (more than $per_process connections)"
@@ -189,6 +232,72 @@ scenario() { # NAME N PATH [load options]
         run "$name" nchan "$scheme://127.0.0.1:$NX_PORT$path" "$n" "$(pids_of "$nginx_PID")" --subscribe none
         nchan_stop
     fi
+    # The floor: WebSocket only, every tick whole to every client (no
+    # subscriptions, so on *-one it sends more than the gateway does).
+    if [ "$floor" = 1 ]; then
+        case $name in
+        sse* | deflate*) skipped "$name" "the floor speaks plain WebSocket only" floor ;;
+        *) floor_start "$n"
+           run "$name" floor "ws://127.0.0.1:$FL_PORT/ws" "$n" "$(pids_of "$floor_PID")" \
+               --subscribe none --no-snapshot
+           floor_stop ;;
+        esac
+    fi
+}
+
+# fast_scenario NAME N [load options]: scenario() with a tick every 100 ms.
+fast_scenario() {
+    case " $only " in *" $1 "*) ;; *) return 0 ;; esac
+    feeder_interval 100
+    scenario "$@"
+    feeder_interval 1500
+}
+
+# storm_scenario NAME N: N clients on *, the gateway stopped (SIGTERM, as a
+# restart) once they are all in, started again on the same port with the
+# same options, and the load tool's --storm clients coming back.  The peak
+# RSS and CPU are those of the new gateway, read from /proc before it stops.
+storm_scenario() {
+    local name=$1 n=$(( $2 / divide ))
+    case " $only " in *" $name "*) ;; *) return 0 ;; esac
+    gateway_for "$n" || { skipped "$name" "needs gateway worker processes"; return 0; }
+    local ramp=$(( n / 2000 + 3 )) storm_sustain=$(( sustain > 30 ? sustain : 30 )) workers=()
+    [ "$n" -ge 5000 ] && [ "$n" -lt 38000 ] && workers=(--workers "$(nproc)")
+    echo "== $name on cryptopulse: $n clients, ramp ${ramp}s, the restart 5 s later, ${storm_sustain}s in all" >&2
+    "$LOAD" --url "ws://127.0.0.1:$GW_PORT/ws" --clients "$n" --ramp "$ramp" --sustain "$storm_sustain" \
+        --storm "${workers[@]}" --connect-timeout 30000 --no-progress --max-avg-latency 1000000000 \
+        --max-errors 100 --pid "$(pids_of "$gateway_PID")" >"$WORK/$name-cryptopulse.out" 2>&1 &
+    local load=$!
+    PIDS+=("$load")
+    sleep $(( ramp + 5 ))
+    local t_kill; t_kill=$(date +%s%3N)
+    stop "$gateway_PID"
+    local extra=()
+    [ "$GW_WORKERS" -gt 1 ] && extra=(--cluster true --workers "$GW_WORKERS")
+    start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
+        --max-connections "$per_process" "${extra[@]}"
+    local hwm=0 cpu=0 hz p; hz=$(getconf CLK_TCK)
+    # Peak RSS (VmHWM) and CPU of the new gateway, sampled until the load ends.
+    while kill -0 "$load" 2>/dev/null; do
+        local h=0 c=0
+        for p in $(pids_of "$gateway_PID" | tr , ' '); do
+            h=$(( h + $(awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ))
+            c=$(( c + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+        done
+        [ "$h" -gt "$hwm" ] && hwm=$h
+        [ "$c" -gt "$cpu" ] && cpu=$c
+        sleep 0.5
+    done
+    wait "$load" || true
+    local json
+    json=$(tail -n 1 "$WORK/$name-cryptopulse.out")
+    case $json in
+    '{'*) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"kill_ms":%s,"restarted_peak_rss_kb":%d,"restarted_cpu_s":%s,"result":%s}\n' \
+              "$name" "$ROUND" "$t_kill" "$hwm" "$(awk -v c="$cpu" -v h="$hz" 'BEGIN {print c / h}')" "$json" >>"$WORK/results.jsonl" ;;
+    *) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"error":"no result"}\n' "$name" "$ROUND" >>"$WORK/results.jsonl"
+       status=1
+       tail -n 5 "$WORK/$name-cryptopulse.out" >&2 ;;
+    esac
 }
 
 # The original stack for node-sio-*: bench/socketio-node installed once per
@@ -214,7 +323,7 @@ node_install() {
 
 # sio_scenario NAME N: Socket.IO clients on the gateway's endpoint.
 sio_scenario() {
-    local name=$1 n=$2
+    local name=$1 n=$(( $2 / divide ))
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
     gateway_for "$n" || { skipped "$name" "needs gateway worker processes"; return 0; }
     run "$name" cryptopulse "socketio://127.0.0.1:$GW_PORT/socket.io/" "$n" "$(pids_of "$gateway_PID")"
@@ -223,7 +332,7 @@ sio_scenario() {
 # node_scenario NAME N: the same clients on Node.js Socket.IO 4 + the Redis
 # adapter, the only server running (the gateway is stopped first).
 node_scenario() {
-    local name=$1 n=$2 port
+    local name=$1 n=$(( $2 / divide )) port
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
     node_install || { skipped "$name" "$NODE_WHY" node-socketio; return 0; }
     [ -n "$GW_PORT" ] && stop "$gateway_PID"
@@ -284,6 +393,10 @@ for ROUND in $(seq 1 "$rounds"); do
     scenario ws-50k 50000 /ws
     scenario ws-100k 100000 /ws
     burst
+    fast_scenario fast-10k 10000 /ws
+    fast_scenario fast-10k-one 10000 /ws --subscribe random:1
+    storm_scenario storm-10k 10000
+    storm_scenario storm-100k 100000
 done
 
 /usr/bin/python3 "$here/table.py" "$WORK/results.jsonl" "$sustain" >"$out"

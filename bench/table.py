@@ -23,7 +23,7 @@ print(f"| scenario | server | clients connected | latency avg / p50 / p99 / max 
       f"| msgs/s | server RSS per client | server CPU | errors | criteria |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
-    if "burst" in r:
+    if "burst" in r or r["scenario"].startswith("storm-"):
         continue
     name, server = label(r), r["server"]
     if "skipped" in r:
@@ -49,27 +49,103 @@ def compare(a, b):
             f"| {fmt(pa)} ms vs {fmt(pb)} ms ({(pa / pb if pb else float('nan')):.2f})")
 
 
+def comparable(a, b, names):
+    """Why a and b cannot be compared, or None: a ratio only means something
+    when both held (nearly) every client and delivered ticks through the
+    sustain phase."""
+    held = [f"{x} held {y['connected_pct']:.1f} % of the clients and delivered "
+            f"{y['messages_per_s']:,.0f} msgs/s" for x, y in zip(names, (a, b))
+            if y["connected_pct"] < 99 or y["messages_per_s"] <= 0]
+    return "not comparable: " + "; ".join(held) if held else None
+
+
+def peer_cells(r, peer_name, label_name):
+    """The two ratio cells of r against its peer in the same round."""
+    peer = by.get((r["scenario"], peer_name, r.get("round", 1)))
+    if not peer or "result" not in peer:
+        return "– | –"
+    a, b = r["result"], peer["result"]
+    why = comparable(a, b, ("CryptoPulse", label_name))
+    return f"{why} | " if why else compare(a, b)
+
+
 ratios = []
 for (name, server, rnd), r in by.items():
-    peer = by.get((name, "nchan", rnd))
-    if server != "cryptopulse" or not peer or "result" not in r or "result" not in peer:
+    if server != "cryptopulse" or "result" not in r or name.startswith("storm-"):
         continue
-    a, b = r["result"], peer["result"]
-    # A ratio only means something when both held (nearly) every client and
-    # delivered ticks through the sustain phase.
-    held = [f"{x} held {y['connected_pct']:.1f} % of the clients and delivered "
-            f"{y['messages_per_s']:,.0f} msgs/s" for x, y in (("CryptoPulse", a), ("nchan", b))
-            if y["connected_pct"] < 99 or y["messages_per_s"] <= 0]
-    if held:
-        ratios.append(f"| {label(r)} | {a['connected']:,} | not comparable: {'; '.join(held)} | |")
+    if not any((name, p, rnd) in by for p in ("nchan", "floor")):
         continue
-    ratios.append(f"| {label(r)} | {a['connected']:,} | {compare(a, b)} |")
+    ratios.append(f"| {label(r)} | {r['result']['connected']:,} | {peer_cells(r, 'nchan', 'nchan')} "
+                  f"| {peer_cells(r, 'floor', 'the floor')} |")
 if ratios:
-    print("\nCryptoPulse against nginx + nchan at the same N in the same run "
-          "(ratio = CryptoPulse / nchan; the targets are ≤ 0.20 for memory and ≤ 0.25 for p99):\n")
-    print("| scenario | clients | RSS per client (ratio) | p99 latency (ratio) |")
-    print("| --- | --- | --- | --- |")
+    print("\nCryptoPulse against nginx + nchan and against the floor (bench/cryptopulse-floor, a "
+          "minimal epoll server: one prebuilt frame `send()` per client per tick) at the same N in "
+          "the same run (ratio = CryptoPulse / peer; the targets against nchan are ≤ 0.20 for "
+          "memory and ≤ 0.25 for p99). On `*-one` the floor still sends every tick whole:\n")
+    print("| scenario | clients | RSS per client vs nchan (ratio) | p99 vs nchan (ratio) "
+          "| RSS per client vs floor (ratio) | p99 vs floor (ratio) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     print("\n".join(ratios))
+
+
+def cpu_per_delivery_us(j):
+    """Server CPU-seconds in the sustain / messages delivered in it, in µs."""
+    cpu = j.get("server", {}).get("cpu_s_sustain")
+    deliveries = j["messages_per_s"] * float(sustain)
+    return cpu / deliveries * 1e6 if cpu is not None and deliveries > 0 else None
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a is not None and b else "–"
+
+
+fast = []
+for (name, server, rnd), r in by.items():
+    if not name.startswith("fast-") or "result" not in r:
+        continue
+    j = r["result"]
+    cpd, p99 = cpu_per_delivery_us(j), j["latency_ms"]["p99"]
+    fl = by.get((name, "floor", rnd))
+    fj = fl["result"] if fl and "result" in fl else None
+    fast.append(f"| {label(r)} | {server} | {j['connected']:,} | {fmt(j['messages_per_s'], 0)} "
+                f"| {fmt(p99)} | {fmt(cpd, 2)} "
+                f"| {ratio(cpd, cpu_per_delivery_us(fj)) if fj and server != 'floor' else '–'} "
+                f"| {ratio(p99, fj['latency_ms']['p99']) if fj and server != 'floor' else '–'} |")
+if fast:
+    print("\nFast ticks (the feeder's `UPDATE_INTERVAL_MS=100`; targets: CPU per delivery ≤ 1.1× "
+          "the floor's, p99 ≤ the floor's + 10 %):\n")
+    print("| scenario | server | clients | deliveries/s | p99 (ms) | server CPU per delivery (µs) "
+          "| CPU ratio to floor | p99 ratio to floor |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(fast))
+
+storm = []
+for r in rows:
+    if not r["scenario"].startswith("storm-"):
+        continue
+    if "result" not in r:
+        storm.append(f"| {label(r)} | {r.get('skipped', 'no result')} | | | | | | |")
+        continue
+    j = r["result"]
+    st = j.get("storm", {})
+    c = st.get("connect_ms", {})
+    back = st.get("attempts", 0) - st.get("failed_attempts", 0)
+    cpu = r.get("restarted_cpu_s")
+    storm.append(f"| {label(r)} | {st.get('back', 0):,} / {st.get('drops', 0):,} "
+                 f"| {fmt(st.get('live_99_ms'), 0)} / {fmt(st.get('live_100_ms'), 0)} "
+                 f"| {st.get('ticks_missed', '–')} | {fmt(c.get('p50'))} / {fmt(c.get('p99'))} "
+                 f"| {fmt(r.get('restarted_peak_rss_kb', 0) / 1024)} MiB "
+                 f"| {fmt(cpu, 2)} s ({fmt(cpu / back * 1e6 if cpu and back else None, 0)} µs per "
+                 f"reconnect) | {'pass' if st.get('pass') else 'FAIL'} |")
+if storm:
+    print("\nReconnect storm: the gateway stopped and started again on the same port; each client "
+          "reconnects with the dashboard's backoff (500 ms doubling to 10 s, equal jitter) and "
+          "resumes with `since` (targets: 100 % live within 30 s at 100,000, 0 ticks missed):\n")
+    print("| scenario | clients back / dropped | live again 99 % / 100 % (ms after the drop) "
+          "| resumes that missed ticks | reconnect connect time p50 / p99 (ms) "
+          "| restarted server's peak RSS | its CPU | verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(storm))
 
 # Socket.IO: sio-N on the gateway against node-sio-N on the original stack.
 sio = []

@@ -44,7 +44,7 @@ EXTRA_DIST += fuzz/corpus fuzz/regressions
 if FUZZING
 FUZZERS = fuzz/fuzz-http fuzz/fuzz-ws fuzz/fuzz-sse fuzz/fuzz-proto fuzz/fuzz-tick \
 	fuzz/fuzz-candle fuzz/fuzz-eio
-noinst_PROGRAMS = $(FUZZERS)
+noinst_PROGRAMS += $(FUZZERS)
 fuzz_fuzz_http_SOURCES = fuzz/http.c fuzz/fuzz.h
 fuzz_fuzz_http_CFLAGS = $(GATEWAY_CFLAGS)
 fuzz_fuzz_http_LDFLAGS = $(FUZZ_LDFLAGS)

@@ -113,6 +113,11 @@ static int f_no_snapshot(void *ctx, const char *a, char *e, size_t n)
     ((struct cli *)ctx)->o.snapshot = false;
     return CP_OK;
 }
+static int f_storm(void *ctx, const char *a, char *e, size_t n)
+{
+    ((struct cli *)ctx)->o.storm = true;
+    return CP_OK;
+}
 static int f_quiet(void *ctx, const char *a, char *e, size_t n)
 {
     ((struct cli *)ctx)->quiet = true;
@@ -144,6 +149,10 @@ static const struct conf_extra_flag flags[] = {
      f_symbols},
     {"no-snapshot", 0, 0, NULL, "the server sends no snapshot first (a peer such as nchan)",
      f_no_snapshot},
+    {"storm", 0, 0, NULL,
+     "reconnect storm: a client that loses its connection reconnects with the dashboard's "
+     "backoff and resumes with since (WebSocket)",
+     f_storm},
     {"warmup", 0, 1, "SEC", "warm-up: open --warmup-clients linearly [default: 0]", f_warm},
     {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]",
      f_warm_n},
@@ -268,6 +277,10 @@ static int finish_opts(struct cli *c)
     if (o->deflate && o->transport == LOAD_SSE) {
         fprintf(stderr, "cryptopulse-load: --deflate needs a ws:// or socketio:// URL, not '%s'\n",
                 c->url);
+        return 2;
+    }
+    if (o->storm && o->transport != LOAD_WS) {
+        fprintf(stderr, "cryptopulse-load: --storm needs a ws:// URL, not '%s'\n", c->url);
         return 2;
     }
     if (parse_sub(o, c->sub) != CP_OK) {

@@ -38,6 +38,8 @@ void client_ctx_init(struct client_ctx *cx, const struct load_opts *o, struct ev
     cx->rng = ((uint64_t)o->seed << 32 | (uint64_t)(index + 1)) * 0x9E3779B97F4A7C15ULL | 1;
     lstats_hist_init(&cx->r.latency_us);
     lstats_hist_init(&cx->r.connect_us);
+    lstats_hist_init(&cx->r.storm_back_ms);
+    lstats_hist_init(&cx->r.storm_connect_us);
     if (o->ticks_file[0])
         cx->ticks = ticktab_new();
     /* Server messages are inflated with the server's window and no context
@@ -72,12 +74,84 @@ static void tick_count(struct client_ctx *cx, struct tickid id)
         ticktab_add(cx->ticks, id.ms, id.seq);
 }
 
+int64_t client_backoff_ms(unsigned attempt, uint64_t r)
+{
+    int64_t base = 500LL << (attempt < 10 ? attempt : 10);
+    if (base > 10000)
+        base = 10000;
+    return base / 2 + (int64_t)(r % (uint64_t)(base / 2 + 1));
+}
+
+static bool storm_transport_cause(int cause)
+{
+    switch (cause) {
+    case CAUSE_REFUSED:
+    case CAUSE_CONNECT:
+    case CAUSE_TIMEOUT:
+    case CAUSE_STATUS:
+    case CAUSE_EOF:
+    case CAUSE_RESET:
+    case CAUSE_CLOSE_FRAME: return true;
+    default: return false;
+    }
+}
+
+static void client_open(struct client_ctx *cx, struct client *c);
+
+/* The reconnect timer: the plan may have closed the slot meanwhile. */
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct client *c = arg;
+    if (c->state != C_RETRY)
+        return;
+    c->cx->r.storm_attempts++;
+    c->upgraded = c->sio_connect = c->deflate = false;
+    c->resuming = true;
+    client_open(c->cx, c);
+}
+
+/* A storm client lost its connection or failed to reconnect: count the
+ * drop of a live one, then wait as the dashboard would. */
+static void storm_schedule(struct client *c)
+{
+    struct client_ctx *cx = c->cx;
+    if (c->ready && !c->down_ms) {
+        c->down_ms = load_wall_us() / 1000;
+        cx->r.storm_drops++;
+        if (!cx->r.storm_first_drop_ms || c->down_ms < cx->r.storm_first_drop_ms)
+            cx->r.storm_first_drop_ms = c->down_ms;
+    }
+    struct timeval tv = strlist_timeval_ms((int)client_backoff_ms(c->attempt, rng_next(cx)));
+    if (c->attempt < 255)
+        c->attempt++;
+    c->state = C_RETRY;
+    event_base_once(cx->base, -1, EV_TIMEOUT, on_retry, c, &tv);
+}
+
+/* The resume was acknowledged ("subscribed" on a reconnect): live again. */
+static void storm_back(struct client *c)
+{
+    struct client_ctx *cx = c->cx;
+    if (!c->down_ms)
+        return;
+    /* From this worker's first drop: all workers see the same kill within
+     * a few ms, and a small value keeps the histogram's buckets narrow. */
+    int64_t t = load_wall_us() / 1000 - cx->r.storm_first_drop_ms;
+    lstats_hist_add(&cx->r.storm_back_ms, t > 0 ? (uint64_t)t : 0);
+    cx->r.storm_back++;
+    c->down_ms = 0;
+}
+
 /* bufferevent_free() is safe inside the bufferevent's own callbacks: libevent
  * defers the release until the callback returns. */
 void client_end(struct client *c, int cause)
 {
     struct client_ctx *cx = c->cx;
-    if (cause >= 0)
+    bool retry = cx->o->storm && cause >= 0 && cause != CAUSE_UNFINISHED && c->state != C_RETRY;
+    if (retry && storm_transport_cause(cause)) {
+        if (c->state != C_OPEN) /* a reconnect that failed, not the drop itself */
+            cx->r.storm_failed++;
+    } else if (cause >= 0)
         cx->r.cause[cause]++;
     if (c->state == C_OPEN)
         cx->open--;
@@ -90,6 +164,8 @@ void client_end(struct client *c, int cause)
     c->bev = NULL;
     c->frag = NULL;
     c->state = C_DONE;
+    if (retry)
+        storm_schedule(c);
 }
 
 static void send_frame(struct client *c, enum ws_opcode op, const void *data, size_t len)
@@ -128,15 +204,20 @@ static void pick_symbols(struct client *c, char *out, size_t cap, const char *qu
 
 static void send_subscribe(struct client *c)
 {
-    char syms[700], args[704], msg[800];
+    char syms[700], args[704], msg[800], since[64] = "";
     pick_symbols(c, syms, sizeof syms, "\"");
     int n;
+    if (c->resuming && c->last.ms) { /* docs/PROTOCOL.md §3: resume by tick id */
+        char id[48];
+        if (tickid_format(c->last, id, sizeof id) > 0)
+            snprintf(since, sizeof since, ",\"since\":\"%s\"", id);
+    }
     if (c->cx->o->transport == LOAD_SIO) {
         snprintf(args, sizeof args, "[%s]", syms);
         n = sioc_event(msg, sizeof msg, "subscribe", args);
     } else {
-        n = snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]}}",
-                     syms);
+        n = snprintf(msg, sizeof msg, "{\"event\":\"subscribe\",\"data\":{\"symbols\":[%s]%s}}",
+                     syms, since);
     }
     if (n > 0 && n < (int)sizeof msg)
         send_frame(c, WS_OP_TEXT, msg, (size_t)n);
@@ -149,6 +230,21 @@ static void client_ready(struct client *c)
     c->cx->r.last_ready_ms = load_wall_us() / 1000;
 }
 
+/* "snapshot": true in a price-update-bulk (docs/PROTOCOL.md §3), with or
+ * without blanks around the colon. */
+static bool marked_snapshot(const char *msg, size_t len)
+{
+    const char *p = msg, *end = msg + len;
+    while ((p = memmem(p, (size_t)(end - p), "\"snapshot\"", 10)) != NULL) {
+        p += 10;
+        while (p < end && (*p == ' ' || *p == ':'))
+            p++;
+        if (end - p >= 4 && memcmp(p, "true", 4) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* A price message: count the tick once per client, one latency sample per
  * price.  With a snapshot server the first id seen is the snapshot's. */
 static void on_prices(struct client *c, const char *msg, size_t len, int64_t now_us)
@@ -159,6 +255,13 @@ static void on_prices(struct client *c, const char *msg, size_t len, int64_t now
     int n = scan_prices(msg, len, &id, ts, LOAD_SYMBOLS_MAX);
     if (n < 0)
         return;
+    if (c->resuming && marked_snapshot(msg, len)) {
+        /* The server could not replay from our id: ticks were missed. */
+        cx->r.storm_gaps++;
+        if (tickid_after(id, c->last))
+            c->last = id;
+        return;
+    }
     if (!c->ready) {
         client_ready(c);
         c->last = id;
@@ -189,6 +292,8 @@ static void on_text(struct client *c, const char *msg, size_t len, int64_t now_u
         on_prices(c, msg, len, now_us);
     else if (strcmp(event, "error") == 0)
         c->cx->r.cause[CAUSE_ERROR_EVENT]++;
+    else if (strcmp(event, "subscribed") == 0 && c->resuming)
+        storm_back(c);
 }
 
 static void opened(struct client *c)
@@ -197,9 +302,14 @@ static void opened(struct client *c)
     c->state = C_OPEN;
     cx->pending--;
     cx->open++;
-    cx->r.connected++;
     int64_t t = load_wall_us() - c->started_us;
-    lstats_hist_add(&cx->r.connect_us, t > 0 ? (uint64_t)t : 0);
+    c->attempt = 0; /* as the dashboard at its welcome */
+    if (c->resuming) {
+        lstats_hist_add(&cx->r.storm_connect_us, t > 0 ? (uint64_t)t : 0);
+    } else {
+        cx->r.connected++;
+        lstats_hist_add(&cx->r.connect_us, t > 0 ? (uint64_t)t : 0);
+    }
     bufferevent_set_timeouts(c->bev, NULL, NULL);
     if (!cx->o->snapshot)
         client_ready(c);
@@ -465,12 +575,18 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 void client_start(struct client_ctx *cx, struct client *c)
 {
-    const struct load_opts *o = cx->o;
     cx->r.attempted++;
     uint32_t global = c->global;
     memset(c, 0, sizeof *c); /* a slot may be reused after a cool-down or spike */
     c->global = global;
     c->cx = cx;
+    client_open(cx, c);
+}
+
+/* Socket, source address, connect: a new client or a storm reconnect. */
+static void client_open(struct client_ctx *cx, struct client *c)
+{
+    const struct load_opts *o = cx->o;
     c->started_us = load_wall_us();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {

@@ -36,7 +36,8 @@ struct client_ctx {
     struct ticktab *ticks; /* --ticks-file: clients per tick; NULL without */
 };
 
-enum client_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
+/* C_RETRY (--storm only): closed, waiting for its backoff to reconnect. */
+enum client_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE, C_RETRY };
 
 /* One slot.  A zeroed slot is C_IDLE; client_start() may reuse a C_DONE one. */
 struct client {
@@ -53,6 +54,12 @@ struct client {
     uint32_t ticks;        /* live ticks received */
     struct evbuffer *frag; /* a fragmented message being reassembled */
     bool frag_rsv1;
+    /* --storm: reconnects since the last successful one (the backoff's
+     * attempt), whether this connection is a reconnect, and when the live
+     * connection was lost (wall ms; 0 while live). */
+    uint8_t attempt;
+    bool resuming;
+    int64_t down_ms;
 };
 
 /* Set up cx for worker index of o on base: counters zeroed, the random
@@ -76,7 +83,16 @@ void client_start(struct client_ctx *cx, struct client *c);
 void client_close(struct client *c);
 
 /* End c now: cause (enum load_cause) is counted unless it is -1; its
- * connection is freed (safe inside its own callbacks) and c is C_DONE. */
+ * connection is freed (safe inside its own callbacks) and c is C_DONE.
+ * With --storm a cause other than -1 and CAUSE_UNFINISHED instead leaves c
+ * C_RETRY and schedules its reconnect (client_backoff_ms); transport causes
+ * (refused, EOF, reset, timeout, close, HTTP status) then count as failed
+ * reconnect attempts, not as errors. */
 void client_end(struct client *c, int cause);
+
+/* The dashboard's reconnect delay (www/feed.js backoffDelay), ms: 500 ms
+ * doubling per attempt up to 10 s, "equal jitter" (half fixed, half
+ * random); r is any random number. */
+int64_t client_backoff_ms(unsigned attempt, uint64_t r);
 
 #endif

@@ -46,6 +46,9 @@ struct load_opts {
     double min_connected_pct, max_avg_latency_ms, max_error_pct, max_p99_latency_ms;
     bool progress;
     unsigned seed;
+    /* --storm: every client that loses its connection reconnects with the
+     * dashboard's backoff (www/feed.js) and resumes with "since". */
+    bool storm;
 };
 
 /* Why a client failed or went away: counted per cause. */
@@ -82,6 +85,13 @@ struct load_report {
     int64_t last_ready_ms;         /* wall clock when the last client became ready */
     struct lstats_hist latency_us; /* receive time - price ts */
     struct lstats_hist connect_us; /* connect start -> handshake done */
+    /* --storm: clients that lost a live connection (drops), came back with
+     * their resume acknowledged (back), reconnect attempts and those that
+     * failed, resumes that ended in a "snapshot": true bulk (gaps). */
+    uint64_t storm_drops, storm_back, storm_attempts, storm_failed, storm_gaps;
+    int64_t storm_first_drop_ms;         /* wall clock of the first drop, 0 before */
+    struct lstats_hist storm_back_ms;    /* live again, ms after the worker's first drop */
+    struct lstats_hist storm_connect_us; /* reconnects: connect start -> handshake */
 };
 
 /* One tick as the workers saw it: how many clients got it live. */

@@ -138,6 +138,16 @@ static void add_report(struct load_report *m, const struct load_report *r)
         m->last_ready_ms = r->last_ready_ms;
     lstats_hist_merge(&m->latency_us, &r->latency_us);
     lstats_hist_merge(&m->connect_us, &r->connect_us);
+    m->storm_drops += r->storm_drops;
+    m->storm_back += r->storm_back;
+    m->storm_attempts += r->storm_attempts;
+    m->storm_failed += r->storm_failed;
+    m->storm_gaps += r->storm_gaps;
+    if (r->storm_first_drop_ms &&
+        (!m->storm_first_drop_ms || r->storm_first_drop_ms < m->storm_first_drop_ms))
+        m->storm_first_drop_ms = r->storm_first_drop_ms;
+    lstats_hist_merge(&m->storm_back_ms, &r->storm_back_ms);
+    lstats_hist_merge(&m->storm_connect_us, &r->storm_connect_us);
 }
 
 void reports_merge(const struct reports *r, struct load_report *m)
@@ -145,6 +155,8 @@ void reports_merge(const struct reports *r, struct load_report *m)
     memset(m, 0, sizeof *m);
     lstats_hist_init(&m->latency_us);
     lstats_hist_init(&m->connect_us);
+    lstats_hist_init(&m->storm_back_ms);
+    lstats_hist_init(&m->storm_connect_us);
     m->min_ticks = UINT64_MAX;
     for (int i = 0; i < r->n; i++)
         if (r->w[i].have)

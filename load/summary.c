@@ -7,6 +7,7 @@
 #include "verdict.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,6 +36,53 @@ static const char *transport_name(const struct load_opts *o)
     return o->deflate ? "websocket+deflate" : "websocket";
 }
 
+/* The storm held when clients dropped, every one came back live and no
+ * resume had to fall back to a snapshot. */
+static bool storm_ok(const struct load_report *m)
+{
+    return m->storm_drops > 0 && m->storm_back == m->storm_drops && m->storm_gaps == 0;
+}
+
+/* ms from the first drop until share (0-1] of the dropped clients were live
+ * again (nearest rank), or -1 when fewer came back. */
+static double storm_live_ms(const struct load_opts *o, const struct load_report *m, double share)
+{
+    uint64_t rank = (uint64_t)ceil(share * (double)m->storm_drops);
+    if (!m->storm_drops || rank > m->storm_back || !rank)
+        return -1;
+    double p = (double)rank * 100.0 / (double)m->storm_back - 1e-9;
+    uint64_t at = lstats_hist_percentile(&m->storm_back_ms, p > 100 ? 100 : p);
+    return (double)at;
+}
+
+static json_t *storm_json(const struct load_opts *o, const struct load_report *m)
+{
+    double t99 = storm_live_ms(o, m, 0.99), t100 = storm_live_ms(o, m, 1.0);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:b}", "drops",
+                     (json_int_t)m->storm_drops, "back", (json_int_t)m->storm_back, "attempts",
+                     (json_int_t)m->storm_attempts, "failed_attempts", (json_int_t)m->storm_failed,
+                     "ticks_missed", (json_int_t)m->storm_gaps, "live_99_ms",
+                     t99 < 0 ? json_null() : json_real(t99), "live_100_ms",
+                     t100 < 0 ? json_null() : json_real(t100), "first_drop_ms",
+                     (json_int_t)m->storm_first_drop_ms, "connect_ms",
+                     pct_json(&m->storm_connect_us, false), "pass", storm_ok(m));
+}
+
+static void storm_print(FILE *out, const struct load_opts *o, const struct load_report *m)
+{
+    fprintf(out,
+            "  %-14s %llu dropped, %llu back (99 %% after %.0f ms, 100 %% after %.0f ms), "
+            "%llu reconnects (%llu failed), %llu resumes missed ticks\n",
+            "storm", (unsigned long long)m->storm_drops, (unsigned long long)m->storm_back,
+            storm_live_ms(o, m, 0.99), storm_live_ms(o, m, 1.0),
+            (unsigned long long)m->storm_attempts, (unsigned long long)m->storm_failed,
+            (unsigned long long)m->storm_gaps);
+    fprintf(out, "  %-14s p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms\n", "reconnect time",
+            ms(lstats_hist_percentile(&m->storm_connect_us, 50)),
+            ms(lstats_hist_percentile(&m->storm_connect_us, 95)),
+            ms(lstats_hist_percentile(&m->storm_connect_us, 99)), ms(m->storm_connect_us.max));
+}
+
 int summary_print(FILE *out, const struct summary_args *a, const struct load_report *m,
                   const struct summary_run *run)
 {
@@ -61,6 +109,10 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
         if (fails & (1u << k))
             json_array_append_new(failed, json_string(fail_names[k]));
     bool pass = fails == 0;
+    if (o->storm && !storm_ok(m)) {
+        json_array_append_new(failed, json_string("storm"));
+        pass = false;
+    }
 
     json_t *causes = json_object();
     for (int k = 0; k < CAUSE_MAX; k++)
@@ -97,6 +149,8 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
                       (double)(run->p_sus_end.cpu_ticks - run->p_sus_start.cpu_ticks) /
                           (double)sysconf(_SC_CLK_TCK)));
     }
+    if (o->storm)
+        json_object_set_new(j, "storm", storm_json(o, m));
     if (!a->quiet) {
         fprintf(out, "cryptopulse-load: %s (%s), %lld clients, subscribe %s, %d worker%s\n", a->url,
                 transport_name(o), (long long)o->clients, a->sub, o->workers,
@@ -129,6 +183,8 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
                     "in sustain\n",
                     "server", run->p_start.rss_kb / 1024.0, run->p_sus_end.rss_kb / 1024.0,
                     run->rss_peak_kb / 1024.0, per_conn, cpu_sus);
+        if (o->storm)
+            storm_print(out, o, m);
         fprintf(out, "  %-14s connected >= %g %%, avg latency <= %g ms, ", "criteria",
                 o->min_connected_pct, o->max_avg_latency_ms);
         if (o->max_p99_latency_ms > 0)

@@ -303,6 +303,23 @@ START_TEST(socketio_refusals_are_counted_by_cause)
 }
 END_TEST
 
+/* www/feed.js backoffDelay: 500 ms << attempt, capped at 10 s, "equal
+ * jitter" (between half the base and the base). */
+START_TEST(storm_backoff_is_the_dashboards)
+{
+    static const int64_t base[] = {500, 1000, 2000, 4000, 8000, 10000, 10000};
+    for (unsigned a = 0; a < 7; a++) {
+        ck_assert_int_eq(client_backoff_ms(a, 0), base[a] / 2);
+        ck_assert_int_eq(client_backoff_ms(a, (uint64_t)(base[a] / 2)), base[a]);
+        for (uint64_t r = 1; r < 100000; r += 997) {
+            int64_t d = client_backoff_ms(a, r * 2654435761u);
+            ck_assert(d >= base[a] / 2 && d <= base[a]);
+        }
+    }
+    ck_assert_int_eq(client_backoff_ms(200, 0), 5000);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
     Suite *s = suite_create("client");
@@ -318,6 +335,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, socketio_client_connects_answers_pings_and_measures_bulk_events);
     tcase_add_test(tc, socketio_client_subscribes_and_skips_the_snapshot);
     tcase_add_loop_test(tc, socketio_refusals_are_counted_by_cause, 0, 6);
+    tcase_add_test(tc, storm_backoff_is_the_dashboards);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,12 @@
+# bench/: cryptopulse-floor, the benchmark's floor (issue 20): a minimal epoll
+# WebSocket server that bench/run.sh measures beside the gateway and nchan.
+# Built with the rest (so that it cannot rot), never installed.
+noinst_PROGRAMS += bench/cryptopulse-floor
+bench_cryptopulse_floor_SOURCES = bench/floor.c
+bench_cryptopulse_floor_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS)
+bench_cryptopulse_floor_LDADD = $(HIREDIS_LIBS) $(OPENSSL_LIBS)
+
+# 81: the floor's handshake and frames; 82: cryptopulse-load --storm against
+# a gateway stopped and started again.
+INTEGRATION_TESTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh
+dist_noinst_SCRIPTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh
