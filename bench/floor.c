@@ -11,13 +11,13 @@
  * forwards SIGTERM/SIGINT and waits. */
 #include "config.h"
 
+#include "wsproto/ws.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,26 +69,6 @@ static void usage(FILE *f)
             DEF_REDIS_PORT);
 }
 
-/* Server frame header (RFC 6455 §5.2, unmasked, FIN + opcode) into out;
- * returns its length. */
-static size_t frame_header(uint8_t *out, int opcode, size_t len)
-{
-    out[0] = (uint8_t)(0x80 | opcode);
-    if (len < 126) {
-        out[1] = (uint8_t)len;
-        return 2;
-    }
-    if (len < 65536) {
-        out[1] = 126;
-        out[2] = (uint8_t)(len >> 8);
-        out[3] = (uint8_t)len;
-        return 4;
-    }
-    out[1] = 127;
-    for (int i = 0; i < 8; i++)
-        out[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-    return 10;
-}
 
 static void drop(int ep, int fd)
 {
@@ -109,7 +89,6 @@ static void drop(int ep, int fd)
  * send.  A short send drops the client (nothing is ever buffered). */
 static void handshake(int ep, int fd, struct conn *c)
 {
-    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     char *k = NULL;
     for (char *p = strstr(c->head, "\r\n"); p && !k; p = strstr(p + 2, "\r\n"))
         if (strncasecmp(p + 2, "Sec-WebSocket-Key:", 18) == 0)
@@ -120,21 +99,19 @@ static void handshake(int ep, int fd, struct conn *c)
     }
     k += strspn(k, " \t");
     size_t klen = strcspn(k, " \t\r");
-    char buf[256 + sizeof WELCOME + 16], src[128];
-    unsigned char sha[SHA_DIGEST_LENGTH], acc[32];
+    char buf[256 + sizeof WELCOME + 16], key[65], acc[WS_ACCEPT_LEN + 1];
     if (klen > 64) {
         drop(ep, fd);
         return;
     }
-    memcpy(src, k, klen);
-    memcpy(src + klen, guid, sizeof guid - 1);
-    SHA1((unsigned char *)src, klen + sizeof guid - 1, sha);
-    EVP_EncodeBlock(acc, sha, SHA_DIGEST_LENGTH);
+    memcpy(key, k, klen);
+    key[klen] = '\0';
+    ws_accept_key(key, acc); /* RFC 6455 §4.2.2, the gateway's own code */
     int n = snprintf(buf, 256,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
                      acc);
-    n += (int)frame_header((uint8_t *)buf + n, 1, sizeof WELCOME - 1);
+    n += (int)ws_frame_header_ext((uint8_t *)buf + n, WS_OP_TEXT, true, false, sizeof WELCOME - 1);
     memcpy(buf + n, WELCOME, sizeof WELCOME - 1);
     n += (int)sizeof WELCOME - 1;
     free(c->head);
@@ -206,7 +183,7 @@ static void fan_out(int ep, const char *tick, size_t len)
     uint8_t *f = malloc(plen + 10);
     if (!f)
         return;
-    size_t h = frame_header(f, 1, plen);
+    size_t h = ws_frame_header_ext(f, WS_OP_TEXT, true, false, plen);
     memcpy(f + h, pre, sizeof pre - 1);
     memcpy(f + h + sizeof pre - 1, tick, len);
     f[h + plen - 1] = '}';
@@ -266,9 +243,8 @@ static int serve(const char *host, int port, const char *rhost, int rport, const
     }
     /* Fault in libcrypto's SHA-1 and base64 now, so that their pages do not
      * count as the first clients' RSS growth. */
-    unsigned char warm[SHA_DIGEST_LENGTH], warm64[32];
-    SHA1((const unsigned char *)"floor", 5, warm);
-    EVP_EncodeBlock(warm64, warm, SHA_DIGEST_LENGTH);
+    char warm[WS_ACCEPT_LEN + 1];
+    ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", warm);
     redisReply *r = redisCommand(rc, "SUBSCRIBE %sticks", prefix);
     if (!r) {
         fprintf(stderr, "cryptopulse-floor: SUBSCRIBE: %s\n", rc->errstr);

@@ -4,7 +4,7 @@
 noinst_PROGRAMS += bench/cryptopulse-floor
 bench_cryptopulse_floor_SOURCES = bench/floor.c
 bench_cryptopulse_floor_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS)
-bench_cryptopulse_floor_LDADD = $(HIREDIS_LIBS) $(OPENSSL_LIBS)
+bench_cryptopulse_floor_LDADD = $(WSPROTO_LIBS) $(HIREDIS_LIBS)
 
 # 81: the floor's handshake and frames; 82: cryptopulse-load --storm against
 # a gateway stopped and started again.
