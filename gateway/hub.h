@@ -155,6 +155,17 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len);
  * with no price yet are left out. */
 json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
 
+/* The text of hub_snapshot() of ["*"] as json_dumps(PRICE_JSON_FLAGS)
+ * writes it (*len bytes), or NULL (*len 0) while there is no price: built
+ * once after each change of the latest prices and shared by every client
+ * that subscribes to "*" meanwhile.  Owned by the hub; valid until the next
+ * tick, cached price or symbol list. */
+const char *hub_snapshot_all_text(struct hub *hub, size_t *len);
+
+/* A number that changes whenever hub_symbols() may answer differently (a
+ * new symbol list, a first price of a symbol not on it). */
+uint64_t hub_symbols_gen(const struct hub *hub);
+
 /* Id of the newest tick fanned out ("" before any); cached prices loaded at
  * start-up do not count, so the tick they came from is still delivered. */
 const char *hub_last_id(const struct hub *hub);

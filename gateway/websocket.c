@@ -175,9 +175,7 @@ void websocket_upgrade(struct conn *c)
     s->ws_total++;
     if (++s->ws_current > s->ws_peak)
         s->ws_peak = s->ws_current;
-    char *welcome = proto_welcome(c->ctx);
-    conn_ws_send(c, "welcome", welcome);
-    free(welcome);
+    conn_ws_send(c, "welcome", proto_welcome_shared(c->ctx));
 }
 
 /* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after
