@@ -42,7 +42,7 @@ struct conn {
     unsigned pending;                  /* Redis requests whose answer will come to this conn */
     bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
     struct http_request *req;          /* while kind == CONN_HTTP */
-    struct ws_parser *ws;              /* while kind == CONN_WS */
+    struct ws_parser *ws;              /* WebSocket: while a frame is read (freed between) */
     struct deflate_inflater *inflater; /* permessage-deflate negotiated */
     struct resume *resume;             /* a resume in progress, waiting or reading */
     struct proto_client pc;            /* WS and SSE: hub membership */
