@@ -27,17 +27,17 @@ struct hub_member;
 struct hub_client {
     struct evbuffer *out;  /* borrowed: the connection's output */
     int fd;                /* its socket for direct writes (msg_write), or -1 */
-    uint64_t direct_batch; /* the batch of its last direct write */
     enum msg_transport transport;
+    uint64_t direct_batch;      /* the batch of its last direct write */
     struct hub_member *members; /* owned by the hub */
     size_t n_members;           /* subscriptions, "*" counting as one */
     bool overflowed;            /* output passed the limit; being closed */
     bool conflating;            /* output past the high-water mark: ticks skipped */
     bool replaying;             /* history is being replayed: live ticks held off */
+    bool all;                   /* on the "*" channel (set by the hub) */
     bool skipping;              /* replay ran ahead of live ticks: skip through... */
     struct tickid skip_through; /* ...this id, which the client already has */
     int64_t conflating_since_ms;
-    bool all;         /* on the "*" channel (set by the hub) */
     uint64_t id_owed; /* SSE: the hub's tick whose id block it is owed */
     /* Called at most once when out passes the hub's hard limit, or the client
      * has been conflating for longer than the stall limit.  The
