@@ -37,12 +37,12 @@ struct conn {
     bool ping_outstanding;             /* WebSocket: pinged after silence, no answer yet */
     bool lingering;                    /* response sent and write side shut: reading to EOF */
     bool stream_ended;                 /* no longer counted as a current WS/SSE client */
+    bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
+    unsigned pending;                  /* Redis requests whose answer will come to this conn */
     int64_t head_started_ms;           /* first byte of the current request head */
     struct peers_key peer;             /* the client's address, counted by the registry */
-    unsigned pending;                  /* Redis requests whose answer will come to this conn */
-    bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
     struct http_request *req;          /* while kind == CONN_HTTP */
-    struct ws_parser *ws;              /* while kind == CONN_WS */
+    struct ws_parser *ws;              /* WebSocket: while a frame is read (freed between) */
     struct deflate_inflater *inflater; /* permessage-deflate negotiated */
     struct resume *resume;             /* a resume in progress, waiting or reading */
     struct proto_client pc;            /* WS and SSE: hub membership */

@@ -36,6 +36,15 @@ struct ctx_counters {
     uint64_t messages_out_then;        /* messages_out at the start of that period */
 };
 
+/* The welcome message's data, built once and sent to every client until
+ * what it says changes: the feed's symbol list (hub_symbols_gen()) or the
+ * settings it names, which a SIGHUP reload may change (proto_welcome_shared()). */
+struct ctx_welcome {
+    char *text; /* owned; NULL until first asked for */
+    uint64_t symbols_gen;
+    int interval_ms, max_messages_per_second, max_message_bytes;
+};
+
 struct ctx {
     const struct cp_conf *conf; /* borrowed, read-only */
     struct event_base *base;
@@ -53,6 +62,7 @@ struct ctx {
     char instance[CONF_STR_MAX]; /* INSTANCE_ID, or host name and port */
     char stats_key[KEYS_MAX];    /* this worker's counters in Redis */
     struct ctx_counters counters;
+    struct ctx_welcome welcome; /* freed by gateway_free() */
 };
 
 /* The loop's cached wall clock in ms (event_base_gettimeofday_cached). */

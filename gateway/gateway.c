@@ -356,6 +356,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->refresh);
     event_free(gw->stats_timer);
     json_decref(gw->ctx.sources);
+    free(gw->ctx.welcome.text);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->ctx.www);

@@ -21,6 +21,7 @@ struct hub *hub_new(const struct hub_limits *limits, struct deflate_ctx *deflate
     hub->limits = *limits;
     hub->deflate = deflate;
     hub->batch = 1;
+    hub->symbols_gen = 1;
     strcpy(hub->all.symbol, "*");
     return hub;
 }
@@ -35,6 +36,7 @@ void hub_free(struct hub *hub)
     }
     free(hub->channels);
     free(hub->owed);
+    free(hub->snapshot_all);
     hub_symbols_clear(hub);
     free(hub);
 }
@@ -83,6 +85,7 @@ void hub_channel_drop_if_unused(struct hub *hub, struct hub_channel *ch)
         if (hub->channels[i] == ch) {
             hub->channels[i] = hub->channels[--hub->n_channels];
             free(ch);
+            hub_snapshot_changed(hub); /* the order of the channels moved */
             return;
         }
     }
@@ -102,7 +105,23 @@ void hub_note_id(struct hub *hub, const char *id, int64_t ts)
     if (!hub->last_id[0] || hub_id_cmp(id, hub->last_id) > 0) {
         snprintf(hub->last_id, sizeof hub->last_id, "%s", id);
         hub->last_ts = ts;
+        hub_snapshot_changed(hub);
     }
+}
+
+void hub_snapshot_changed(struct hub *hub)
+{
+    free(hub->snapshot_all);
+    hub->snapshot_all = NULL;
+}
+
+void hub_channel_set_latest(struct hub *hub, struct hub_channel *ch, json_t *obj)
+{
+    if (!ch->latest)
+        hub->symbols_gen++; /* hub_symbols() names channels with a price */
+    json_decref(ch->latest);
+    ch->latest = obj;
+    hub_snapshot_changed(hub);
 }
 
 int hub_set_latest(struct hub *hub, const char *json, size_t len)
@@ -122,8 +141,7 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len)
         json_decref(obj);
         return CP_OK;
     }
-    json_decref(ch->latest);
-    ch->latest = obj;
+    hub_channel_set_latest(hub, ch, obj);
     hub_note_id(hub, p.id, p.ts);
     return CP_OK;
 }
@@ -151,6 +169,27 @@ json_t *hub_snapshot(const struct hub *hub, const json_t *symbols)
     }
     return json_pack("{s:s, s:I, s:o}", "id", hub->last_id, "ts", (json_int_t)hub->last_ts,
                      "prices", prices);
+}
+
+const char *hub_snapshot_all_text(struct hub *hub, size_t *len)
+{
+    if (!hub->snapshot_all) {
+        json_t *all = json_pack("[s]", "*");
+        json_t *snap = hub_snapshot(hub, all);
+        if (json_array_size(json_object_get(snap, "prices")) > 0) {
+            hub->snapshot_all = json_dumps(snap, PRICE_JSON_FLAGS);
+            hub->snapshot_all_len = strlen(hub->snapshot_all);
+        }
+        json_decref(snap);
+        json_decref(all);
+    }
+    *len = hub->snapshot_all ? hub->snapshot_all_len : 0;
+    return hub->snapshot_all;
+}
+
+uint64_t hub_symbols_gen(const struct hub *hub)
+{
+    return hub->symbols_gen;
 }
 
 const struct hub_stats *hub_get_stats(const struct hub *hub)

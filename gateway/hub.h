@@ -27,17 +27,17 @@ struct hub_member;
 struct hub_client {
     struct evbuffer *out;  /* borrowed: the connection's output */
     int fd;                /* its socket for direct writes (msg_write), or -1 */
-    uint64_t direct_batch; /* the batch of its last direct write */
     enum msg_transport transport;
+    uint64_t direct_batch;      /* the batch of its last direct write */
     struct hub_member *members; /* owned by the hub */
     size_t n_members;           /* subscriptions, "*" counting as one */
     bool overflowed;            /* output passed the limit; being closed */
     bool conflating;            /* output past the high-water mark: ticks skipped */
     bool replaying;             /* history is being replayed: live ticks held off */
+    bool all;                   /* on the "*" channel (set by the hub) */
     bool skipping;              /* replay ran ahead of live ticks: skip through... */
     struct tickid skip_through; /* ...this id, which the client already has */
     int64_t conflating_since_ms;
-    bool all;         /* on the "*" channel (set by the hub) */
     uint64_t id_owed; /* SSE: the hub's tick whose id block it is owed */
     /* Called at most once when out passes the hub's hard limit, or the client
      * has been conflating for longer than the stall limit.  The
@@ -154,6 +154,17 @@ int hub_set_latest(struct hub *hub, const char *json, size_t len);
  * of strings, "*" meaning all): a new object {"id","ts","prices"}.  Symbols
  * with no price yet are left out. */
 json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
+
+/* The text of hub_snapshot() of ["*"] as json_dumps(PRICE_JSON_FLAGS)
+ * writes it (*len bytes), or NULL (*len 0) while there is no price: built
+ * once after each change of the latest prices and shared by every client
+ * that subscribes to "*" meanwhile.  Owned by the hub; valid until the next
+ * tick, cached price or symbol list. */
+const char *hub_snapshot_all_text(struct hub *hub, size_t *len);
+
+/* A number that changes whenever hub_symbols() may answer differently (a
+ * new symbol list, a first price of a symbol not on it). */
+uint64_t hub_symbols_gen(const struct hub *hub);
 
 /* Id of the newest tick fanned out ("" before any); cached prices loaded at
  * start-up do not count, so the tick they came from is still delivered. */

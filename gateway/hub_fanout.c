@@ -262,8 +262,7 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
     {
         struct hub_channel *ch =
             hub_channel_get(hub, json_string_value(json_object_get(p, "symbol")));
-        json_decref(ch->latest);
-        ch->latest = json_incref(p);
+        hub_channel_set_latest(hub, ch, json_incref(p));
         publish_json(hub, ch, "price-update", p, id, ts, true);
     }
     pay_ids(hub, id);

@@ -42,6 +42,13 @@ struct hub {
     struct hub_client **owed; /* SSE clients owed this tick's id block */
     size_t n_owed, cap_owed;
     struct hub_stats stats;
+    /* Shared by every connection that subscribes: the "*" snapshot's text
+     * (NULL until asked for again after any change of a latest price, id or
+     * channel order), and a counter that moves whenever hub_symbols() may
+     * answer differently (the welcome is rebuilt then, proto.c). */
+    char *snapshot_all;
+    size_t snapshot_all_len;
+    uint64_t symbols_gen;
 };
 
 /* The channel of symbol ("*": hub->all), or NULL when there is none. */
@@ -54,6 +61,13 @@ void hub_channel_drop_if_unused(struct hub *hub, struct hub_channel *ch);
 /* Order of two tick ids (Redis stream ids "<ms>-<seq>"): <0, 0 or >0 as a
  * sorts before, with or after b. */
 int hub_id_cmp(const char *a, const char *b);
+
+/* Make obj (a reference taken over) ch's latest price: the shared "*"
+ * snapshot is rebuilt, and the symbol list moves when ch had none. */
+void hub_channel_set_latest(struct hub *hub, struct hub_channel *ch, json_t *obj);
+
+/* Forget the shared "*" snapshot text: the latest prices changed. */
+void hub_snapshot_changed(struct hub *hub);
 
 /* Remember id (ts in ms) as the newest seen when it is after the last one. */
 void hub_note_id(struct hub *hub, const char *id, int64_t ts);

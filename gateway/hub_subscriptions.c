@@ -72,6 +72,7 @@ json_t *hub_symbols(const struct hub *hub)
 void hub_set_symbols(struct hub *hub, const char *list)
 {
     hub_symbols_clear(hub);
+    hub->symbols_gen++;
     const char *item;
     size_t len;
     while (strlist_next(&list, &item, &len)) {

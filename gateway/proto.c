@@ -24,6 +24,24 @@ char *proto_welcome(const struct ctx *ctx)
     return text;
 }
 
+const char *proto_welcome_shared(struct ctx *ctx)
+{
+    struct ctx_welcome *w = &ctx->welcome;
+    const struct cp_conf *conf = ctx->conf;
+    uint64_t gen = hub_symbols_gen(ctx->hub);
+    if (!w->text || w->symbols_gen != gen || w->interval_ms != conf->update_interval_ms ||
+        w->max_messages_per_second != conf->max_messages_per_second ||
+        w->max_message_bytes != conf->max_message_bytes) {
+        free(w->text);
+        w->text = proto_welcome(ctx);
+        w->symbols_gen = gen;
+        w->interval_ms = conf->update_interval_ms;
+        w->max_messages_per_second = conf->max_messages_per_second;
+        w->max_message_bytes = conf->max_message_bytes;
+    }
+    return w->text;
+}
+
 static void send_json(struct proto_client *pc, const char *event, json_t *data)
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
@@ -72,8 +90,23 @@ static json_t *symbols_of(json_t *data)
 
 /* The latest prices of symbols as a price-update-bulk; none before the
  * feed has any (the first tick brings them), rather than an empty one. */
+static bool names_all(const json_t *symbols)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(symbols, i, s) if (strcmp(json_string_value(s), "*") == 0) return true;
+    return false;
+}
+
 static void send_snapshot(struct ctx *ctx, struct proto_client *pc, const json_t *symbols)
 {
+    if (names_all(symbols)) { /* the same for every client: built once per tick */
+        size_t len;
+        const char *text = hub_snapshot_all_text(ctx->hub, &len);
+        if (text)
+            pc->ops->send(pc->transport, "price-update-bulk", text);
+        return;
+    }
     json_t *snap = hub_snapshot(ctx->hub, symbols);
     if (json_array_size(json_object_get(snap, "prices")) == 0) {
         json_decref(snap);
@@ -127,7 +160,10 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
                  ctx->conf->max_subscriptions, refused);
         send_error(pc, "too_many_subscriptions", message);
     }
-    send_json(pc, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
+    if (pc->sub.all && pc->sub.n_members == 1) /* most clients: the same text for all */
+        pc->ops->send(pc->transport, "subscribed", "{\"symbols\":[\"*\"]}");
+    else
+        send_json(pc, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
     /* "since": the tick id the client last saw, as SSE's Last-Event-ID.  It
      * resumes a new connection; on one that is already live, replaying
      * history would send its symbols' ticks a second time and out of order,

@@ -47,6 +47,10 @@ void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const str
 /* Text of the welcome message's data (caller frees). */
 char *proto_welcome(const struct ctx *ctx);
 
+/* The same text, built once and kept in ctx->welcome until the feed's
+ * symbol list or a setting it names changes (owned by ctx: do not free). */
+const char *proto_welcome_shared(struct ctx *ctx);
+
 /* Handle one complete text message of len bytes at now_ms.  Over the rate
  * limit (MAX_MESSAGES_PER_SECOND) the message is refused and the client told
  * once (rate_limited, counted in ctx->counters); returns CP_EPROTO when it has

@@ -171,9 +171,7 @@ static void on_connect(struct sio_session *s, const struct sio_packet *p)
     sid[SIO_SID_LEN] = '\0';
     snprintf(pkt, sizeof pkt, "40{\"sid\":\"%s\"}", sid);
     send_text(s, pkt);
-    char *welcome = proto_welcome(ctx);
-    op_send(s, "welcome", welcome);
-    free(welcome);
+    op_send(s, "welcome", proto_welcome_shared(ctx));
     s->default_all = hub_subscribe(ctx->hub, &s->pc.sub, "*") == 1;
 }
 

@@ -95,12 +95,23 @@ static void on_message(struct conn *c, const struct ws_message *m)
     }
 }
 
+/* The frame parser, made when a frame starts (websocket_read() frees it
+ * between frames); RSV1 is allowed when permessage-deflate was agreed. */
+static struct ws_parser *new_parser(struct conn *c)
+{
+    struct ws_parser *p = ws_parser_new((size_t)c->ctx->conf->max_message_bytes);
+    ws_parser_set_rsv1(p, c->inflater != NULL);
+    return p;
+}
+
 void websocket_read(struct conn *c, struct evbuffer *in)
 {
     if (c->ping_outstanding) { /* any byte proves the client alive */
         c->ping_outstanding = false;
         conn_set_read_timeout(c, c->ctx->conf->ws_ping_interval_ms);
     }
+    if (!c->ws && !c->close_after_flush && !c->closing && evbuffer_get_length(in) > 0)
+        c->ws = new_parser(c);
     while (!c->close_after_flush && !c->closing && evbuffer_get_length(in) > 0) {
         struct evbuffer_iovec v;
         evbuffer_peek(in, -1, NULL, &v, 1);
@@ -115,8 +126,14 @@ void websocket_read(struct conn *c, struct evbuffer *in)
         }
         evbuffer_drain(in, used);
     }
-    if (c->ws)
-        ws_parser_release(c->ws); /* idle clients keep no message buffer */
+    /* Idle clients keep no parser (~250 bytes) and no message buffer: a
+     * subscribed client sends nothing but pongs for minutes at a time. */
+    if (c->ws && ws_parser_idle(c->ws)) {
+        ws_parser_free(c->ws);
+        c->ws = NULL;
+    } else if (c->ws) {
+        ws_parser_release(c->ws);
+    }
 }
 
 /* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2). */
@@ -154,9 +171,7 @@ bool websocket_handshake(struct conn *c, bool deflate_allowed)
                             accept, deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? ext : "",
                             deflate ? "\r\n" : "");
         c->kind = CONN_WS;
-        c->ws = ws_parser_new((size_t)c->ctx->conf->max_message_bytes);
         if (deflate) {
-            ws_parser_set_rsv1(c->ws, true);
             c->inflater = deflate_inflater_new(&dp);
             c->ctx->counters.ws_deflate++;
         }
@@ -175,9 +190,7 @@ void websocket_upgrade(struct conn *c)
     s->ws_total++;
     if (++s->ws_current > s->ws_peak)
         s->ws_peak = s->ws_current;
-    char *welcome = proto_welcome(c->ctx);
-    conn_ws_send(c, "welcome", welcome);
-    free(welcome);
+    conn_ws_send(c, "welcome", proto_welcome_shared(c->ctx));
 }
 
 /* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after

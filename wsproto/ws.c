@@ -173,6 +173,11 @@ void ws_parser_release(struct ws_parser *p)
     p->msg_len = p->msg_cap = 0;
 }
 
+bool ws_parser_idle(const struct ws_parser *p)
+{
+    return p->state == WS_ST_HEAD && p->hdr_have == 0 && p->msg_opcode == 0;
+}
+
 void ws_parser_free(struct ws_parser *p)
 {
     if (!p)

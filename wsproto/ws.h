@@ -99,6 +99,11 @@ int ws_parser_feed(struct ws_parser *p, const uint8_t *data, size_t len, size_t 
  * open it keeps its bytes: a no-op. */
 void ws_parser_release(struct ws_parser *p);
 
+/* True between frames, with no fragmented message open: p holds nothing a
+ * new parser (with the same settings) would not, so a connection may free
+ * it while idle and make a new one when bytes come. */
+bool ws_parser_idle(const struct ws_parser *p);
+
 /* The close code to send for an error returned by ws_parser_feed(). */
 enum ws_close_code ws_close_code_for(int error);
 

@@ -26,6 +26,7 @@ struct record {
     size_t n_sent;
     char event[MAX_SENT][32];
     json_t *data[MAX_SENT];
+    char *text[MAX_SENT]; /* data as proto gave it, byte for byte */
     unsigned resumes;
     char since[64];
     unsigned histories;
@@ -47,6 +48,7 @@ static void rec_send(void *transport, const char *event, const char *data)
     ck_assert_uint_lt(r->n_sent, MAX_SENT);
     snprintf(r->event[r->n_sent], sizeof r->event[0], "%s", event);
     r->data[r->n_sent] = json_loads(data, JSON_DECODE_ANY, NULL);
+    r->text[r->n_sent] = strdup(data);
     ck_assert_msg(r->data[r->n_sent] != NULL, "data is not JSON: %s", data);
     r->n_sent++;
 }
@@ -79,8 +81,10 @@ static const char tick1[] =
 
 static void clear_record(void)
 {
-    for (size_t i = 0; i < rec.n_sent; i++)
+    for (size_t i = 0; i < rec.n_sent; i++) {
         json_decref(rec.data[i]);
+        free(rec.text[i]);
+    }
     memset(&rec, 0, sizeof rec);
 }
 
@@ -103,6 +107,7 @@ static void teardown(void)
     clear_record();
     hub_client_clear(ctx.hub, &pc.sub);
     hub_free(ctx.hub);
+    free(ctx.welcome.text);
     evbuffer_free(out);
 }
 
@@ -517,6 +522,107 @@ START_TEST(the_rate_limit_refills_with_time)
 }
 END_TEST
 
+/* The snapshot every "*" client is given as it was built per client before
+ * it was shared: json_dumps of hub_snapshot(["*"]). */
+static char *snapshot_as_built_per_client(void)
+{
+    json_t *all = json_pack("[s]", "*");
+    json_t *snap = hub_snapshot(ctx.hub, all);
+    char *text = json_dumps(snap, PRICE_JSON_FLAGS);
+    json_decref(snap);
+    json_decref(all);
+    return text;
+}
+
+/* Unsubscribe from everything, subscribe to "*" again: the (n-th) snapshot. */
+static const char *resubscribe_all(void)
+{
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    size_t before = rec.n_sent;
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    ck_assert_uint_eq(rec.n_sent, before + 2);
+    ck_assert_str_eq(rec.text[before], "{\"symbols\":[\"*\"]}");
+    assert_sent(before + 1, "price-update-bulk", NULL);
+    return rec.text[before + 1];
+}
+
+static const char tick2[] =
+    "{\"id\":\"1738454401500-0\",\"ts\":1738454401500,\"prices\":["
+    "{\"symbol\":\"BTC\",\"price\":100700.25,\"change24h\":-1.25,\"volume24h\":4130900,"
+    "\"high24h\":101000,\"low24h\":99000,\"ts\":1738454401500,\"id\":\"1738454401500-0\"}]}";
+
+START_TEST(the_shared_star_snapshot_is_the_per_client_one_before_and_after_each_tick)
+{
+    start();
+    /* No price yet: subscribed (the shared text), no snapshot. */
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 1);
+    ck_assert_str_eq(rec.text[0], "{\"symbols\":[\"*\"]}");
+    /* A cached price (start-up), then two ticks: each time the same bytes
+     * the per-client encoding gives, and the newest prices. */
+    const char cached[] = "{\"symbol\":\"SOL\",\"price\":210.5,\"change24h\":0.5,"
+                          "\"volume24h\":10,\"high24h\":220,\"low24h\":200,"
+                          "\"ts\":1738454300000,\"id\":\"1738454300000-0\"}";
+    ck_assert_int_eq(hub_set_latest(ctx.hub, cached, strlen(cached)), CP_OK);
+    char *want = snapshot_as_built_per_client();
+    ck_assert_str_eq(resubscribe_all(), want);
+    ck_assert_ptr_nonnull(strstr(want, "\"id\":\"1738454300000-0\""));
+    free(want);
+    publish(tick1);
+    want = snapshot_as_built_per_client();
+    ck_assert_str_eq(resubscribe_all(), want);
+    ck_assert_ptr_nonnull(strstr(want, "\"id\":\"1738454400000-0\""));
+    ck_assert_ptr_nonnull(strstr(want, "100624.9"));
+    free(want);
+    publish(tick2);
+    want = snapshot_as_built_per_client();
+    const char *got = resubscribe_all();
+    ck_assert_str_eq(got, want);
+    ck_assert_ptr_nonnull(strstr(got, "\"id\":\"1738454401500-0\""));
+    ck_assert_ptr_nonnull(strstr(got, "100700.25"));
+    ck_assert_ptr_null(strstr(got, "100624.9"));
+    ck_assert_ptr_nonnull(strstr(got, "3125.5")); /* ETH's price from tick1 stays */
+    ck_assert_ptr_nonnull(strstr(got, "210.5"));
+    free(want);
+}
+END_TEST
+
+START_TEST(the_shared_welcome_is_the_welcome_and_follows_symbols_and_reloads)
+{
+    const char *shared = proto_welcome_shared(&ctx);
+    char *fresh = proto_welcome(&ctx);
+    ck_assert_str_eq(shared, fresh);
+    free(fresh);
+    ck_assert_ptr_eq(proto_welcome_shared(&ctx), shared); /* built once */
+    /* The feeder's list changes. */
+    hub_set_symbols(ctx.hub, "BTC,ETH");
+    shared = proto_welcome_shared(&ctx);
+    ck_assert_ptr_nonnull(strstr(shared, "\"symbols\":[\"BTC\",\"ETH\"]"));
+    fresh = proto_welcome(&ctx);
+    ck_assert_str_eq(shared, fresh);
+    free(fresh);
+    /* A price of a symbol not on the list makes it one the feed carries. */
+    const char doge[] = "{\"symbol\":\"DOGE\",\"price\":0.25,\"change24h\":0,"
+                        "\"volume24h\":1,\"high24h\":0.3,\"low24h\":0.2,"
+                        "\"ts\":1738454300000,\"id\":\"1738454300000-0\"}";
+    ck_assert_int_eq(hub_set_latest(ctx.hub, doge, strlen(doge)), CP_OK);
+    shared = proto_welcome_shared(&ctx);
+    ck_assert_ptr_nonnull(strstr(shared, "\"symbols\":[\"BTC\",\"ETH\",\"DOGE\"]"));
+    /* A SIGHUP reload changes the settings it names. */
+    conf.update_interval_ms = 777;
+    shared = proto_welcome_shared(&ctx);
+    ck_assert_ptr_nonnull(strstr(shared, "\"interval_ms\":777"));
+    conf.max_messages_per_second = 3;
+    ck_assert_ptr_nonnull(strstr(proto_welcome_shared(&ctx), "\"max_messages_per_second\":3"));
+    conf.max_message_bytes = 2048;
+    shared = proto_welcome_shared(&ctx);
+    ck_assert_ptr_nonnull(strstr(shared, "\"max_message_bytes\":2048"));
+    fresh = proto_welcome(&ctx);
+    ck_assert_str_eq(shared, fresh);
+    free(fresh);
+}
+END_TEST
+
 static Suite *proto_suite(void)
 {
     Suite *s = suite_create("proto");
@@ -539,6 +645,8 @@ static Suite *proto_suite(void)
     tcase_add_test(t, bad_json_wrong_shape_and_unknown_events_are_errors);
     tcase_add_test(t, the_rate_limit_warns_once_then_asks_to_close);
     tcase_add_test(t, the_rate_limit_refills_with_time);
+    tcase_add_test(t, the_shared_star_snapshot_is_the_per_client_one_before_and_after_each_tick);
+    tcase_add_test(t, the_shared_welcome_is_the_welcome_and_follows_symbols_and_reloads);
     suite_add_tcase(s, t);
     return s;
 }

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "cp_error.h"
+#include "deflate.h"
 #include "gw_fixture.h"
 
 #include <errno.h>
@@ -459,6 +461,55 @@ START_TEST(a_pong_keeps_a_pinged_client_open)
 }
 END_TEST
 
+/* An idle client keeps no frame parser; one made for a frame split across
+ * reads carries it through, and a client that agreed permessage-deflate
+ * may still send a compressed message after its parser was freed. */
+START_TEST(an_idle_client_keeps_no_frame_parser)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *server = NULL;
+    int fd = gw_fixture_client(&fx, &server);
+    char *got = gw_fixture_ask(
+        &fx, fd,
+        UPGRADE "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+        2000, NULL);
+    ck_assert_msg(strstr(got, "permessage-deflate") != NULL, "%s", got);
+    free(got);
+    ck_assert_ptr_nonnull(server);
+    ck_assert_ptr_null(server->ws);
+    /* A ping split after its first byte. */
+    uint8_t out[256];
+    size_t len = client_frame(out, 0x89, "split", 5, true);
+    send_all(fd, out, 1);
+    gw_fixture_run(&fx, 50);
+    ck_assert_ptr_nonnull(server->ws);
+    send_all(fd, out + 1, len - 1);
+    size_t n;
+    unsigned char *pong = (unsigned char *)gw_fixture_read(&fx, fd, 2000, &n);
+    ck_assert_uint_eq(n, 7);
+    ck_assert_uint_eq(pong[0], 0x8a);
+    ck_assert(memcmp(pong + 2, "split", 5) == 0);
+    free(pong);
+    ck_assert_ptr_null(server->ws);
+    /* A compressed (RSV1) ping message: accepted, answered with a pong. */
+    const char msg[] = "{\"event\":\"ping\",\"data\":{\"id\":7,\"ts\":1}}";
+    struct deflate_ctx *dc = deflate_ctx_new();
+    uint8_t z[256];
+    size_t zlen;
+    ck_assert_int_eq(deflate_compress(dc, (const uint8_t *)msg, strlen(msg), z, sizeof z, &zlen),
+                     CP_OK);
+    deflate_ctx_free(dc);
+    len = client_frame(out, 0xc1, z, zlen, true);
+    send_all(fd, out, len);
+    got = gw_fixture_read(&fx, fd, 2000, &n);
+    ck_assert_msg(n > 2 && got[0] == (char)0x81, "no text frame back");
+    ck_assert_msg(memmem(got, n, "\"event\":\"pong\"", 14) != NULL, "%.*s", (int)n, got);
+    free(got);
+    ck_assert_ptr_null(server->ws);
+    close(fd);
+}
+END_TEST
+
 static Suite *websocket_suite(void)
 {
     Suite *s = suite_create("websocket");
@@ -482,6 +533,7 @@ static Suite *websocket_suite(void)
     tcase_add_test(t, a_flooding_client_gets_its_close_not_a_reset);
     tcase_add_test(t, a_silent_client_is_pinged_then_closed_with_1001);
     tcase_add_test(t, a_pong_keeps_a_pinged_client_open);
+    tcase_add_test(t, an_idle_client_keeps_no_frame_parser);
     suite_add_tcase(s, t);
     return s;
 }

@@ -381,6 +381,31 @@ START_TEST(uncompressed_text_is_still_utf8_checked_with_deflate)
 }
 END_TEST
 
+START_TEST(idle_only_between_frames_and_messages)
+{
+    uint8_t buf[64];
+    struct ws_parser *p = ws_parser_new(1024);
+    struct ws_message m;
+    size_t used;
+    ck_assert(ws_parser_idle(p));
+    /* One byte of a head: a frame has begun. */
+    size_t n = client_frame(buf, 0x81, "Hi", 2);
+    ck_assert_int_eq(ws_parser_feed(p, buf, 1, &used, &m), CP_EAGAIN);
+    ck_assert(!ws_parser_idle(p));
+    ck_assert_int_eq(ws_parser_feed(p, buf + 1, n - 1, &used, &m), CP_OK);
+    ck_assert(ws_parser_idle(p));
+    /* A first fragment (no FIN): the message is open until its last one. */
+    n = client_frame(buf, 0x01, "He", 2);
+    ck_assert_int_eq(ws_parser_feed(p, buf, n, &used, &m), CP_EAGAIN);
+    ck_assert(!ws_parser_idle(p));
+    n = client_frame(buf, 0x80, "llo", 3);
+    ck_assert_int_eq(ws_parser_feed(p, buf, n, &used, &m), CP_OK);
+    ck_assert(memcmp(m.payload, "Hello", 5) == 0);
+    ck_assert(ws_parser_idle(p));
+    ws_parser_free(p);
+}
+END_TEST
+
 static Suite *ws_suite(void)
 {
     Suite *s = suite_create("ws");
@@ -406,6 +431,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, rsv1_is_rejected_without_deflate_or_on_continuation_and_control);
     tcase_add_test(tc, rsv2_and_rsv3_are_rejected_even_with_deflate);
     tcase_add_test(tc, uncompressed_text_is_still_utf8_checked_with_deflate);
+    tcase_add_test(tc, idle_only_between_frames_and_messages);
     suite_add_tcase(s, tc);
     return s;
 }

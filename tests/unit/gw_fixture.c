@@ -189,6 +189,7 @@ void gw_fixture_free(struct gw_fixture *fx)
     deflate_ctx_free(fx->deflate);
     free(ctx->inflated);
     json_decref(ctx->sources);
+    free(ctx->welcome.text);
     www_free(ctx->www);
     event_base_free(ctx->base);
     close(fx->listen_fd);
