@@ -116,12 +116,19 @@ clean-local-socketio:
 
 # tests/js/: the client library www/cryptopulse.js. run.sh runs its unit
 # tests in Node's test runner (fakes, no network); npm-install.sh installs
-# the npm tarball below offline into a fresh project. Both skip without
-# Node.js 20. make check-js runs just these two.
-TESTS += tests/js/run.sh tests/js/npm-install.sh
-dist_noinst_SCRIPTS += tests/js/run.sh tests/js/npm-install.sh
+# the npm tarball below offline into a fresh project; types.sh has
+# TypeScript (from its lock file) check the JSDoc types as an editor would.
+# All skip without Node.js 20. make check-js runs just these three.
+TESTS += tests/js/run.sh tests/js/npm-install.sh tests/js/types.sh
+dist_noinst_SCRIPTS += tests/js/run.sh tests/js/npm-install.sh tests/js/types.sh
 EXTRA_DIST += tests/js/fakes.mjs tests/js/connection.test.mjs tests/js/client.test.mjs \
-	tests/js/share.test.mjs
+	tests/js/share.test.mjs tests/js/types/package.json tests/js/types/package-lock.json \
+	tests/js/types/consumer.ts
 check-js:
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/js/run.sh tests/js/npm-install.sh'
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/js/run.sh tests/js/npm-install.sh tests/js/types.sh'
 .PHONY: check-js
+clean-local: clean-local-js-types
+clean-local-js-types:
+	-rm -rf tests/js/types/node_modules tests/js/types/npm.log
+	-test '$(srcdir)' = . || rm -f tests/js/types/package.json tests/js/types/package-lock.json
+.PHONY: clean-local-js-types

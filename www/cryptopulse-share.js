@@ -39,6 +39,9 @@ class Hub {
     this.clients.add(client);
   }
 
+  /** Let the connection go: the last client left (each kind of hub its own way). */
+  shutdown() {}
+
   remove(client) {
     this.clients.delete(client);
     if (this.clients.size === 0) {
@@ -190,6 +193,7 @@ export class BroadcastHub extends Hub {
     this.id = Math.floor(env.random() * 2 ** 48).toString(36) + '.' + env.now().toString(36);
     this.channel = new env.BroadcastChannel(this.name);
     this.channel.onmessage = (ev) => this.fromChannel(ev.data);
+    /** @type {Connection|null} the leader's connection */
     this.conn = null;
     this.lastId = null;
     this.snap = null; // the latest state heard, for this tab's newcomers
@@ -199,7 +203,10 @@ export class BroadcastHub extends Hub {
     // Until the leader's answer to our hello, its broadcasts wait here, so
     // that the clients get the state before the ticks (bounded: the answer
     // is one round trip away).
+    /** @type {any[]|null} */
     this.early = [];
+    /** @type {((value?: any) => void)|null} ends the held Web Lock */
+    this.release = null;
     this.onPageHide = () => this.shutdown();
     if (typeof globalThis.addEventListener === 'function') globalThis.addEventListener('pagehide', this.onPageHide);
     if (env.locks) this.electByLock();
@@ -310,7 +317,7 @@ export class BroadcastHub extends Hub {
       this.note(m.msg);
       this.deliver(m.msg);
     } else if (m.t === 'hello' && this.leader) {
-      this.channel.postMessage({ t: 'sync', from: this.id, to: m.from, snap: this.conn.snapshot() });
+      if (this.conn) this.channel.postMessage({ t: 'sync', from: this.id, to: m.from, snap: this.conn.snapshot() });
     } else if (m.t === 'sync' && m.to === this.id && !this.leader) {
       const msg = { t: 'sync', snap: m.snap };
       this.note(msg);
@@ -342,7 +349,7 @@ export class BroadcastHub extends Hub {
 
   add(client) {
     super.add(client);
-    if (this.leader) client._message({ t: 'sync', snap: this.conn.snapshot() });
+    if (this.leader && this.conn) client._message({ t: 'sync', snap: this.conn.snapshot() });
     else if (this.snap) client._message({ t: 'sync', snap: this.snap });
   }
 

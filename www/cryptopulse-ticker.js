@@ -184,7 +184,8 @@ function el(tag, cls, text) {
   return e;
 }
 
-const base = typeof HTMLElement === 'undefined' ? class {} : HTMLElement;
+/** @type {typeof HTMLElement} (Node has no HTMLElement: importing there defines nothing) */
+const base = typeof HTMLElement === 'undefined' ? /** @type {any} */ (class {}) : HTMLElement;
 
 export class CryptoPulseTicker extends base {
   static get observedAttributes() { return ['symbols', 'server', 'variant', 'transport', 'share']; }

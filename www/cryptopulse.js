@@ -61,6 +61,18 @@ export const VERSION = '0.1.0';
  * @property {(e: ServerError) => void} error
  */
 
+/** What history() rejects with on HTTP ≥ 400: the server's message, the
+ * status and its error code (PROTOCOL.md section 1, e.g. "unknown_symbol"). */
+export class HttpError extends Error {
+  /** @param {string} message @param {number} status @param {string} code */
+  constructor(message, status, code) {
+    super(message);
+    this.name = 'HttpError';
+    /** @type {number} */ this.status = status;
+    /** @type {string} */ this.code = code;
+  }
+}
+
 const DEFAULTS = { backoffStartMs: 500, backoffMaxMs: 10000, pingIntervalMs: 4000, welcomeTimeoutMs: 5000 };
 const TRANSPORTS = ['auto', 'websocket', 'sse'];
 const SHARES = ['auto', 'worker', 'broadcast', 'none'];
@@ -118,6 +130,7 @@ function sameOrigin(a) {
   }
 }
 
+/** @returns {'worker'|'broadcast'|'none'} */
 function chooseShare(share, env, workerUrl) {
   if (share === 'none') return 'none';
   if ((share === 'auto' || share === 'worker') && env.SharedWorker && sameOrigin(workerUrl)) return 'worker';
@@ -163,6 +176,7 @@ export class Client {
     this._all = false;
     this._include = new Set();
     this._exclude = new Set();
+    /** @type {State} */
     this._state = 'connecting';
     this._detail = undefined;
     this._transport = null;
@@ -270,10 +284,8 @@ export class Client {
     if (res.status >= 400) {
       let body = null;
       try { body = await res.json(); } catch (_) { /* not JSON */ }
-      const err = new Error((body && body.message) || `HTTP ${res.status}`);
-      err.status = res.status;
-      err.code = (body && body.error) || 'http_error';
-      throw err;
+      throw new HttpError((body && body.message) || `HTTP ${res.status}`, res.status,
+        (body && body.error) || 'http_error');
     }
     return res.json();
   }
@@ -317,6 +329,7 @@ export class Client {
     }
   }
 
+  /** @param {State} state @param {StateDetail} [detail] */
   _setState(state, detail) {
     this._state = state;
     this._detail = detail;
@@ -364,7 +377,7 @@ export function connect(url, options) {
 }
 
 export { Connection, backoffDelay, compareTickIds };
-export default { connect, VERSION, Client };
+export default { connect, VERSION, Client, HttpError };
 
 // Evaluated as the SharedWorker of share 'worker': serve the tabs.
 {

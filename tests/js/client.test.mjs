@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import cryptopulse, { connect, VERSION, Client } from '../../www/cryptopulse.js';
+import cryptopulse, { connect, VERSION, Client, HttpError } from '../../www/cryptopulse.js';
 import { fakeOptions, record, flush, bulk, makeFetch } from './fakes.mjs';
 
 const URL_ = 'http://prices.test/cp/';
@@ -16,7 +16,7 @@ test('VERSION is configure.ac\'s AC_INIT version, and package.json\'s', () => {
   assert.equal(pkg.version, m[1]);
   assert.equal(pkg.name, 'cryptopulse-client');
   assert.equal(pkg.exports['.'], './cryptopulse.js');
-  assert.deepEqual(cryptopulse, { connect, VERSION, Client });
+  assert.deepEqual(cryptopulse, { connect, VERSION, Client, HttpError });
 });
 
 test('the client sees only its symbols: ticks filtered, none when empty', async () => {
@@ -97,7 +97,7 @@ test('history() builds the URL below the base and rejects with status and code',
   assert.equal(fetch.urls[0], 'http://prices.test/cp/history?symbol=BTC&interval=1h&from=1000&to=2000&limit=24');
   await cp.history('ETH');
   assert.equal(fetch.urls[1], 'http://prices.test/cp/history?symbol=ETH');
-  await assert.rejects(cp.history('NOPE', { limit: 5 }), (err) => err.status === 400 && err.code === 'unknown_symbol' && err.message === 'unknown symbol NOPE');
+  await assert.rejects(cp.history('NOPE', { limit: 5 }), (err) => err instanceof HttpError && err.status === 400 && err.code === 'unknown_symbol' && err.message === 'unknown symbol NOPE');
   await assert.rejects(cp.history('BTC', { limit: 0 }), (err) => err.status === 503 && err.code === 'http_error');
   await assert.rejects(cp.history(''), TypeError);
   cp.close();
