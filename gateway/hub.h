@@ -25,8 +25,8 @@ struct hub_member;
 
 /* A subscriber: one per WebSocket or SSE connection. */
 struct hub_client {
-    struct evbuffer *out;  /* borrowed: the connection's output */
-    int fd;                /* its socket for direct writes (msg_write), or -1 */
+    struct evbuffer *out; /* borrowed: the connection's output */
+    int fd;               /* its socket for direct writes (msg_write), or -1 */
     enum msg_transport transport;
     uint64_t direct_batch;      /* the batch of its last direct write */
     struct hub_member *members; /* owned by the hub */
