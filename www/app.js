@@ -563,6 +563,7 @@ client.on('welcome', ({ symbols, intervalMs, server }) => {
   layout();
 });
 client.on('tick', onTick);
+client.on('error', (e) => console.warn('CryptoPulse:', e.code, e.message));
 client.on('gap', () => {
   /* Sparklines are built from ticks, some of which never came: load them
    * again from history, and the candles too. */

@@ -15,6 +15,7 @@
  *   ({t: 'state' | 'welcome' | 'tick' | 'gap' | 'latency' | 'transport' |
  *   'error' | 'sync', ...}), so a worker or a channel can carry them as is. */
 
+const UNREACHABLE_AFTER = 3; // failed attempts in a row before an 'unreachable' error
 const WS_PROBE_START_MS = 15000;
 const WS_PROBE_MAX_MS = 120000;
 const FIRST_PING_MS = 600;
@@ -143,7 +144,16 @@ export class Connection {
   /* ---------- life cycle ---------- */
 
   start() {
-    if (this.cfg.transport === 'sse') this.connectSse();
+    const { WebSocket: WS, EventSource: ES } = this.env;
+    const t = this.cfg.transport;
+    if ((t === 'sse' && !ES) || (t === 'websocket' && !WS) || (!WS && !ES)) {
+      // Nothing to connect with (Node 20 has no WebSocket): say so, once.
+      this.post({ t: 'error', error: { code: 'no_transport',
+        message: `this host has no ${t === 'sse' ? 'EventSource' : t === 'websocket' ? 'WebSocket' : 'WebSocket or EventSource'}: pass one in the options (in Node: { WebSocket } from the ws package)` } });
+      this.close();
+      return;
+    }
+    if (t === 'sse') this.connectSse();
     else this.connectWs();
   }
 
@@ -457,6 +467,13 @@ export class Connection {
     if (this.timers.retry || this.closed) return;
     const delayMs = backoffDelay(this.attempt, this.cfg.backoffStartMs, this.cfg.backoffMaxMs, e.random);
     this.attempt += 1;
+    if (this.attempt === UNREACHABLE_AFTER) {
+      // Browsers do not tell a page why a WebSocket or EventSource failed
+      // (a 404, a 403 from CORS_ORIGINS, nobody listening): say that it
+      // keeps failing, once per outage, and keep trying.
+      this.post({ t: 'error', error: { code: 'unreachable',
+        message: `no answer from ${this.cfg.url} after ${this.attempt} attempts: check the URL, the proxy and the server's CORS_ORIGINS` } });
+    }
     this.setState('reconnecting', { delayMs });
     this.timers.retry = e.setTimeout(() => {
       this.timers.retry = 0;

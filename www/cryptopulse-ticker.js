@@ -98,6 +98,7 @@ const CSS = `
 }
 .root[data-state="stale"] .item, .root[data-state="reconnecting"] .item,
 .root[data-state="offline"] .item { opacity: 0.55; filter: grayscale(1); }
+.item.unknown { opacity: 0.55; }
 .root[data-state="stale"] .status, .root[data-state="reconnecting"] .status,
 .root[data-state="offline"] .status { color: var(--_fg); font-weight: 600; }
 
@@ -184,6 +185,9 @@ function el(tag, cls, text) {
   return e;
 }
 
+const TRANSPORTS = ['auto', 'websocket', 'sse'];
+const SHARES = ['auto', 'worker', 'broadcast', 'none'];
+
 /** @type {typeof HTMLElement} (Node has no HTMLElement: importing there defines nothing) */
 const base = typeof HTMLElement === 'undefined' ? /** @type {any} */ (class {}) : HTMLElement;
 
@@ -250,10 +254,15 @@ export class CryptoPulseTicker extends base {
     const symbols = this._wanted();
     this._layout(symbols[0] === '*' ? [] : symbols);
     const opts = { symbols };
-    const transport = this.getAttribute('transport');
-    const share = this.getAttribute('share');
-    if (transport) opts.transport = transport;
-    if (share) opts.share = share;
+    // A value the library does not know is not worth a blank widget: warn
+    // and use the default.
+    /** @type {Array<[string, string[]]>} */
+    const choices = [['transport', TRANSPORTS], ['share', SHARES]];
+    for (const [name, allowed] of choices) {
+      const v = this.getAttribute(name);
+      if (v && allowed.includes(v)) opts[name] = v;
+      else if (v) console.warn(`<cryptopulse-ticker>: ${name}="${v}" is not one of ${allowed.join(', ')}; using auto`);
+    }
     const server = this.getAttribute('server');
     const c = connect(server || undefined, opts);
     this._client = c;
@@ -291,6 +300,16 @@ export class CryptoPulseTicker extends base {
   _welcome(w) {
     this._known = w.symbols || [];
     if (this._wanted()[0] === '*') this._layout(this._known);
+    for (const [symbol, item] of this._items) {
+      // A symbol the feed does not carry says so instead of waiting forever.
+      const unknown = !this._known.includes(symbol);
+      item.li.classList.toggle('unknown', unknown);
+      if (unknown) {
+        item.price.textContent = 'n/a';
+        item.change.textContent = 'not in feed';
+        item.li.setAttribute('aria-label', `${symbol}: not in this price feed`);
+      }
+    }
   }
 
   /* One item per symbol, in order, with placeholders of the final size. */

@@ -240,7 +240,8 @@ export class Client {
 
   /** Add symbols ('*' = all) to what this client's handlers see; emits the
    * latest known prices of the new ones, and 'error' unknown_symbol for
-   * symbols not in the feed. Over the wire the shared connection always
+   * symbols not in the feed (which are left out, as the gateway leaves them
+   * out of a subscription). Over the wire the shared connection always
    * takes every symbol. @param {string|string[]} symbols */
   subscribe(symbols) {
     const list = symbolList(symbols);
@@ -266,7 +267,11 @@ export class Client {
     if (!this._welcome) return;
     const known = new Set(this._welcome.symbols);
     for (const s of list) {
-      if (s !== '*' && !known.has(s)) this._emit('error', { code: 'unknown_symbol', message: `unknown symbol ${s}` });
+      if (s !== '*' && !known.has(s)) {
+        // As the gateway does: the rest of the request still applies.
+        this._include.delete(s);
+        this._emit('error', { code: 'unknown_symbol', message: `unknown symbol ${s}` });
+      }
     }
   }
 

@@ -37,7 +37,8 @@ EXTRA_DIST += docs/dashboard.png
 # writes cryptopulse-client-<version>.tgz, npm's layout (files under
 # package/), with tar so that npm is not needed to build it.
 NPM_TARBALL = cryptopulse-client-$(VERSION).tgz
-NPM_FILES = www/package.json www/cryptopulse.js www/cryptopulse-connection.js www/cryptopulse-share.js
+NPM_FILES = www/package.json www/cryptopulse.js www/cryptopulse-connection.js www/cryptopulse-share.js \
+	www/format.js
 # The widget, when the tree has it (package.json lists it).
 NPM_OPTIONAL = www/cryptopulse-ticker.js
 $(NPM_TARBALL): $(NPM_FILES:%=$(srcdir)/%) $(srcdir)/configure.ac

@@ -294,3 +294,36 @@ test("share 'none': the clients of one page share one connection, closed with th
   await flush();
   assert.equal(ws.readyState, 3);
 });
+
+test('no WebSocket and no EventSource (Node 20): one no_transport error, then closed', async () => {
+  const f = fakeOptions();
+  const cp = connect(URL_, { ...f.opts, WebSocket: null, EventSource: null });
+  const log = record(cp);
+  await flush();
+  assert.equal(log.of('error').length, 1);
+  assert.equal(log.of('error')[0][0].code, 'no_transport');
+  assert.match(log.of('error')[0][0].message, /ws package/);
+  assert.equal(cp.state, 'closed');
+  f.clock.advance(60000);
+  assert.equal(log.of('error').length, 1, 'no retries');
+});
+
+test('a server that never answers: one unreachable error after three failed attempts, retries go on', async () => {
+  const { cp, log, clock, WebSocket } = await start({ transport: 'websocket' });
+  for (let i = 0; i < 5; i++) {
+    WebSocket.last.serverClose();
+    clock.advance(20000);
+  }
+  const errs = log.of('error').map((e) => e[0].code);
+  assert.deepEqual(errs, ['unreachable']);
+  assert.match(log.of('error')[0][0].message, /CORS_ORIGINS/);
+  assert.ok(WebSocket.instances.length >= 6, 'it keeps trying');
+  WebSocket.last.welcome(); // back: a later outage may report again
+  WebSocket.last.serverClose();
+  for (let i = 0; i < 3; i++) {
+    clock.advance(20000);
+    WebSocket.last.serverClose();
+  }
+  assert.equal(log.of('error').length, 2);
+  cp.close();
+});

@@ -30,4 +30,10 @@ got=$(node -e "import('cryptopulse-client').then((m) => {
   console.log(m.VERSION);
 }).catch((e) => { console.error(e); process.exit(1); })")
 [ "$got" = "$version" ] || { echo "FAIL: the installed package says VERSION '$got', configure.ac '$version'"; exit 1; }
+# The widget's entry point, with everything it imports, is in the tarball.
+tver=$(node -e "import('cryptopulse-client/ticker').then((m) => {
+  if (typeof m.CryptoPulseTicker !== 'function') throw new Error('no CryptoPulseTicker');
+  console.log(m.VERSION);
+}).catch((e) => { console.error(e); process.exit(1); })") || { echo "FAIL: cryptopulse-client/ticker does not load"; exit 1; }
+[ "$tver" = "$version" ] || { echo "FAIL: cryptopulse-client/ticker says VERSION '$tver'"; exit 1; }
 echo "installed cryptopulse-client $got from the tarball; connect() is there"

@@ -178,6 +178,7 @@ async function main() {
     await tabs(browser);
     await broadcastHandover(browser);
     await reducedMotion(browser);
+    await badAttributes(browser);
     if (process.env.XO_URL) await crossOrigin(browser);
   } finally {
     await browser.close();
@@ -398,6 +399,38 @@ async function reducedMotion(browser) {
   const r = await page.evaluate(() => ({ anims: window.__anims, flashes: window.__flashClasses,
     rm: matchMedia('(prefers-reduced-motion: reduce)').matches }));
   check(r.rm && r.anims === 0, `prefers-reduced-motion: reduce: ${r.flashes} updates and no animation ran`, r);
+  await context.close();
+}
+
+/* Bad attribute values: an unknown transport is warned about and replaced
+ * by auto (prices still come); a symbol not in the feed says so. */
+async function badAttributes(browser) {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  const warnings = [];
+  watchConsole(page, errors);
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.goto(EXAMPLE, { waitUntil: 'load' });
+  await page.evaluate(() => {
+    const t = document.createElement('cryptopulse-ticker');
+    t.id = 'bad';
+    t.setAttribute('symbols', 'BTC,FOO');
+    t.setAttribute('transport', 'bogus');
+    t.setAttribute('variant', 'strip');
+    document.body.prepend(t);
+  });
+  await page.waitForFunction(() => {
+    const items = [...document.getElementById('bad').shadowRoot.querySelectorAll('.item')];
+    const by = Object.fromEntries(items.map((i) => [i.dataset.symbol, i]));
+    return by.BTC && /\d/.test(by.BTC.querySelector('.price').textContent)
+      && by.FOO && by.FOO.querySelector('.price').textContent === 'n/a';
+  }, null, { timeout: 10000 });
+  const foo = await page.evaluate(() => document.getElementById('bad').shadowRoot
+    .querySelector('.item[data-symbol="FOO"]').getAttribute('aria-label'));
+  check(/not in this price feed/.test(foo), 'a symbol not in the feed shows n/a and says so to screen readers', foo);
+  check(warnings.some((w) => /transport="bogus"/.test(w)) && errors.length === 0,
+    'transport="bogus": a warning, the default transport, live prices, no error', { warnings, errors });
   await context.close();
 }
 
