@@ -90,7 +90,7 @@ void client_close(struct client *c);
  * reconnect attempts, not as errors. */
 void client_end(struct client *c, int cause);
 
-/* The dashboard's reconnect delay (www/feed.js backoffDelay), ms: 500 ms
+/* The dashboard's reconnect delay (www/cryptopulse-connection.js backoffDelay), ms: 500 ms
  * doubling per attempt up to 10 s, "equal jitter" (half fixed, half
  * random); r is any random number. */
 int64_t client_backoff_ms(unsigned attempt, uint64_t r);

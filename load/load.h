@@ -47,7 +47,7 @@ struct load_opts {
     bool progress;
     unsigned seed;
     /* --storm: every client that loses its connection reconnects with the
-     * dashboard's backoff (www/feed.js) and resumes with "since". */
+     * dashboard's backoff (www/cryptopulse-connection.js) and resumes with "since". */
     bool storm;
 };
 

@@ -303,7 +303,7 @@ START_TEST(socketio_refusals_are_counted_by_cause)
 }
 END_TEST
 
-/* www/feed.js backoffDelay: 500 ms << attempt, capped at 10 s, "equal
+/* www/cryptopulse-connection.js backoffDelay: 500 ms << attempt, capped at 10 s, "equal
  * jitter" (between half the base and the base). */
 START_TEST(storm_backoff_is_the_dashboards)
 {
