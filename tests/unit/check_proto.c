@@ -106,9 +106,11 @@ static void teardown(void)
 {
     clear_record();
     hub_client_clear(ctx.hub, &pc.sub);
+    /* Queued ticks hold the hub's latency histogram until they are freed:
+     * the output goes first, as a connection's does before the hub's. */
+    evbuffer_free(out);
     hub_free(ctx.hub);
     free(ctx.welcome.text);
-    evbuffer_free(out);
 }
 
 /* A client started now (after any change to conf). */

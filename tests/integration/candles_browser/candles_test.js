@@ -75,7 +75,9 @@ async function candlePixels(page, min) {
  * it asked for, once the chart shows it. */
 async function showRange(page, action, interval, limit) {
   const re = new RegExp(`/history\\?symbol=${SYMBOL}&interval=${interval}&limit=${limit}$`);
-  const answer = page.waitForResponse((r) => re.test(r.url()), { timeout: 10000 });
+  // 30 s: under the sanitizers and valgrind, on a loaded CI machine, the
+  // gateway may take seconds to answer.
+  const answer = page.waitForResponse((r) => re.test(r.url()), { timeout: 30000 });
   await action();
   const r = await answer;
   check(r.status() === 200, `GET /history?symbol=${SYMBOL}&interval=${interval}&limit=${limit}: 200`, r.status());
@@ -83,7 +85,7 @@ async function showRange(page, action, interval, limit) {
   check(Array.isArray(body.candles) && body.candles.length > 0 && body.candles.length <= limit,
     `  it answers ${body.candles && body.candles.length} candles (at most ${limit})`, body);
   await page.waitForFunction(({ iv, n }) => window.cpChart.interval === iv && window.cpChart.bars === n
-    && !window.cpChart.loading, { iv: interval, n: body.candles.length }, { timeout: 10000 });
+    && !window.cpChart.loading, { iv: interval, n: body.candles.length }, { timeout: 30000 });
   // The chart draws the new data on the next animation frame.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const st = await chartState(page);
