@@ -80,6 +80,7 @@ clean-local-browser:
 	-rm -rf tests/integration/browser/node_modules tests/integration/browser/output
 	-rm -rf tests/integration/candles_browser/node_modules tests/integration/candles_browser/output
 	-rm -rf tests/integration/client_browser/node_modules tests/integration/client_browser/output
+	-rm -f tests/integration/.browser.lock
 	-test '$(srcdir)' = . || rm -f tests/integration/browser/package.json \
 		tests/integration/browser/package-lock.json tests/integration/browser/dashboard_test.js \
 		tests/integration/candles_browser/package.json tests/integration/candles_browser/package-lock.json \

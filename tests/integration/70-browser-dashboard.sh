@@ -11,15 +11,8 @@
 # chromium (scripts/install-deps.sh), not a browser of its own.
 . "$(dirname "$0")/lib.sh"
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || skip "node not installed (Node.js runs the Playwright test)"
-command -v npm >/dev/null || skip "npm not installed (needed to install playwright-core)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is too old for playwright-core (needs 20 or later)"
-[ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
-export CHROMIUM
 
-npm_install browser playwright-core dashboard_test.js
+need_browser browser dashboard_test.js
 dir=$NPM_DIR
 out=$dir/output
 

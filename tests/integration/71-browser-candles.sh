@@ -26,15 +26,8 @@
 #           test still runs where ../shared is not, as in make distcheck.)
 . "$(dirname "$0")/lib.sh"
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || skip "node not installed (Node.js runs the Playwright test)"
-command -v npm >/dev/null || skip "npm not installed (needed to install playwright-core)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is too old for playwright-core (needs 20 or later)"
-[ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
-export CHROMIUM
 
-npm_install candles_browser playwright-core candles_test.js candles_fixture.py
+need_browser candles_browser candles_test.js candles_fixture.py
 dir=$NPM_DIR
 out=$dir/output
 feeder=$top_builddir/feeder/cryptopulse-feeder

@@ -13,16 +13,9 @@
 # 70-browser-dashboard.sh, and drives Debian's chromium.
 . "$(dirname "$0")/lib.sh"
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || skip "node not installed (Node.js runs the Playwright test)"
-command -v npm >/dev/null || skip "npm not installed (needed to install playwright-core)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is too old for playwright-core (needs 20 or later)"
-[ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
 command -v redis-cli >/dev/null || skip "redis-cli not installed (the tick ids are checked against Redis)"
-export CHROMIUM
 
-npm_install client_browser playwright-core client_test.js
+need_browser client_browser client_test.js
 dir=$NPM_DIR
 out=$dir/output
 

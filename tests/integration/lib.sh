@@ -137,7 +137,7 @@ now_ms() { date +%s%3N; }
 # to, so a restarted server keeps the earlier log); sets NAME_PID.
 start() {
     local name=$1; shift
-    "$@" >>"$WORK/$name.log" 2>&1 &
+    "$@" >>"$WORK/$name.log" 2>&1 8>&- &  # 8: need_browser's lock stays with the test
     PIDS+=("$!")
     eval "${name}_PID=$!"
 }
@@ -236,6 +236,31 @@ npm_install() {
     fi
     (cd "$dir" && node -e "require('$package')") || fail "$package does not load from $dir/node_modules"
     NPM_DIR=$dir
+}
+
+# need_browser DIR FILE...: what a Playwright test needs, or a skip: Node.js
+# 20 or later, npm, Debian's chromium ($CHROMIUM, exported); playwright-core
+# installed into the build tree's tests/integration/DIR (npm_install, which
+# also copies FILE...).  Then it waits its turn: one browser test at a time
+# (a lock in the build tree, held until the test exits), because two
+# Chromiums on a two-core machine starve each other's pages past the tests'
+# timeouts while the rest of the suite runs beside them.
+need_browser() {
+    local name=$1 lock node_major
+    shift
+    CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+    command -v node >/dev/null || skip "node not installed (Node.js runs the Playwright test)"
+    command -v npm >/dev/null || skip "npm not installed (needed to install playwright-core)"
+    node_major=$(node -p 'process.versions.node.split(".")[0]')
+    [ "$node_major" -ge 20 ] || skip "Node.js $(node --version) is too old for playwright-core (needs 20 or later)"
+    [ -x "$CHROMIUM" ] || skip "chromium not installed at $CHROMIUM (apt-get install chromium)"
+    export CHROMIUM
+    lock=$top_builddir/tests/integration/.browser.lock
+    exec 8>"$lock"
+    if command -v flock >/dev/null; then
+        flock -w 900 8 || fail "waited 15 minutes for another browser test to finish ($lock)"
+    fi
+    npm_install "$name" playwright-core "$@"
 }
 
 # start_silent NAME PORT: a TCP listener on 127.0.0.1:PORT that accepts and

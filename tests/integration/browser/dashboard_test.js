@@ -23,7 +23,10 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SIZES = [[1280, 800], [768, 1024], [390, 844]];
 
-function ok(what) { console.log(`ok - ${what}`); }
+// The last check passed, named when a later step fails (a Playwright
+// timeout does not say which wait it was).
+let lastOk = '(none yet)';
+function ok(what) { lastOk = what; console.log(`ok - ${what}`); }
 function check(cond, what, detail) {
   if (!cond) throw new Error(what + (detail === undefined ? '' : `: ${JSON.stringify(detail)}`));
   ok(what);
@@ -290,6 +293,6 @@ async function fallbackPage(browser) {
 main().then(() => {
   console.log('all browser checks passed');
 }, (e) => {
-  console.error(`not ok - ${e.message}`);
+  console.error(`not ok - ${e.message} (the step after "${lastOk}")`);
   process.exitCode = 1;
 });

@@ -32,7 +32,10 @@ const SYMBOL = 'BTC';
 const RANGES = [['1H', '1m', 60], ['24H', '5m', 288], ['7D', '1h', 168], ['30D', '1h', 720], ['1Y', '1d', 366]];
 const INTERVAL_MS = { '1m': 60e3, '5m': 300e3, '1h': 3600e3, '1d': 86400e3 };
 
-function ok(what) { console.log(`ok - ${what}`); }
+// The last check passed, named when a later step fails (a Playwright
+// timeout does not say which wait it was).
+let lastOk = '(none yet)';
+function ok(what) { lastOk = what; console.log(`ok - ${what}`); }
 function check(cond, what, detail) {
   if (!cond) throw new Error(what + (detail === undefined ? '' : `: ${JSON.stringify(detail)}`));
   ok(what);
@@ -151,7 +154,12 @@ async function main() {
     await page.waitForFunction((s) => {
       const c = document.querySelector(`.card[data-symbol="${s}"] .price`);
       return c && /\d/.test(c.textContent);
-    }, SYMBOL, { timeout: 10000 });
+    }, SYMBOL, { timeout: 10000 }).catch(async (e) => {
+      const st = await page.evaluate(() => ({ body: { ...document.body.dataset },
+        cards: document.querySelectorAll('.card[data-symbol]').length,
+        status: (document.getElementById('status-text') || {}).textContent }));
+      throw new Error(`${e.message} (page: ${JSON.stringify(st)}; console: ${JSON.stringify(errors)})`);
+    });
     check(await page.evaluate(() => typeof window.LightweightCharts === 'object'
       && window.LightweightCharts.version().startsWith('5.')), 'vendor/lightweight-charts loads (5.x)');
 
@@ -254,6 +262,6 @@ async function main() {
 main().then(() => {
   console.log('all candle chart checks passed');
 }, (e) => {
-  console.error(`not ok - ${e.message}`);
+  console.error(`not ok - ${e.message} (the step after "${lastOk}")`);
   process.exitCode = 1;
 });

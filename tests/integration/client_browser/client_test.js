@@ -31,7 +31,10 @@ const SIZES = [[1280, 800], [768, 1024], [390, 844]];
 const EXAMPLE = new URL('examples/index.html', base).href;
 let interval = 300;
 
-function ok(what) { console.log(`ok - ${what}`); }
+// The last check passed, named when a later step fails (a Playwright
+// timeout does not say which wait it was).
+let lastOk = '(none yet)';
+function ok(what) { lastOk = what; console.log(`ok - ${what}`); }
 function check(cond, what, detail) {
   if (!cond) throw new Error(what + (detail === undefined ? '' : `: ${JSON.stringify(detail)}`));
   ok(what);
@@ -459,6 +462,6 @@ async function crossOrigin(browser) {
 main().then(() => {
   console.log('all browser checks passed');
 }, (e) => {
-  console.error(`not ok - ${e.message}`);
+  console.error(`not ok - ${e.message} (the step after "${lastOk}")`);
   process.exitCode = 1;
 });
