@@ -53,6 +53,11 @@ START_TEST(accept_key_matches_rfc_example)
     char out[WS_ACCEPT_LEN + 1];
     ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out); /* RFC 6455 §1.3 */
     ck_assert_str_eq(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    /* The digest context is kept between calls: each starts afresh. */
+    ws_accept_key("x3JJHMbDL1EzLkh9GBhXDw==", out); /* RFC 6455 §11.3.3's example */
+    ck_assert_str_eq(out, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+    ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out);
+    ck_assert_str_eq(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 END_TEST
 
