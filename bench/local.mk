@@ -7,6 +7,9 @@ bench_cryptopulse_floor_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS
 bench_cryptopulse_floor_LDADD = $(WSPROTO_LIBS) $(HIREDIS_LIBS)
 
 # 81: the floor's handshake and frames; 82: cryptopulse-load --storm against
-# a gateway stopped and started again.
-INTEGRATION_TESTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh
-dist_noinst_SCRIPTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh
+# a gateway stopped and started again; 83: bench/run.sh and its tables at a
+# small N.
+INTEGRATION_TESTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh \
+	tests/integration/83-bench-run.sh
+dist_noinst_SCRIPTS += tests/integration/81-bench-floor.sh tests/integration/82-load-storm.sh \
+	tests/integration/83-bench-run.sh

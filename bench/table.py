@@ -15,6 +15,11 @@ def label(r):
     return r["scenario"] + (f" (round {r.get('round', 1)})" if rounds > 1 else "")
 
 
+def ratio(a, b):
+    """a / b to two places, or a dash when b is missing or zero."""
+    return f"{a / b:.2f}" if a is not None and b else "–"
+
+
 def fmt(v, d=1):
     return "–" if v is None else f"{v:,.{d}f}"
 
@@ -44,9 +49,8 @@ def compare(a, b):
     """RSS per client and p99 of a and b, each with the ratio a / b."""
     ma, mb = a.get("server", {}).get("rss_per_conn_bytes"), b.get("server", {}).get("rss_per_conn_bytes")
     pa, pb = a["latency_ms"]["p99"], b["latency_ms"]["p99"]
-    return (f"{fmt(ma, 0)} B vs {fmt(mb, 0)} B "
-            f"({(ma / mb if ma and mb and mb > 0 else float('nan')):.2f}) "
-            f"| {fmt(pa)} ms vs {fmt(pb)} ms ({(pa / pb if pb else float('nan')):.2f})")
+    return (f"{fmt(ma, 0)} B vs {fmt(mb, 0)} B ({ratio(ma, mb)}) "
+            f"| {fmt(pa)} ms vs {fmt(pb)} ms ({ratio(pa, pb)})")
 
 
 def comparable(a, b, names):
@@ -95,10 +99,6 @@ def cpu_per_delivery_us(j):
     return cpu / deliveries * 1e6 if cpu is not None and deliveries > 0 else None
 
 
-def ratio(a, b):
-    return f"{a / b:.2f}" if a is not None and b else "–"
-
-
 fast = []
 for (name, server, rnd), r in by.items():
     if not name.startswith("fast-") or "result" not in r:
@@ -118,6 +118,37 @@ if fast:
           "| CPU ratio to floor | p99 ratio to floor |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(fast))
+
+def setup_us(j):
+    """Server CPU from the first connect to the sustain phase per client
+    connected, in µs (it includes the ticks sent to those already in)."""
+    cpu = j.get("server", {}).get("cpu_s_setup")
+    return cpu / j["connected"] * 1e6 if cpu is not None and j["connected"] else None
+
+
+setup = []
+for (name, server, rnd), r in by.items():
+    if not name.startswith("ws-") or "result" not in r:
+        continue
+    j = r["result"]
+    c = j.get("connect_ms", {})
+    cells = []
+    for peer in ("nchan", "floor"):
+        p = by.get((name, peer, rnd))
+        pj = p["result"] if p and "result" in p and server == "cryptopulse" else None
+        cells.append(ratio(setup_us(j), setup_us(pj)) if pj else "–")
+        cells.append(ratio(c.get("p50"), pj.get("connect_ms", {}).get("p50")) if pj else "–")
+    setup.append(f"| {label(r)} | {server} | {j['connected']:,} | {fmt(c.get('p50'))} / {fmt(c.get('p99'))} "
+                 f"| {fmt(setup_us(j), 0)} | {' | '.join(cells)} |")
+if setup:
+    print("\nConnection set-up while the clients ramp in (the load tool's connect time: TCP connect "
+          "to the `101`; server CPU from the first connect to the sustain phase per client, which "
+          "also holds the ticks sent to those already in; targets: CPU ≤ nchan's, median connect "
+          "time ≤ 1.5× the floor's):\n")
+    print("| scenario | server | clients | connect p50 / p99 (ms) | server CPU per connection (µs) "
+          "| CPU ratio to nchan | p50 ratio to nchan | CPU ratio to floor | p50 ratio to floor |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(setup))
 
 storm = []
 for r in rows:

@@ -141,12 +141,17 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
         cpu_all = procstat_cpu_pct(run->p_start, run->p_end);
         json_object_set_new(
             j, "server",
-            json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f}", "rss_start_kb",
+            json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f}", "rss_start_kb",
                       (json_int_t)run->p_start.rss_kb, "rss_sustain_kb",
                       (json_int_t)run->p_sus_end.rss_kb, "rss_peak_kb",
                       (json_int_t)run->rss_peak_kb, "rss_per_conn_bytes", per_conn,
                       "cpu_pct_sustain", cpu_sus, "cpu_pct", cpu_all, "cpu_s_sustain",
                       (double)(run->p_sus_end.cpu_ticks - run->p_sus_start.cpu_ticks) /
+                          (double)sysconf(_SC_CLK_TCK),
+                      /* From the first connect to the sustain phase: the
+                       * connection set-up, and the ticks sent meanwhile. */
+                      "cpu_s_setup",
+                      (double)(run->p_sus_start.cpu_ticks - run->p_start.cpu_ticks) /
                           (double)sysconf(_SC_CLK_TCK)));
     }
     if (o->storm)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct load_opts o;
 static struct load_report m;
@@ -110,8 +111,10 @@ END_TEST
 START_TEST(server_figures_come_with_pids)
 {
     snprintf(o.pids, sizeof o.pids, "1");
-    run.p_start = (struct procstat){.rss_kb = 10000, .ok = 1};
-    run.p_sus_end = (struct procstat){.rss_kb = 10000 + 99, .ok = 1};
+    long hz = sysconf(_SC_CLK_TCK);
+    run.p_start = (struct procstat){.rss_kb = 10000, .cpu_ticks = 5 * hz, .ok = 1};
+    run.p_sus_start = (struct procstat){.rss_kb = 10050, .cpu_ticks = 7 * hz, .ok = 1};
+    run.p_sus_end = (struct procstat){.rss_kb = 10000 + 99, .cpu_ticks = 10 * hz, .ok = 1};
     run.rss_peak_kb = 20000;
     json_t *j;
     ck_assert_int_eq(print(false, &j), 0);
@@ -120,6 +123,9 @@ START_TEST(server_figures_come_with_pids)
     ck_assert_int_eq(json_integer_value(json_object_get(srv, "rss_peak_kb")), 20000);
     ck_assert_double_eq_tol(json_real_value(json_object_get(srv, "rss_per_conn_bytes")), 1024.0,
                             1e-9);
+    /* CPU-seconds: 2 from the start to the sustain (set-up), 3 in it. */
+    ck_assert_double_eq_tol(json_real_value(json_object_get(srv, "cpu_s_setup")), 2.0, 1e-9);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(srv, "cpu_s_sustain")), 3.0, 1e-9);
     ck_assert_ptr_nonnull(strstr(text, "1024 bytes per client"));
     json_decref(j);
     free(text);
