@@ -9,13 +9,14 @@
 #
 # Scenarios (--only takes their names): ws-1k ws-10k ws-50k ws-100k
 # ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k
-# burst fast-10k fast-10k-one storm-10k storm-100k.  The ws-* and fast-*
+# burst fast-10k fast-10k-one storm-10k storm-100k storm-100k-worker.  The ws-* and fast-*
 # scenarios also run the floor, bench/cryptopulse-floor (a minimal epoll
 # server: the machine's limit), with one process per 19,000 clients or
 # --processes N.  fast-*: the feeder ticks every 100 ms (UPDATE_INTERVAL_MS)
 # instead of 1.5 s.  storm-*: N clients subscribed, the gateway killed and
 # started again on the same port, every client reconnecting with the
-# dashboard's backoff and resuming by tick id (cryptopulse-load --storm).
+# dashboard's backoff and resuming by tick id (cryptopulse-load --storm);
+# storm-100k-worker: one of the gateway's workers killed (SIGKILL) instead.
 # --no-floor leaves the floor out.  --divide D divides every scenario's
 # clients by D (names unchanged), to try the harness on a small machine.
 # Those above one process's MAX_CONNECTIONS need gateway workers
@@ -36,7 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$src
 out=
-all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k burst fast-10k fast-10k-one storm-10k storm-100k"
+all="ws-1k ws-10k ws-50k ws-100k ws-10k-one sse-10k deflate-10k sio-1k sio-10k node-sio-1k node-sio-10k burst fast-10k fast-10k-one storm-10k storm-100k storm-100k-worker"
 only=$all
 sustain=20
 rounds=1
@@ -135,9 +136,10 @@ feeder_interval() { # MS: restart the feeder when its tick interval differs
 
 GW_PORT=
 ROUND=1
-gateway_for() { # N: start the gateway with enough workers for N clients
+gateway_for() { # N [MIN_WORKERS]: start the gateway with enough workers for N clients
     local n=$1 workers=1
     [ "$n" -gt $((per_process - 200)) ] && workers=$(( (n + per_process - 501) / (per_process - 500) ))
+    [ "$workers" -lt "${2:-1}" ] && workers=$2
     if [ "$workers" -gt 1 ] && [ "$has_workers" = 0 ]; then return 1; fi
     # A fresh gateway per scenario: freed memory that malloc keeps would
     # otherwise hide the next scenario's RSS growth.
@@ -253,17 +255,23 @@ fast_scenario() {
     feeder_interval 1500
 }
 
-# storm_scenario NAME N: N clients on *, the gateway stopped (SIGTERM, as a
-# restart) once they are all in, started again on the same port with the
-# same options, and the load tool's --storm clients coming back.  The peak
-# RSS and CPU are those of the new gateway, read from /proc before it stops.
+# storm_scenario NAME N [worker]: N clients on *, the gateway stopped
+# (SIGTERM, as a restart) once they are all in, started again on the same
+# port with the same options, and the load tool's --storm clients coming
+# back.  The peak RSS and CPU are those of the new gateway, read from /proc
+# before it stops.  With "worker": one of (at least two) worker processes is
+# killed instead (SIGKILL, as a crash), the master starts another, and its
+# clients come back to whichever worker the kernel gives them (SO_REUSEPORT);
+# the CPU is then all the gateway's processes' after the kill.
 storm_scenario() {
-    local name=$1 n=$(( $2 / divide ))
+    local name=$1 n=$(( $2 / divide )) mode=${3:-restart}
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
-    gateway_for "$n" || { skipped "$name" "needs gateway worker processes"; return 0; }
+    local min_workers=1
+    [ "$mode" = worker ] && min_workers=2
+    gateway_for "$n" "$min_workers" || { skipped "$name" "needs gateway worker processes"; return 0; }
     local ramp=$(( n / 2000 + 3 )) storm_sustain=$(( sustain > 30 ? sustain : 30 )) workers=()
     [ "$n" -ge 5000 ] && [ "$n" -lt 38000 ] && workers=(--workers "$(nproc)")
-    echo "== $name on cryptopulse: $n clients, ramp ${ramp}s, the restart 5 s later, ${storm_sustain}s in all" >&2
+    echo "== $name on cryptopulse: $n clients, ramp ${ramp}s, the $mode 5 s later, ${storm_sustain}s in all" >&2
     "$LOAD" --url "ws://127.0.0.1:$GW_PORT/ws" --clients "$n" --ramp "$ramp" --sustain "$storm_sustain" \
         --storm "${workers[@]}" --connect-timeout 30000 --no-progress --max-avg-latency 1000000000 \
         --max-errors 100 --pid "$(pids_of "$gateway_PID")" >"$WORK/$name-cryptopulse.out" 2>&1 &
@@ -271,12 +279,23 @@ storm_scenario() {
     PIDS+=("$load")
     sleep $(( ramp + 5 ))
     local t_kill; t_kill=$(date +%s%3N)
-    stop "$gateway_PID"
-    local extra=()
-    [ "$GW_WORKERS" -gt 1 ] && extra=(--cluster true --workers "$GW_WORKERS")
-    start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
-        --max-connections "$per_process" "${extra[@]}"
-    local hwm=0 cpu=0 hz p; hz=$(getconf CLK_TCK)
+    local cpu0=0 hz p; hz=$(getconf CLK_TCK)
+    if [ "$mode" = worker ]; then
+        local victim; victim=$(pgrep -P "$gateway_PID" | head -n 1)
+        [ -n "$victim" ] || { echo "bench/run.sh: $name: no gateway worker to kill" >&2; status=1; }
+        kill -KILL "$victim" 2>/dev/null || true
+        sleep 0.1
+        for p in $(pids_of "$gateway_PID" | tr , ' '); do
+            cpu0=$(( cpu0 + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+        done
+    else
+        stop "$gateway_PID"
+        local extra=()
+        [ "$GW_WORKERS" -gt 1 ] && extra=(--cluster true --workers "$GW_WORKERS")
+        start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
+            --max-connections "$per_process" "${extra[@]}"
+    fi
+    local hwm=0 cpu=0
     # Peak RSS (VmHWM) and CPU of the new gateway, sampled until the load ends.
     while kill -0 "$load" 2>/dev/null; do
         local h=0 c=0
@@ -293,7 +312,7 @@ storm_scenario() {
     json=$(tail -n 1 "$WORK/$name-cryptopulse.out")
     case $json in
     '{'*) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"kill_ms":%s,"restarted_peak_rss_kb":%d,"restarted_cpu_s":%s,"result":%s}\n' \
-              "$name" "$ROUND" "$t_kill" "$hwm" "$(awk -v c="$cpu" -v h="$hz" 'BEGIN {print c / h}')" "$json" >>"$WORK/results.jsonl" ;;
+              "$name" "$ROUND" "$t_kill" "$hwm" "$(awk -v c="$cpu" -v c0="$cpu0" -v h="$hz" 'BEGIN {print (c - c0) / h}')" "$json" >>"$WORK/results.jsonl" ;;
     *) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"error":"no result"}\n' "$name" "$ROUND" >>"$WORK/results.jsonl"
        status=1
        tail -n 5 "$WORK/$name-cryptopulse.out" >&2 ;;
@@ -397,6 +416,7 @@ for ROUND in $(seq 1 "$rounds"); do
     fast_scenario fast-10k-one 10000 /ws --subscribe random:1
     storm_scenario storm-10k 10000
     storm_scenario storm-100k 100000
+    storm_scenario storm-100k-worker 100000 worker
 done
 
 /usr/bin/python3 "$here/table.py" "$WORK/results.jsonl" "$sustain" >"$out"

@@ -169,12 +169,15 @@ for r in rows:
                  f"| {fmt(cpu, 2)} s ({fmt(cpu / back * 1e6 if cpu and back else None, 0)} µs per "
                  f"reconnect) | {'pass' if st.get('pass') else 'FAIL'} |")
 if storm:
-    print("\nReconnect storm: the gateway stopped and started again on the same port; each client "
-          "reconnects with the dashboard's backoff (500 ms doubling to 10 s, equal jitter) and "
-          "resumes with `since` (targets: 100 % live within 30 s at 100,000, 0 ticks missed):\n")
+    print("\nReconnect storm: the gateway stopped and started again on the same port (`-worker`: one "
+          "of its worker processes killed with SIGKILL, and started again by the master); each "
+          "client reconnects with the dashboard's backoff (500 ms doubling to 10 s, equal jitter) "
+          "and resumes with `since` (targets: 100 % live within 30 s at 100,000, 0 ticks missed). "
+          "Peak RSS and CPU are the new gateway's (`-worker`: all its processes'), ticks sent "
+          "after the drop included:\n")
     print("| scenario | clients back / dropped | live again 99 % / 100 % (ms after the drop) "
           "| resumes that missed ticks | reconnect connect time p50 / p99 (ms) "
-          "| restarted server's peak RSS | its CPU | verdict |")
+          "| gateway's peak RSS after the drop | its CPU after the drop | verdict |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(storm))
 
