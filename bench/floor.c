@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEAD_MAX 1024 /* bytes of HTTP head a client may send (malloc'd until the 101) */
@@ -64,7 +65,8 @@ static void usage(FILE *f)
             "      --redis-port PORT  Redis port [default: %d]\n"
             "      --prefix PREFIX    Redis key prefix; ticks come from PREFIXticks"
             " [default: " DEF_PREFIX "]\n"
-            "  -n, --processes N      processes sharing the port (SO_REUSEPORT) [default: 1]\n"
+            "  -n, --processes N      1 to 64 processes sharing the port (SO_REUSEPORT)\n"
+            "                         [default: 1]\n"
             "  -h, --help             show this help and exit\n",
             DEF_REDIS_PORT);
 }
@@ -150,12 +152,30 @@ static void on_client(int ep, int fd)
         drop(ep, fd);
 }
 
+/* Out of descriptors (EMFILE, ENFILE): the listening socket stays readable,
+ * so it leaves the epoll set for ACCEPT_PAUSE_MS instead of spinning, and
+ * the backlog waits. */
+#define ACCEPT_PAUSE_MS 100
+static long long accept_resume_ms; /* monotonic ms to listen again at; 0: listening */
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void on_accept(int ep, int lfd)
 {
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL);
+            accept_resume_ms = mono_ms() + ACCEPT_PAUSE_MS;
+            return;
+        }
         if (fd < 0)
-            return; /* EAGAIN, or EMFILE: the backlog waits */
+            return; /* EAGAIN: the batch is done */
         if (fd >= nconns) {
             close(fd);
             continue;
@@ -214,8 +234,12 @@ static void on_redis(int ep, redisContext *rc)
 static int listen_on(const char *host, int port)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+        errno = 0; /* the caller's message: not an IPv4 address */
+        return -1;
+    }
     int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || inet_pton(AF_INET, host, &a.sin_addr) != 1)
+    if (fd < 0)
         return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
@@ -234,11 +258,25 @@ static int serve(const char *host, int port, const char *rhost, int rport, const
     nconns = rl.rlim_cur > 2000000 ? 2000000 : (int)rl.rlim_cur;
     conns = calloc((size_t)nconns, sizeof *conns);
     open_fds = calloc((size_t)nconns, sizeof *open_fds);
-    int lfd = listen_on(host, port), ep = epoll_create1(EPOLL_CLOEXEC);
+    if (!conns || !open_fds) {
+        fprintf(stderr, "cryptopulse-floor: out of memory for %d connections\n", nconns);
+        return 1;
+    }
+    int lfd = listen_on(host, port);
+    if (lfd < 0) {
+        fprintf(stderr, "cryptopulse-floor: cannot listen on %s:%d: %s\n", host, port,
+                errno ? strerror(errno) : "not an IPv4 address");
+        return 1;
+    }
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+        fprintf(stderr, "cryptopulse-floor: epoll_create1: %s\n", strerror(errno));
+        return 1;
+    }
     redisContext *rc = redisConnect(rhost, rport);
-    if (!conns || !open_fds || lfd < 0 || ep < 0 || !rc || rc->err) {
-        fprintf(stderr, "cryptopulse-floor: cannot listen on %s:%d or reach redis %s:%d: %s\n",
-                host, port, rhost, rport, rc && rc->err ? rc->errstr : strerror(errno));
+    if (!rc || rc->err) {
+        fprintf(stderr, "cryptopulse-floor: cannot reach redis %s:%d: %s\n", rhost, rport,
+                rc ? rc->errstr : "out of memory");
         return 1;
     }
     /* Fault in libcrypto's SHA-1 and base64 now, so that their pages do not
@@ -257,7 +295,13 @@ static int serve(const char *host, int port, const char *rhost, int rport, const
     epoll_ctl(ep, EPOLL_CTL_ADD, rc->fd, &ev);
     struct epoll_event evs[512];
     for (;;) {
-        int n = epoll_wait(ep, evs, 512, -1);
+        long long wait = accept_resume_ms ? accept_resume_ms - mono_ms() : -1;
+        int n = epoll_wait(ep, evs, 512, wait < 0 && accept_resume_ms ? 0 : (int)wait);
+        if (accept_resume_ms && mono_ms() >= accept_resume_ms) {
+            struct epoll_event lev = {.events = EPOLLIN, .data.fd = lfd};
+            epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
+            accept_resume_ms = 0;
+        }
         for (int i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
             if (fd == lfd)
@@ -311,6 +355,20 @@ static int supervise(int n, const char *host, int port, const char *rhost, int r
     return status;
 }
 
+/* A whole number in [lo, hi] from text, or -1 (with a message naming opt). */
+static long number(const char *opt, const char *text, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi) {
+        fprintf(stderr, "cryptopulse-floor: %s must be a whole number from %ld to %ld, not '%s'\n",
+                opt, lo, hi, text);
+        return -1;
+    }
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"port", 1, NULL, 'p'},       {"host", 1, NULL, 'H'},
@@ -321,19 +379,22 @@ int main(int argc, char **argv)
     int port = 0, rport = DEF_REDIS_PORT, procs = 1, c;
     while ((c = getopt_long(argc, argv, "p:H:n:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': port = atoi(optarg); break;
+        case 'p': port = (int)number("--port", optarg, 1, 65535); if (port < 0) return 2; break;
         case 'H': host = optarg; break;
         case 'R': rhost = optarg; break;
-        case 'P': rport = atoi(optarg); break;
+        case 'P': rport = (int)number("--redis-port", optarg, 1, 65535); if (rport < 0) return 2; break;
         case 'x': prefix = optarg; break;
-        case 'n': procs = atoi(optarg); break;
+        case 'n': procs = (int)number("--processes", optarg, 1, 64); if (procs < 0) return 2; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind < argc || port <= 0 || port > 65535 || rport <= 0 || procs < 1 || procs > 64) {
-        fprintf(stderr, "cryptopulse-floor: need --port 1-65535 and --processes 1-64 "
-                        "(see --help)\n");
+    if (optind < argc) {
+        fprintf(stderr, "cryptopulse-floor: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if (port == 0) {
+        fprintf(stderr, "cryptopulse-floor: --port is required (see --help)\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);

@@ -17,8 +17,9 @@
 # started again on the same port, every client reconnecting with the
 # dashboard's backoff and resuming by tick id (cryptopulse-load --storm);
 # storm-100k-worker: one of the gateway's workers killed (SIGKILL) instead.
-# --no-floor leaves the floor out.  --divide D divides every scenario's
-# clients by D (names unchanged), to try the harness on a small machine.
+# --no-floor leaves the floor out.  --divide D (1-1000) divides every
+# scenario's clients by D (names unchanged; burst keeps its 1,000), to try
+# the harness on a small machine.
 # Those above one process's MAX_CONNECTIONS need gateway workers
 # (--workers, detected from --help); without them they are listed as not
 # run.  sio-*: Socket.IO clients on the gateway's /socket.io/; node-sio-*:
@@ -69,10 +70,15 @@ for name in $only; do
     case " $all " in *" $name "*) ;; *) usage "unknown scenario '$name' (scenarios: $all)" ;; esac
 done
 [ -n "$only" ] || usage "--only needs at least one scenario (scenarios: $all)"
-case $sustain in '' | *[!0-9]* | 0) usage "--sustain must be a whole number of seconds, not '$sustain'" ;; esac
-case $rounds in '' | *[!0-9]* | 0) usage "--rounds must be a whole number of at least 1, not '$rounds'" ;; esac
-case $divide in '' | *[!0-9]* | 0) usage "--divide must be a whole number of at least 1, not '$divide'" ;; esac
-case $floor_procs in '' | *[!0-9]*) usage "--processes must be a whole number (0: one per 19,000 clients), not '$floor_procs'" ;; esac
+# Whole numbers without leading zeros (bash would read "010" as octal and
+# "00" would pass a test for 0).
+whole() { case $1 in [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) return 0 ;; *) return 1 ;; esac; }
+whole "$sustain" || usage "--sustain must be a whole number of seconds from 1 to 9999, not '$sustain'"
+whole "$rounds" || usage "--rounds must be a whole number from 1 to 9999, not '$rounds'"
+# The smallest scenarios have 1,000 clients: at least one must be left.
+{ whole "$divide" && [ "$divide" -le 1000 ]; } || usage "--divide must be a whole number from 1 to 1000, not '$divide'"
+[ "$floor_procs" = 0 ] || { whole "$floor_procs" && [ "$floor_procs" -le 64 ]; } ||
+    usage "--processes must be a whole number from 1 to 64 (0: one per 19,000 clients), not '$floor_procs'"
 if [ -z "$out" ]; then
     if [ "$only" = "$all" ]; then out=$here/results.md; else out=$PWD/bench-results.md; fi
 fi
@@ -96,10 +102,21 @@ fi
 WORK=$(mktemp -d /tmp/cp-bench.XXXXXX)
 PIDS=()
 status=0
+# stop PID: SIGTERM, and SIGKILL if it is still there 30 s later (a server
+# that ignores SIGTERM must not hold the script), then reap it.
+stop() {
+    local t=0
+    kill "$1" 2>/dev/null || true
+    while kill -0 "$1" 2>/dev/null && [ "$t" -lt 300 ]; do sleep 0.1; t=$(( t + 1 )); done
+    if kill -0 "$1" 2>/dev/null; then
+        echo "bench/run.sh: pid $1 still running 30 s after SIGTERM: killed" >&2
+        kill -KILL "$1" 2>/dev/null || true
+    fi
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
     local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do stop "$pid"; done
     # The logs are kept only when something went wrong.
     if [ "$status" = 0 ]; then rm -rf "$WORK"; else echo "bench/run.sh: logs in $WORK" >&2; fi
 }
@@ -107,7 +124,6 @@ trap cleanup EXIT
 trap 'status=130; exit 130' INT TERM
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start() { local name=$1; shift; "$@" >>"$WORK/$name.log" 2>&1 & PIDS+=("$!"); eval "${name}_PID=$!"; }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 wait_for() {
     local deadline=$(( $(date +%s) + $1 )); shift
     until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$deadline" ] || return 1; sleep 0.2; done

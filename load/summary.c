@@ -133,7 +133,11 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
         "sustain_start_ms", (json_int_t)run->sus_start_wall, "sustain_end_ms",
         (json_int_t)run->sus_end_wall, "pass", pass, "failed", failed);
     double per_conn = 0, cpu_sus = 0, cpu_all = 0;
-    if (o->pids[0] && run->p_start.ok) {
+    /* Server figures only when every process read at the start was still
+     * there at the end of the sustain: differences across a restart (a
+     * storm's) would compare a gone process with nothing. */
+    bool server_figures = o->pids[0] && run->p_start.ok && run->p_sus_end.ok == run->p_start.ok;
+    if (server_figures) {
         if (m->clients_at_end)
             per_conn = (double)(run->p_sus_end.rss_kb - run->p_start.rss_kb) * 1024.0 /
                        (double)m->clients_at_end;
@@ -182,7 +186,7 @@ int summary_print(FILE *out, const struct summary_args *a, const struct load_rep
             if (m->cause[k])
                 fprintf(out, "  %s %llu", load_cause_names[k], (unsigned long long)m->cause[k]);
         fprintf(out, "\n");
-        if (run->p_start.ok)
+        if (server_figures)
             fprintf(out,
                     "  %-14s RSS %.1f -> %.1f MiB (peak %.1f), %.0f bytes per client; CPU %.0f %% "
                     "in sustain\n",

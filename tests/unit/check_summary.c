@@ -132,6 +132,23 @@ START_TEST(server_figures_come_with_pids)
 }
 END_TEST
 
+START_TEST(no_server_figures_once_a_process_is_gone)
+{
+    /* A storm restarts the server: the pid read at the start is gone by
+     * the end of the sustain, and differences with it would be nonsense. */
+    snprintf(o.pids, sizeof o.pids, "1");
+    run.p_start = (struct procstat){.rss_kb = 10000, .cpu_ticks = 500, .ok = 1};
+    run.p_sus_start = (struct procstat){.rss_kb = 10050, .cpu_ticks = 700, .ok = 1};
+    run.p_sus_end = (struct procstat){.ok = 0};
+    json_t *j;
+    ck_assert_int_eq(print(false, &j), 0);
+    ck_assert_ptr_null(json_object_get(j, "server"));
+    ck_assert_ptr_null(strstr(text, "bytes per client"));
+    json_decref(j);
+    free(text);
+}
+END_TEST
+
 START_TEST(sustain_samples_are_taken_once_at_its_edges)
 {
     summary_sample(&run, &o, 999);
@@ -173,6 +190,7 @@ static Suite *summary_suite(void)
     tcase_add_test(tc, a_run_within_the_criteria_passes);
     tcase_add_test(tc, each_failed_criterion_is_named_in_bit_order);
     tcase_add_test(tc, server_figures_come_with_pids);
+    tcase_add_test(tc, no_server_figures_once_a_process_is_gone);
     tcase_add_test(tc, sustain_samples_are_taken_once_at_its_edges);
     tcase_add_test(tc, progress_line_names_the_phase_and_the_target);
     suite_add_tcase(s, tc);
