@@ -167,7 +167,7 @@ for r in rows:
                  f"| {st.get('ticks_missed', '–')} | {fmt(c.get('p50'))} / {fmt(c.get('p99'))} "
                  f"| {fmt(r.get('restarted_peak_rss_kb', 0) / 1024)} MiB "
                  f"| {fmt(cpu, 2)} s ({fmt(cpu / back * 1e6 if cpu and back else None, 0)} µs per "
-                 f"reconnect) | {'pass' if st.get('pass') else 'FAIL'} |")
+                 f"successful reconnect) | {'pass' if st.get('pass') else 'FAIL'} |")
 if storm:
     print("\nReconnect storm: the gateway stopped and started again on the same port (`-worker`: one "
           "of its worker processes killed with SIGKILL, and started again by the master); each "
@@ -212,5 +212,5 @@ for r in rows:
               f"1,000 `*` WebSocket clients; the gateway wrote {b['frames']:,} frames "
               f"({b['frames_per_s']:,.0f}/s) using {b['gateway_cpu_s']:.2f} CPU-seconds: "
               f"**{b['frames_per_cpu_s']:,.0f} frames per second per core**.")
-print(f"\nSustain phase {sustain} s per run; latency = client receive time − the price's `ts` "
+print(f"\nSustain phase {sustain} s per run (storms: at least 30 s, the restart inside it); latency = client receive time − the price's `ts` "
       "(set by the feeder), so it includes Redis pub/sub and the load tool's own scheduling.")
