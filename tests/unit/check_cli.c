@@ -135,6 +135,25 @@ START_TEST(workers_are_sized_to_the_open_file_limit)
 }
 END_TEST
 
+/* Each 127.0.0.x source must stay well inside the even half of the machine's
+ * ephemeral ports, which connect() tries first: past it every connect()
+ * walks the used ports in the kernel, and the load tool, not the server,
+ * becomes what a large run measures. */
+START_TEST(sources_stay_inside_the_even_ephemeral_ports)
+{
+    int lo = 32768, hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        ck_assert_int_eq(fscanf(f, "%d %d", &lo, &hi), 2);
+        fclose(f);
+    }
+    ck_assert_int_eq(parse("--clients", "100000", NULL), CLI_RUN);
+    ck_assert_uint_eq(c.o.source_base, 0x7F000001u);
+    ck_assert_int_gt(c.o.per_source, 0);
+    ck_assert_int_le(c.o.per_source, (hi - lo + 1) / 2 / 2);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -146,6 +165,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, help_and_version_exit_zero);
     tcase_add_test(tc, usage_errors_exit_two);
     tcase_add_test(tc, workers_are_sized_to_the_open_file_limit);
+    tcase_add_test(tc, sources_stay_inside_the_even_ephemeral_ports);
     suite_add_tcase(s, tc);
     return s;
 }
