@@ -6,6 +6,8 @@
 #include "cp_error.h"
 #include "history.h"
 #include "price.h"
+#include "ws.h"
+#include "xalloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -50,9 +52,15 @@ static void send_json(struct proto_client *pc, const char *event, json_t *data)
     json_decref(data);
 }
 
+/* message may quote the client (a symbol, a JSON parser's "near '...'",
+ * which can end inside a UTF-8 sequence): scrubbed to valid UTF-8, so the
+ * error is always sent (docs/PROTOCOL.md §2). */
 static void send_error(struct proto_client *pc, const char *code, const char *message)
 {
-    send_json(pc, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
+    char *text = xstrdup(message);
+    ws_utf8_scrub(text);
+    send_json(pc, "error", json_pack("{s:s, s:s}", "code", code, "message", text));
+    free(text);
 }
 
 void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const struct proto_ops *ops,

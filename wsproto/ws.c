@@ -121,6 +121,30 @@ bool ws_utf8_complete(const struct ws_utf8 *u)
     return u->need == 0;
 }
 
+size_t ws_utf8_scrub(char *s)
+{
+    size_t replaced = 0;
+    uint8_t *p = (uint8_t *)s;
+    while (*p) {
+        /* One character: its lead byte, then continuations until complete. */
+        struct ws_utf8 u = {0};
+        size_t n = 0;
+        bool ok = true;
+        while (ok) {
+            ok = p[n] != 0 && ws_utf8_feed(&u, p + n, 1);
+            if (ok && (++n, ws_utf8_complete(&u)))
+                break;
+        }
+        if (ok) {
+            p += n;
+        } else {
+            *p++ = '?';
+            replaced++;
+        }
+    }
+    return replaced;
+}
+
 /* ---- parser (RFC 6455 §5) -------------------------------------------- */
 
 /*

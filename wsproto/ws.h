@@ -122,4 +122,11 @@ struct ws_utf8 {
 bool ws_utf8_feed(struct ws_utf8 *u, const uint8_t *s, size_t len);
 bool ws_utf8_complete(const struct ws_utf8 *u);
 
+/* Make the NUL-terminated string s valid UTF-8 in place: every byte that
+ * does not begin a complete, valid sequence (RFC 3629, as ws_utf8_feed()
+ * checks it) becomes '?', so its length does not change.  For text from
+ * clients, or cut from it, that goes into JSON (jansson refuses invalid
+ * UTF-8).  Returns the number of bytes replaced. */
+size_t ws_utf8_scrub(char *s);
+
 #endif

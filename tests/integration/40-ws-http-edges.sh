@@ -264,10 +264,15 @@ s.sendall(b"GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 assert s.recv(4096).startswith(b"HTTP/1.1 400"), "WebSocket over HTTP/1.0 was not refused"
 PYEOF
 
-for case in unmasked too-big bad-utf8 ping early close bomb; do
+for case in unmasked too-big bad-utf8 bad-escape ping early close bomb; do
     "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" "$case" \
         2>>"$WORK/ws_raw.log" || fail "WebSocket case $case"
 done
+# An error message quoting bytes that are not UTF-8 (%FF) is still JSON,
+# and the gateway is still there for the next request.
+expect 400 '' "http://127.0.0.1:$GATEWAY_PORT/events?symbols=%FF"
+grep -q '"error":"unknown_symbol"' "$WORK/body.txt" || fail "/events?symbols=%FF: $(cat "$WORK/body.txt")"
+expect 200 '' "http://127.0.0.1:$GATEWAY_PORT/stats"
 # The compressed frames themselves, which python-websockets and Node's ws
 # would accept even with the 00 00 ff ff tail left on.
 "$PY" "$top_srcdir/tests/integration/ws_raw.py" "$GATEWAY_PORT" deflate "$REDIS_PORT" \

@@ -209,6 +209,18 @@ def main():
     elif case == "bad-utf8":
         s.sendall(frame(1, b"\xc3\x28"))
         expect_close(s, buf, 1007)
+    elif case == "bad-escape":
+        # Valid UTF-8, invalid JSON: the parser's "near '...'" ends inside the
+        # two bytes of "\u00e9".  The error still comes, as JSON, and the
+        # connection (and the gateway) stays up for the next message.
+        s.sendall(frame(1, '{"event":"\\\u00e9"}'.encode()))
+        op, payload, buf = read_frame(s, buf, "bad_json error")
+        event = json.loads(payload)
+        assert op == 1 and event["event"] == "error", payload
+        assert event["data"]["code"] == "bad_json", event
+        s.sendall(frame(1, json.dumps({"event": "ping", "data": {"id": 3, "ts": 4}}).encode()))
+        op, payload, buf = read_frame(s, buf, "pong event")
+        assert json.loads(payload)["event"] == "pong", payload
     elif case == "ping":
         s.sendall(frame(9, b"hello"))
         op, payload, buf = read_frame(s, buf, "pong frame")

@@ -453,6 +453,24 @@ START_TEST(a_bad_candles_request_names_the_parameter)
 }
 END_TEST
 
+/* jansson's "near '...'" quotes the token up to the bad byte, which can be
+ * the first byte of a two-byte character: the error must still be JSON
+ * (fuzz/regressions/proto: the gateway once sent it with no data and
+ * crashed). */
+START_TEST(bad_json_quoting_half_a_character_is_still_an_error)
+{
+    start();
+    ck_assert_int_eq(say("{\"event\":\"\\\xC3\xA9\"}"), CP_OK);
+    ck_assert_uint_eq(rec.n_sent, 1);
+    ck_assert_str_eq(error_code(0), "bad_json");
+    const char *m = json_string_value(json_object_get(rec.data[0], "message"));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(strstr(m, "invalid escape"));
+    ck_assert_int_eq(say("{\"event\":\"ping\",\"data\":{\"id\":1,\"ts\":2}}"), CP_OK);
+    ck_assert_str_eq(rec.event[1], "pong");
+}
+END_TEST
+
 START_TEST(bad_json_wrong_shape_and_unknown_events_are_errors)
 {
     start();
@@ -645,6 +663,7 @@ static Suite *proto_suite(void)
     tcase_add_test(t, a_candles_request_takes_numbers_or_strings);
     tcase_add_test(t, a_bad_candles_request_names_the_parameter);
     tcase_add_test(t, bad_json_wrong_shape_and_unknown_events_are_errors);
+    tcase_add_test(t, bad_json_quoting_half_a_character_is_still_an_error);
     tcase_add_test(t, the_rate_limit_warns_once_then_asks_to_close);
     tcase_add_test(t, the_rate_limit_refills_with_time);
     tcase_add_test(t, the_shared_star_snapshot_is_the_per_client_one_before_and_after_each_tick);

@@ -276,6 +276,27 @@ START_TEST(utf8_validator_rejects_overlongs_and_out_of_range)
 }
 END_TEST
 
+START_TEST(utf8_scrub_replaces_only_bytes_outside_valid_sequences)
+{
+    char ok[] = "BTC \xC3\xA9 \xF0\x9F\x98\x80";
+    ck_assert_uint_eq(ws_utf8_scrub(ok), 0);
+    ck_assert_str_eq(ok, "BTC \xC3\xA9 \xF0\x9F\x98\x80");
+    /* A sequence cut at the end, a stray continuation, an overlong, a byte
+     * that never starts one: each bad byte becomes '?', the rest stays. */
+    char cut[] = "near '\"\\\xC3";
+    ck_assert_uint_eq(ws_utf8_scrub(cut), 1);
+    ck_assert_str_eq(cut, "near '\"\\?");
+    char mixed[] = "a\x80"
+                   "b\xC0\xAF"
+                   "c\xFF\xE2\x82\xAC";
+    ck_assert_uint_eq(ws_utf8_scrub(mixed), 4);
+    ck_assert_str_eq(mixed, "a?b??c?\xE2\x82\xAC");
+    char lead_then_ascii[] = "\xE2\x82x";
+    ck_assert_uint_eq(ws_utf8_scrub(lead_then_ascii), 2);
+    ck_assert_str_eq(lead_then_ascii, "??x");
+}
+END_TEST
+
 START_TEST(header_sets_rsv1_for_compressed_frames)
 {
     uint8_t h[WS_HEADER_MAX];
@@ -430,6 +451,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, invalid_utf8_across_fragments_is_rejected);
     tcase_add_test(tc, close_frame_code_is_validated);
     tcase_add_test(tc, utf8_validator_rejects_overlongs_and_out_of_range);
+    tcase_add_test(tc, utf8_scrub_replaces_only_bytes_outside_valid_sequences);
     tcase_add_test(tc, header_sets_rsv1_for_compressed_frames);
     tcase_add_test(tc, rsv1_marks_a_compressed_message_once_deflate_is_agreed);
     tcase_add_test(tc, compressed_message_may_be_fragmented_with_a_ping_between);
