@@ -355,10 +355,7 @@ void conn_respond_buffer(struct conn *c, int status, const char *type, struct ev
 void conn_respond_error(struct conn *c, int status, const char *code, const char *message,
                         const char *extra)
 {
-    char *text = xstrdup(message); /* may quote the request: made valid UTF-8 */
-    ws_utf8_scrub(text);
-    json_t *j = json_pack("{s:s, s:s}", "error", code, "message", text);
-    free(text);
+    json_t *j = json_pack("{s:s, s:o}", "error", code, "message", proto_error_text(message));
     char *body = json_dumps(j, JSON_COMPACT);
     conn_respond(c, status, "application/json", body, strlen(body), extra);
     free(body);

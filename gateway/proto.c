@@ -52,15 +52,22 @@ static void send_json(struct proto_client *pc, const char *event, json_t *data)
     json_decref(data);
 }
 
-/* message may quote the client (a symbol, a JSON parser's "near '...'",
- * which can end inside a UTF-8 sequence): scrubbed to valid UTF-8, so the
- * error is always sent (docs/PROTOCOL.md §2). */
-static void send_error(struct proto_client *pc, const char *code, const char *message)
+json_t *proto_error_text(const char *message)
 {
+    json_t *s = json_string(message);
+    if (s)
+        return s;
     char *text = xstrdup(message);
     ws_utf8_scrub(text);
-    send_json(pc, "error", json_pack("{s:s, s:s}", "code", code, "message", text));
+    s = json_string(text);
     free(text);
+    return s;
+}
+
+static void send_error(struct proto_client *pc, const char *code, const char *message)
+{
+    send_json(pc, "error",
+              json_pack("{s:s, s:o}", "code", code, "message", proto_error_text(message)));
 }
 
 void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const struct proto_ops *ops,

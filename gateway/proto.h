@@ -7,6 +7,7 @@
 #ifndef CP_PROTO_H
 #define CP_PROTO_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,13 @@ char *proto_welcome(const struct ctx *ctx);
 /* The same text, built once and kept in ctx->welcome until the feed's
  * symbol list or a setting it names changes (owned by ctx: do not free). */
 const char *proto_welcome_shared(struct ctx *ctx);
+
+/* The JSON string an error's "message" carries (new reference).  message
+ * may quote a client (a symbol, a JSON parser's "near '...'", which can end
+ * inside a UTF-8 sequence, a percent-decoded query): a byte that is not part
+ * of valid UTF-8 becomes '?' (ws_utf8_scrub), so that the error is always
+ * sent (docs/PROTOCOL.md §1, §2). */
+json_t *proto_error_text(const char *message);
 
 /* Handle one complete text message of len bytes at now_ms.  Over the rate
  * limit (MAX_MESSAGES_PER_SECOND) the message is refused and the client told
