@@ -112,7 +112,7 @@ const struct conf_option conf_options[] = {
     {"WORKERS", "workers", 'w', CONF_INT, FIELD(workers), 0, 256, "0", GW,
      "worker processes; over 1 runs workers unless CLUSTER_ENABLED=false is given (0: one, or "
      "with CLUSTER_ENABLED sized to cores and fds)"},
-    {"INSTANCE_ID", "instance-id", 0, CONF_STR, FIELD(instance_id), 0, 0, "", GW,
+    {"INSTANCE_ID", "instance-id", 0, CONF_TEXT, FIELD(instance_id), 0, 0, "", GW,
      "name of this gateway in /stats (empty: host name and port)"},
     {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100, 60000,
      "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
@@ -217,6 +217,10 @@ static int parse_option(struct cp_conf *conf, const struct conf_option *o, const
         /* fall through */
     case CONF_ADDRS:
         if (o->type == CONF_ADDRS && confval_addrs(o->env, value, err, errlen) != CP_OK)
+            return CP_EINVAL;
+        /* fall through */
+    case CONF_TEXT:
+        if (o->type == CONF_TEXT && confval_text(o->env, value, err, errlen) != CP_OK)
             return CP_EINVAL;
         /* fall through */
     case CONF_STR:

@@ -9,12 +9,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* CONF_STR's min is its shortest length; CONF_SYMBOLS is a comma list of
- * distinct symbols (price_symbol_valid); CONF_CHOICE is one of the words of
- * choices ("a|b|c"), CONF_CHOICES a comma list of 1 or more distinct ones. */
+/* CONF_STR's min is its shortest length; CONF_TEXT is a CONF_STR that goes
+ * into JSON, so it must be valid UTF-8 (confval_text); CONF_SYMBOLS is a comma
+ * list of distinct symbols (price_symbol_valid); CONF_CHOICE is one of the
+ * words of choices ("a|b|c"), CONF_CHOICES a comma list of 1 or more distinct
+ * ones. */
 enum conf_type {
     CONF_INT,
     CONF_STR,
+    CONF_TEXT,
     CONF_LEVEL,
     CONF_SYMBOLS,
     CONF_BOOL,

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,18 @@ int confval_choices(const char *env, const char *choices, bool list, const char 
         if (*p == '\0')
             return CP_OK;
     }
+}
+
+/* jansson is the judge: what it accepts is what /stats can carry. */
+int confval_text(const char *env, const char *value, char *err, size_t errlen)
+{
+    json_t *s = json_string(value);
+    if (s) {
+        json_decref(s);
+        return CP_OK;
+    }
+    snprintf(err, errlen, "%s: not valid UTF-8 text", env);
+    return CP_EINVAL;
 }
 
 int confval_tls(int port, int tls_port, const char *cert, const char *key, char *err, size_t errlen)

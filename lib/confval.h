@@ -34,6 +34,11 @@ int confval_addrs(const char *env, const char *value, char *err, size_t errlen);
 int confval_choices(const char *env, const char *choices, bool list, const char *value, char *err,
                     size_t errlen);
 
+/* Text that goes into JSON (INSTANCE_ID names the gateway in /stats): valid
+ * UTF-8, as jansson checks it (RFC 3629), since jansson refuses anything
+ * else.  Returns CP_OK or CP_EINVAL. */
+int confval_text(const char *env, const char *value, char *err, size_t errlen);
+
 /* The TLS settings together: TLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE,
  * a certificate or key needs TLS_PORT, and TLS_PORT must not be PORT.
  * tls_port 0 is off; cert and key "" are unset.  Returns CP_OK or CP_EINVAL

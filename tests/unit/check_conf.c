@@ -66,6 +66,25 @@ START_TEST(values_with_stray_spaces_or_empty_hosts_are_refused)
 }
 END_TEST
 
+/* INSTANCE_ID names the gateway in the /stats JSON: jansson refuses text
+ * that is not UTF-8, and a NULL there crashed the stats write. */
+START_TEST(instance_id_must_be_utf8)
+{
+    struct cp_conf c;
+    conf_defaults(&c);
+    ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "INSTANCE_ID", "caf\xc3\xa9-1", err, sizeof err),
+                     CP_OK);
+    ck_assert_str_eq(c.instance_id, "caf\xc3\xa9-1");
+    const char *bad[] = {"caf\xc3", "\xff", "a\xc0\xafb", "\xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(conf_set(&c, CONF_GATEWAY, "INSTANCE_ID", bad[i], err, sizeof err),
+                         CP_EINVAL);
+        ck_assert_str_eq(err, "INSTANCE_ID: not valid UTF-8 text");
+    }
+    ck_assert_str_eq(c.instance_id, "caf\xc3\xa9-1");
+}
+END_TEST
+
 START_TEST(symbol_lists_must_hold_distinct_symbols)
 {
     struct cp_conf c;
@@ -322,6 +341,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, defaults_follow_the_protocol);
     tcase_add_test(tc, bad_values_name_the_setting_and_value);
     tcase_add_test(tc, values_with_stray_spaces_or_empty_hosts_are_refused);
+    tcase_add_test(tc, instance_id_must_be_utf8);
     tcase_add_test(tc, symbol_lists_must_hold_distinct_symbols);
     tcase_add_test(tc, sentinel_lists_must_be_host_port_pairs);
     tcase_add_test(tc, settings_of_other_programs_are_unknown);

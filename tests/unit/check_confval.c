@@ -106,6 +106,22 @@ START_TEST(choices_are_words_of_the_set_once_each)
 }
 END_TEST
 
+START_TEST(text_must_be_utf8)
+{
+    ck_assert_int_eq(confval_text("INSTANCE_ID", "", err, sizeof err), CP_OK);
+    ck_assert_int_eq(
+        confval_text("INSTANCE_ID", "gw-1 \xe2\x82\xac \xf0\x9f\x9a\x80", err, sizeof err), CP_OK);
+    /* Cut mid-character, a stray continuation, an overlong '/', a surrogate,
+     * above U+10FFFF. */
+    static const char *const bad[] = {"caf\xc3", "\x80", "\xc0\xaf", "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(confval_text("INSTANCE_ID", bad[i], err, sizeof err) == CP_EINVAL, "%zu", i);
+        ck_assert_str_eq(err, "INSTANCE_ID: not valid UTF-8 text");
+    }
+}
+END_TEST
+
 START_TEST(tls_settings_must_fit_together)
 {
     ck_assert_int_eq(confval_tls(3000, 0, "", "", err, sizeof err), CP_OK);
@@ -132,6 +148,7 @@ static Suite *confval_suite(void)
     tcase_add_test(tc, symbol_lists_hold_distinct_symbols_without_blanks);
     tcase_add_test(tc, address_lists_are_host_port_entries);
     tcase_add_test(tc, choices_are_words_of_the_set_once_each);
+    tcase_add_test(tc, text_must_be_utf8);
     tcase_add_test(tc, tls_settings_must_fit_together);
     suite_add_tcase(s, tc);
     return s;
