@@ -2,10 +2,12 @@
 
 #include "health.h"
 
+#include "jsontext.h"
 #include "price.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 int64_t health_tick_age(const struct health_probe *p, int64_t now_ms)
 {
@@ -66,7 +68,8 @@ static json_t *redis_json(const struct health_probe *p)
     bool measured = p->connected && p->latency_ms >= 0;
     return json_pack("{s:b, s:o, s:o}", "connected", p->connected, "latency_ms",
                      measured ? json_real(price_round(p->latency_ms, 2)) : json_null(), "version",
-                     p->connected && *p->version ? json_string(p->version) : json_null());
+                     p->connected && *p->version ? jsontext_string(p->version, strlen(p->version))
+                                                 : json_null());
 }
 
 json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interval_ms,
@@ -77,7 +80,7 @@ json_t *health_to_json(const struct health_probe *p, int64_t now_ms, int interva
     int64_t age = health_tick_age(p, now_ms);
     json_t *obj = json_pack("{s:s}", "status", health_status_name(s));
     if (s != HEALTH_OK)
-        json_object_set_new(obj, "reason", json_string(reason));
+        json_object_set_new(obj, "reason", jsontext_string(reason, strlen(reason)));
     json_object_set_new(obj, "redis", redis_json(p));
     json_object_set_new(obj, "feeder",
                         json_pack("{s:o, s:o}", "last_tick_age_ms",

@@ -22,6 +22,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/candles.c lib/candles.h \
 	lib/etag.c lib/etag.h \
 	lib/health.c lib/health.h \
+	lib/jsontext.c lib/jsontext.h \
 	lib/strlist.c lib/strlist.h
 lib_libcpcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
 # conf.c's defaults name the installation directories (Makefile.am): also when
@@ -103,3 +104,9 @@ UNIT_TESTS += tests/unit/check_conffile
 tests_unit_check_conffile_SOURCES = tests/unit/check_conffile.c tests/unit/check_main.h
 tests_unit_check_conffile_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_conffile_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/check_jsontext
+UNIT_TESTS += tests/unit/check_jsontext
+tests_unit_check_jsontext_SOURCES = tests/unit/check_jsontext.c tests/unit/check_main.h
+tests_unit_check_jsontext_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_check_jsontext_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)

@@ -8,6 +8,7 @@
 #include "price.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,39 @@ START_TEST(degraded_json_has_reason_and_age)
 }
 END_TEST
 
+/* A version or error cut mid-character (HEALTH_VERSION_MAX,
+ * HEALTH_ERROR_MAX) is not UTF-8: jansson refused it and "redis" or
+ * "reason" vanished.  Each byte outside a whole character becomes '?'. */
+START_TEST(text_cut_mid_character_keeps_its_field)
+{
+    struct health_probe p = healthy();
+    snprintf(p.version, sizeof p.version, "7.0.\xc3");
+    json_t *obj = health_to_json(&p, NOW, INTERVAL, NULL);
+    json_t *redis = json_object_get(obj, "redis");
+    ck_assert_msg(json_is_object(redis), "no redis object");
+    ck_assert(json_is_true(json_object_get(redis, "connected")));
+    ck_assert_str_eq(json_string_value(json_object_get(redis, "version")), "7.0.?");
+    json_decref(obj);
+
+    p.connected = false;
+    snprintf(p.error, sizeof p.error, "caf\xc3\xa9 \xff cut \xe2\x82");
+    obj = health_to_json(&p, NOW, INTERVAL, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "status")), "down");
+    ck_assert_msg(json_is_string(json_object_get(obj, "reason")), "no reason");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "reason")),
+                     "redis unreachable: caf\xc3\xa9 ? cut ??");
+    json_decref(obj);
+
+    p = healthy();
+    p.tick_found = false;
+    snprintf(p.error, sizeof p.error, "GET: \xf0\x9f\x9a");
+    obj = health_to_json(&p, NOW, INTERVAL, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "reason")),
+                     "no feeder heartbeat: GET: ???");
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(live_sources_are_shown_and_degrade_when_none_is_fresh)
 {
     json_t *state =
@@ -235,6 +269,7 @@ static Suite *health_suite(void)
     tcase_add_test(j, unmeasured_latency_and_version_are_null);
     tcase_add_test(j, down_json_keeps_shape_with_nulls);
     tcase_add_test(j, degraded_json_has_reason_and_age);
+    tcase_add_test(j, text_cut_mid_character_keeps_its_field);
     tcase_add_test(j, live_sources_are_shown_and_degrade_when_none_is_fresh);
     tcase_add_test(j, sources_without_an_array_are_left_out);
     suite_add_tcase(s, j);
