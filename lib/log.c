@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include "cp_error.h"
+#include "jsontext.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -143,21 +144,12 @@ static void emit_text(enum log_level level, const char *msg, const struct log_fi
     write_all(line, len);
 }
 
-/* A JSON string of text, or of a copy with every non-ASCII byte made '?'
- * when text is not valid UTF-8 (a client's bytes quoted in a message). */
+/* A client's bytes quoted in a message may not be UTF-8: jsontext makes
+ * them '?' rather than lose the field. */
 static json_t *json_text(const char *text, size_t n)
 {
-    json_t *s = json_stringn(text, n);
-    if (s)
-        return s;
-    char *copy = malloc(n + 1);
-    if (!copy)
-        return json_string("?");
-    for (size_t i = 0; i < n; i++)
-        copy[i] = (unsigned char)text[i] >= 0x80 || !text[i] ? '?' : text[i];
-    s = json_stringn(copy, n);
-    free(copy);
-    return s;
+    json_t *s = jsontext_string(text, n);
+    return s ? s : json_string("?");
 }
 
 static json_t *json_line(enum log_level level, const char *stamp, const char *msg, size_t msglen,
