@@ -4,21 +4,37 @@
 
 #include "latency.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* jansson refuses a real that is not finite (json_real gives NULL, and the
+ * field would vanish from /stats): such a figure is null instead. */
+static json_t *real_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A worker's real figure for a sum: null (written for a figure that was not
+ * finite) is NaN, so that the total stays null; absent is 0. */
+static double real_in(const json_t *v)
+{
+    return json_is_null(v) ? NAN : json_number_value(v);
+}
+
 json_t *metrics_latency_json(const struct latency_hist *h)
 {
     json_t *buckets = json_array();
     for (size_t i = 0; i <= LATENCY_BUCKETS; i++)
         json_array_append_new(buckets, json_integer((json_int_t)h->buckets[i]));
-    return json_pack("{s:f, s:f, s:f, s:f, s:I, s:f, s:o}", "p50", latency_quantile(h, 0.50), "p95",
-                     latency_quantile(h, 0.95), "p99", latency_quantile(h, 0.99), "max_ms",
-                     h->max_ms, "count", (json_int_t)h->count, "sum_ms", h->sum_ms, "buckets",
-                     buckets);
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "p50", real_or_null(latency_quantile(h, 0.50)),
+        "p95", real_or_null(latency_quantile(h, 0.95)), "p99",
+        real_or_null(latency_quantile(h, 0.99)), "max_ms", real_or_null(h->max_ms), "count",
+        (json_int_t)h->count, "sum_ms", real_or_null(h->sum_ms), "buckets", buckets);
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -53,9 +69,9 @@ static void add_latency(const json_t *from, struct latency_hist *h)
         h->buckets[i] += (uint64_t)n;
         h->count += (uint64_t)n;
     }
-    h->sum_ms += json_number_value(json_object_get(from, "sum_ms"));
-    double max = json_number_value(json_object_get(from, "max_ms"));
-    if (max > h->max_ms)
+    h->sum_ms += real_in(json_object_get(from, "sum_ms"));
+    double max = real_in(json_object_get(from, "max_ms"));
+    if (isnan(max) || max > h->max_ms) /* once NaN, no comparison replaces it */
         h->max_ms = max;
 }
 
@@ -88,8 +104,8 @@ static void add_numbers(json_t *into, const json_t *from, struct latency_hist *h
         } else if (json_is_integer(v)) {
             json_int_t a = json_integer_value(have), b = json_integer_value(v);
             json_object_set_new(into, key, json_integer(is_shared(key) ? (a > b ? a : b) : a + b));
-        } else if (json_is_real(v)) {
-            json_object_set_new(into, key, json_real(json_number_value(have) + json_real_value(v)));
+        } else if (json_is_real(v) || json_is_null(v)) {
+            json_object_set_new(into, key, real_or_null(real_in(have) + real_in(v)));
         }
     }
 }

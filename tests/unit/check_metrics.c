@@ -3,6 +3,7 @@
 #include "check_main.h"
 #include "metrics.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,69 @@ START_TEST(latency_json_reports_bounds_and_max)
 }
 END_TEST
 
+/* A worker whose real figures are huge: summed, they overflow to inf. */
+static json_t *worker_huge(const char *instance, int n, double rate, double sum_ms)
+{
+    json_t *w = worker(instance, n, 1, 1, 0);
+    json_object_set_new(w, "messages_per_second", json_real(rate));
+    json_object_set_new(json_object_get(w, "latency_ms"), "sum_ms", json_real(sum_ms));
+    return w;
+}
+
+/* jansson refuses reals that are not finite: such a total is null, never a
+ * missing field, and stays null whatever is added after it. */
+START_TEST(merged_reals_past_the_double_range_are_null)
+{
+    json_t *ws = json_pack("[o, o, o]", worker_huge("a:1", 0, 1e308, 1e308),
+                           worker_huge("a:1", 1, 1e308, 1e308), worker_huge("a:1", 2, -1e308, 1));
+    json_t *t = metrics_merge(ws);
+    json_t *rate = json_object_get(t, "messages_per_second");
+    ck_assert_msg(rate != NULL, "messages_per_second left out");
+    ck_assert_msg(json_is_null(rate), "messages_per_second %g, not null", json_number_value(rate));
+    json_t *lat = json_object_get(t, "latency_ms");
+    ck_assert_msg(json_is_object(lat), "latency_ms left out");
+    ck_assert(json_is_null(json_object_get(lat, "sum_ms")));
+    ck_assert_int_eq(json_integer_value(json_object_get(lat, "count")), 3);
+    ck_assert(json_real_value(json_object_get(lat, "p99")) == 1.0);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(t, "websocket"), "current")), 3);
+    /* A worker that wrote null (its own figure was not finite) keeps the
+     * total null: it is unknown, not 0. */
+    json_t *w = worker_huge("b:1", 0, 1, 1);
+    json_object_set_new(w, "messages_per_second", json_null());
+    json_object_set_new(json_object_get(w, "latency_ms"), "sum_ms", json_null());
+    json_t *ws2 = json_pack("[O, o]", w, worker_huge("b:1", 1, 2, 2));
+    json_t *t2 = metrics_merge(ws2);
+    ck_assert(json_is_null(json_object_get(t2, "messages_per_second")));
+    ck_assert(json_is_null(json_object_get(json_object_get(t2, "latency_ms"), "sum_ms")));
+    json_decref(t2);
+    json_decref(ws2);
+    /* The same order with null last. */
+    ws2 = json_pack("[o, o]", worker_huge("b:1", 1, 2, 2), w);
+    t2 = metrics_merge(ws2);
+    ck_assert(json_is_null(json_object_get(t2, "messages_per_second")));
+    ck_assert(json_is_null(json_object_get(json_object_get(t2, "latency_ms"), "sum_ms")));
+    json_decref(t2);
+    json_decref(ws2);
+    json_decref(t);
+    json_decref(ws);
+}
+END_TEST
+
+START_TEST(latency_json_of_a_sum_past_the_double_range_is_null)
+{
+    struct latency_hist h = {0};
+    latency_observe(&h, 3);
+    h.sum_ms = INFINITY;
+    json_t *j = metrics_latency_json(&h);
+    ck_assert_msg(json_is_object(j), "no latency object");
+    ck_assert(json_is_null(json_object_get(j, "sum_ms")));
+    ck_assert(json_real_value(json_object_get(j, "max_ms")) == 3.0);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "count")), 1);
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(prometheus_labels_every_series_by_worker)
 {
     json_t *ws = json_pack("[o, o]", worker("a:1", 0, 3, 1, 0), worker("a:1", 1, 4, 0, 1));
@@ -138,6 +202,8 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, merge_sums_counters_and_keeps_each_worker);
     tcase_add_test(tc, merge_takes_the_largest_max_for_the_inf_bucket);
     tcase_add_test(tc, latency_json_reports_bounds_and_max);
+    tcase_add_test(tc, merged_reals_past_the_double_range_are_null);
+    tcase_add_test(tc, latency_json_of_a_sum_past_the_double_range_is_null);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
     tcase_add_test(tc, workers_skip_expired_and_malformed_texts);
     suite_add_tcase(s, tc);
