@@ -155,8 +155,13 @@ static void on_connect(struct sio_session *s, const struct sio_packet *p)
 {
     struct ctx *ctx = s->ctx;
     if (strcmp(p->nsp, "/") != 0) {
+        /* The namespace is the client's, echoed before the comma: outside
+         * the JSON and without a comma of its own (sio_packet_parse), but a
+         * long-polling body is not checked for UTF-8, and this text may leave
+         * in a WebSocket text frame (the queue goes there on upgrade). */
         char pkt[SIO_NSP_MAX + 64];
         snprintf(pkt, sizeof pkt, "44%s,{\"message\":\"Invalid namespace\"}", p->nsp);
+        ws_utf8_scrub(pkt);
         send_text(s, pkt);
         return;
     }

@@ -283,6 +283,21 @@ START_TEST(another_namespace_is_refused)
 }
 END_TEST
 
+/* The namespace is echoed outside the JSON and cannot hold its comma, but a
+ * long-polling body is not checked for UTF-8: bytes outside a whole
+ * character must not reach the client's text (a WebSocket text frame after
+ * the upgrade would be invalid). */
+START_TEST(a_namespace_that_is_not_utf8_is_echoed_as_utf8)
+{
+    gw_fixture_start(&fx, NULL);
+    char sid[64];
+    free(sio_handshake(&fx, sid));
+    char *got = exchange(sid, "40/caf\xc3\xa9\xff\xe2\x82,");
+    ck_assert_str_eq(got, "44/caf\xc3\xa9???,{\"message\":\"Invalid namespace\"}");
+    free(got);
+}
+END_TEST
+
 START_TEST(binary_packets_get_an_error_event)
 {
     gw_fixture_start(&fx, NULL);
@@ -496,6 +511,7 @@ static Suite *sio_events_suite(void)
     tcase_add_test(t, a_subscribe_of_unknown_symbols_only_keeps_the_default_and_acks_the_error);
     tcase_add_test(t, ping_echoes_a_number_or_id_and_ts);
     tcase_add_test(t, another_namespace_is_refused);
+    tcase_add_test(t, a_namespace_that_is_not_utf8_is_echoed_as_utf8);
     tcase_add_test(t, binary_packets_get_an_error_event);
     tcase_add_test(t, a_malformed_packet_closes_the_session);
     tcase_add_test(t, disconnect_closes_the_session);
