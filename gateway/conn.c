@@ -2,6 +2,7 @@
 
 #include "conn.h"
 
+#include "conn_private.h"
 #include "connlog.h"
 #include "deflate.h"
 #include "http.h"
@@ -22,15 +23,6 @@
  * completed by dropping the connection. */
 #define CONN_CLOSE_FLUSH_MS 2000
 
-struct conn_registry {
-    struct conn *conns; /* every open connection */
-    size_t n_conns, max_conns;
-    unsigned per_ip;
-    struct peers *peers;  /* connections per client address */
-    struct conn *closing; /* closed, freed on the next loop turn */
-    struct event *reaper;
-};
-
 /* ---- the registry ------------------------------------------------------- */
 
 static void on_reap(evutil_socket_t fd, short what, void *arg)
@@ -44,7 +36,9 @@ struct conn_registry *conn_registry_new(struct event_base *base, size_t max_conn
     reg->max_conns = max_conns;
     reg->per_ip = per_ip ? per_ip : UINT_MAX;
     reg->peers = peers_new();
+    reg->base = base;
     reg->reaper = event_new(base, -1, 0, on_reap, reg);
+    conn_io_registry_init(reg);
     return reg;
 }
 
@@ -53,6 +47,7 @@ void conn_registry_free(struct conn_registry *reg)
     if (!reg)
         return;
     conn_close_all(reg, false);
+    conn_io_registry_free(reg);
     conn_reap(reg);
     event_free(reg->reaper);
     peers_free(reg->peers);
@@ -76,7 +71,7 @@ struct conn *conn_registry_first(const struct conn_registry *reg)
     return reg->conns;
 }
 
-static void schedule_reap(struct conn_registry *reg)
+void conn_schedule_reap(struct conn_registry *reg)
 {
     event_active(reg->reaper, EV_TIMEOUT, 0);
 }
@@ -92,20 +87,24 @@ static void conn_free(struct conn *c)
         c->next->prev = c->prev;
     reg->n_conns--;
     peers_remove(reg->peers, &c->peer);
-    connlog_close(c->log, bufferevent_getfd(c->bev),
+    connlog_close(c->log, conn_fd(c),
                   c->kind == CONN_WS    ? "websocket"
                   : c->kind == CONN_SSE ? "sse"
                                         : "http",
                   ctx_now_ms(c->ctx));
-    /* Drop the messages still queued now: libevent frees the buffers in a
-     * deferred callback, which at shutdown runs after the hub, whose latency
-     * histogram the last reference to a message writes to, is gone.  The
-     * socket bufferevent keeps the start of its output frozen (only it
-     * drains that side), so thaw it first. */
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    evbuffer_unfreeze(out, 1);
-    evbuffer_drain(out, evbuffer_get_length(out));
-    bufferevent_free(c->bev);
+    if (c->bev) {
+        /* Drop the messages still queued now: libevent frees the buffers in
+         * a deferred callback, which at shutdown runs after the hub, whose
+         * latency histogram the last reference to a message writes to, is
+         * gone.  The socket bufferevent keeps the start of its output frozen
+         * (only it drains that side), so thaw it first. */
+        struct evbuffer *out = conn_output(c);
+        evbuffer_unfreeze(out, 1);
+        evbuffer_drain(out, evbuffer_get_length(out));
+        bufferevent_free(c->bev);
+    } else {
+        conn_io_free(c);
+    }
     http_request_free(c->req);
     ws_parser_free(c->ws);
     deflate_inflater_free(c->inflater);
@@ -126,11 +125,12 @@ void conn_close_all(struct conn_registry *reg, bool going_away)
 
 void conn_reap(struct conn_registry *reg)
 {
-    struct conn *waiting = NULL; /* a Redis answer will still come to these */
+    /* A Redis answer will still come to these, or the flush list holds them. */
+    struct conn *waiting = NULL;
     while (reg->closing) {
         struct conn *c = reg->closing;
         reg->closing = c->next_closing;
-        if (c->pending) {
+        if (c->pending || c->flush_queued) {
             c->next_closing = waiting;
             waiting = c;
         } else {
@@ -204,22 +204,29 @@ void conn_close(struct conn *c)
     tell_closing(c);
     hub_client_clear(c->ctx->hub, &c->pc.sub);
     count_stream_end(c);
-    bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    if (c->bev)
+        bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    else
+        event_del(c->ev);
     c->next_closing = reg->closing;
     reg->closing = c;
-    schedule_reap(reg);
+    conn_schedule_reap(reg);
 }
 
 void conn_close_after_flush(struct conn *c)
 {
-    struct timeval flush = strlist_timeval_ms(CONN_CLOSE_FLUSH_MS);
     c->close_after_flush = true;
     tell_closing(c);
     count_stream_end(c);
-    bufferevent_set_timeouts(c->bev, NULL, &flush);
-    bufferevent_disable(c->bev, EV_READ);
+    if (c->bev) {
+        struct timeval flush = strlist_timeval_ms(CONN_CLOSE_FLUSH_MS);
+        bufferevent_set_timeouts(c->bev, NULL, &flush);
+        bufferevent_disable(c->bev, EV_READ);
+    } else {
+        conn_io_flush_then(c, CONN_CLOSE_FLUSH_MS);
+    }
     hub_client_clear(c->ctx->hub, &c->pc.sub);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+    if (evbuffer_get_length(conn_output(c)) == 0)
         conn_close(c);
 }
 
@@ -234,14 +241,8 @@ void conn_close_ws(struct conn *c, uint16_t code, const char *reason)
     frame[h] = (uint8_t)(code >> 8);
     frame[h + 1] = (uint8_t)code;
     memcpy(frame + h + 2, reason, rlen);
-    bufferevent_write(c->bev, frame, h + 2 + rlen);
+    evbuffer_add(conn_output(c), frame, h + 2 + rlen);
     conn_close_after_flush(c);
-}
-
-void conn_set_read_timeout(struct conn *c, int read_ms)
-{
-    struct timeval tv = strlist_timeval_ms(read_ms);
-    bufferevent_set_timeouts(c->bev, &tv, NULL);
 }
 
 /* A subscriber that cannot keep up is dropped.  A WebSocket client is told
@@ -262,12 +263,12 @@ static void on_overflow(struct hub_client *client, void *arg)
 
 void conn_subscriber_init(struct conn *c, enum msg_transport transport)
 {
-    hub_client_init(&c->pc.sub, bufferevent_get_output(c->bev), transport, on_overflow, c);
+    hub_client_init(&c->pc.sub, conn_output(c), transport, on_overflow, c);
     /* Ticks may go straight to a plain socket (one send(2) per client per
      * tick while it keeps up); over TLS they must pass through the TLS
      * bufferevent. */
-    if (!bufferevent_openssl_get_ssl(c->bev))
-        hub_client_set_socket(&c->pc.sub, bufferevent_getfd(c->bev));
+    if (!c->bev || !bufferevent_openssl_get_ssl(c->bev))
+        hub_client_set_socket(&c->pc.sub, conn_fd(c));
 }
 
 /* ---- HTTP responses ----------------------------------------------------- */
@@ -308,7 +309,7 @@ static bool respond_head(struct conn *c, int status, const char *type, size_t le
     char cors[512], entity[128] = "";
     if (status != 304)
         snprintf(entity, sizeof entity, "Content-Type: %s\r\nContent-Length: %zu\r\n", type, len);
-    evbuffer_add_printf(bufferevent_get_output(c->bev),
+    evbuffer_add_printf(conn_output(c),
                         "HTTP/1.1 %d %s\r\n%sCache-Control: %s\r\n%s%s%sServer: cryptopulse/%s\r\n"
                         "%s%s%s\r\n",
                         status, http_status_text(status), entity, cache, etag ? "ETag: " : "",
@@ -334,7 +335,7 @@ void conn_respond_cached(struct conn *c, int status, const char *type, const cha
 {
     bool keep = respond_head(c, status, type, len, cache_control, etag, extra);
     if (has_body(c) && status != 304)
-        evbuffer_add(bufferevent_get_output(c->bev), body, len);
+        evbuffer_add(conn_output(c), body, len);
     if (!keep)
         conn_close_after_flush(c);
 }
@@ -345,7 +346,7 @@ void conn_respond_buffer(struct conn *c, int status, const char *type, struct ev
     evbuffer_drain(body, skip);
     bool keep = respond_head(c, status, type, evbuffer_get_length(body), "no-store", NULL, extra);
     if (has_body(c))
-        evbuffer_add_buffer(bufferevent_get_output(c->bev), body);
+        evbuffer_add_buffer(conn_output(c), body);
     else
         evbuffer_drain(body, evbuffer_get_length(body));
     if (!keep)
@@ -374,14 +375,14 @@ void conn_respond_json(struct conn *c, int status, json_t *j)
 
 void conn_ws_send(struct conn *c, const char *event, const char *data)
 {
-    msg_ws_append(bufferevent_get_output(c->bev), event, data);
+    msg_ws_append(conn_output(c), event, data);
 }
 
 void conn_ws_control(struct conn *c, enum ws_opcode opcode, const uint8_t *payload, size_t len)
 {
     uint8_t h[WS_HEADER_MAX];
     size_t n = ws_frame_header(h, opcode, true, len);
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    struct evbuffer *out = conn_output(c);
     evbuffer_add(out, h, n);
     evbuffer_add(out, payload, len);
 }
@@ -394,7 +395,7 @@ void conn_emit(struct conn *c, const char *event, const json_t *data, const char
     } else {
         size_t len;
         char *ev = sse_event_new(id, event, text, strlen(text), &len);
-        evbuffer_add(bufferevent_get_output(c->bev), ev, len);
+        evbuffer_add(conn_output(c), ev, len);
         free(ev);
     }
     free(text);
@@ -462,7 +463,7 @@ bool conn_answer_arrived(struct conn *c)
 {
     c->pending--;
     if (c->closing) {
-        schedule_reap(c->ctx->conns);
+        conn_schedule_reap(c->ctx->conns);
         return false;
     }
     return true;

@@ -1,10 +1,18 @@
 /* conn: one client connection and the registry of them all — the struct,
- * closing (now, after a flush, or with a WebSocket Close) and reaping,
- * HTTP responses, WebSocket sends, per-client events, and waiting on Redis.
- * The modules above it (serve, routes, wsconn, sseconn, resume, answer) give
- * connections their behaviour.  Runs on the gateway's loop.  The registry
- * owns every conn: conn_close() only marks it, and the registry frees closed
- * ones on the next loop turn, never inside their own callbacks. */
+ * its socket I/O, closing (now, after a flush, or with a WebSocket Close)
+ * and reaping, HTTP responses, WebSocket sends, per-client events, and
+ * waiting on Redis.  The modules above it (serve, routes, websocket,
+ * eventsource, resume, answer) give connections their behaviour.  Runs on
+ * the gateway's loop.  The registry owns every conn: conn_close() only
+ * marks it, and the registry frees closed ones on the next loop turn, never
+ * inside their own callbacks.
+ *
+ * A connection starts on a libevent bufferevent (plain or TLS).  A stream on
+ * plain TCP then goes bare (conn_go_bare(), conn_io.c): one edge-triggered
+ * event on the socket, an output evbuffer, and an input evbuffer only while
+ * bytes wait to be parsed — about 650 bytes less per subscriber than the
+ * bufferevent with its two evbuffers, and no epoll_ctl(2) when a client's
+ * output queues and drains. */
 #ifndef CP_CONN_H
 #define CP_CONN_H
 
@@ -30,8 +38,13 @@ enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
 
 struct conn {
     struct ctx *ctx;
-    struct bufferevent *bev;
+    struct bufferevent *bev; /* until it goes bare, and for good over TLS; else NULL */
+    struct event *ev;        /* bare: the socket's event (EV_READ|EV_WRITE|EV_ET) */
+    struct evbuffer *in;     /* bare: input not yet parsed (NULL when there is none) */
+    struct evbuffer *out;    /* bare: output not yet written */
+    struct conn *next_flush; /* bare: the next on the registry's flush list */
     enum conn_kind kind;
+    bool flush_queued;                 /* bare: on the flush list */
     bool closing;                      /* on the registry's closing queue */
     bool close_after_flush;            /* close once the output is written */
     bool ping_outstanding;             /* WebSocket: pinged after silence, no answer yet */
@@ -85,6 +98,18 @@ void conn_reap(struct conn_registry *reg);
 
 /* ---- one connection ---- */
 
+/* What a bare connection tells the module that serves it, in place of the
+ * bufferevent's callbacks (the same for every connection; static). */
+struct conn_io {
+    /* Bytes arrived in in (c's input): parse what is whole, drain it. */
+    void (*read)(struct conn *c, struct evbuffer *in);
+    /* A write left the output at or below the low-water mark. */
+    void (*drained)(struct conn *c);
+    /* BEV_EVENT_EOF, _ERROR or _TIMEOUT, with _READING or _WRITING
+     * (event2/bufferevent.h's flags, as a bufferevent's event callback). */
+    void (*event)(struct conn *c, short what);
+};
+
 /* Adopt bev (an accepted socket's bufferevent, ownership passes; NULL:
  * fd is closed) from peer, already admitted.  Its callbacks are the
  * caller's to set (bufferevent_setcb with the conn as argument). */
@@ -102,8 +127,31 @@ void conn_close_after_flush(struct conn *c);
  * close once it is written. */
 void conn_close_ws(struct conn *c, uint16_t code, const char *reason);
 
-/* Bound c's silence: read_ms without input fires BEV_EVENT_TIMEOUT. */
+/* Bound c's silence: read_ms (0: no bound) without input fires
+ * BEV_EVENT_TIMEOUT | BEV_EVENT_READING, and reading goes on (a bufferevent
+ * would stop it).  On a bare connection any socket activity restarts the
+ * time, output taken by the client included: it is not idle. */
 void conn_set_read_timeout(struct conn *c, int read_ms);
+
+/* Leave libevent's bufferevent for a bare event on the socket (plain TCP;
+ * returns false and changes nothing over TLS): what the bufferevent had
+ * read and not parsed, and what it had not yet written, move with it, and
+ * io (static) is told of input, output drained to low_water bytes, EOF,
+ * errors and timeouts from now on.  The read timeout is read_ms (0: none).
+ * For a stream whose head is answered (WebSocket, SSE). */
+bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, int read_ms);
+
+/* c's socket. */
+evutil_socket_t conn_fd(const struct conn *c);
+
+/* c's output: bytes added are written to the socket (for a bare connection
+ * at the end of the loop turn, in one writev(2) with whatever else was
+ * queued meanwhile). */
+struct evbuffer *conn_output(struct conn *c);
+
+/* A lingering close: shut c's write side and read, discarding, to EOF or
+ * until ms pass without input (then BEV_EVENT_TIMEOUT | BEV_EVENT_READING). */
+void conn_linger(struct conn *c, int ms);
 
 /* Make c a hub subscriber in transport's encoding: ticks are queued
  * on its output, straight to the socket when it is plain TCP; a client that

@@ -74,7 +74,7 @@ void eventsource_start(struct conn *c)
         return;
     /* A stream has no length: it ends when the connection closes, for
      * HTTP/1.0 and 1.1 alike (RFC 9112 §6.3 item 8). */
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    struct evbuffer *out = conn_output(c);
     char cors[512];
     evbuffer_add_printf(out,
                         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -112,6 +112,5 @@ void eventsource_keepalive(struct conn_registry *reg)
     static const char comment[] = ": keep-alive\n\n";
     for (struct conn *c = conn_registry_first(reg); c; c = c->next)
         if (c->kind == CONN_SSE && !c->closing)
-            evbuffer_add_reference(bufferevent_get_output(c->bev), comment, sizeof comment - 1,
-                                   NULL, NULL);
+            evbuffer_add_reference(conn_output(c), comment, sizeof comment - 1, NULL, NULL);
 }

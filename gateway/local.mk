@@ -21,7 +21,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/handoff.c gateway/handoff.h \
 	gateway/ratelimit.c gateway/ratelimit.h \
 	gateway/ctx.h \
-	gateway/conn.c gateway/conn.h \
+	gateway/conn.c gateway/conn.h gateway/conn_private.h gateway/conn_io.c \
 	gateway/resume.c gateway/resume.h \
 	gateway/answer.c gateway/answer.h \
 	gateway/websocket.c gateway/websocket.h \
@@ -126,12 +126,17 @@ tests_unit_check_rdb_sentinel_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 GW_FIXTURE = tests/unit/gw_fixture.c tests/unit/gw_fixture.h tests/unit/redis_server.c \
 	tests/unit/redis_server.h tests/unit/check_main.h
 GW_UNIT_TESTS = tests/unit/check_conn tests/unit/check_websocket tests/unit/check_eventsource \
-	tests/unit/check_routes tests/unit/check_serve tests/unit/check_connlog
+	tests/unit/check_routes tests/unit/check_serve tests/unit/check_connlog \
+	tests/unit/check_conn_io
 check_PROGRAMS += $(GW_UNIT_TESTS)
 UNIT_TESTS += $(GW_UNIT_TESTS)
 tests_unit_check_conn_SOURCES = tests/unit/check_conn.c $(GW_FIXTURE)
 tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_conn_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
+tests_unit_check_conn_io_SOURCES = tests/unit/check_conn_io.c $(GW_FIXTURE) \
+	tests/unit/gw_wire.c tests/unit/gw_wire.h
+tests_unit_check_conn_io_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
+tests_unit_check_conn_io_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_connlog_SOURCES = tests/unit/check_connlog.c $(GW_FIXTURE) \
 	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_connlog_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)

@@ -71,7 +71,7 @@ static void on_page(bool ok, const struct rdb_entry *e, size_t n, void *arg)
         return;
     }
     c->resume = rp;
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    struct evbuffer *out = conn_output(c);
     size_t i = 0, advanced = 0;
     if (ok && rp->first) { /* the resume point itself must still be there */
         ok = n > 0 && strcmp(e[0].id, rp->after) == 0;

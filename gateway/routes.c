@@ -66,7 +66,7 @@ static void route_static(struct conn *c, const char *path)
                             keep,
                             http_request_minor(c->req) == 0,
                             conn_cors_headers(c, cors, sizeof cors)};
-    if (www_respond(c->ctx->www, &r, bufferevent_get_output(c->bev)) < 0) {
+    if (www_respond(c->ctx->www, &r, conn_output(c)) < 0) {
         conn_respond_error(c, 404, "not_found", "no such resource", NULL);
         return;
     }

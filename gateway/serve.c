@@ -6,13 +6,11 @@
 #include "http.h"
 #include "resume.h"
 #include "routes.h"
-#include "strlist.h"
 #include "websocket.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 
 /* How long a closing HTTP connection reads what the client still sends. */
 #define SERVE_LINGER_MS 2000
@@ -20,6 +18,16 @@
 static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
+static void on_read(struct conn *c, struct evbuffer *in);
+static void on_drained(struct conn *c);
+static void on_event(struct conn *c, short what);
+
+/* The same three once the connection is bare (conn_go_bare()). */
+static const struct conn_io serve_io = {
+    .read = on_read,
+    .drained = on_drained,
+    .event = on_event,
+};
 
 struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
                             struct ssl_ctx_st *tls)
@@ -70,6 +78,23 @@ static void refuse_head(struct conn *c, int rc)
         conn_respond_error(c, 400, "bad_request", http_request_error(c->req), NULL);
 }
 
+/* The head is answered and c is a stream now.  WebSocket clients are pinged
+ * after silence; SSE clients send nothing, and a vanished one is noticed
+ * when a write fails.  On plain TCP the native protocol's streams go bare
+ * (conn.h); a Socket.IO session's WebSocket stays on its bufferevent. */
+static void start_stream(struct conn *c)
+{
+    const struct cp_conf *conf = c->ctx->conf;
+    int read_ms = c->kind == CONN_WS ? conf->ws_ping_interval_ms : 0;
+    size_t low_water = (size_t)conf->output_high_water_bytes / 4;
+    http_request_free(c->req);
+    c->req = NULL;
+    if (!c->ws_text && c->sub == &c->pc.sub && conn_go_bare(c, &serve_io, low_water, read_ms))
+        return;
+    conn_set_read_timeout(c, read_ms);
+    bufferevent_setwatermark(c->bev, EV_WRITE, low_water, 0);
+}
+
 /* Parse request heads until the connection becomes a stream, needs more
  * bytes, or is closing.  Bytes after a WebSocket handshake stay in the input
  * for the frame parser. */
@@ -98,33 +123,24 @@ static void read_heads(struct conn *c, struct evbuffer *in)
         routes_handle(c);
         if (c->awaiting)
             return; /* conn_answered() goes on once Redis answers */
-        if (c->kind != CONN_HTTP) {
-            http_request_free(c->req);
-            c->req = NULL;
-            /* WebSocket clients are pinged after silence; SSE clients send
-             * nothing, and a vanished one is noticed when a write fails. */
-            if (c->kind == CONN_WS)
-                conn_set_read_timeout(c, c->ctx->conf->ws_ping_interval_ms);
-            else
-                bufferevent_set_timeouts(c->bev, NULL, NULL);
-            bufferevent_setwatermark(c->bev, EV_WRITE,
-                                     (size_t)c->ctx->conf->output_high_water_bytes / 4, 0);
-        } else {
+        if (c->kind != CONN_HTTP)
+            start_stream(c);
+        else
             http_request_reset(c->req);
-        }
     }
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+static void on_read(struct conn *c, struct evbuffer *in)
 {
-    struct conn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
     if (c->lingering) {
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    if (c->kind == CONN_HTTP && !c->awaiting)
+    if (c->kind == CONN_HTTP && !c->awaiting) {
         read_heads(c, in);
+        if (!c->bev)
+            return; /* gone bare: the rest of the input moved, and is read there */
+    }
     if (c->kind == CONN_WS)
         websocket_read(c, in);
     else if (c->kind == CONN_SSE)
@@ -138,23 +154,11 @@ static void read_cb(struct bufferevent *bev, void *arg)
  * frame in flight.  Shut the write side and read to EOF for a moment
  * instead, as web servers' lingering close does (for WebSocket this is also
  * RFC 6455 §7.1.1: the server closes the TCP connection first). */
-static void linger(struct conn *c)
+static void on_drained(struct conn *c)
 {
-    struct timeval tv = strlist_timeval_ms(SERVE_LINGER_MS);
-    c->lingering = true;
-    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-    evbuffer_drain(bufferevent_get_input(c->bev),
-                   evbuffer_get_length(bufferevent_get_input(c->bev)));
-    bufferevent_set_timeouts(c->bev, &tv, NULL);
-    bufferevent_enable(c->bev, EV_READ);
-}
-
-static void write_cb(struct bufferevent *bev, void *arg)
-{
-    struct conn *c = arg;
     if (c->close_after_flush && !c->lingering && c->kind != CONN_SSE &&
-        evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-        linger(c);
+        evbuffer_get_length(conn_output(c)) == 0) {
+        conn_linger(c, SERVE_LINGER_MS);
         return;
     }
     /* Output fell below the low-water mark: a conflating client catches up,
@@ -165,13 +169,12 @@ static void write_cb(struct bufferevent *bev, void *arg)
         resume_continue(c);
     /* Deferred callbacks may run after more output was queued: only close
      * once everything is really written. */
-    if (c->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    if (c->close_after_flush && evbuffer_get_length(conn_output(c)) == 0)
         conn_close(c);
 }
 
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+static void on_event(struct conn *c, short what)
 {
-    struct conn *c = arg;
     if (what == BEV_EVENT_CONNECTED)
         return; /* a TLS handshake completed */
     if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->kind == CONN_WS &&
@@ -187,4 +190,21 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     conn_close(c);
+}
+
+/* libevent's bufferevent callbacks: the connection's until it goes bare,
+ * and for good over TLS. */
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    on_read(arg, bufferevent_get_input(bev));
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    on_drained(arg);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    on_event(arg, what);
 }

@@ -154,7 +154,7 @@ static void ws_text_frame(struct conn *c, const char *text, size_t len)
 {
     uint8_t h[WS_HEADER_MAX];
     size_t n = ws_frame_header(h, WS_OP_TEXT, true, len);
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    struct evbuffer *out = conn_output(c);
     evbuffer_add(out, h, n);
     evbuffer_add(out, text, len);
 }
@@ -433,10 +433,10 @@ void sio_session_use_ws(struct sio_session *s, struct conn *ws)
         ws_text_frame(ws, pkt, n);
     if (len)
         evbuffer_drain(s->queue, len);
-    s->pc.sub.out = bufferevent_get_output(ws->bev);
+    s->pc.sub.out = conn_output(ws);
     s->pc.sub.transport = MSG_SIO_WS;
     if (!bufferevent_openssl_get_ssl(ws->bev))
-        hub_client_set_socket(&s->pc.sub, bufferevent_getfd(ws->bev));
+        hub_client_set_socket(&s->pc.sub, conn_fd(ws));
     sio_session_send_poll_noop(s); /* the client has paused polling: let its GET go */
     s->ctx->counters.sio_websocket++;
 }

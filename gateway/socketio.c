@@ -100,8 +100,8 @@ static void on_ws_text(struct conn *c, const char *text, size_t len)
     if (len == 6 && memcmp(text, "2probe", 6) == 0) {
         uint8_t h[WS_HEADER_MAX];
         size_t n = ws_frame_header(h, WS_OP_TEXT, true, 6);
-        evbuffer_add(bufferevent_get_output(c->bev), h, n);
-        evbuffer_add(bufferevent_get_output(c->bev), "3probe", 6);
+        evbuffer_add(conn_output(c), h, n);
+        evbuffer_add(conn_output(c), "3probe", 6);
         sio_session_send_poll_noop(s); /* the client pauses polling: end its GET */
     } else if (len == 1 && text[0] == '5') {
         sio_session_use_ws(s, c);

@@ -165,7 +165,7 @@ bool websocket_handshake(struct conn *c, bool deflate_allowed)
         const char *offers = http_request_header(r, HTTP_H_WS_EXTENSIONS);
         bool deflate = deflate_allowed && offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
         ws_accept_key(key, accept);
-        evbuffer_add_printf(bufferevent_get_output(c->bev),
+        evbuffer_add_printf(conn_output(c),
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
                             accept, deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? ext : "",
@@ -204,5 +204,4 @@ void websocket_idle(struct conn *c)
     c->ping_outstanding = true;
     conn_ws_control(c, WS_OP_PING, (const uint8_t *)"cp", 2);
     conn_set_read_timeout(c, c->ctx->conf->ws_pong_timeout_ms);
-    bufferevent_enable(c->bev, EV_READ); /* libevent disables it on timeout */
 }

@@ -1,0 +1,310 @@
+/* conn_io: a bare connection's socket I/O — one edge-triggered event on the
+ * socket instead of libevent's bufferevent, for streams on plain TCP once
+ * their head is answered.
+ *
+ * Output: bytes added to c->out put c on the registry's flush list (an
+ * evbuffer callback); at the end of the loop turn each connection on it is
+ * written with one sendmsg(2) of everything queued, so that a client that
+ * fell behind costs one system call per turn and none in epoll_ctl(2).  What
+ * the socket does not take waits for its next EPOLLOUT edge.
+ * Input: read until the socket is empty (edge-triggered), at most
+ * CONN_READ_PER_WAKE bytes per wake; c->in exists only while bytes wait to
+ * be parsed.  Runs on the gateway's loop. */
+#include "config.h"
+
+#include "conn_private.h"
+
+#include "strlist.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define CONN_READ_BYTES 16384    /* bytes one read(2) asks for */
+#define CONN_READ_PER_WAKE 65536 /* bytes read per wake before other clients' turn */
+#define CONN_WRITE_IOVECS 64     /* chains one sendmsg(2) writes */
+
+static void bare_flush(struct conn *c);
+
+/* ---- the flush list ----------------------------------------------------- */
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn_registry *reg = arg;
+    struct conn *list = reg->flushing;
+    reg->flushing = NULL; /* what drained callbacks queue goes on a new list */
+    while (list) {
+        struct conn *c = list;
+        list = c->next_flush;
+        c->flush_queued = false;
+        if (c->closing)
+            conn_schedule_reap(reg); /* the reaper waited for this */
+        else
+            bare_flush(c);
+    }
+}
+
+static void queue_flush(struct conn *c)
+{
+    struct conn_registry *reg = c->ctx->conns;
+    if (c->flush_queued || c->closing)
+        return;
+    c->flush_queued = true;
+    c->next_flush = reg->flushing;
+    if (!reg->flushing)
+        event_active(reg->flusher, EV_TIMEOUT, 0);
+    reg->flushing = c;
+}
+
+static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    if (info->n_added > 0)
+        queue_flush(arg);
+}
+
+void conn_io_registry_init(struct conn_registry *reg)
+{
+    reg->flusher = event_new(reg->base, -1, 0, on_flush, reg);
+}
+
+void conn_io_registry_free(struct conn_registry *reg)
+{
+    for (struct conn *c = reg->flushing; c; c = c->next_flush)
+        c->flush_queued = false;
+    reg->flushing = NULL;
+    event_free(reg->flusher);
+    reg->flusher = NULL;
+}
+
+/* ---- writing and reading ------------------------------------------------ */
+
+/* Reading stops when c starts closing and resumes for a lingering close. */
+static bool reading(const struct conn *c)
+{
+    return !c->closing && (!c->close_after_flush || c->lingering);
+}
+
+/* Write what is queued, CONN_WRITE_IOVECS chains per sendmsg(2), until it
+ * is all written or the socket is full (a short write). */
+static void bare_flush(struct conn *c)
+{
+    struct conn_registry *reg = c->ctx->conns;
+    bool wrote = false;
+    for (;;) {
+        struct evbuffer_iovec v[CONN_WRITE_IOVECS];
+        struct iovec iov[CONN_WRITE_IOVECS];
+        int k = evbuffer_peek(c->out, -1, NULL, v, CONN_WRITE_IOVECS);
+        if (k <= 0)
+            break;
+        if (k > CONN_WRITE_IOVECS)
+            k = CONN_WRITE_IOVECS;
+        size_t want = 0;
+        for (int i = 0; i < k; i++) {
+            iov[i].iov_base = v[i].iov_base;
+            iov[i].iov_len = v[i].iov_len;
+            want += v[i].iov_len;
+        }
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+        ssize_t n = sendmsg(event_get_fd(c->ev), &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break; /* the next EPOLLOUT edge goes on */
+        if (n < 0) {
+            reg->io->event(c, BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+            return;
+        }
+        evbuffer_drain(c->out, (size_t)n);
+        wrote = true;
+        if ((size_t)n < want)
+            break; /* the socket is full */
+    }
+    if (wrote && !c->closing && evbuffer_get_length(c->out) <= reg->low_water)
+        reg->io->drained(c);
+}
+
+/* One read(2) of up to CONN_READ_BYTES into c->in (evbuffer_read() would
+ * stop at 4096 bytes, and a short read could not be told from an empty
+ * socket).  Returns what read(2) returned. */
+static ssize_t read_some(struct conn *c)
+{
+    struct evbuffer_iovec v;
+    if (evbuffer_reserve_space(c->in, CONN_READ_BYTES, &v, 1) < 1) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ssize_t n = read(event_get_fd(c->ev), v.iov_base, CONN_READ_BYTES);
+    int err = errno;
+    v.iov_len = n > 0 ? (size_t)n : 0;
+    evbuffer_commit_space(c->in, &v, 1);
+    errno = err;
+    return n;
+}
+
+/* Read until the socket is empty (a short read), handing each piece to the
+ * reader; at most CONN_READ_PER_WAKE bytes before the loop's other clients
+ * get their turn (the event is made active again for the rest). */
+static void bare_read(struct conn *c)
+{
+    const struct conn_io *io = c->ctx->conns->io;
+    size_t total = 0;
+    while (reading(c)) {
+        if (!c->in && !(c->in = evbuffer_new()))
+            return;
+        ssize_t n = read_some(c);
+        int err = errno;
+        if (n > 0)
+            total += (size_t)n;
+        if (evbuffer_get_length(c->in) > 0)
+            io->read(c, c->in);
+        if (c->in && evbuffer_get_length(c->in) == 0) {
+            evbuffer_free(c->in); /* an idle client keeps no input buffer */
+            c->in = NULL;
+        }
+        if (n == 0) {
+            io->event(c, BEV_EVENT_EOF | BEV_EVENT_READING);
+            return;
+        }
+        if (n < 0 && err == EINTR)
+            continue;
+        if (n < 0 && err != EAGAIN && err != EWOULDBLOCK) {
+            io->event(c, BEV_EVENT_ERROR | BEV_EVENT_READING);
+            return;
+        }
+        if (n < CONN_READ_BYTES)
+            return; /* empty: the next byte brings a new edge */
+        if (total >= CONN_READ_PER_WAKE) {
+            event_active(c->ev, EV_READ, 0);
+            return;
+        }
+    }
+}
+
+static void on_socket(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (c->closing)
+        return;
+    if (what & EV_TIMEOUT) {
+        bool flushing = c->close_after_flush && !c->lingering;
+        c->ctx->conns->io->event(c, BEV_EVENT_TIMEOUT |
+                                        (flushing ? BEV_EVENT_WRITING : BEV_EVENT_READING));
+        return;
+    }
+    if ((what & EV_WRITE) && !c->flush_queued)
+        bare_flush(c); /* on the flush list: written at the end of this turn anyway */
+    if ((what & EV_READ) && !c->closing)
+        bare_read(c);
+}
+
+/* ---- going bare --------------------------------------------------------- */
+
+bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, int read_ms)
+{
+    if (!c->bev || bufferevent_openssl_get_ssl(c->bev))
+        return false;
+    struct conn_registry *reg = c->ctx->conns;
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
+    c->out = evbuffer_new();
+    c->ev = event_new(reg->base, fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST, on_socket, c);
+    c->in = evbuffer_get_length(in) > 0 ? evbuffer_new() : NULL;
+    if (!c->out || !c->ev || (evbuffer_get_length(in) > 0 && !c->in)) {
+        if (c->out)
+            evbuffer_free(c->out);
+        if (c->in)
+            evbuffer_free(c->in);
+        if (c->ev)
+            event_free(c->ev);
+        c->out = c->in = NULL;
+        c->ev = NULL;
+        return false; /* out of memory: it stays on its bufferevent */
+    }
+    reg->io = io;
+    reg->low_water = low_water;
+    /* The socket bufferevent keeps the start of its output frozen (only it
+     * drains that side). */
+    evbuffer_unfreeze(out, 1);
+    evbuffer_add_buffer(c->out, out);
+    if (c->in)
+        evbuffer_add_buffer(c->in, in);
+    if (c->pc.sub.out == out)
+        c->pc.sub.out = c->out;
+    /* Detached from the socket first, so that freeing it leaves fd open. */
+    bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+    bufferevent_setfd(c->bev, -1);
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    evbuffer_add_cb(c->out, on_queued, c);
+    conn_set_read_timeout(c, read_ms);
+    if (evbuffer_get_length(c->out) > 0)
+        queue_flush(c);
+    if (c->in)
+        event_active(c->ev, EV_READ, 0); /* bytes that came with the head */
+    return true;
+}
+
+void conn_io_free(struct conn *c)
+{
+    evutil_socket_t fd = event_get_fd(c->ev);
+    event_free(c->ev);
+    if (c->in)
+        evbuffer_free(c->in);
+    evbuffer_free(c->out);
+    evutil_closesocket(fd);
+}
+
+void conn_io_flush_then(struct conn *c, int timeout_ms)
+{
+    struct timeval tv = strlist_timeval_ms(timeout_ms);
+    event_add(c->ev, &tv);
+}
+
+/* ---- both kinds --------------------------------------------------------- */
+
+evutil_socket_t conn_fd(const struct conn *c)
+{
+    return c->bev ? bufferevent_getfd(c->bev) : event_get_fd(c->ev);
+}
+
+struct evbuffer *conn_output(struct conn *c)
+{
+    return c->bev ? bufferevent_get_output(c->bev) : c->out;
+}
+
+void conn_set_read_timeout(struct conn *c, int read_ms)
+{
+    struct timeval tv = strlist_timeval_ms(read_ms);
+    if (c->bev) {
+        bufferevent_set_timeouts(c->bev, read_ms > 0 ? &tv : NULL, NULL);
+        bufferevent_enable(c->bev, EV_READ); /* libevent stops reading on a timeout */
+    } else if (read_ms > 0) {
+        event_add(c->ev, &tv);
+    } else {
+        event_del(c->ev); /* event_add(NULL) would keep the old timeout */
+        event_add(c->ev, NULL);
+    }
+}
+
+void conn_linger(struct conn *c, int ms)
+{
+    struct timeval tv = strlist_timeval_ms(ms);
+    c->lingering = true;
+    shutdown(conn_fd(c), SHUT_WR);
+    if (c->bev) {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        bufferevent_set_timeouts(c->bev, &tv, NULL);
+        bufferevent_enable(c->bev, EV_READ);
+        return;
+    }
+    if (c->in)
+        evbuffer_drain(c->in, evbuffer_get_length(c->in));
+    event_add(c->ev, &tv);
+    event_active(c->ev, EV_READ, 0); /* what came while it was not reading */
+}

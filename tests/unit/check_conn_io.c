@@ -1,0 +1,282 @@
+/* Unit tests of gateway/conn_io.c: a stream on plain TCP leaves libevent's
+ * bufferevent for a bare edge-triggered event once its head is answered;
+ * bytes that came with the head are still read, a message longer than one
+ * read arrives whole, output the socket cannot take waits and then goes out
+ * whole and in order, and a client that never reads is dropped once its
+ * close cannot be written.  On real loopback sockets (gw_fixture). */
+#include "config.h"
+
+#include "check_main.h"
+#include "gw_fixture.h"
+#include "gw_wire.h"
+#include "price.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define UPGRADE                                                                                    \
+    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"                 \
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+#define SUBSCRIBE_ALL "{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"*\"]}}"
+
+static struct gw_fixture fx;
+
+static void setup(void)
+{
+    gw_fixture_init(&fx);
+}
+
+static void teardown(void)
+{
+    gw_fixture_free(&fx);
+}
+
+/* A masked client text frame of payload (len < 65536) into out; returns its
+ * length. */
+static size_t text_frame(uint8_t *out, const char *payload, size_t len)
+{
+    static const uint8_t key[4] = {0x11, 0x22, 0x33, 0x44};
+    size_t h = 0;
+    out[h++] = 0x81;
+    if (len < 126) {
+        out[h++] = (uint8_t)(0x80 | len);
+    } else {
+        out[h++] = 0x80 | 126;
+        out[h++] = (uint8_t)(len >> 8);
+        out[h++] = (uint8_t)len;
+    }
+    memcpy(out + h, key, 4);
+    h += 4;
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = (uint8_t)payload[i] ^ key[i % 4];
+    return h + len;
+}
+
+static void send_text(int fd, const char *payload)
+{
+    size_t len = strlen(payload);
+    uint8_t *f = malloc(len + 8);
+    size_t n = text_frame(f, payload, len);
+    ck_assert_int_eq(send(fd, f, n, MSG_NOSIGNAL), (ssize_t)n);
+    free(f);
+}
+
+/* The server's frames after the 101's head in got (n bytes). */
+static json_t *messages_after_head(const char *got, size_t n)
+{
+    const char *end = strstr(got, "\r\n\r\n");
+    ck_assert_msg(end && strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
+    return gw_wire_ws_messages(end + 4, n - (size_t)(end + 4 - got));
+}
+
+static const char *event_of(const json_t *messages, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(messages, i), "event"));
+}
+
+/* A WebSocket client after its handshake; the 101 and the welcome read. */
+static int ws_client(struct conn **server)
+{
+    int fd = gw_fixture_client(&fx, server);
+    size_t n;
+    char *got = gw_fixture_ask(&fx, fd, UPGRADE, 2000, &n);
+    json_t *m = messages_after_head(got, n);
+    ck_assert_str_eq(event_of(m, 0), "welcome");
+    json_decref(m);
+    free(got);
+    return fd;
+}
+
+START_TEST(a_websocket_on_plain_tcp_goes_bare_after_its_handshake)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    ck_assert_ptr_nonnull(c->bev); /* the head is read on a bufferevent */
+    ck_assert_ptr_null(c->ev);
+    free(gw_fixture_ask(&fx, fd, UPGRADE, 2000, NULL));
+    ck_assert_ptr_null(c->bev);
+    ck_assert_ptr_nonnull(c->ev);
+    ck_assert_ptr_null(c->in); /* nothing waits to be parsed: no input buffer */
+    ck_assert_ptr_eq(c->pc.sub.out, c->out);
+    /* It still talks: a subscribe is answered, a tick fanned out reaches it. */
+    send_text(fd, SUBSCRIBE_ALL);
+    char *got = gw_wire_read_until(&fx, fd, "\"subscribed\"", 2000, NULL);
+    ck_assert_ptr_nonnull(strstr(got, "\"subscribed\""));
+    free(got);
+    char tick[1024];
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, (long)price_now_ms()));
+    got = gw_wire_read_until(&fx, fd, "price-update-bulk", 2000, NULL);
+    ck_assert_ptr_nonnull(strstr(got, "price-update-bulk"));
+    free(got);
+    ck_assert_ptr_null(c->in);
+    close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0); /* EOF seen, freed */
+}
+END_TEST
+
+START_TEST(an_sse_stream_goes_bare_too)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    char *got =
+        gw_fixture_ask(&fx, fd, "GET /events?symbols=BTC HTTP/1.1\r\nHost: x\r\n\r\n", 2000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
+    free(got);
+    ck_assert_ptr_null(c->bev);
+    char tick[1024];
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, (long)price_now_ms()));
+    got = gw_wire_read_until(&fx, fd, "\"BTC\"", 2000, NULL);
+    ck_assert_ptr_nonnull(strstr(got, "event: price-update\n"));
+    free(got);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_frame_sent_with_the_handshake_is_read_once_bare)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    /* The head and the first frame in one segment: the bufferevent has read
+     * both, and the frame must move with the connection. */
+    char buf[512];
+    size_t h = strlen(UPGRADE);
+    memcpy(buf, UPGRADE, h);
+    h += text_frame((uint8_t *)buf + h, SUBSCRIBE_ALL, strlen(SUBSCRIBE_ALL));
+    ck_assert_int_eq(send(fd, buf, h, MSG_NOSIGNAL), (ssize_t)h);
+    size_t n;
+    char *got = gw_wire_read_until(&fx, fd, "\"subscribed\"", 2000, &n);
+    json_t *m = messages_after_head(got, n);
+    ck_assert_uint_eq(json_array_size(m), 2);
+    ck_assert_str_eq(event_of(m, 0), "welcome");
+    ck_assert_str_eq(event_of(m, 1), "subscribed");
+    json_decref(m);
+    free(got);
+    ck_assert_ptr_null(c->bev);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_message_longer_than_one_read_arrives_whole)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = ws_client(&c);
+    /* 60,000 bytes: four reads of CONN_READ_BYTES, and more than the 4096
+     * evbuffer_read() takes at once. */
+    size_t len = 60000;
+    char *msg = malloc(len + 1);
+    int head = snprintf(msg, len + 1, "{\"event\":\"ping\",\"data\":{\"id\":7,\"ts\":1,\"pad\":\"");
+    memset(msg + head, 'x', len - (size_t)head - 3);
+    memcpy(msg + len - 3, "\"}}", 4);
+    send_text(fd, msg);
+    free(msg);
+    char *got = gw_wire_read_until(&fx, fd, "\"pong\"", 3000, NULL);
+    ck_assert_msg(strstr(got, "\"event\":\"pong\"") != NULL, "no pong for the long message");
+    free(got);
+    ck_assert_ptr_null(c->in); /* parsed whole: the input buffer is gone */
+    ck_assert_ptr_null(c->ws); /* and so is the frame parser */
+    close(fd);
+}
+END_TEST
+
+/* Fill c's socket: publish ticks (ids from first_ms up) until the loop can
+ * no longer write them all, so output stays queued.  Returns how many. */
+static int fill(struct conn *c, long first_ms)
+{
+    int ticks = 0;
+    char tick[1024];
+    while (ticks < 50000) {
+        for (int i = 0; i < 100; i++, ticks++)
+            gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, first_ms + ticks));
+        gw_fixture_run(&fx, 5);
+        if (evbuffer_get_length(c->out) > 0)
+            break;
+    }
+    ck_assert_msg(evbuffer_get_length(c->out) > 0, "the socket took %d ticks", ticks);
+    return ticks;
+}
+
+START_TEST(output_the_socket_cannot_take_goes_out_whole_and_in_order)
+{
+    fx.conf.output_high_water_bytes = 64 << 20; /* no conflation: every tick */
+    fx.conf.max_output_bytes = 128 << 20;
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = ws_client(&c);
+    int small = 8192;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    setsockopt(conn_fd(c), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    send_text(fd, SUBSCRIBE_ALL);
+    free(gw_wire_read_until(&fx, fd, "\"subscribed\"", 2000, NULL));
+    long first = (long)price_now_ms() - 30000;
+    int ticks = fill(c, first);
+    /* The client reads at last: only the socket's EPOLLOUT edges move the
+     * rest (the connection is on no flush list now). */
+    ck_assert(!c->flush_queued);
+    char last[64];
+    snprintf(last, sizeof last, "\"id\":\"%ld-0\",\"ts\"", first + ticks - 1);
+    size_t n;
+    char *got = gw_wire_read_until(&fx, fd, last, 20000, &n);
+    json_t *m = gw_wire_ws_messages(got, n);
+    ck_assert_uint_eq(json_array_size(m), (size_t)ticks);
+    for (int i = 0; i < ticks; i++) {
+        json_t *data = json_object_get(json_array_get(m, (size_t)i), "data");
+        char want[32];
+        snprintf(want, sizeof want, "%ld-0", first + i);
+        ck_assert_str_eq(json_string_value(json_object_get(data, "id")), want);
+    }
+    json_decref(m);
+    free(got);
+    ck_assert_uint_eq(evbuffer_get_length(c->out), 0);
+    ck_assert(!c->closing);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written)
+{
+    fx.conf.output_high_water_bytes = 64 << 20;
+    fx.conf.max_output_bytes = 128 << 20;
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = ws_client(&c);
+    send_text(fd, SUBSCRIBE_ALL);
+    free(gw_wire_read_until(&fx, fd, "\"subscribed\"", 2000, NULL));
+    fill(c, (long)price_now_ms() - 30000);
+    conn_close_ws(c, 1001, "going away");
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 1); /* flushing, within 2 s */
+    gw_fixture_run(&fx, 1500);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 1);
+    gw_fixture_run(&fx, 1500); /* CONN_CLOSE_FLUSH_MS is 2000 */
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+    close(fd);
+}
+END_TEST
+
+static Suite *conn_io_suite(void)
+{
+    Suite *s = suite_create("conn_io");
+    TCase *t = tcase_create("bare");
+    tcase_set_timeout(t, 60);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, a_websocket_on_plain_tcp_goes_bare_after_its_handshake);
+    tcase_add_test(t, an_sse_stream_goes_bare_too);
+    tcase_add_test(t, a_frame_sent_with_the_handshake_is_read_once_bare);
+    tcase_add_test(t, a_message_longer_than_one_read_arrives_whole);
+    tcase_add_test(t, output_the_socket_cannot_take_goes_out_whole_and_in_order);
+    tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(conn_io_suite)
