@@ -61,10 +61,14 @@ static void queue_flush(struct conn *c)
     reg->flushing = c;
 }
 
+/* Every change of a bare connection's output: the hub's count of its
+ * bytes follows (hub_client_count_queued()), and bytes added get written. */
 static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
+    struct conn *c = arg;
+    c->pc.sub.queued = info->orig_size + info->n_added - info->n_deleted;
     if (info->n_added > 0)
-        queue_flush(arg);
+        queue_flush(c);
 }
 
 void conn_io_registry_init(struct conn_registry *reg)
@@ -233,8 +237,10 @@ bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, in
     evbuffer_add_buffer(c->out, out);
     if (c->in)
         evbuffer_add_buffer(c->in, in);
-    if (c->pc.sub.out == out)
+    if (c->pc.sub.out == out) {
         c->pc.sub.out = c->out;
+        hub_client_count_queued(&c->pc.sub, evbuffer_get_length(c->out));
+    }
     /* Detached from the socket first, so that freeing it leaves fd open. */
     bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
     bufferevent_setfd(c->bev, -1);

@@ -23,20 +23,23 @@ struct hub_member;
 
 #define HUB_MAX_SYMBOLS_PER_REQUEST 256 /* symbols one request may name */
 
-/* A subscriber: one per WebSocket or SSE connection. */
+/* A subscriber: one per WebSocket or SSE connection.  What the fan-out reads
+ * for every client and tick comes first, within one cache line. */
 struct hub_client {
-    struct evbuffer *out; /* borrowed: the connection's output */
-    int fd;               /* its socket for direct writes (msg_write), or -1 */
+    bool overflowed;     /* output passed the limit; being closed */
+    bool conflating;     /* output past the high-water mark: ticks skipped */
+    bool replaying;      /* history is being replayed: live ticks held off */
+    bool all;            /* on the "*" channel (set by the hub) */
+    bool skipping;       /* replay ran ahead of live ticks: skip through skip_through */
+    bool queued_counted; /* the owner keeps queued (hub_client_count_queued()) */
+    int fd;              /* its socket for direct writes (msg_write), or -1 */
     enum msg_transport transport;
+    size_t queued;              /* bytes on out, while queued_counted */
     uint64_t direct_batch;      /* the batch of its last direct write */
-    struct hub_member *members; /* owned by the hub */
+    struct evbuffer *out;       /* borrowed: the connection's output */
     size_t n_members;           /* subscriptions, "*" counting as one */
-    bool overflowed;            /* output passed the limit; being closed */
-    bool conflating;            /* output past the high-water mark: ticks skipped */
-    bool replaying;             /* history is being replayed: live ticks held off */
-    bool all;                   /* on the "*" channel (set by the hub) */
-    bool skipping;              /* replay ran ahead of live ticks: skip through... */
-    struct tickid skip_through; /* ...this id, which the client already has */
+    struct hub_member *members; /* owned by the hub */
+    struct tickid skip_through; /* an id the client already has */
     int64_t conflating_since_ms;
     uint64_t id_owed; /* SSE: the hub's tick whose id block it is owed */
     /* Called at most once when out passes the hub's hard limit, or the client
@@ -80,6 +83,11 @@ void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transp
  * output is empty (msg_write()); -1, the default, always queues on out.  Only
  * for a plain socket whose bytes need no further layer (not TLS). */
 void hub_client_set_socket(struct hub_client *c, int fd);
+/* The owner of c's output counts its bytes in c->queued from now on (an
+ * evbuffer callback: evbuffer_cb_info's orig_size + n_added - n_deleted),
+ * so that the fan-out reads that instead of the buffer; queued is the count
+ * now. */
+void hub_client_count_queued(struct hub_client *c, size_t queued);
 /* Remove c from every channel. */
 void hub_client_clear(struct hub *hub, struct hub_client *c);
 

@@ -34,9 +34,8 @@ static void overflow(struct hub *hub, struct hub_client *c)
 /* Decide before queuing: false when c must not get this message now, because
  * it is stuck (dropped) or slow (conflating: it gets the latest prices when
  * its output drains, not a backlog). */
-static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
+static bool may_queue(struct hub *hub, struct hub_client *c, size_t queued, int64_t now)
 {
-    size_t queued = evbuffer_get_length(c->out);
     if (queued > hub->limits.hard_limit ||
         (c->conflating && now - c->conflating_since_ms > hub->limits.stall_ms)) {
         overflow(hub, c);
@@ -54,14 +53,21 @@ static bool may_queue(struct hub *hub, struct hub_client *c, int64_t now)
     return true;
 }
 
-static void queue(struct hub *hub, struct hub_client *c, struct msg *m, enum msg_transport t)
+/* Bytes on c's output, read without touching the buffer when counted. */
+static size_t queued_bytes(const struct hub_client *c)
+{
+    return c->queued_counted ? c->queued : evbuffer_get_length(c->out);
+}
+
+static void queue(struct hub *hub, struct hub_client *c, size_t queued, struct msg *m,
+                  enum msg_transport t)
 {
     int fd = c->fd;
     if (fd >= 0 && c->direct_batch == hub->batch)
         fd = -1; /* written to once in this batch: coalesce the rest */
     else if (fd >= 0)
         c->direct_batch = hub->batch;
-    msg_write(m, fd, c->out, t);
+    msg_write(m, fd, c->out, queued, t);
     hub->stats.messages_out++;
     hub->stats.bytes_out += msg_len(m, t);
 }
@@ -99,7 +105,7 @@ static void pay_ids(struct hub *hub, const char *id)
         struct hub_client *c = hub->owed[i];
         if (c->overflowed || c->conflating)
             continue;
-        msg_write(m, -1, c->out, MSG_SSE); /* behind the tick's events */
+        msg_write(m, -1, c->out, 0, MSG_SSE); /* behind the tick's events */
         hub->stats.bytes_out += msg_len(m, MSG_SSE);
     }
     msg_unref(m);
@@ -120,21 +126,27 @@ static bool held_off(struct hub_client *c, struct tickid id)
     return false;
 }
 
+/* Clients ahead of the one being served whose first cache line is fetched
+ * meanwhile: the walk is a miss per client otherwise. */
+#define HUB_PREFETCH 8
+
 /* Queue m, the message of tick id, to every subscriber of ch.  skip_all:
- * leave out clients that are also on "*", who get the bulk message instead. */
+ * leave out clients that are also on "*", who get the bulk message instead.
+ * Downwards through the array: on_overflow may unsubscribe the client, and
+ * its slot then holds one already served (unlink_member()). */
 static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, struct tickid id,
                     bool skip_all)
 {
     int64_t now = price_now_ms();
-    struct hub_member *next;
-    /* on_overflow may unsubscribe the client, freeing mem: step first. */
-    for (struct hub_member *mem = ch->head; mem; mem = next) {
-        next = mem->next;
-        struct hub_client *c = mem->client;
+    for (size_t i = ch->count; i-- > 0;) {
+        if (i >= HUB_PREFETCH)
+            __builtin_prefetch(ch->slots[i - HUB_PREFETCH].client);
+        struct hub_client *c = ch->slots[i].client;
         if (c->overflowed || (skip_all && c->all) || held_off(c, id))
             continue;
-        if (may_queue(hub, c, now))
-            queue(hub, c, m, ch == &hub->all ? c->transport : part_transport(hub, c));
+        size_t queued = queued_bytes(c);
+        if (may_queue(hub, c, queued, now))
+            queue(hub, c, queued, m, ch == &hub->all ? c->transport : part_transport(hub, c));
     }
 }
 
@@ -157,7 +169,7 @@ static void send_json(struct hub *hub, struct hub_client *c, const char *event, 
 {
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
     struct msg *m = msg_new(event, text, strlen(text), sse_id, hub->deflate);
-    queue(hub, c, m, c->transport);
+    queue(hub, c, queued_bytes(c), m, c->transport);
     msg_unref(m);
     free(text);
 }

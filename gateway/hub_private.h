@@ -12,17 +12,25 @@
  * price object of the symbol (owned, or NULL). */
 struct hub_channel {
     char symbol[PRICE_SYMBOL_MAX];
-    struct hub_member *head;
-    size_t count;
+    struct hub_slot *slots; /* the subscribers, in an array the fan-out walks */
+    size_t count, cap;
     json_t *latest;
 };
 
-/* One client's membership of one channel: on the channel's list (to fan out)
- * and on the client's list (to unsubscribe everything when it goes). */
+/* A subscriber in its channel's array: the client, read by the fan-out
+ * without a trip through the membership, and the membership, whose index
+ * moves when another leaves (the last slot fills the gap). */
+struct hub_slot {
+    struct hub_client *client;
+    struct hub_member *member;
+};
+
+/* One client's membership of one channel: in the channel's array (to fan
+ * out) and on the client's list (to unsubscribe everything when it goes). */
 struct hub_member {
     struct hub_channel *ch;
     struct hub_client *client;
-    struct hub_member *prev, *next;
+    size_t index; /* of its slot in ch->slots */
     struct hub_member *client_next;
 };
 

@@ -1,6 +1,6 @@
 /* hub_subscriptions: the hub's subscription sets — which client is on which
- * channel, kept on two lists (the channel's, to fan out; the client's, in the
- * order of subscription) — and the feed's symbol list that decides which
+ * channel, kept twice (the channel's array, to fan out; the client's list, in
+ * the order of subscription) — and the feed's symbol list that decides which
  * symbols may be subscribed to. */
 #include "config.h"
 
@@ -29,6 +29,12 @@ void hub_client_init(struct hub_client *c, struct evbuffer *out, enum msg_transp
 void hub_client_set_socket(struct hub_client *c, int fd)
 {
     c->fd = fd;
+}
+
+void hub_client_count_queued(struct hub_client *c, size_t queued)
+{
+    c->queued_counted = true;
+    c->queued = queued;
 }
 
 static bool listed(const struct hub *hub, const char *symbol)
@@ -104,11 +110,12 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
     struct hub_member *m = xcalloc(1, sizeof *m);
     m->ch = ch;
     m->client = c;
-    m->next = ch->head;
-    if (ch->head)
-        ch->head->prev = m;
-    ch->head = m;
-    ch->count++;
+    if (ch->count == ch->cap) {
+        ch->cap = ch->cap ? ch->cap * 2 : 8;
+        ch->slots = xrealloc(ch->slots, ch->cap * sizeof *ch->slots);
+    }
+    m->index = ch->count;
+    ch->slots[ch->count++] = (struct hub_slot){c, m};
     struct hub_member **tail = &c->members; /* keep the order of subscription */
     while (*tail)
         tail = &(*tail)->client_next;
@@ -121,13 +128,15 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
 static void unlink_member(struct hub *hub, struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
-    if (m->prev)
-        m->prev->next = m->next;
-    else
-        ch->head = m->next;
-    if (m->next)
-        m->next->prev = m->prev;
-    ch->count--;
+    /* The last slot fills the gap: the fan-out walks the array downwards,
+     * so a client it drops (on_overflow) is replaced by one already served. */
+    struct hub_slot last = ch->slots[--ch->count];
+    ch->slots[m->index] = last;
+    last.member->index = m->index;
+    if (ch->cap > 64 && ch->count < ch->cap / 4) { /* after a mass disconnect */
+        ch->cap /= 2;
+        ch->slots = xrealloc(ch->slots, ch->cap * sizeof *ch->slots);
+    }
     free(m);
     hub_channel_drop_if_unused(hub, ch);
 }

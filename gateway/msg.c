@@ -169,9 +169,9 @@ int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t)
     return CP_OK;
 }
 
-int msg_write(struct msg *m, int fd, struct evbuffer *out, enum msg_transport t)
+int msg_write(struct msg *m, int fd, struct evbuffer *out, size_t queued, enum msg_transport t)
 {
-    if (fd < 0 || evbuffer_get_length(out) > 0)
+    if (fd < 0 || queued > 0)
         return msg_send(m, out, t);
     if (!m->start[t])
         build(m, t);

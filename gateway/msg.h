@@ -58,7 +58,8 @@ void msg_observe(struct msg *m, struct latency_hist *h, int64_t tick_ts);
  * Returns 0 or CP_ENOMEM. */
 int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t);
 
-/* The fan-out's fast path: when out is empty, write m's bytes for transport
+/* The fan-out's fast path: when out is empty (queued, the bytes on it, is 0:
+ * the caller knows them, so the buffer is not read), write m's bytes for transport
  * t straight to the connected socket fd with one send(2) (non-blocking,
  * MSG_NOSIGNAL) and queue on out, by reference as msg_send() does, only the
  * part the socket did not take.  A client that keeps up so costs one system
@@ -67,7 +68,7 @@ int msg_send(struct msg *m, struct evbuffer *out, enum msg_transport t);
  * queued on out (order is kept), this is msg_send().  A socket error other
  * than EAGAIN queues the whole message, so the connection's own write finds
  * and reports the error.  Returns CP_OK or CP_ENOMEM. */
-int msg_write(struct msg *m, int fd, struct evbuffer *out, enum msg_transport t);
+int msg_write(struct msg *m, int fd, struct evbuffer *out, size_t queued, enum msg_transport t);
 
 /* Bytes msg_send() queues for transport t. */
 size_t msg_len(const struct msg *m, enum msg_transport t);

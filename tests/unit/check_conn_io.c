@@ -203,6 +203,9 @@ static int fill(struct conn *c, long first_ms)
             break;
     }
     ck_assert_msg(evbuffer_get_length(c->out) > 0, "the socket took %d ticks", ticks);
+    /* The hub reads the count the output's callback keeps, not the buffer. */
+    ck_assert(c->pc.sub.queued_counted);
+    ck_assert_uint_eq(c->pc.sub.queued, evbuffer_get_length(c->out));
     return ticks;
 }
 
@@ -238,6 +241,7 @@ START_TEST(output_the_socket_cannot_take_goes_out_whole_and_in_order)
     json_decref(m);
     free(got);
     ck_assert_uint_eq(evbuffer_get_length(c->out), 0);
+    ck_assert_uint_eq(c->pc.sub.queued, 0);
     ck_assert(!c->closing);
     close(fd);
 }

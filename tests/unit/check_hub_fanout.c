@@ -142,6 +142,65 @@ START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
 }
 END_TEST
 
+/* Many subscribers, a third of them dropped (and unsubscribed) during one
+ * fan-out, then most of the rest leaving (the channel's array shrinks):
+ * every client still subscribed gets each tick once, none twice. */
+START_TEST(every_subscriber_gets_each_tick_once_while_others_leave)
+{
+    enum { N = 300 };
+    struct hub *hub = clearing_hub = new_hub(100, 100, 60000);
+    static struct evbuffer *out[N];
+    static struct hub_client c[N];
+    for (int i = 0; i < N; i++) {
+        out[i] = evbuffer_new();
+        hub_client_init(&c[i], out[i], MSG_WS, i % 3 == 1 ? clear_on_overflow : NULL, NULL);
+        hub_subscribe(hub, &c[i], "BTC");
+        if (i % 3 == 1)
+            evbuffer_add(out[i], next_tick(), 150); /* past the limit */
+    }
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(hub_channel_size(hub, "BTC"), N - N / 3);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, N - N / 3);
+    size_t one = evbuffer_get_length(out[0]);
+    ck_assert_uint_gt(one, 0);
+    for (int i = 0; i < N; i++) {
+        if (i % 3 != 1)
+            ck_assert_uint_eq(evbuffer_get_length(out[i]), one);
+        evbuffer_drain(out[i], evbuffer_get_length(out[i]));
+    }
+    for (int i = 0; i < N - 10; i++)
+        hub_client_clear(hub, &c[i]);
+    ck_assert_int_eq(publish(hub), 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_uint_eq(evbuffer_get_length(out[i]), i >= N - 10 && i % 3 != 1 ? one : 0);
+    for (int i = 0; i < N; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+END_TEST
+
+/* A client whose owner counts its queued bytes is judged by that count,
+ * without the buffer being read. */
+START_TEST(counted_queue_is_what_the_limits_judge)
+{
+    struct hub *hub = new_hub(100, 1000, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, count_overflow, NULL);
+    hub_subscribe(hub, &c, "*");
+    hub_client_count_queued(&c, 5000); /* past the hard limit; the buffer is empty */
+    overflow_calls = 0;
+    publish(hub);
+    ck_assert_int_eq(overflow_calls, 1);
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 START_TEST(slow_client_gets_latest_prices_not_a_backlog)
 {
     struct hub *hub = new_hub(100, 1 << 20, 60000);
@@ -546,6 +605,8 @@ static Suite *hub_fanout_suite(void)
     tcase_add_test(tc, unknown_fields_of_a_tick_are_not_passed_on);
     tcase_add_test(tc, tick_over_max_tick_bytes_is_skipped);
     tcase_add_test(tc, replay_holds_live_ticks_off_and_skips_what_it_sent);
+    tcase_add_test(tc, every_subscriber_gets_each_tick_once_while_others_leave);
+    tcase_add_test(tc, counted_queue_is_what_the_limits_judge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -236,18 +236,18 @@ START_TEST(direct_write_goes_to_the_socket_unless_bytes_wait)
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     struct msg *m = price_msg("5-0", NULL);
     struct evbuffer *out = evbuffer_new();
-    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_SSE), CP_OK);
+    ck_assert_int_eq(msg_write(m, sv[0], out, evbuffer_get_length(out), MSG_SSE), CP_OK);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
     char buf[256];
     ssize_t n = recv(sv[1], buf, sizeof buf, MSG_DONTWAIT);
     ck_assert_int_eq(n, (ssize_t)msg_len(m, MSG_SSE));
     ck_assert_int_eq(strncmp(buf, "id: 5-0\n", 8), 0);
     evbuffer_add(out, "x", 1);
-    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_WS), CP_OK);
+    ck_assert_int_eq(msg_write(m, sv[0], out, evbuffer_get_length(out), MSG_WS), CP_OK);
     ck_assert_uint_eq(evbuffer_get_length(out), 1 + msg_len(m, MSG_WS));
     ck_assert_int_lt(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 0);
     evbuffer_drain(out, evbuffer_get_length(out));
-    ck_assert_int_eq(msg_write(m, -1, out, MSG_WS), CP_OK);
+    ck_assert_int_eq(msg_write(m, -1, out, evbuffer_get_length(out), MSG_WS), CP_OK);
     ck_assert_uint_eq(evbuffer_get_length(out), msg_len(m, MSG_WS));
     evbuffer_free(out);
     msg_unref(m);
@@ -359,7 +359,7 @@ START_TEST(broadcast_frame_written_to_a_socket_is_without_the_sync_tail)
     char *want = envelope_of("price-update", bdata, len);
     struct msg *m = msg_new("price-update", bdata, len, "1764442000123-0", c);
     struct evbuffer *out = evbuffer_new();
-    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_WS_DEFLATE), CP_OK);
+    ck_assert_int_eq(msg_write(m, sv[0], out, evbuffer_get_length(out), MSG_WS_DEFLATE), CP_OK);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
     uint8_t frame[512];
     const uint8_t *payload;
@@ -464,7 +464,7 @@ START_TEST(socketio_subscribers_share_one_copy)
     int sv[2];
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     struct evbuffer *out = evbuffer_new();
-    ck_assert_int_eq(msg_write(m, sv[0], out, MSG_SIO_WS), CP_OK);
+    ck_assert_int_eq(msg_write(m, sv[0], out, evbuffer_get_length(out), MSG_SIO_WS), CP_OK);
     ck_assert_uint_eq(evbuffer_get_length(out), 0); /* all went to the socket */
     char got[128];
     ssize_t r = recv(sv[1], got, sizeof got - 1, 0);
