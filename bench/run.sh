@@ -295,14 +295,15 @@ storm_scenario() {
     PIDS+=("$load")
     sleep $(( ramp + 5 ))
     local t_kill; t_kill=$(date +%s%3N)
-    local cpu0=0 hz p; hz=$(getconf CLK_TCK)
+    local cpu0=0 hz p v; hz=$(getconf CLK_TCK)
     if [ "$mode" = worker ]; then
         local victim; victim=$(pgrep -P "$gateway_PID" | head -n 1)
         [ -n "$victim" ] || { echo "bench/run.sh: $name: no gateway worker to kill" >&2; status=1; }
         kill -KILL "$victim" 2>/dev/null || true
         sleep 0.1
         for p in $(pids_of "$gateway_PID" | tr , ' '); do
-            cpu0=$(( cpu0 + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+            v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true)
+            cpu0=$(( cpu0 + ${v:-0} ))
         done
     else
         stop "$gateway_PID"
@@ -314,10 +315,13 @@ storm_scenario() {
     local hwm=0 cpu=0
     # Peak RSS (VmHWM) and CPU of the new gateway, sampled until the load ends.
     while kill -0 "$load" 2>/dev/null; do
-        local h=0 c=0
+        local h=0 c=0 v
         for p in $(pids_of "$gateway_PID" | tr , ' '); do
-            h=$(( h + $(awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ))
-            c=$(( c + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+            # A process that exits meanwhile reads as nothing, not 0.
+            v=$(awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+            h=$(( h + ${v:-0} ))
+            v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true)
+            c=$(( c + ${v:-0} ))
         done
         [ "$h" -gt "$hwm" ] && hwm=$h
         [ "$c" -gt "$cpu" ] && cpu=$c
