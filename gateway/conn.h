@@ -10,7 +10,7 @@
  * A connection starts on a libevent bufferevent (plain or TLS).  A stream on
  * plain TCP then goes bare (conn_go_bare(), conn_io.c): one edge-triggered
  * event on the socket, an output evbuffer, and an input evbuffer only while
- * bytes wait to be parsed — about 650 bytes less per subscriber than the
+ * bytes wait to be parsed — about 600 bytes less per subscriber than the
  * bufferevent with its two evbuffers, and no epoll_ctl(2) when a client's
  * output queues and drains. */
 #ifndef CP_CONN_H
