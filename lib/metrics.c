@@ -187,14 +187,46 @@ static const struct metrics_metric metrics_table[] = {
      NULL},
 };
 
+/* A worker's figure at path: NaN for null (a figure that was not finite),
+ * 0 when absent (a worker of an older version). */
 static double value_at(const json_t *w, const char *path)
 {
     char head[64];
     const char *dot = strchr(path, '.');
-    if (!dot)
-        return json_number_value(json_object_get(w, path));
-    snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
-    return json_number_value(json_object_get(json_object_get(w, head), dot + 1));
+    const json_t *v;
+    if (!dot) {
+        v = json_object_get(w, path);
+    } else {
+        snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+        v = json_object_get(json_object_get(w, head), dot + 1);
+    }
+    return json_is_null(v) ? NAN : json_number_value(v);
+}
+
+/* A sample value as the exposition format spells it ("NaN", "+Inf"). */
+static void put_value(struct metrics_text *t, double v)
+{
+    if (isnan(v))
+        put(t, " NaN\n");
+    else if (isinf(v))
+        put(t, " %cInf\n", v > 0 ? '+' : '-');
+    else
+        put(t, " %.15g\n", v);
+}
+
+/* A label value, escaped as the text exposition format requires: backslash,
+ * double quote and line feed as \\, \" and \n. */
+static void put_label_value(struct metrics_text *t, const char *s)
+{
+    while (*s) {
+        size_t plain = strcspn(s, "\\\"\n");
+        put(t, "%.*s", (int)plain, s);
+        s += plain;
+        if (*s) {
+            put(t, "\\%c", *s == '\n' ? 'n' : *s);
+            s++;
+        }
+    }
 }
 
 static void labels(struct metrics_text *t, const json_t *w, const char *extra)
@@ -202,9 +234,10 @@ static void labels(struct metrics_text *t, const json_t *w, const char *extra)
     const char *instance = json_string_value(json_object_get(w, "instance"));
     /* "gateway", not "instance": Prometheus gives every scraped series its own
      * instance label (the scrape target), which would rename ours. */
-    put(t, "{gateway=\"%s\",worker=\"%d\"%s%s}", instance ? instance : "",
-        (int)json_integer_value(json_object_get(w, "worker")), extra ? "," : "",
-        extra ? extra : "");
+    put(t, "{gateway=\"");
+    put_label_value(t, instance ? instance : "");
+    put(t, "\",worker=\"%d\"%s%s}", (int)json_integer_value(json_object_get(w, "worker")),
+        extra ? "," : "", extra ? extra : "");
 }
 
 static void histogram(struct metrics_text *t, const json_t *workers)
@@ -233,8 +266,8 @@ static void histogram(struct metrics_text *t, const json_t *workers)
         }
         put(t, "cryptopulse_fanout_latency_seconds_sum");
         labels(t, w, NULL);
-        put(t, " %.6f\ncryptopulse_fanout_latency_seconds_count",
-            json_number_value(json_object_get(lat, "sum_ms")) / 1000.0);
+        put_value(t, value_at(lat, "sum_ms") / 1000.0);
+        put(t, "cryptopulse_fanout_latency_seconds_count");
         labels(t, w, NULL);
         put(t, " %lld\n", (long long)cumulative);
     }
@@ -256,7 +289,7 @@ char *metrics_prometheus(const json_t *workers)
         {
             put(&t, "%s", sm->name);
             labels(&t, w, sm->labels);
-            put(&t, " %.15g\n", value_at(w, sm->path));
+            put_value(&t, value_at(w, sm->path));
         }
     }
     histogram(&t, workers);

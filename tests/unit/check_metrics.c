@@ -177,6 +177,29 @@ START_TEST(prometheus_labels_every_series_by_worker)
 }
 END_TEST
 
+START_TEST(prometheus_escapes_labels_and_spells_null_as_nan)
+{
+    json_t *w = worker("gw \"east\"\\1\n", 0, 3, 1, 0);
+    /* A figure that was not finite is null in /stats (real_or_null()). */
+    json_object_set_new(w, "rss_bytes", json_null());
+    json_object_set_new(json_object_get(w, "latency_ms"), "sum_ms", json_null());
+    json_t *ws = json_pack("[o]", w);
+    char *text = metrics_prometheus(ws);
+    ck_assert_ptr_nonnull(strstr(text,
+                                 "cryptopulse_connections{gateway=\"gw \\\"east\\\"\\\\1\\n\","
+                                 "worker=\"0\",transport=\"websocket\"} 3\n"));
+    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_resident_memory_bytes{gateway=\"gw "
+                                       "\\\"east\\\"\\\\1\\n\",worker=\"0\"} NaN\n"));
+    ck_assert_ptr_nonnull(strstr(text, "cryptopulse_fanout_latency_seconds_sum{gateway=\"gw "
+                                       "\\\"east\\\"\\\\1\\n\",worker=\"0\"} NaN\n"));
+    /* No raw line feed inside a label: every line is a comment or a sample. */
+    for (const char *line = text; *line; line = strchr(line, '\n') + 1)
+        ck_assert(line[0] == '#' || strncmp(line, "cryptopulse_", 12) == 0);
+    free(text);
+    json_decref(ws);
+}
+END_TEST
+
 START_TEST(workers_skip_expired_and_malformed_texts)
 {
     const char *texts[] = {"{\"instance\":\"a\",\"worker\":0}", NULL, "[1]", "not json",
@@ -205,6 +228,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, merged_reals_past_the_double_range_are_null);
     tcase_add_test(tc, latency_json_of_a_sum_past_the_double_range_is_null);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
+    tcase_add_test(tc, prometheus_escapes_labels_and_spells_null_as_nan);
     tcase_add_test(tc, workers_skip_expired_and_malformed_texts);
     suite_add_tcase(s, tc);
     return s;
