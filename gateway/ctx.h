@@ -60,7 +60,9 @@ struct ctx {
     int64_t started_ms;          /* wall clock, ms */
     int worker;                  /* worker number, 0 when alone */
     char instance[CONF_STR_MAX]; /* INSTANCE_ID, or host name and port */
-    char stats_key[KEYS_MAX];    /* this worker's counters in Redis */
+    /* This worker's counters in Redis: REDIS_PREFIX + "stats:" + INSTANCE_ID
+     * + "/<worker>", longer than KEYS_MAX when both are near their limit. */
+    char stats_key[KEYS_MAX + CONF_STR_MAX + 16];
     struct ctx_counters counters;
     struct ctx_welcome welcome; /* freed by gateway_free() */
 };

@@ -206,8 +206,11 @@ static void name_instance(struct gateway *gw)
     }
     char suffix[CONF_STR_MAX + 16];
     snprintf(suffix, sizeof suffix, "%s/%d", gw->ctx.instance, gw->ctx.worker);
-    keys_format(gw->ctx.stats_key, sizeof gw->ctx.stats_key, gw->conf->redis_prefix, KEYS_STATS,
-                suffix);
+    /* Cut short, the key would lose its "/<worker>": every worker would
+     * write the same key and /stats would count one. */
+    if (keys_format(gw->ctx.stats_key, sizeof gw->ctx.stats_key, gw->conf->redis_prefix, KEYS_STATS,
+                    suffix) < 0)
+        abort(); /* stats_key holds the longest prefix and INSTANCE_ID conf accepts */
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

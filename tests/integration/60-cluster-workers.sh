@@ -102,4 +102,21 @@ killed = [c for c in codes if c != 1001]
 assert codes.count(1001) >= 20 and all(c in (1001, 1006) for c in codes), codes
 print(f"{codes.count(1001)} clients closed with 1001, {len(killed)} lost with the killed worker")
 PYEOF
+
+# REDIS_PREFIX and INSTANCE_ID both at their longest (255 bytes): each worker
+# still writes its own counters (a key cut short at KEYS_MAX lost its
+# "/<worker>", and /stats counted the two workers as one).
+start_gateway --redis-port "$REDIS_PORT" --workers 2 --stats-interval-ms 200 \
+    --redis-prefix "$(printf 'P%.0s' $(seq 254)):" --instance-id "$(printf 'I%.0s' $(seq 255))"
+two_workers() {
+    curl -sf "http://127.0.0.1:$GATEWAY_PORT/stats" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert sorted(w["worker"] for w in d["workers"]) == [0, 1], [w["worker"] for w in d["workers"]]'
+}
+wait_for 10 two_workers || fail "/stats of a gateway with the longest prefix and id does not show its 2 workers"
+for i in 1 2 3; do
+    two_workers || fail "/stats lost a worker of the longest prefix and id (read $i)"
+    sleep 0.3
+done
 echo "PASS: $TEST_NAME"
