@@ -113,7 +113,8 @@ const struct conf_option conf_options[] = {
      "worker processes; over 1 runs workers unless CLUSTER_ENABLED=false is given (0: one, or "
      "with CLUSTER_ENABLED sized to cores and fds)"},
     {"INSTANCE_ID", "instance-id", 0, CONF_TEXT, FIELD(instance_id), 0, 0, "", GW,
-     "name of this gateway in /stats (empty: host name and port)"},
+     "name of this gateway in /stats and /metrics, UTF-8, at most 255 bytes, unique per Redis "
+     "(empty: host name and port)"},
     {"STATS_INTERVAL_MS", "stats-interval-ms", 0, CONF_INT, FIELD(stats_interval_ms), 100, 60000,
      "1000", GW | CONF_FCGI, "how often each worker writes its counters to Redis, ms"},
     {"FEED_MODE", "feed-mode", 0, CONF_CHOICE, FIELD(feed_mode), 1, 0, "mock", FD,
