@@ -129,6 +129,10 @@ function instrument() {
       window.__boxes[t.id] = { w: r.width, h: r.height, priced };
       const ids = (window.__ticks[t.id] = []);
       t.client.on('tick', (k) => ids.push(k.id));
+      // What the client went through, for a failure's message.
+      const log = (window.__events = window.__events || []);
+      const note = (what) => { if (log.length < 200) log.push(`${Math.round(performance.now())} ${t.id} ${what}`); };
+      for (const ev of ['state', 'transport', 'gap', 'error']) t.client.on(ev, (x) => note(`${ev} ${JSON.stringify(x)}`));
       new MutationObserver((muts) => {
         for (const m of muts) if (/flash-(up|down)/.test(m.target.className)) window.__flashClasses += 1;
       }).observe(t.shadowRoot, { subtree: true, attributes: true, attributeFilter: ['class'] });
@@ -281,7 +285,15 @@ async function examplePage(browser) {
   await waitFile('started', 15000);
   const n0 = (await tickIds(page, 'card')).length;
   await page.waitForFunction((n) => document.getElementById('card').state === 'live'
-    && window.__ticks.card.length > n + 3, n0, { timeout: 20000 });
+    && window.__ticks.card.length > n + 3, n0, { timeout: 20000 }).catch(async (e) => {
+    // Say where the client stood and what the gateway saw.
+    const seen = await page.evaluate(() => ({ state: document.getElementById('card').state,
+      transport: document.getElementById('card').client.transport, ticks: window.__ticks.card.slice(-4),
+      events: (window.__events || []).slice(-30) })).catch((x) => String(x));
+    const st = await stats().catch((x) => String(x));
+    throw new Error(`${e.message.split('\n')[0]}; before it ${n0} ticks; the page: ${JSON.stringify(seen)}; /stats: `
+      + JSON.stringify({ websocket: st.websocket, sse: st.sse, ticks: st.ticks }));
+  });
   check(await page.textContent('#card >> .status') === 'Live', 'gateway restarted: the widget is live again by itself');
   checkNoGap(await tickIds(page, 'card'), 'across the gateway restart (card)');
   checkNoGap(await tickIds(page, 'strip'), 'across the gateway restart (strip)');
