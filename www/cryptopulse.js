@@ -176,6 +176,9 @@ export class Client {
     this._all = false;
     this._include = new Set();
     this._exclude = new Set();
+    // Asked for but left out as unknown: taken back when the feed turns out
+    // to carry them (_reknow()).
+    this._unknown = new Set();
     /** @type {State} */
     this._state = 'connecting';
     this._detail = undefined;
@@ -236,12 +239,15 @@ export class Client {
     this._all = list.includes('*');
     this._include = new Set(list.filter((s) => s !== '*'));
     this._exclude = new Set();
+    this._unknown = new Set();
   }
 
   /** Add symbols ('*' = all) to what this client's handlers see; emits the
    * latest known prices of the new ones, and 'error' unknown_symbol for
    * symbols not in the feed (which are left out, as the gateway leaves them
-   * out of a subscription). Over the wire the shared connection always
+   * out of a subscription, until a later welcome or tick shows the feed
+   * carrying them: a gateway that has just started may welcome before it
+   * has read the feed's list). Over the wire the shared connection always
    * takes every symbol. @param {string|string[]} symbols */
   subscribe(symbols) {
     const list = symbolList(symbols);
@@ -256,8 +262,9 @@ export class Client {
   /** Remove symbols ('*' = all) from what this client's handlers see. @param {string|string[]} symbols */
   unsubscribe(symbols) {
     for (const s of symbolList(symbols)) {
-      if (s === '*') { this._all = false; this._include.clear(); this._exclude.clear(); } else {
+      if (s === '*') { this._all = false; this._include.clear(); this._exclude.clear(); this._unknown.clear(); } else {
         this._include.delete(s);
+        this._unknown.delete(s);
         if (this._all) this._exclude.add(s);
       }
     }
@@ -270,6 +277,7 @@ export class Client {
       if (s !== '*' && !known.has(s)) {
         // As the gateway does: the rest of the request still applies.
         this._include.delete(s);
+        this._unknown.add(s);
         this._emit('error', { code: 'unknown_symbol', message: `unknown symbol ${s}` });
       }
     }
@@ -344,11 +352,22 @@ export class Client {
   _setWelcome(w) {
     this._welcome = w;
     this._emit('welcome', w);
+    this._reknow(w.symbols);
     this._checkKnown([...this._include]);
+  }
+
+  /* Symbols left out as unknown that the feed does carry (in a welcome's
+   * list, or priced in a tick) are this client's again. */
+  _reknow(symbols) {
+    if (this._unknown.size === 0) return;
+    for (const s of symbols) {
+      if (this._unknown.delete(s)) this._include.add(s);
+    }
   }
 
   _tick(tick) {
     if (tick.id) this._lastTickId = tick.id;
+    this._reknow(tick.prices.map((p) => p.symbol));
     for (const p of tick.prices) this._cache.set(p.symbol, p);
     const prices = tick.prices.filter((p) => this._sees(p.symbol));
     if (prices.length === 0) return;

@@ -63,6 +63,32 @@ test('subscribe() emits cached prices of new symbols and unknown_symbol; unsubsc
   cp.close();
 });
 
+test('a symbol left out as unknown comes back when the feed carries it (a welcome before the feed\'s list)', async () => {
+  const f = fakeOptions();
+  const cp = connect(URL_, { ...f.opts, symbols: ['BTC', 'DOGE'] });
+  const log = record(cp);
+  await flush();
+  const ws = f.WebSocket.last;
+  // A gateway just started: it knows only the symbols it has a price of.
+  ws.welcome({ symbols: ['ETH'] });
+  assert.deepEqual(log.of('error').map((e) => e[0].message).sort(), ['unknown symbol BTC', 'unknown symbol DOGE']);
+  assert.deepEqual(cp.symbols, [], 'both left out for now');
+  ws.emit('price-update-bulk', bulk('1700000000000-0', ['BTC', 'ETH']));
+  assert.deepEqual(log.of('tick').map((e) => e[0].prices.map((p) => p.symbol)), [['BTC']], 'BTC is priced: back');
+  assert.deepEqual(cp.symbols, ['BTC']);
+  ws.emit('price-update-bulk', bulk('1700000001000-0', ['BTC', 'DOGE', 'ETH']));
+  assert.deepEqual(log.of('tick').at(-1)[0].prices.map((p) => p.symbol), ['BTC', 'DOGE'], 'DOGE too');
+  assert.deepEqual(cp.symbols.sort(), ['BTC', 'DOGE']);
+  // Unsubscribed while unknown: a tick of it does not bring it back.
+  cp.subscribe('XRP');
+  assert.deepEqual(log.of('error').at(-1), [{ code: 'unknown_symbol', message: 'unknown symbol XRP' }]);
+  cp.unsubscribe('XRP');
+  ws.emit('price-update-bulk', bulk('1700000002000-0', ['XRP']));
+  assert.deepEqual(cp.symbols.sort(), ['BTC', 'DOGE']);
+  assert.equal(log.of('tick').length, 2);
+  cp.close();
+});
+
 test('on() returns a remover; off() removes; a throwing handler does not stop the rest', async () => {
   const f = fakeOptions();
   const cp = connect(URL_, f.opts);
