@@ -203,13 +203,12 @@ static double value_at(const json_t *w, const char *path)
     return json_is_null(v) ? NAN : json_number_value(v);
 }
 
-/* A sample value as the exposition format spells it ("NaN", "+Inf"). */
+/* A sample value, NaN as the exposition format spells it (JSON numbers are
+ * finite: no infinity comes this way). */
 static void put_value(struct metrics_text *t, double v)
 {
     if (isnan(v))
         put(t, " NaN\n");
-    else if (isinf(v))
-        put(t, " %cInf\n", v > 0 ? '+' : '-');
     else
         put(t, " %.15g\n", v);
 }

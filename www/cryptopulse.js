@@ -359,7 +359,6 @@ export class Client {
   /* Symbols left out as unknown that the feed does carry (in a welcome's
    * list, or priced in a tick) are this client's again. */
   _reknow(symbols) {
-    if (this._unknown.size === 0) return;
     for (const s of symbols) {
       if (this._unknown.delete(s)) this._include.add(s);
     }
@@ -367,7 +366,7 @@ export class Client {
 
   _tick(tick) {
     if (tick.id) this._lastTickId = tick.id;
-    this._reknow(tick.prices.map((p) => p.symbol));
+    if (this._unknown.size > 0) this._reknow(tick.prices.map((p) => p.symbol)); // none on most ticks
     for (const p of tick.prices) this._cache.set(p.symbol, p);
     const prices = tick.prices.filter((p) => this._sees(p.symbol));
     if (prices.length === 0) return;
