@@ -43,6 +43,18 @@ configure_in() {
         || { tail -n 40 "$dir/build.log"; echo "FAILED: build in $dir"; exit 1; }
 }
 
+# failed_logs DIR: each failed test's failed checks and the last 40 lines of
+# its log, so that CI's output says why (the machine is gone afterwards).
+failed_logs() {
+    local trs
+    for trs in "$1"/tests/*/*.trs; do
+        grep -q '^:test-result: \(FAIL\|ERROR\)' "$trs" 2>/dev/null || continue
+        echo "==== ${trs%.trs}.log: its failed checks, then its last 40 lines"
+        grep -E '^(not ok|FAIL:)' "${trs%.trs}.log" || true
+        tail -n 40 "${trs%.trs}.log"
+    done
+}
+
 # elapsed START: seconds since START (from date +%s).
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
 
@@ -57,6 +69,7 @@ run_asan() {
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         make -C "$dir" -j"$jobs" --no-print-directory check >"$dir/check.log" 2>&1; then
         grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.log" || tail -n 40 "$dir/check.log"
+        failed_logs "$dir"
         echo "FAILED: sanitized make check: see $dir/test-suite.log and $dir/tests/*/*.log"
         status=1
     fi
@@ -82,6 +95,7 @@ run_valgrind() {
         LOG_FLAGS="-q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1" \
         >"$dir/check-unit.log" 2>&1; then
         grep -E '^(FAIL|ERROR):' "$dir/check-unit.log" || tail -n 40 "$dir/check-unit.log"
+        failed_logs "$dir"
         echo "FAILED: unit tests under valgrind: see $dir/tests/unit/*.log"
         status=1
     fi
@@ -93,6 +107,7 @@ run_valgrind() {
     if ! GATEWAY_WRAPPER="valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --log-file=$dir/vg-gateway/gateway.%p.log" \
         make -C "$dir" --no-print-directory check TESTS="$VG_TESTS" >"$dir/check-gateway.log" 2>&1; then
         grep -E '^(FAIL|ERROR|SKIP):' "$dir/check-gateway.log" || tail -n 40 "$dir/check-gateway.log"
+        failed_logs "$dir"
         echo "FAILED: integration tests with the gateway under valgrind"
         status=1
     fi
