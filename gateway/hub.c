@@ -32,11 +32,11 @@ void hub_free(struct hub *hub)
         return;
     for (size_t i = 0; i < hub->n_channels; i++) {
         json_decref(hub->channels[i]->latest);
-        free(hub->channels[i]->slots);
         free(hub->channels[i]);
     }
-    free(hub->all.slots);
     free(hub->channels);
+    free(hub->subs);
+    free(hub->tick_chs);
     free(hub->owed);
     free(hub->snapshot_all);
     hub_symbols_clear(hub);
@@ -86,7 +86,6 @@ void hub_channel_drop_if_unused(struct hub *hub, struct hub_channel *ch)
     for (size_t i = 0; i < hub->n_channels; i++) {
         if (hub->channels[i] == ch) {
             hub->channels[i] = hub->channels[--hub->n_channels];
-            free(ch->slots);
             free(ch);
             hub_snapshot_changed(hub); /* the order of the channels moved */
             return;

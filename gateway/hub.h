@@ -42,6 +42,7 @@ struct hub_client {
     struct tickid skip_through; /* an id the client already has */
     int64_t conflating_since_ms;
     uint64_t id_owed; /* SSE: the hub's tick whose id block it is owed */
+    size_t sub_index; /* its place among the hub's subscribers, while it has any */
     /* Called at most once when out passes the hub's hard limit, or the client
      * has been conflating for longer than the stall limit.  The
      * callee may unsubscribe the client but must not free it synchronously
@@ -144,7 +145,9 @@ void hub_set_batch(struct hub *hub, uint64_t batch);
 
 /* Parse a tick (docs/PROTOCOL.md §4 tick JSON) and fan it out: one
  * price-update-bulk to "*" subscribers, one price-update per symbol to that
- * symbol's subscribers; remembers each latest price.  Only the fields the
+ * symbol's subscribers (in the tick's order to a client on several), each
+ * encoded once and given to every subscriber in one walk over them;
+ * remembers each latest price.  Only the fields the
  * contract defines are passed on (price_tick_clean()).  On SSE streams the
  * per-symbol events carry no id; each subscriber that got any is sent the
  * tick's id-only block after them, so its last event id only ever names a

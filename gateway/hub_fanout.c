@@ -1,7 +1,8 @@
 /* hub_fanout: the tick fan-out — a tick is checked whole, each of its
- * messages encoded once and queued by reference to every subscriber, with
- * the limits against slow consumers (conflation, drop), the SSE id blocks
- * that close a tick, and the hold-off of live ticks during a replay. */
+ * messages encoded once, then one walk over every subscriber queues each
+ * the messages of its channels by reference, with the limits against slow
+ * consumers (conflation, drop), the SSE id blocks that close a tick, and the
+ * hold-off of live ticks during a replay. */
 #include "config.h"
 
 #include "hub.h"
@@ -127,26 +128,64 @@ static bool held_off(struct hub_client *c, struct tickid id)
 }
 
 /* Clients ahead of the one being served whose first cache line is fetched
- * meanwhile: the walk is a miss per client otherwise. */
+ * meanwhile, and (half as far ahead) their first membership: the walk is a
+ * miss per client otherwise. */
 #define HUB_PREFETCH 8
 
-/* Queue m, the message of tick id, to every subscriber of ch.  skip_all:
- * leave out clients that are also on "*", who get the bulk message instead.
- * Downwards through the array: on_overflow may unsubscribe the client, and
- * its slot then holds one already served (unlink_member()). */
-static void deliver(struct hub *hub, struct hub_channel *ch, struct msg *m, struct tickid id,
-                    bool skip_all)
+/* Queue m to c, unless c is too slow for it now. */
+static void offer(struct hub *hub, struct hub_client *c, struct msg *m, enum msg_transport t,
+                  int64_t now)
+{
+    size_t queued = queued_bytes(c);
+    if (may_queue(hub, c, queued, now))
+        queue(hub, c, queued, m, t);
+}
+
+/* c is on several channels: the messages of those in this tick, in the
+ * tick's order.  Its channels are marked first, so that this costs its
+ * subscriptions plus the tick's channels, not their product.  Stops when c
+ * overflows: on_overflow may have dropped its memberships. */
+static void offer_parts(struct hub *hub, struct hub_client *c, int64_t now)
+{
+    uint64_t mark = ++hub->mark;
+    for (struct hub_member *m = c->members; m; m = m->client_next)
+        m->ch->mark = mark;
+    for (size_t k = 0; k < hub->n_tick_chs && !c->overflowed; k++) {
+        struct hub_channel *ch = hub->tick_chs[k];
+        if (ch->mark == mark)
+            offer(hub, c, ch->tick_msg, part_transport(hub, c), now);
+    }
+}
+
+/* Queue this tick's messages (each channel's tick_msg; bulk for "*",
+ * NULL when nobody is on it) to every subscriber, tick id.  One walk in
+ * the order clients subscribed, which is about the order their sockets were
+ * accepted: the kernel's per-socket structures are then visited in the
+ * order they were allocated, measurably cheaper than channel by channel.
+ * Downwards through the array: on_overflow may unsubscribe the client,
+ * and its place then holds one already served (remove_subscriber()). */
+static void deliver(struct hub *hub, struct msg *bulk, struct tickid id)
 {
     int64_t now = price_now_ms();
-    for (size_t i = ch->count; i-- > 0;) {
+    struct hub_client **subs = hub->subs;
+    for (size_t i = hub->n_subs; i-- > 0;) {
+        if (i >= 2 * HUB_PREFETCH)
+            __builtin_prefetch(subs[i - 2 * HUB_PREFETCH]);
         if (i >= HUB_PREFETCH)
-            __builtin_prefetch(ch->slots[i - HUB_PREFETCH].client);
-        struct hub_client *c = ch->slots[i].client;
-        if (c->overflowed || (skip_all && c->all) || held_off(c, id))
+            __builtin_prefetch(subs[i - HUB_PREFETCH]->members);
+        struct hub_client *c = subs[i];
+        if (c->overflowed || held_off(c, id))
             continue;
-        size_t queued = queued_bytes(c);
-        if (may_queue(hub, c, queued, now))
-            queue(hub, c, queued, m, ch == &hub->all ? c->transport : part_transport(hub, c));
+        if (c->all) {
+            if (bulk)
+                offer(hub, c, bulk, c->transport, now);
+        } else if (c->n_members == 1) {
+            struct msg *m = c->members->ch->tick_msg;
+            if (m)
+                offer(hub, c, m, c->transport, now);
+        } else {
+            offer_parts(hub, c, now);
+        }
     }
 }
 
@@ -197,21 +236,29 @@ void hub_client_catch_up(struct hub *hub, struct hub_client *c)
             send_json(hub, c, "price-update", m->ch->latest, m == last ? hub->last_id : NULL);
 }
 
-/* Encode data once as event, with the tick's id, and queue it to ch's
- * subscribers. */
-static void publish_json(struct hub *hub, struct hub_channel *ch, const char *event,
-                         const json_t *data, const char *id, int64_t ts, bool skip_all)
+/* data encoded once as event, with the tick's id. */
+static struct msg *encode(struct hub *hub, const char *event, const json_t *data, const char *id,
+                          int64_t ts)
 {
-    if (ch->count == 0)
-        return;
-    struct tickid tid = {0, 0};
-    tickid_parse(id, &tid);
     char *text = json_dumps(data, PRICE_JSON_FLAGS);
     struct msg *m = msg_new(event, text, strlen(text), id, hub->deflate);
     msg_observe(m, &hub->stats.latency, ts);
-    deliver(hub, ch, m, tid, skip_all);
-    msg_unref(m);
     free(text);
+    return m;
+}
+
+/* ch is in this tick: its message, when anyone is on it to get one. */
+static void add_tick_channel(struct hub *hub, struct hub_channel *ch, const json_t *price,
+                             const char *id, int64_t ts)
+{
+    if (ch->count == 0 || ch->tick_msg)
+        return;
+    if (hub->n_tick_chs == hub->cap_tick_chs) {
+        hub->cap_tick_chs = hub->cap_tick_chs ? hub->cap_tick_chs * 2 : 32;
+        hub->tick_chs = xrealloc(hub->tick_chs, hub->cap_tick_chs * sizeof *hub->tick_chs);
+    }
+    ch->tick_msg = encode(hub, "price-update", price, id, ts);
+    hub->tick_chs[hub->n_tick_chs++] = ch;
 }
 
 /* Ids only move forward (docs/PROTOCOL.md §4), so a replayed, duplicated or
@@ -275,10 +322,21 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
         struct hub_channel *ch =
             hub_channel_get(hub, json_string_value(json_object_get(p, "symbol")));
         hub_channel_set_latest(hub, ch, json_incref(p));
-        publish_json(hub, ch, "price-update", p, id, ts, true);
+        add_tick_channel(hub, ch, p, id, ts);
+    }
+    struct msg *bulk = hub->all.count ? encode(hub, "price-update-bulk", tick, id, ts) : NULL;
+    if (bulk || hub->n_tick_chs) {
+        struct tickid tid = {0, 0};
+        tickid_parse(id, &tid);
+        deliver(hub, bulk, tid);
     }
     pay_ids(hub, id);
-    publish_json(hub, &hub->all, "price-update-bulk", tick, id, ts, false);
+    msg_unref(bulk);
+    for (i = 0; i < hub->n_tick_chs; i++) {
+        msg_unref(hub->tick_chs[i]->tick_msg);
+        hub->tick_chs[i]->tick_msg = NULL;
+    }
+    hub->n_tick_chs = 0;
     snprintf(hub->tick_id, sizeof hub->tick_id, "%s", id);
     hub_note_id(hub, id, ts);
     hub->stats.ticks++;

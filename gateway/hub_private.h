@@ -8,29 +8,21 @@
 #include "hub.h"
 #include "price.h"
 
-/* One symbol's channel ("*": every symbol): its subscribers and the latest
- * price object of the symbol (owned, or NULL). */
+/* One symbol's channel ("*": every symbol): how many subscribe to it, the
+ * latest price of the symbol (owned, or NULL), and its part in the tick
+ * being fanned out (hub_fanout.c). */
 struct hub_channel {
     char symbol[PRICE_SYMBOL_MAX];
-    struct hub_slot *slots; /* the subscribers, in an array the fan-out walks */
-    size_t count, cap;
+    size_t count; /* subscribers */
     json_t *latest;
+    struct msg *tick_msg; /* during a fan-out: this tick's message here, or NULL */
+    uint64_t mark;        /* during a fan-out: hub->mark when the client served is on it */
 };
 
-/* A subscriber in its channel's array: the client, read by the fan-out
- * without a trip through the membership, and the membership, whose index
- * moves when another leaves (the last slot fills the gap). */
-struct hub_slot {
-    struct hub_client *client;
-    struct hub_member *member;
-};
-
-/* One client's membership of one channel: in the channel's array (to fan
- * out) and on the client's list (to unsubscribe everything when it goes). */
+/* One client's membership of one channel, on the client's list in the
+ * order of subscription. */
 struct hub_member {
     struct hub_channel *ch;
-    struct hub_client *client;
-    size_t index; /* of its slot in ch->slots */
     struct hub_member *client_next;
 };
 
@@ -45,8 +37,16 @@ struct hub {
     char tick_id[PRICE_ID_MAX]; /* newest tick fanned out: ordering and resume */
     char last_id[PRICE_ID_MAX]; /* newest id seen, cached prices too: snapshots */
     int64_t last_ts;
-    uint64_t batch;           /* hub_set_batch(); clients start at 0 */
-    uint64_t tick_seq;        /* ticks begun, for hub_client.id_owed */
+    uint64_t batch;    /* hub_set_batch(); clients start at 0 */
+    uint64_t tick_seq; /* ticks begun, for hub_client.id_owed */
+    /* Every client with a subscription, in the order of its first one (the
+     * last fills a gap): the fan-out's one walk per tick, in about the order
+     * the sockets were accepted.  hub_client.sub_index is its place here. */
+    struct hub_client **subs;
+    size_t n_subs, cap_subs;
+    struct hub_channel **tick_chs; /* this tick's channels with a message, in its order */
+    size_t n_tick_chs, cap_tick_chs;
+    uint64_t mark;            /* hub_channel.mark of the client being served */
     struct hub_client **owed; /* SSE clients owed this tick's id block */
     size_t n_owed, cap_owed;
     struct hub_stats stats;

@@ -1,7 +1,7 @@
 /* hub_subscriptions: the hub's subscription sets — which client is on which
- * channel, kept twice (the channel's array, to fan out; the client's list, in
- * the order of subscription) — and the feed's symbol list that decides which
- * symbols may be subscribed to. */
+ * channel (the client's list, in the order of subscription; a count per
+ * channel), every client with any (the array the fan-out walks) — and the
+ * feed's symbol list that decides which symbols may be subscribed to. */
 #include "config.h"
 
 #include "hub.h"
@@ -98,6 +98,31 @@ static struct hub_member **find_member(struct hub_client *c, const struct hub_ch
     return NULL;
 }
 
+/* c has its first subscription: it joins the fan-out's walk, last. */
+static void add_subscriber(struct hub *hub, struct hub_client *c)
+{
+    if (hub->n_subs == hub->cap_subs) {
+        hub->cap_subs = hub->cap_subs ? hub->cap_subs * 2 : 64;
+        hub->subs = xrealloc(hub->subs, hub->cap_subs * sizeof *hub->subs);
+    }
+    c->sub_index = hub->n_subs;
+    hub->subs[hub->n_subs++] = c;
+}
+
+/* c has no subscription left: the last subscriber fills its place.  The
+ * fan-out walks the array downwards, so a client it drops (on_overflow) is
+ * replaced by one already served. */
+static void remove_subscriber(struct hub *hub, struct hub_client *c)
+{
+    struct hub_client *last = hub->subs[--hub->n_subs];
+    hub->subs[c->sub_index] = last;
+    last->sub_index = c->sub_index;
+    if (hub->cap_subs > 64 && hub->n_subs < hub->cap_subs / 4) { /* after a mass disconnect */
+        hub->cap_subs /= 2;
+        hub->subs = xrealloc(hub->subs, hub->cap_subs * sizeof *hub->subs);
+    }
+}
+
 int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
 {
     if (strcmp(symbol, "*") != 0 && !price_symbol_valid(symbol))
@@ -109,13 +134,9 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
         return 0;
     struct hub_member *m = xcalloc(1, sizeof *m);
     m->ch = ch;
-    m->client = c;
-    if (ch->count == ch->cap) {
-        ch->cap = ch->cap ? ch->cap * 2 : 8;
-        ch->slots = xrealloc(ch->slots, ch->cap * sizeof *ch->slots);
-    }
-    m->index = ch->count;
-    ch->slots[ch->count++] = (struct hub_slot){c, m};
+    ch->count++;
+    if (c->n_members == 0)
+        add_subscriber(hub, c);
     struct hub_member **tail = &c->members; /* keep the order of subscription */
     while (*tail)
         tail = &(*tail)->client_next;
@@ -128,15 +149,7 @@ int hub_subscribe(struct hub *hub, struct hub_client *c, const char *symbol)
 static void unlink_member(struct hub *hub, struct hub_member *m)
 {
     struct hub_channel *ch = m->ch;
-    /* The last slot fills the gap: the fan-out walks the array downwards,
-     * so a client it drops (on_overflow) is replaced by one already served. */
-    struct hub_slot last = ch->slots[--ch->count];
-    ch->slots[m->index] = last;
-    last.member->index = m->index;
-    if (ch->cap > 64 && ch->count < ch->cap / 4) { /* after a mass disconnect */
-        ch->cap /= 2;
-        ch->slots = xrealloc(ch->slots, ch->cap * sizeof *ch->slots);
-    }
+    ch->count--;
     free(m);
     hub_channel_drop_if_unused(hub, ch);
 }
@@ -154,13 +167,16 @@ int hub_unsubscribe(struct hub *hub, struct hub_client *c, const char *symbol)
         return 0;
     struct hub_member *m = *pm;
     *pm = m->client_next;
-    c->n_members--;
+    if (--c->n_members == 0)
+        remove_subscriber(hub, c);
     unlink_member(hub, m);
     return 1;
 }
 
 void hub_client_clear(struct hub *hub, struct hub_client *c)
 {
+    if (c->members)
+        remove_subscriber(hub, c);
     while (c->members) {
         struct hub_member *m = c->members;
         c->members = m->client_next;

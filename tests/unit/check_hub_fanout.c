@@ -181,6 +181,90 @@ START_TEST(every_subscriber_gets_each_tick_once_while_others_leave)
 }
 END_TEST
 
+/* One walk serves every kind of subscriber: "*" gets the bulk message, a
+ * client on one symbol that symbol's, a client on several gets each of
+ * them in the tick's order (not the order it subscribed in), and a client
+ * that left every channel, or joined again, is served accordingly. */
+START_TEST(one_walk_gives_each_subscriber_its_channels_in_tick_order)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    enum { STAR, BTC, BOTH, GONE, BACK, N };
+    struct evbuffer *out[N];
+    struct hub_client c[N];
+    for (int i = 0; i < N; i++) {
+        out[i] = evbuffer_new();
+        hub_client_init(&c[i], out[i], MSG_SSE, NULL, NULL); /* text: strstr() reads it */
+    }
+    hub_subscribe(hub, &c[STAR], "*");
+    hub_subscribe(hub, &c[BTC], "BTC");
+    hub_subscribe(hub, &c[BOTH], "ETH"); /* ETH first; the tick has BTC first */
+    hub_subscribe(hub, &c[BOTH], "BTC");
+    hub_subscribe(hub, &c[GONE], "ETH");
+    hub_unsubscribe(hub, &c[GONE], "ETH");
+    hub_subscribe(hub, &c[BACK], "ETH");
+    hub_unsubscribe(hub, &c[BACK], "*");
+    hub_subscribe(hub, &c[BACK], "ETH");
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 5);
+
+    char *s = contents(out[STAR]);
+    ck_assert_ptr_nonnull(strstr(s, "event: price-update-bulk\n"));
+    ck_assert_ptr_null(strstr(s, "event: price-update\n"));
+    free(s);
+    s = contents(out[BTC]);
+    ck_assert_ptr_nonnull(strstr(s, "\"symbol\":\"BTC\""));
+    ck_assert_ptr_null(strstr(s, "ETH"));
+    free(s);
+    s = contents(out[BOTH]);
+    char *btc = strstr(s, "\"symbol\":\"BTC\""), *eth = strstr(s, "\"symbol\":\"ETH\"");
+    ck_assert_ptr_nonnull(btc);
+    ck_assert_ptr_nonnull(eth);
+    ck_assert(btc < eth);
+    free(s);
+    ck_assert_uint_eq(evbuffer_get_length(out[GONE]), 0);
+    s = contents(out[BACK]);
+    ck_assert_ptr_nonnull(strstr(s, "\"symbol\":\"ETH\""));
+    ck_assert_ptr_null(strstr(s, "BTC"));
+    free(s);
+    for (int i = 0; i < N; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+END_TEST
+
+/* A client on several channels that overflows on the first of them (its
+ * handler unsubscribes it from all) gets nothing more of the tick, and the
+ * others on the same channels still get theirs. */
+START_TEST(client_dropped_midway_through_its_channels_gets_no_more)
+{
+    struct hub *hub = clearing_hub = new_hub(1000, 1000, 60000);
+    struct evbuffer *out[3];
+    struct hub_client c[3];
+    static char full[1500];
+    for (int i = 0; i < 3; i++) {
+        out[i] = evbuffer_new();
+        hub_client_init(&c[i], out[i], MSG_WS, i == 1 ? clear_on_overflow : NULL, NULL);
+        hub_subscribe(hub, &c[i], "BTC");
+        hub_subscribe(hub, &c[i], "ETH");
+    }
+    evbuffer_add(out[1], full, sizeof full); /* past the limit */
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(evbuffer_get_length(out[1]), sizeof full);
+    ck_assert_int_eq(hub_client_has(&c[1], "ETH"), 0);
+    ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 2);
+    ck_assert_uint_eq(hub_channel_size(hub, "ETH"), 2);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 4);
+    ck_assert_uint_eq(evbuffer_get_length(out[0]), evbuffer_get_length(out[2]));
+    for (int i = 0; i < 3; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+END_TEST
+
 /* A client whose owner counts its queued bytes is judged by that count,
  * without the buffer being read. */
 START_TEST(counted_queue_is_what_the_limits_judge)
@@ -606,6 +690,8 @@ static Suite *hub_fanout_suite(void)
     tcase_add_test(tc, tick_over_max_tick_bytes_is_skipped);
     tcase_add_test(tc, replay_holds_live_ticks_off_and_skips_what_it_sent);
     tcase_add_test(tc, every_subscriber_gets_each_tick_once_while_others_leave);
+    tcase_add_test(tc, one_walk_gives_each_subscriber_its_channels_in_tick_order);
+    tcase_add_test(tc, client_dropped_midway_through_its_channels_gets_no_more);
     tcase_add_test(tc, counted_queue_is_what_the_limits_judge);
     suite_add_tcase(s, tc);
     return s;
