@@ -49,6 +49,7 @@ struct http_request {
     const char *reason; /* why, when error is CP_EPROTO; static text */
     enum http_line line;
     bool complete, url_too_long;
+    bool method_unknown; /* failed on a well-formed request line's method */
     size_t url_len;
     size_t field_len;
     bool in_value;
@@ -367,6 +368,34 @@ static bool lines_ok(struct http_request *r, const char *data, size_t len)
     return true;
 }
 
+/* A tchar of RFC 9110 §5.6.2, what a method is made of. */
+static bool is_tchar(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* p (n bytes) starts with a request line of RFC 9112 §3's form: method SP
+ * request-target SP HTTP/d.d CRLF (or LF).  What http-parser refused in it
+ * can then only be the method: one it does not know. */
+static bool request_line_well_formed(const char *p, size_t n)
+{
+    size_t i = 0, start;
+    while (i < n && is_tchar((unsigned char)p[i]))
+        i++;
+    if (i == 0 || i >= n || p[i++] != ' ')
+        return false;
+    for (start = i; i < n && (unsigned char)p[i] > ' ' && p[i] != 0x7f; i++)
+        ;
+    if (i == start || n - i < 10 || p[i++] != ' ' || memcmp(p + i, "HTTP/", 5) != 0)
+        return false;
+    i += 5;
+    if (!isdigit((unsigned char)p[i]) || p[i + 1] != '.' || !isdigit((unsigned char)p[i + 2]))
+        return false;
+    i += 3;
+    return p[i] == '\n' || (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n');
+}
+
 int http_request_feed(struct http_request *r, const char *data, size_t len, size_t *consumed)
 {
     *consumed = 0;
@@ -403,8 +432,12 @@ int http_request_feed(struct http_request *r, const char *data, size_t len, size
     /* Not parser.upgrade: it is set from the head on, so a read ending in
      * the body of an Upgrade request is still "need more", as it is for
      * any other request. */
-    if (e != HPE_OK)
+    if (e != HPE_OK) {
+        /* Unknown methods fail on their first bytes, so the line is here
+         * whole unless it came in pieces (then it is a plain 400). */
+        r->method_unknown = e == HPE_INVALID_METHOD && request_line_well_formed(data, len);
         return CP_EPROTO;
+    }
     /* The head ended within this read's max_head bytes and its body goes on
      * past them: feed the rest now, since no further read may come. */
     if (!body && r->head_done && r->max_body > 0 && n < len) {
@@ -488,6 +521,11 @@ bool http_request_url_too_long(const struct http_request *r)
     return r->url_too_long;
 }
 
+bool http_request_method_unknown(const struct http_request *r)
+{
+    return r->method_unknown;
+}
+
 bool http_token_list_has(const char *list, const char *token)
 {
     size_t tlen = strlen(token);
@@ -516,6 +554,7 @@ const char *http_status_text(int status)
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
     }

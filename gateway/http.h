@@ -65,6 +65,11 @@ int http_request_major(const struct http_request *r);
 /* 0 for HTTP/1.0, 1 for HTTP/1.1. */
 int http_request_minor(const struct http_request *r);
 bool http_request_url_too_long(const struct http_request *r);
+/* After CP_EPROTO: true when what failed is the method of an otherwise
+ * well-formed request line ("BREW / HTTP/1.1"; methods are case-sensitive,
+ * so "get" too), which RFC 9110 §9.1 answers 501; any other malformed head,
+ * or one whose request line came in pieces, is 400. */
+bool http_request_method_unknown(const struct http_request *r);
 
 /* Read request bodies of up to max_body bytes (a chunked body counts its
  * data, not its framing); 0, the default: bodies are skipped, within the

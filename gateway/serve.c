@@ -74,6 +74,8 @@ static void refuse_head(struct conn *c, int rc)
         conn_respond_error(c, 414, "uri_too_long", "request URL too long", NULL);
     else if (rc == CP_ETOOBIG)
         conn_respond_error(c, 431, "headers_too_large", "request head too large", NULL);
+    else if (http_request_method_unknown(c->req))
+        conn_respond_error(c, 501, "not_implemented", "request method not implemented", NULL);
     else
         conn_respond_error(c, 400, "bad_request", http_request_error(c->req), NULL);
 }

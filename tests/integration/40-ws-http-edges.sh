@@ -39,6 +39,10 @@ expect 404 '^content-type: application/json' "$base/no/such/thing"
 grep -q '"error":"not_found"' "$WORK/body.txt" || fail "404 body is not the JSON error"
 expect 404 '' "$base/../../etc/passwd" --path-as-is
 expect 405 '^allow: GET, HEAD' -X POST "$base/health"
+# A method nobody knows is 501 (RFC 9110 §9.1), not a malformed request.
+expect 501 '^content-type: application/json' -X BREW "$base/health"
+grep -q '"error":"not_implemented"' "$WORK/body.txt" || fail "501 body is not the JSON error"
+expect 400 '' -H 'Bad Header: x' "$base/health"
 expect 431 '' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$base/stats"
 [ "$(grep -ci '^connection:' "$WORK/head.txt")" = 1 ] || fail "431 answer has no single Connection header"
 expect 426 '^upgrade: websocket' "$base/ws"

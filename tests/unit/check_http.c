@@ -131,6 +131,30 @@ START_TEST(malformed_request_is_a_protocol_error)
 }
 END_TEST
 
+/* An unknown method in a well-formed request line is told apart from other
+ * malformed heads: the gateway answers it 501 (RFC 9110 §9.1), the rest 400
+ * ("garbage line" starts like a method too, but is no request line). */
+START_TEST(unknown_method_is_told_apart_from_a_malformed_head)
+{
+    static const char *const unknown[] = {"BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
+                                          "get / HTTP/1.1\r\nHost: x\r\n\r\n"};
+    static const char *const malformed[] = {"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+                                            "garbage line\r\n\r\n"};
+    size_t used;
+    for (size_t i = 0; i < 2; i++) {
+        struct http_request *r = http_request_new(8192, 100);
+        ck_assert_int_eq(http_request_feed(r, unknown[i], strlen(unknown[i]), &used), CP_EPROTO);
+        ck_assert(http_request_method_unknown(r));
+        http_request_free(r);
+        r = http_request_new(8192, 100);
+        ck_assert_int_eq(http_request_feed(r, malformed[i], strlen(malformed[i]), &used),
+                         CP_EPROTO);
+        ck_assert(!http_request_method_unknown(r));
+        http_request_free(r);
+    }
+}
+END_TEST
+
 START_TEST(keep_alive_requests_parse_after_reset)
 {
     const char *two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -569,6 +593,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, trailer_fields_are_not_taken_for_headers);
     tcase_add_test(tc, head_over_the_limit_is_too_big);
     tcase_add_test(tc, malformed_request_is_a_protocol_error);
+    tcase_add_test(tc, unknown_method_is_told_apart_from_a_malformed_head);
     tcase_add_test(tc, keep_alive_requests_parse_after_reset);
     tcase_add_test(tc, trailing_whitespace_is_not_part_of_a_value);
     tcase_add_test(tc, trailing_whitespace_in_a_later_read_is_trimmed);
