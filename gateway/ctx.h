@@ -63,6 +63,8 @@ struct ctx {
     /* This worker's counters in Redis: REDIS_PREFIX + "stats:" + INSTANCE_ID
      * + "/<worker>", longer than KEYS_MAX when both are near their limit. */
     char stats_key[KEYS_MAX + CONF_STR_MAX + 16];
+    bool stats_mine;                  /* the key last held what this worker wrote */
+    int64_t stats_conflict_warned_ms; /* another writer of the key last logged, 0: never */
     struct ctx_counters counters;
     struct ctx_welcome welcome; /* freed by gateway_free() */
 };

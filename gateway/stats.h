@@ -10,7 +10,7 @@
 #include "conf.h"
 #include "ctx.h"
 
-/* This worker's counters: identity (instance, worker, pid), connections by
+/* This worker's counters: identity (instance, worker, pid, host), connections by
  * transport, messages and bytes, rates, subscriptions per symbol, fan-out
  * latency histogram and percentiles, RSS and uptime.  A new object. */
 json_t *stats_worker(const struct ctx *ctx);
@@ -20,7 +20,10 @@ json_t *stats_worker(const struct ctx *ctx);
 int stats_ttl_ms(const struct cp_conf *conf);
 
 /* One stats period ended: update the message rate and write this worker's
- * counters to Redis (its key and the index, with stats_ttl_ms()). */
+ * counters to Redis (its key and the index, with stats_ttl_ms()).  The key's
+ * value is read just before: when another gateway (another pid or host)
+ * wrote it since our last write, both were given one INSTANCE_ID, and a
+ * warning says so (at most once a minute). */
 void stats_publish(struct ctx *ctx);
 
 #endif

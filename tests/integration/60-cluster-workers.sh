@@ -119,4 +119,26 @@ for i in 1 2 3 4 5 6 7 8; do # the broken key gave [0, 1] to about one read in t
     two_workers || fail "/stats lost a worker of the longest prefix and id (read $i)"
     sleep 0.3
 done
+stop "$gateway_PID" || fail "the gateway of the longest prefix and id exited non-zero"
+
+# Two gateways given one INSTANCE_ID write one stats key: each says so in its
+# log.  A gateway restarted under its name finds its predecessor's counters
+# there, which is no conflict: that one logs nothing.
+same() { # same NAME: a gateway with INSTANCE_ID "same" and its own port
+    start "$1" "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" --www-root '' \
+        --redis-port "$REDIS_PORT" --stats-interval-ms 100 --instance-id same
+}
+same alone
+sleep 0.5
+stop "$alone_PID" || fail "the first gateway named same exited non-zero"
+same again
+sleep 1 # 10 periods: its first read finds the stopped one's counters
+grep -q 'another gateway' "$WORK/again.log" && fail "a restarted gateway took its predecessor for a rival: $(cat "$WORK/again.log")"
+same rival
+warned() { grep -q "INSTANCE_ID same: another gateway (host .*, pid $2)" "$WORK/$1.log"; }
+wait_for 5 warned again "$rival_PID" || fail "no warning of the rival's pid: $(cat "$WORK/again.log")"
+wait_for 5 warned rival "$again_PID" || fail "no warning of the first's pid: $(cat "$WORK/rival.log")"
+[ "$(grep -c 'another gateway' "$WORK/again.log")" = 1 ] || fail "the warning repeats within a minute"
+stop "$again_PID" || true
+stop "$rival_PID" || true
 echo "PASS: $TEST_NAME"

@@ -85,6 +85,9 @@ START_TEST(a_worker_reports_identity_connections_and_counters)
     ck_assert_str_eq(json_string_value(json_object_get(j, "instance")), "unit:1");
     ck_assert_int_eq(at(j, NULL, "worker"), 2);
     ck_assert_int_eq(at(j, NULL, "pid"), getpid());
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "host")), host);
     ck_assert_int_ge(at(j, NULL, "uptime_ms"), 5000);
     ck_assert_int_lt(at(j, NULL, "uptime_ms"), 60000);
     ck_assert_int_gt(at(j, NULL, "rss_bytes"), 0);
