@@ -20,6 +20,44 @@ static char *trim(char *s)
     return s;
 }
 
+/* A value as the shell reads one word of it, in place: '...' literally;
+ * "..." with \\, \", \$ and \` standing for the character after the
+ * backslash (any other backslash stays); unquoted, a '#' after a blank
+ * starts a comment.  After a closing quote only blanks and a comment may
+ * follow.  Nothing is expanded ($NAME stays as written).  Returns 0, or
+ * CP_ESYNTAX with the reason in err. */
+static int unquote(char *v, const char *name, char *err, size_t errlen)
+{
+    char q = v[0];
+    if (q != '"' && q != '\'') {
+        for (char *s = v; *s; s++)
+            if (*s == '#' && s > v && isspace((unsigned char)s[-1])) {
+                *s = '\0';
+                trim(v);
+                break;
+            }
+        return CP_OK;
+    }
+    char *in = v + 1, *out = v;
+    while (*in && *in != q) {
+        if (q == '"' && *in == '\\' && in[1] && strchr("\\\"$`", in[1]))
+            in++;
+        *out++ = *in++;
+    }
+    if (*in != q) {
+        snprintf(err, errlen, "unterminated quote in value of %s", name);
+        return CP_ESYNTAX;
+    }
+    for (in++; isspace((unsigned char)*in); in++)
+        ;
+    if (*in && *in != '#') {
+        snprintf(err, errlen, "text after the closing quote in value of %s", name);
+        return CP_ESYNTAX;
+    }
+    *out = '\0';
+    return CP_OK;
+}
+
 /* Parse one "NAME=value" line in place.  Returns 0 with *name and *value set, 1
  * for a blank or comment line, or CP_ESYNTAX with a reason in err. */
 static int parse_line(char *line, char **name, char **value, char *err, size_t errlen)
@@ -36,18 +74,8 @@ static int parse_line(char *line, char **name, char **value, char *err, size_t e
     }
     *eq = '\0';
     *name = trim(s);
-    char *v = trim(eq + 1);
-    size_t len = strlen(v);
-    if (len >= 1 && (v[0] == '"' || v[0] == '\'')) {
-        if (len < 2 || v[len - 1] != v[0]) {
-            snprintf(err, errlen, "unterminated quote in value of %s", *name);
-            return CP_ESYNTAX;
-        }
-        v[len - 1] = '\0';
-        v++;
-    }
-    *value = v;
-    return CP_OK;
+    *value = trim(eq + 1);
+    return unquote(*value, *name, err, errlen);
 }
 
 int conffile_read(const char *path, conffile_setting_fn *on_setting, void *arg, char *err,

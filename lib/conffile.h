@@ -1,7 +1,9 @@
 /* conffile: reads a file of NAME=value lines as a shell sources them (the
  * --config file): blank lines and '#' comments skipped, "export " allowed,
- * values quoted with "" or ''.  It knows no setting: each one goes to the
- * caller's function.  Any thread; nothing is kept between calls. */
+ * a comment after a value (after a blank, or after its closing quote),
+ * values quoted with '' (literally) or "" (\\, \", \$, \` escaped); nothing
+ * is expanded.  It knows no setting: each one goes to the caller's
+ * function.  Any thread; nothing is kept between calls. */
 #ifndef CP_CONFFILE_H
 #define CP_CONFFILE_H
 

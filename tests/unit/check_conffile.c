@@ -50,6 +50,22 @@ START_TEST(settings_come_unquoted_and_trimmed_in_order)
 }
 END_TEST
 
+/* Values as a shell reads them: a comment may follow a value (after a blank
+ * or its closing quote), "" takes \\ \" \$ \` escapes and keeps any other
+ * backslash, '' is literal, a '#' inside a word or quotes is text, and
+ * nothing is expanded. */
+START_TEST(quotes_escapes_and_comments_as_a_shell_reads_them)
+{
+    int n = 0;
+    seen[0] = '\0';
+    const char *path = write_file("A=\"a\" # c\nB=b # c\nC=x#y\nD=\"say \\\"hi\\\" \\\\ \\n\"\n"
+                                  "F='$HOME # \\'\nG=\"#\"\t#c\nH=$HOME\n");
+    ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_OK);
+    ck_assert_str_eq(seen, "A=a;B=b;C=x#y;D=say \"hi\" \\ \\n;F=$HOME # \\;G=#;H=$HOME;");
+    unlink(path);
+}
+END_TEST
+
 START_TEST(bad_lines_name_the_path_and_line)
 {
     int n = 0;
@@ -60,6 +76,14 @@ START_TEST(bad_lines_name_the_path_and_line)
     ck_assert_str_eq(err, want);
     unlink(path);
     path = write_file("A=\"open\n");
+    ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(err, ":1: unterminated quote in value of A"));
+    unlink(path);
+    path = write_file("A=\"a\"b\n");
+    ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(err, ":1: text after the closing quote in value of A"));
+    unlink(path);
+    path = write_file("A=\"a\\\"\n"); /* the quote is escaped: none closes it */
     ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_ESYNTAX);
     ck_assert_ptr_nonnull(strstr(err, ":1: unterminated quote in value of A"));
     unlink(path);
@@ -109,6 +133,7 @@ static Suite *conffile_suite(void)
     Suite *s = suite_create("conffile");
     TCase *t = tcase_create("core");
     tcase_add_test(t, settings_come_unquoted_and_trimmed_in_order);
+    tcase_add_test(t, quotes_escapes_and_comments_as_a_shell_reads_them);
     tcase_add_test(t, bad_lines_name_the_path_and_line);
     tcase_add_test(t, the_callers_refusal_stops_the_reading_with_its_reason);
     tcase_add_test(t, a_line_over_the_limit_is_refused);
