@@ -165,11 +165,19 @@ static const struct metrics_metric metrics_table[] = {
      "transport=\"websocket\""},
     {"cryptopulse_connections", NULL, NULL, "sse.current", "transport=\"sse\""},
     {"cryptopulse_connections", NULL, NULL, "socketio.current", "transport=\"socketio\""},
+    {"cryptopulse_connections_peak", "gauge", "Most client connections open at once.",
+     "websocket.peak", "transport=\"websocket\""},
+    {"cryptopulse_connections_peak", NULL, NULL, "sse.peak", "transport=\"sse\""},
+    {"cryptopulse_connections_peak", NULL, NULL, "socketio.peak", "transport=\"socketio\""},
     {"cryptopulse_connections_opened_total", "counter", "Client connections opened.",
      "websocket.total", "transport=\"websocket\""},
     {"cryptopulse_connections_opened_total", NULL, NULL, "sse.total", "transport=\"sse\""},
     {"cryptopulse_connections_opened_total", NULL, NULL, "socketio.total",
      "transport=\"socketio\""},
+    {"cryptopulse_websocket_deflate_total", "counter",
+     "WebSocket clients that negotiated permessage-deflate.", "websocket.deflate", NULL},
+    {"cryptopulse_socketio_upgraded_total", "counter",
+     "Socket.IO sessions moved onto WebSocket or opened there.", "socketio.upgraded", NULL},
     {"cryptopulse_messages_in_total", "counter", "Client messages received.", "messages_in", NULL},
     {"cryptopulse_bytes_in_total", "counter", "Client message bytes received.", "bytes_in", NULL},
     {"cryptopulse_messages_out_total", "counter", "Messages queued to clients.", "messages_out",
@@ -181,6 +189,8 @@ static const struct metrics_metric metrics_table[] = {
     {"cryptopulse_dropped_clients_total", "counter", "Slow clients disconnected.", "dropped", NULL},
     {"cryptopulse_conflations_total", "counter", "Times a slow client started conflating.",
      "conflations", NULL},
+    {"cryptopulse_conflated_messages_total", "counter",
+     "Messages not queued to a conflating client.", "conflated", NULL},
     {"cryptopulse_rate_limited_total", "counter", "Client messages refused by the rate limit.",
      "rate_limited", NULL},
     {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.", "rss_bytes",
@@ -228,15 +238,44 @@ static void put_label_value(struct metrics_text *t, const char *s)
     }
 }
 
-static void labels(struct metrics_text *t, const json_t *w, const char *extra)
+/* A worker's labels, without the closing brace. */
+static void labels_open(struct metrics_text *t, const json_t *w)
 {
     const char *instance = json_string_value(json_object_get(w, "instance"));
     /* "gateway", not "instance": Prometheus gives every scraped series its own
      * instance label (the scrape target), which would rename ours. */
     put(t, "{gateway=\"");
     put_label_value(t, instance ? instance : "");
-    put(t, "\",worker=\"%d\"%s%s}", (int)json_integer_value(json_object_get(w, "worker")),
-        extra ? "," : "", extra ? extra : "");
+    put(t, "\",worker=\"%d\"", (int)json_integer_value(json_object_get(w, "worker")));
+}
+
+static void labels(struct metrics_text *t, const json_t *w, const char *extra)
+{
+    labels_open(t, w);
+    put(t, "%s%s}", extra ? "," : "", extra ? extra : "");
+}
+
+/* Subscribers per channel: one series per worker and symbol ("*" too). */
+static void subscribers(struct metrics_text *t, const json_t *workers)
+{
+    put(t, "# HELP cryptopulse_subscribers Subscribers of a channel (symbol \"*\": every "
+           "symbol).\n"
+           "# TYPE cryptopulse_subscribers gauge\n");
+    size_t i;
+    json_t *w, *n;
+    const char *symbol;
+    json_array_foreach((json_t *)workers, i, w)
+    {
+        json_object_foreach(json_object_get(w, "subscriptions"), symbol, n)
+        {
+            put(t, "cryptopulse_subscribers");
+            labels_open(t, w);
+            put(t, ",symbol=\"");
+            put_label_value(t, symbol);
+            put(t, "\"}");
+            put_value(t, json_is_null(n) ? NAN : json_number_value(n));
+        }
+    }
 }
 
 static void histogram(struct metrics_text *t, const json_t *workers)
@@ -291,6 +330,7 @@ char *metrics_prometheus(const json_t *workers)
             put_value(&t, value_at(w, sm->path));
         }
     }
+    subscribers(&t, workers);
     histogram(&t, workers);
     return t.p;
 }

@@ -200,6 +200,38 @@ START_TEST(prometheus_escapes_labels_and_spells_null_as_nan)
 }
 END_TEST
 
+/* What /stats has beyond the basic counters is in /metrics too: peaks,
+ * conflated messages, deflate and upgraded counts, subscribers per channel
+ * (label escaped as any other). */
+START_TEST(prometheus_carries_peaks_conflation_and_subscribers)
+{
+    json_t *w = worker("a:1", 0, 3, 1, 0);
+    json_object_set_new(json_object_get(w, "websocket"), "peak", json_integer(7));
+    json_object_set_new(json_object_get(w, "websocket"), "deflate", json_integer(2));
+    json_object_set_new(w, "socketio", json_pack("{s:i, s:i}", "peak", 5, "upgraded", 4));
+    json_object_set_new(w, "conflated", json_integer(11));
+    json_object_set_new(json_object_get(w, "subscriptions"), "*", json_integer(9));
+    json_object_set_new(json_object_get(w, "subscriptions"), "X\"Y", json_integer(1));
+    json_t *ws = json_pack("[o]", w);
+    char *text = metrics_prometheus(ws);
+    static const char *const want[] = {
+        "cryptopulse_connections_peak{gateway=\"a:1\",worker=\"0\",transport=\"websocket\"} 7\n",
+        "cryptopulse_connections_peak{gateway=\"a:1\",worker=\"0\",transport=\"socketio\"} 5\n",
+        "cryptopulse_websocket_deflate_total{gateway=\"a:1\",worker=\"0\"} 2\n",
+        "cryptopulse_socketio_upgraded_total{gateway=\"a:1\",worker=\"0\"} 4\n",
+        "cryptopulse_conflated_messages_total{gateway=\"a:1\",worker=\"0\"} 11\n",
+        "# TYPE cryptopulse_subscribers gauge\n",
+        "cryptopulse_subscribers{gateway=\"a:1\",worker=\"0\",symbol=\"BTC\"} 3\n",
+        "cryptopulse_subscribers{gateway=\"a:1\",worker=\"0\",symbol=\"*\"} 9\n",
+        "cryptopulse_subscribers{gateway=\"a:1\",worker=\"0\",symbol=\"X\\\"Y\"} 1\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(text, want[i]), "missing: %s", want[i]);
+    free(text);
+    json_decref(ws);
+}
+END_TEST
+
 START_TEST(workers_skip_expired_and_malformed_texts)
 {
     const char *texts[] = {"{\"instance\":\"a\",\"worker\":0}", NULL, "[1]", "not json",
@@ -229,6 +261,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, latency_json_of_a_sum_past_the_double_range_is_null);
     tcase_add_test(tc, prometheus_labels_every_series_by_worker);
     tcase_add_test(tc, prometheus_escapes_labels_and_spells_null_as_nan);
+    tcase_add_test(tc, prometheus_carries_peaks_conflation_and_subscribers);
     tcase_add_test(tc, workers_skip_expired_and_malformed_texts);
     suite_add_tcase(s, tc);
     return s;
