@@ -163,12 +163,13 @@ static void offer_parts(struct hub *hub, struct hub_client *c, int64_t now)
  * accepted: the kernel's per-socket structures are then visited in the
  * order they were allocated, measurably cheaper than channel by channel.
  * Downwards through the array: on_overflow may unsubscribe the client,
- * and its place then holds one already served (remove_subscriber()). */
+ * and its place then holds one already served (remove_subscriber()).  The
+ * array is read afresh each step: that may also shrink it (realloc). */
 static void deliver(struct hub *hub, struct msg *bulk, struct tickid id)
 {
     int64_t now = price_now_ms();
-    struct hub_client **subs = hub->subs;
     for (size_t i = hub->n_subs; i-- > 0;) {
+        struct hub_client **subs = hub->subs;
         if (i >= 2 * HUB_PREFETCH)
             __builtin_prefetch(subs[i - 2 * HUB_PREFETCH]);
         if (i >= HUB_PREFETCH)

@@ -265,6 +265,35 @@ START_TEST(client_dropped_midway_through_its_channels_gets_no_more)
 }
 END_TEST
 
+/* Nearly every subscriber dropped in one tick: the subscriber array shrinks
+ * (realloc) under the walk, which must go on in the new one (found by a
+ * fresh-user run under ASan; valgrind and ASan see a read of the old). */
+START_TEST(mass_drop_during_one_walk_shrinks_the_array_safely)
+{
+    enum { N = 300, KEEP = 10 };
+    struct hub *hub = clearing_hub = new_hub(100, 100, 60000);
+    static struct evbuffer *out[N];
+    static struct hub_client c[N];
+    for (int i = 0; i < N; i++) {
+        out[i] = evbuffer_new();
+        hub_client_init(&c[i], out[i], MSG_WS, i < KEEP ? NULL : clear_on_overflow, NULL);
+        hub_subscribe(hub, &c[i], "*");
+        if (i >= KEEP)
+            evbuffer_add(out[i], next_tick(), 150); /* past the limit */
+    }
+    ck_assert_int_eq(publish(hub), 0);
+    ck_assert_uint_eq(hub_channel_size(hub, "*"), KEEP);
+    ck_assert_uint_eq(hub_get_stats(hub)->messages_out, KEEP);
+    for (int i = 0; i < KEEP; i++)
+        ck_assert_uint_gt(evbuffer_get_length(out[i]), 0);
+    for (int i = 0; i < N; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+END_TEST
+
 /* A client whose owner counts its queued bytes is judged by that count,
  * without the buffer being read. */
 START_TEST(counted_queue_is_what_the_limits_judge)
@@ -692,6 +721,7 @@ static Suite *hub_fanout_suite(void)
     tcase_add_test(tc, every_subscriber_gets_each_tick_once_while_others_leave);
     tcase_add_test(tc, one_walk_gives_each_subscriber_its_channels_in_tick_order);
     tcase_add_test(tc, client_dropped_midway_through_its_channels_gets_no_more);
+    tcase_add_test(tc, mass_drop_during_one_walk_shrinks_the_array_safely);
     tcase_add_test(tc, counted_queue_is_what_the_limits_judge);
     suite_add_tcase(s, tc);
     return s;
