@@ -20,20 +20,23 @@ static char *trim(char *s)
     return s;
 }
 
-/* A value as the shell reads one word of it, in place: '...' literally;
- * "..." with \\, \", \$ and \` standing for the character after the
- * backslash (any other backslash stays); unquoted, a '#' after a blank
- * starts a comment.  After a closing quote only blanks and a comment may
- * follow.  Nothing is expanded ($NAME stays as written).  Returns 0, or
- * CP_ESYNTAX with the reason in err. */
-static int unquote(char *v, const char *name, char *err, size_t errlen)
+/* The value after '=' (raw: not yet trimmed) as the shell reads one word
+ * of it, in place, into *value: '...' literally; "..." with \\, \", \$
+ * and \` standing for the character after the backslash (any other
+ * backslash stays); unquoted, a '#' after a blank starts a comment (so
+ * "NAME= # note" is empty).  After a closing quote only blanks and a
+ * comment may follow ("x"#c is refused: the shell would join the two).
+ * Quotes count only around a whole value.  Nothing is expanded ($NAME
+ * stays as written).  Returns 0, or CP_ESYNTAX with the reason in err. */
+static int unquote(char *raw, char **value, const char *name, char *err, size_t errlen)
 {
+    char *v = *value = trim(raw);
     char q = v[0];
     if (q != '"' && q != '\'') {
-        for (char *s = v; *s; s++)
-            if (*s == '#' && s > v && isspace((unsigned char)s[-1])) {
+        for (char *s = raw; *s; s++)
+            if (*s == '#' && s > raw && isspace((unsigned char)s[-1])) {
                 *s = '\0';
-                trim(v);
+                *value = trim(raw);
                 break;
             }
         return CP_OK;
@@ -48,9 +51,10 @@ static int unquote(char *v, const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "unterminated quote in value of %s", name);
         return CP_ESYNTAX;
     }
-    for (in++; isspace((unsigned char)*in); in++)
-        ;
-    if (*in && *in != '#') {
+    char *after = ++in;
+    while (isspace((unsigned char)*in))
+        in++;
+    if (*in && (*in != '#' || in == after)) {
         snprintf(err, errlen, "text after the closing quote in value of %s", name);
         return CP_ESYNTAX;
     }
@@ -74,8 +78,7 @@ static int parse_line(char *line, char **name, char **value, char *err, size_t e
     }
     *eq = '\0';
     *name = trim(s);
-    *value = trim(eq + 1);
-    return unquote(*value, *name, err, errlen);
+    return unquote(eq + 1, value, *name, err, errlen);
 }
 
 int conffile_read(const char *path, conffile_setting_fn *on_setting, void *arg, char *err,

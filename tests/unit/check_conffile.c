@@ -58,10 +58,12 @@ START_TEST(quotes_escapes_and_comments_as_a_shell_reads_them)
 {
     int n = 0;
     seen[0] = '\0';
-    const char *path = write_file("A=\"a\" # c\nB=b # c\nC=x#y\nD=\"say \\\"hi\\\" \\\\ \\n\"\n"
-                                  "F='$HOME # \\'\nG=\"#\"\t#c\nH=$HOME\n");
+    const char *path =
+        write_file("A=\"a\" # c\nB=b # c\nC=x#y\nD=\"say \\\"hi\\\" \\\\ \\n\"\n"
+                   "F='$HOME # \\'\nG=\"#\"\t#c\nH=$HOME\nI= # none\nJ=\t# none\nK=#k\n");
     ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_OK);
-    ck_assert_str_eq(seen, "A=a;B=b;C=x#y;D=say \"hi\" \\ \\n;F=$HOME # \\;G=#;H=$HOME;");
+    ck_assert_str_eq(seen,
+                     "A=a;B=b;C=x#y;D=say \"hi\" \\ \\n;F=$HOME # \\;G=#;H=$HOME;I=;J=;K=#k;");
     unlink(path);
 }
 END_TEST
@@ -80,6 +82,10 @@ START_TEST(bad_lines_name_the_path_and_line)
     ck_assert_ptr_nonnull(strstr(err, ":1: unterminated quote in value of A"));
     unlink(path);
     path = write_file("A=\"a\"b\n");
+    ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_ESYNTAX);
+    ck_assert_ptr_nonnull(strstr(err, ":1: text after the closing quote in value of A"));
+    unlink(path);
+    path = write_file("A=\"a\"#c\n"); /* the shell would read a#c: refused, not guessed */
     ck_assert_int_eq(conffile_read(path, record, &n, err, sizeof err), CP_ESYNTAX);
     ck_assert_ptr_nonnull(strstr(err, ":1: text after the closing quote in value of A"));
     unlink(path);
