@@ -46,6 +46,8 @@ static void on_message(redisAsyncContext *ac, void *reply, void *privdata)
     if (!m || m->type != REDIS_REPLY_ARRAY || m->elements != 3)
         return;
     const char *kind = m->element[0]->str;
+    if (r->sub.setup_failed)
+        return; /* AUTH or SELECT was refused: the link is being dropped */
     if (kind && strcmp(kind, "subscribe") == 0) {
         r->subscribed = true;
         log_info("subscribed to %s", r->channel);

@@ -52,10 +52,11 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     evtimer_del(link->connect_timeout);
     link->connected = true;
-    link->backoff_ms = RDB_BACKOFF_MIN_MS;
     log_debug("%s (%s link): connection up", link->what, link->name);
-    if (link->setup_pending == 0) /* else once AUTH and SELECT succeed */
+    if (link->setup_pending == 0) { /* else once AUTH and SELECT succeed */
+        link->backoff_ms = RDB_BACKOFF_MIN_MS;
         outage_ok(link->outage, link->what, outage_clock_ms());
+    }
     link->on_connected(link);
 }
 
@@ -89,7 +90,8 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 
 /* Check an AUTH or SELECT reply: an error is reported as an outage (a wrong
  * password is a configuration error worth seeing, once) and the link dropped
- * so that it retries; Redis counts as reachable once every reply is in. */
+ * so that it retries, backing off as from a refused connection; Redis counts
+ * as reachable, and the backoff starts again, once every reply is in. */
 static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     struct rdb_link *link = ac->data;
@@ -100,9 +102,11 @@ static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
         char why[256];
         snprintf(why, sizeof why, "%s failed: %s", (const char *)privdata, r->str);
         link->setup_pending = 0;
+        link->setup_failed = true;
         outage_fail(link->outage, link->what, why, outage_clock_ms());
         redisAsyncDisconnect(ac);
     } else if (link->setup_pending > 0 && --link->setup_pending == 0) {
+        link->backoff_ms = RDB_BACKOFF_MIN_MS;
         outage_ok(link->outage, link->what, outage_clock_ms());
     }
 }
@@ -111,6 +115,7 @@ static void send_setup(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->conf;
     link->setup_pending = (conf->redis_password[0] != 0) + (conf->redis_db != 0);
+    link->setup_failed = false;
     if (conf->redis_password[0])
         redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
     if (conf->redis_db)

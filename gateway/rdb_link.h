@@ -31,6 +31,7 @@ struct rdb_link {
     struct outage own, *outage;
     char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
     unsigned setup_pending;       /* AUTH and SELECT replies still to come */
+    bool setup_failed;            /* AUTH or SELECT refused: this connection is going */
     struct rdb_sentinel sentinel; /* REDIS_SENTINELS: where the master is */
 };
 

@@ -59,4 +59,21 @@ for p in gateway_pw feeder_pw; do
     [ "$n" = 1 ] || fail "$p: $n AUTH warnings in 3 s, want 1: $(cat "$WORK/$p.log")"
     ! grep -q "\[error\]\|connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
 done
+
+# A password given to a Redis that has none: AUTH is refused but the
+# pipelined SUBSCRIBE is not.  The gateway must neither say "subscribed" for
+# the doomed connection nor reconnect at once, over and over (it logged
+# "subscribed" ten times a second): retries back off as from a refused
+# connection (100 ms doubling to 5 s: a handful in 3 s per link).
+NP=$(free_port)
+start redis_np redis-server --port "$NP" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK"
+wait_for 10 redis-cli -p "$NP" ping || fail "redis-server did not start"
+start gateway_np "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+    --redis-port "$NP" --redis-password wrong --www-root ""
+sleep 3
+! grep -q "subscribed" "$WORK/gateway_np.log" || fail "AUTH refused, yet: $(cat "$WORK/gateway_np.log")"
+n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$NP: AUTH" "$WORK/gateway_np.log" || true)
+[ "$n" = 1 ] || fail "$n AUTH warnings in 3 s, want 1: $(cat "$WORK/gateway_np.log")"
+conns=$(redis-cli -p "$NP" info stats | tr -d '\r' | sed -n 's/^total_connections_received://p')
+[ "$conns" -le 20 ] || fail "$conns connections in 3 s from a gateway whose AUTH is refused: no backoff"
 echo "PASS: $TEST_NAME"
