@@ -7,6 +7,7 @@
 #include "price.h"
 #include "resume.h"
 #include "sse.h"
+#include "tickid.h"
 #include "urlcode.h"
 
 #include <event2/buffer.h>
@@ -91,8 +92,11 @@ void eventsource_start(struct conn *c)
     /* A resumed stream first states the id it resumes from, so that a
      * client whose event stream starts with an empty last event id (WHATWG
      * "event stream interpretation") and is cut before the first tick still
-     * holds its resume point. */
-    if (resume && strlen(resume) < PRICE_ID_MAX && sse_id_valid(resume))
+     * holds its resume point.  A malformed id is not repeated: that stream
+     * starts with its snapshot (docs/PROTOCOL.md §3). */
+    struct tickid parsed;
+    if (resume && strlen(resume) < PRICE_ID_MAX && sse_id_valid(resume) &&
+        tickid_parse(resume, &parsed) == CP_OK)
         evbuffer_add_printf(out, "retry: 2000\nid: %s\n\n", resume);
     else
         evbuffer_add_printf(out, "retry: 2000\n\n");

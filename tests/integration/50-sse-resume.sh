@@ -136,6 +136,14 @@ assert len(events) >= 3 and all(e["event"] == "price-update" for e in events[1:]
 PYEOF
 done
 
+# The stream states the id it resumes from only when it is an id: a
+# malformed one is not echoed back ahead of the snapshot.
+curl -sN --max-time 1 -H 'Last-Event-ID: 1796529x' "$base/events?symbols=ETH" >"$WORK/raw_bad.txt" || true
+head -c 14 "$WORK/raw_bad.txt" | grep -q '^retry: 2000$' || fail "stream does not start with retry: $(head -c 200 "$WORK/raw_bad.txt")"
+! grep -q '^id: 1796529x$' "$WORK/raw_bad.txt" || fail "a malformed Last-Event-ID was echoed as the stream's id"
+curl -sN --max-time 1 -H 'Last-Event-ID: 1-0' "$base/events?symbols=ETH" >"$WORK/raw_old.txt" || true
+grep -q '^id: 1-0$' "$WORK/raw_old.txt" || fail "a well-formed Last-Event-ID was not stated: $(head -c 200 "$WORK/raw_old.txt")"
+
 # The feeder falls silent: keep-alive comments still flow.
 stop "$feeder_PID" || true
 sse "$base/events" 1.5 >"$WORK/silent.txt" || fail "SSE client failed while the feeder is silent"
