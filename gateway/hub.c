@@ -67,10 +67,8 @@ struct hub_channel *hub_channel_get(struct hub *hub, const char *symbol)
     struct hub_channel *ch = hub_channel_find(hub, symbol);
     if (ch)
         return ch;
-    if (hub->n_channels == hub->cap_channels) {
-        hub->cap_channels = hub->cap_channels ? hub->cap_channels * 2 : 16;
-        hub->channels = xrealloc(hub->channels, hub->cap_channels * sizeof *hub->channels);
-    }
+    hub->channels =
+        xgrow(hub->channels, hub->n_channels, &hub->cap_channels, sizeof *hub->channels, 16);
     ch = xcalloc(1, sizeof *ch);
     snprintf(ch->symbol, sizeof ch->symbol, "%s", symbol);
     hub->channels[hub->n_channels++] = ch;

@@ -85,10 +85,7 @@ static enum msg_transport part_transport(struct hub *hub, struct hub_client *c)
     if (c->id_owed == hub->tick_seq)
         return MSG_SSE_PART;
     c->id_owed = hub->tick_seq;
-    if (hub->n_owed == hub->cap_owed) {
-        hub->cap_owed = hub->cap_owed ? hub->cap_owed * 2 : 64;
-        hub->owed = xrealloc(hub->owed, hub->cap_owed * sizeof *hub->owed);
-    }
+    hub->owed = xgrow(hub->owed, hub->n_owed, &hub->cap_owed, sizeof *hub->owed, 64);
     hub->owed[hub->n_owed++] = c;
     return MSG_SSE_PART;
 }
@@ -254,10 +251,8 @@ static void add_tick_channel(struct hub *hub, struct hub_channel *ch, const json
 {
     if (ch->count == 0 || ch->tick_msg)
         return;
-    if (hub->n_tick_chs == hub->cap_tick_chs) {
-        hub->cap_tick_chs = hub->cap_tick_chs ? hub->cap_tick_chs * 2 : 32;
-        hub->tick_chs = xrealloc(hub->tick_chs, hub->cap_tick_chs * sizeof *hub->tick_chs);
-    }
+    hub->tick_chs =
+        xgrow(hub->tick_chs, hub->n_tick_chs, &hub->cap_tick_chs, sizeof *hub->tick_chs, 32);
     ch->tick_msg = encode(hub, "price-update", price, id, ts);
     hub->tick_chs[hub->n_tick_chs++] = ch;
 }

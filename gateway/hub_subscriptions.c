@@ -101,10 +101,7 @@ static struct hub_member **find_member(struct hub_client *c, const struct hub_ch
 /* c has its first subscription: it joins the fan-out's walk, last. */
 static void add_subscriber(struct hub *hub, struct hub_client *c)
 {
-    if (hub->n_subs == hub->cap_subs) {
-        hub->cap_subs = hub->cap_subs ? hub->cap_subs * 2 : 64;
-        hub->subs = xrealloc(hub->subs, hub->cap_subs * sizeof *hub->subs);
-    }
+    hub->subs = xgrow(hub->subs, hub->n_subs, &hub->cap_subs, sizeof *hub->subs, 64);
     c->sub_index = hub->n_subs;
     hub->subs[hub->n_subs++] = c;
 }

@@ -38,6 +38,28 @@ START_TEST(calloc_zeroes_and_realloc_keeps_the_contents)
 }
 END_TEST
 
+/* xgrow: the capacity starts at first, doubles only when full, and the
+ * elements already there are kept. */
+START_TEST(grow_doubles_only_when_full_and_keeps_the_elements)
+{
+    int *a = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 100; i++) {
+        a = xgrow(a, n, &cap, sizeof *a, 8);
+        ck_assert_uint_gt(cap, n);
+        a[n++] = i;
+        if (i == 0)
+            ck_assert_uint_eq(cap, 8);
+        if (i == 8)
+            ck_assert_uint_eq(cap, 16);
+    }
+    ck_assert_uint_eq(cap, 128);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(a[i], i);
+    free(a);
+}
+END_TEST
+
 START_TEST(strndup_copies_at_most_n_bytes)
 {
     char *a = xstrdup("BTC,ETH"), *b = xstrndup("BTC,ETH", 3), *c = xstrndup("BTC", 99);
@@ -112,6 +134,7 @@ static Suite *xalloc_suite(void)
     TCase *tc = tcase_create("alloc");
     tcase_add_test(tc, zero_sizes_still_give_memory);
     tcase_add_test(tc, calloc_zeroes_and_realloc_keeps_the_contents);
+    tcase_add_test(tc, grow_doubles_only_when_full_and_keeps_the_elements);
     tcase_add_test(tc, strndup_copies_at_most_n_bytes);
     tcase_add_test(tc, out_of_memory_aborts_with_the_size);
     suite_add_tcase(s, tc);
