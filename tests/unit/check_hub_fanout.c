@@ -134,11 +134,7 @@ START_TEST(overflow_handler_may_unsubscribe_during_fan_out)
     ck_assert_uint_eq(hub_channel_size(hub, "BTC"), 2);
     ck_assert_uint_gt(evbuffer_get_length(out[0]), 0);
     ck_assert_uint_gt(evbuffer_get_length(out[2]), 0);
-    for (int i = 0; i < 3; i++) {
-        hub_client_clear(hub, &c[i]);
-        evbuffer_free(out[i]);
-    }
-    hub_free(hub);
+    free_clients(hub, c, out, 3);
 }
 END_TEST
 
@@ -173,11 +169,7 @@ START_TEST(every_subscriber_gets_each_tick_once_while_others_leave)
     ck_assert_int_eq(publish(hub), 0);
     for (int i = 0; i < N; i++)
         ck_assert_uint_eq(evbuffer_get_length(out[i]), i >= N - 10 && i % 3 != 1 ? one : 0);
-    for (int i = 0; i < N; i++) {
-        hub_client_clear(hub, &c[i]);
-        evbuffer_free(out[i]);
-    }
-    hub_free(hub);
+    free_clients(hub, c, out, N);
 }
 END_TEST
 
@@ -226,11 +218,7 @@ START_TEST(one_walk_gives_each_subscriber_its_channels_in_tick_order)
     ck_assert_ptr_nonnull(strstr(s, "\"symbol\":\"ETH\""));
     ck_assert_ptr_null(strstr(s, "BTC"));
     free(s);
-    for (int i = 0; i < N; i++) {
-        hub_client_clear(hub, &c[i]);
-        evbuffer_free(out[i]);
-    }
-    hub_free(hub);
+    free_clients(hub, c, out, N);
 }
 END_TEST
 
@@ -257,11 +245,7 @@ START_TEST(client_dropped_midway_through_its_channels_gets_no_more)
     ck_assert_uint_eq(hub_channel_size(hub, "ETH"), 2);
     ck_assert_uint_eq(hub_get_stats(hub)->messages_out, 4);
     ck_assert_uint_eq(evbuffer_get_length(out[0]), evbuffer_get_length(out[2]));
-    for (int i = 0; i < 3; i++) {
-        hub_client_clear(hub, &c[i]);
-        evbuffer_free(out[i]);
-    }
-    hub_free(hub);
+    free_clients(hub, c, out, 3);
 }
 END_TEST
 
@@ -286,11 +270,7 @@ START_TEST(mass_drop_during_one_walk_shrinks_the_array_safely)
     ck_assert_uint_eq(hub_get_stats(hub)->messages_out, KEEP);
     for (int i = 0; i < KEEP; i++)
         ck_assert_uint_gt(evbuffer_get_length(out[i]), 0);
-    for (int i = 0; i < N; i++) {
-        hub_client_clear(hub, &c[i]);
-        evbuffer_free(out[i]);
-    }
-    hub_free(hub);
+    free_clients(hub, c, out, N);
 }
 END_TEST
 

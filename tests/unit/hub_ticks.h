@@ -43,6 +43,16 @@ static inline struct hub *new_hub(size_t high_water, size_t hard_limit, int64_t 
     return hub_new(&limits, NULL);
 }
 
+/* Clear n clients c[] from hub, free their outputs out[], then the hub. */
+static inline void free_clients(struct hub *hub, struct hub_client *c, struct evbuffer **out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        hub_client_clear(hub, &c[i]);
+        evbuffer_free(out[i]);
+    }
+    hub_free(hub);
+}
+
 static inline char *contents(struct evbuffer *b)
 {
     size_t n = evbuffer_get_length(b);
