@@ -142,19 +142,13 @@ void conn_reap(struct conn_registry *reg)
 
 /* ---- one connection ----------------------------------------------------- */
 
-struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t fd,
-                      const struct peers_key *peer)
+/* Fill in c (calloc'd, its ctx set) and register it: on fd, from peer
+ * (already admitted). */
+static struct conn *conn_register(struct conn *c, evutil_socket_t fd, const struct peers_key *peer)
 {
+    struct ctx *ctx = c->ctx;
     struct conn_registry *reg = ctx->conns;
-    if (!bev) {
-        evutil_closesocket(fd);
-        peers_remove(reg->peers, peer);
-        return NULL;
-    }
-    struct conn *c = xcalloc(1, sizeof *c);
     c->peer = *peer;
-    c->ctx = ctx;
-    c->bev = bev;
     c->kind = CONN_HTTP;
     c->sub = &c->pc.sub;
     c->req = http_request_new((size_t)ctx->conf->max_head_bytes, (unsigned)ctx->conf->max_headers);
@@ -170,6 +164,37 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
     reg->n_conns++;
     c->log = connlog_open(ctx->conf->log_connections, fd, ctx_now_ms(ctx));
     return c;
+}
+
+/* fd cannot be served (out of memory): closed, and no longer counted. */
+static struct conn *refuse(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer)
+{
+    evutil_closesocket(fd);
+    peers_remove(ctx->conns->peers, peer);
+    return NULL;
+}
+
+struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t fd,
+                      const struct peers_key *peer)
+{
+    if (!bev)
+        return refuse(ctx, fd, peer);
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->ctx = ctx;
+    c->bev = bev;
+    return conn_register(c, fd, peer);
+}
+
+struct conn *conn_new_bare(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
+                           const struct conn_io *io, size_t low_water)
+{
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->ctx = ctx;
+    if (!conn_io_attach(c, fd, io, low_water)) {
+        free(c);
+        return refuse(ctx, fd, peer);
+    }
+    return conn_register(c, fd, peer);
 }
 
 /* A stream stops counting as a current client once it is being closed,
@@ -269,6 +294,9 @@ void conn_subscriber_init(struct conn *c, enum msg_transport transport)
      * bufferevent. */
     if (!c->bev || !bufferevent_openssl_get_ssl(c->bev))
         hub_client_set_socket(&c->pc.sub, conn_fd(c));
+    /* A bare connection's output callback keeps the count (conn_io.c). */
+    if (!c->bev)
+        hub_client_count_queued(&c->pc.sub, evbuffer_get_length(c->out));
 }
 
 /* ---- HTTP responses ----------------------------------------------------- */
@@ -454,8 +482,9 @@ void conn_await(struct conn *c)
 {
     c->pending++;
     if (c->kind == CONN_HTTP) {
-        c->awaiting = true;
-        bufferevent_disable(c->bev, EV_READ);
+        c->awaiting = true; /* a bare connection's reading stops on it */
+        if (c->bev)
+            bufferevent_disable(c->bev, EV_READ);
     }
 }
 
@@ -475,8 +504,5 @@ void conn_answered(struct conn *c)
     if (c->close_after_flush || c->closing)
         return;
     http_request_reset(c->req);
-    bufferevent_enable(c->bev, EV_READ);
-    /* Requests pipelined behind this one may already be read: let the read
-     * callback parse them, as if they had just arrived. */
-    bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+    conn_resume_reading(c);
 }

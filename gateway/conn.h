@@ -7,12 +7,17 @@
  * marks it, and the registry frees closed ones on the next loop turn, never
  * inside their own callbacks.
  *
- * A connection starts on a libevent bufferevent (plain or TLS).  A stream on
- * plain TCP then goes bare (conn_go_bare(), conn_io.c): one edge-triggered
- * event on the socket, an output evbuffer, and an input evbuffer only while
- * bytes wait to be parsed — about 600 bytes less per subscriber than the
- * bufferevent with its two evbuffers, and no epoll_ctl(2) when a client's
- * output queues and drains. */
+ * A connection on plain TCP is bare from its accept (conn_new_bare(),
+ * conn_io.c): one edge-triggered event on the socket, registered once
+ * with epoll (EPOLLIN | EPOLLOUT | EPOLLET), an output evbuffer written at
+ * the end of the loop turn, and an input evbuffer only while bytes wait to
+ * be parsed — about 600 bytes less per subscriber than a bufferevent with
+ * its two evbuffers, and no epoll_ctl(2) from the accept to the close
+ * however its output queues and drains.  A connection over TLS lives on
+ * libevent's OpenSSL bufferevent; so does a Socket.IO one
+ * (conn_leave_bare(): its long polls and sessions use the bufferevent's
+ * watermarks and timeouts), which may go bare again for a native stream
+ * (conn_go_bare()). */
 #ifndef CP_CONN_H
 #define CP_CONN_H
 
@@ -38,7 +43,7 @@ enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
 
 struct conn {
     struct ctx *ctx;
-    struct bufferevent *bev; /* until it goes bare, and for good over TLS; else NULL */
+    struct bufferevent *bev; /* TLS, Socket.IO (conn_leave_bare()); else NULL: bare */
     struct event *ev;        /* bare: the socket's event (EV_READ|EV_WRITE|EV_ET) */
     struct evbuffer *in;     /* bare: input not yet parsed (NULL when there is none) */
     struct evbuffer *out;    /* bare: output not yet written */
@@ -116,6 +121,14 @@ struct conn_io {
 struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t fd,
                       const struct peers_key *peer);
 
+/* A bare connection on fd (an accepted plain-TCP socket, ownership passes)
+ * from peer (already admitted), served by io (static): told of input,
+ * output drained to low_water bytes, EOF, errors and timeouts.  No read
+ * timeout yet (conn_set_read_timeout()).  NULL when out of memory (fd is
+ * closed and peer no longer counted). */
+struct conn *conn_new_bare(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
+                           const struct conn_io *io, size_t low_water);
+
 /* Close now: output not yet written is discarded. */
 void conn_close(struct conn *c);
 
@@ -137,9 +150,25 @@ void conn_set_read_timeout(struct conn *c, int read_ms);
  * returns false and changes nothing over TLS): what the bufferevent had
  * read and not parsed, and what it had not yet written, move with it, and
  * io (static) is told of input, output drained to low_water bytes, EOF,
- * errors and timeouts from now on.  The read timeout is read_ms (0: none).
- * For a stream whose head is answered (WebSocket, SSE). */
+ * errors and timeouts from now on.  The read timeout is read_ms (0: none);
+ * on a connection that is bare already only that changes.  For a stream
+ * whose head is answered (WebSocket, SSE). */
 bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, int read_ms);
+
+/* The reverse, for an HTTP connection (kind CONN_HTTP) whose request needs
+ * a bufferevent (Socket.IO): a socket bufferevent with the callbacks
+ * read_cb, write_cb and event_cb (argument c), enabled for reading and
+ * writing, takes over the socket, with what was read and not parsed (a
+ * read callback is scheduled for it) and what was not yet written; read
+ * timeout read_ms (0: none).  True at once when c is on a bufferevent
+ * already; false (out of memory) leaves c bare. */
+bool conn_leave_bare(struct conn *c, bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                     bufferevent_event_cb event_cb, int read_ms);
+
+/* Bytes of len read for c elsewhere (a connection handed over by another
+ * worker, handoff.h) go in front of what its socket brings, and are read
+ * on the next loop turn. */
+void conn_push_input(struct conn *c, const char *bytes, size_t len);
 
 /* c's socket. */
 evutil_socket_t conn_fd(const struct conn *c);
@@ -148,6 +177,9 @@ evutil_socket_t conn_fd(const struct conn *c);
  * at the end of the loop turn, in one writev(2) with whatever else was
  * queued meanwhile). */
 struct evbuffer *conn_output(struct conn *c);
+
+/* c's input read and not yet parsed; NULL when a bare connection has none. */
+struct evbuffer *conn_input(struct conn *c);
 
 /* A lingering close: shut c's write side and read, discarding, to EOF or
  * until ms pass without input (then BEV_EVENT_TIMEOUT | BEV_EVENT_READING). */

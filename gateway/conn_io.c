@@ -44,8 +44,8 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
         c->flush_queued = false;
         if (c->closing)
             conn_schedule_reap(reg); /* the reaper waited for this */
-        else
-            bare_flush(c);
+        else if (!c->bev)
+            bare_flush(c); /* else it moved onto a bufferevent, which writes */
     }
 }
 
@@ -87,10 +87,12 @@ void conn_io_registry_free(struct conn_registry *reg)
 
 /* ---- writing and reading ------------------------------------------------ */
 
-/* Reading stops when c starts closing and resumes for a lingering close. */
+/* Reading stops when c starts closing (and resumes for a lingering close),
+ * while an HTTP request waits for Redis (conn_await()), and once c has
+ * moved onto a bufferevent (conn_leave_bare()). */
 static bool reading(const struct conn *c)
 {
-    return !c->closing && (!c->close_after_flush || c->lingering);
+    return c->ev && !c->closing && !c->awaiting && (!c->close_after_flush || c->lingering);
 }
 
 /* Write what is queued, CONN_WRITE_IOVECS chains per sendmsg(2), until it
@@ -182,7 +184,7 @@ static void bare_read(struct conn *c)
         }
         if (n < CONN_READ_BYTES)
             return; /* empty: the next byte brings a new edge */
-        if (total >= CONN_READ_PER_WAKE) {
+        if (total >= CONN_READ_PER_WAKE && c->ev) {
             event_active(c->ev, EV_READ, 0);
             return;
         }
@@ -194,6 +196,8 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
     struct conn *c = arg;
     if (c->closing)
         return;
+    if ((what & EV_TIMEOUT) && c->awaiting)
+        return; /* a request waiting for Redis is not idle (a bufferevent stops the time) */
     if (what & EV_TIMEOUT) {
         bool flushing = c->close_after_flush && !c->lingering;
         c->ctx->conns->io->event(c, BEV_EVENT_TIMEOUT |
@@ -206,31 +210,45 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
         bare_read(c);
 }
 
-/* ---- going bare --------------------------------------------------------- */
+/* ---- going bare, and back ----------------------------------------------- */
 
-bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, int read_ms)
+bool conn_io_attach(struct conn *c, evutil_socket_t fd, const struct conn_io *io, size_t low_water)
 {
-    if (!c->bev || bufferevent_openssl_get_ssl(c->bev))
-        return false;
     struct conn_registry *reg = c->ctx->conns;
-    evutil_socket_t fd = bufferevent_getfd(c->bev);
-    struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
     c->out = evbuffer_new();
     c->ev = event_new(reg->base, fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST, on_socket, c);
-    c->in = evbuffer_get_length(in) > 0 ? evbuffer_new() : NULL;
-    if (!c->out || !c->ev || (evbuffer_get_length(in) > 0 && !c->in)) {
+    if (!c->out || !c->ev) {
         if (c->out)
             evbuffer_free(c->out);
-        if (c->in)
-            evbuffer_free(c->in);
         if (c->ev)
             event_free(c->ev);
-        c->out = c->in = NULL;
+        c->out = NULL;
         c->ev = NULL;
-        return false; /* out of memory: it stays on its bufferevent */
+        return false;
     }
     reg->io = io;
     reg->low_water = low_water;
+    evbuffer_add_cb(c->out, on_queued, c);
+    return true;
+}
+
+bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, int read_ms)
+{
+    if (!c->bev) {
+        conn_set_read_timeout(c, read_ms); /* bare from its accept */
+        return true;
+    }
+    if (bufferevent_openssl_get_ssl(c->bev))
+        return false;
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
+    c->in = evbuffer_get_length(in) > 0 ? evbuffer_new() : NULL;
+    if ((evbuffer_get_length(in) > 0 && !c->in) || !conn_io_attach(c, fd, io, low_water)) {
+        if (c->in)
+            evbuffer_free(c->in);
+        c->in = NULL;
+        return false; /* out of memory: it stays on its bufferevent */
+    }
     /* The socket bufferevent keeps the start of its output frozen (only it
      * drains that side). */
     evbuffer_unfreeze(out, 1);
@@ -246,13 +264,77 @@ bool conn_go_bare(struct conn *c, const struct conn_io *io, size_t low_water, in
     bufferevent_setfd(c->bev, -1);
     bufferevent_free(c->bev);
     c->bev = NULL;
-    evbuffer_add_cb(c->out, on_queued, c);
     conn_set_read_timeout(c, read_ms);
     if (evbuffer_get_length(c->out) > 0)
         queue_flush(c);
     if (c->in)
         event_active(c->ev, EV_READ, 0); /* bytes that came with the head */
     return true;
+}
+
+bool conn_leave_bare(struct conn *c, bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                     bufferevent_event_cb event_cb, int read_ms)
+{
+    if (c->bev)
+        return true;
+    evutil_socket_t fd = event_get_fd(c->ev);
+    struct bufferevent *bev = bufferevent_socket_new(
+        c->ctx->conns->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (!bev)
+        return false;
+    event_free(c->ev); /* the socket stays open: the bufferevent owns it now */
+    c->ev = NULL;
+    /* The socket bufferevent keeps the end of its input frozen (only it
+     * adds there): thaw it for what was read and not yet parsed. */
+    struct evbuffer *in = bufferevent_get_input(bev);
+    if (c->in) {
+        evbuffer_unfreeze(in, 0);
+        evbuffer_add_buffer(in, c->in);
+        evbuffer_freeze(in, 0);
+        evbuffer_free(c->in);
+        c->in = NULL;
+    }
+    evbuffer_remove_cb(c->out, on_queued, c);
+    evbuffer_add_buffer(bufferevent_get_output(bev), c->out);
+    evbuffer_free(c->out);
+    c->out = NULL;
+    c->bev = bev;
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+    conn_set_read_timeout(c, read_ms);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (evbuffer_get_length(in) > 0)
+        bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+    return true;
+}
+
+void conn_push_input(struct conn *c, const char *bytes, size_t len)
+{
+    if (c->bev) {
+        /* A socket bufferevent keeps the end of its input frozen (only it
+         * adds there): thaw it for these bytes. */
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        evbuffer_unfreeze(in, 0);
+        evbuffer_add(in, bytes, len);
+        evbuffer_freeze(in, 0);
+        bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+        return;
+    }
+    if (!c->in && !(c->in = evbuffer_new()))
+        return;
+    evbuffer_add(c->in, bytes, len);
+    event_active(c->ev, EV_READ, 0);
+}
+
+void conn_resume_reading(struct conn *c)
+{
+    if (c->bev) {
+        bufferevent_enable(c->bev, EV_READ);
+        /* Requests pipelined behind this one may already be read: let the
+         * read callback parse them, as if they had just arrived. */
+        bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+    } else {
+        event_active(c->ev, EV_READ, 0); /* what waited in c->in and the socket */
+    }
 }
 
 void conn_io_free(struct conn *c)
@@ -283,6 +365,11 @@ struct evbuffer *conn_output(struct conn *c)
     return c->bev ? bufferevent_get_output(c->bev) : c->out;
 }
 
+struct evbuffer *conn_input(struct conn *c)
+{
+    return c->bev ? bufferevent_get_input(c->bev) : c->in;
+}
+
 void conn_set_read_timeout(struct conn *c, int read_ms)
 {
     struct timeval tv = strlist_timeval_ms(read_ms);
@@ -291,8 +378,9 @@ void conn_set_read_timeout(struct conn *c, int read_ms)
         bufferevent_enable(c->bev, EV_READ); /* libevent stops reading on a timeout */
     } else if (read_ms > 0) {
         event_add(c->ev, &tv);
+    } else if (event_pending(c->ev, EV_READ | EV_WRITE, NULL)) {
+        event_remove_timer(c->ev); /* event_add(NULL) would keep the old timeout */
     } else {
-        event_del(c->ev); /* event_add(NULL) would keep the old timeout */
         event_add(c->ev, NULL);
     }
 }

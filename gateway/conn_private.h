@@ -30,6 +30,15 @@ void conn_io_registry_init(struct conn_registry *reg);
 void conn_io_registry_free(struct conn_registry *reg);
 void conn_io_free(struct conn *c);
 
+/* Give c (not yet registered) its socket's event on fd and an output
+ * buffer, served by io with output drained at low_water bytes.  Returns
+ * false (out of memory) with nothing allocated. */
+bool conn_io_attach(struct conn *c, evutil_socket_t fd, const struct conn_io *io, size_t low_water);
+
+/* An HTTP request was answered after waiting for Redis: read on, the
+ * requests already read behind it first. */
+void conn_resume_reading(struct conn *c);
+
 /* A bare connection stops reading and waits only for its output to be
  * written, within timeout_ms (then BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING). */
 void conn_io_flush_then(struct conn *c, int timeout_ms);

@@ -143,12 +143,17 @@ void routes_handle(struct conn *c)
         route_static(c, path);
 }
 
-void routes_body_too_large(struct conn *c)
+bool routes_is_socketio(const struct conn *c)
 {
     char path[HTTP_URL_MAX];
-    if (c->ctx->socketio &&
-        urlcode_path_decode(http_request_path(c->req), path, sizeof path) == CP_OK &&
-        socketio_path(c->ctx->conf, path))
+    return c->ctx->socketio &&
+           urlcode_path_decode(http_request_path(c->req), path, sizeof path) == CP_OK &&
+           socketio_path(c->ctx->conf, path);
+}
+
+void routes_body_too_large(struct conn *c)
+{
+    if (routes_is_socketio(c))
         socketio_body_too_large(c->ctx->socketio, c);
     else
         conn_respond_error(c, 413, "payload_too_large", "request body too large", NULL);

@@ -12,6 +12,10 @@
  * answer may wait for Redis (c->awaiting). */
 void routes_handle(struct conn *c);
 
+/* Whether c's request (its head complete, or its body too large) is for
+ * Socket.IO's path, with Socket.IO enabled. */
+bool routes_is_socketio(const struct conn *c);
+
 /* c's request body passed the limit (SOCKETIO_MAX_PAYLOAD_BYTES): answer
  * 413; a Socket.IO session that sent it is closed, as engine.io does. */
 void routes_body_too_large(struct conn *c);

@@ -32,38 +32,37 @@ static const struct conn_io serve_io = {
 struct conn *serve_accepted(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
                             struct ssl_ctx_st *tls)
 {
-    struct bufferevent *bev;
-    int opts = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
+    const struct cp_conf *conf = ctx->conf;
+    struct conn *c;
     if (tls) {
         SSL *ssl = SSL_new(tls);
-        bev = ssl ? bufferevent_openssl_socket_new(ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                   opts)
-                  : NULL;
+        struct bufferevent *bev =
+            ssl ? bufferevent_openssl_socket_new(ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                 BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
+                : NULL;
         if (bev) /* clients that close without close_notify are the norm */
             bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+        c = conn_new(ctx, bev, fd, peer);
+        if (!c)
+            return NULL;
+        bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+        bufferevent_enable(bev, EV_READ | EV_WRITE);
     } else {
-        bev = bufferevent_socket_new(ctx->base, fd, opts);
+        /* Plain TCP: bare from the start, one epoll registration for the
+         * connection's life (conn.h). */
+        c = conn_new_bare(ctx, fd, peer, &serve_io, (size_t)conf->output_high_water_bytes / 4);
+        if (!c)
+            return NULL;
     }
-    struct conn *c = conn_new(ctx, bev, fd, peer);
-    if (!c)
-        return NULL;
     /* The read timeout bounds the request head (slowloris); a stream
      * replaces it once the head is answered (read_heads). */
-    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
-    conn_set_read_timeout(c, ctx->conf->handshake_timeout_ms);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    conn_set_read_timeout(c, conf->handshake_timeout_ms);
     return c;
 }
 
 void serve_handed_over(struct conn *c, const char *bytes, size_t len)
 {
-    /* A socket bufferevent keeps the end of its input frozen (only it adds
-     * there): thaw it for these bytes. */
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    evbuffer_unfreeze(in, 0);
-    evbuffer_add(in, bytes, len);
-    evbuffer_freeze(in, 0);
-    bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+    conn_push_input(c, bytes, len);
 }
 
 static void refuse_head(struct conn *c, int rc)
@@ -82,28 +81,43 @@ static void refuse_head(struct conn *c, int rc)
 
 /* The head is answered and c is a stream now.  WebSocket clients are pinged
  * after silence; SSE clients send nothing, and a vanished one is noticed
- * when a write fails.  On plain TCP the native protocol's streams go bare
- * (conn.h); a Socket.IO session's WebSocket stays on its bufferevent. */
+ * when a write fails.  On plain TCP the native protocol's streams are bare
+ * (conn.h), or go bare after a Socket.IO request on the same connection; a
+ * Socket.IO session's WebSocket stays on its bufferevent. */
 static void start_stream(struct conn *c)
 {
     const struct cp_conf *conf = c->ctx->conf;
     int read_ms = c->kind == CONN_WS ? conf->ws_ping_interval_ms : 0;
-    size_t low_water = (size_t)conf->output_high_water_bytes / 4;
+    size_t low_water = (size_t)conf->output_high_water_bytes / 4; /* as serve_accepted()'s */
     http_request_free(c->req);
     c->req = NULL;
-    if (!c->ws_text && c->sub == &c->pc.sub && conn_go_bare(c, &serve_io, low_water, read_ms))
+    bool native = !c->ws_text && c->sub == &c->pc.sub;
+    if ((!c->bev || native) && conn_go_bare(c, &serve_io, low_water, read_ms))
         return;
     conn_set_read_timeout(c, read_ms);
     bufferevent_setwatermark(c->bev, EV_WRITE, low_water, 0);
 }
 
+/* Socket.IO's polls and sessions use a bufferevent's watermarks and
+ * timeouts: a bare connection moves onto one for such a request.  False
+ * when it cannot (out of memory): c is closed. */
+static bool fit_for(struct conn *c)
+{
+    if (c->bev || !routes_is_socketio(c) ||
+        conn_leave_bare(c, read_cb, write_cb, event_cb, c->ctx->conf->handshake_timeout_ms))
+        return true;
+    conn_close(c);
+    return false;
+}
+
 /* Parse request heads until the connection becomes a stream, needs more
  * bytes, or is closing.  Bytes after a WebSocket handshake stay in the input
  * for the frame parser. */
-static void read_heads(struct conn *c, struct evbuffer *in)
+static void read_heads(struct conn *c)
 {
     while (c->kind == CONN_HTTP && !c->close_after_flush && !c->closing) {
-        size_t len = evbuffer_get_length(in);
+        struct evbuffer *in = conn_input(c);
+        size_t len = in ? evbuffer_get_length(in) : 0;
         if (len == 0)
             return;
         size_t used;
@@ -122,6 +136,8 @@ static void read_heads(struct conn *c, struct evbuffer *in)
             refuse_head(c, rc);
             return;
         }
+        if (!fit_for(c))
+            return;
         routes_handle(c);
         if (c->awaiting)
             return; /* conn_answered() goes on once Redis answers */
@@ -139,13 +155,15 @@ static void on_read(struct conn *c, struct evbuffer *in)
         return;
     }
     if (c->kind == CONN_HTTP && !c->awaiting) {
-        read_heads(c, in);
-        if (!c->bev)
-            return; /* gone bare: the rest of the input moved, and is read there */
+        struct bufferevent *bev = c->bev;
+        read_heads(c);
+        if (c->bev != bev)
+            return; /* moved between bare and bufferevent: the rest is read there */
+        in = conn_input(c);
     }
-    if (c->kind == CONN_WS)
+    if (c->kind == CONN_WS && in)
         websocket_read(c, in);
-    else if (c->kind == CONN_SSE)
+    else if (c->kind == CONN_SSE && in)
         evbuffer_drain(in, evbuffer_get_length(in)); /* clients send nothing */
 }
 

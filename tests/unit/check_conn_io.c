@@ -1,6 +1,7 @@
-/* Unit tests of gateway/conn_io.c: a stream on plain TCP leaves libevent's
- * bufferevent for a bare edge-triggered event once its head is answered;
- * bytes that came with the head are still read, a message longer than one
+/* Unit tests of gateway/conn_io.c: a connection on plain TCP is a bare
+ * edge-triggered event from its accept; a Socket.IO request moves it onto a
+ * bufferevent, and a native stream after that on the same connection goes
+ * bare again; bytes that came with the head are still read, a message longer than one
  * read arrives whole, output the socket cannot take waits and then goes out
  * whole and in order, and a client that never reads is dropped once its
  * close cannot be written.  On real loopback sockets (gw_fixture). */
@@ -93,13 +94,13 @@ static int ws_client(struct conn **server)
     return fd;
 }
 
-START_TEST(a_websocket_on_plain_tcp_goes_bare_after_its_handshake)
+START_TEST(a_websocket_on_plain_tcp_is_bare_from_its_accept)
 {
     gw_fixture_start(&fx, NULL);
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
-    ck_assert_ptr_nonnull(c->bev); /* the head is read on a bufferevent */
-    ck_assert_ptr_null(c->ev);
+    ck_assert_ptr_null(c->bev); /* the head too is read bare */
+    ck_assert_ptr_nonnull(c->ev);
     free(gw_fixture_ask(&fx, fd, UPGRADE, 2000, NULL));
     ck_assert_ptr_null(c->bev);
     ck_assert_ptr_nonnull(c->ev);
@@ -119,6 +120,67 @@ START_TEST(a_websocket_on_plain_tcp_goes_bare_after_its_handshake)
     close(fd);
     gw_fixture_run(&fx, 50);
     ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0); /* EOF seen, freed */
+}
+END_TEST
+
+/* A plain HTTP request on a bare connection: answered, kept alive, and a
+ * WebSocket upgrade after it on the same connection. */
+START_TEST(keep_alive_requests_are_answered_bare)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    char *got = gw_fixture_ask(&fx, fd, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 2000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
+    free(got);
+    ck_assert_ptr_null(c->bev);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 1);
+    size_t n;
+    got = gw_fixture_ask(&fx, fd, UPGRADE, 2000, &n);
+    json_decref(messages_after_head(got, n));
+    free(got);
+    ck_assert_int_eq(c->kind, CONN_WS);
+    ck_assert_ptr_null(c->bev);
+    close(fd);
+}
+END_TEST
+
+/* Socket.IO's polls use a bufferevent's watermarks and timeouts: its
+ * request moves the connection onto one, what was read with it included;
+ * a native WebSocket later on the same connection goes bare again. */
+START_TEST(a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare)
+{
+    fx.conf.socketio_enabled = true;
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    ck_assert_ptr_null(c->bev);
+    /* The handshake and a pipelined request behind it, in one send. */
+    char *got = gw_fixture_ask(&fx, fd,
+                               "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n",
+                               2000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
+    ck_assert_msg(strstr(got, "0{\"sid\":\"") != NULL, "%s", got);
+    const char *second = strstr(got + 13, "HTTP/1.1 200 ");
+    ck_assert_msg(second && strstr(second, "\"live\"") != NULL, "%s", got);
+    free(got);
+    ck_assert_ptr_nonnull(c->bev);
+    ck_assert_ptr_null(c->ev);
+    size_t n;
+    got = gw_fixture_ask(&fx, fd, UPGRADE, 2000, &n);
+    json_t *m = messages_after_head(got, n);
+    ck_assert_str_eq(event_of(m, 0), "welcome");
+    json_decref(m);
+    free(got);
+    ck_assert_ptr_null(c->bev); /* bare again */
+    send_text(fd, SUBSCRIBE_ALL);
+    got = gw_wire_read_until(&fx, fd, "\"subscribed\"", 2000, NULL);
+    ck_assert_ptr_nonnull(strstr(got, "\"subscribed\""));
+    free(got);
+    close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
 }
 END_TEST
 
@@ -273,7 +335,9 @@ static Suite *conn_io_suite(void)
     TCase *t = tcase_create("bare");
     tcase_set_timeout(t, 60);
     tcase_add_checked_fixture(t, setup, teardown);
-    tcase_add_test(t, a_websocket_on_plain_tcp_goes_bare_after_its_handshake);
+    tcase_add_test(t, a_websocket_on_plain_tcp_is_bare_from_its_accept);
+    tcase_add_test(t, keep_alive_requests_are_answered_bare);
+    tcase_add_test(t, a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare);
     tcase_add_test(t, an_sse_stream_goes_bare_too);
     tcase_add_test(t, a_frame_sent_with_the_handshake_is_read_once_bare);
     tcase_add_test(t, a_message_longer_than_one_read_arrives_whole);
