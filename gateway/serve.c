@@ -101,7 +101,7 @@ static void start_stream(struct conn *c)
 /* Socket.IO's polls and sessions use a bufferevent's watermarks and
  * timeouts: a bare connection moves onto one for such a request.  False
  * when it cannot (out of memory): c is closed. */
-static bool fit_for(struct conn *c)
+static bool onto_bufferevent_for_socketio(struct conn *c)
 {
     if (c->bev || !routes_is_socketio(c) ||
         conn_leave_bare(c, read_cb, write_cb, event_cb, c->ctx->conf->handshake_timeout_ms))
@@ -136,7 +136,7 @@ static void read_heads(struct conn *c)
             refuse_head(c, rc);
             return;
         }
-        if (!fit_for(c))
+        if (!onto_bufferevent_for_socketio(c))
             return;
         routes_handle(c);
         if (c->awaiting)
