@@ -44,7 +44,7 @@ enum conn_kind { CONN_HTTP, CONN_WS, CONN_SSE };
 struct conn {
     struct ctx *ctx;
     struct bufferevent *bev; /* TLS, Socket.IO (conn_leave_bare()); else NULL: bare */
-    struct event *ev;        /* bare: the socket's event (EV_READ|EV_WRITE|EV_ET) */
+    struct event *ev;        /* bare: the socket's event (EV_READ|EV_WRITE|EV_CLOSED|EV_ET) */
     struct evbuffer *in;     /* bare: input not yet parsed (NULL when there is none) */
     struct evbuffer *out;    /* bare: output not yet written */
     struct conn *next_flush; /* bare: the next on the registry's flush list */
@@ -56,6 +56,7 @@ struct conn {
     bool lingering;                    /* response sent and write side shut: reading to EOF */
     bool stream_ended;                 /* no longer counted as a current WS/SSE client */
     bool awaiting;                     /* HTTP: the response waits for Redis; input paused */
+    bool peer_closed;                  /* bare: the client's FIN is in (EPOLLRDHUP): read to EOF */
     unsigned pending;                  /* Redis requests whose answer will come to this conn */
     int64_t head_started_ms;           /* first byte of the current request head */
     struct peers_key peer;             /* the client's address, counted by the registry */

@@ -182,8 +182,13 @@ static void bare_read(struct conn *c)
             io->event(c, BEV_EVENT_ERROR | BEV_EVENT_READING);
             return;
         }
-        if (n < CONN_READ_BYTES)
-            return; /* empty: the next byte brings a new edge */
+        if (n < 0)
+            return; /* empty */
+        /* A short read left the socket empty, and the next byte brings a new
+         * edge; but a FIN that came with the bytes brings none: then read on
+         * to the EOF (EV_CLOSED said so, at no extra read(2) otherwise). */
+        if (n < CONN_READ_BYTES && !c->peer_closed)
+            return;
         if (total >= CONN_READ_PER_WAKE && c->ev) {
             event_active(c->ev, EV_READ, 0);
             return;
@@ -206,7 +211,9 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
     }
     if ((what & EV_WRITE) && !c->flush_queued)
         bare_flush(c); /* on the flush list: written at the end of this turn anyway */
-    if ((what & EV_READ) && !c->closing)
+    if (what & EV_CLOSED)
+        c->peer_closed = true;
+    if ((what & (EV_READ | EV_CLOSED)) && !c->closing)
         bare_read(c);
 }
 
@@ -216,7 +223,8 @@ bool conn_io_attach(struct conn *c, evutil_socket_t fd, const struct conn_io *io
 {
     struct conn_registry *reg = c->ctx->conns;
     c->out = evbuffer_new();
-    c->ev = event_new(reg->base, fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST, on_socket, c);
+    c->ev =
+        event_new(reg->base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST, on_socket, c);
     if (!c->out || !c->ev) {
         if (c->out)
             evbuffer_free(c->out);

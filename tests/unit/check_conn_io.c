@@ -329,6 +329,47 @@ START_TEST(a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written
 }
 END_TEST
 
+/* Bytes and the client's FIN that arrive together bring one edge: the
+ * short read must not stop before the EOF, or the connection would wait
+ * for its idle timeout (a lingering close for its 2 s). */
+START_TEST(a_fin_that_comes_with_the_last_bytes_is_seen)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = ws_client(&c);
+    /* A binary message: the server closes with 1003 and reads to EOF. */
+    static const uint8_t binary[] = {0x82, 0x81, 1, 2, 3, 4, 'x' ^ 1};
+    ck_assert_int_eq(send(fd, binary, sizeof binary, MSG_NOSIGNAL), (ssize_t)sizeof binary);
+    size_t n;
+    char *got = gw_fixture_read(&fx, fd, 200, &n);
+    ck_assert_uint_ge(n, 4);
+    ck_assert_uint_eq((uint8_t)got[0], 0x88);
+    ck_assert_uint_eq(((uint8_t)got[2] << 8) | (uint8_t)got[3], 1003);
+    free(got);
+    ck_assert(c->lingering);
+    /* The client's Close and its FIN, as python3-websockets sends them. */
+    static const uint8_t close_reply[] = {0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xeb ^ 2};
+    ck_assert_int_eq(send(fd, close_reply, sizeof close_reply, MSG_NOSIGNAL),
+                     (ssize_t)sizeof close_reply);
+    ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0); /* not after SERVE_LINGER_MS */
+    close(fd);
+
+    /* An HTTP request then the FIN: answered, then closed. */
+    fd = gw_fixture_client(&fx, &c);
+    static const char req[] = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(send(fd, req, sizeof req - 1, MSG_NOSIGNAL), (ssize_t)(sizeof req - 1));
+    ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+    got = gw_fixture_read(&fx, fd, 200, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
+    free(got);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+    close(fd);
+}
+END_TEST
+
 static Suite *conn_io_suite(void)
 {
     Suite *s = suite_create("conn_io");
@@ -343,6 +384,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, a_message_longer_than_one_read_arrives_whole);
     tcase_add_test(t, output_the_socket_cannot_take_goes_out_whole_and_in_order);
     tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
+    tcase_add_test(t, a_fin_that_comes_with_the_last_bytes_is_seen);
     suite_add_tcase(s, t);
     return s;
 }
