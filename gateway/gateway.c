@@ -91,21 +91,8 @@ static const struct rdb_callbacks gateway_rdb_callbacks = {
 static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr *sa,
                   struct peers_key *peer)
 {
-    if (conn_registry_admit(gw->ctx.conns, sa, peer)) {
-        /* Each tick is one small write: without TCP_NODELAY, Nagle holds
-         * it back while the client delays its ACK of the previous one (up
-         * to 40 ms on Linux), as nginx's tcp_nodelay does for WebSocket. */
-        int on = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-        /* The kernel too holds at most OUTPUT_HIGH_WATER_BYTES unsent for a
-         * client (past that, send(2) says EAGAIN): otherwise a client that
-         * stopped reading parks megabytes of stale ticks in a send buffer
-         * that grows, while our queue, which conflates and drops stuck
-         * clients, stays empty and never sees it stall. */
-        int lowat = gw->conf->output_high_water_bytes;
-        setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
-        return true;
-    }
+    if (conn_registry_admit(gw->ctx.conns, sa, peer))
+        return true; /* TCP_NODELAY and TCP_NOTSENT_LOWAT came from the listener */
     gw->ctx.counters.rejected++;
     evutil_closesocket(fd);
     return false;
@@ -257,6 +244,28 @@ static SSL_CTX *tls_context(const struct cp_conf *conf)
     return NULL;
 }
 
+/* Options every accepted socket inherits from fd, its listener (Linux
+ * copies them at accept(2)): set once here, not in two setsockopt(2) per
+ * connection.  A connection handed over by another worker was accepted on
+ * that worker's listener, tuned the same way. */
+static void tune_listener(struct gateway *gw, evutil_socket_t fd)
+{
+    /* Each tick is one small write: without TCP_NODELAY, Nagle holds it
+     * back while the client delays its ACK of the previous one (up to
+     * 40 ms on Linux), as nginx's tcp_nodelay does for WebSocket. */
+    int on = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
+        log_warn("TCP_NODELAY on the listener: %s", strerror(errno));
+    /* The kernel too holds at most OUTPUT_HIGH_WATER_BYTES unsent for a
+     * client (past that, send(2) says EAGAIN): otherwise a client that
+     * stopped reading parks megabytes of stale ticks in a send buffer that
+     * grows, while our queue, which conflates and drops stuck clients, stays
+     * empty and never sees it stall. */
+    int lowat = gw->conf->output_high_water_bytes;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat) != 0)
+        log_warn("TCP_NOTSENT_LOWAT on the listener: %s", strerror(errno));
+}
+
 static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlistener_cb cb)
 {
     char portstr[8];
@@ -277,6 +286,8 @@ static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlist
                                 GATEWAY_LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
     if (!l)
         log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(errno));
+    else
+        tune_listener(gw, evconnlistener_get_fd(l));
     evutil_freeaddrinfo(ai);
     return l;
 }

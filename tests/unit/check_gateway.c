@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -215,6 +216,46 @@ START_TEST(connections_past_max_connections_are_closed)
 }
 END_TEST
 
+/* The gateway's end of the connection whose client is fd: the socket of
+ * this process connected to fd's local address; -1 when there is none. */
+static int server_end_of(int fd)
+{
+    struct sockaddr_in me, peer;
+    socklen_t len = sizeof me;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+    for (int s = 3; s < 4096; s++) {
+        len = sizeof peer;
+        if (s == fd || getpeername(s, (struct sockaddr *)&peer, &len) != 0 ||
+            peer.sin_family != AF_INET)
+            continue;
+        if (peer.sin_port == me.sin_port && peer.sin_addr.s_addr == me.sin_addr.s_addr)
+            return s;
+    }
+    return -1;
+}
+
+/* TCP_NODELAY and TCP_NOTSENT_LOWAT (OUTPUT_HIGH_WATER_BYTES) are set on
+ * the listener and every accepted socket has them. */
+START_TEST(accepted_sockets_have_nodelay_and_the_high_water_mark)
+{
+    conf.output_high_water_bytes = 12345;
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    int fd = client(conf.port);
+    run(50);
+    int s = server_end_of(fd);
+    ck_assert_int_ge(s, 0);
+    int v = 0;
+    socklen_t len = sizeof v;
+    ck_assert_int_eq(getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+    ck_assert_int_eq(v, 1);
+    len = sizeof v;
+    ck_assert_int_eq(getsockopt(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, &len), 0);
+    ck_assert_int_eq(v, 12345);
+    close(fd);
+}
+END_TEST
+
 START_TEST(sigterm_says_going_away_to_websocket_clients)
 {
     gw = gateway_new(base, &conf, 0, false);
@@ -264,6 +305,7 @@ static Suite *gateway_suite(void)
     tcase_add_test(t, a_taken_port_is_refused_unless_clustered);
     tcase_add_test(t, an_unusable_tls_certificate_is_refused_and_frees_the_port);
     tcase_add_test(t, connections_past_max_connections_are_closed);
+    tcase_add_test(t, accepted_sockets_have_nodelay_and_the_high_water_mark);
     tcase_add_test(t, sigterm_says_going_away_to_websocket_clients);
     suite_add_tcase(s, t);
     return s;
