@@ -173,7 +173,10 @@ static void bare_read(struct conn *c)
             c->in = NULL;
         }
         if (n == 0) {
-            io->event(c, BEV_EVENT_EOF | BEV_EVENT_READING);
+            /* A request read with the FIN may wait for Redis now (or c is
+             * closing): the EOF is read again when reading resumes. */
+            if (reading(c))
+                io->event(c, BEV_EVENT_EOF | BEV_EVENT_READING);
             return;
         }
         if (n < 0 && err == EINTR)

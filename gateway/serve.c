@@ -209,9 +209,11 @@ static void on_event(struct conn *c, short what)
         conn_respond_error(c, 408, "timeout", "request head not received in time", NULL);
         return;
     }
-    /* A client that half-closed after its request (its FIN read with it)
-     * still gets the answer already queued. */
-    if ((what & BEV_EVENT_EOF) && c->kind == CONN_HTTP && evbuffer_get_length(conn_output(c)) > 0) {
+    /* A client that half-closed after its requests (the FIN read with
+     * them) still gets the answers already queued: responses, a 101 and
+     * its welcome, an SSE stream's head; then the close. */
+    if ((what & BEV_EVENT_EOF) && !c->close_after_flush &&
+        evbuffer_get_length(conn_output(c)) > 0) {
         conn_close_after_flush(c);
         return;
     }

@@ -266,6 +266,61 @@ START_TEST(a_request_pipelined_behind_history_is_answered_after_it)
 }
 END_TEST
 
+/* Requests pipelined with the client's FIN right behind them (one edge
+ * brings both): every answer goes out, then the close; the stream one
+ * asked for ends with it. */
+START_TEST(a_client_that_half_closes_after_its_requests_gets_every_answer)
+{
+    gw_fixture_start(&fx, NULL);
+    static const char *const last[] = {
+        "GET /events HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    };
+    static const char *const status[] = {"HTTP/1.1 200 ", "HTTP/1.1 101 "};
+    for (size_t i = 0; i < 2; i++) {
+        int fd = gw_fixture_client(&fx, NULL);
+        char req[512];
+        snprintf(req, sizeof req, "OPTIONS /health HTTP/1.1\r\nHost: x\r\n\r\n%s", last[i]);
+        send_all(fd, req);
+        ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+        size_t n;
+        int err;
+        char *got = read_to_eof(fd, 3000, &n, &err);
+        ck_assert_msg(strncmp(got, "HTTP/1.1 204 ", 13) == 0, "%s", got);
+        ck_assert_msg(strstr(got, status[i]) != NULL, "no %s in %s", status[i], got);
+        ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+        free(got);
+        close(fd);
+    }
+}
+END_TEST
+
+/* Requests that wait for Redis, pipelined, then the FIN: the EOF waits
+ * for their answers. */
+START_TEST(pipelined_history_requests_then_a_fin_are_all_answered)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    gw_fixture_symbols(&fx, "BTC");
+    int fd = gw_fixture_client(&fx, NULL);
+    char req[256] = "";
+    for (int i = 0; i < 3; i++)
+        strcat(req, "GET /history?symbol=BTC&limit=5 HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_all(fd, req);
+    ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+    size_t n;
+    int err;
+    char *got = read_to_eof(fd, 3000, &n, &err);
+    int answers = 0;
+    for (const char *p = got; (p = strstr(p, "HTTP/1.1 200 OK\r\n")); p++)
+        answers++;
+    ck_assert_msg(answers == 3, "%d answers: %s", answers, got);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+    free(got);
+    close(fd);
+}
+END_TEST
+
 static Suite *serve_suite(void)
 {
     Suite *s = suite_create("serve");
@@ -280,11 +335,13 @@ static Suite *serve_suite(void)
     tcase_add_test(t, a_bad_request_line_is_400);
     tcase_add_test(t, lingering_close_delivers_the_400_to_a_client_still_sending);
     tcase_add_test(t, a_malformed_request_line_starting_with_h_gets_its_whole_400);
+    tcase_add_test(t, a_client_that_half_closes_after_its_requests_gets_every_answer);
     suite_add_tcase(s, t);
     t = tcase_create("redis");
     tcase_add_unchecked_fixture(t, redis_fixture_up, redis_fixture_down);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, a_request_pipelined_behind_history_is_answered_after_it);
+    tcase_add_test(t, pipelined_history_requests_then_a_fin_are_all_answered);
     suite_add_tcase(s, t);
     return s;
 }
