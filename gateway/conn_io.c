@@ -14,6 +14,7 @@
 
 #include "conn_private.h"
 
+#include "http.h"
 #include "strlist.h"
 
 #include <errno.h>
@@ -152,6 +153,13 @@ static ssize_t read_some(struct conn *c)
     return n;
 }
 
+/* Part of a message is read and the rest is to come: bytes wait to be
+ * parsed, a request head or body has begun, or a WebSocket frame. */
+static bool mid_message(const struct conn *c)
+{
+    return c->in || c->ws || (c->kind == CONN_HTTP && c->req && http_request_started(c->req));
+}
+
 /* Read until the socket is empty (a short read), handing each piece to the
  * reader; at most CONN_READ_PER_WAKE bytes before the loop's other clients
  * get their turn (the event is made active again for the rest). */
@@ -188,9 +196,13 @@ static void bare_read(struct conn *c)
         if (n < 0)
             return; /* empty */
         /* A short read left the socket empty, and the next byte brings a new
-         * edge; but a FIN that came with the bytes brings none: then read on
-         * to the EOF (EV_CLOSED said so, at no extra read(2) otherwise). */
-        if (n < CONN_READ_BYTES && !c->peer_closed)
+         * edge; but a FIN or an RST that came with the bytes brings none.
+         * A FIN says so (EV_CLOSED): read on to the EOF.  An RST does not
+         * (libevent reports EPOLLHUP and EPOLLERR as plain EV_READ|EV_WRITE),
+         * so while part of a head or frame is read, read once more:
+         * EAGAIN, or the ECONNRESET that closes c.  A complete message costs
+         * no extra read(2); its answer's write meets the reset instead. */
+        if (n < CONN_READ_BYTES && !c->peer_closed && !mid_message(c))
             return;
         if (total >= CONN_READ_PER_WAKE && c->ev) {
             event_active(c->ev, EV_READ, 0);

@@ -370,6 +370,32 @@ START_TEST(a_fin_that_comes_with_the_last_bytes_is_seen)
 }
 END_TEST
 
+/* Part of a head, or of a frame, then an RST that arrives with it: the
+ * connection is closed at once, not after its head or ping timeout. */
+START_TEST(an_rst_that_comes_with_part_of_a_message_is_seen)
+{
+    gw_fixture_start(&fx, NULL);
+    static const struct linger rst = {1, 0};
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    static const char part[] = "GET /health/live HTTP/1.1\r\nHost: x\r\n";
+    ck_assert_int_eq(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
+    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst), 0);
+    close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+
+    fd = ws_client(&c);
+    uint8_t frame[64];
+    size_t n = text_frame(frame, SUBSCRIBE_ALL, strlen(SUBSCRIBE_ALL));
+    ck_assert_int_eq(send(fd, frame, n / 2, MSG_NOSIGNAL), (ssize_t)(n / 2));
+    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst), 0);
+    close(fd);
+    gw_fixture_run(&fx, 50);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+}
+END_TEST
+
 static Suite *conn_io_suite(void)
 {
     Suite *s = suite_create("conn_io");
@@ -385,6 +411,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, output_the_socket_cannot_take_goes_out_whole_and_in_order);
     tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
     tcase_add_test(t, a_fin_that_comes_with_the_last_bytes_is_seen);
+    tcase_add_test(t, an_rst_that_comes_with_part_of_a_message_is_seen);
     suite_add_tcase(s, t);
     return s;
 }
