@@ -32,6 +32,7 @@ void hub_free(struct hub *hub)
         return;
     for (size_t i = 0; i < hub->n_channels; i++) {
         json_decref(hub->channels[i]->latest);
+        free(hub->channels[i]->snapshot_text);
         free(hub->channels[i]);
     }
     free(hub->channels);
@@ -84,6 +85,7 @@ void hub_channel_drop_if_unused(struct hub *hub, struct hub_channel *ch)
     for (size_t i = 0; i < hub->n_channels; i++) {
         if (hub->channels[i] == ch) {
             hub->channels[i] = hub->channels[--hub->n_channels];
+            free(ch->snapshot_text);
             free(ch);
             hub_snapshot_changed(hub); /* the order of the channels moved */
             return;
@@ -113,6 +115,10 @@ void hub_snapshot_changed(struct hub *hub)
 {
     free(hub->snapshot_all);
     hub->snapshot_all = NULL;
+    for (size_t i = 0; i < hub->n_channels; i++) {
+        free(hub->channels[i]->snapshot_text);
+        hub->channels[i]->snapshot_text = NULL;
+    }
 }
 
 void hub_channel_set_latest(struct hub *hub, struct hub_channel *ch, json_t *obj)
@@ -185,6 +191,24 @@ const char *hub_snapshot_all_text(struct hub *hub, size_t *len)
     }
     *len = hub->snapshot_all ? hub->snapshot_all_len : 0;
     return hub->snapshot_all;
+}
+
+const char *hub_snapshot_one_text(struct hub *hub, const char *symbol, size_t *len)
+{
+    struct hub_channel *ch = strcmp(symbol, "*") != 0 ? hub_channel_find(hub, symbol) : NULL;
+    *len = 0;
+    if (!ch || !ch->latest)
+        return NULL;
+    if (!ch->snapshot_text) {
+        json_t *one = json_pack("[s]", symbol);
+        json_t *snap = hub_snapshot(hub, one);
+        ch->snapshot_text = json_dumps(snap, PRICE_JSON_FLAGS);
+        ch->snapshot_len = ch->snapshot_text ? strlen(ch->snapshot_text) : 0;
+        json_decref(snap);
+        json_decref(one);
+    }
+    *len = ch->snapshot_len;
+    return ch->snapshot_text;
 }
 
 uint64_t hub_symbols_gen(const struct hub *hub)

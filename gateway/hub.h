@@ -119,6 +119,10 @@ bool hub_client_has(const struct hub_client *c, const char *symbol);
  * in the order they were made. */
 json_t *hub_client_symbols(const struct hub_client *c);
 
+/* c's one subscription ("*" or a symbol: 1-15 of A-Z and 0-9, JSON-safe as
+ * it is), borrowed from the hub; NULL unless c has exactly one. */
+const char *hub_client_only_symbol(const struct hub_client *c);
+
 /* Subscribers per channel with any: a new object {"*":n,"BTC":n,...}. */
 json_t *hub_subscriptions(const struct hub *hub);
 
@@ -172,6 +176,12 @@ json_t *hub_snapshot(const struct hub *hub, const json_t *symbols);
  * that subscribes to "*" meanwhile.  Owned by the hub; valid until the next
  * tick, cached price or symbol list. */
 const char *hub_snapshot_all_text(struct hub *hub, size_t *len);
+
+/* The same for one symbol (not "*"): the text of hub_snapshot() of
+ * [symbol], or NULL (*len 0) while it has no price.  Built once per change
+ * of the latest prices and shared by every client subscribing to symbol
+ * alone meanwhile; owned by the hub, valid as hub_snapshot_all_text()'s. */
+const char *hub_snapshot_one_text(struct hub *hub, const char *symbol, size_t *len);
 
 /* A number that changes whenever hub_symbols() may answer differently (a
  * new symbol list, a first price of a symbol not on it). */

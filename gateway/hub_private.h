@@ -17,6 +17,8 @@ struct hub_channel {
     json_t *latest;
     struct msg *tick_msg; /* during a fan-out: this tick's message here, or NULL */
     uint64_t mark;        /* during a fan-out: hub->mark when the client served is on it */
+    char *snapshot_text;  /* hub_snapshot_one_text() until the next change, or NULL */
+    size_t snapshot_len;
 };
 
 /* One client's membership of one channel, on the client's list in the

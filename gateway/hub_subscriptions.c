@@ -203,6 +203,11 @@ json_t *hub_client_symbols(const struct hub_client *c)
     return arr;
 }
 
+const char *hub_client_only_symbol(const struct hub_client *c)
+{
+    return c->n_members == 1 && c->members ? c->members->ch->symbol : NULL;
+}
+
 json_t *hub_subscriptions(const struct hub *hub)
 {
     json_t *o = json_object();

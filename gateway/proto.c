@@ -115,9 +115,16 @@ static bool names_all(const json_t *symbols)
 
 static void send_snapshot(struct ctx *ctx, struct proto_client *pc, const json_t *symbols)
 {
+    size_t len;
     if (names_all(symbols)) { /* the same for every client: built once per tick */
-        size_t len;
         const char *text = hub_snapshot_all_text(ctx->hub, &len);
+        if (text)
+            pc->ops->send(pc->transport, "price-update-bulk", text);
+        return;
+    }
+    if (json_array_size(symbols) == 1) { /* as common: shared too */
+        const char *text =
+            hub_snapshot_one_text(ctx->hub, json_string_value(json_array_get(symbols, 0)), &len);
         if (text)
             pc->ops->send(pc->transport, "price-update-bulk", text);
         return;
@@ -175,9 +182,15 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
                  ctx->conf->max_subscriptions, refused);
         send_error(pc, "too_many_subscriptions", message);
     }
-    if (pc->sub.all && pc->sub.n_members == 1) /* most clients: the same text for all */
+    /* Most clients hold one subscription: its text needs no JSON built. */
+    const char *only = hub_client_only_symbol(&pc->sub);
+    if (only && strcmp(only, "*") == 0) {
         pc->ops->send(pc->transport, "subscribed", "{\"symbols\":[\"*\"]}");
-    else
+    } else if (only) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"symbols\":[\"%s\"]}", only);
+        pc->ops->send(pc->transport, "subscribed", text);
+    } else
         send_json(pc, "subscribed", json_pack("{s:o}", "symbols", hub_client_symbols(&pc->sub)));
     /* "since": the tick id the client last saw, as SSE's Last-Event-ID.  It
      * resumes a new connection; on one that is already live, replaying

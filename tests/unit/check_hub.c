@@ -4,6 +4,7 @@
 
 #include "check_main.h"
 #include "hub_ticks.h"
+#include "price.h"
 
 START_TEST(snapshot_holds_latest_prices_of_requested_symbols)
 {
@@ -81,6 +82,39 @@ START_TEST(cached_price_does_not_replace_a_newer_one)
 }
 END_TEST
 
+/* One symbol's snapshot text: what json_dumps() makes of hub_snapshot() of
+ * [symbol], built once and shared until the next price, NULL without one. */
+START_TEST(one_symbols_snapshot_text_is_shared_until_the_next_price)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    size_t len;
+    ck_assert_ptr_null(hub_snapshot_one_text(hub, "SOL", &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(set_latest(hub, "SOL", 3, 1000), CP_OK);
+    const char *text = hub_snapshot_one_text(hub, "SOL", &len);
+    json_t *want = json_pack("[s]", "SOL");
+    json_t *snap = hub_snapshot(hub, want);
+    char *dumped = json_dumps(snap, PRICE_JSON_FLAGS);
+    ck_assert_str_eq(text, dumped);
+    ck_assert_uint_eq(len, strlen(dumped));
+    free(dumped);
+    json_decref(snap);
+    ck_assert_ptr_eq(hub_snapshot_one_text(hub, "SOL", &len), text); /* shared */
+    ck_assert_int_eq(set_latest(hub, "SOL", 4, 2000), CP_OK);
+    text = hub_snapshot_one_text(hub, "SOL", &len);
+    snap = hub_snapshot(hub, want);
+    dumped = json_dumps(snap, PRICE_JSON_FLAGS);
+    ck_assert_str_eq(text, dumped); /* rebuilt: the new price and id */
+    ck_assert_ptr_nonnull(strstr(text, "\"4-0\""));
+    free(dumped);
+    json_decref(snap);
+    json_decref(want);
+    ck_assert_ptr_null(hub_snapshot_one_text(hub, "*", &len)); /* hub_snapshot_all_text()'s */
+    ck_assert_ptr_null(hub_snapshot_one_text(hub, "ADA", &len));
+    hub_free(hub);
+}
+END_TEST
+
 START_TEST(malformed_cached_price_is_refused)
 {
     struct hub_limits limits = {1 << 20, 1 << 20, 60000, 64};
@@ -107,6 +141,7 @@ static Suite *hub_suite(void)
     tcase_add_test(tc, snapshot_holds_latest_prices_of_requested_symbols);
     tcase_add_test(tc, cached_prices_fill_snapshots_but_are_no_tick);
     tcase_add_test(tc, cached_price_does_not_replace_a_newer_one);
+    tcase_add_test(tc, one_symbols_snapshot_text_is_shared_until_the_next_price);
     tcase_add_test(tc, malformed_cached_price_is_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -66,6 +66,28 @@ START_TEST(client_symbols_keep_the_order_of_subscription)
 }
 END_TEST
 
+/* The one subscription a client holds, which its "subscribed" names
+ * without building JSON; NULL with none or several. */
+START_TEST(a_client_with_one_subscription_names_it)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_WS, NULL, NULL);
+    ck_assert_ptr_null(hub_client_only_symbol(&c));
+    hub_subscribe(hub, &c, "BTC");
+    ck_assert_str_eq(hub_client_only_symbol(&c), "BTC");
+    hub_subscribe(hub, &c, "*");
+    ck_assert_ptr_null(hub_client_only_symbol(&c));
+    hub_unsubscribe(hub, &c, "BTC");
+    ck_assert_str_eq(hub_client_only_symbol(&c), "*");
+    hub_client_clear(hub, &c);
+    ck_assert_ptr_null(hub_client_only_symbol(&c));
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 static char *symbols_text(const struct hub *hub)
 {
     json_t *syms = hub_symbols(hub);
@@ -168,6 +190,7 @@ static Suite *hub_subscriptions_suite(void)
     tcase_add_test(tc, channels_made_only_by_subscriptions_are_freed);
     tcase_add_test(tc, unknown_symbols_are_refused_once_the_feed_is_known);
     tcase_add_test(tc, client_symbols_keep_the_order_of_subscription);
+    tcase_add_test(tc, a_client_with_one_subscription_names_it);
     tcase_add_test(tc, symbol_list_with_or_without_spaces_gives_the_same_symbols);
     tcase_add_test(tc, symbol_list_skips_what_is_not_a_symbol);
     tcase_add_test(tc, symbols_include_priced_symbols_off_the_list);
