@@ -266,6 +266,21 @@ START_TEST(a_request_pipelined_behind_history_is_answered_after_it)
 }
 END_TEST
 
+/* What a new client that sends requests and half-closes at once gets
+ * before the server closes; the server must have freed the connection. */
+static char *answers_to_half_close(const char *requests)
+{
+    int fd = gw_fixture_client(&fx, NULL);
+    send_all(fd, requests);
+    ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+    size_t n;
+    int err;
+    char *got = read_to_eof(fd, 3000, &n, &err);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+    close(fd);
+    return got;
+}
+
 /* Requests pipelined with the client's FIN right behind them (one edge
  * brings both): every answer goes out, then the close; the stream one
  * asked for ends with it. */
@@ -279,19 +294,12 @@ START_TEST(a_client_that_half_closes_after_its_requests_gets_every_answer)
     };
     static const char *const status[] = {"HTTP/1.1 200 ", "HTTP/1.1 101 "};
     for (size_t i = 0; i < 2; i++) {
-        int fd = gw_fixture_client(&fx, NULL);
         char req[512];
         snprintf(req, sizeof req, "OPTIONS /health HTTP/1.1\r\nHost: x\r\n\r\n%s", last[i]);
-        send_all(fd, req);
-        ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-        size_t n;
-        int err;
-        char *got = read_to_eof(fd, 3000, &n, &err);
+        char *got = answers_to_half_close(req);
         ck_assert_msg(strncmp(got, "HTTP/1.1 204 ", 13) == 0, "%s", got);
         ck_assert_msg(strstr(got, status[i]) != NULL, "no %s in %s", status[i], got);
-        ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
         free(got);
-        close(fd);
     }
 }
 END_TEST
@@ -302,22 +310,15 @@ START_TEST(pipelined_history_requests_then_a_fin_are_all_answered)
 {
     gw_fixture_start(&fx, &redis_fixture);
     gw_fixture_symbols(&fx, "BTC");
-    int fd = gw_fixture_client(&fx, NULL);
     char req[256] = "";
     for (int i = 0; i < 3; i++)
         strcat(req, "GET /history?symbol=BTC&limit=5 HTTP/1.1\r\nHost: x\r\n\r\n");
-    send_all(fd, req);
-    ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-    size_t n;
-    int err;
-    char *got = read_to_eof(fd, 3000, &n, &err);
+    char *got = answers_to_half_close(req);
     int answers = 0;
     for (const char *p = got; (p = strstr(p, "HTTP/1.1 200 OK\r\n")); p++)
         answers++;
     ck_assert_msg(answers == 3, "%d answers: %s", answers, got);
-    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
     free(got);
-    close(fd);
 }
 END_TEST
 
