@@ -5,8 +5,10 @@
  * Output: bytes added to c->out put c on the registry's flush list (an
  * evbuffer callback); at the end of the loop turn each connection on it is
  * written with one sendmsg(2) of everything queued, so that a client that
- * fell behind costs one system call per turn and none in epoll_ctl(2).  What
- * the socket does not take waits for its next EPOLLOUT edge.
+ * fell behind costs one system call per turn and none in epoll_ctl(2).  An
+ * answer to what c sent (a handshake's 101, a subscribe's snapshot) is
+ * written at the end of c's own event instead.  What the socket does not
+ * take waits for its next EPOLLOUT edge.
  * Input: read until the socket is empty (edge-triggered), at most
  * CONN_READ_PER_WAKE bytes per wake; c->in exists only while bytes wait to
  * be parsed.  Runs on the gateway's loop. */
@@ -230,6 +232,12 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
         c->peer_closed = true;
     if ((what & (EV_READ | EV_CLOSED)) && !c->closing)
         bare_read(c);
+    /* What the client asked for goes out now, not after the rest of the
+     * turn: a handshake's 101 waits for no other connection's work.  The
+     * flush list then finds nothing left to write.  (A Socket.IO request
+     * moved c onto a bufferevent, which writes.) */
+    if (c->flush_queued && !c->closing && !c->bev)
+        bare_flush(c);
 }
 
 /* ---- going bare, and back ----------------------------------------------- */

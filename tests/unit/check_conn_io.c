@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,46 @@ START_TEST(an_rst_that_comes_with_part_of_a_message_is_seen)
 }
 END_TEST
 
+/* What the probe saw of the client's socket, in the loop turn that read
+ * the handshake, before the end-of-turn flush list ran. */
+struct probe {
+    int fd;
+    struct conn *c;
+    bool upgraded; /* the server had parsed the head when the probe ran */
+    char seen[32];
+};
+
+static void probe_socket(evutil_socket_t fd, short what, void *arg)
+{
+    struct probe *p = arg;
+    p->upgraded = p->c->kind == CONN_WS;
+    ssize_t n = recv(p->fd, p->seen, sizeof p->seen - 1, MSG_PEEK | MSG_DONTWAIT);
+    p->seen[n > 0 ? n : 0] = '\0';
+}
+
+/* The 101 leaves in the same callback that read the head, not at the end
+ * of the loop turn, so that a storm's handshakes wait for no other
+ * connection's work.  libevent runs a turn's events in the order they
+ * became active: the socket's (from epoll_wait), then the expired timers,
+ * then what those callbacks activated, the flush list among them; so a
+ * timer due now runs between the read and the flush list. */
+START_TEST(a_handshake_is_answered_in_the_event_that_read_it)
+{
+    gw_fixture_start(&fx, NULL);
+    struct probe p = {0};
+    p.fd = gw_fixture_client(&fx, &p.c);
+    ck_assert_int_eq(send(p.fd, UPGRADE, strlen(UPGRADE), MSG_NOSIGNAL), (ssize_t)strlen(UPGRADE));
+    struct event *probe = evtimer_new(fx.ctx.base, probe_socket, &p);
+    static const struct timeval now = {0, 0};
+    evtimer_add(probe, &now);
+    event_base_loop(fx.ctx.base, EVLOOP_ONCE);
+    event_free(probe);
+    ck_assert_msg(p.upgraded, "the probe ran before the head was read");
+    ck_assert_msg(strncmp(p.seen, "HTTP/1.1 101 ", 13) == 0, "the client had '%s'", p.seen);
+    close(p.fd);
+}
+END_TEST
+
 static Suite *conn_io_suite(void)
 {
     Suite *s = suite_create("conn_io");
@@ -403,6 +444,7 @@ static Suite *conn_io_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, a_websocket_on_plain_tcp_is_bare_from_its_accept);
+    tcase_add_test(t, a_handshake_is_answered_in_the_event_that_read_it);
     tcase_add_test(t, keep_alive_requests_are_answered_bare);
     tcase_add_test(t, a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare);
     tcase_add_test(t, an_sse_stream_goes_bare_too);
