@@ -158,7 +158,7 @@ static const struct conf_extra_flag flags[] = {
      f_no_snapshot},
     {"storm", 0, 0, NULL,
      "reconnect storm: a client that loses its connection reconnects with the dashboard's "
-     "backoff and resumes with since (WebSocket)",
+     "backoff and resumes with since (WebSocket; with --subscribe none, live at the handshake)",
      f_storm},
     {"warmup", 0, 1, "SEC", "warm-up: open --warmup-clients linearly [default: 0]", f_warm},
     {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]",

@@ -128,7 +128,8 @@ static void storm_schedule(struct client *c)
     event_base_once(cx->base, -1, EV_TIMEOUT, on_retry, c, &tv);
 }
 
-/* The resume was acknowledged ("subscribed" on a reconnect): live again. */
+/* The resume was acknowledged ("subscribed" on a reconnect), or with
+ * --subscribe none the handshake done: live again. */
 static void storm_back(struct client *c)
 {
     struct client_ctx *cx = c->cx;
@@ -306,6 +307,11 @@ static void opened(struct client *c)
     c->attempt = 0; /* as the dashboard at its welcome */
     if (c->resuming) {
         lstats_hist_add(&cx->r.storm_connect_us, t > 0 ? (uint64_t)t : 0);
+        /* A client that subscribes to nothing (a peer such as nchan or the
+         * floor, whose subscription is its URL) has nothing to resume: it
+         * is live again at its handshake. */
+        if (cx->o->sub == LOAD_SUB_NONE)
+            storm_back(c);
     } else {
         cx->r.connected++;
         lstats_hist_add(&cx->r.connect_us, t > 0 ? (uint64_t)t : 0);

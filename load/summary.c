@@ -36,6 +36,13 @@ static const char *transport_name(const struct load_opts *o)
     return o->deflate ? "websocket+deflate" : "websocket";
 }
 
+/* Clients resume by tick id unless they subscribe to nothing (--subscribe
+ * none: a peer whose subscription is its URL, with no resume to ask for). */
+static bool storm_resumes(const struct load_opts *o)
+{
+    return o->sub != LOAD_SUB_NONE;
+}
+
 /* The storm held when clients dropped, every one came back live and no
  * resume had to fall back to a snapshot. */
 static bool storm_ok(const struct load_report *m)
@@ -58,11 +65,12 @@ static double storm_live_ms(const struct load_opts *o, const struct load_report 
 static json_t *storm_json(const struct load_opts *o, const struct load_report *m)
 {
     double t99 = storm_live_ms(o, m, 0.99), t100 = storm_live_ms(o, m, 1.0);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:b}", "drops",
+    return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:b}", "drops",
                      (json_int_t)m->storm_drops, "back", (json_int_t)m->storm_back, "attempts",
                      (json_int_t)m->storm_attempts, "failed_attempts", (json_int_t)m->storm_failed,
-                     "ticks_missed", (json_int_t)m->storm_gaps, "live_99_ms",
-                     t99 < 0 ? json_null() : json_real(t99), "live_100_ms",
+                     "ticks_missed",
+                     storm_resumes(o) ? json_integer((json_int_t)m->storm_gaps) : json_null(),
+                     "live_99_ms", t99 < 0 ? json_null() : json_real(t99), "live_100_ms",
                      t100 < 0 ? json_null() : json_real(t100), "first_drop_ms",
                      (json_int_t)m->storm_first_drop_ms, "connect_ms",
                      pct_json(&m->storm_connect_us, false), "pass", storm_ok(m));
@@ -72,11 +80,14 @@ static void storm_print(FILE *out, const struct load_opts *o, const struct load_
 {
     fprintf(out,
             "  %-14s %llu dropped, %llu back (99 %% after %.0f ms, 100 %% after %.0f ms), "
-            "%llu reconnects (%llu failed), %llu resumes missed ticks\n",
+            "%llu reconnects (%llu failed), ",
             "storm", (unsigned long long)m->storm_drops, (unsigned long long)m->storm_back,
             storm_live_ms(o, m, 0.99), storm_live_ms(o, m, 1.0),
-            (unsigned long long)m->storm_attempts, (unsigned long long)m->storm_failed,
-            (unsigned long long)m->storm_gaps);
+            (unsigned long long)m->storm_attempts, (unsigned long long)m->storm_failed);
+    if (storm_resumes(o))
+        fprintf(out, "%llu resumes missed ticks\n", (unsigned long long)m->storm_gaps);
+    else
+        fprintf(out, "no resumes (--subscribe none: live at the handshake)\n");
     fprintf(out, "  %-14s p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms\n", "reconnect time",
             ms(lstats_hist_percentile(&m->storm_connect_us, 50)),
             ms(lstats_hist_percentile(&m->storm_connect_us, 95)),

@@ -6,6 +6,10 @@
 # miss no tick: the load tool reports 0 "snapshot": true resumes, and every
 # tick the feeder wrote to the history stream after the last client was
 # ready, the outage included, reached all 200 clients.
+# A peer's storm (the floor, bench/cryptopulse-floor, with --subscribe none
+# --no-snapshot, as bench/run.sh measures nchan and the floor): its clients
+# have nothing to resume, so each is back at its handshake and the report
+# gives no ticks_missed (null), not a 0 that was never measured.
 . "$(dirname "$0")/lib.sh"
 
 LOAD=$top_builddir/load/cryptopulse-load
@@ -55,4 +59,34 @@ assert not missing, f"ticks not received by all {n} clients: {missing}"
 print(f"storm: {n} dropped, all back (99 % after {s['live_99_ms']:.0f} ms, 100 % after "
       f"{s['live_100_ms']:.0f} ms), all {len(written)} ticks of the window received by every "
       f"client, {len(outage)} of them written while the gateway was down")
+PYEOF
+
+# The peer's storm: 100 clients on the floor, stopped and started again.
+FLOOR=$top_builddir/bench/cryptopulse-floor
+[ -x "$FLOOR" ] || fail "$FLOOR not built"
+FLOOR_PORT=$(free_port)
+start floor "$FLOOR" --port "$FLOOR_PORT" --redis-port "$REDIS_PORT"
+wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FLOOR_PORT))" ||
+    fail "the floor did not listen"
+"$LOAD" --url "ws://127.0.0.1:$FLOOR_PORT/ws" --clients 100 --ramp 1 --sustain 8 --storm \
+    --subscribe none --no-snapshot --no-progress --max-avg-latency 1000000 >"$WORK/peer.json" 2>&1 &
+load=$!
+PIDS+=("$load")
+sleep 3
+stop "$floor_PID" || true # killed by SIGTERM: status 143
+sleep 1
+start floor "$FLOOR" --port "$FLOOR_PORT" --redis-port "$REDIS_PORT"
+wait_exit 30 "$load" || { cat "$WORK/peer.json"; fail "cryptopulse-load --storm on the floor reported failure"; }
+forget "$load"
+"$PY" - "$WORK/peer.json" <<'PYEOF' || fail "the peer's storm is misreported"
+import json, sys
+j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+s = j["storm"]
+assert s["pass"] and s["drops"] == 100 and s["back"] == 100, s
+assert s["ticks_missed"] is None, s
+assert s["failed_attempts"] > 0, f"no reconnect was refused: was the floor down? {s}"
+assert 0 < s["live_99_ms"] <= s["live_100_ms"] < 15000, s
+assert s["connect_ms"]["p50"] > 0, s
+print(f"peer storm: 100 dropped, all back at their handshake (100 % after {s['live_100_ms']:.0f} ms), "
+      f"ticks_missed {s['ticks_missed']}")
 PYEOF
