@@ -17,6 +17,8 @@
 # started again on the same port, every client reconnecting with the
 # dashboard's backoff and resuming by tick id (cryptopulse-load --storm);
 # storm-100k-worker: one of the gateway's workers killed (SIGKILL) instead.
+# storm-10k and storm-100k also restart nchan and the floor the same way
+# (their clients subscribe to nothing and are back at their handshake).
 # --no-floor leaves the floor out.  --divide D (1-1000) divides every
 # scenario's clients by D (names unchanged; burst keeps its 1,000), to try
 # the harness on a small machine.
@@ -193,10 +195,10 @@ nchan_stop() {
 
 FL_PORT=
 floor_start() { # N: the floor with one process per 19,000 clients (or --processes)
-    local procs=$floor_procs
-    [ "$procs" = 0 ] && procs=$(( ($1 + 18999) / 19000 ))
+    FL_PROCS=$floor_procs
+    [ "$FL_PROCS" = 0 ] && FL_PROCS=$(( ($1 + 18999) / 19000 ))
     FL_PORT=$(free_port)
-    start floor "$FLOOR" --port "$FL_PORT" --redis-port "$REDIS_PORT" --processes "$procs"
+    start floor "$FLOOR" --port "$FL_PORT" --redis-port "$REDIS_PORT" --processes "$FL_PROCS"
     wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$FL_PORT" ||
         { echo "the floor did not start" >&2; exit 1; }
     sleep 0.3 # its children, when several, bind the same port
@@ -278,45 +280,81 @@ fast_scenario() {
 # before it stops.  With "worker": one of (at least two) worker processes is
 # killed instead (SIGKILL, as a crash), the master starts another, and its
 # clients come back to whichever worker the kernel gives them (SO_REUSEPORT);
-# the CPU is then all the gateway's processes' after the kill.
+# the CPU is then all the gateway's processes' after the kill.  A restart
+# storm runs on nchan and the floor too, each stopped and started again on
+# its port in the same way; their clients subscribe to nothing (their
+# subscription is the URL) and are back at their handshake, with no resume.
 storm_scenario() {
     local name=$1 n=$(( $2 / divide )) mode=${3:-restart}
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
     local min_workers=1
     [ "$mode" = worker ] && min_workers=2
     gateway_for "$n" "$min_workers" || { skipped "$name" "needs gateway worker processes"; return 0; }
+    storm_run "$name" cryptopulse "ws://127.0.0.1:$GW_PORT/ws" "$n" gateway "$mode"
+    [ "$mode" = restart ] || return 0
+    if [ "$nchan" = 1 ]; then
+        nchan_start $(( (n + 18999) / 19000 ))
+        storm_run "$name" nchan "ws://127.0.0.1:$NX_PORT/ws" "$n" nginx restart --subscribe none
+        nchan_stop
+    fi
+    if [ "$floor" = 1 ]; then
+        floor_start "$n"
+        storm_run "$name" floor "ws://127.0.0.1:$FL_PORT/ws" "$n" floor restart --subscribe none --no-snapshot
+        floor_stop
+    fi
+}
+
+restart() { # NAME: stop the server NAME (gateway, nginx or floor) and start it again on its port
+    case $1 in
+    gateway)
+        stop "$gateway_PID"
+        local extra=()
+        [ "$GW_WORKERS" -gt 1 ] && extra=(--cluster true --workers "$GW_WORKERS")
+        start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
+            --max-connections "$per_process" "${extra[@]}" ;;
+    nginx)
+        stop "$nginx_PID"
+        start nginx nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" ;;
+    floor)
+        stop "$floor_PID"
+        start floor "$FLOOR" --port "$FL_PORT" --redis-port "$REDIS_PORT" --processes "$FL_PROCS" ;;
+    esac
+}
+
+# storm_run NAME SERVER URL N PROC MODE [load options]: one storm on the
+# server whose pid is ${PROC}_PID; appends its JSON with the restarted
+# server's peak RSS and CPU.
+storm_run() {
+    local name=$1 server=$2 url=$3 n=$4 proc=$5 mode=$6; shift 6
+    local pid_var=${proc}_PID
     local ramp=$(( n / 2000 + 3 )) storm_sustain=$(( sustain > 30 ? sustain : 30 )) workers=()
     [ "$n" -ge 5000 ] && [ "$n" -lt 38000 ] && workers=(--workers "$(nproc)")
-    echo "== $name on cryptopulse: $n clients, ramp ${ramp}s, the $mode 5 s later, ${storm_sustain}s in all" >&2
-    "$LOAD" --url "ws://127.0.0.1:$GW_PORT/ws" --clients "$n" --ramp "$ramp" --sustain "$storm_sustain" \
+    echo "== $name on $server: $n clients, ramp ${ramp}s, the $mode 5 s later, ${storm_sustain}s in all" >&2
+    "$LOAD" --url "$url" --clients "$n" --ramp "$ramp" --sustain "$storm_sustain" \
         --storm "${workers[@]}" --connect-timeout 30000 --no-progress --max-avg-latency 1000000000 \
-        --max-errors 100 --pid "$(pids_of "$gateway_PID")" >"$WORK/$name-cryptopulse.out" 2>&1 &
+        --max-errors 100 --pid "$(pids_of "${!pid_var}")" "$@" >"$WORK/$name-$server.out" 2>&1 &
     local load=$!
     PIDS+=("$load")
     sleep $(( ramp + 5 ))
     local t_kill; t_kill=$(date +%s%3N)
     local cpu0=0 hz p v; hz=$(getconf CLK_TCK)
     if [ "$mode" = worker ]; then
-        local victim; victim=$(pgrep -P "$gateway_PID" | head -n 1)
+        local victim; victim=$(pgrep -P "${!pid_var}" | head -n 1)
         [ -n "$victim" ] || { echo "bench/run.sh: $name: no gateway worker to kill" >&2; status=1; }
         kill -KILL "$victim" 2>/dev/null || true
         sleep 0.1
-        for p in $(pids_of "$gateway_PID" | tr , ' '); do
+        for p in $(pids_of "${!pid_var}" | tr , ' '); do
             v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true)
             cpu0=$(( cpu0 + ${v:-0} ))
         done
     else
-        stop "$gateway_PID"
-        local extra=()
-        [ "$GW_WORKERS" -gt 1 ] && extra=(--cluster true --workers "$GW_WORKERS")
-        start gateway "$GATEWAY" --port "$GW_PORT" --redis-port "$REDIS_PORT" --www-root '' \
-            --max-connections "$per_process" "${extra[@]}"
+        restart "$proc"
     fi
     local hwm=0 cpu=0
-    # Peak RSS (VmHWM) and CPU of the new gateway, sampled until the load ends.
+    # Peak RSS (VmHWM) and CPU of the new server, sampled until the load ends.
     while kill -0 "$load" 2>/dev/null; do
         local h=0 c=0 v
-        for p in $(pids_of "$gateway_PID" | tr , ' '); do
+        for p in $(pids_of "${!pid_var}" | tr , ' '); do
             # A process that exits meanwhile reads as nothing, not 0.
             v=$(awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
             h=$(( h + ${v:-0} ))
@@ -329,13 +367,13 @@ storm_scenario() {
     done
     wait "$load" || true
     local json
-    json=$(tail -n 1 "$WORK/$name-cryptopulse.out")
+    json=$(tail -n 1 "$WORK/$name-$server.out")
     case $json in
-    '{'*) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"kill_ms":%s,"restarted_peak_rss_kb":%d,"restarted_cpu_s":%s,"result":%s}\n' \
-              "$name" "$ROUND" "$t_kill" "$hwm" "$(awk -v c="$cpu" -v c0="$cpu0" -v h="$hz" 'BEGIN {print (c - c0) / h}')" "$json" >>"$WORK/results.jsonl" ;;
-    *) printf '{"scenario":"%s","server":"cryptopulse","round":%d,"error":"no result"}\n' "$name" "$ROUND" >>"$WORK/results.jsonl"
+    '{'*) printf '{"scenario":"%s","server":"%s","round":%d,"kill_ms":%s,"restarted_peak_rss_kb":%d,"restarted_cpu_s":%s,"result":%s}\n' \
+              "$name" "$server" "$ROUND" "$t_kill" "$hwm" "$(awk -v c="$cpu" -v c0="$cpu0" -v h="$hz" 'BEGIN {print (c - c0) / h}')" "$json" >>"$WORK/results.jsonl" ;;
+    *) printf '{"scenario":"%s","server":"%s","round":%d,"error":"no result"}\n' "$name" "$server" "$ROUND" >>"$WORK/results.jsonl"
        status=1
-       tail -n 5 "$WORK/$name-cryptopulse.out" >&2 ;;
+       tail -n 5 "$WORK/$name-$server.out" >&2 ;;
     esac
 }
 

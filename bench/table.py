@@ -150,35 +150,54 @@ if setup:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(setup))
 
+def reconnect_cpu_us(r):
+    """Server CPU after the drop per successful reconnect (µs), or None."""
+    st, cpu = r["result"].get("storm", {}), r.get("restarted_cpu_s")
+    back = st.get("attempts", 0) - st.get("failed_attempts", 0)
+    return cpu / back * 1e6 if cpu and back else None
+
+
 storm = []
 for r in rows:
     if not r["scenario"].startswith("storm-"):
         continue
+    server = r["server"]
     if "result" not in r:
-        storm.append(f"| {label(r)} | {r.get('skipped', 'no result')} | | | | | | |")
+        storm.append(f"| {label(r)} | {server} | {r.get('skipped', 'no result')} | | | | | | | | | | | |")
         continue
     j = r["result"]
     st = j.get("storm", {})
     c = st.get("connect_ms", {})
-    back = st.get("attempts", 0) - st.get("failed_attempts", 0)
     cpu = r.get("restarted_cpu_s")
-    storm.append(f"| {label(r)} | {st.get('back', 0):,} / {st.get('drops', 0):,} "
+    missed = st.get("ticks_missed")
+    cells = []
+    for peer in ("nchan", "floor"):
+        pr = by.get((r["scenario"], peer, r.get("round", 1)))
+        if server != "cryptopulse" or not pr or "result" not in pr:
+            cells += ["–", "–"]
+            continue
+        pc = pr["result"].get("storm", {}).get("connect_ms", {})
+        cells += [ratio(reconnect_cpu_us(r), reconnect_cpu_us(pr)), ratio(c.get("p50"), pc.get("p50"))]
+    storm.append(f"| {label(r)} | {server} | {st.get('back', 0):,} / {st.get('drops', 0):,} "
                  f"| {fmt(st.get('live_99_ms'), 0)} / {fmt(st.get('live_100_ms'), 0)} "
-                 f"| {st.get('ticks_missed', '–')} | {fmt(c.get('p50'))} / {fmt(c.get('p99'))} "
+                 f"| {'no resume' if missed is None else missed} | {fmt(c.get('p50'))} / {fmt(c.get('p99'))} "
                  f"| {fmt(r.get('restarted_peak_rss_kb', 0) / 1024)} MiB "
-                 f"| {fmt(cpu, 2)} s ({fmt(cpu / back * 1e6 if cpu and back else None, 0)} µs per "
-                 f"successful reconnect) | {'pass' if st.get('pass') else 'FAIL'} |")
+                 f"| {fmt(cpu, 2)} s ({fmt(reconnect_cpu_us(r), 0)} µs per "
+                 f"successful reconnect) | {' | '.join(cells)} | {'pass' if st.get('pass') else 'FAIL'} |")
 if storm:
-    print("\nReconnect storm: the gateway stopped and started again on the same port (`-worker`: one "
-          "of its worker processes killed with SIGKILL, and started again by the master); each "
-          "client reconnects with the dashboard's backoff (500 ms doubling to 10 s, equal jitter) "
-          "and resumes with `since` (targets: 100 % live within 30 s at 100,000, 0 ticks missed). "
-          "Peak RSS and CPU are the new gateway's (`-worker`: all its processes'), ticks sent "
-          "after the drop included:\n")
-    print("| scenario | clients back / dropped | live again 99 % / 100 % (ms after the drop) "
+    print("\nReconnect storm: the server stopped and started again on the same port (`-worker`: one "
+          "of the gateway's worker processes killed with SIGKILL, and started again by the master); "
+          "each client reconnects with the dashboard's backoff (500 ms doubling to 10 s, equal "
+          "jitter); the gateway's clients resume with `since`, nchan's and the floor's subscribe "
+          "to nothing (their URL is the subscription) and are back at their `101`, with no resume "
+          "(targets: 100 % live within 30 s at 100,000, 0 ticks missed, CPU per reconnect ≤ "
+          "nchan's, median reconnect time ≤ 1.5× the floor's). Peak RSS and CPU are the restarted "
+          "server's (`-worker`: all the gateway's processes'), ticks sent after the drop included:\n")
+    print("| scenario | server | clients back / dropped | live again 99 % / 100 % (ms after the drop) "
           "| resumes that missed ticks | reconnect connect time p50 / p99 (ms) "
-          "| gateway's peak RSS after the drop | its CPU after the drop | verdict |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| peak RSS after the drop | CPU after the drop | CPU ratio to nchan | p50 ratio to nchan "
+          "| CPU ratio to floor | p50 ratio to floor | verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(storm))
 
 # Socket.IO: sio-N on the gateway against node-sio-N on the original stack.
