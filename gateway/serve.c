@@ -211,8 +211,12 @@ static void on_event(struct conn *c, short what)
     }
     /* A client that half-closed after its requests (the FIN read with
      * them) still gets the answers already queued: responses, a 101 and
-     * its welcome, an SSE stream's head; then the close. */
-    if ((what & BEV_EVENT_EOF) && !c->close_after_flush &&
+     * its welcome, an SSE stream's head; then the close.  Not after an
+     * error: a deferred bufferevent reports a failed write and the EOF
+     * read after it in one call, and a socket that cannot be written would
+     * wait for its flush for ever (libevent stops the write timeout with
+     * the write). */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->close_after_flush &&
         evbuffer_get_length(conn_output(c)) > 0) {
         conn_close_after_flush(c);
         return;

@@ -397,6 +397,28 @@ START_TEST(an_rst_that_comes_with_part_of_a_message_is_seen)
 }
 END_TEST
 
+/* A whole Socket.IO request, then an RST at once: the connection moves
+ * onto a bufferevent for it, whose answer fails to be written and whose
+ * read then finds the end, both reported in one deferred call.  It is
+ * closed, not left waiting to flush what cannot be written. */
+START_TEST(a_socketio_request_then_an_rst_is_closed)
+{
+    fx.conf.socketio_enabled = true;
+    gw_fixture_start(&fx, NULL);
+    static const struct linger rst = {1, 0};
+    static const char req[] = "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        struct conn *c;
+        int fd = gw_fixture_client(&fx, &c);
+        ck_assert_int_eq(send(fd, req, sizeof req - 1, MSG_NOSIGNAL), (ssize_t)(sizeof req - 1));
+        ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst), 0);
+        close(fd);
+    }
+    gw_fixture_run(&fx, 100);
+    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
+}
+END_TEST
+
 /* What the probe saw of the client's socket, in the loop turn that read
  * the handshake, before the end-of-turn flush list ran. */
 struct probe {
@@ -454,6 +476,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
     tcase_add_test(t, a_fin_that_comes_with_the_last_bytes_is_seen);
     tcase_add_test(t, an_rst_that_comes_with_part_of_a_message_is_seen);
+    tcase_add_test(t, a_socketio_request_then_an_rst_is_closed);
     suite_add_tcase(s, t);
     return s;
 }
