@@ -29,7 +29,8 @@ struct ctx_counters {
     uint64_t ws_total, sse_total, http_requests;
     uint64_t ws_deflate; /* WebSocket clients that negotiated deflate */
     uint64_t messages_in, bytes_in;
-    uint64_t rate_limited, rejected;
+    uint64_t rate_limited;
+    uint64_t refused; /* connections closed at their accept: MAX_CONNECTIONS(_PER_IP) reached */
     size_t sio_current, sio_peak;      /* Socket.IO sessions (socketio.h) */
     uint64_t sio_total, sio_websocket; /* ...opened, and moved onto WebSocket */
     double messages_per_second;        /* messages queued per second over the last stats period */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #define GATEWAY_SYMBOLS_REFRESH_S 30
+#define REFUSED_WARN_MS 10000 /* a connection refused at a limit: logged at most this often */
 /* listen(2)'s backlog: the kernel caps it at net.core.somaxconn, so a
  * reconnect storm gets whatever the machine is set up to queue. */
 #define GATEWAY_LISTEN_BACKLOG 65535
@@ -49,6 +50,7 @@ struct gateway {
     struct event *stats_timer;
     struct event *sig_term, *sig_int;
     bool clustered;
+    int64_t refused_warned_ms; /* when a refused connection was last logged; 0: never */
 };
 
 static void on_tick(const char *json, size_t len, void *arg)
@@ -93,7 +95,22 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
 {
     if (conn_registry_admit(gw->ctx.conns, sa, peer))
         return true; /* TCP_NODELAY and TCP_NOTSENT_LOWAT came from the listener */
-    gw->ctx.counters.rejected++;
+    /* Closed unanswered (docs/PROTOCOL.md §5): no file to spare for more.
+     * Counted in /stats, and said in the log at most every REFUSED_WARN_MS. */
+    struct ctx_counters *s = &gw->ctx.counters;
+    s->refused++;
+    int64_t now = price_now_ms();
+    if (!gw->refused_warned_ms || now - gw->refused_warned_ms >= REFUSED_WARN_MS) {
+        if (conn_registry_count(gw->ctx.conns) >= (size_t)gw->conf->max_connections)
+            log_warn("MAX_CONNECTIONS (%d) reached: new connections are closed unanswered "
+                     "(%llu so far; /stats \"refused\")",
+                     gw->conf->max_connections, (unsigned long long)s->refused);
+        else
+            log_warn("MAX_CONNECTIONS_PER_IP (%d) reached for a client address: its new "
+                     "connections are closed unanswered (%llu so far; /stats \"refused\")",
+                     gw->conf->max_connections_per_ip, (unsigned long long)s->refused);
+        gw->refused_warned_ms = now;
+    }
     evutil_closesocket(fd);
     return false;
 }

@@ -62,6 +62,7 @@ json_t *stats_worker(const struct ctx *ctx)
     json_object_set_new(j, "conflations", json_integer((json_int_t)h->conflations));
     json_object_set_new(j, "conflated", json_integer((json_int_t)h->conflated));
     json_object_set_new(j, "rate_limited", json_integer((json_int_t)s->rate_limited));
+    json_object_set_new(j, "refused", json_integer((json_int_t)s->refused));
     json_object_set_new(j, "subscriptions", hub_subscriptions(ctx->hub));
     json_object_set_new(j, "latency_ms", metrics_latency_json(&h->latency));
     return j;

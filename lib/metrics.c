@@ -193,6 +193,9 @@ static const struct metrics_metric metrics_table[] = {
      "Messages not queued to a conflating client.", "conflated", NULL},
     {"cryptopulse_rate_limited_total", "counter", "Client messages refused by the rate limit.",
      "rate_limited", NULL},
+    {"cryptopulse_connections_refused_total", "counter",
+     "Connections closed at their accept: MAX_CONNECTIONS or MAX_CONNECTIONS_PER_IP reached.",
+     "refused", NULL},
     {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.", "rss_bytes",
      NULL},
 };

@@ -89,6 +89,32 @@ MAX_CONNECTIONS=500 max_conn_log mc_low
 ! grep -q "MAX_CONNECTIONS" "$WORK/mc_low.log" || fail "MAX_CONNECTIONS=500 fits, yet: \
 $(cat "$WORK/mc_low.log")"
 
+# ---- connections past MAX_CONNECTIONS: closed unanswered, said once in the
+# log (at most every 10 s) and counted in /stats "refused" ------------------
+full_port=$(free_port)
+start full "$top_builddir/gateway/cryptopulse-gateway" --port "$full_port" \
+    --redis-port "$REDIS_PORT" --www-root "" --max-connections 2
+wait_for 5 grep -q "listening on" "$WORK/full.log" || fail "full: gateway did not start"
+"$PY" - "$full_port" <<'PYEOF' || fail "connections past MAX_CONNECTIONS (see above)"
+import json, socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+time.sleep(0.2)
+for _ in range(3):  # each closed at once, with nothing written
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert s.recv(100) == b"", "a refused connection got bytes"
+    s.close()
+held[0].sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+got = b""
+while (b := held[0].recv(65536)):
+    got += b
+stats = json.loads(got.split(b"\r\n\r\n", 1)[1])
+assert stats["refused"] == 3, stats.get("refused")
+PYEOF
+stop "$full_PID" || true
+[ "$(grep -c "\[warn\] MAX_CONNECTIONS (2) reached: new connections are closed unanswered (1 so far" \
+    "$WORK/full.log")" = 1 ] || fail "three refused connections, not one warning: $(cat "$WORK/full.log")"
+
 # ---- LOG_FORMAT changes on SIGHUP: the reload's own lines in the format it
 # found (text), every line after it JSON -----------------------------------
 printf 'LOG_FORMAT=text\n' >"$WORK/fmt.env"

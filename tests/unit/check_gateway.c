@@ -205,12 +205,18 @@ START_TEST(connections_past_max_connections_are_closed)
     ck_assert_str_eq(got, "");
     free(got);
     close(b);
-    /* The admitted one is served. */
-    static const char req[] = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    /* The admitted one is served, and /stats counts the refused one. */
+    static const char req[] = "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     ck_assert_int_eq(send(a, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
     got = read_fd(a, NULL, 2000, &eof);
     ck_assert(eof);
-    ck_assert_int_ge(gw_wire_status(got), 200);
+    ck_assert_int_eq(gw_wire_status(got), 200);
+    json_t *j = json_loads(gw_wire_body(got), 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_t *self = json_array_get(json_object_get(j, "workers"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(self, "refused")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "refused")), 1);
+    json_decref(j);
     free(got);
     close(a);
 }

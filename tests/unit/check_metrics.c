@@ -210,6 +210,7 @@ START_TEST(prometheus_carries_peaks_conflation_and_subscribers)
     json_object_set_new(json_object_get(w, "websocket"), "deflate", json_integer(2));
     json_object_set_new(w, "socketio", json_pack("{s:i, s:i}", "peak", 5, "upgraded", 4));
     json_object_set_new(w, "conflated", json_integer(11));
+    json_object_set_new(w, "refused", json_integer(6));
     json_object_set_new(json_object_get(w, "subscriptions"), "*", json_integer(9));
     json_object_set_new(json_object_get(w, "subscriptions"), "X\"Y", json_integer(1));
     json_t *ws = json_pack("[o]", w);
@@ -220,6 +221,7 @@ START_TEST(prometheus_carries_peaks_conflation_and_subscribers)
         "cryptopulse_websocket_deflate_total{gateway=\"a:1\",worker=\"0\"} 2\n",
         "cryptopulse_socketio_upgraded_total{gateway=\"a:1\",worker=\"0\"} 4\n",
         "cryptopulse_conflated_messages_total{gateway=\"a:1\",worker=\"0\"} 11\n",
+        "cryptopulse_connections_refused_total{gateway=\"a:1\",worker=\"0\"} 6\n",
         "# TYPE cryptopulse_subscribers gauge\n",
         "cryptopulse_subscribers{gateway=\"a:1\",worker=\"0\",symbol=\"BTC\"} 3\n",
         "cryptopulse_subscribers{gateway=\"a:1\",worker=\"0\",symbol=\"*\"} 9\n",
