@@ -415,9 +415,8 @@ void conn_ws_control(struct conn *c, enum ws_opcode opcode, const uint8_t *paylo
     evbuffer_add(out, payload, len);
 }
 
-void conn_emit(struct conn *c, const char *event, const json_t *data, const char *id)
+void conn_emit_text(struct conn *c, const char *event, const char *text, const char *id)
 {
-    char *text = json_dumps(data, PRICE_JSON_FLAGS);
     if (c->kind == CONN_WS) {
         conn_ws_send(c, event, text);
     } else {
@@ -426,6 +425,12 @@ void conn_emit(struct conn *c, const char *event, const json_t *data, const char
         evbuffer_add(conn_output(c), ev, len);
         free(ev);
     }
+}
+
+void conn_emit(struct conn *c, const char *event, const json_t *data, const char *id)
+{
+    char *text = json_dumps(data, PRICE_JSON_FLAGS);
+    conn_emit_text(c, event, text, id);
     free(text);
 }
 

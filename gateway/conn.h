@@ -233,6 +233,9 @@ void conn_ws_control(struct conn *c, enum ws_opcode opcode, const uint8_t *paylo
  * with id when given): for snapshots and replays, per client by nature. */
 void conn_emit(struct conn *c, const char *event, const json_t *data, const char *id);
 
+/* conn_emit() of data already encoded: text is the JSON of data (borrowed). */
+void conn_emit_text(struct conn *c, const char *event, const char *text, const char *id);
+
 /* One tick (or replayed history entry) as the live fan-out would have sent
  * it to c: a price-update-bulk for "*" subscribers, else a price-update per
  * subscribed symbol with id on the last only (docs/PROTOCOL.md §3). */

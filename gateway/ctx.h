@@ -21,6 +21,7 @@
 struct conn_registry;
 struct socketio;
 struct handoff;
+struct resume_cache;
 
 /* Counters of connections and client messages; the hub counts ticks and
  * messages out (docs/PROTOCOL.md §5, /stats). */
@@ -68,6 +69,9 @@ struct ctx {
     int64_t stats_conflict_warned_ms; /* another writer of the key last logged, 0: never */
     struct ctx_counters counters;
     struct ctx_welcome welcome; /* freed by gateway_free() */
+    /* History entries decoded for resumes (resume.c), made on the first
+     * resume; freed by resume_cache_free(). */
+    struct resume_cache *resume_cache;
 };
 
 /* The loop's cached wall clock in ms (event_base_gettimeofday_cached). */

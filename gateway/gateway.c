@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "price.h"
+#include "resume.h"
 #include "serve.h"
 #include "socketio.h"
 #include "stats.h"
@@ -388,6 +389,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->stats_timer);
     json_decref(gw->ctx.sources);
     free(gw->ctx.welcome.text);
+    resume_cache_free(&gw->ctx);
     event_free(gw->sig_term);
     event_free(gw->sig_int);
     www_free(gw->ctx.www);

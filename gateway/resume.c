@@ -9,6 +9,7 @@
 #include "xalloc.h"
 
 #include <event2/buffer.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,24 +42,86 @@ static void finish(struct resume *rp, bool snapshot)
 
 static void read_page(struct resume *rp, bool inclusive);
 
+/* The history entries last read for resumes, decoded and cleaned once
+ * and, for "*" subscribers, encoded once: in a reconnect storm every
+ * client replays the same few entries, and decoding a tick (its floats
+ * through strtod) and encoding it again for each was most of the
+ * gateway's work (perf).  A stream entry's id names one entry for the
+ * stream's life, so an id found here needs no new read of its text. */
+#define RESUME_CACHE_ENTRIES 64
+
+struct resume_cached {
+    char id[PRICE_ID_MAX]; /* "" while the slot is empty */
+    json_t *tick;          /* the cleaned tick; NULL: not a valid tick */
+    char *bulk;            /* its JSON text (the bulk message's data) */
+};
+
+struct resume_cache {
+    struct resume_cached slot[RESUME_CACHE_ENTRIES];
+    size_t next; /* the slot replaced next (oldest first) */
+    unsigned long long decoded;
+};
+
+/* e decoded, from the cache or into it (replacing its oldest entry). */
+static const struct resume_cached *cached_entry(struct ctx *ctx, const struct rdb_entry *e)
+{
+    struct resume_cache *rc = ctx->resume_cache;
+    if (!rc)
+        rc = ctx->resume_cache = xcalloc(1, sizeof *rc);
+    for (size_t i = 0; i < RESUME_CACHE_ENTRIES; i++)
+        if (strcmp(rc->slot[i].id, e->id) == 0)
+            return &rc->slot[i];
+    struct resume_cached *s = &rc->slot[rc->next];
+    rc->next = (rc->next + 1) % RESUME_CACHE_ENTRIES;
+    json_decref(s->tick);
+    free(s->bulk);
+    char err[256];
+    json_t *raw = json_loadb(e->tick, e->len, JSON_REJECT_DUPLICATES, NULL);
+    s->tick = raw ? price_tick_clean(raw, err, sizeof err) : NULL;
+    json_decref(raw);
+    const char *id = json_string_value(json_object_get(s->tick, "id"));
+    if (s->tick && (!id || strcmp(id, e->id) != 0)) {
+        json_decref(s->tick);
+        s->tick = NULL;
+    }
+    s->bulk = s->tick ? json_dumps(s->tick, PRICE_JSON_FLAGS) : NULL;
+    snprintf(s->id, sizeof s->id, "%s", e->id); /* on_page's loop: shorter than PRICE_ID_MAX */
+    rc->decoded++;
+    return s;
+}
+
+unsigned long long resume_cache_decoded(const struct ctx *ctx)
+{
+    return ctx->resume_cache ? ctx->resume_cache->decoded : 0;
+}
+
+void resume_cache_free(struct ctx *ctx)
+{
+    struct resume_cache *rc = ctx->resume_cache;
+    if (!rc)
+        return;
+    for (size_t i = 0; i < RESUME_CACHE_ENTRIES; i++) {
+        json_decref(rc->slot[i].tick);
+        free(rc->slot[i].bulk);
+    }
+    free(rc);
+    ctx->resume_cache = NULL;
+}
+
 /* Emit one history entry to c as the live fan-out would have sent it; an
  * entry that is not a valid tick (or is over MAX_TICK_BYTES) is skipped
  * and counted, as the live fan-out skips it. */
 static void emit_entry(struct resume *rp, const struct rdb_entry *e)
 {
     struct conn *c = rp->c;
-    char err[256];
-    json_t *raw = e->len <= (size_t)c->ctx->conf->max_tick_bytes
-                      ? json_loadb(e->tick, e->len, JSON_REJECT_DUPLICATES, NULL)
-                      : NULL;
-    json_t *tick = raw ? price_tick_clean(raw, err, sizeof err) : NULL;
-    const char *id = json_string_value(json_object_get(tick, "id"));
-    if (id && strcmp(id, e->id) == 0)
-        conn_emit_tick(c, tick, id);
-    else
+    const struct resume_cached *s =
+        e->len <= (size_t)c->ctx->conf->max_tick_bytes ? cached_entry(c->ctx, e) : NULL;
+    if (!s || !s->tick || !s->bulk)
         rp->skipped++;
-    json_decref(tick);
-    json_decref(raw);
+    else if (c->pc.sub.all)
+        conn_emit_text(c, "price-update-bulk", s->bulk, e->id);
+    else
+        conn_emit_tick(c, s->tick, e->id);
 }
 
 static void on_page(bool ok, const struct rdb_entry *e, size_t n, void *arg)

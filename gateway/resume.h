@@ -19,4 +19,12 @@ void resume_start(struct conn *c, const char *last_id);
  * resume is waiting for that.  No-op otherwise. */
 void resume_continue(struct conn *c);
 
+/* History entries decoded so far (each decoded once while it stays among
+ * the RESUME_CACHE_ENTRIES most recently read, however many clients
+ * replay it). */
+unsigned long long resume_cache_decoded(const struct ctx *ctx);
+
+/* Free ctx->resume_cache (NULL is fine); with the ctx. */
+void resume_cache_free(struct ctx *ctx);
+
 #endif

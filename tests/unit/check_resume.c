@@ -273,6 +273,45 @@ START_TEST(entries_that_are_not_ticks_are_skipped)
 }
 END_TEST
 
+/* A reconnect storm's clients replay the same entries: each is decoded
+ * once (resume_cache_decoded), and every client still gets it in its own
+ * form, "*" on WebSocket and SSE as a bulk, one symbol as its price. */
+START_TEST(clients_replaying_the_same_entries_decode_them_once)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    for (long ms = 1000; ms <= 5000; ms += 1000)
+        store(ms);
+    live(5000);
+    struct conn *ws, *sse, *one;
+    int fd_ws = subscriber(CONN_WS, &ws), fd_sse = subscriber(CONN_SSE, &sse);
+    int fd_one = subscriber(CONN_WS, &one);
+    hub_unsubscribe(fx.ctx.hub, &one->pc.sub, "*");
+    ck_assert_int_ge(hub_subscribe(fx.ctx.hub, &one->pc.sub, "BTC"), 0);
+    resume_start(ws, "2000-0");
+    resume_start(sse, "2000-0");
+    resume_start(one, "2000-0");
+    json_t *ev = events_until(CONN_WS, fd_ws, "5000-0", 3000);
+    assert_ids(ev, "3000-0,4000-0,5000-0");
+    assert_all_named(ev, "price-update-bulk");
+    json_decref(ev);
+    ev = events_until(CONN_SSE, fd_sse, "5000-0", 3000);
+    assert_ids(ev, "3000-0,4000-0,5000-0");
+    assert_all_named(ev, "price-update-bulk");
+    json_decref(ev);
+    ev = events_until(CONN_WS, fd_one, "5000-0", 3000);
+    assert_ids(ev, "3000-0,4000-0,5000-0");
+    assert_all_named(ev, "price-update");
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_object_get(json_array_get(ev, 0), "data"), "symbol")),
+                     "BTC");
+    json_decref(ev);
+    ck_assert_uint_eq(resume_cache_decoded(&fx.ctx), 3);
+    close(fd_ws);
+    close(fd_sse);
+    close(fd_one);
+}
+END_TEST
+
 START_TEST(a_replay_longer_than_a_page_is_sent_whole)
 {
     enum { N = 450 }; /* RESUME_PAGE is 200: three pages */
@@ -334,6 +373,7 @@ static Suite *resume_suite(void)
     tcase_add_test(t, a_malformed_id_gets_a_snapshot);
     tcase_add_test(t, a_malformed_id_on_websocket_gets_a_bulk_snapshot);
     tcase_add_test(t, entries_that_are_not_ticks_are_skipped);
+    tcase_add_test(t, clients_replaying_the_same_entries_decode_them_once);
     tcase_add_test(t, a_replay_longer_than_a_page_is_sent_whole);
     tcase_add_test(t, redis_away_gets_a_snapshot);
     suite_add_tcase(s, t);

@@ -5,6 +5,7 @@
 #include "strlist.h"
 
 #include "deflate.h"
+#include "resume.h"
 #include "serve.h"
 #include "socketio.h"
 #include "xalloc.h"
@@ -190,6 +191,7 @@ void gw_fixture_free(struct gw_fixture *fx)
     free(ctx->inflated);
     json_decref(ctx->sources);
     free(ctx->welcome.text);
+    resume_cache_free(ctx);
     www_free(ctx->www);
     event_base_free(ctx->base);
     close(fx->listen_fd);
