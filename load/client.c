@@ -317,7 +317,7 @@ static void opened(struct client *c)
         lstats_hist_add(&cx->r.connect_us, t > 0 ? (uint64_t)t : 0);
     }
     bufferevent_set_timeouts(c->bev, NULL, NULL);
-    if (!cx->o->snapshot)
+    if (!cx->o->snapshot && !c->ready) /* a storm's reconnect was ready before */
         client_ready(c);
 }
 

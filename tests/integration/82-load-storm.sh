@@ -73,14 +73,17 @@ wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $FLO
 load=$!
 PIDS+=("$load")
 sleep 3
+floor_down_ms=$(now_ms)
 stop "$floor_PID" || true # killed by SIGTERM: status 143
 sleep 1
 start floor "$FLOOR" --port "$FLOOR_PORT" --redis-port "$REDIS_PORT"
 wait_exit 30 "$load" || { cat "$WORK/peer.json"; fail "cryptopulse-load --storm on the floor reported failure"; }
 forget "$load"
-"$PY" - "$WORK/peer.json" <<'PYEOF' || fail "the peer's storm is misreported"
+"$PY" - "$WORK/peer.json" "$floor_down_ms" <<'PYEOF' || fail "the peer's storm is misreported"
 import json, sys
 j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+# Ready once, in the ramp: a reconnect does not make a client ready again.
+assert 0 < j["last_ready_ms"] < int(sys.argv[2]), (j["last_ready_ms"], sys.argv[2])
 s = j["storm"]
 assert s["pass"] and s["drops"] == 100 and s["back"] == 100, s
 assert s["ticks_missed"] is None, s
