@@ -153,8 +153,10 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
         send_error(pc, "bad_request", "data.symbols must be a non-empty array of strings");
         return;
     }
-    /* Already receiving live ticks: it has every tick of its symbols. */
-    bool live = pc->sub.n_members > 0;
+    /* Already receiving live ticks (it has every tick of its symbols), or
+     * being resumed: the replay, then the live ticks, bring what it adds. */
+    bool replaying = pc->sub.replaying;
+    bool live = pc->sub.n_members > 0 || replaying;
     json_t *added = json_array(), *unknown = json_array();
     size_t i, refused = 0;
     json_t *s;
@@ -195,11 +197,15 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
     /* "since": the tick id the client last saw, as SSE's Last-Event-ID.  It
      * resumes a new connection; on one that is already live, replaying
      * history would send its symbols' ticks a second time and out of order,
-     * so there it is ignored and the added symbols get the snapshot. */
+     * so there it is ignored and the added symbols get the snapshot.  While
+     * a resume replays, a second one would send its ticks twice, and a
+     * snapshot would come before the older ticks the replay still sends:
+     * neither is sent, and the replay covers the added symbols from where
+     * it is. */
     const char *since = add && !live ? json_string_value(json_object_get(data, "since")) : NULL;
     if (since)
         pc->ops->resume(pc->transport, since);
-    else if (json_array_size(added))
+    else if (json_array_size(added) && !replaying)
         send_snapshot(ctx, pc, added);
     json_decref(added);
     json_decref(unknown);

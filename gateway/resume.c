@@ -14,12 +14,16 @@
 #include <string.h>
 
 #define RESUME_PAGE 200 /* stream entries per XRANGE */
+/* Reads in a row that brought nothing while the hub has fanned out a
+ * later tick, before the resume gives up and sends a marked snapshot. */
+#define RESUME_EMPTY_READS_MAX 3
 
 struct resume {
     struct conn *c;
     char after[PRICE_ID_MAX]; /* the last id the client has */
     bool first;               /* the first page also checks that id is in history */
     size_t skipped;           /* history entries that were not valid ticks */
+    unsigned empty_reads;     /* pages in a row with nothing after `after` */
 };
 
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
@@ -157,11 +161,19 @@ static void on_page(bool ok, const struct rdb_entry *e, size_t n, void *arg)
     rp->first = false;
     if (full)
         return;
-    /* More pages, or live ticks that came while this page was read. */
+    /* More pages, or live ticks that came while this page was read: the
+     * hub held them off this client, so they are read from history (the
+     * feeder stores a tick before it publishes it), also when this page
+     * brought nothing new.  A tick the hub has that history keeps not
+     * having (RESUME_EMPTY_READS_MAX reads) cannot be replayed: the client
+     * gets the snapshot marked as such. */
     struct tickid a, b;
-    bool behind = advanced && tickid_parse(hub_last_id(c->ctx->hub), &a) == CP_OK &&
+    bool behind = tickid_parse(hub_last_id(c->ctx->hub), &a) == CP_OK &&
                   tickid_parse(rp->after, &b) == CP_OK && tickid_after(a, b);
-    if (n < RESUME_PAGE && !behind)
+    rp->empty_reads = advanced ? 0 : rp->empty_reads + 1;
+    if (behind && rp->empty_reads > RESUME_EMPTY_READS_MAX)
+        finish(rp, true);
+    else if (n < RESUME_PAGE && !behind)
         finish(rp, false);
     else
         read_page(rp, false);

@@ -56,6 +56,7 @@ static void rec_send(void *transport, const char *event, const char *data)
 static void rec_resume(void *transport, const char *since)
 {
     struct record *r = transport;
+    hub_client_pause(&pc.sub); /* as resume_start() does, until its replay ends */
     r->resumes++;
     snprintf(r->since, sizeof r->since, "%s", since);
 }
@@ -306,6 +307,36 @@ START_TEST(since_on_a_live_client_is_ignored)
     /* unsubscribe never resumes either. */
     say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
     ck_assert_uint_eq(rec.resumes, 0);
+}
+END_TEST
+
+/* While a resume replays: another "since" starts no second replay (its
+ * ticks would come twice), and added symbols get no snapshot (it would
+ * come before the older ticks the replay still sends); the replay covers
+ * them.  Also after an unknown symbol or an unsubscribe left the client
+ * with no subscription. */
+START_TEST(since_while_a_resume_replays_is_ignored_and_sends_no_snapshot)
+{
+    publish(tick1);
+    start();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"NOPE\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 1);
+    clear_record();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 0);
+    ck_assert_uint_eq(rec.n_sent, 1);
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\"]}");
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 0);
+    for (size_t i = 0; i < rec.n_sent; i++)
+        ck_assert_str_ne(rec.event[i], "price-update-bulk");
+    /* Once the replay is over the client is live: a new symbol gets its snapshot. */
+    hub_client_resume(ctx.hub, &pc.sub, NULL);
+    clear_record();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"]}}");
+    ck_assert_uint_eq(rec.n_sent, 2);
+    ck_assert_str_eq(rec.event[1], "price-update-bulk");
 }
 END_TEST
 
@@ -656,6 +687,7 @@ static Suite *proto_suite(void)
     tcase_add_test(t, unsubscribe_answers_the_remaining_set);
     tcase_add_test(t, since_on_a_new_client_resumes_instead_of_the_snapshot);
     tcase_add_test(t, since_on_a_live_client_is_ignored);
+    tcase_add_test(t, since_while_a_resume_replays_is_ignored_and_sends_no_snapshot);
     tcase_add_test(t, ping_gets_a_pong_with_id_ts_and_server_time);
     tcase_add_test(t, a_malformed_ping_is_a_bad_request);
     tcase_add_test(t, history_checks_symbol_and_limit);

@@ -215,6 +215,23 @@ START_TEST(an_unknown_id_gets_a_snapshot)
 }
 END_TEST
 
+/* The newest id in history, and the hub has fanned out a later tick
+ * (held off the replaying client) that history does not have: the resume
+ * reads again rather than going live without it, and after
+ * RESUME_EMPTY_READS_MAX reads the client is told with the marked
+ * snapshot, not left to miss it silently.  (From the feeder, which stores
+ * a tick before it publishes it, the second read finds it.) */
+START_TEST(a_tick_the_hub_fanned_out_during_the_replay_is_not_lost_silently)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    for (long ms = 1000; ms <= 4000; ms += 1000)
+        store(ms);
+    live(4000);
+    live(5000); /* fanned out, never stored */
+    snapshot_for(CONN_WS, "4000-0");
+}
+END_TEST
+
 START_TEST(an_id_older_than_the_history_gets_a_snapshot)
 {
     gw_fixture_start(&fx, &redis_fixture);
@@ -370,6 +387,7 @@ static Suite *resume_suite(void)
     tcase_add_test(t, a_tick_the_replay_read_before_the_live_feed_is_not_sent_twice);
     tcase_add_test(t, an_unknown_id_gets_a_snapshot);
     tcase_add_test(t, an_id_older_than_the_history_gets_a_snapshot);
+    tcase_add_test(t, a_tick_the_hub_fanned_out_during_the_replay_is_not_lost_silently);
     tcase_add_test(t, a_malformed_id_gets_a_snapshot);
     tcase_add_test(t, a_malformed_id_on_websocket_gets_a_bulk_snapshot);
     tcase_add_test(t, entries_that_are_not_ticks_are_skipped);
