@@ -73,8 +73,19 @@ skip() {
 }
 
 # A TCP port nobody listens on now.
+# free_port: a loopback port nothing listens on, and not one this test was
+# given before (a port handed out is free until its server binds it, and the
+# kernel may hand it out again meanwhile: 47-tls once started Redis on the
+# port it had chosen for TLS).  Runs in $(...), so the ports given are kept
+# in a file.
 free_port() {
-    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    local p
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        grep -qx "$p" "$WORK/ports-given" 2>/dev/null || break
+    done
+    echo "$p" >>"$WORK/ports-given"
+    echo "$p"
 }
 
 # wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds;
