@@ -194,6 +194,8 @@ struct conn *conn_new_bare(struct ctx *ctx, evutil_socket_t fd, const struct pee
         free(c);
         return refuse(ctx, fd, peer);
     }
+    /* A loop without priorities (a test's) has only CONN_PRIORITY_HEAD. */
+    event_priority_set(c->ev, CONN_PRIORITY_HEAD);
     return conn_register(c, fd, peer);
 }
 

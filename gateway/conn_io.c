@@ -238,6 +238,12 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
      * moved c onto a bufferevent, which writes.) */
     if (c->flush_queued && !c->closing && !c->bev)
         bare_flush(c);
+    /* A stream now (its head answered, here or when Redis answered): its
+     * events wait behind new clients' heads from now on (conn.h).  Set
+     * here, where c->ev is not active (libevent refuses then); on a loop
+     * without priorities (a test's) this fails and changes nothing. */
+    if (c->ev && c->kind != CONN_HTTP && event_get_priority(c->ev) == CONN_PRIORITY_HEAD)
+        event_priority_set(c->ev, CONN_PRIORITY_STREAM);
 }
 
 /* ---- going bare, and back ----------------------------------------------- */

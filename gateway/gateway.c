@@ -19,7 +19,6 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
-#include <event2/listener.h>
 #include <openssl/ssl.h>
 #include <errno.h>
 #include <limits.h>
@@ -37,17 +36,32 @@
 /* listen(2)'s backlog: the kernel caps it at net.core.somaxconn, so a
  * reconnect storm gets whatever the machine is set up to queue. */
 #define GATEWAY_LISTEN_BACKLOG 65535
+/* Connections accepted per wake of a listening socket, before the loop
+ * answers their heads (and looks at its other events). */
+#define GATEWAY_ACCEPTS_PER_WAKE 128
+/* Callbacks of CONN_PRIORITY_STREAM the loop runs before it looks for new
+ * events again, so that a head that arrived meanwhile waits for at most
+ * this many streams' work, not for every active one (conn.h). */
+#define GATEWAY_CALLBACKS_PER_POLL 32
+
+/* A listening socket (plain or TLS) and the event that accepts on it. */
+struct listening {
+    struct gateway *gw;
+    evutil_socket_t fd; /* -1: closed */
+    struct event *ev;
+    bool tls;
+};
 
 struct gateway {
     struct ctx ctx; /* what the connection layer sees */
     const struct cp_conf *conf;
     struct event_base *base;
-    struct evconnlistener *listener;
-    struct evconnlistener *tls_listener; /* NULL unless TLS_PORT is set */
-    struct ssl_ctx_st *tls;              /* OpenSSL's SSL_CTX for it */
-    struct deflate_ctx *deflate;         /* compresses broadcast frames (RFC 7692) */
-    struct event *keepalive;             /* SSE keep-alive comments */
-    struct event *refresh;               /* re-reads the feed's symbol list */
+    struct listening plain;
+    struct listening secure;     /* fd -1 unless TLS_PORT is set */
+    struct ssl_ctx_st *tls;      /* OpenSSL's SSL_CTX for it */
+    struct deflate_ctx *deflate; /* compresses broadcast frames (RFC 7692) */
+    struct event *keepalive;     /* SSE keep-alive comments */
+    struct event *refresh;       /* re-reads the feed's symbol list */
     struct event *stats_timer;
     struct event *sig_term, *sig_int;
     bool clustered;
@@ -116,22 +130,29 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
     return false;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                      int socklen, void *arg)
+/* A listening socket is readable: accept up to GATEWAY_ACCEPTS_PER_WAKE
+ * connections (accept4(2)), each admitted and served.  Runs at
+ * CONN_PRIORITY_HEAD. */
+static void on_listening(evutil_socket_t fd, short what, void *arg)
 {
-    struct gateway *gw = arg;
-    struct peers_key peer;
-    if (admit(gw, fd, sa, &peer))
-        serve_accepted(&gw->ctx, fd, &peer, NULL);
-}
-
-static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                          int socklen, void *arg)
-{
-    struct gateway *gw = arg;
-    struct peers_key peer;
-    if (admit(gw, fd, sa, &peer))
-        serve_accepted(&gw->ctx, fd, &peer, gw->tls);
+    struct listening *ls = arg;
+    struct gateway *gw = ls->gw;
+    for (int i = 0; i < GATEWAY_ACCEPTS_PER_WAKE; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        evutil_socket_t c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (c < 0) {
+            /* EMFILE and friends: keep serving the clients we have. */
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log_warn("accept failed: %s", strerror(errno));
+            return;
+        }
+        struct peers_key peer;
+        if (admit(gw, c, (struct sockaddr *)&ss, &peer))
+            serve_accepted(&gw->ctx, c, &peer, ls->tls ? gw->tls : NULL);
+    }
 }
 
 /* A Socket.IO client's connection another worker got for one of our
@@ -151,12 +172,6 @@ static void on_handoff(int fd, const char *bytes, size_t len, void *arg)
     struct conn *c = serve_accepted(&gw->ctx, fd, &peer, NULL);
     if (c)
         serve_handed_over(c, bytes, len);
-}
-
-static void on_accept_error(struct evconnlistener *l, void *arg)
-{
-    /* EMFILE and friends: keep serving the clients we have. */
-    log_warn("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
@@ -218,15 +233,36 @@ static void name_instance(struct gateway *gw)
         abort(); /* stats_key holds the longest prefix and INSTANCE_ID conf accepts */
 }
 
+static void listening_close(struct listening *ls)
+{
+    if (ls->ev)
+        event_free(ls->ev);
+    if (ls->fd >= 0)
+        evutil_closesocket(ls->fd);
+    ls->ev = NULL;
+    ls->fd = -1;
+}
+
+/* Close the listening sockets (once: a second signal finds none). */
+static void close_listeners(struct gateway *gw)
+{
+    listening_close(&gw->plain);
+    listening_close(&gw->secure);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct gateway *gw = arg;
     log_info("signal %d: shutting down", (int)sig);
     /* Serve no new connection while draining: a client that reconnects now
-     * should find a gateway that stays (behind a balancer, another one). */
-    evconnlistener_disable(gw->listener);
-    if (gw->tls_listener)
-        evconnlistener_disable(gw->tls_listener);
+     * should find a gateway that stays (behind a balancer, another one).
+     * Close the listening sockets, not just stop accepting: a socket left
+     * listening still completes handshakes into its backlog, so reconnects
+     * would queue on a process that never accepts them, and past the
+     * backlog the kernel drops their SYNs (retried after 1 s).  Closed, they
+     * are refused at once, and retry as soon as a new gateway listens (with
+     * SO_REUSEPORT, the kernel gives them to a sibling worker). */
+    close_listeners(gw);
     /* Tell WebSocket clients why (1001), then give the frames a moment. */
     conn_close_all(gw->ctx.conns, true);
     struct timeval grace = {0, 200 * 1000};
@@ -284,8 +320,13 @@ static void tune_listener(struct gateway *gw, evutil_socket_t fd)
         log_warn("TCP_NOTSENT_LOWAT on the listener: %s", strerror(errno));
 }
 
-static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlistener_cb cb)
+/* Listen on HOST:port (its first address) into ls, accepting at
+ * CONN_PRIORITY_HEAD.  False after logging why (the port is taken ...). */
+static bool listen_on(struct gateway *gw, struct listening *ls, int port, bool tls)
 {
+    ls->gw = gw;
+    ls->tls = tls;
+    ls->fd = -1;
     char portstr[8];
     struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC,
                                     .ai_socktype = SOCK_STREAM,
@@ -295,19 +336,47 @@ static struct evconnlistener *listen_on(struct gateway *gw, int port, evconnlist
     int rc = evutil_getaddrinfo(gw->conf->host, portstr, &hints, &ai);
     if (rc != 0) {
         log_error("HOST %s: %s", gw->conf->host, evutil_gai_strerror(rc));
-        return NULL;
+        return false;
     }
-    struct evconnlistener *l =
-        evconnlistener_new_bind(gw->base, cb, gw,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
-                                    (gw->clustered ? LEV_OPT_REUSEABLE_PORT : 0),
-                                GATEWAY_LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
-    if (!l)
-        log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(errno));
-    else
-        tune_listener(gw, evconnlistener_get_fd(l));
+    evutil_socket_t fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && evutil_make_listen_socket_reuseable(fd) == 0 &&
+              (!gw->clustered || evutil_make_listen_socket_reuseable_port(fd) == 0) &&
+              bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, GATEWAY_LISTEN_BACKLOG) == 0;
+    int err = errno;
     evutil_freeaddrinfo(ai);
-    return l;
+    if (!ok) {
+        log_error("cannot listen on %s:%d: %s", gw->conf->host, port, strerror(err));
+        if (fd >= 0)
+            evutil_closesocket(fd);
+        return false;
+    }
+    tune_listener(gw, fd);
+    ls->fd = fd;
+    ls->ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, on_listening, ls);
+    if (!ls->ev) {
+        log_error("cannot listen on %s:%d: out of memory", gw->conf->host, port);
+        listening_close(ls);
+        return false;
+    }
+    event_priority_set(ls->ev, CONN_PRIORITY_HEAD);
+    event_add(ls->ev, NULL);
+    return true;
+}
+
+struct event_base *gateway_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    event_config_set_max_dispatch_interval(cfg, NULL, GATEWAY_CALLBACKS_PER_POLL,
+                                           CONN_PRIORITY_STREAM);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (base && event_base_priority_init(base, CONN_PRIORITIES) != 0) {
+        event_base_free(base);
+        base = NULL;
+    }
+    return base;
 }
 
 struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf, int worker,
@@ -320,21 +389,18 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->clustered = clustered;
     name_instance(gw);
     gw->ctx.started_ms = price_now_ms();
-    gw->listener = listen_on(gw, conf->port, on_accept);
-    if (conf->tls_port && gw->listener) {
+    gw->secure.fd = -1;
+    bool ok = listen_on(gw, &gw->plain, conf->port, false);
+    if (ok && conf->tls_port) {
         gw->tls = tls_context(conf);
-        gw->tls_listener = gw->tls ? listen_on(gw, conf->tls_port, on_accept_tls) : NULL;
-        if (!gw->tls_listener) {
-            evconnlistener_free(gw->listener);
-            gw->listener = NULL;
-        }
+        ok = gw->tls && listen_on(gw, &gw->secure, conf->tls_port, true);
     }
-    if (!gw->listener) {
+    if (!ok) {
+        close_listeners(gw);
         SSL_CTX_free(gw->tls);
         free(gw);
         return NULL;
     }
-    evconnlistener_set_error_cb(gw->listener, on_accept_error);
     struct hub_limits limits = {(size_t)conf->output_high_water_bytes,
                                 (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms,
                                 (size_t)conf->max_tick_bytes};
@@ -362,7 +428,7 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
     gw->ctx.rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
-    if (gw->tls_listener)
+    if (gw->secure.ev)
         log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);
     log_info("listening on %s:%d%s%s", conf->host, conf->port,
              gw->ctx.www ? ", dashboard from " : "", gw->ctx.www ? conf->www_root : "");
@@ -380,9 +446,7 @@ void gateway_free(struct gateway *gw)
     socketio_free(gw->ctx.socketio);
     conn_registry_free(gw->ctx.conns);
     handoff_free(gw->ctx.handoff);
-    evconnlistener_free(gw->listener);
-    if (gw->tls_listener)
-        evconnlistener_free(gw->tls_listener);
+    close_listeners(gw);
     SSL_CTX_free(gw->tls);
     event_free(gw->keepalive);
     event_free(gw->refresh);

@@ -12,7 +12,16 @@
 
 struct gateway;
 
-/* Start listening on HOST:PORT and connect to Redis.  worker: this process's
+/* The event loop a gateway runs on: libevent's, with the priorities of
+ * conn.h (CONN_PRIORITIES), and looking for new events after every
+ * GATEWAY_CALLBACKS_PER_POLL callbacks of CONN_PRIORITY_STREAM, so that
+ * new clients' heads are answered before streams' work that waits
+ * (event_config_set_max_dispatch_interval()).  NULL when out of memory;
+ * the caller frees it (event_base_free()). */
+struct event_base *gateway_base_new(void);
+
+/* Start listening on HOST:PORT and connect to Redis, on base (from
+ * gateway_base_new()).  worker: this process's
  * worker number (0 when alone); clustered: share the port with the other
  * workers (SO_REUSEPORT).  Returns NULL after logging why (e.g. the port is
  * taken). */

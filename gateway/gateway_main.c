@@ -137,7 +137,7 @@ static int run_worker(int index, void *arg)
         worker_logname = name;
         conf_apply_logging(name, &gateway_conf);
     }
-    struct event_base *base = event_base_new();
+    struct event_base *base = gateway_base_new();
     if (!base) {
         log_error("cannot create the event loop");
         return EXIT_FAILURE;

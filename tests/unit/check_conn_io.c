@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UPGRADE                                                                                    \
@@ -459,6 +461,78 @@ START_TEST(a_handshake_is_answered_in_the_event_that_read_it)
 }
 END_TEST
 
+/* When the kernel took in what fd reads first (SO_TIMESTAMPNS), in ns:
+ * on loopback, when the gateway wrote it.  Reads it into buf (cap bytes). */
+static int64_t arrival_ns(int fd, char *buf, size_t cap)
+{
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = {buf, cap - 1};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(fd, &mh, 0);
+    ck_assert_int_gt(n, 0);
+    buf[n] = '\0';
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        }
+    }
+    ck_abort_msg("no receive timestamp");
+    return 0;
+}
+
+/* In a reconnect storm, new clients' heads are answered before the work of
+ * streams already open (conn.h's priorities): here a stream's ping became
+ * readable before a new client's handshake, and the 101 still leaves
+ * first.  Without the priorities libevent would run them in the order
+ * epoll gave them. */
+START_TEST(a_new_clients_head_is_answered_before_a_streams_frame)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *stream, *fresh;
+    int s = gw_fixture_client(&fx, &stream);
+    free(gw_fixture_ask(&fx, s, UPGRADE, 1000, NULL));
+    ck_assert_int_eq(event_get_priority(stream->ev), CONN_PRIORITY_STREAM);
+    int n = gw_fixture_client(&fx, &fresh);
+    ck_assert_int_eq(event_get_priority(fresh->ev), CONN_PRIORITY_HEAD);
+    gw_fixture_run(&fx, 20); /* its first edge (writable) is taken: the next is its head */
+    int on = 1;
+    ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on), 0);
+    ck_assert_int_eq(setsockopt(n, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on), 0);
+    static const uint8_t ping[] = {0x89, 0x80, 1, 2, 3, 4}; /* masked, empty */
+    ck_assert_int_eq(send(s, ping, sizeof ping, MSG_NOSIGNAL), (ssize_t)sizeof ping);
+    ck_assert_int_eq(send(n, UPGRADE, strlen(UPGRADE), MSG_NOSIGNAL), (ssize_t)strlen(UPGRADE));
+    usleep(10000); /* both readable before the loop looks */
+    event_base_loop(fx.ctx.base, EVLOOP_ONCE);
+    char pong[64], head[512];
+    int64_t t_pong = arrival_ns(s, pong, sizeof pong);
+    int64_t t_head = arrival_ns(n, head, sizeof head);
+    ck_assert_msg((uint8_t)pong[0] == 0x8A, "the stream got 0x%02x, not a pong", (uint8_t)pong[0]);
+    ck_assert_msg(strncmp(head, "HTTP/1.1 101 ", 13) == 0, "the new client got '%.40s'", head);
+    ck_assert_msg(t_head < t_pong, "the 101 left %lld ns after the stream's pong",
+                  (long long)(t_head - t_pong));
+    ck_assert_int_eq(event_get_priority(fresh->ev), CONN_PRIORITY_STREAM);
+    close(s);
+    close(n);
+}
+END_TEST
+
+/* An HTTP connection kept alive keeps answering heads at their priority. */
+START_TEST(a_keep_alive_connection_stays_at_the_heads_priority)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    char *got = gw_fixture_ask(&fx, fd, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 1000, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
+    free(got);
+    ck_assert_int_eq(event_get_priority(c->ev), CONN_PRIORITY_HEAD);
+    close(fd);
+}
+END_TEST
+
 static Suite *conn_io_suite(void)
 {
     Suite *s = suite_create("conn_io");
@@ -467,6 +541,8 @@ static Suite *conn_io_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, a_websocket_on_plain_tcp_is_bare_from_its_accept);
     tcase_add_test(t, a_handshake_is_answered_in_the_event_that_read_it);
+    tcase_add_test(t, a_new_clients_head_is_answered_before_a_streams_frame);
+    tcase_add_test(t, a_keep_alive_connection_stays_at_the_heads_priority);
     tcase_add_test(t, keep_alive_requests_are_answered_bare);
     tcase_add_test(t, a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare);
     tcase_add_test(t, an_sse_stream_goes_bare_too);

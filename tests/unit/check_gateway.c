@@ -37,7 +37,7 @@ static void setup(void)
     conf.redis_port = redis_fixture.port;
     snprintf(conf.instance_id, sizeof conf.instance_id, "unit-gw");
     conf.www_root[0] = '\0'; /* no dashboard */
-    base = event_base_new();
+    base = gateway_base_new();
     gw = gw2 = NULL;
 }
 

@@ -5,6 +5,7 @@
 #include "strlist.h"
 
 #include "deflate.h"
+#include "gateway.h"
 #include "resume.h"
 #include "serve.h"
 #include "socketio.h"
@@ -51,7 +52,7 @@ void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs)
                                 (size_t)conf->max_output_bytes, conf->slow_client_timeout_ms,
                                 (size_t)conf->max_tick_bytes};
     ctx->conf = conf;
-    ctx->base = event_base_new();
+    ctx->base = gateway_base_new();
     fx->deflate = deflate_ctx_new();
     ctx->hub = hub_new(&limits, fx->deflate);
     ctx->conns = conn_registry_new(ctx->base, (size_t)conf->max_connections,
