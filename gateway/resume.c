@@ -60,40 +60,18 @@ struct resume_cached {
     char *bulk;            /* its JSON text (the bulk message's data) */
 };
 
-/* A page read from Redis that resumes wait for: every resume that asks for
- * the same page (the same start, inclusive or not) while it is on its way
- * gets the same answer, so a storm of clients resuming from the tick they
- * all saw last costs Redis one XRANGE, not one per client.  The answer may
- * be a moment older than a later request: a tick it lacks is one the hub
- * fanned out meanwhile, which on_page() then reads again (it held it off
- * every replaying client). */
-struct page_read {
-    struct page_read *next;
-    struct ctx *ctx;
-    char after[PRICE_ID_MAX];
-    bool inclusive;
-    struct resume **waiting; /* n of cap; each holds its conn_await() */
-    size_t n, cap;
-};
-
 struct resume_cache {
     struct resume_cached slot[RESUME_CACHE_ENTRIES];
     size_t next; /* the slot replaced next (oldest first) */
     unsigned long long decoded;
-    struct page_read *reads; /* on their way */
 };
-
-static struct resume_cache *cache_of(struct ctx *ctx)
-{
-    if (!ctx->resume_cache)
-        ctx->resume_cache = xcalloc(1, sizeof *ctx->resume_cache);
-    return ctx->resume_cache;
-}
 
 /* e decoded, from the cache or into it (replacing its oldest entry). */
 static const struct resume_cached *cached_entry(struct ctx *ctx, const struct rdb_entry *e)
 {
-    struct resume_cache *rc = cache_of(ctx);
+    struct resume_cache *rc = ctx->resume_cache;
+    if (!rc)
+        rc = ctx->resume_cache = xcalloc(1, sizeof *rc);
     for (size_t i = 0; i < RESUME_CACHE_ENTRIES; i++)
         if (strcmp(rc->slot[i].id, e->id) == 0)
             return &rc->slot[i];
@@ -129,13 +107,6 @@ void resume_cache_free(struct ctx *ctx)
     for (size_t i = 0; i < RESUME_CACHE_ENTRIES; i++) {
         json_decref(rc->slot[i].tick);
         free(rc->slot[i].bulk);
-    }
-    /* None after rdb_free(), which answers every read on its way. */
-    while (rc->reads) {
-        struct page_read *pr = rc->reads;
-        rc->reads = pr->next;
-        free(pr->waiting);
-        free(pr);
     }
     free(rc);
     ctx->resume_cache = NULL;
@@ -214,51 +185,12 @@ void resume_continue(struct conn *c)
         read_page(c->resume, false);
 }
 
-/* A page arrived: every resume that waited for it reads it, in the order
- * they asked.  Unlinked first, so that their next pages are new reads. */
-static void on_shared_page(bool ok, const struct rdb_entry *e, size_t n, void *arg)
-{
-    struct page_read *pr = arg;
-    for (struct page_read **p = &pr->ctx->resume_cache->reads; *p; p = &(*p)->next) {
-        if (*p == pr) {
-            *p = pr->next;
-            break;
-        }
-    }
-    for (size_t i = 0; i < pr->n; i++)
-        on_page(ok, e, n, pr->waiting[i]);
-    free(pr->waiting);
-    free(pr);
-}
-
-/* Read rp's next page (with rp->after itself when inclusive), joining a
- * read of the same page already on its way (struct page_read). */
 static void read_page(struct resume *rp, bool inclusive)
 {
-    struct ctx *ctx = rp->c->ctx;
-    struct resume_cache *rc = cache_of(ctx);
-    struct page_read *pr = rc->reads;
-    while (pr && (pr->inclusive != inclusive || strcmp(pr->after, rp->after) != 0))
-        pr = pr->next;
-    if (!pr) {
-        pr = xcalloc(1, sizeof *pr);
-        pr->ctx = ctx;
-        pr->inclusive = inclusive;
-        strcpy(pr->after, rp->after); /* both PRICE_ID_MAX */
-        if (rdb_ticks_from(ctx->rdb, rp->after, inclusive, RESUME_PAGE, on_shared_page, pr) !=
-            CP_OK) {
-            free(pr);
-            finish(rp, true);
-            return;
-        }
-        pr->next = rc->reads;
-        rc->reads = pr;
+    if (rdb_ticks_from(rp->c->ctx->rdb, rp->after, inclusive, RESUME_PAGE, on_page, rp) != CP_OK) {
+        finish(rp, true);
+        return;
     }
-    if (pr->n == pr->cap) {
-        pr->cap = pr->cap ? 2 * pr->cap : 4;
-        pr->waiting = xrealloc(pr->waiting, pr->cap * sizeof *pr->waiting);
-    }
-    pr->waiting[pr->n++] = rp;
     conn_await(rp->c);
 }
 

@@ -10,9 +10,7 @@
 
 /* Resume c from last_id (borrowed): live ticks are held off while the ticks
  * after last_id are read from Redis a page at a time and replayed, then
- * delivery goes live.  Resumes that need the same page while it is on its
- * way share one read (one XRANGE for a storm of clients that all saw the
- * same last tick).  An id that is malformed, unknown or older than the
+ * delivery goes live.  An id that is malformed, unknown or older than the
  * history gets a snapshot instead ("snapshot" on SSE, price-update-bulk on
  * WebSocket). */
 void resume_start(struct conn *c, const char *last_id);
@@ -26,8 +24,7 @@ void resume_continue(struct conn *c);
  * replay it). */
 unsigned long long resume_cache_decoded(const struct ctx *ctx);
 
-/* Free ctx->resume_cache (NULL is fine); with the ctx, after rdb_free()
- * (which answers the page reads on their way). */
+/* Free ctx->resume_cache (NULL is fine); with the ctx. */
 void resume_cache_free(struct ctx *ctx);
 
 #endif

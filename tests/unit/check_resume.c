@@ -329,74 +329,6 @@ START_TEST(clients_replaying_the_same_entries_decode_them_once)
 }
 END_TEST
 
-/* XRANGE calls Redis has answered since its last CONFIG RESETSTAT. */
-static long xrange_calls(void)
-{
-    redisReply *r = redisCommand(redis, "INFO commandstats");
-    ck_assert_ptr_nonnull(r);
-    const char *at = r->str ? strstr(r->str, "cmdstat_xrange:calls=") : NULL;
-    long calls = at ? strtol(at + strlen("cmdstat_xrange:calls="), NULL, 10) : 0;
-    freeReplyObject(r);
-    return calls;
-}
-
-/* A reconnect storm: clients that all saw the same last tick resume at
- * once, and Redis reads each page for them once (struct page_read), while
- * each still gets every tick after its id, in order, then live ones. */
-START_TEST(resumes_from_the_same_id_share_one_read)
-{
-    enum { N = 20 };
-    gw_fixture_start(&fx, &redis_fixture);
-    for (long ms = 1000; ms <= 5000; ms += 1000)
-        store(ms);
-    live(5000);
-    struct conn *c[N + 1];
-    int fd[N + 1];
-    for (int i = 0; i <= N; i++)
-        fd[i] = subscriber(CONN_WS, &c[i]);
-    gw_wire_redis_ok(redis, "CONFIG RESETSTAT");
-    for (int i = 0; i < N; i++)
-        resume_start(c[i], "2000-0");
-    resume_start(c[N], "3000-0"); /* another page */
-    for (int i = 0; i <= N; i++) {
-        json_t *ev = events_until(CONN_WS, fd[i], "5000-0", 3000);
-        assert_ids(ev, i < N ? "3000-0,4000-0,5000-0" : "4000-0,5000-0");
-        json_decref(ev);
-        ck_assert_ptr_null(c[i]->resume);
-    }
-    ck_assert_int_eq(xrange_calls(), 2);
-    store(6000);
-    live(6000);
-    for (int i = 0; i <= N; i++) {
-        json_t *ev = events_until(CONN_WS, fd[i], "6000-0", 2000);
-        assert_ids(ev, "6000-0");
-        json_decref(ev);
-        close(fd[i]);
-    }
-}
-END_TEST
-
-/* A client that leaves while the page it shares is on its way: the others
- * still get theirs, and nothing is freed twice (valgrind, ASan). */
-START_TEST(a_client_that_leaves_during_a_shared_read_changes_nothing_for_the_others)
-{
-    gw_fixture_start(&fx, &redis_fixture);
-    for (long ms = 1000; ms <= 3000; ms += 1000)
-        store(ms);
-    live(3000);
-    struct conn *a, *b;
-    int fa = subscriber(CONN_WS, &a), fb = subscriber(CONN_WS, &b);
-    resume_start(a, "1000-0");
-    resume_start(b, "1000-0");
-    conn_close(a);
-    close(fa);
-    json_t *ev = events_until(CONN_WS, fb, "3000-0", 3000);
-    assert_ids(ev, "2000-0,3000-0");
-    json_decref(ev);
-    close(fb);
-}
-END_TEST
-
 START_TEST(a_replay_longer_than_a_page_is_sent_whole)
 {
     enum { N = 450 }; /* RESUME_PAGE is 200: three pages */
@@ -460,8 +392,6 @@ static Suite *resume_suite(void)
     tcase_add_test(t, a_malformed_id_on_websocket_gets_a_bulk_snapshot);
     tcase_add_test(t, entries_that_are_not_ticks_are_skipped);
     tcase_add_test(t, clients_replaying_the_same_entries_decode_them_once);
-    tcase_add_test(t, resumes_from_the_same_id_share_one_read);
-    tcase_add_test(t, a_client_that_leaves_during_a_shared_read_changes_nothing_for_the_others);
     tcase_add_test(t, a_replay_longer_than_a_page_is_sent_whole);
     tcase_add_test(t, redis_away_gets_a_snapshot);
     suite_add_tcase(s, t);
