@@ -36,13 +36,16 @@
 
 /* Event priorities on the gateway's loop (gateway_base_new()): a bare
  * connection's socket event runs at CONN_PRIORITY_HEAD from its accept
- * until its head is answered and it is a stream, as does accepting; every
- * other event (streams, Redis, timers, bufferevents) at
+ * until its first read (normally its whole request head, answered in the
+ * same callback), as does accepting; every other event (the connection's
+ * later input, streams, Redis, timers, bufferevents) at
  * CONN_PRIORITY_STREAM, libevent's default.  In a reconnect storm the
  * backlog is accepted and each handshake answered before the resumes of
  * clients already back: a handshake costs tens of microseconds, a resume
  * a Redis read and a replay, and clients waiting for their 101 time out
- * and retry, while the listen backlog fills and the kernel drops SYNs. */
+ * and retry, while the listen backlog fills and the kernel drops SYNs.
+ * One read per connection bounds what a client gets at CONN_PRIORITY_HEAD:
+ * pipelined requests or a flood of frames cannot hold the loop. */
 #define CONN_PRIORITY_HEAD 0
 #define CONN_PRIORITY_STREAM 1
 #define CONN_PRIORITIES 2
@@ -139,7 +142,7 @@ struct conn *conn_new(struct ctx *ctx, struct bufferevent *bev, evutil_socket_t 
  * from peer (already admitted), served by io (static): told of input,
  * output drained to low_water bytes, EOF, errors and timeouts.  No read
  * timeout yet (conn_set_read_timeout()).  Its event runs at
- * CONN_PRIORITY_HEAD until it is a stream.  NULL when out of memory (fd is
+ * CONN_PRIORITY_HEAD until its first read.  NULL when out of memory (fd is
  * closed and peer no longer counted). */
 struct conn *conn_new_bare(struct ctx *ctx, evutil_socket_t fd, const struct peers_key *peer,
                            const struct conn_io *io, size_t low_water);

@@ -238,11 +238,14 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
      * moved c onto a bufferevent, which writes.) */
     if (c->flush_queued && !c->closing && !c->bev)
         bare_flush(c);
-    /* A stream now (its head answered, here or when Redis answered): its
-     * events wait behind new clients' heads from now on (conn.h).  Set
-     * here, where c->ev is not active (libevent refuses then); on a loop
-     * without priorities (a test's) this fails and changes nothing. */
-    if (c->ev && c->kind != CONN_HTTP && event_get_priority(c->ev) == CONN_PRIORITY_HEAD)
+    /* Its first read is done (a whole head, normally): whatever c sends
+     * from now on (a stream's frames, more requests on a kept-alive
+     * connection, the rest of a head that came in pieces) waits behind new
+     * clients' first reads (conn.h), so that no client can keep the loop on
+     * its own input.  Set here, where c->ev is not active (libevent refuses
+     * then: the next read tries again); on a loop without priorities (a
+     * test's) this fails and changes nothing. */
+    if (c->ev && (what & (EV_READ | EV_CLOSED)) && event_get_priority(c->ev) == CONN_PRIORITY_HEAD)
         event_priority_set(c->ev, CONN_PRIORITY_STREAM);
 }
 

@@ -39,16 +39,23 @@
 /* Connections accepted per wake of a listening socket, before the loop
  * answers their heads (and looks at its other events). */
 #define GATEWAY_ACCEPTS_PER_WAKE 128
-/* Callbacks of CONN_PRIORITY_STREAM the loop runs before it looks for new
- * events again, so that a head that arrived meanwhile waits for at most
- * this many streams' work, not for every active one (conn.h). */
+/* Callbacks the loop runs before it looks for new events (and a SIGTERM's
+ * end of the loop) again, so that a head that arrived meanwhile waits for
+ * at most this many streams' work, not for every active one (conn.h). */
 #define GATEWAY_CALLBACKS_PER_POLL 32
+/* accept(2) failed for want of files or memory (EMFILE, ENFILE, ENOBUFS):
+ * the listening socket stays readable, so accepting pauses this long
+ * instead of spinning at CONN_PRIORITY_HEAD, which would hold off every
+ * stream, timer and signal, and the reaper that frees files. */
+#define GATEWAY_ACCEPT_PAUSE_MS 100
+#define ACCEPT_WARN_MS 10000 /* a failed accept: logged at most this often */
 
 /* A listening socket (plain or TLS) and the event that accepts on it. */
 struct listening {
     struct gateway *gw;
     evutil_socket_t fd; /* -1: closed */
     struct event *ev;
+    struct event *pause; /* ends an accept pause (GATEWAY_ACCEPT_PAUSE_MS) */
     bool tls;
 };
 
@@ -65,7 +72,9 @@ struct gateway {
     struct event *stats_timer;
     struct event *sig_term, *sig_int;
     bool clustered;
-    int64_t refused_warned_ms; /* when a refused connection was last logged; 0: never */
+    int64_t refused_warned_ms;        /* when a refused connection was last logged; 0: never */
+    int64_t accept_warned_ms;         /* when a failed accept was last logged; 0: never */
+    unsigned long long accept_failed; /* accepts failed since then */
 };
 
 static void on_tick(const char *json, size_t len, void *arg)
@@ -130,6 +139,32 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
     return false;
 }
 
+static void on_pause_end(evutil_socket_t fd, short what, void *arg)
+{
+    struct listening *ls = arg;
+    if (ls->ev)
+        event_add(ls->ev, NULL);
+}
+
+/* EMFILE and friends: keep serving the clients we have, and try again in
+ * GATEWAY_ACCEPT_PAUSE_MS (the client waits in the backlog meanwhile). */
+static void pause_accepting(struct listening *ls, int err)
+{
+    struct gateway *gw = ls->gw;
+    gw->accept_failed++;
+    int64_t now = price_now_ms();
+    if (!gw->accept_warned_ms || now - gw->accept_warned_ms >= ACCEPT_WARN_MS) {
+        log_warn("accept failed: %s (%llu times since the last warning); accepting again in "
+                 "%d ms",
+                 strerror(err), gw->accept_failed, GATEWAY_ACCEPT_PAUSE_MS);
+        gw->accept_warned_ms = now;
+        gw->accept_failed = 0;
+    }
+    struct timeval tv = strlist_timeval_ms(GATEWAY_ACCEPT_PAUSE_MS);
+    event_del(ls->ev);
+    evtimer_add(ls->pause, &tv);
+}
+
 /* A listening socket is readable: accept up to GATEWAY_ACCEPTS_PER_WAKE
  * connections (accept4(2)), each admitted and served.  Runs at
  * CONN_PRIORITY_HEAD. */
@@ -143,12 +178,10 @@ static void on_listening(evutil_socket_t fd, short what, void *arg)
         evutil_socket_t c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
             continue;
-        if (c < 0) {
-            /* EMFILE and friends: keep serving the clients we have. */
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                log_warn("accept failed: %s", strerror(errno));
+        if (c < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            pause_accepting(ls, errno);
+        if (c < 0)
             return;
-        }
         struct peers_key peer;
         if (admit(gw, c, (struct sockaddr *)&ss, &peer))
             serve_accepted(&gw->ctx, c, &peer, ls->tls ? gw->tls : NULL);
@@ -235,8 +268,11 @@ static void name_instance(struct gateway *gw)
 
 static void listening_close(struct listening *ls)
 {
+    if (ls->pause)
+        event_free(ls->pause);
     if (ls->ev)
         event_free(ls->ev);
+    ls->pause = NULL;
     if (ls->fd >= 0)
         evutil_closesocket(ls->fd);
     ls->ev = NULL;
@@ -353,7 +389,8 @@ static bool listen_on(struct gateway *gw, struct listening *ls, int port, bool t
     tune_listener(gw, fd);
     ls->fd = fd;
     ls->ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, on_listening, ls);
-    if (!ls->ev) {
+    ls->pause = evtimer_new(gw->base, on_pause_end, ls);
+    if (!ls->ev || !ls->pause) {
         log_error("cannot listen on %s:%d: out of memory", gw->conf->host, port);
         listening_close(ls);
         return false;
@@ -368,8 +405,7 @@ struct event_base *gateway_base_new(void)
     struct event_config *cfg = event_config_new();
     if (!cfg)
         return NULL;
-    event_config_set_max_dispatch_interval(cfg, NULL, GATEWAY_CALLBACKS_PER_POLL,
-                                           CONN_PRIORITY_STREAM);
+    event_config_set_max_dispatch_interval(cfg, NULL, GATEWAY_CALLBACKS_PER_POLL, 0);
     struct event_base *base = event_base_new_with_config(cfg);
     event_config_free(cfg);
     if (base && event_base_priority_init(base, CONN_PRIORITIES) != 0) {

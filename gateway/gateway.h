@@ -14,8 +14,9 @@ struct gateway;
 
 /* The event loop a gateway runs on: libevent's, with the priorities of
  * conn.h (CONN_PRIORITIES), and looking for new events after every
- * GATEWAY_CALLBACKS_PER_POLL callbacks of CONN_PRIORITY_STREAM, so that
- * new clients' heads are answered before streams' work that waits
+ * GATEWAY_CALLBACKS_PER_POLL callbacks, so that new clients' heads are
+ * answered before streams' work that waits, and a loop exit (SIGTERM) is
+ * seen however busy the clients keep it
  * (event_config_set_max_dispatch_interval()).  NULL when out of memory;
  * the caller frees it (event_base_free()). */
 struct event_base *gateway_base_new(void);

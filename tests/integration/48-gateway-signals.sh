@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Signals: SIGHUP re-reads CORS_ORIGINS without dropping clients; SIGTERM
 # closes the listening socket, closes every WebSocket client with 1001 and
-# exits 0 promptly.
+# exits 0 promptly, also when the gateway has run out of files.
 . "$(dirname "$0")/lib.sh"
 
 start_redis
@@ -104,4 +104,40 @@ elapsed=$(( $(now_ms) - start ))
 [ "$elapsed" -lt 3000 ] || fail "SIGTERM took ${elapsed} ms"
 wait "$client" || true
 grep -q '^closed 1001$' "$WORK/ws_close.txt" || fail "client saw: $(cat "$WORK/ws_close.txt")"
+
+# Out of files: a gateway whose accept(2) fails with EMFILE pauses
+# accepting (100 ms at a time) instead of spinning on the readable listening
+# socket, says so in the log at most every 10 s, and still stops on SIGTERM
+# (spinning at the priority of new clients, it once held off every other
+# event, SIGTERM's included, for good).
+low_port=$(free_port)
+start gwlow bash -c 'ulimit -n 72 && exec "$0" --port "$1" --redis-port "$2" --www-root ""' \
+    "$top_builddir/gateway/cryptopulse-gateway" "$low_port" "$REDIS_PORT"
+wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$low_port/health/live" || fail "the low-files gateway did not start"
+"$PY" - "$low_port" >"$WORK/holders.txt" 2>&1 <<'PYEOF' &
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(90)]
+print("holding", len(held), flush=True)
+time.sleep(6)
+PYEOF
+holders=$!
+PIDS+=("$holders")
+wait_for 5 grep -q '^holding' "$WORK/holders.txt" || fail "holders: $(cat "$WORK/holders.txt")"
+sleep 1.5
+failed=$(grep -c 'accept failed' "$WORK/gwlow.log" || true)
+[ "$failed" -ge 1 ] || fail "the gateway never ran out of files: $(tail -n 3 "$WORK/gwlow.log")"
+[ "$failed" -le 2 ] || fail "a failing accept was logged $failed times in 1.5 s"
+start=$(now_ms)
+kill -TERM "$gwlow_PID"
+( sleep 8; kill -KILL "$gwlow_PID" 2>/dev/null ) &
+watchdog=$!
+rc=0
+wait "$gwlow_PID" || rc=$?
+kill "$watchdog" 2>/dev/null || true
+forget "$gwlow_PID"
+elapsed=$(( $(now_ms) - start ))
+[ "$rc" = 0 ] || fail "the gateway out of files exited $rc on SIGTERM (137: killed after 8 s)"
+[ "$elapsed" -lt 3000 ] || fail "the gateway out of files took ${elapsed} ms to stop"
+kill "$holders" 2>/dev/null || true
+
 echo "PASS: $TEST_NAME (stopped in ${elapsed} ms)"

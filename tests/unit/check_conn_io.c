@@ -519,8 +519,9 @@ START_TEST(a_new_clients_head_is_answered_before_a_streams_frame)
 }
 END_TEST
 
-/* An HTTP connection kept alive keeps answering heads at their priority. */
-START_TEST(a_keep_alive_connection_stays_at_the_heads_priority)
+/* Only a connection's first read runs at the heads' priority: a request
+ * kept alive after it, like a stream's frames, waits behind new clients. */
+START_TEST(a_connection_leaves_the_heads_priority_after_its_first_read)
 {
     gw_fixture_start(&fx, NULL);
     struct conn *c;
@@ -528,8 +529,54 @@ START_TEST(a_keep_alive_connection_stays_at_the_heads_priority)
     char *got = gw_fixture_ask(&fx, fd, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 1000, NULL);
     ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
     free(got);
-    ck_assert_int_eq(event_get_priority(c->ev), CONN_PRIORITY_HEAD);
+    ck_assert_int_eq(event_get_priority(c->ev), CONN_PRIORITY_STREAM);
     close(fd);
+}
+END_TEST
+
+static void note_fired(evutil_socket_t fd, short what, void *arg)
+{
+    struct probe *p = arg;
+    char b;
+    /* Still unread on the server's side: the loop did not wait for it. */
+    p->upgraded = recv(conn_fd(p->c), &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+/* A client that pipelines requests faster than they are answered cannot
+ * keep the loop on its input: a timer due now runs while most of it is
+ * still unread (before, its reads at the heads' priority re-armed
+ * themselves until the socket was empty, and ticks, timers and SIGTERM's
+ * end of the loop waited for it). */
+START_TEST(a_pipelining_client_does_not_hold_the_loop)
+{
+    gw_fixture_start(&fx, NULL);
+    struct probe p = {0};
+    p.fd = gw_fixture_client(&fx, &p.c);
+    free(gw_fixture_ask(&fx, p.fd, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 1000, NULL));
+    static const char req[] = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+    char batch[64 * (sizeof req - 1)];
+    for (size_t i = 0; i < 64; i++)
+        memcpy(batch + i * (sizeof req - 1), req, sizeof req - 1);
+    size_t sent = 0;
+    for (;;) {
+        ssize_t n = send(p.fd, batch, sizeof batch, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+        if (sent > 400000)
+            break;
+    }
+    ck_assert_msg(sent > 200000, "only %zu bytes fit in the socket", sent);
+    struct event *timer = evtimer_new(fx.ctx.base, note_fired, &p);
+    static const struct timeval now = {0, 0};
+    evtimer_add(timer, &now);
+    p.upgraded = false;
+    for (int i = 0; i < 50 && evtimer_pending(timer, NULL); i++)
+        event_base_loop(fx.ctx.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    ck_assert_msg(!evtimer_pending(timer, NULL), "the timer never ran");
+    event_free(timer);
+    ck_assert_msg(p.upgraded, "the timer waited until all %zu bytes were read", sent);
+    close(p.fd);
 }
 END_TEST
 
@@ -542,7 +589,8 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, a_websocket_on_plain_tcp_is_bare_from_its_accept);
     tcase_add_test(t, a_handshake_is_answered_in_the_event_that_read_it);
     tcase_add_test(t, a_new_clients_head_is_answered_before_a_streams_frame);
-    tcase_add_test(t, a_keep_alive_connection_stays_at_the_heads_priority);
+    tcase_add_test(t, a_connection_leaves_the_heads_priority_after_its_first_read);
+    tcase_add_test(t, a_pipelining_client_does_not_hold_the_loop);
     tcase_add_test(t, keep_alive_requests_are_answered_bare);
     tcase_add_test(t, a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare);
     tcase_add_test(t, an_sse_stream_goes_bare_too);
