@@ -207,6 +207,9 @@ static void bare_read(struct conn *c)
         if (n < CONN_READ_BYTES && !c->peer_closed && !mid_message(c))
             return;
         if (total >= CONN_READ_PER_WAKE && c->ev) {
+            /* Once active the event keeps its priority (conn.h): a first
+             * read this long is not a head, and the rest waits its turn. */
+            event_priority_set(c->ev, CONN_PRIORITY_STREAM);
             event_active(c->ev, EV_READ, 0);
             return;
         }

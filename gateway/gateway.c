@@ -49,6 +49,11 @@
  * stream, timer and signal, and the reaper that frees files. */
 #define GATEWAY_ACCEPT_PAUSE_MS 100
 #define ACCEPT_WARN_MS 10000 /* a failed accept: logged at most this often */
+/* Connections accepted (and their first reads answered, at
+ * CONN_PRIORITY_HEAD) before accepting waits for one turn of streams'
+ * work: without it, clients that connect without end (a churn of short
+ * connections) would hold off ticks, closes and the reaper for as long. */
+#define GATEWAY_ACCEPTS_PER_ROUND 1024
 
 /* A listening socket (plain or TLS) and the event that accepts on it. */
 struct listening {
@@ -75,6 +80,9 @@ struct gateway {
     int64_t refused_warned_ms;        /* when a refused connection was last logged; 0: never */
     int64_t accept_warned_ms;         /* when a failed accept was last logged; 0: never */
     unsigned long long accept_failed; /* accepts failed since then */
+    struct event *round;              /* CONN_PRIORITY_STREAM: streams had a turn */
+    unsigned accepted;                /* connections accepted this round */
+    bool accept_held;                 /* GATEWAY_ACCEPTS_PER_ROUND reached: wait for round */
 };
 
 static void on_tick(const char *json, size_t len, void *arg)
@@ -139,11 +147,45 @@ static bool admit(struct gateway *gw, evutil_socket_t fd, const struct sockaddr 
     return false;
 }
 
+/* Accept on ls again, unless accepting is held for the round or paused. */
+static void listening_resume(struct listening *ls)
+{
+    if (ls->ev && !ls->gw->accept_held && !evtimer_pending(ls->pause, NULL))
+        event_add(ls->ev, NULL);
+}
+
 static void on_pause_end(evutil_socket_t fd, short what, void *arg)
 {
-    struct listening *ls = arg;
-    if (ls->ev)
-        event_add(ls->ev, NULL);
+    listening_resume(arg);
+}
+
+/* Streams' work had its turn since the round began: accept again. */
+static void on_round(evutil_socket_t fd, short what, void *arg)
+{
+    struct gateway *gw = arg;
+    gw->accepted = 0;
+    if (gw->accept_held) {
+        gw->accept_held = false;
+        listening_resume(&gw->plain);
+        listening_resume(&gw->secure);
+    }
+}
+
+/* One more connection accepted this round; false once the round is full
+ * (accepting then waits for on_round, queued behind the streams' work
+ * that was waiting when the round began). */
+static bool count_accept(struct gateway *gw)
+{
+    if (gw->accepted++ == 0)
+        event_active(gw->round, EV_TIMEOUT, 0);
+    if (gw->accepted < GATEWAY_ACCEPTS_PER_ROUND)
+        return true;
+    gw->accept_held = true;
+    if (gw->plain.ev)
+        event_del(gw->plain.ev);
+    if (gw->secure.ev)
+        event_del(gw->secure.ev);
+    return false;
 }
 
 /* EMFILE and friends: keep serving the clients we have, and try again in
@@ -185,6 +227,8 @@ static void on_listening(evutil_socket_t fd, short what, void *arg)
         struct peers_key peer;
         if (admit(gw, c, (struct sockaddr *)&ss, &peer))
             serve_accepted(&gw->ctx, c, &peer, ls->tls ? gw->tls : NULL);
+        if (!count_accept(gw))
+            return;
     }
 }
 
@@ -426,13 +470,16 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     name_instance(gw);
     gw->ctx.started_ms = price_now_ms();
     gw->secure.fd = -1;
-    bool ok = listen_on(gw, &gw->plain, conf->port, false);
+    gw->round = event_new(base, -1, 0, on_round, gw);
+    bool ok = gw->round && listen_on(gw, &gw->plain, conf->port, false);
     if (ok && conf->tls_port) {
         gw->tls = tls_context(conf);
         ok = gw->tls && listen_on(gw, &gw->secure, conf->tls_port, true);
     }
     if (!ok) {
         close_listeners(gw);
+        if (gw->round)
+            event_free(gw->round);
         SSL_CTX_free(gw->tls);
         free(gw);
         return NULL;
@@ -461,6 +508,9 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     event_add(gw->stats_timer, &stats_every);
     gw->sig_term = evsignal_new(base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(base, SIGINT, on_signal, gw);
+    /* A stop is seen however busy new clients keep the loop. */
+    event_priority_set(gw->sig_term, CONN_PRIORITY_HEAD);
+    event_priority_set(gw->sig_int, CONN_PRIORITY_HEAD);
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
     gw->ctx.rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
@@ -487,6 +537,7 @@ void gateway_free(struct gateway *gw)
     event_free(gw->keepalive);
     event_free(gw->refresh);
     event_free(gw->stats_timer);
+    event_free(gw->round);
     json_decref(gw->ctx.sources);
     free(gw->ctx.welcome.text);
     resume_cache_free(&gw->ctx);

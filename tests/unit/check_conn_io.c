@@ -580,6 +580,43 @@ START_TEST(a_pipelining_client_does_not_hold_the_loop)
 }
 END_TEST
 
+/* A first read that fills CONN_READ_PER_WAKE is no head: a client that
+ * sends its handshake and then floods frames in the same send cannot keep
+ * the heads' priority (its event, made active again for the rest, would
+ * keep it) and with it the loop. */
+START_TEST(a_flood_in_the_first_send_does_not_hold_the_loop)
+{
+    gw_fixture_start(&fx, NULL);
+    struct probe p = {0};
+    p.fd = gw_fixture_client(&fx, &p.c);
+    gw_fixture_run(&fx, 20); /* its first edge (writable) is taken: the next is the flood */
+    enum { PONGS = 70000 };  /* empty masked pongs: 6 bytes each, no answer */
+    size_t len = strlen(UPGRADE) + 6 * (size_t)PONGS;
+    uint8_t *flood = malloc(len);
+    memcpy(flood, UPGRADE, strlen(UPGRADE));
+    for (size_t i = 0; i < PONGS; i++)
+        memcpy(flood + strlen(UPGRADE) + 6 * i, "\x8a\x80\x01\x02\x03\x04", 6);
+    size_t sent = 0;
+    while (sent < len) {
+        ssize_t n = send(p.fd, flood + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+    }
+    free(flood);
+    ck_assert_msg(sent > 200000, "only %zu bytes fit in the socket", sent);
+    struct event *timer = evtimer_new(fx.ctx.base, note_fired, &p);
+    static const struct timeval now = {0, 0};
+    evtimer_add(timer, &now);
+    for (int i = 0; i < 50 && evtimer_pending(timer, NULL); i++)
+        event_base_loop(fx.ctx.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    ck_assert_msg(!evtimer_pending(timer, NULL), "the timer never ran");
+    event_free(timer);
+    ck_assert_msg(p.upgraded, "the timer waited until all %zu bytes were read", sent);
+    close(p.fd);
+}
+END_TEST
+
 static Suite *conn_io_suite(void)
 {
     Suite *s = suite_create("conn_io");
@@ -591,6 +628,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, a_new_clients_head_is_answered_before_a_streams_frame);
     tcase_add_test(t, a_connection_leaves_the_heads_priority_after_its_first_read);
     tcase_add_test(t, a_pipelining_client_does_not_hold_the_loop);
+    tcase_add_test(t, a_flood_in_the_first_send_does_not_hold_the_loop);
     tcase_add_test(t, keep_alive_requests_are_answered_bare);
     tcase_add_test(t, a_socketio_request_moves_onto_a_bufferevent_and_a_stream_after_it_goes_bare);
     tcase_add_test(t, an_sse_stream_goes_bare_too);

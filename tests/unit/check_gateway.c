@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -242,6 +243,73 @@ static int server_end_of(int fd)
 
 /* TCP_NODELAY and TCP_NOTSENT_LOWAT (OUTPUT_HIGH_WATER_BYTES) are set on
  * the listener and every accepted socket has them. */
+/* The gateway's listening socket on port, found among this process's
+ * files (the gateway keeps it private). */
+static int listening_fd(int port)
+{
+    for (int fd = 3; fd < 65536; fd++) {
+        int on = 0;
+        socklen_t l = sizeof on;
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) == 0 && on &&
+            getsockname(fd, (struct sockaddr *)&a, &al) == 0 && a.sin_family == AF_INET &&
+            ntohs(a.sin_port) == port)
+            return fd;
+    }
+    return -1;
+}
+
+struct backlog_probe {
+    int listen_fd;
+    int waiting; /* connections in the accept queue when the timer ran */
+    bool ran;
+};
+
+static void note_backlog(evutil_socket_t fd, short what, void *arg)
+{
+    struct backlog_probe *p = arg;
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    ck_assert_int_eq(getsockopt(p->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &l), 0);
+    p->waiting = (int)ti.tcpi_unacked; /* a listening socket's accept queue */
+    p->ran = true;
+}
+
+/* Accepting runs before streams' work, but not without end: after
+ * GATEWAY_ACCEPTS_PER_ROUND (1,024) connections it waits for one turn of
+ * the rest, so a churn of connections cannot hold off ticks, closes and
+ * the reaper.  Here a timer due now runs while 1,500 connections are still
+ * partly waiting in the accept queue. */
+START_TEST(accepting_yields_to_streams_work_after_a_round)
+{
+    enum { N = 1500 };
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2 * N + 64)
+        return; /* not enough files for both ends here */
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    static int fds[N];
+    for (int i = 0; i < N; i++)
+        fds[i] = client(conf.port);
+    struct backlog_probe p = {listening_fd(conf.port), -1, false};
+    ck_assert_int_ge(p.listen_fd, 0);
+    struct event *timer = evtimer_new(base, note_backlog, &p);
+    static const struct timeval now = {0, 0};
+    evtimer_add(timer, &now);
+    for (int i = 0; i < 200 && !p.ran; i++)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    event_free(timer);
+    ck_assert_msg(p.ran, "the timer never ran");
+    ck_assert_msg(p.waiting > 0, "the timer waited until all %d connections were accepted", N);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+END_TEST
+
 START_TEST(accepted_sockets_have_nodelay_and_the_high_water_mark)
 {
     conf.output_high_water_bytes = 12345;
@@ -312,6 +380,7 @@ static Suite *gateway_suite(void)
     tcase_add_test(t, an_unusable_tls_certificate_is_refused_and_frees_the_port);
     tcase_add_test(t, connections_past_max_connections_are_closed);
     tcase_add_test(t, accepted_sockets_have_nodelay_and_the_high_water_mark);
+    tcase_add_test(t, accepting_yields_to_streams_work_after_a_round);
     tcase_add_test(t, sigterm_says_going_away_to_websocket_clients);
     suite_add_tcase(s, t);
     return s;
