@@ -50,13 +50,10 @@
 #define GATEWAY_ACCEPT_PAUSE_MS 100
 #define ACCEPT_WARN_MS 10000 /* a failed accept: logged at most this often */
 /* Connections accepted (and their first reads answered, at
- * CONN_PRIORITY_HEAD) before accepting waits for a turn of streams' work:
- * until the streams waiting when the round began have run, or for at most
- * GATEWAY_ACCEPT_YIELD_MS.  Without it, clients that connect without end
- * (a churn of short connections) would hold off ticks, closes and the
- * reaper for as long. */
+ * CONN_PRIORITY_HEAD) before accepting waits for one turn of streams'
+ * work: without it, clients that connect without end (a churn of short
+ * connections) would hold off ticks, closes and the reaper for as long. */
 #define GATEWAY_ACCEPTS_PER_ROUND 1024
-#define GATEWAY_ACCEPT_YIELD_MS 10
 
 /* A listening socket (plain or TLS) and the event that accepts on it. */
 struct listening {
@@ -84,7 +81,6 @@ struct gateway {
     int64_t accept_warned_ms;         /* when a failed accept was last logged; 0: never */
     unsigned long long accept_failed; /* accepts failed since then */
     struct event *round;              /* CONN_PRIORITY_STREAM: streams had a turn */
-    struct event *yield;              /* CONN_PRIORITY_HEAD: the turn is long enough */
     unsigned accepted;                /* connections accepted this round */
     bool accept_held;                 /* GATEWAY_ACCEPTS_PER_ROUND reached: wait for round */
 };
@@ -163,27 +159,16 @@ static void on_pause_end(evutil_socket_t fd, short what, void *arg)
     listening_resume(arg);
 }
 
-/* Streams' work had its turn since the round began (on_round), or
- * GATEWAY_ACCEPT_YIELD_MS of it (on_yield): accept again. */
-static void next_round(struct gateway *gw)
+/* Streams' work had its turn since the round began: accept again. */
+static void on_round(evutil_socket_t fd, short what, void *arg)
 {
+    struct gateway *gw = arg;
     gw->accepted = 0;
     if (gw->accept_held) {
         gw->accept_held = false;
-        evtimer_del(gw->yield);
         listening_resume(&gw->plain);
         listening_resume(&gw->secure);
     }
-}
-
-static void on_round(evutil_socket_t fd, short what, void *arg)
-{
-    next_round(arg);
-}
-
-static void on_yield(evutil_socket_t fd, short what, void *arg)
-{
-    next_round(arg);
 }
 
 /* One more connection accepted this round; false once the round is full
@@ -200,8 +185,6 @@ static bool count_accept(struct gateway *gw)
         event_del(gw->plain.ev);
     if (gw->secure.ev)
         event_del(gw->secure.ev);
-    struct timeval tv = strlist_timeval_ms(GATEWAY_ACCEPT_YIELD_MS);
-    evtimer_add(gw->yield, &tv);
     return false;
 }
 
@@ -488,10 +471,7 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     gw->ctx.started_ms = price_now_ms();
     gw->secure.fd = -1;
     gw->round = event_new(base, -1, 0, on_round, gw);
-    gw->yield = evtimer_new(base, on_yield, gw);
-    if (gw->yield)
-        event_priority_set(gw->yield, CONN_PRIORITY_HEAD);
-    bool ok = gw->round && gw->yield && listen_on(gw, &gw->plain, conf->port, false);
+    bool ok = gw->round && listen_on(gw, &gw->plain, conf->port, false);
     if (ok && conf->tls_port) {
         gw->tls = tls_context(conf);
         ok = gw->tls && listen_on(gw, &gw->secure, conf->tls_port, true);
@@ -500,8 +480,6 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
         close_listeners(gw);
         if (gw->round)
             event_free(gw->round);
-        if (gw->yield)
-            event_free(gw->yield);
         SSL_CTX_free(gw->tls);
         free(gw);
         return NULL;
@@ -560,7 +538,6 @@ void gateway_free(struct gateway *gw)
     event_free(gw->refresh);
     event_free(gw->stats_timer);
     event_free(gw->round);
-    event_free(gw->yield);
     json_decref(gw->ctx.sources);
     free(gw->ctx.welcome.text);
     resume_cache_free(&gw->ctx);
