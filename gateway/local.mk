@@ -141,7 +141,8 @@ tests_unit_check_connlog_SOURCES = tests/unit/check_connlog.c $(GW_FIXTURE) \
 	tests/unit/stderr_capture.c tests/unit/stderr_capture.h
 tests_unit_check_connlog_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_connlog_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-tests_unit_check_websocket_SOURCES = tests/unit/check_websocket.c $(GW_FIXTURE)
+tests_unit_check_websocket_SOURCES = tests/unit/check_websocket.c $(GW_FIXTURE) \
+	tests/unit/gw_wire.c tests/unit/gw_wire.h
 tests_unit_check_websocket_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_websocket_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 tests_unit_check_eventsource_SOURCES = tests/unit/check_eventsource.c $(GW_FIXTURE)

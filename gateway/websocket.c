@@ -9,6 +9,8 @@
 #include "http.h"
 #include "log.h"
 #include "resume.h"
+#include "sse.h"
+#include "urlcode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +182,46 @@ bool websocket_handshake(struct conn *c, bool deflate_allowed)
     return false;
 }
 
+/* The handshake's ?symbols= (and ?since=) is the client's first subscribe
+ * (docs/PROTOCOL.md §2), answered right behind the welcome: a reconnecting
+ * client is resumed without a round trip to send it.  As with a subscribe
+ * message, a mistake is an error event on the open WebSocket, not a refused
+ * handshake, whose reason a browser's WebSocket cannot read. */
+static void subscribe_from_url(struct conn *c)
+{
+    const char *query = http_request_query(c->req);
+    char list[1024], since[PRICE_ID_MAX + 1], err[128];
+    char syms[HUB_MAX_SYMBOLS_PER_REQUEST][PRICE_SYMBOL_MAX];
+    int q = urlcode_query_param(query, "symbols", list, sizeof list);
+    int s = urlcode_query_param(query, "since", since, sizeof since);
+    if (q == CP_ENOENT && s == CP_ENOENT)
+        return;
+    int n = CP_EINVAL;
+    if (q == CP_ENOENT)
+        snprintf(err, sizeof err, "since needs symbols in the URL");
+    else if (q != CP_OK)
+        snprintf(err, sizeof err, "symbols is not a valid query value");
+    else if (s != CP_OK && s != CP_ENOENT)
+        snprintf(err, sizeof err, "since is not a valid query value");
+    else /* empty is "*", as for /events */
+        n = sse_parse_symbols(list[0] ? list : "*", syms, HUB_MAX_SYMBOLS_PER_REQUEST, err,
+                              sizeof err);
+    if (n < 0) {
+        proto_error(&c->pc, "bad_request", err);
+        return;
+    }
+    json_t *names = json_array();
+    if (n == 0)
+        json_array_append_new(names, json_string("*"));
+    for (int i = 0; i < n; i++)
+        json_array_append_new(names, json_string(syms[i]));
+    json_t *data = json_pack("{s:o}", "symbols", names);
+    if (s == CP_OK)
+        json_object_set_new(data, "since", json_string(since));
+    proto_event(c->ctx, &c->pc, "subscribe", data);
+    json_decref(data);
+}
+
 void websocket_upgrade(struct conn *c)
 {
     if (!websocket_handshake(c, true))
@@ -191,6 +233,7 @@ void websocket_upgrade(struct conn *c)
     if (++s->ws_current > s->ws_peak)
         s->ws_peak = s->ws_current;
     conn_ws_send(c, "welcome", proto_welcome_shared(c->ctx));
+    subscribe_from_url(c);
 }
 
 /* A silent WebSocket client is pinged (RFC 6455 §5.5.2); still silent after

@@ -127,6 +127,48 @@ START_TEST(websocket_gets_the_ticks_after_its_id_then_live_ones)
 }
 END_TEST
 
+/* since in the handshake's URL (docs/PROTOCOL.md §2, "Subscribing in the
+ * URL"): the client sends nothing after its GET, and the welcome, the
+ * subscription and the replay follow the 101, then live ticks. */
+START_TEST(websocket_resumes_from_since_in_its_url)
+{
+    gw_fixture_start(&fx, &redis_fixture);
+    for (long ms = 1000; ms <= 5000; ms += 1000)
+        store(ms);
+    live(5000);
+    int fd = gw_fixture_client(&fx, NULL);
+    static const char get[] = "GET /ws?symbols=*&since=2000-0 HTTP/1.1\r\nHost: x\r\n"
+                              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Version: 13\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    ck_assert_int_eq(write(fd, get, sizeof get - 1), (ssize_t)(sizeof get - 1));
+    size_t n;
+    char *got = gw_wire_read_until(&fx, fd, "5000-0", 3000, &n);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
+    char *body = strstr(got, "\r\n\r\n") + 4;
+    json_t *ev = gw_wire_ws_messages(body, n - (size_t)(body - got));
+    ck_assert_uint_eq(json_array_size(ev), 5);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ev, 0), "event")), "welcome");
+    json_t *sub = json_array_get(ev, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(sub, "event")), "subscribed");
+    ck_assert_str_eq(json_string_value(json_array_get(
+                         json_object_get(json_object_get(sub, "data"), "symbols"), 0)),
+                     "*");
+    json_array_remove(ev, 0);
+    json_array_remove(ev, 0);
+    assert_ids(ev, "3000-0,4000-0,5000-0");
+    assert_all_named(ev, "price-update-bulk");
+    json_decref(ev);
+    free(got);
+    store(6000);
+    live(6000);
+    ev = events_until(CONN_WS, fd, "6000-0", 2000);
+    assert_ids(ev, "6000-0");
+    json_decref(ev);
+    close(fd);
+}
+END_TEST
+
 START_TEST(ticks_during_the_replay_come_once_and_in_order)
 {
     gw_fixture_start(&fx, &redis_fixture);
@@ -383,6 +425,7 @@ static Suite *resume_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, sse_gets_the_ticks_after_its_id_then_live_ones);
     tcase_add_test(t, websocket_gets_the_ticks_after_its_id_then_live_ones);
+    tcase_add_test(t, websocket_resumes_from_since_in_its_url);
     tcase_add_test(t, ticks_during_the_replay_come_once_and_in_order);
     tcase_add_test(t, a_tick_the_replay_read_before_the_live_feed_is_not_sent_twice);
     tcase_add_test(t, an_unknown_id_gets_a_snapshot);

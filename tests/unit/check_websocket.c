@@ -8,6 +8,7 @@
 #include "cp_error.h"
 #include "deflate.h"
 #include "gw_fixture.h"
+#include "gw_wire.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +24,10 @@
 #define UPGRADE                                                                                    \
     "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"                 \
     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " KEY "\r\n"
+
+#define UPGRADE_HEADERS                                                                            \
+    " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"                        \
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " KEY "\r\n\r\n"
 
 static struct gw_fixture fx;
 
@@ -464,6 +469,119 @@ END_TEST
 /* An idle client keeps no frame parser; one made for a frame split across
  * reads carries it through, and a client that agreed permessage-deflate
  * may still send a compressed message after its parser was freed. */
+/* The messages a new client gets within ms of its handshake for target
+ * (GET's request target), after a tick of BTC and ETH; *fd is its socket. */
+static json_t *messages_for(const char *target, int ms, int *fd)
+{
+    static long tick_ms = 5000; /* each tick after the last */
+    char req[512], tick[1024];
+    gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, tick_ms += 1000));
+    snprintf(req, sizeof req, "GET %s" UPGRADE_HEADERS, target);
+    *fd = gw_fixture_client(&fx, NULL);
+    send_all(*fd, req, strlen(req));
+    size_t n;
+    bool eof;
+    char *got = (char *)read_to_eof(*fd, ms, &n, &eof);
+    ck_assert_msg(!eof, "%s closed", target);
+    ck_assert_msg(n > 13 && strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s: %.*s", target, (int)n,
+                  got);
+    char *body = (char *)memmem(got, n, "\r\n\r\n", 4) + 4;
+    json_t *m = gw_wire_ws_messages(body, n - (size_t)(body - got));
+    free(got);
+    return m;
+}
+
+/* Message i's event, and its data as compact JSON in buf (len bytes). */
+static const char *event_of(const json_t *m, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(m, i), "event"));
+}
+
+static const char *data_of(const json_t *m, size_t i, char *buf, size_t len)
+{
+    char *text = json_dumps(json_object_get(json_array_get(m, i), "data"), JSON_COMPACT);
+    snprintf(buf, len, "%s", text);
+    free(text);
+    return buf;
+}
+
+/* docs/PROTOCOL.md §2, "Subscribing in the URL": ?symbols= is the first
+ * subscribe, answered behind the welcome with nothing sent after the GET. */
+START_TEST(a_subscription_in_the_url_is_answered_behind_the_welcome)
+{
+    gw_fixture_start(&fx, NULL);
+    gw_fixture_symbols(&fx, "BTC,ETH");
+    char buf[1024];
+    int fd;
+    json_t *m = messages_for("/ws?symbols=ETH", 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 3);
+    ck_assert_str_eq(event_of(m, 0), "welcome");
+    ck_assert_str_eq(event_of(m, 1), "subscribed");
+    ck_assert_str_eq(data_of(m, 1, buf, sizeof buf), "{\"symbols\":[\"ETH\"]}");
+    ck_assert_str_eq(event_of(m, 2), "price-update-bulk"); /* the snapshot */
+    ck_assert_ptr_nonnull(strstr(data_of(m, 2, buf, sizeof buf), "\"symbol\":\"ETH\""));
+    ck_assert_ptr_null(strstr(buf, "BTC"));
+    json_decref(m);
+    close(fd);
+    /* Percent-encoded, and "*" */
+    m = messages_for("/ws?symbols=BTC%2CETH", 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 3);
+    ck_assert_str_eq(data_of(m, 1, buf, sizeof buf), "{\"symbols\":[\"BTC\",\"ETH\"]}");
+    json_decref(m);
+    close(fd);
+    m = messages_for("/ws?x=1&symbols=*", 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 3);
+    ck_assert_str_eq(data_of(m, 1, buf, sizeof buf), "{\"symbols\":[\"*\"]}");
+    json_decref(m);
+    close(fd);
+    /* Without it, only the welcome: the client subscribes by message. */
+    m = messages_for("/ws?x=1", 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 1);
+    json_decref(m);
+    close(fd);
+}
+END_TEST
+
+/* A mistake in the URL is an error event on the open WebSocket, as for a
+ * subscribe message, never a refused handshake. */
+START_TEST(a_bad_subscription_in_the_url_is_an_error_event)
+{
+    gw_fixture_start(&fx, NULL);
+    gw_fixture_symbols(&fx, "BTC,ETH");
+    static const struct {
+        const char *target, *message;
+    } bad[] = {
+        {"/ws?symbols=BTC,,ETH", "symbols: \"\" is an empty symbol"},
+        {"/ws?symbols=BTC,BTC", "symbols: \"BTC\" is repeated"},
+        {"/ws?symbols=%zz", "symbols is not a valid query value"},
+        {"/ws?since=5000-0", "since needs symbols in the URL"},
+        {"/ws?symbols=BTC&since=%00", "since is not a valid query value"},
+    };
+    char buf[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int fd;
+        json_t *m = messages_for(bad[i].target, 300, &fd);
+        ck_assert_msg(json_array_size(m) == 2, "%s: %zu messages", bad[i].target,
+                      json_array_size(m));
+        ck_assert_str_eq(event_of(m, 1), "error");
+        json_t *data = json_object_get(json_array_get(m, 1), "data");
+        ck_assert_str_eq(json_string_value(json_object_get(data, "code")), "bad_request");
+        ck_assert_str_eq(json_string_value(json_object_get(data, "message")), bad[i].message);
+        json_decref(m);
+        close(fd);
+    }
+    /* A symbol the feed does not carry: the rest still applies. */
+    int fd;
+    json_t *m = messages_for("/ws?symbols=DOGE,BTC", 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 4);
+    ck_assert_str_eq(event_of(m, 1), "error");
+    ck_assert_ptr_nonnull(strstr(data_of(m, 1, buf, sizeof buf), "\"unknown_symbol\""));
+    ck_assert_str_eq(data_of(m, 2, buf, sizeof buf), "{\"symbols\":[\"BTC\"]}");
+    json_decref(m);
+    close(fd);
+}
+END_TEST
+
 START_TEST(an_idle_client_keeps_no_frame_parser)
 {
     gw_fixture_start(&fx, NULL);
@@ -534,6 +652,8 @@ static Suite *websocket_suite(void)
     tcase_add_test(t, a_silent_client_is_pinged_then_closed_with_1001);
     tcase_add_test(t, a_pong_keeps_a_pinged_client_open);
     tcase_add_test(t, an_idle_client_keeps_no_frame_parser);
+    tcase_add_test(t, a_subscription_in_the_url_is_answered_behind_the_welcome);
+    tcase_add_test(t, a_bad_subscription_in_the_url_is_an_error_event);
     suite_add_tcase(s, t);
     return s;
 }
