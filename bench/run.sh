@@ -284,13 +284,17 @@ fast_scenario() {
 # storm runs on nchan and the floor too, each stopped and started again on
 # its port in the same way; their clients subscribe to nothing (their
 # subscription is the URL) and are back at their handshake, with no resume.
+# The gateway's clients put theirs in the URL too (?symbols=*&since=), as
+# the dashboard does, and are back at their "subscribed".
 storm_scenario() {
     local name=$1 n=$(( $2 / divide )) mode=${3:-restart}
     case " $only " in *" $name "*) ;; *) return 0 ;; esac
     local min_workers=1
     [ "$mode" = worker ] && min_workers=2
     gateway_for "$n" "$min_workers" || { skipped "$name" "needs gateway worker processes"; return 0; }
-    storm_run "$name" cryptopulse "ws://127.0.0.1:$GW_PORT/ws" "$n" gateway "$mode"
+    # As the dashboard (www/cryptopulse-connection.js): the subscription and
+    # the resume point in the URL.
+    storm_run "$name" cryptopulse "ws://127.0.0.1:$GW_PORT/ws" "$n" gateway "$mode" --url-subscribe
     [ "$mode" = restart ] || return 0
     if [ "$nchan" = 1 ]; then
         nchan_start $(( (n + 18999) / 19000 ))

@@ -125,6 +125,11 @@ static int f_storm(void *ctx, const char *a, char *e, size_t n)
     ((struct cli *)ctx)->o.storm = true;
     return CP_OK;
 }
+static int f_url_subscribe(void *ctx, const char *a, char *e, size_t n)
+{
+    ((struct cli *)ctx)->o.url_subscribe = true;
+    return CP_OK;
+}
 static int f_quiet(void *ctx, const char *a, char *e, size_t n)
 {
     ((struct cli *)ctx)->quiet = true;
@@ -160,6 +165,10 @@ static const struct conf_extra_flag flags[] = {
      "reconnect storm: a client that loses its connection reconnects with the dashboard's "
      "backoff and resumes with since (WebSocket; with --subscribe none, live at the handshake)",
      f_storm},
+    {"url-subscribe", 0, 0, NULL,
+     "WebSocket: subscribe (and resume) in the handshake's URL, ?symbols=...&since=..., instead "
+     "of with a subscribe message",
+     f_url_subscribe},
     {"warmup", 0, 1, "SEC", "warm-up: open --warmup-clients linearly [default: 0]", f_warm},
     {"warmup-clients", 0, 1, "N", "clients at the end of the warm-up [default: a tenth of N]",
      f_warm_n},

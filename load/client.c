@@ -203,16 +203,23 @@ static void pick_symbols(struct client *c, char *out, size_t cap, const char *qu
     }
 }
 
+/* The resume point as "<pre><tick id><post>" in out (cap bytes), or "" when
+ * the client has none (docs/PROTOCOL.md §3: resume by tick id). */
+static void format_since(const struct client *c, char *out, size_t cap, const char *pre,
+                         const char *post)
+{
+    char id[48];
+    out[0] = '\0';
+    if (c->resuming && c->last.ms && tickid_format(c->last, id, sizeof id) > 0)
+        snprintf(out, cap, "%s%s%s", pre, id, post);
+}
+
 static void send_subscribe(struct client *c)
 {
-    char syms[700], args[704], msg[800], since[64] = "";
+    char syms[700], args[704], msg[800], since[64];
     pick_symbols(c, syms, sizeof syms, "\"");
     int n;
-    if (c->resuming && c->last.ms) { /* docs/PROTOCOL.md §3: resume by tick id */
-        char id[48];
-        if (tickid_format(c->last, id, sizeof id) > 0)
-            snprintf(since, sizeof since, ",\"since\":\"%s\"", id);
-    }
+    format_since(c, since, sizeof since, ",\"since\":\"", "\"");
     if (c->cx->o->transport == LOAD_SIO) {
         snprintf(args, sizeof args, "[%s]", syms);
         n = sioc_event(msg, sizeof msg, "subscribe", args);
@@ -454,7 +461,7 @@ static int read_ws(struct client *c, struct evbuffer *in, int64_t now_us)
         /* Socket.IO is open at its own connect packet (on_sio). */
         if (c->cx->o->transport == LOAD_WS) {
             opened(c);
-            if (c->cx->o->sub != LOAD_SUB_NONE)
+            if (c->cx->o->sub != LOAD_SUB_NONE && !c->cx->o->url_subscribe)
                 send_subscribe(c);
         }
     }
@@ -533,12 +540,18 @@ static void write_request(struct client *c)
     char req[2048];
     int n;
     if (o->transport != LOAD_SSE) {
-        char path[sizeof o->path + 32];
+        char path[sizeof o->path + 800]; /* + ?symbols=&since= */
         uint64_t nonce[2] = {rng_next(c->cx), rng_next(c->cx)};
         wsc_key((const uint8_t *)nonce, c->key);
         if (o->transport == LOAD_SIO)
             sioc_path(path, sizeof path, o->path); /* fits: sized for it */
-        else
+        else if (o->url_subscribe && o->sub != LOAD_SUB_NONE) {
+            char syms[700], since[64];
+            pick_symbols(c, syms, sizeof syms, "");
+            format_since(c, since, sizeof since, "&since=", "");
+            snprintf(path, sizeof path, "%s%csymbols=%s%s", o->path,
+                     strchr(o->path, '?') ? '&' : '?', syms, since);
+        } else
             snprintf(path, sizeof path, "%s", o->path);
         n = wsc_request(req, sizeof req, o->host, o->port, path, c->key, o->deflate);
     } else {

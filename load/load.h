@@ -49,6 +49,10 @@ struct load_opts {
     /* --storm: every client that loses its connection reconnects with the
      * dashboard's backoff (www/cryptopulse-connection.js) and resumes with "since". */
     bool storm;
+    /* --url-subscribe: a WebSocket client puts its subscription and resume
+     * point in the handshake's URL (?symbols=&since=) instead of sending
+     * "subscribe" after the welcome. */
+    bool url_subscribe;
 };
 
 /* Why a client failed or went away: counted per cause. */

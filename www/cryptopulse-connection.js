@@ -7,7 +7,8 @@
  *   "welcome" or is cut moves to SSE at once, resuming after the last whole
  *   tick id; SSE failing too waits with exponential backoff ("equal jitter")
  *   and starts over; while on SSE, WebSocket is probed now and then.
- * - Every reconnect resumes: WebSocket `subscribe` with `since`, SSE
+ * - Every reconnect resumes: WebSocket `?symbols=*&since=` in the URL (a
+ *   probe from SSE: `subscribe` with `since` once adopted), SSE
  *   `?lastEventId=`. Ticks not after the last id are dropped, so none is
  *   repeated, and a resume answered by a snapshot (SSE `snapshot`, WebSocket
  *   `"snapshot": true`) is reported as a gap.
@@ -52,10 +53,16 @@ function parse(text) {
   }
 }
 
-/** The base URL as the WebSocket URL of `ws` below it. */
-export function wsUrlOf(base) {
+/** The base URL as the WebSocket URL of `ws` below it; with `sub`
+ * ({symbols, since}), the subscription in its query, which the server
+ * answers behind its welcome (PROTOCOL.md section 2, "Subscribing in the URL"). */
+export function wsUrlOf(base, sub) {
   const u = new URL('ws', base);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (sub) {
+    u.searchParams.set('symbols', sub.symbols.join(','));
+    if (sub.since) u.searchParams.set('since', sub.since);
+  }
   return u.href;
 }
 
@@ -252,11 +259,18 @@ export class Connection {
 
   /* ---------- WebSocket ---------- */
 
-  openWs(onWelcome, onFail) {
+  /** What this connection subscribes to: every symbol, from the last tick id. */
+  subscription() {
+    const sub = { symbols: ['*'] };
+    if (this.lastId) sub.since = this.lastId;
+    return sub;
+  }
+
+  openWs(onWelcome, onFail, sub) {
     const e = this.env;
     let ws;
     try {
-      ws = new e.WebSocket(wsUrlOf(this.cfg.url));
+      ws = new e.WebSocket(wsUrlOf(this.cfg.url, sub));
     } catch (_) {
       const t = e.setTimeout(onFail, 0);
       return { close() { e.clearTimeout(t); } };
@@ -278,14 +292,18 @@ export class Connection {
   connectWs() {
     if (this.closed || this.offline()) return;
     this.setState(this.connectingState());
-    this.ws = this.openWs((ws, data) => this.adoptWs(ws, data), () => {
+    // Nothing else is live meanwhile, so lastId cannot move before the
+    // welcome: the URL carries the subscription and the resume point.
+    this.ws = this.openWs((ws, data) => this.adoptWs(ws, data, true), () => {
       this.ws = null;
       if (this.cfg.transport === 'websocket') this.scheduleRetry();
       else this.connectSse(); // refused or black-holed: SSE right away
-    });
+    }, this.subscription());
   }
 
-  adoptWs(ws, data) {
+  /** `subscribed`: the URL held the subscription (connectWs); else (a probe,
+   * while SSE moved lastId on) it is sent now, with the last id as `since`. */
+  adoptWs(ws, data, subscribed) {
     const e = this.env;
     this.ws = ws;
     this.probeDelay = WS_PROBE_START_MS;
@@ -308,9 +326,7 @@ export class Connection {
     };
     this.post({ t: 'welcome', welcome: this.welcome });
     this.goLive('websocket');
-    const sub = { symbols: ['*'] };
-    if (this.lastId) sub.since = this.lastId;
-    this.send('subscribe', sub);
+    if (!subscribed) this.send('subscribe', this.subscription());
     // The first ping waits for the snapshot, to measure the network rather
     // than the page's start.
     this.stopPings();

@@ -2,7 +2,8 @@
 # The reconnect storm (cryptopulse-load --storm, issue 20): 200 WebSocket
 # clients on a gateway fed every 200 ms; the gateway is stopped, stays down
 # for 1.5 s (several ticks go by), and starts again on the same port.  Every
-# client must come back with the dashboard's backoff, resume with since and
+# client must come back with the dashboard's backoff, resume with since in
+# its URL (--url-subscribe, as www/cryptopulse-connection.js) and
 # miss no tick: the load tool reports 0 "snapshot": true resumes, and every
 # tick the feeder wrote to the history stream after the last client was
 # ready, the outage included, reached all 200 clients.
@@ -21,7 +22,7 @@ start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$REDIS_PORT
 wait_for 10 curl -sf "http://127.0.0.1:$GATEWAY_PORT/health" || fail "no tick reached the gateway"
 
 "$LOAD" --url "ws://127.0.0.1:$GATEWAY_PORT/ws" --clients "$N" --ramp 1 --sustain 14 --storm \
-    --ticks-file "$WORK/ticks" --no-progress --max-avg-latency 1000000 >"$WORK/load.json" 2>&1 &
+    --url-subscribe --ticks-file "$WORK/ticks" --no-progress --max-avg-latency 1000000 >"$WORK/load.json" 2>&1 &
 load=$!
 PIDS+=("$load")
 sleep 3.5

@@ -27,7 +27,7 @@ test('the client sees only its symbols: ticks filtered, none when empty', async 
   assert.deepEqual(cp.symbols, ['BTC', 'SOL']);
   const ws = f.WebSocket.last;
   ws.welcome();
-  assert.deepEqual(ws.sent[0].data.symbols, ['*']); // the shared wire takes every symbol
+  assert.equal(ws.url, 'ws://prices.test/cp/ws?symbols=*'); // the shared wire takes every symbol
   ws.emit('price-update-bulk', bulk('1700000000000-0'));
   ws.emit('price-update-bulk', bulk('1700000001000-0', ['ETH']));
   assert.deepEqual(log.of('tick').map((e) => [e[0].id, e[0].prices.map((p) => p.symbol)]), [['1700000000000-0', ['BTC', 'SOL']]]);
@@ -135,7 +135,7 @@ test('URLs: a folder without its final /, https to wss, the default is the modul
   const a = connect('https://h.test/prices', f.opts);
   assert.equal(a.url, 'https://h.test/prices/');
   await flush();
-  assert.equal(f.WebSocket.last.url, 'wss://h.test/prices/ws');
+  assert.equal(f.WebSocket.last.url, 'wss://h.test/prices/ws?symbols=*');
   a.close();
   const b = connect(undefined, { ...f.opts, transport: 'sse' });
   assert.equal(b.url, new URL('../../www/', import.meta.url).href);

@@ -95,6 +95,33 @@ START_TEST(websocket_client_subscribes_and_measures_live_prices)
 }
 END_TEST
 
+/* --url-subscribe: the subscription, and after a storm's drop the resume
+ * point, are the handshake's URL; no subscribe message is sent. */
+START_TEST(url_subscribe_puts_symbols_and_since_in_the_url)
+{
+    begin(TS_WS, "/ws");
+    o.sub = LOAD_SUB_ONE;
+    snprintf(o.symbol, sizeof o.symbol, "ETH");
+    o.url_subscribe = true;
+    o.storm = true;
+    client_ctx_init(&cx, &o, base, 0);
+    client_start(&cx, &c);
+    RUN_UNTIL(c.state == C_OPEN);
+    ck_assert_ptr_nonnull(strstr(srv.request, "GET /ws?symbols=ETH HTTP/1.1\r\n"));
+    long long now = load_wall_us() / 1000;
+    ts_send_price(&srv, 1000, 3, now); /* the snapshot: the client's last tick */
+    RUN_UNTIL(c.ready);
+    ck_assert_str_eq(srv.text, ""); /* nothing sent: no subscribe */
+    /* The server goes away: the client comes back with since. */
+    bufferevent_free(srv.conn[0]);
+    srv.conn[0] = NULL;
+    RUN_UNTIL(c.state == C_OPEN && c.resuming);
+    ck_assert_ptr_nonnull(strstr(srv.request, "GET /ws?symbols=ETH&since=1000-3 HTTP/1.1\r\n"));
+    ck_assert_str_eq(srv.text, "");
+    end();
+}
+END_TEST
+
 START_TEST(sse_client_asks_for_its_symbols_in_the_query)
 {
     begin(TS_SSE, "/events");
@@ -326,6 +353,7 @@ static Suite *client_suite(void)
     TCase *tc = tcase_create("tiny_server");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, websocket_client_subscribes_and_measures_live_prices);
+    tcase_add_test(tc, url_subscribe_puts_symbols_and_since_in_the_url);
     tcase_add_test(tc, sse_client_asks_for_its_symbols_in_the_query);
     tcase_add_test(tc, random_subscriptions_pick_k_distinct_symbols);
     tcase_add_test(tc, source_addresses_spread_over_loopback);

@@ -250,7 +250,7 @@ async function fallbackPage(browser) {
   // tab keeps its own connection (?share=none): Playwright's routing sees
   // the page's sockets, not a SharedWorker's.
   let refused = 0;
-  await context.routeWebSocket(/\/ws$/, (ws) => { refused += 1; ws.close({ code: 1011, reason: 'refused by test' }); });
+  await context.routeWebSocket(/\/ws(\?|$)/, (ws) => { refused += 1; ws.close({ code: 1011, reason: 'refused by test' }); });
   const page = await context.newPage();
   const errors = [];
   watchConsole(page, errors);

@@ -311,7 +311,7 @@ async function fallback(browser) {
     [{ share: 'none' }, 'the example page with share="none"']]) {
     const context = await newContext(browser, {}, attrs);
     let refused = 0;
-    await context.routeWebSocket(/\/ws$/, (ws) => { refused += 1; ws.close({ code: 1011, reason: 'refused by test' }); });
+    await context.routeWebSocket(/\/ws(\?|$)/, (ws) => { refused += 1; ws.close({ code: 1011, reason: 'refused by test' }); });
     const page = await context.newPage();
     await page.goto(EXAMPLE, { waitUntil: 'load' });
     const id = 'card';
