@@ -289,11 +289,22 @@ static struct rdb_strings_req *strings_req(rdb_pick_fn pick, rdb_strings_cb cb, 
     return req;
 }
 
+/* Whether a request can be sent: the command link is up, or being set up
+ * (hiredis queues commands until the connection is up, and answers them
+ * NULL, which the callbacks take as a failure, if it never comes within
+ * REDIS_TIMEOUT_MS).  A client that asks just as the gateway starts, as a
+ * reconnect storm's first clients do, waits for Redis instead of being
+ * told that Redis is away. */
+static bool can_ask(const struct rdb *r)
+{
+    return r->cmd.ac != NULL;
+}
+
 /* Send a stream read whose ticks on_strings() hands to cb. */
 static int read_stream(struct rdb *r, const char *fmt, const char *from, int count,
                        rdb_strings_cb cb, void *arg)
 {
-    if (!r->cmd.connected)
+    if (!can_ask(r))
         return CP_EIO;
     char key[KEYS_MAX];
     keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
@@ -369,7 +380,7 @@ static void on_candles(redisAsyncContext *ac, void *reply, void *privdata)
 
 int rdb_candles(struct rdb *r, const struct candles_query *q, rdb_candles_cb cb, void *arg)
 {
-    if (!r->cmd.connected)
+    if (!can_ask(r))
         return CP_EIO;
     char key[KEYS_MAX], min[24], max[24];
     bool reverse;
@@ -432,7 +443,7 @@ static void on_entries(redisAsyncContext *ac, void *reply, void *privdata)
 int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
                    void *arg)
 {
-    if (!r->cmd.connected)
+    if (!can_ask(r))
         return CP_EIO;
     char key[KEYS_MAX], from[PRICE_ID_MAX + 1];
     keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
@@ -464,7 +475,7 @@ int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strin
     static const char script[] =
         "local k = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') "
         "if #k == 0 then return {} end return redis.call('MGET', unpack(k))";
-    if (!r->cmd.connected)
+    if (!can_ask(r))
         return CP_EIO;
     struct rdb_strings_req *req = strings_req(pick_string, cb, arg);
     if (redisAsyncCommand(r->cmd.ac, on_strings, req, "EVAL %s 1 %s %lld", script, index,
@@ -489,7 +500,7 @@ static void on_string(redisAsyncContext *ac, void *reply, void *privdata)
 
 int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg)
 {
-    if (!r->cmd.connected)
+    if (!can_ask(r))
         return CP_EIO;
     struct rdb_strings_req *req = strings_req(pick_string, cb, arg);
     if (redisAsyncCommand(r->cmd.ac, on_string, req, "GET %s", key) != REDIS_OK) {

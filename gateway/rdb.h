@@ -35,6 +35,10 @@ void rdb_free(struct rdb *r); /* NULL is a no-op */
  * answers arrive through on_symbols/on_price.  A no-op while disconnected. */
 void rdb_refresh_symbols(struct rdb *r);
 
+/* The reads below may be asked while the connection to Redis is being set
+ * up (at start, or reconnecting): they are sent once it is up, and fail (cb
+ * with ok false) if it does not come within REDIS_TIMEOUT_MS. */
+
 /* Called exactly once with the newest ticks of the history stream, newest
  * first (borrowed: valid during the call only), or with ok false when Redis
  * failed or went away first. */
@@ -42,7 +46,8 @@ typedef void (*rdb_strings_cb)(bool ok, const char *const *ticks, const size_t *
                                void *arg);
 
 /* Read the newest count ticks of the history stream (XREVRANGE).  Returns 0,
- * or CP_EIO when Redis is not connected (cb is then never called). */
+ * or CP_EIO when no connection to Redis is up or being set up (cb is then
+ * never called). */
 int rdb_history(struct rdb *r, int count, rdb_strings_cb cb, void *arg);
 
 /* Called exactly once with the candles read (members as stored, newest
@@ -55,8 +60,8 @@ typedef void (*rdb_candles_cb)(bool ok, const char *const *members, const size_t
 /* Read the candles of q (candles.h; docs/PROTOCOL.md §1 /history) with one
  * pipelined pair: ZRANGE key -1 -1 (the newest candle, for last_open and
  * caching), then ZRANGEBYSCORE or ZREVRANGEBYSCORE ... LIMIT 0 q->limit per
- * candles_query_range().  Returns 0, or CP_EIO when Redis is not connected
- * (cb is then never called). */
+ * candles_query_range().  Returns 0, or CP_EIO when no connection to Redis
+ * is up or being set up (cb is then never called). */
 int rdb_candles(struct rdb *r, const struct candles_query *q, rdb_candles_cb cb, void *arg);
 
 /* One entry of the history stream: its stream id and its "tick" field (""
@@ -75,7 +80,8 @@ typedef void (*rdb_entries_cb)(bool ok, const struct rdb_entry *entries, size_t 
  * (XRANGE): including id itself when inclusive, else strictly after it.
  * Every entry is given, with its stream id, whatever its tick holds, so a
  * reader can step past entries that are not valid ticks.  Returns 0, or
- * CP_EIO when Redis is not connected (cb is then never called). */
+ * CP_EIO when no connection to Redis is up or being set up (cb is then never
+ * called). */
 int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
                    void *arg);
 
@@ -87,13 +93,14 @@ void rdb_stats_write(struct rdb *r, const char *key, const char *index, const ch
 
 /* Read the counters of every worker indexed in index since since_ms (one
  * EVAL: ZRANGEBYSCORE then MGET).  cb gets the JSON texts.  Returns 0, or
- * CP_EIO when Redis is not connected (cb is then never called). */
+ * CP_EIO when no connection to Redis is up or being set up (cb is then never
+ * called). */
 int rdb_stats_read(struct rdb *r, const char *index, int64_t since_ms, rdb_strings_cb cb,
                    void *arg);
 
 /* Read the string at key (GET): cb gets it as the one string, or n 0 when
- * the key does not exist.  Returns 0, or CP_EIO when Redis is not connected
- * (cb is then never called). */
+ * the key does not exist.  Returns 0, or CP_EIO when no connection to Redis
+ * is up or being set up (cb is then never called). */
 int rdb_get(struct rdb *r, const char *key, rdb_strings_cb cb, void *arg);
 
 /* True while the tick subscription is active. */

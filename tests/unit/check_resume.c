@@ -407,6 +407,34 @@ START_TEST(a_replay_longer_than_a_page_is_sent_whole)
 }
 END_TEST
 
+/* A gateway just started holds no prices and is still connecting to
+ * Redis when the first clients of a reconnect storm resume: the replay
+ * waits for the connection instead of finding Redis "away" and sending a
+ * snapshot of nothing (which told the client nothing while it missed the
+ * ticks of the outage: tests/integration/82-load-storm.sh under ASan). */
+START_TEST(a_resume_asked_while_redis_is_connecting_waits_for_it)
+{
+    gw_fixture_start(&fx, NULL);
+    for (long ms = 1000; ms <= 4000; ms += 1000)
+        store(ms);
+    struct conn *c;
+    int fd = subscriber(CONN_SSE, &c);
+    gw_fixture_redis_connecting(&fx, &redis_fixture);
+    resume_start(c, "2000-0");
+    json_t *ev = events_until(CONN_SSE, fd, "4000-0", 3000);
+    assert_ids(ev, "3000-0,4000-0");
+    assert_all_named(ev, "price-update-bulk");
+    json_decref(ev);
+    ck_assert_ptr_null(c->resume);
+    store(5000);
+    live(5000);
+    ev = events_until(CONN_SSE, fd, "5000-0", 2000);
+    assert_ids(ev, "5000-0");
+    json_decref(ev);
+    close(fd);
+}
+END_TEST
+
 START_TEST(redis_away_gets_a_snapshot)
 {
     ck_assert(redis_server_start(&gone));
@@ -436,6 +464,7 @@ static Suite *resume_suite(void)
     tcase_add_test(t, entries_that_are_not_ticks_are_skipped);
     tcase_add_test(t, clients_replaying_the_same_entries_decode_them_once);
     tcase_add_test(t, a_replay_longer_than_a_page_is_sent_whole);
+    tcase_add_test(t, a_resume_asked_while_redis_is_connecting_waits_for_it);
     tcase_add_test(t, redis_away_gets_a_snapshot);
     suite_add_tcase(s, t);
     return s;

@@ -67,13 +67,18 @@ void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs)
     ck_assert_int_eq(bind(fx->listen_fd, (struct sockaddr *)&a, sizeof a), 0);
     ck_assert_int_eq(listen(fx->listen_fd, 64), 0);
     if (rs) {
-        fx->conf.redis_port = rs->port;
-        snprintf(fx->conf.redis_host, sizeof fx->conf.redis_host, "127.0.0.1");
-        ctx->rdb = rdb_new(ctx->base, conf, &fixture_rdb, fx);
+        gw_fixture_redis_connecting(fx, rs);
         for (int i = 0; i < 60 && !rdb_subscribed(ctx->rdb); i++)
             gw_fixture_run(fx, 50);
         ck_assert_msg(rdb_subscribed(ctx->rdb), "not subscribed to the test Redis");
     }
+}
+
+void gw_fixture_redis_connecting(struct gw_fixture *fx, const struct redis_server *rs)
+{
+    fx->conf.redis_port = rs->port;
+    snprintf(fx->conf.redis_host, sizeof fx->conf.redis_host, "127.0.0.1");
+    fx->ctx.rdb = rdb_new(fx->ctx.base, &fx->conf, &fixture_rdb, fx);
 }
 
 void gw_fixture_redis_gone(struct gw_fixture *fx, struct redis_server *rs)

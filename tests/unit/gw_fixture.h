@@ -31,6 +31,10 @@ void gw_fixture_init(struct gw_fixture *fx);
  * 3 s) until subscribed. */
 void gw_fixture_start(struct gw_fixture *fx, const struct redis_server *rs);
 
+/* After gw_fixture_start(fx, NULL): link to rs, as a gateway does at start,
+ * without running the loop: the connection is still being set up. */
+void gw_fixture_redis_connecting(struct gw_fixture *fx, const struct redis_server *rs);
+
 /* Stop rs (the Redis fx is linked to) and run the loop until the link has
  * noticed (up to 3 s), so that the next request finds Redis away. */
 void gw_fixture_redis_gone(struct gw_fixture *fx, struct redis_server *rs);
