@@ -75,6 +75,7 @@ void proto_client_init(struct proto_client *pc, const struct ctx *ctx, const str
 {
     pc->ops = ops;
     pc->transport = transport;
+    pc->was_live = false;
     ratelimit_init(&pc->rate, ctx->conf->max_messages_per_second, now_ms);
 }
 
@@ -154,9 +155,11 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
         return;
     }
     /* Already receiving live ticks (it has every tick of its symbols), or
-     * being resumed: the replay, then the live ticks, bring what it adds. */
+     * being resumed: the replay, then the live ticks, bring what it adds.
+     * A connection that was live and has unsubscribed from everything holds
+     * ticks newer than any since it could send: it counts as live too. */
     bool replaying = pc->sub.replaying;
-    bool live = pc->sub.n_members > 0 || replaying;
+    bool live = pc->was_live || pc->sub.n_members > 0 || replaying;
     json_t *added = json_array(), *unknown = json_array();
     size_t i, refused = 0;
     json_t *s;
@@ -203,6 +206,8 @@ static void on_subscribe(struct ctx *ctx, struct proto_client *pc, json_t *data,
      * neither is sent, and the replay covers the added symbols from where
      * it is. */
     const char *since = add && !live ? json_string_value(json_object_get(data, "since")) : NULL;
+    if (pc->sub.n_members > 0)
+        pc->was_live = true;
     if (since)
         pc->ops->resume(pc->transport, since);
     else if (json_array_size(added) && !replaying)

@@ -37,6 +37,7 @@ struct proto_client {
     struct ratelimit rate;
     const struct proto_ops *ops; /* static, never NULL after init */
     void *transport;
+    bool was_live; /* has subscribed to something: a later "since" is ignored */
 };
 
 /* Prepare pc for a new WebSocket client at now_ms; ops (static) and

@@ -307,6 +307,16 @@ START_TEST(since_on_a_live_client_is_ignored)
     /* unsubscribe never resumes either. */
     say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
     ck_assert_uint_eq(rec.resumes, 0);
+    /* Nor does a client that was live and unsubscribed from everything: it
+     * holds newer ticks than its since (a replay would repeat them, older
+     * after newer); it gets the snapshot. */
+    say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"*\"]}}");
+    clear_record();
+    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"],\"since\":\"17-3\"}}");
+    ck_assert_uint_eq(rec.resumes, 0);
+    ck_assert_uint_eq(rec.n_sent, 2);
+    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\"]}");
+    ck_assert_str_eq(rec.event[1], "price-update-bulk");
 }
 END_TEST
 
