@@ -18,18 +18,14 @@
  * returns CP_EINVAL. */
 static int subscribe(struct conn *c)
 {
-    char list[1024], err[128];
+    char err[128];
     char syms[HUB_MAX_SYMBOLS_PER_REQUEST][PRICE_SYMBOL_MAX];
     int max = c->ctx->conf->max_subscriptions < HUB_MAX_SYMBOLS_PER_REQUEST
                   ? c->ctx->conf->max_subscriptions
                   : HUB_MAX_SYMBOLS_PER_REQUEST;
-    int q = urlcode_query_param(http_request_query(c->req), "symbols", list, sizeof list);
-    if (q == CP_ENOENT || (q == CP_OK && list[0] == '\0'))
-        strcpy(list, "*");
-    int n = q == CP_OK || q == CP_ENOENT ? sse_parse_symbols(list, syms, max, err, sizeof err)
-                                         : CP_EINVAL;
-    if (q != CP_OK && q != CP_ENOENT)
-        snprintf(err, sizeof err, "symbols is not a valid query value");
+    int n = sse_query_symbols(http_request_query(c->req), syms, max, err, sizeof err);
+    if (n == CP_ENOENT)
+        n = 0; /* "*" */
     if (n == 0)
         hub_subscribe(c->ctx->hub, &c->pc.sub, "*");
     for (int i = 0; i < n; i++) {
@@ -54,8 +50,10 @@ static const char *last_event_id(struct conn *c, char *buf, size_t len)
     const char *h = http_request_header(c->req, HTTP_H_LAST_EVENT_ID);
     if (h)
         return h;
-    return urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
-                                                                                             : NULL;
+    int rc = urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len);
+    if (rc == CP_ETOOBIG) /* as a Last-Event-ID header that long: the snapshot */
+        snprintf(buf, len, "%s", RESUME_ID_UNREADABLE);
+    return rc == CP_OK || rc == CP_ETOOBIG ? buf : NULL;
 }
 
 void eventsource_start(struct conn *c)

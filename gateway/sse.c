@@ -3,6 +3,8 @@
 #include "sse.h"
 
 #include "cp_error.h"
+#include "http.h"
+#include "urlcode.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -94,4 +96,18 @@ int sse_parse_symbols(const char *list, char (*out)[PRICE_SYMBOL_MAX], int max, 
         if (*p == '\0')
             return n;
     }
+}
+
+int sse_query_symbols(const char *query, char (*out)[PRICE_SYMBOL_MAX], int max, char *err,
+                      size_t errlen)
+{
+    char list[HTTP_URL_MAX]; /* decoding never lengthens: the whole value fits */
+    int q = urlcode_query_param(query, "symbols", list, sizeof list);
+    if (q == CP_ENOENT)
+        return CP_ENOENT;
+    if (q != CP_OK) {
+        snprintf(err, errlen, "symbols is not a valid query value (a bad %%-escape or a NUL)");
+        return CP_EINVAL;
+    }
+    return sse_parse_symbols(list[0] ? list : "*", out, max, err, errlen);
 }

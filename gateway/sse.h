@@ -34,4 +34,12 @@ int sse_id_valid(const char *id);
 int sse_parse_symbols(const char *list, char (*out)[PRICE_SYMBOL_MAX], int max, char *err,
                       size_t errlen);
 
+/* Read ?symbols= from query (the part after '?', at most HTTP_URL_MAX
+ * bytes, as the request parser keeps it) and parse it as above, an empty
+ * value meaning "*".  Returns the count (0 for "*"), CP_ENOENT when the
+ * query names no symbols, or CP_EINVAL with the reason in err (also for a
+ * bad %-escape or a decoded NUL). */
+int sse_query_symbols(const char *query, char (*out)[PRICE_SYMBOL_MAX], int max, char *err,
+                      size_t errlen);
+
 #endif

@@ -226,6 +226,14 @@ START_TEST(a_resumed_stream_states_its_resume_point_first)
     body = body_of(got);
     ck_assert_msg(strncmp(body, "retry: 2000\n\nid: 7-0\nevent: snapshot\n", 37) == 0, "%s", body);
     free(got);
+    /* Nor in ?lastEventId=, where it is resumed the same way, with the
+     * snapshot, not taken for no resume point at all. */
+    got = ask("GET /events?lastEventId=1234567890123456789012345678901234567890-1234567890 "
+              "HTTP/1.1\r\nHost: x\r\n\r\n",
+              NULL);
+    body = body_of(got);
+    ck_assert_msg(strncmp(body, "retry: 2000\n\nid: 7-0\nevent: snapshot\n", 37) == 0, "%s", body);
+    free(got);
 }
 END_TEST
 

@@ -474,7 +474,7 @@ END_TEST
 static json_t *messages_for(const char *target, int ms, int *fd)
 {
     static long tick_ms = 5000; /* each tick after the last */
-    char req[512], tick[1024];
+    char req[8192], tick[1024];
     gw_fixture_tick(&fx, gw_wire_tick(tick, sizeof tick, tick_ms += 1000));
     snprintf(req, sizeof req, "GET %s" UPGRADE_HEADERS, target);
     *fd = gw_fixture_client(&fx, NULL);
@@ -553,9 +553,9 @@ START_TEST(a_bad_subscription_in_the_url_is_an_error_event)
     } bad[] = {
         {"/ws?symbols=BTC,,ETH", "symbols: \"\" is an empty symbol"},
         {"/ws?symbols=BTC,BTC", "symbols: \"BTC\" is repeated"},
-        {"/ws?symbols=%zz", "symbols is not a valid query value"},
+        {"/ws?symbols=%zz", "symbols is not a valid query value (a bad %-escape or a NUL)"},
         {"/ws?since=5000-0", "since needs symbols in the URL"},
-        {"/ws?symbols=BTC&since=%00", "since is not a valid query value"},
+        {"/ws?symbols=BTC&since=%00", "since is not a valid query value (a bad %-escape or a NUL)"},
     };
     char buf[1024];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -570,6 +570,18 @@ START_TEST(a_bad_subscription_in_the_url_is_an_error_event)
         json_decref(m);
         close(fd);
     }
+    /* A since longer than any tick id is a malformed one: "*" is
+     * subscribed and the client told, by the snapshot, that it missed ticks. */
+    int sfd;
+    json_t *sm = messages_for("/ws?symbols=*&since=1234567890123456789012345678901234567890-"
+                              "1234567890",
+                              300, &sfd);
+    ck_assert_uint_eq(json_array_size(sm), 3);
+    ck_assert_str_eq(data_of(sm, 1, buf, sizeof buf), "{\"symbols\":[\"*\"]}");
+    ck_assert_str_eq(event_of(sm, 2), "price-update-bulk");
+    ck_assert_ptr_nonnull(strstr(data_of(sm, 2, buf, sizeof buf), "\"snapshot\":true"));
+    json_decref(sm);
+    close(sfd);
     /* A symbol the feed does not carry: the rest still applies. */
     int fd;
     json_t *m = messages_for("/ws?symbols=DOGE,BTC", 300, &fd);
@@ -577,6 +589,50 @@ START_TEST(a_bad_subscription_in_the_url_is_an_error_event)
     ck_assert_str_eq(event_of(m, 1), "error");
     ck_assert_ptr_nonnull(strstr(data_of(m, 1, buf, sizeof buf), "\"unknown_symbol\""));
     ck_assert_str_eq(data_of(m, 2, buf, sizeof buf), "{\"symbols\":[\"BTC\"]}");
+    json_decref(m);
+    close(fd);
+}
+END_TEST
+
+/* target + "?symbols=" and n symbols named prefix + a number, each
+ * width characters long, in out (len bytes); the feed's list in feed. */
+static void symbol_list(char *out, size_t len, char *feed, size_t feedlen, int n, int width)
+{
+    size_t used = (size_t)snprintf(out, len, "/ws?symbols=");
+    feed[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        char sym[PRICE_SYMBOL_MAX];
+        snprintf(sym, sizeof sym, "S%0*d", width - 1, i);
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? "," : "", sym);
+        size_t f = strlen(feed);
+        snprintf(feed + f, feedlen - f, "%s%s", i ? "," : "", sym);
+    }
+}
+
+/* As many symbols as a request may name (HUB_MAX_SYMBOLS_PER_REQUEST, the
+ * default MAX_SUBSCRIPTIONS) fit in the URL, whatever the length of their
+ * list up to the request target's limit (HTTP_URL_MAX); one more is refused
+ * as such. */
+START_TEST(the_url_holds_as_many_symbols_as_a_request_may_name)
+{
+    gw_fixture_start(&fx, NULL);
+    static char target[8192], feed[8192];
+    symbol_list(target, sizeof target, feed, sizeof feed, HUB_MAX_SYMBOLS_PER_REQUEST, 5);
+    ck_assert_uint_gt(strlen(target), 1500);
+    gw_fixture_symbols(&fx, feed);
+    int fd;
+    json_t *m = messages_for(target, 300, &fd);
+    ck_assert_str_eq(event_of(m, 1), "subscribed");
+    json_t *subscribed = json_object_get(json_object_get(json_array_get(m, 1), "data"), "symbols");
+    ck_assert_uint_eq(json_array_size(subscribed), HUB_MAX_SYMBOLS_PER_REQUEST);
+    json_decref(m);
+    close(fd);
+    symbol_list(target, sizeof target, feed, sizeof feed, HUB_MAX_SYMBOLS_PER_REQUEST + 1, 5);
+    m = messages_for(target, 300, &fd);
+    ck_assert_uint_eq(json_array_size(m), 2);
+    json_t *data = json_object_get(json_array_get(m, 1), "data");
+    ck_assert_str_eq(json_string_value(json_object_get(data, "message")),
+                     "symbols: \"S0256\" is one too many");
     json_decref(m);
     close(fd);
 }
@@ -654,6 +710,7 @@ static Suite *websocket_suite(void)
     tcase_add_test(t, an_idle_client_keeps_no_frame_parser);
     tcase_add_test(t, a_subscription_in_the_url_is_answered_behind_the_welcome);
     tcase_add_test(t, a_bad_subscription_in_the_url_is_an_error_event);
+    tcase_add_test(t, the_url_holds_as_many_symbols_as_a_request_may_name);
     suite_add_tcase(s, t);
     return s;
 }
