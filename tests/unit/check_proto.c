@@ -293,17 +293,28 @@ START_TEST(since_on_a_new_client_resumes_instead_of_the_snapshot)
 }
 END_TEST
 
+/* A subscribe of symbol with since 17-3 is answered with subscribed
+ * (data) and the snapshot of symbol, not a resume. */
+static void since_ignored(const char *symbol, const char *subscribed)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg,
+             "{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"%s\"],\"since\":\"17-3\"}}",
+             symbol);
+    clear_record();
+    say(msg);
+    ck_assert_uint_eq(rec.resumes, 0);
+    ck_assert_uint_eq(rec.n_sent, 2);
+    assert_sent(0, "subscribed", subscribed);
+    ck_assert_str_eq(rec.event[1], "price-update-bulk"); /* the snapshot instead */
+}
+
 START_TEST(since_on_a_live_client_is_ignored)
 {
     publish(tick1);
     start();
     say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"]}}");
-    clear_record();
-    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
-    ck_assert_uint_eq(rec.resumes, 0);
-    ck_assert_uint_eq(rec.n_sent, 2);
-    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\",\"ETH\"]}");
-    ck_assert_str_eq(rec.event[1], "price-update-bulk"); /* the snapshot of ETH instead */
+    since_ignored("ETH", "{\"symbols\":[\"BTC\",\"ETH\"]}");
     /* unsubscribe never resumes either. */
     say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"ETH\"],\"since\":\"17-3\"}}");
     ck_assert_uint_eq(rec.resumes, 0);
@@ -311,12 +322,7 @@ START_TEST(since_on_a_live_client_is_ignored)
      * holds newer ticks than its since (a replay would repeat them, older
      * after newer); it gets the snapshot. */
     say("{\"event\":\"unsubscribe\",\"data\":{\"symbols\":[\"*\"]}}");
-    clear_record();
-    say("{\"event\":\"subscribe\",\"data\":{\"symbols\":[\"BTC\"],\"since\":\"17-3\"}}");
-    ck_assert_uint_eq(rec.resumes, 0);
-    ck_assert_uint_eq(rec.n_sent, 2);
-    assert_sent(0, "subscribed", "{\"symbols\":[\"BTC\"]}");
-    ck_assert_str_eq(rec.event[1], "price-update-bulk");
+    since_ignored("BTC", "{\"symbols\":[\"BTC\"]}");
 }
 END_TEST
 
