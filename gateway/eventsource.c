@@ -50,10 +50,8 @@ static const char *last_event_id(struct conn *c, char *buf, size_t len)
     const char *h = http_request_header(c->req, HTTP_H_LAST_EVENT_ID);
     if (h)
         return h;
-    int rc = urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len);
-    if (rc == CP_ETOOBIG) /* as a Last-Event-ID header that long: the snapshot */
-        snprintf(buf, len, "%s", RESUME_ID_UNREADABLE);
-    return rc == CP_OK || rc == CP_ETOOBIG ? buf : NULL;
+    return urlcode_query_param(http_request_query(c->req), "lastEventId", buf, len) == CP_OK ? buf
+                                                                                             : NULL;
 }
 
 void eventsource_start(struct conn *c)
@@ -85,7 +83,7 @@ void eventsource_start(struct conn *c)
         conn_close_after_flush(c);
         return;
     }
-    char id[PRICE_ID_MAX + 1];
+    char id[HTTP_URL_MAX]; /* the whole value: resume_start() judges its length */
     const char *resume = last_event_id(c, id, sizeof id);
     /* A resumed stream first states the id it resumes from, so that a
      * client whose event stream starts with an empty last event id (WHATWG

@@ -8,11 +8,6 @@
 
 #include "conn.h"
 
-/* What stands for a resume point too long to read (a query value over
- * PRICE_ID_MAX bytes): not a tick id, so it is resumed as a malformed one,
- * with the snapshot. */
-#define RESUME_ID_UNREADABLE "-"
-
 /* Resume c from last_id (borrowed): live ticks are held off while the ticks
  * after last_id are read from Redis a page at a time and replayed, then
  * delivery goes live.  An id that is malformed, unknown or older than the

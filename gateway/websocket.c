@@ -190,18 +190,16 @@ bool websocket_handshake(struct conn *c, bool deflate_allowed)
 static void subscribe_from_url(struct conn *c)
 {
     const char *query = http_request_query(c->req);
-    char since[PRICE_ID_MAX + 1], err[128];
+    char since[HTTP_URL_MAX], err[128]; /* the whole value: resume_start() judges its length */
     char syms[HUB_MAX_SYMBOLS_PER_REQUEST][PRICE_SYMBOL_MAX];
     int n = sse_query_symbols(query, syms, HUB_MAX_SYMBOLS_PER_REQUEST, err, sizeof err);
     int s = urlcode_query_param(query, "since", since, sizeof since);
     if (n == CP_ENOENT && s == CP_ENOENT)
         return;
-    if (s == CP_ETOOBIG) /* longer than any tick id: resumed as a malformed one */
-        snprintf(since, sizeof since, "%s", RESUME_ID_UNREADABLE);
     if (n == CP_ENOENT) {
         n = CP_EINVAL;
         snprintf(err, sizeof err, "since needs symbols in the URL");
-    } else if (n >= 0 && s != CP_OK && s != CP_ENOENT && s != CP_ETOOBIG) {
+    } else if (n >= 0 && s != CP_OK && s != CP_ENOENT) {
         n = CP_EINVAL;
         snprintf(err, sizeof err, "since is not a valid query value (a bad %%-escape or a NUL)");
     }
@@ -215,7 +213,7 @@ static void subscribe_from_url(struct conn *c)
     for (int i = 0; i < n; i++)
         json_array_append_new(names, json_string(syms[i]));
     json_t *data = json_pack("{s:o}", "symbols", names);
-    if (s == CP_OK || s == CP_ETOOBIG)
+    if (s == CP_OK)
         json_object_set_new(data, "since", json_string(since));
     proto_event(c->ctx, &c->pc, "subscribe", data);
     json_decref(data);
