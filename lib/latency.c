@@ -43,8 +43,10 @@ double latency_quantile(const struct latency_hist *h, double q)
     uint64_t rank = latency_rank(h, q), seen = 0;
     for (size_t i = 0; i < LATENCY_BUCKETS; i++) {
         seen += h->buckets[i];
+        /* No observation is above max_ms: the tighter bound (the bucket's
+         * when max_ms is not a number, as a merged null makes it). */
         if (seen >= rank)
-            return latency_bounds_ms[i];
+            return h->max_ms < latency_bounds_ms[i] ? h->max_ms : latency_bounds_ms[i];
     }
     return h->max_ms;
 }

@@ -30,11 +30,13 @@ const double *latency_bounds(void);
 void latency_observe(struct latency_hist *h, double ms);
 
 /* An upper bound in ms of the q-quantile (0 < q <= 1), true for the data:
- * the bucket holding the nearest-rank observation (rank ceil(q·count) over
- * the cumulative buckets) gives its upper bound, so "p99 = 5" reads "99 % of
- * the observations took at most 5 ms"; in the +Inf bucket, max_ms (the
- * largest observation).  No interpolation: a value inside a bucket was never
- * measured.  0 when there are no observations. */
+ * the upper bound of the bucket holding the nearest-rank observation (rank
+ * ceil(q·count) over the cumulative buckets), or max_ms (the largest
+ * observation) when that is lower, as it is in the +Inf bucket and whenever
+ * the largest observation lies below its bucket's bound; so "p99 = 5" reads
+ * "99 % of the observations took at most 5 ms", and no quantile exceeds
+ * max_ms.  No interpolation: a value inside a bucket was never measured.
+ * 0 when there are no observations. */
 double latency_quantile(const struct latency_hist *h, double q);
 
 #endif
