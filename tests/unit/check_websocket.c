@@ -186,6 +186,13 @@ START_TEST(handshake_agrees_permessage_deflate_when_offered)
     ck_assert_msg(strncmp(got, "HTTP/1.1 101 ", 13) == 0, "%s", got);
     ck_assert_msg(strstr(got, "\r\nSec-WebSocket-Extensions: permessage-deflate") != NULL, "%s",
                   got);
+    /* The whole head, exactly: the extension line last, then the blank line. */
+    char accept_line[] = "\r\nSec-WebSocket-Accept: " ACCEPT "\r\n";
+    ck_assert_msg(strstr(got, accept_line) != NULL, "%s", got);
+    const char *ext = strstr(got, "Sec-WebSocket-Extensions: ");
+    const char *eol = ext ? strstr(ext, "\r\n") : NULL;
+    ck_assert_msg(eol && strncmp(eol, "\r\n\r\n", 4) == 0, "%s", got);
+    ck_assert_msg(strstr(got, "\r\n\r\n") == eol, "%s", got);
     ck_assert_uint_eq(fx.ctx.counters.ws_deflate, 1);
     free(got);
     close(fd);
