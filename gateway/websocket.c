@@ -138,7 +138,6 @@ void websocket_read(struct conn *c, struct evbuffer *in)
     }
 }
 
-/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2). */
 /* The 101 (RFC 6455 §4.2.2) with the accept key and, when negotiated, the
  * permessage-deflate response (ext): copied in pieces, not formatted, as
  * every handshake of a reconnect storm writes one (vsnprintf was ~1,800
@@ -164,6 +163,7 @@ static void write_101(struct evbuffer *out, const char accept[WS_ACCEPT_LEN + 1]
     evbuffer_add(out, buf, n + 4);
 }
 
+/* RFC 6455 §4.2.1 checks, then the 101 answer (§4.2.2). */
 bool websocket_handshake(struct conn *c, bool deflate_allowed)
 {
     const struct http_request *r = c->req;
