@@ -35,11 +35,24 @@ struct msg {
  * each subscriber's output chain gets one chunk per message. */
 static char *frame_new(const char *event, const char *data, size_t len, size_t *out_len)
 {
-    size_t body = strlen(event) + len + sizeof "{\"event\":\"\",\"data\":}" - 1;
+    static const char open[] = "{\"event\":\"", mid[] = "\",\"data\":";
+    size_t elen = strlen(event), body = sizeof open - 1 + elen + sizeof mid - 1 + len + 1;
     char *buf = xmalloc(WS_HEADER_MAX + body + 1);
     size_t h = ws_frame_header((uint8_t *)buf, WS_OP_TEXT, true, body);
-    int n = snprintf(buf + h, body + 1, "{\"event\":\"%s\",\"data\":%.*s}", event, (int)len, data);
-    *out_len = h + (size_t)n;
+    /* Copied in pieces: snprintf() walked the data (a whole tick) through
+     * its format engine at about one call's cost per byte (callgrind). */
+    char *p = buf + h;
+    memcpy(p, open, sizeof open - 1);
+    p += sizeof open - 1;
+    memcpy(p, event, elen);
+    p += elen;
+    memcpy(p, mid, sizeof mid - 1);
+    p += sizeof mid - 1;
+    memcpy(p, data, len);
+    p += len;
+    *p++ = '}';
+    *p = '\0';
+    *out_len = (size_t)(p - buf);
     return buf;
 }
 
