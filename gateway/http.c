@@ -122,7 +122,7 @@ static int append_value(struct http_request *r, int h, const char *at, size_t le
         return 1;
     }
     if (!r->values[h])
-        r->values[h] = xcalloc(1, HTTP_VALUE_MAX);
+        r->values[h] = xmalloc(HTTP_VALUE_MAX); /* NUL-ended below at each append */
     if (sep)
         memcpy(r->values[h] + r->value_len[h], ", ", 2);
     if (first)
