@@ -130,6 +130,10 @@ static void on_recent(bool ok, const struct rdb_entry *e, size_t n, void *arg)
 {
     struct gateway *gw = arg;
     gw->recent_asking = false;
+    if (!ok && gw->recent_asked_gen != gw->recent_gen) {
+        ask_recent(gw); /* for a subscription since gone: ask for this one */
+        return;
+    }
     if (!ok) {
         resume_recent_ready(&gw->ctx);
         return;

@@ -196,7 +196,9 @@ void hub_client_pause(struct hub_client *c)
 void hub_client_resume(struct hub *hub, struct hub_client *c, const char *last_id)
 {
     c->replaying = false;
-    c->skipping = last_id && hub->tick_id[0] && hub_id_cmp(last_id, hub->tick_id) > 0;
+    /* A hub that has fanned out nothing yet (just started) may still get
+     * the ticks the replay sent, live: skip through them too. */
+    c->skipping = last_id && (!hub->tick_id[0] || hub_id_cmp(last_id, hub->tick_id) > 0);
     if (c->skipping)
         tickid_parse(last_id, &c->skip_through);
 }

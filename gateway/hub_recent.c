@@ -48,8 +48,11 @@ static void append(struct hub_recent *r, const char *id, json_t *tick)
 
 void hub_recent_push(struct hub *hub, const char *id, json_t *tick)
 {
-    if (hub->recent.open)
-        append(&hub->recent, id, json_incref(tick));
+    struct hub_recent *r = &hub->recent;
+    /* A tick the anchor's read already brought (stored, read, and only then
+     * published) is held once. */
+    if (r->open && (r->n == 0 || hub_id_cmp(id, slot_at(r, r->n - 1)->id) > 0))
+        append(r, id, json_incref(tick));
 }
 
 uint64_t hub_recent_open(struct hub *hub)
@@ -100,6 +103,10 @@ bool hub_recent_anchor(struct hub *hub, uint64_t gen, const char *const *ids,
         if (tick)
             append(r, ids[i], tick);
     }
+    /* When more than HUB_RECENT_TICKS came before the answer (the oldest
+     * dropped for room), those held are all newer than the entries read,
+     * and the entries are dropped for room in turn: none is joined to them
+     * across the gap. */
     for (size_t i = 0; i < since_open.n; i++) {
         struct hub_recent_tick *t = slot_at(&since_open, i);
         if (n == 0 || hub_id_cmp(t->id, ids[n - 1]) > 0) {

@@ -676,6 +676,34 @@ START_TEST(replay_holds_live_ticks_off_and_skips_what_it_sent)
 }
 END_TEST
 
+/* A worker just started has fanned out nothing, and the replay (from the
+ * history stream, or its newest ticks read once) may hold ticks its live
+ * feed brings next: they are not sent twice either. */
+START_TEST(a_replay_before_any_live_tick_is_not_sent_again)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    struct evbuffer *out = evbuffer_new();
+    struct hub_client c;
+    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
+    hub_subscribe(hub, &c, "*");
+    hub_client_pause(&c);
+    char through[32], next[32];
+    snprintf(through, sizeof through, "%d-0", tick_seq + 1);
+    snprintf(next, sizeof next, "id: %d-0\n", tick_seq + 2);
+    hub_client_resume(hub, &c, through); /* hub_last_id() is still "" */
+    ck_assert_str_eq(hub_last_id(hub), "");
+    ck_assert_int_eq(publish(hub), 0); /* the tick the replay sent */
+    ck_assert_uint_eq(evbuffer_get_length(out), 0);
+    ck_assert_int_eq(publish(hub), 0);
+    char *s = contents(out);
+    ck_assert_msg(strncmp(s, next, strlen(next)) == 0, "%s", s);
+    free(s);
+    hub_client_clear(hub, &c);
+    evbuffer_free(out);
+    hub_free(hub);
+}
+END_TEST
+
 static Suite *hub_fanout_suite(void)
 {
     Suite *s = suite_create("hub_fanout");
@@ -698,6 +726,7 @@ static Suite *hub_fanout_suite(void)
     tcase_add_test(tc, unknown_fields_of_a_tick_are_not_passed_on);
     tcase_add_test(tc, tick_over_max_tick_bytes_is_skipped);
     tcase_add_test(tc, replay_holds_live_ticks_off_and_skips_what_it_sent);
+    tcase_add_test(tc, a_replay_before_any_live_tick_is_not_sent_again);
     tcase_add_test(tc, every_subscriber_gets_each_tick_once_while_others_leave);
     tcase_add_test(tc, one_walk_gives_each_subscriber_its_channels_in_tick_order);
     tcase_add_test(tc, client_dropped_midway_through_its_channels_gets_no_more);

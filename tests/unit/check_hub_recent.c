@@ -184,6 +184,51 @@ START_TEST(only_the_newest_ticks_are_held)
 }
 END_TEST
 
+/* A tick stored before the read and published after it comes both ways:
+ * it is held once. */
+START_TEST(a_tick_both_read_and_published_is_held_once)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    uint64_t gen = hub_recent_open(hub);
+    struct entries e;
+    entries(&e, 500, 502);
+    ck_assert(anchor(hub, gen, &e));
+    tick_seq = 501;
+    ck_assert_int_eq(publish(hub), 0); /* 502, live: the hub had fanned out none */
+    ck_assert_int_eq(publish(hub), 0); /* 503 */
+    struct seen s;
+    ck_assert(after(hub, "500-0", &s));
+    ck_assert_str_eq(s.ids, "501-0,502-0,503-0");
+    hub_free(hub);
+}
+END_TEST
+
+/* More ticks than it holds came before the read's answer: the oldest are
+ * gone, and the entries read are not joined to the rest across that gap
+ * (they are the oldest, dropped for room in turn); what came since the
+ * subscription is still whole. */
+START_TEST(ticks_lost_before_the_anchor_are_not_bridged)
+{
+    struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
+    tick_seq = 2000;
+    uint64_t gen = hub_recent_open(hub);
+    for (int i = 0; i < HUB_RECENT_TICKS + 3; i++)
+        ck_assert_int_eq(publish(hub), 0); /* 2001 ... */
+    struct entries e;
+    entries(&e, 1998, 2001); /* read when 2001 was the newest */
+    ck_assert(anchor(hub, gen, &e));
+    struct seen s;
+    ck_assert(!after(hub, "2000-0", &s));
+    ck_assert(!after(hub, "2001-0", &s)); /* dropped for room */
+    char oldest[32];
+    snprintf(oldest, sizeof oldest, "%d-0", tick_seq - HUB_RECENT_TICKS + 1);
+    ck_assert(after(hub, oldest, &s));
+    ck_assert_int_eq(s.n, HUB_RECENT_TICKS - 1);
+    ck_assert_uint_eq(hub_recent_count(hub), HUB_RECENT_TICKS);
+    hub_free(hub);
+}
+END_TEST
+
 static Suite *hub_recent_suite(void)
 {
     Suite *s = suite_create("hub_recent");
@@ -193,6 +238,8 @@ static Suite *hub_recent_suite(void)
     tcase_add_test(t, entries_that_are_not_ticks_are_skipped);
     tcase_add_test(t, a_stale_anchor_is_refused_and_a_close_forgets);
     tcase_add_test(t, only_the_newest_ticks_are_held);
+    tcase_add_test(t, a_tick_both_read_and_published_is_held_once);
+    tcase_add_test(t, ticks_lost_before_the_anchor_are_not_bridged);
     suite_add_tcase(s, t);
     return s;
 }
