@@ -32,9 +32,6 @@ struct ctx_counters {
     uint64_t messages_in, bytes_in;
     uint64_t rate_limited;
     uint64_t refused; /* connections closed at their accept: MAX_CONNECTIONS(_PER_IP) reached */
-    /* Resumes (resume.c) answered from the hub's newest ticks, those that
-     * read the history stream, and those that ended in a snapshot. */
-    uint64_t resumes_memory, resumes_history, resumes_snapshot;
     size_t sio_current, sio_peak;      /* Socket.IO sessions (socketio.h) */
     uint64_t sio_total, sio_websocket; /* ...opened, and moved onto WebSocket */
     double messages_per_second;        /* messages queued per second over the last stats period */
@@ -75,11 +72,6 @@ struct ctx {
     /* History entries decoded for resumes (resume.c), made on the first
      * resume; freed by resume_cache_free(). */
     struct resume_cache *resume_cache;
-    /* The hub's newest ticks are about to be anchored (hub_recent_anchor()):
-     * resumes wait for them on resume_waiting (resume.c) instead of each
-     * reading the history stream, until resume_recent_ready(). */
-    bool recent_pending;
-    struct resume *resume_waiting; /* newest first */
 };
 
 /* The loop's cached wall clock in ms (event_base_gettimeofday_cached). */

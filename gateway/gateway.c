@@ -3,7 +3,6 @@
 #include "gateway.h"
 
 #include "conn.h"
-#include "cp_error.h"
 #include "ctx.h"
 #include "eventsource.h"
 #include "handoff.h"
@@ -84,12 +83,6 @@ struct gateway {
     struct event *round;              /* CONN_PRIORITY_STREAM: streams had a turn */
     unsigned accepted;                /* connections accepted this round */
     bool accept_held;                 /* GATEWAY_ACCEPTS_PER_ROUND reached: wait for round */
-    /* The hub's newest ticks (hub_recent_open()): the generation of the
-     * subscription now up, the one the outstanding anchor read was asked
-     * for, and the one anchored (0: none). */
-    uint64_t recent_gen, recent_asked_gen, recent_anchored_gen;
-    bool recent_asking;
-    struct event *recent_timer; /* bounds ctx.recent_pending: REDIS_TIMEOUT_MS */
 };
 
 static void on_tick(const char *json, size_t len, void *arg)
@@ -121,86 +114,10 @@ static void on_price(const char *json, size_t len, void *arg)
         log_warn("skipping a bad cached price: %.*s", (int)(len > 200 ? 200 : len), json);
 }
 
-static void ask_recent(struct gateway *gw);
-
-/* The history stream's newest entries, read to anchor the hub's newest
- * ticks (hub_recent_anchor()).  A read that failed (Redis away) is asked
- * again at the next stats period; one for an older subscription at once. */
-static void on_recent(bool ok, const struct rdb_entry *e, size_t n, void *arg)
-{
-    struct gateway *gw = arg;
-    gw->recent_asking = false;
-    if (!ok && gw->recent_asked_gen != gw->recent_gen) {
-        ask_recent(gw); /* for a subscription since gone: ask for this one */
-        return;
-    }
-    if (!ok) {
-        resume_recent_ready(&gw->ctx);
-        return;
-    }
-    const char **ids = xcalloc(n + 1, sizeof *ids), **texts = xcalloc(n + 1, sizeof *texts);
-    size_t *lens = xcalloc(n + 1, sizeof *lens);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = e[i].id, texts[i] = e[i].tick, lens[i] = e[i].len;
-    if (hub_recent_anchor(gw->ctx.hub, gw->recent_asked_gen, ids, texts, lens, n)) {
-        gw->recent_anchored_gen = gw->recent_asked_gen;
-        resume_recent_ready(&gw->ctx);
-    }
-    free(ids);
-    free(texts);
-    free(lens);
-    ask_recent(gw);
-}
-
-/* Anchor the hub's newest ticks to the history stream, unless they are
- * already, or a read is out, or the subscription is down. */
-static void ask_recent(struct gateway *gw)
-{
-    if (gw->recent_asking || !gw->recent_gen || gw->recent_anchored_gen == gw->recent_gen)
-        return;
-    gw->recent_asked_gen = gw->recent_gen;
-    gw->recent_asking = rdb_ticks_newest(gw->ctx.rdb, HUB_RECENT_TICKS, on_recent, gw) == CP_OK;
-    if (!gw->recent_asking)
-        resume_recent_ready(&gw->ctx);
-}
-
-/* Resumes wait for the anchor (ctx.recent_pending) REDIS_TIMEOUT_MS at most
- * from the start or the subscription, as they would for Redis itself. */
-static void recent_pending(struct gateway *gw)
-{
-    gw->ctx.recent_pending = true;
-    struct timeval tv = strlist_timeval_ms(gw->conf->redis_timeout_ms);
-    evtimer_add(gw->recent_timer, &tv);
-}
-
-static void on_recent_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    struct gateway *gw = arg;
-    if (gw->ctx.recent_pending)
-        resume_recent_ready(&gw->ctx);
-}
-
-/* The tick subscription came up (hold the ticks fanned out from now on,
- * and anchor them) or went down (ticks may be missed: hold none). */
-static void on_sub_state(bool subscribed, void *arg)
-{
-    struct gateway *gw = arg;
-    if (subscribed) {
-        gw->recent_gen = hub_recent_open(gw->ctx.hub);
-        recent_pending(gw);
-        ask_recent(gw);
-    } else {
-        hub_recent_close(gw->ctx.hub);
-        gw->recent_gen = 0;
-        resume_recent_ready(&gw->ctx);
-    }
-}
-
 static const struct rdb_callbacks gateway_rdb_callbacks = {
     .on_tick = on_tick,
     .on_symbols = on_symbols,
     .on_price = on_price,
-    .on_state = on_sub_state,
 };
 
 /* Admit a new connection within MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP:
@@ -369,7 +286,6 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 {
     struct gateway *gw = arg;
     stats_publish(&gw->ctx);
-    ask_recent(gw);
     char key[KEYS_MAX];
     keys_format(key, sizeof key, gw->conf->redis_prefix, KEYS_SOURCES, NULL);
     rdb_get(gw->ctx.rdb, key, on_sources, gw);
@@ -597,8 +513,6 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     event_priority_set(gw->sig_int, CONN_PRIORITY_HEAD);
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
-    gw->recent_timer = evtimer_new(base, on_recent_timeout, gw);
-    recent_pending(gw); /* until the subscription is up and anchored */
     gw->ctx.rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
     if (gw->secure.ev)
         log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);
@@ -612,7 +526,6 @@ void gateway_free(struct gateway *gw)
     if (!gw)
         return;
     conn_close_all(gw->ctx.conns, false);
-    resume_waiting_drop(&gw->ctx);
     /* Freeing Redis answers its pending requests (hiredis calls them with no
      * reply), so connections still waiting for one can then be freed too. */
     rdb_free(gw->ctx.rdb);
@@ -625,7 +538,6 @@ void gateway_free(struct gateway *gw)
     event_free(gw->refresh);
     event_free(gw->stats_timer);
     event_free(gw->round);
-    event_free(gw->recent_timer);
     json_decref(gw->ctx.sources);
     free(gw->ctx.welcome.text);
     resume_cache_free(&gw->ctx);

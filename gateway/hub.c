@@ -40,7 +40,6 @@ void hub_free(struct hub *hub)
     free(hub->tick_chs);
     free(hub->owed);
     free(hub->snapshot_all);
-    hub_recent_clear(hub);
     hub_symbols_clear(hub);
     free(hub);
 }

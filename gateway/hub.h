@@ -5,8 +5,7 @@
  * that the caller owns and must hub_client_clear() before freeing.
  * Files: hub.c (channels, latest prices, snapshots), hub_subscriptions.c
  * (subscription sets, the feed's symbol list), hub_fanout.c (tick fan-out,
- * slow consumers, replay hold-off), hub_recent.c (the newest ticks, held for
- * resumes); hub_private.h is theirs alone. */
+ * slow consumers, replay hold-off); hub_private.h is theirs alone. */
 #ifndef CP_HUB_H
 #define CP_HUB_H
 
@@ -194,56 +193,6 @@ const char *hub_last_id(const struct hub *hub);
 
 /* ts (ms) of the newest tick or cached price seen, 0 before any. */
 int64_t hub_last_ts(const struct hub *hub);
-
-/* ---- The newest ticks, held for resumes (hub_recent.c) -------------------
- * A client resuming from a tick the hub still holds gets the ticks after
- * it from memory, without a read of the history stream: in a reconnect
- * storm nearly every client resumes from one of the last few ticks, and a
- * read of Redis for each was most of a restarted gateway's work per
- * connection (callgrind).  Like nchan's message buffer, but only vouched
- * for while whole: the hub can tell that no tick is missing only from the
- * moment its tick subscription is up, and before that only from what the
- * history stream held then (the anchor). */
-
-/* Ticks held at most (with 1.5 s ticks, the last 96 s). */
-#define HUB_RECENT_TICKS 64
-
-/* The tick subscription is up: every tick fanned out from now on is held
- * (the newest HUB_RECENT_TICKS), but none is served until
- * hub_recent_anchor() with the generation returned here brings the
- * history stream's newest entries, read after this call. */
-uint64_t hub_recent_open(struct hub *hub);
-
-/* The tick subscription is down (ticks may be missed): forget every tick
- * held and serve none until the next open and anchor. */
-void hub_recent_close(struct hub *hub);
-
-/* The newest n entries of the history stream (XREVRANGE), given oldest
- * first: ids[i] the stream id, texts[i] the tick field's JSON (lens[i]
- * bytes; entries that are not valid ticks are skipped, as the fan-out skips
- * them), read after hub_recent_open() returned gen.  With the ticks fanned
- * out since the open that are after the last of them, they are the ticks
- * held, from then on whole.  Every tick after the newest entry was published
- * after the read, so it reaches the hub on the subscription (the feeder
- * stores a tick before it publishes it).  False, nothing changed, when gen
- * is not the current generation (a close or another open came since). */
-bool hub_recent_anchor(struct hub *hub, uint64_t gen, const char *const *ids,
-                       const char *const *texts, const size_t *lens, size_t n);
-
-/* Called by hub_recent_after() for each tick after the resume point, oldest
- * first: the cleaned tick, its JSON text and its id, all borrowed for the
- * call. */
-typedef void (*hub_recent_cb)(json_t *tick, const char *text, const char *id, void *arg);
-
-/* When the hub holds since (a tick id) with every tick after it (whole):
- * cb for each tick after since, oldest first (none when since is the
- * newest), and true.  False, cb never called, when it cannot vouch for
- * them: not anchored, since older than the ticks held, unknown, or not
- * yet fanned out here; the history stream must be read then. */
-bool hub_recent_after(struct hub *hub, const char *since, hub_recent_cb cb, void *arg);
-
-/* Ticks held now (0 while not whole). */
-size_t hub_recent_count(const struct hub *hub);
 
 const struct hub_stats *hub_get_stats(const struct hub *hub);
 /* Subscribers of symbol ("*" for the all-symbols channel). */

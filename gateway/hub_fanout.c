@@ -336,7 +336,6 @@ int hub_publish_tick(struct hub *hub, const char *json, size_t len, char *err, s
     }
     hub->n_tick_chs = 0;
     snprintf(hub->tick_id, sizeof hub->tick_id, "%s", id);
-    hub_recent_push(hub, id, tick);
     hub_note_id(hub, id, ts);
     hub->stats.ticks++;
     json_decref(tick);

@@ -28,24 +28,6 @@ struct hub_member {
     struct hub_member *client_next;
 };
 
-/* One tick held for resumes (hub_recent.c). */
-struct hub_recent_tick {
-    char id[PRICE_ID_MAX];
-    json_t *tick; /* the cleaned tick, as fanned out */
-    char *text;   /* its JSON text (a bulk message's data), made when first asked; or NULL */
-};
-
-/* The newest ticks fanned out, oldest at slot[first] (a ring of n of
- * HUB_RECENT_TICKS).  whole: they are every valid tick of the history stream
- * from the oldest held on, none missing (hub_recent_anchor()). */
-struct hub_recent {
-    struct hub_recent_tick slot[HUB_RECENT_TICKS];
-    size_t first, n;
-    bool open;    /* the tick subscription is up: fanned-out ticks are held */
-    bool whole;   /* anchored to the history stream since the last open */
-    uint64_t gen; /* moves at every open and close */
-};
-
 struct hub {
     struct hub_limits limits;
     struct deflate_ctx *deflate; /* borrowed */
@@ -77,7 +59,6 @@ struct hub {
     char *snapshot_all;
     size_t snapshot_all_len;
     uint64_t symbols_gen;
-    struct hub_recent recent;
 };
 
 /* The channel of symbol ("*": hub->all), or NULL when there is none. */
@@ -100,12 +81,6 @@ void hub_snapshot_changed(struct hub *hub);
 
 /* Remember id (ts in ms) as the newest seen when it is after the last one. */
 void hub_note_id(struct hub *hub, const char *id, int64_t ts);
-
-/* Hold tick (borrowed; a reference is taken), fanned out with id, among the newest
- * ticks while the subscription is open (hub_recent.c). */
-void hub_recent_push(struct hub *hub, const char *id, json_t *tick);
-/* Drop every tick held (hub_recent.c; hub_free()). */
-void hub_recent_clear(struct hub *hub);
 
 /* Free the feed's symbol list (hub_subscriptions.c). */
 void hub_symbols_clear(struct hub *hub);

@@ -7,7 +7,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/sse.c gateway/sse.h \
 	gateway/msg.c gateway/msg.h \
 	gateway/hub.c gateway/hub.h gateway/hub_private.h \
-	gateway/hub_subscriptions.c gateway/hub_fanout.c gateway/hub_recent.c \
+	gateway/hub_subscriptions.c gateway/hub_fanout.c \
 	gateway/http.c gateway/http.h \
 	gateway/www.c gateway/www.h \
 	gateway/rdb.c gateway/rdb.h \
@@ -67,11 +67,6 @@ tests_unit_check_hub_fanout_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_hub_fanout_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/check_hub_fanout
 UNIT_TESTS += tests/unit/check_hub_fanout
-tests_unit_check_hub_recent_SOURCES = tests/unit/check_hub_recent.c tests/unit/hub_ticks.h
-tests_unit_check_hub_recent_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
-tests_unit_check_hub_recent_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)
-check_PROGRAMS += tests/unit/check_hub_recent
-UNIT_TESTS += tests/unit/check_hub_recent
 tests_unit_check_ratelimit_SOURCES = tests/unit/check_ratelimit.c
 tests_unit_check_ratelimit_CFLAGS = $(UNIT_CFLAGS) $(GATEWAY_CFLAGS)
 tests_unit_check_ratelimit_LDADD = $(GATEWAY_LIBS) $(UNIT_LIBS)

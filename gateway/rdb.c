@@ -412,10 +412,9 @@ int rdb_candles(struct rdb *r, const struct candles_query *q, rdb_candles_cb cb,
 struct rdb_entries_req {
     rdb_entries_cb cb;
     void *arg;
-    bool newest_first; /* XREVRANGE: the entries are given in reverse */
 };
 
-/* XRANGE or XREVRANGE: each entry is [id, [field, value, ...]]. */
+/* XRANGE: each entry is [id, [field, value, ...]]. */
 static void on_entries(redisAsyncContext *ac, void *reply, void *privdata)
 {
     struct rdb_entries_req *req = privdata;
@@ -427,8 +426,8 @@ static void on_entries(redisAsyncContext *ac, void *reply, void *privdata)
     }
     struct rdb_entry *e = xcalloc(m->elements + 1, sizeof *e);
     size_t n = 0;
-    for (size_t k = 0; k < m->elements; k++) {
-        const redisReply *x = m->element[req->newest_first ? m->elements - 1 - k : k];
+    for (size_t i = 0; i < m->elements; i++) {
+        const redisReply *x = m->element[i];
         if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 || !x->element[0]->str)
             continue;
         const redisReply *tick = pick_tick(x);
@@ -441,38 +440,23 @@ static void on_entries(redisAsyncContext *ac, void *reply, void *privdata)
     free(req);
 }
 
-/* Send cmd (XRANGE or XREVRANGE) key start end COUNT count, whose entries
- * on_entries() hands to cb oldest first. */
-static int read_entries(struct rdb *r, const char *cmd, const char *start, const char *end,
-                        int count, rdb_entries_cb cb, void *arg)
+int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
+                   void *arg)
 {
     if (!can_ask(r))
         return CP_EIO;
-    char key[KEYS_MAX];
+    char key[KEYS_MAX], from[PRICE_ID_MAX + 1];
     keys_format(key, sizeof key, r->conf->redis_prefix, KEYS_HISTORY, NULL);
+    snprintf(from, sizeof from, "%s%s", inclusive ? "" : "(", id);
     struct rdb_entries_req *req = xmalloc(sizeof *req);
     req->cb = cb;
     req->arg = arg;
-    req->newest_first = strcmp(cmd, "XREVRANGE") == 0;
-    if (redisAsyncCommand(r->cmd.ac, on_entries, req, "%s %s %s %s COUNT %d", cmd, key, start, end,
+    if (redisAsyncCommand(r->cmd.ac, on_entries, req, "XRANGE %s %s + COUNT %d", key, from,
                           count) != REDIS_OK) {
         free(req);
         return CP_EIO;
     }
     return CP_OK;
-}
-
-int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
-                   void *arg)
-{
-    char from[PRICE_ID_MAX + 1];
-    snprintf(from, sizeof from, "%s%s", inclusive ? "" : "(", id);
-    return read_entries(r, "XRANGE", from, "+", count, cb, arg);
-}
-
-int rdb_ticks_newest(struct rdb *r, int count, rdb_entries_cb cb, void *arg)
-{
-    return read_entries(r, "XREVRANGE", "+", "-", count, cb, arg);
 }
 
 void rdb_stats_write(struct rdb *r, const char *key, const char *index, const char *json,

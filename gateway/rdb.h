@@ -85,12 +85,6 @@ typedef void (*rdb_entries_cb)(bool ok, const struct rdb_entry *entries, size_t 
 int rdb_ticks_from(struct rdb *r, const char *id, bool inclusive, int count, rdb_entries_cb cb,
                    void *arg);
 
-/* Read the newest count entries of the history stream (XREVRANGE + -),
- * given to cb oldest first, as rdb_ticks_from()'s.  Returns 0, or CP_EIO
- * when no connection to Redis is up or being set up (cb is then never
- * called). */
-int rdb_ticks_newest(struct rdb *r, int count, rdb_entries_cb cb, void *arg);
-
 /* Store this worker's counters (JSON text) under key for ttl_ms, and index
  * the key at now_ms in the sorted set index (dropping entries older than
  * ttl_ms).  Fire and forget; a no-op while disconnected. */

@@ -20,11 +20,10 @@
 
 struct resume {
     struct conn *c;
-    char after[PRICE_ID_MAX];    /* the last id the client has */
-    bool first;                  /* the first page also checks that id is in history */
-    size_t skipped;              /* history entries that were not valid ticks */
-    unsigned empty_reads;        /* pages in a row with nothing after `after` */
-    struct resume *next_waiting; /* on ctx->resume_waiting */
+    char after[PRICE_ID_MAX]; /* the last id the client has */
+    bool first;               /* the first page also checks that id is in history */
+    size_t skipped;           /* history entries that were not valid ticks */
+    unsigned empty_reads;     /* pages in a row with nothing after `after` */
 };
 
 /* Go live; with snapshot, the client's resume point was not usable (unknown,
@@ -38,11 +37,9 @@ static void finish(struct resume *rp, bool snapshot)
     c->resume = NULL;
     if (rp->skipped)
         log_info("a resume skipped %zu history entries that are not valid ticks", rp->skipped);
-    if (snapshot) {
-        c->ctx->counters.resumes_snapshot++;
+    if (snapshot)
         conn_emit_snapshot(c, c->kind == CONN_SSE ? "snapshot" : "price-update-bulk",
                            c->kind != CONN_SSE);
-    }
     hub_client_resume(c->ctx->hub, &c->pc.sub, snapshot ? NULL : rp->after);
     free(rp);
 }
@@ -197,69 +194,6 @@ static void read_page(struct resume *rp, bool inclusive)
     conn_await(rp->c);
 }
 
-/* One tick after the resume point, from the hub's newest ticks: sent as
- * emit_entry() sends one read from history. */
-static void emit_recent(json_t *tick, const char *text, const char *id, void *arg)
-{
-    struct resume *rp = arg;
-    struct conn *c = rp->c;
-    if (c->pc.sub.all)
-        conn_emit_text(c, "price-update-bulk", text, id);
-    else
-        conn_emit_tick(c, tick, id);
-    snprintf(rp->after, sizeof rp->after, "%s", id);
-}
-
-/* From the hub's newest ticks, when they hold rp's resume point: the
- * ticks after it, then live, and true. */
-static bool from_memory(struct resume *rp)
-{
-    struct conn *c = rp->c;
-    if (!hub_recent_after(c->ctx->hub, rp->after, emit_recent, rp))
-        return false;
-    c->ctx->counters.resumes_memory++;
-    finish(rp, false);
-    return true;
-}
-
-static void from_history(struct resume *rp)
-{
-    rp->c->ctx->counters.resumes_history++;
-    read_page(rp, true);
-}
-
-void resume_recent_ready(struct ctx *ctx)
-{
-    ctx->recent_pending = false;
-    struct resume *fifo = NULL;
-    while (ctx->resume_waiting) { /* oldest first */
-        struct resume *rp = ctx->resume_waiting;
-        ctx->resume_waiting = rp->next_waiting;
-        rp->next_waiting = fifo;
-        fifo = rp;
-    }
-    while (fifo) {
-        struct resume *rp = fifo;
-        fifo = rp->next_waiting;
-        if (!conn_answer_arrived(rp->c))
-            free(rp);
-        else if (!from_memory(rp))
-            from_history(rp);
-    }
-}
-
-void resume_waiting_drop(struct ctx *ctx)
-{
-    while (ctx->resume_waiting) {
-        struct resume *rp = ctx->resume_waiting;
-        ctx->resume_waiting = rp->next_waiting;
-        if (conn_answer_arrived(rp->c))
-            finish(rp, true);
-        else
-            free(rp);
-    }
-}
-
 void resume_start(struct conn *c, const char *last_id)
 {
     struct tickid parsed;
@@ -273,17 +207,5 @@ void resume_start(struct conn *c, const char *last_id)
         return;
     }
     strcpy(rp->after, last_id);
-    /* Most resumes name one of the last few ticks, which the hub holds with
-     * every tick after them: no read of Redis then.  A gateway that has just
-     * started (or subscribed again) holds them a read later: a resume
-     * waits for that read rather than making its own. */
-    if (from_memory(rp))
-        return;
-    if (c->ctx->recent_pending) {
-        rp->next_waiting = c->ctx->resume_waiting;
-        c->ctx->resume_waiting = rp;
-        conn_await(c);
-        return;
-    }
-    from_history(rp);
+    read_page(rp, true);
 }

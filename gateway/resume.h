@@ -15,16 +15,6 @@
  * WebSocket). */
 void resume_start(struct conn *c, const char *last_id);
 
-/* The hub's newest ticks are anchored, or will not be soon (the read
- * failed, the subscription went down, REDIS_TIMEOUT_MS passed): ends
- * ctx->recent_pending, and every resume waiting for them goes on, from
- * memory or from the history stream, in the order they came. */
-void resume_recent_ready(struct ctx *ctx);
-
-/* Shutting down: the resumes still waiting end (closed connections are
- * let go; an open one gets its snapshot).  Before Redis is freed. */
-void resume_waiting_drop(struct ctx *ctx);
-
 /* c's output drained below the low-water mark: read its next page if a
  * resume is waiting for that.  No-op otherwise. */
 void resume_continue(struct conn *c);

@@ -63,10 +63,6 @@ json_t *stats_worker(const struct ctx *ctx)
     json_object_set_new(j, "conflated", json_integer((json_int_t)h->conflated));
     json_object_set_new(j, "rate_limited", json_integer((json_int_t)s->rate_limited));
     json_object_set_new(j, "refused", json_integer((json_int_t)s->refused));
-    json_object_set_new(j, "resumes",
-                        json_pack("{s:I, s:I, s:I}", "memory", (json_int_t)s->resumes_memory,
-                                  "history", (json_int_t)s->resumes_history, "snapshot",
-                                  (json_int_t)s->resumes_snapshot));
     json_object_set_new(j, "subscriptions", hub_subscriptions(ctx->hub));
     json_object_set_new(j, "latency_ms", metrics_latency_json(&h->latency));
     return j;

@@ -196,12 +196,6 @@ static const struct metrics_metric metrics_table[] = {
     {"cryptopulse_connections_refused_total", "counter",
      "Connections closed at their accept: MAX_CONNECTIONS or MAX_CONNECTIONS_PER_IP reached.",
      "refused", NULL},
-    {"cryptopulse_resumes_total", "counter",
-     "Resumes answered from the ticks the worker holds (memory), by reading the history "
-     "stream (history), or that ended in a snapshot.",
-     "resumes.memory", "from=\"memory\""},
-    {"cryptopulse_resumes_total", NULL, NULL, "resumes.history", "from=\"history\""},
-    {"cryptopulse_resumes_total", NULL, NULL, "resumes.snapshot", "from=\"snapshot\""},
     {"cryptopulse_resident_memory_bytes", "gauge", "Resident set size of the worker.", "rss_bytes",
      NULL},
 };

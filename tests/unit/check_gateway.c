@@ -368,105 +368,6 @@ START_TEST(sigterm_says_going_away_to_websocket_clients)
 }
 END_TEST
 
-/* Calls of cmd (lower case) in Redis' INFO commandstats: 0 when none. */
-static long long command_calls(redisContext *r, const char *cmd)
-{
-    redisReply *x = redisCommand(r, "INFO commandstats");
-    ck_assert_ptr_nonnull(x);
-    char needle[64];
-    snprintf(needle, sizeof needle, "cmdstat_%s:calls=", cmd);
-    const char *p = x->str ? strstr(x->str, needle) : NULL;
-    long long n = p ? atoll(p + strlen(needle)) : 0;
-    freeReplyObject(x);
-    return n;
-}
-
-/* Store the tick of ms in the history stream, then publish it, as the
- * feeder does. */
-static void feed(redisContext *r, long ms, bool publish)
-{
-    char key[KEYS_MAX], channel[KEYS_MAX], t[1024], id[32];
-    keys_format(key, sizeof key, conf.redis_prefix, KEYS_HISTORY, NULL);
-    keys_format(channel, sizeof channel, conf.redis_prefix, KEYS_CHANNEL, NULL);
-    snprintf(id, sizeof id, "%ld-0", ms);
-    gw_wire_tick(t, sizeof t, ms);
-    gw_wire_redis_ok(r, "XADD %s %s tick %s", key, id, t);
-    if (publish)
-        gw_wire_redis_ok(r, "PUBLISH %s %s", channel, t);
-}
-
-/* An SSE resume from id: the stream as read until needle came. */
-static char *sse_resume(const char *id, const char *needle)
-{
-    int fd = client(conf.port);
-    char req[256];
-    int n = snprintf(req, sizeof req, "GET /events?lastEventId=%s HTTP/1.1\r\nHost: x\r\n\r\n", id);
-    ck_assert_int_eq(send(fd, req, (size_t)n, 0), n);
-    bool eof;
-    char *got = read_fd(fd, needle, 2000, &eof);
-    close(fd);
-    return got;
-}
-
-/* This worker's /stats resumes.<from>. */
-static json_int_t resumes(const char *from)
-{
-    char *got = get("/stats");
-    json_t *j = json_loads(gw_wire_body(got), 0, NULL);
-    json_t *w = json_array_get(json_object_get(j, "workers"), 0);
-    json_int_t n = json_integer_value(json_object_get(json_object_get(w, "resumes"), from));
-    json_decref(j);
-    free(got);
-    return n;
-}
-
-/* Once subscribed, the gateway reads the history stream's newest entries
- * once and holds them with the ticks it fans out: a resume from one of them
- * is answered from memory, with no read of Redis (hub_recent), and one from
- * an id it does not hold still reads the history stream. */
-START_TEST(a_resume_from_a_held_tick_reads_no_history)
-{
-    redisContext *r = gw_wire_redis(&redis_fixture);
-    gw_wire_redis_ok(r, "FLUSHALL");
-    gw_wire_redis_ok(r, "CONFIG RESETSTAT");
-    long t0 = (long)price_now_ms() - 10000;
-    for (long i = 1; i <= 3; i++)
-        feed(r, t0 + i * 1000, false); /* before the gateway: only in history */
-    gw = gateway_new(base, &conf, 0, false);
-    ck_assert_ptr_nonnull(gw);
-    for (int i = 0; i < 150 && command_calls(r, "xrevrange") == 0; i++)
-        run(20);
-    ck_assert_int_eq(command_calls(r, "xrevrange"), 1);
-    run(50);
-    feed(r, t0 + 4000, true); /* live */
-    char id1[32], id2[32], id3[32], id4[32];
-    snprintf(id1, sizeof id1, "id: %ld-0", t0 + 1000);
-    snprintf(id2, sizeof id2, "%ld-0", t0 + 2000);
-    snprintf(id3, sizeof id3, "id: %ld-0", t0 + 3000);
-    snprintf(id4, sizeof id4, "id: %ld-0", t0 + 4000);
-    free(health_until("\"ticks\":1"));
-    long long xrange = command_calls(r, "xrange");
-
-    char *got = sse_resume(id2, id4);
-    const char *at3 = strstr(got, id3), *at4 = strstr(got, id4);
-    ck_assert_msg(at3 && at4 && at3 < at4, "no ticks 3 and 4 in order: %s", got);
-    ck_assert_ptr_null(strstr(got, id1));
-    ck_assert_ptr_null(strstr(got, "event: snapshot"));
-    free(got);
-    ck_assert_int_eq(command_calls(r, "xrange"), xrange);
-    ck_assert_int_eq(resumes("memory"), 1);
-    ck_assert_int_eq(resumes("history"), 0);
-
-    got = sse_resume("1-0", "event: snapshot"); /* not held: history, which lacks it too */
-    ck_assert_ptr_nonnull(strstr(got, "event: snapshot"));
-    free(got);
-    ck_assert_int_eq(command_calls(r, "xrange"), xrange + 1);
-    ck_assert_int_eq(resumes("history"), 1);
-    ck_assert_int_eq(resumes("snapshot"), 1);
-    redisFree(r);
-}
-END_TEST
-
 static Suite *gateway_suite(void)
 {
     Suite *s = suite_create("gateway");
@@ -481,7 +382,6 @@ static Suite *gateway_suite(void)
     tcase_add_test(t, accepted_sockets_have_nodelay_and_the_high_water_mark);
     tcase_add_test(t, accepting_yields_to_streams_work_after_a_round);
     tcase_add_test(t, sigterm_says_going_away_to_websocket_clients);
-    tcase_add_test(t, a_resume_from_a_held_tick_reads_no_history);
     suite_add_tcase(s, t);
     return s;
 }

@@ -371,120 +371,6 @@ START_TEST(clients_replaying_the_same_entries_decode_them_once)
 }
 END_TEST
 
-/* The hub holds the ticks since its subscription came up and the history
- * stream's newest (hub_recent): a resume from one of them is answered from
- * memory, in every client's form, with the history stream left unread
- * (here it is empty, so a read would find nothing and send a snapshot). */
-START_TEST(a_resume_from_ticks_the_hub_holds_needs_no_history)
-{
-    gw_fixture_start(&fx, &redis_fixture);
-    uint64_t gen = hub_recent_open(fx.ctx.hub);
-    for (long ms = 1000; ms <= 3000; ms += 1000)
-        live(ms);
-    ck_assert(hub_recent_anchor(fx.ctx.hub, gen, NULL, NULL, NULL, 0)); /* empty stream */
-    struct conn *ws, *sse, *one;
-    int fd_ws = subscriber(CONN_WS, &ws), fd_sse = subscriber(CONN_SSE, &sse);
-    int fd_one = subscriber(CONN_WS, &one);
-    hub_unsubscribe(fx.ctx.hub, &one->pc.sub, "*");
-    ck_assert_int_ge(hub_subscribe(fx.ctx.hub, &one->pc.sub, "ETH"), 0);
-    resume_start(ws, "1000-0");
-    resume_start(sse, "1000-0");
-    resume_start(one, "1000-0");
-    ck_assert_ptr_null(ws->resume); /* finished at once: nothing awaited */
-    ck_assert(!ws->pc.sub.replaying);
-    json_t *ev = events_until(CONN_WS, fd_ws, "3000-0", 2000);
-    assert_ids(ev, "2000-0,3000-0");
-    assert_all_named(ev, "price-update-bulk");
-    json_decref(ev);
-    ev = events_until(CONN_SSE, fd_sse, "3000-0", 2000);
-    assert_ids(ev, "2000-0,3000-0");
-    assert_all_named(ev, "price-update-bulk");
-    json_decref(ev);
-    ev = events_until(CONN_WS, fd_one, "3000-0", 2000);
-    assert_ids(ev, "2000-0,3000-0");
-    assert_all_named(ev, "price-update");
-    json_decref(ev);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_memory, 3);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_history, 0);
-    live(4000); /* then live, once */
-    ev = events_until(CONN_WS, fd_ws, "4000-0", 2000);
-    assert_ids(ev, "4000-0");
-    json_decref(ev);
-    close(fd_ws);
-    close(fd_sse);
-    close(fd_one);
-}
-END_TEST
-
-/* Just started: the anchor is a read away (ctx.recent_pending), and a
- * resume waits for it rather than reading the history stream itself. */
-START_TEST(a_resume_waits_for_the_anchor_then_comes_from_memory)
-{
-    gw_fixture_start(&fx, &redis_fixture);
-    fx.ctx.recent_pending = true;
-    uint64_t gen = hub_recent_open(fx.ctx.hub);
-    live(1000);
-    live(2000);
-    struct conn *c;
-    int fd = subscriber(CONN_SSE, &c);
-    resume_start(c, "1000-0");
-    ck_assert(c->pc.sub.replaying); /* live ticks held off while it waits */
-    json_t *ev = events_until(CONN_SSE, fd, "2000-0", 200);
-    ck_assert_uint_eq(json_array_size(ev), 0);
-    json_decref(ev);
-    ck_assert(hub_recent_anchor(fx.ctx.hub, gen, NULL, NULL, NULL, 0));
-    resume_recent_ready(&fx.ctx);
-    ck_assert(!fx.ctx.recent_pending);
-    ev = events_until(CONN_SSE, fd, "2000-0", 2000);
-    assert_ids(ev, "2000-0");
-    json_decref(ev);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_memory, 1);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_history, 0);
-    close(fd);
-}
-END_TEST
-
-/* No anchor came (the read failed): the waiting resume reads the history
- * stream, as it would have at once. */
-START_TEST(a_waiting_resume_without_an_anchor_reads_history)
-{
-    gw_fixture_start(&fx, &redis_fixture);
-    for (long ms = 1000; ms <= 3000; ms += 1000)
-        store(ms);
-    live(3000);
-    fx.ctx.recent_pending = true;
-    struct conn *c;
-    int fd = subscriber(CONN_WS, &c);
-    resume_start(c, "1000-0");
-    resume_recent_ready(&fx.ctx);
-    json_t *ev = events_until(CONN_WS, fd, "3000-0", 3000);
-    assert_ids(ev, "2000-0,3000-0");
-    json_decref(ev);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_memory, 0);
-    ck_assert_uint_eq(fx.ctx.counters.resumes_history, 1);
-    close(fd);
-}
-END_TEST
-
-/* A client that leaves while its resume waits is let go when the wait
- * ends (the connection was kept until then, as for a read of Redis). */
-START_TEST(a_client_gone_while_its_resume_waits_is_let_go)
-{
-    gw_fixture_start(&fx, &redis_fixture);
-    fx.ctx.recent_pending = true;
-    struct conn *c;
-    int fd = subscriber(CONN_WS, &c);
-    resume_start(c, "1000-0");
-    close(fd);
-    gw_fixture_run(&fx, 100);
-    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 1); /* kept: its resume waits */
-    resume_recent_ready(&fx.ctx);
-    ck_assert_ptr_null(fx.ctx.resume_waiting);
-    gw_fixture_run(&fx, 50);
-    ck_assert_uint_eq(conn_registry_count(fx.ctx.conns), 0);
-}
-END_TEST
-
 START_TEST(a_replay_longer_than_a_page_is_sent_whole)
 {
     enum { N = 450 }; /* RESUME_PAGE is 200: three pages */
@@ -580,10 +466,6 @@ static Suite *resume_suite(void)
     tcase_add_test(t, a_replay_longer_than_a_page_is_sent_whole);
     tcase_add_test(t, a_resume_asked_while_redis_is_connecting_waits_for_it);
     tcase_add_test(t, redis_away_gets_a_snapshot);
-    tcase_add_test(t, a_resume_from_ticks_the_hub_holds_needs_no_history);
-    tcase_add_test(t, a_resume_waits_for_the_anchor_then_comes_from_memory);
-    tcase_add_test(t, a_waiting_resume_without_an_anchor_reads_history);
-    tcase_add_test(t, a_client_gone_while_its_resume_waits_is_let_go);
     suite_add_tcase(s, t);
     return s;
 }
