@@ -6,6 +6,7 @@
 #include "ctx.h"
 #include "eventsource.h"
 #include "handoff.h"
+#include "keys.h"
 #include "deflate.h"
 #include "log.h"
 #include "metrics.h"
@@ -18,6 +19,7 @@
 #include "xalloc.h"
 
 #include <arpa/inet.h>
+#include <hiredis/hiredis.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <errno.h>
@@ -105,6 +107,45 @@ static void on_symbols(const char *list, void *arg)
 {
     struct gateway *gw = arg;
     hub_set_symbols(gw->ctx.hub, list);
+}
+
+/* The feed's symbol list, read once before the first client is accepted
+ * (a blocking GET, REDIS_TIMEOUT_MS at most for the connection and for the
+ * answer): a client that connects the moment the gateway has started (one
+ * reconnecting after a restart) is welcomed with the symbols, not with an
+ * empty list, which the embeddable client takes for "every symbol
+ * unknown".  Redis away, or behind Sentinels: the read on the loop brings
+ * the list, as before. */
+static void read_symbols_first(struct gateway *gw)
+{
+    const struct cp_conf *conf = gw->conf;
+    if (conf->redis_sentinels[0])
+        return;
+    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
+    redisContext *r = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
+    if (!r || r->err || redisSetTimeout(r, tv) != REDIS_OK) {
+        redisFree(r);
+        return;
+    }
+    redisReply *x = NULL;
+    bool ok = true;
+    if (conf->redis_password[0]) {
+        x = redisCommand(r, "AUTH %s", conf->redis_password);
+        ok = x && x->type != REDIS_REPLY_ERROR;
+        freeReplyObject(x);
+    }
+    if (ok && conf->redis_db) {
+        x = redisCommand(r, "SELECT %d", conf->redis_db);
+        ok = x && x->type != REDIS_REPLY_ERROR;
+        freeReplyObject(x);
+    }
+    char key[KEYS_MAX];
+    keys_format(key, sizeof key, conf->redis_prefix, KEYS_SYMBOLS, NULL);
+    x = ok ? redisCommand(r, "GET %s", key) : NULL;
+    if (x && x->type == REDIS_REPLY_STRING)
+        hub_set_symbols(gw->ctx.hub, x->str);
+    freeReplyObject(x);
+    redisFree(r);
 }
 
 static void on_price(const char *json, size_t len, void *arg)
@@ -513,6 +554,7 @@ struct gateway *gateway_new(struct event_base *base, const struct cp_conf *conf,
     event_priority_set(gw->sig_int, CONN_PRIORITY_HEAD);
     event_add(gw->sig_term, NULL);
     event_add(gw->sig_int, NULL);
+    read_symbols_first(gw);
     gw->ctx.rdb = rdb_new(base, conf, &gateway_rdb_callbacks, gw);
     if (gw->secure.ev)
         log_info("listening for TLS on %s:%d", conf->host, conf->tls_port);

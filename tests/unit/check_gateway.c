@@ -368,6 +368,43 @@ START_TEST(sigterm_says_going_away_to_websocket_clients)
 }
 END_TEST
 
+/* A client that connects the moment the gateway has started (one
+ * reconnecting after a restart) is welcomed with the feed's symbols: the
+ * list is read before the first accept, not left to the loop's read, whose
+ * answer may come after that client's head. */
+START_TEST(the_first_client_is_welcomed_with_the_symbols)
+{
+    redisContext *r = gw_wire_redis(&redis_fixture);
+    char key[KEYS_MAX];
+    keys_format(key, sizeof key, conf.redis_prefix, KEYS_SYMBOLS, NULL);
+    gw_wire_redis_ok(r, "SET %s %s", key, "BTC,ETH,SOL");
+    redisFree(r);
+    conf.redis_timeout_ms = 5000; /* the read has its answer however busy the machine */
+    gw = gateway_new(base, &conf, 0, false);
+    ck_assert_ptr_nonnull(gw);
+    int fd = client(conf.port); /* before the loop has run at all */
+    static const char hs[] =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
+    ck_assert_int_eq(send(fd, hs, sizeof hs - 1, 0), (ssize_t)(sizeof hs - 1));
+    char got[8192];
+    size_t n = 0;
+    const char *want = "\"symbols\":[\"BTC\",\"ETH\",\"SOL\"]";
+    for (int waited = 0; waited < 2000 && !memmem(got, n, "interval_ms", 11); waited += 10) {
+        run(10);
+        ssize_t k = recv(fd, got + n, sizeof got - n, MSG_DONTWAIT);
+        if (k > 0)
+            n += (size_t)k;
+    }
+    ck_assert_msg(n > 12 && memcmp(got, "HTTP/1.1 101", 12) == 0, "no 101: %.*s", (int)n, got);
+    ck_assert_msg(memmem(got, n, "\"welcome\"", 9) != NULL, "no welcome");
+    ck_assert_msg(memmem(got, n, want, strlen(want)) != NULL,
+                  "the welcome does not list the feed's symbols");
+    close(fd);
+}
+END_TEST
+
 static Suite *gateway_suite(void)
 {
     Suite *s = suite_create("gateway");
@@ -382,6 +419,7 @@ static Suite *gateway_suite(void)
     tcase_add_test(t, accepted_sockets_have_nodelay_and_the_high_water_mark);
     tcase_add_test(t, accepting_yields_to_streams_work_after_a_round);
     tcase_add_test(t, sigterm_says_going_away_to_websocket_clients);
+    tcase_add_test(t, the_first_client_is_welcomed_with_the_symbols);
     suite_add_tcase(s, t);
     return s;
 }
