@@ -639,6 +639,34 @@ START_TEST(tick_over_max_tick_bytes_is_skipped)
 }
 END_TEST
 
+/* c, an SSE client on "*" whose live ticks are held off while history is
+ * replayed (hub_client_pause()). */
+static void replaying_client(struct hub *hub, struct hub_client *c, struct evbuffer *out)
+{
+    hub_client_init(c, out, MSG_SSE, NULL, NULL);
+    hub_subscribe(hub, c, "*");
+    hub_client_pause(c);
+}
+
+/* The replay sent the ticks up to ahead past the last one published: c goes
+ * live after it; *next is the id line of the first tick it should get. */
+static void resume_ahead(struct hub *hub, struct hub_client *c, int ahead, char *next, size_t len)
+{
+    char through[32];
+    snprintf(through, sizeof through, "%d-0", tick_seq + ahead);
+    snprintf(next, len, "id: %d-0\n", tick_seq + ahead + 1);
+    hub_client_resume(hub, c, through);
+}
+
+/* out starts with the id line next and holds no other. */
+static void assert_only_tick(struct evbuffer *out, const char *next)
+{
+    char *s = contents(out);
+    ck_assert_msg(strncmp(s, next, strlen(next)) == 0, "%s", s);
+    ck_assert_ptr_null(strstr(s + 1, "id: "));
+    free(s);
+}
+
 /* Resume (docs/PROTOCOL.md §3): live ticks wait while history is replayed, and
  * those the replay already sent are not sent twice. */
 START_TEST(replay_holds_live_ticks_off_and_skips_what_it_sent)
@@ -646,24 +674,16 @@ START_TEST(replay_holds_live_ticks_off_and_skips_what_it_sent)
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
-    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
-    hub_subscribe(hub, &c, "*");
-    hub_client_pause(&c);
+    replaying_client(hub, &c, out);
     ck_assert_int_eq(publish(hub), 0);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
-    /* The replay read two ticks ahead of the hub. */
-    char through[32], next[32];
-    snprintf(through, sizeof through, "%d-0", tick_seq + 2);
-    snprintf(next, sizeof next, "id: %d-0\n", tick_seq + 3);
-    hub_client_resume(hub, &c, through);
+    char next[32];
+    resume_ahead(hub, &c, 2, next, sizeof next); /* two ticks ahead of the hub */
     ck_assert_int_eq(publish(hub), 0);
     ck_assert_int_eq(publish(hub), 0);
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
     ck_assert_int_eq(publish(hub), 0);
-    char *s = contents(out);
-    ck_assert_msg(strncmp(s, next, strlen(next)) == 0, "%s", s);
-    ck_assert_ptr_null(strstr(s + 1, "id: "));
-    free(s);
+    assert_only_tick(out, next);
     /* Paused and resumed with nothing replayed: the next tick goes out. */
     evbuffer_drain(out, evbuffer_get_length(out));
     hub_client_pause(&c);
@@ -676,28 +696,22 @@ START_TEST(replay_holds_live_ticks_off_and_skips_what_it_sent)
 }
 END_TEST
 
-/* A worker just started has fanned out nothing, and the replay (from the
- * history stream, or its newest ticks read once) may hold ticks its live
- * feed brings next: they are not sent twice either. */
+/* A worker just started has fanned out nothing, and the replay from the
+ * history stream may hold ticks its live feed brings next: they are not
+ * sent twice either. */
 START_TEST(a_replay_before_any_live_tick_is_not_sent_again)
 {
     struct hub *hub = new_hub(1 << 20, 1 << 20, 60000);
     struct evbuffer *out = evbuffer_new();
     struct hub_client c;
-    hub_client_init(&c, out, MSG_SSE, NULL, NULL);
-    hub_subscribe(hub, &c, "*");
-    hub_client_pause(&c);
-    char through[32], next[32];
-    snprintf(through, sizeof through, "%d-0", tick_seq + 1);
-    snprintf(next, sizeof next, "id: %d-0\n", tick_seq + 2);
-    hub_client_resume(hub, &c, through); /* hub_last_id() is still "" */
-    ck_assert_str_eq(hub_last_id(hub), "");
-    ck_assert_int_eq(publish(hub), 0); /* the tick the replay sent */
+    replaying_client(hub, &c, out);
+    char next[32];
+    resume_ahead(hub, &c, 1, next, sizeof next);
+    ck_assert_str_eq(hub_last_id(hub), ""); /* nothing fanned out yet */
+    ck_assert_int_eq(publish(hub), 0);      /* the tick the replay sent */
     ck_assert_uint_eq(evbuffer_get_length(out), 0);
     ck_assert_int_eq(publish(hub), 0);
-    char *s = contents(out);
-    ck_assert_msg(strncmp(s, next, strlen(next)) == 0, "%s", s);
-    free(s);
+    assert_only_tick(out, next);
     hub_client_clear(hub, &c);
     evbuffer_free(out);
     hub_free(hub);
