@@ -6,8 +6,8 @@
 #include "keys.h"
 #include "log.h"
 #include "outage.h"
+#include "redis_sync.h"
 #include "sentinel.h"
-#include "strlist.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -108,34 +108,9 @@ static void read_version(struct probe *pr)
     freeReplyObject(r);
 }
 
-static bool setup(struct probe *pr, char *err, size_t len)
-{
-    const struct cp_conf *conf = pr->conf;
-    redisReply *r;
-    if (conf->redis_password[0]) {
-        if (!(r = command(pr, err, len, "AUTH %s", conf->redis_password)))
-            return false;
-        freeReplyObject(r);
-    }
-    if (conf->redis_db != 0) {
-        if (!(r = command(pr, err, len, "SELECT %d", conf->redis_db)))
-            return false;
-        freeReplyObject(r);
-    }
-    read_version(pr);
-    /* A Redis that accepts but never answers times INFO out, which drops
-     * the connection: report it rather than use a freed context. */
-    if (!pr->ctx) {
-        snprintf(err, len, "Redis did not answer");
-        return false;
-    }
-    return true;
-}
-
 static bool connect_redis(struct probe *pr, char *err, size_t len)
 {
     const struct cp_conf *conf = pr->conf;
-    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     char host[CONF_STR_MAX];
     int port;
     char what[CONF_STR_MAX + 16];
@@ -146,22 +121,19 @@ static bool connect_redis(struct probe *pr, char *err, size_t len)
         return false;
     }
     snprintf(what, sizeof what, "redis %.200s:%d", host, port);
-    pr->ctx = redisConnectWithTimeout(host, port, tv);
-    if (!pr->ctx || pr->ctx->err) {
-        snprintf(err, len, "%.64s:%d: %.80s", host, port,
-                 pr->ctx ? pr->ctx->errstr : "out of memory");
-        outage_fail(&pr->outage, what, pr->ctx ? pr->ctx->errstr : "out of memory",
-                    outage_clock_ms());
-        disconnect(pr);
+    const char *step;
+    char why[HEALTH_ERROR_MAX];
+    pr->ctx = redis_sync_open(conf, host, port, &step, why, sizeof why);
+    if (!pr->ctx) {
+        snprintf(err, len, "%.64s:%d: %s: %.80s", host, port, step, why);
+        outage_fail(&pr->outage, what, why, outage_clock_ms());
         return false;
     }
-    if (redisSetTimeout(pr->ctx, tv) != REDIS_OK) {
-        snprintf(err, len, "cannot set the Redis timeout: %s", strerror(errno));
-        disconnect(pr);
-        return false;
-    }
-    if (!setup(pr, err, len)) {
-        disconnect(pr);
+    read_version(pr);
+    /* A Redis that accepts but never answers times INFO out, which drops
+     * the connection: report it rather than use a freed context. */
+    if (!pr->ctx) {
+        snprintf(err, len, "Redis did not answer");
         return false;
     }
     log_debug("connected to Redis %s:%d (version %s)", host, port,

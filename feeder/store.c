@@ -6,14 +6,13 @@
 #include "cp_error.h"
 #include "keys.h"
 #include "sentinel.h"
-#include "strlist.h"
 #include "log.h"
 #include "outage.h"
+#include "redis_sync.h"
 #include "xalloc.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,28 +69,9 @@ void store_fail(struct store *s, const char *what, const char *why)
         s->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ? STORE_BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
-/* Run one set-up command; returns 0 or CP_EIO after fail(). */
-static int setup_command(struct store *s, const char *what, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(s->c, fmt, ap);
-    va_end(ap);
-    if (!r) {
-        store_fail(s, what, s->c->errstr);
-        return CP_EIO;
-    }
-    int rc = r->type == REDIS_REPLY_ERROR ? CP_EIO : CP_OK;
-    if (rc != CP_OK)
-        store_fail(s, what, r->str);
-    freeReplyObject(r);
-    return rc;
-}
-
 static int connect_now(struct store *s)
 {
     const struct cp_conf *conf = s->conf;
-    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
     char host[CONF_STR_MAX];
     int port;
     if (sentinel_redis_addr(conf, host, sizeof host, &port) != CP_OK) {
@@ -100,19 +80,13 @@ static int connect_now(struct store *s)
         return CP_EIO;
     }
     snprintf(s->addr, sizeof s->addr, "%s:%d", host, port);
-    s->c = redisConnectWithTimeout(host, port, tv);
-    if (!s->c || s->c->err) {
-        store_fail(s, "connect", s->c ? s->c->errstr : "out of memory");
+    const char *step;
+    char why[256];
+    s->c = redis_sync_open(conf, host, port, &step, why, sizeof why);
+    if (!s->c) {
+        store_fail(s, step, why);
         return CP_EIO;
     }
-    if (redisSetTimeout(s->c, tv) != REDIS_OK) {
-        store_fail(s, "set timeout", s->c->errstr);
-        return CP_EIO;
-    }
-    if (*conf->redis_password && setup_command(s, "AUTH", "AUTH %s", conf->redis_password))
-        return CP_EIO;
-    if (conf->redis_db && setup_command(s, "SELECT", "SELECT %d", conf->redis_db))
-        return CP_EIO;
     char name[sizeof s->addr + 24];
     snprintf(name, sizeof name, "redis %s db %d", s->addr, conf->redis_db);
     outage_ok(&s->outage, name, mono_ms());

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "price.h"
+#include "redis_sync.h"
 #include "resume.h"
 #include "serve.h"
 #include "socketio.h"
@@ -19,7 +20,6 @@
 #include "xalloc.h"
 
 #include <arpa/inet.h>
-#include <hiredis/hiredis.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <errno.h>
@@ -121,31 +121,12 @@ static void read_symbols_first(struct gateway *gw)
     const struct cp_conf *conf = gw->conf;
     if (conf->redis_sentinels[0])
         return;
-    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
-    redisContext *r = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
-    if (!r || r->err || redisSetTimeout(r, tv) != REDIS_OK) {
-        redisFree(r);
-        return;
-    }
-    redisReply *x = NULL;
-    bool ok = true;
-    if (conf->redis_password[0]) {
-        x = redisCommand(r, "AUTH %s", conf->redis_password);
-        ok = x && x->type != REDIS_REPLY_ERROR;
-        freeReplyObject(x);
-    }
-    if (ok && conf->redis_db) {
-        x = redisCommand(r, "SELECT %d", conf->redis_db);
-        ok = x && x->type != REDIS_REPLY_ERROR;
-        freeReplyObject(x);
-    }
     char key[KEYS_MAX];
     keys_format(key, sizeof key, conf->redis_prefix, KEYS_SYMBOLS, NULL);
-    x = ok ? redisCommand(r, "GET %s", key) : NULL;
-    if (x && x->type == REDIS_REPLY_STRING)
-        hub_set_symbols(gw->ctx.hub, x->str);
-    freeReplyObject(x);
-    redisFree(r);
+    char *list = redis_sync_get(conf, key);
+    if (list)
+        hub_set_symbols(gw->ctx.hub, list);
+    free(list);
 }
 
 static void on_price(const char *json, size_t len, void *arg)

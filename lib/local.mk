@@ -1,6 +1,6 @@
 # lib/: code shared by more than one program (configuration and the checks
 # of its values, logging and outage reports, Redis key names, the price JSON shape, tick ids,
-# Sentinel, comma lists).
+# Sentinel, the blocking Redis connection, comma lists).
 noinst_LIBRARIES += lib/libcpcommon.a
 lib_libcpcommon_a_SOURCES = \
 	lib/cp_error.c lib/cp_error.h \
@@ -15,6 +15,7 @@ lib_libcpcommon_a_SOURCES = \
 	lib/price.c lib/price.h \
 	lib/tickid.c lib/tickid.h \
 	lib/sentinel.c lib/sentinel.h \
+	lib/redis_sync.c lib/redis_sync.h \
 	lib/latency.c lib/latency.h \
 	lib/metrics.c lib/metrics.h \
 	lib/urlcode.c lib/urlcode.h \
@@ -36,7 +37,8 @@ LIB_UNIT_TESTS = tests/unit/check_cp_error tests/unit/check_xalloc tests/unit/ch
 	tests/unit/check_conf tests/unit/check_confval tests/unit/check_keys \
 	tests/unit/check_price tests/unit/check_tickid tests/unit/check_sentinel \
 	tests/unit/check_latency tests/unit/check_metrics tests/unit/check_urlcode \
-	tests/unit/check_strlist tests/unit/check_confreload tests/unit/check_candles
+	tests/unit/check_strlist tests/unit/check_confreload tests/unit/check_candles \
+	tests/unit/check_redis_sync
 check_PROGRAMS += $(LIB_UNIT_TESTS)
 UNIT_TESTS += $(LIB_UNIT_TESTS)
 tests_unit_check_cp_error_SOURCES = tests/unit/check_cp_error.c tests/unit/check_main.h
@@ -73,6 +75,11 @@ tests_unit_check_price_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 tests_unit_check_tickid_SOURCES = tests/unit/check_tickid.c tests/unit/check_main.h
 tests_unit_check_tickid_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_tickid_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
+# check_redis_sync runs its own redis-server (tests/unit/redis_server.c).
+tests_unit_check_redis_sync_SOURCES = tests/unit/check_redis_sync.c tests/unit/check_main.h \
+	tests/unit/redis_server.c tests/unit/redis_server.h
+tests_unit_check_redis_sync_CFLAGS = $(UNIT_CFLAGS) $(HIREDIS_CFLAGS)
+tests_unit_check_redis_sync_LDADD = $(CPCOMMON_LIBS) $(UNIT_LIBS)
 # check_sentinel starts its own redis-server and redis-sentinel.
 tests_unit_check_sentinel_SOURCES = tests/unit/check_sentinel.c tests/unit/check_main.h
 tests_unit_check_sentinel_CFLAGS = $(UNIT_CFLAGS)

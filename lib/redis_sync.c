@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include "redis_sync.h"
+
+#include "log.h"
+#include "strlist.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Run one set-up command: true on any reply but an error one; false with the
+ * reason in why. */
+static bool setup_command(redisContext *c, char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr : "connection lost");
+        return false;
+    }
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        snprintf(why, whylen, "%.*s", (int)r->len, r->str);
+    freeReplyObject(r);
+    return ok;
+}
+
+redisContext *redis_sync_open(const struct cp_conf *conf, const char *host, int port,
+                              const char **step, char *why, size_t whylen)
+{
+    struct timeval tv = strlist_timeval_ms(conf->redis_timeout_ms);
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (!c || c->err) {
+        *step = "connect";
+        snprintf(why, whylen, "%s", c ? c->errstr : "out of memory");
+    } else if (redisSetTimeout(c, tv) != REDIS_OK) {
+        *step = "set timeout";
+        snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr : strerror(errno));
+    } else if (conf->redis_password[0] &&
+               !setup_command(c, why, whylen, "AUTH %s", conf->redis_password)) {
+        *step = "AUTH";
+    } else if (conf->redis_db && !setup_command(c, why, whylen, "SELECT %d", conf->redis_db)) {
+        *step = "SELECT";
+    } else {
+        return c;
+    }
+    redisFree(c);
+    return NULL;
+}
+
+char *redis_sync_get(const struct cp_conf *conf, const char *key)
+{
+    const char *step;
+    char why[256];
+    redisContext *c =
+        redis_sync_open(conf, conf->redis_host, conf->redis_port, &step, why, sizeof why);
+    if (!c) {
+        log_debug("redis %s:%d: %s: %s", conf->redis_host, conf->redis_port, step, why);
+        return NULL;
+    }
+    redisReply *r = redisCommand(c, "GET %s", key);
+    char *value = NULL;
+    if (r && r->type == REDIS_REPLY_STRING) { /* every byte, and hiredis' NUL after them */
+        value = xmalloc(r->len + 1);
+        memcpy(value, r->str, r->len + 1);
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    return value;
+}
