@@ -125,8 +125,10 @@ static bool connect_redis(struct probe *pr, char *err, size_t len)
     char why[HEALTH_ERROR_MAX];
     pr->ctx = redis_sync_open(conf, host, port, &step, why, sizeof why);
     if (!pr->ctx) {
-        snprintf(err, len, "%.64s:%d: %s: %.80s", host, port, step, why);
-        outage_fail(&pr->outage, what, why, outage_clock_ms());
+        char reason[HEALTH_ERROR_MAX];
+        snprintf(reason, sizeof reason, "%s: %.80s", step, why);
+        snprintf(err, len, "%.64s:%d: %s", host, port, reason);
+        outage_fail(&pr->outage, what, reason, outage_clock_ms());
         return false;
     }
     read_version(pr);

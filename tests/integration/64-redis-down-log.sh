@@ -2,7 +2,7 @@
 # 64-redis-down-log: the gateway, the feeder and the FastCGI daemon started
 # while Redis is down each log one warning naming 127.0.0.1:PORT and the
 # reason, not one per retry, and one "connected" line once Redis is started;
-# a wrong password is one warning too.
+# a wrong password is one warning too (the FastCGI daemon's since lib/redis_sync).
 . "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null || skip "redis-server not installed"
@@ -16,7 +16,7 @@ start feeder "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$RP" --inte
 start fcgi "$top_builddir/fcgi/cryptopulse-fcgi" --listen "127.0.0.1:$FP" --redis-port "$RP"
 poke_fcgi() { # one /health request: the FastCGI daemon tries Redis per request
     within 10 env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
-        SCRIPT_NAME=/health REQUEST_URI=/health cgi-fcgi -bind -connect "127.0.0.1:$FP" \
+        SCRIPT_NAME=/health REQUEST_URI=/health cgi-fcgi -bind -connect "127.0.0.1:${1:-$FP}" \
         </dev/null >/dev/null 2>&1 || true
 }
 # About 4 s of retries (the gateway and the feeder retry every 100 ms to
@@ -53,11 +53,17 @@ start gateway_pw "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port
     --redis-port "$PP" --redis-password wrong --www-root ""
 start feeder_pw "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$PP" \
     --redis-password wrong --interval 200
-sleep 3
-for p in gateway_pw feeder_pw; do
+FPP=$(free_port)
+start fcgi_pw "$top_builddir/fcgi/cryptopulse-fcgi" --listen "127.0.0.1:$FPP" --redis-port "$PP" \
+    --redis-password wrong
+for _ in $(seq 15); do
+    poke_fcgi "$FPP"
+    sleep 0.2
+done
+for p in gateway_pw feeder_pw fcgi_pw; do
     n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$PP: AUTH" "$WORK/$p.log" || true)
     [ "$n" = 1 ] || fail "$p: $n AUTH warnings in 3 s, want 1: $(cat "$WORK/$p.log")"
-    ! grep -q "\[error\]\|connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
+    ! grep -q "\[error\]\|\[info\] redis .*connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
 done
 
 # A password given to a Redis that has none: AUTH is refused but the
