@@ -36,9 +36,14 @@ static void lost(struct rdb_link *link, const char *why)
     link->connected = false;
     evtimer_del(link->connect_timeout);
     char reason[256];
+    if (link->drop_why) /* dropped by us: say why, not "closed" */
+        why = link->drop_why;
+    link->drop_why = NULL;
     snprintf(reason, sizeof reason, "%s%s", was ? "connection lost: " : "", why);
     log_debug("%s (%s link): %s", link->what, link->name, reason);
-    outage_fail(link->outage, link->what, reason, outage_clock_ms());
+    if (!link->setup_failed) /* a refused set-up was counted when refused */
+        outage_fail(link->outage, link->what, reason, outage_clock_ms());
+    link->setup_failed = false;
     link->on_lost(link);
     rdb_link_retry(link);
 }
@@ -50,13 +55,12 @@ static void on_connect(const redisAsyncContext *ac, int status)
         lost(link, ac->errstr);
         return;
     }
-    evtimer_del(link->connect_timeout);
     link->connected = true;
     log_debug("%s (%s link): connection up", link->what, link->name);
-    if (link->setup_pending == 0) { /* else once AUTH and SELECT succeed */
-        link->backoff_ms = RDB_BACKOFF_MIN_MS;
-        outage_ok(link->outage, link->what, outage_clock_ms());
-    }
+    /* The set-up's replies get REDIS_TIMEOUT_MS of their own: a server that
+     * accepts and never answers is dropped and retried like a silent host. */
+    struct timeval tv = strlist_timeval_ms(link->conf->redis_timeout_ms);
+    evtimer_add(link->connect_timeout, &tv);
     link->on_connected(link);
 }
 
@@ -70,34 +74,42 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
     link_connect(arg);
 }
 
-/* hiredis 0.14 has no connect timeout: give up on a silent host ourselves.
- * This runs from a timer, not a hiredis callback, so freeing is safe; an
- * unconnected context gets no disconnect callback, so retry here. */
+/* hiredis 0.14 has no connect or command timeout: give up on a silent
+ * host, or on a connection whose set-up is not answered, ourselves.  This
+ * runs from a timer, not a hiredis callback, so freeing is safe.  A connected
+ * context's free runs on_disconnect (lost() reports and retries); an
+ * unconnected one gets no disconnect callback, so retry here. */
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct rdb_link *link = arg;
     redisAsyncContext *ac = link->ac;
-    link->ac = NULL;
-    if (ac)
-        redisAsyncFree(ac);
     char why[64];
     snprintf(why, sizeof why, "no answer within REDIS_TIMEOUT_MS (%d ms)",
              link->conf->redis_timeout_ms);
+    if (ac && link->connected) {
+        link->drop_why = why;
+        redisAsyncFree(ac);
+        return;
+    }
+    link->ac = NULL;
+    if (ac)
+        redisAsyncFree(ac);
     log_debug("%s (%s link): %s", link->what, link->name, why);
     outage_fail(link->outage, link->what, why, outage_clock_ms());
     rdb_link_retry(link);
 }
 
-/* Check an AUTH or SELECT reply: an error is reported as an outage (a wrong
- * password is a configuration error worth seeing, once) and the link dropped
- * so that it retries, backing off as from a refused connection; Redis counts
- * as reachable, and the backoff starts again, once every reply is in. */
+/* Check an AUTH, SELECT or PING reply: an error is reported as an outage (a
+ * wrong or missing password is a configuration error worth seeing, once) and
+ * the link dropped so that it retries, backing off as from a refused
+ * connection; Redis counts as reachable, and the backoff starts again, once
+ * every reply is in.  Only the first refusal of a connection counts. */
 static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     struct rdb_link *link = ac->data;
     redisReply *r = reply;
-    if (!r)
-        return; /* the connection went away: lost() reports it */
+    if (!r || link->setup_failed)
+        return; /* the connection is going: lost() reports it */
     if (r->type == REDIS_REPLY_ERROR) {
         char why[256];
         snprintf(why, sizeof why, "%s failed: %s", (const char *)privdata, r->str);
@@ -106,11 +118,15 @@ static void on_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
         outage_fail(link->outage, link->what, why, outage_clock_ms());
         redisAsyncDisconnect(ac);
     } else if (link->setup_pending > 0 && --link->setup_pending == 0) {
+        evtimer_del(link->connect_timeout);
         link->backoff_ms = RDB_BACKOFF_MIN_MS;
         outage_ok(link->outage, link->what, outage_clock_ms());
     }
 }
 
+/* AUTH and SELECT as configured, or else a PING: some reply must say that
+ * the server speaks Redis and lets us in (one that wants a password we do
+ * not have refuses PING with NOAUTH) before the link counts as up. */
 static void send_setup(struct rdb_link *link)
 {
     const struct cp_conf *conf = link->conf;
@@ -120,6 +136,10 @@ static void send_setup(struct rdb_link *link)
         redisAsyncCommand(link->ac, on_setup_reply, "AUTH", "AUTH %s", conf->redis_password);
     if (conf->redis_db)
         redisAsyncCommand(link->ac, on_setup_reply, "SELECT", "SELECT %d", conf->redis_db);
+    if (link->setup_pending == 0) {
+        link->setup_pending = 1;
+        redisAsyncCommand(link->ac, on_setup_reply, "PING", "PING");
+    }
 }
 
 static void connect_to(struct rdb_link *link, const char *host, int port)

@@ -1,6 +1,7 @@
 /* rdb_link: one Redis connection of the rdb module that keeps itself up —
- * connect (to REDIS_HOST:PORT or where Sentinel says), AUTH and SELECT, a
- * connect timeout, reconnects with backoff.  Private to rdb; runs on the
+ * connect (to REDIS_HOST:PORT or where Sentinel says), AUTH and SELECT (or a
+ * PING), REDIS_TIMEOUT_MS for the connect and for the set-up's replies,
+ * reconnects with backoff.  Private to rdb; runs on the
  * worker's event base; rdb_link_free() is never called from inside a hiredis
  * callback. */
 #ifndef CP_RDB_LINK_H
@@ -30,8 +31,9 @@ struct rdb_link {
      * share a server share one (rdb: one warning, not one per link). */
     struct outage own, *outage;
     char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
-    unsigned setup_pending;       /* AUTH and SELECT replies still to come */
-    bool setup_failed;            /* AUTH or SELECT refused: this connection is going */
+    unsigned setup_pending;       /* AUTH, SELECT (or PING) replies still to come */
+    bool setup_failed;            /* set-up refused: this connection is going */
+    const char *drop_why;         /* why we freed a connected context, for lost() */
     struct rdb_sentinel sentinel; /* REDIS_SENTINELS: where the master is */
 };
 

@@ -14,13 +14,19 @@
 #include <string.h>
 
 /* Run one set-up command: true on any reply but an error one; false with the
- * reason in why. */
-static bool setup_command(redisContext *c, char *why, size_t whylen, const char *fmt, ...)
+ * reason in why (a read that timed out, which hiredis reports as EAGAIN's
+ * "Resource temporarily unavailable", in the settings' words). */
+static bool setup_command(redisContext *c, int timeout_ms, char *why, size_t whylen,
+                          const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     redisReply *r = redisvCommand(c, fmt, ap);
     va_end(ap);
+    if (!r && c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0) {
+        snprintf(why, whylen, "no answer within REDIS_TIMEOUT_MS (%d ms)", timeout_ms);
+        return false;
+    }
     if (!r) {
         snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr : "connection lost");
         return false;
@@ -43,11 +49,18 @@ redisContext *redis_sync_open(const struct cp_conf *conf, const char *host, int 
     } else if (redisSetTimeout(c, tv) != REDIS_OK) {
         *step = "set timeout";
         snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr : strerror(errno));
-    } else if (conf->redis_password[0] &&
-               !setup_command(c, why, whylen, "AUTH %s", conf->redis_password)) {
+    } else if (conf->redis_password[0] && !setup_command(c, conf->redis_timeout_ms, why, whylen,
+                                                         "AUTH %s", conf->redis_password)) {
         *step = "AUTH";
-    } else if (conf->redis_db && !setup_command(c, why, whylen, "SELECT %d", conf->redis_db)) {
+    } else if (conf->redis_db && !setup_command(c, conf->redis_timeout_ms, why, whylen, "SELECT %d",
+                                                conf->redis_db)) {
         *step = "SELECT";
+    } else if (!conf->redis_password[0] && !conf->redis_db &&
+               !setup_command(c, conf->redis_timeout_ms, why, whylen, "PING")) {
+        /* Nothing else asked yet: a server that is not Redis, or one that
+         * wants a password we lack (NOAUTH), is found here, not by the
+         * caller's first command. */
+        *step = "PING";
     } else {
         return c;
     }

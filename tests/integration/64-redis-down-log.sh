@@ -2,7 +2,7 @@
 # 64-redis-down-log: the gateway, the feeder and the FastCGI daemon started
 # while Redis is down each log one warning naming 127.0.0.1:PORT and the
 # reason, not one per retry, and one "connected" line once Redis is started;
-# a wrong password is one warning too (the FastCGI daemon's since lib/redis_sync).
+# a wrong password, or none for a Redis that wants one, is one warning too.
 . "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null || skip "redis-server not installed"
@@ -65,6 +65,39 @@ for p in gateway_pw feeder_pw fcgi_pw; do
     [ "$n" = 1 ] || fail "$p: $n AUTH warnings in 3 s, want 1: $(cat "$WORK/$p.log")"
     ! grep -q "\[error\]\|\[info\] redis .*connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
 done
+
+# No password for a Redis that wants one: the set-up's PING is refused
+# (NOAUTH).  One warning naming it from each program, never "connected",
+# and the gateway backs off (it said "connected" and "connection lost" ten
+# times a second).
+for p in gateway_nopw feeder_nopw fcgi_nopw; do
+    case $p in
+    gateway_nopw) start $p "$top_builddir/gateway/cryptopulse-gateway" --port "$(free_port)" \
+        --redis-port "$PP" --www-root "" ;;
+    feeder_nopw) start $p "$top_builddir/feeder/cryptopulse-feeder" --redis-port "$PP" \
+        --interval 200 --redis-prefix nopw: ;;
+    fcgi_nopw) FNP=$(free_port)
+        start $p "$top_builddir/fcgi/cryptopulse-fcgi" --listen "127.0.0.1:$FNP" --redis-port "$PP" ;;
+    esac
+done
+before=$(redis-cli -p "$PP" -a secret --no-auth-warning info stats | tr -d '\r' |
+    sed -n 's/^total_connections_received://p')
+for _ in $(seq 15); do
+    poke_fcgi "$FNP"
+    sleep 0.2
+done
+after=$(redis-cli -p "$PP" -a secret --no-auth-warning info stats | tr -d '\r' |
+    sed -n 's/^total_connections_received://p')
+for p in gateway_nopw feeder_nopw fcgi_nopw; do
+    n=$(grep -c "\[warn\] redis 127\.0\.0\.1:$PP: .*NOAUTH" "$WORK/$p.log" || true)
+    [ "$n" = 1 ] || fail "$p: $n NOAUTH warnings in 3 s, want 1: $(cat "$WORK/$p.log")"
+    n=$(grep "\[warn\]" "$WORK/$p.log" | grep -vc "health 503" || true)
+    [ "$n" = 1 ] || fail "$p: $n warnings in 3 s, want that one: $(cat "$WORK/$p.log")"
+    ! grep -q "\[error\]\|\[info\] redis .*connected" "$WORK/$p.log" || fail "$p: $(cat "$WORK/$p.log")"
+done
+# 15 /health requests, the feeder (one attempt per tick at most) and the
+# gateway's two links backing off: well under 100 connections in 3 s.
+[ $((after - before)) -le 100 ] || fail "$((after - before)) connections in 3 s: no backoff"
 
 # A password given to a Redis that has none: AUTH is refused but the
 # pipelined SUBSCRIBE is not.  The gateway must neither say "subscribed" for

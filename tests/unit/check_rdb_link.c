@@ -1,6 +1,7 @@
 /* Unit tests of gateway/rdb_link.c: one Redis connection that keeps itself
  * up — connect, hooks, reconnect with backoff after Redis goes and comes
- * back, a connect timeout for a server that never accepts — on a libevent
+ * back, a connect timeout for a server that never accepts, a set-up timeout
+ * for one that never answers, a password Redis wants — on a libevent
  * loop against a real redis-server started here. */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +147,62 @@ START_TEST(a_connect_that_never_completes_times_out)
 }
 END_TEST
 
+/* A server that accepts (the kernel completes the handshake) and never
+ * answers: the link's set-up reply does not come, so the connection is
+ * dropped after REDIS_TIMEOUT_MS and retried, and Redis is never said to be
+ * reachable. */
+START_TEST(a_server_that_never_answers_is_dropped_and_retried)
+{
+    int silent = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ck_assert_int_eq(bind(silent, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(silent, 16), 0);
+    ck_assert_int_eq(getsockname(silent, (struct sockaddr *)&a, &len), 0);
+    conf.redis_port = ntohs(a.sin_port);
+    start();
+    int attempts = 0;
+    for (int waited = 0; waited < 3000 && attempts < 2; waited += 10) {
+        struct timeval tv = strlist_timeval_ms(10);
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+        attempts = (int)rlink.outage->attempts;
+    }
+    ck_assert_int_ge(attempts, 2);
+    ck_assert_int_ge(ups, 1); /* the TCP connection did come up */
+    ck_assert_int_ge(losts, 1);
+    ck_assert(rlink.outage->down);
+    ck_assert(!rlink.outage->ever_up);
+    close(silent);
+}
+END_TEST
+
+/* Redis wants a password and none is configured: the PING of the set-up is
+ * refused (NOAUTH), so Redis is not said to be reachable and the link backs
+ * off as from a refused connection; once the password is dropped, it is. */
+START_TEST(a_password_redis_wants_and_we_lack_is_an_outage)
+{
+    char out[64];
+    ck_assert(redis_server_cmd(&srv, out, sizeof out, "CONFIG SET requirepass s3cret"));
+    start();
+    run_until(&losts, 2, 3000);
+    ck_assert_int_ge(losts, 2);
+    ck_assert(rlink.outage->down);
+    ck_assert(!rlink.outage->ever_up);
+    ck_assert_int_ge(rlink.outage->attempts, 2);
+    ck_assert_int_le(rlink.outage->attempts, (unsigned)losts); /* one per connection */
+    redisContext *c = redis_server_connect(&srv);
+    ck_assert_ptr_nonnull(c);
+    freeReplyObject(redisCommand(c, "AUTH s3cret"));
+    freeReplyObject(redisCommand(c, "CONFIG SET requirepass %s", ""));
+    redisFree(c);
+    for (int waited = 0; waited < 3000 && rlink.outage->down; waited += 10)
+        run_until(&ups, ups + 1, 10);
+    ck_assert(!rlink.outage->down);
+    ck_assert(rlink.outage->ever_up);
+}
+END_TEST
+
 static Suite *rdb_link_suite(void)
 {
     Suite *s = suite_create("rdb_link");
@@ -155,6 +213,8 @@ static Suite *rdb_link_suite(void)
     tcase_add_test(t, comes_back_when_redis_does);
     tcase_add_test(t, redis_down_at_start_is_retried_until_it_comes);
     tcase_add_test(t, a_connect_that_never_completes_times_out);
+    tcase_add_test(t, a_server_that_never_answers_is_dropped_and_retried);
+    tcase_add_test(t, a_password_redis_wants_and_we_lack_is_an_outage);
     suite_add_tcase(s, t);
     return s;
 }

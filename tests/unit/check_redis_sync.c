@@ -1,7 +1,7 @@
 /* Unit tests of lib/redis_sync.c against a real redis-server started here:
  * the connection every blocking client (feeder, FastCGI probe, the gateway's
- * start-up read) opens — REDIS_DB selected, REDIS_PASSWORD sent, and each
- * failing step named. */
+ * start-up read) opens — REDIS_DB selected, REDIS_PASSWORD sent (or a PING
+ * when neither is set), and each failing step named. */
 #include "config.h"
 
 #include "check_main.h"
@@ -9,9 +9,13 @@
 #include "redis_server.h"
 #include "redis_sync.h"
 
+#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static struct redis_server srv;
 static struct cp_conf conf;
@@ -75,6 +79,39 @@ START_TEST(auth_is_sent_and_a_wrong_password_is_named)
 }
 END_TEST
 
+START_TEST(a_password_redis_wants_and_we_lack_is_found_by_ping)
+{
+    char out[64];
+    ck_assert(redis_server_cmd(&srv, out, sizeof out, "CONFIG SET requirepass s3cret"));
+    const char *step = "none";
+    char why[128] = "";
+    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", srv.port, &step, why, sizeof why));
+    ck_assert_str_eq(step, "PING");
+    ck_assert_msg(strstr(why, "NOAUTH"), "why: %s", why);
+}
+END_TEST
+
+/* Something that accepts connections and never answers: the set-up's PING
+ * times out, said in the settings' words. */
+START_TEST(a_server_that_never_answers_is_named)
+{
+    int silent = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ck_assert_int_eq(bind(silent, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(silent, 4), 0);
+    ck_assert_int_eq(getsockname(silent, (struct sockaddr *)&a, &len), 0);
+    conf.redis_timeout_ms = 300;
+    const char *step = "none";
+    char why[128] = "";
+    ck_assert_ptr_null(
+        redis_sync_open(&conf, "127.0.0.1", ntohs(a.sin_port), &step, why, sizeof why));
+    ck_assert_str_eq(step, "PING");
+    ck_assert_str_eq(why, "no answer within REDIS_TIMEOUT_MS (300 ms)");
+    close(silent);
+}
+END_TEST
+
 START_TEST(a_db_redis_does_not_have_is_named)
 {
     conf.redis_db = 100000; /* redis.conf's "databases" is 16 */
@@ -128,6 +165,8 @@ static Suite *redis_sync_suite(void)
     tcase_add_test(t, the_connection_is_on_redis_db);
     tcase_add_test(t, auth_is_sent_and_a_wrong_password_is_named);
     tcase_add_test(t, a_db_redis_does_not_have_is_named);
+    tcase_add_test(t, a_password_redis_wants_and_we_lack_is_found_by_ping);
+    tcase_add_test(t, a_server_that_never_answers_is_named);
     tcase_add_test(t, nobody_listening_fails_to_connect);
     tcase_add_test(t, get_reads_a_value_on_redis_db);
     suite_add_tcase(s, t);
