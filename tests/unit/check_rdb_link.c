@@ -71,6 +71,18 @@ static void run_until(const int *counter, int want, int ms)
     }
 }
 
+/* Turn the loop until the link's outage counts want failed attempts or ms
+ * pass; returns the count. */
+static int run_until_attempts(int want, int ms)
+{
+    for (int waited = 0; (int)rlink.outage->attempts < want && waited < ms; waited += 10) {
+        struct timeval tv = strlist_timeval_ms(10);
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
+    return (int)rlink.outage->attempts;
+}
+
 START_TEST(connects_and_says_so_once)
 {
     start();
@@ -122,23 +134,15 @@ END_TEST
  * each attempt counted as failed. */
 START_TEST(a_connect_that_never_completes_times_out)
 {
-    int full = socket(AF_INET, SOCK_STREAM, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    ck_assert_int_eq(bind(full, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(full, 0), 0);
-    ck_assert_int_eq(getsockname(full, (struct sockaddr *)&a, &len), 0);
+    int full = redis_server_silent(0, &conf.redis_port);
+    ck_assert_int_ge(full, 0);
+    int filler = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)conf.redis_port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(connect(filler, (struct sockaddr *)&a, sizeof a), 0); /* fills it */
-    conf.redis_port = ntohs(a.sin_port);
     start();
-    int attempts = 0;
-    for (int waited = 0; waited < 2000 && attempts < 2; waited += 10) {
-        struct timeval tv = strlist_timeval_ms(10);
-        event_base_loopexit(base, &tv);
-        event_base_dispatch(base);
-        attempts = (int)rlink.outage->attempts;
-    }
-    ck_assert_int_ge(attempts, 2); /* timed out, retried, timed out again */
+    ck_assert_int_ge(run_until_attempts(2, 2000), 2); /* timed out, retried, timed out again */
     ck_assert(rlink.outage->down);
     ck_assert_int_eq(ups, 0);
     ck_assert(!rlink.connected);
@@ -153,22 +157,10 @@ END_TEST
  * reachable. */
 START_TEST(a_server_that_never_answers_is_dropped_and_retried)
 {
-    int silent = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    ck_assert_int_eq(bind(silent, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(silent, 16), 0);
-    ck_assert_int_eq(getsockname(silent, (struct sockaddr *)&a, &len), 0);
-    conf.redis_port = ntohs(a.sin_port);
+    int silent = redis_server_silent(16, &conf.redis_port);
+    ck_assert_int_ge(silent, 0);
     start();
-    int attempts = 0;
-    for (int waited = 0; waited < 3000 && attempts < 2; waited += 10) {
-        struct timeval tv = strlist_timeval_ms(10);
-        event_base_loopexit(base, &tv);
-        event_base_dispatch(base);
-        attempts = (int)rlink.outage->attempts;
-    }
-    ck_assert_int_ge(attempts, 2);
+    ck_assert_int_ge(run_until_attempts(2, 3000), 2);
     ck_assert_int_ge(ups, 1); /* the TCP connection did come up */
     ck_assert_int_ge(losts, 1);
     ck_assert(rlink.outage->down);

@@ -9,12 +9,9 @@
 #include "redis_server.h"
 #include "redis_sync.h"
 
-#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 static struct redis_server srv;
@@ -44,6 +41,16 @@ static void reply_text(redisContext *c, char *out, size_t len, const char *cmd)
     freeReplyObject(r);
 }
 
+/* redis_sync_open() to port fails at want_step with want_in_why in its reason. */
+static void assert_open_fails(int port, const char *want_step, const char *want_in_why)
+{
+    const char *step = "none";
+    char why[128] = "";
+    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", port, &step, why, sizeof why));
+    ck_assert_str_eq(step, want_step);
+    ck_assert_msg(strstr(why, want_in_why), "why: %s", why);
+}
+
 START_TEST(the_connection_is_on_redis_db)
 {
     conf.redis_db = 5;
@@ -63,14 +70,12 @@ START_TEST(auth_is_sent_and_a_wrong_password_is_named)
     ck_assert(redis_server_cmd(&srv, out, sizeof out, "CONFIG SET requirepass s3cret"));
     ck_assert_str_eq(out, "OK");
     snprintf(conf.redis_password, sizeof conf.redis_password, "wrong");
-    const char *step = "none";
-    char why[128] = "";
-    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", srv.port, &step, why, sizeof why));
-    ck_assert_str_eq(step, "AUTH");
-    ck_assert_msg(strstr(why, "WRONGPASS"), "why: %s", why);
+    assert_open_fails(srv.port, "AUTH", "WRONGPASS");
 
     snprintf(conf.redis_password, sizeof conf.redis_password, "s3cret");
     conf.redis_db = 1;
+    const char *step = "none";
+    char why[128] = "";
     redisContext *c = redis_sync_open(&conf, "127.0.0.1", srv.port, &step, why, sizeof why);
     ck_assert_msg(c != NULL, "%s: %s", step, why);
     reply_text(c, out, sizeof out, "PING");
@@ -83,11 +88,7 @@ START_TEST(a_password_redis_wants_and_we_lack_is_found_by_ping)
 {
     char out[64];
     ck_assert(redis_server_cmd(&srv, out, sizeof out, "CONFIG SET requirepass s3cret"));
-    const char *step = "none";
-    char why[128] = "";
-    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", srv.port, &step, why, sizeof why));
-    ck_assert_str_eq(step, "PING");
-    ck_assert_msg(strstr(why, "NOAUTH"), "why: %s", why);
+    assert_open_fails(srv.port, "PING", "NOAUTH");
 }
 END_TEST
 
@@ -95,19 +96,10 @@ END_TEST
  * times out, said in the settings' words. */
 START_TEST(a_server_that_never_answers_is_named)
 {
-    int silent = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    ck_assert_int_eq(bind(silent, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(silent, 4), 0);
-    ck_assert_int_eq(getsockname(silent, (struct sockaddr *)&a, &len), 0);
+    int port, silent = redis_server_silent(4, &port);
+    ck_assert_int_ge(silent, 0);
     conf.redis_timeout_ms = 300;
-    const char *step = "none";
-    char why[128] = "";
-    ck_assert_ptr_null(
-        redis_sync_open(&conf, "127.0.0.1", ntohs(a.sin_port), &step, why, sizeof why));
-    ck_assert_str_eq(step, "PING");
-    ck_assert_str_eq(why, "no answer within REDIS_TIMEOUT_MS (300 ms)");
+    assert_open_fails(port, "PING", "no answer within REDIS_TIMEOUT_MS (300 ms)");
     close(silent);
 }
 END_TEST
@@ -115,11 +107,7 @@ END_TEST
 START_TEST(a_db_redis_does_not_have_is_named)
 {
     conf.redis_db = 100000; /* redis.conf's "databases" is 16 */
-    const char *step = "none";
-    char why[128] = "";
-    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", srv.port, &step, why, sizeof why));
-    ck_assert_str_eq(step, "SELECT");
-    ck_assert_msg(strstr(why, "ERR"), "why: %s", why);
+    assert_open_fails(srv.port, "SELECT", "ERR");
 }
 END_TEST
 
@@ -127,11 +115,7 @@ START_TEST(nobody_listening_fails_to_connect)
 {
     int port = redis_server_free_port();
     ck_assert_int_gt(port, 0);
-    const char *step = "none";
-    char why[128] = "";
-    ck_assert_ptr_null(redis_sync_open(&conf, "127.0.0.1", port, &step, why, sizeof why));
-    ck_assert_str_eq(step, "connect");
-    ck_assert_msg(strstr(why, "refused"), "why: %s", why);
+    assert_open_fails(port, "connect", "refused");
 }
 END_TEST
 

@@ -60,4 +60,10 @@ struct redisContext *redis_server_connect(const struct redis_server *s);
 /* A loopback TCP port nobody listens on right now, or -1. */
 int redis_server_free_port(void);
 
+/* A loopback socket that listens (backlog connections, which the kernel
+ * completes) and never accepts or answers: a server that is not Redis, or a
+ * full accept queue with backlog 0 and one connection in it.  Returns its fd
+ * (the caller closes it) with its port in *port, or -1. */
+int redis_server_silent(int backlog, int *port);
+
 #endif
