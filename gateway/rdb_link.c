@@ -36,9 +36,6 @@ static void lost(struct rdb_link *link, const char *why)
     link->connected = false;
     evtimer_del(link->connect_timeout);
     char reason[256];
-    if (link->drop_why) /* dropped by us: say why, not "closed" */
-        why = link->drop_why;
-    link->drop_why = NULL;
     snprintf(reason, sizeof reason, "%s%s", was ? "connection lost: " : "", why);
     log_debug("%s (%s link): %s", link->what, link->name, reason);
     if (!link->setup_failed) /* a refused set-up was counted when refused */
@@ -77,8 +74,9 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 /* hiredis 0.14 has no connect or command timeout: give up on a silent
  * host, or on a connection whose set-up is not answered, ourselves.  This
  * runs from a timer, not a hiredis callback, so freeing is safe.  A connected
- * context's free runs on_disconnect (lost() reports and retries); an
- * unconnected one gets no disconnect callback, so retry here. */
+ * context is freed without its disconnect callback, which would say "closed",
+ * and lost() told why; an unconnected one gets no disconnect callback, so
+ * retry here. */
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct rdb_link *link = arg;
@@ -87,8 +85,9 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     snprintf(why, sizeof why, "no answer within REDIS_TIMEOUT_MS (%d ms)",
              link->conf->redis_timeout_ms);
     if (ac && link->connected) {
-        link->drop_why = why;
+        ac->onDisconnect = NULL;
         redisAsyncFree(ac);
+        lost(link, why);
         return;
     }
     link->ac = NULL;

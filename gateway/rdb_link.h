@@ -33,7 +33,6 @@ struct rdb_link {
     char what[CONF_STR_MAX + 16]; /* "redis host:port" of the last attempt */
     unsigned setup_pending;       /* AUTH, SELECT (or PING) replies still to come */
     bool setup_failed;            /* set-up refused: this connection is going */
-    const char *drop_why;         /* why we freed a connected context, for lost() */
     struct rdb_sentinel sentinel; /* REDIS_SENTINELS: where the master is */
 };
 
