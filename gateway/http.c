@@ -17,18 +17,27 @@
 #define HTTP_FIELD_MAX 64   /* longer names are never ones we act on */
 #define HTTP_VALUE_MAX 1024 /* bytes kept of an acted-on header's value */
 
-static const char *const header_names[HTTP_H_COUNT] = {
-    [HTTP_H_HOST] = "host",
-    [HTTP_H_UPGRADE] = "upgrade",
-    [HTTP_H_CONNECTION] = "connection",
-    [HTTP_H_WS_KEY] = "sec-websocket-key",
-    [HTTP_H_WS_VERSION] = "sec-websocket-version",
-    [HTTP_H_WS_EXTENSIONS] = "sec-websocket-extensions",
-    [HTTP_H_ORIGIN] = "origin",
-    [HTTP_H_LAST_EVENT_ID] = "last-event-id",
-    [HTTP_H_IF_NONE_MATCH] = "if-none-match",
-    [HTTP_H_IF_MODIFIED_SINCE] = "if-modified-since",
-    [HTTP_H_ACCEPT_ENCODING] = "accept-encoding",
+/* The header fields we act on, with their lengths (a field line's name is
+ * compared only with those of its length). */
+#define HEADER_NAME(s)                                                                             \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+static const struct {
+    const char *name;
+    size_t len;
+} header_names[HTTP_H_COUNT] = {
+    [HTTP_H_HOST] = HEADER_NAME("host"),
+    [HTTP_H_UPGRADE] = HEADER_NAME("upgrade"),
+    [HTTP_H_CONNECTION] = HEADER_NAME("connection"),
+    [HTTP_H_WS_KEY] = HEADER_NAME("sec-websocket-key"),
+    [HTTP_H_WS_VERSION] = HEADER_NAME("sec-websocket-version"),
+    [HTTP_H_WS_EXTENSIONS] = HEADER_NAME("sec-websocket-extensions"),
+    [HTTP_H_ORIGIN] = HEADER_NAME("origin"),
+    [HTTP_H_LAST_EVENT_ID] = HEADER_NAME("last-event-id"),
+    [HTTP_H_IF_NONE_MATCH] = HEADER_NAME("if-none-match"),
+    [HTTP_H_IF_MODIFIED_SINCE] = HEADER_NAME("if-modified-since"),
+    [HTTP_H_ACCEPT_ENCODING] = HEADER_NAME("accept-encoding"),
 };
 
 /* Where the raw bytes of the head are, line by line (for obs-fold). */
@@ -56,7 +65,7 @@ struct http_request {
     int current;       /* enum http_header of the value being read, or -1 */
     size_t line_start; /* where the current line's part of that value begins */
     int n_headers;
-    char *values[HTTP_H_COUNT];
+    char *values[HTTP_H_COUNT]; /* value_buf[h] once header h was seen, else NULL */
     size_t value_len[HTTP_H_COUNT];
     unsigned lines[HTTP_H_COUNT]; /* field lines of each */
     size_t max_body;              /* bytes of body allowed (0: none) */
@@ -66,11 +75,15 @@ struct http_request {
     bool keep_raw; /* keep a copy of the request's bytes, as they came */
     char *raw;
     size_t raw_len, raw_cap;
-    /* Text buffers, last: a reset empties them without clearing their ~6 KB
-     * (every read is bounded by a length or a NUL written with it). */
+    /* Text buffers, last: a reset empties them without clearing their ~17 KB
+     * (every read is bounded by a length or a NUL written with it).  The
+     * values live here rather than in blocks of their own: a WebSocket
+     * handshake has five or six of them, and one allocation per request
+     * is what a connection's set-up should cost (issue 20). */
     char url[HTTP_URL_MAX];
     char path[HTTP_URL_MAX], query[HTTP_URL_MAX];
     char field[HTTP_FIELD_MAX];
+    char value_buf[HTTP_H_COUNT][HTTP_VALUE_MAX];
 };
 
 static struct http_request *req_of(http_parser *p)
@@ -106,8 +119,8 @@ static int lookup_field(const struct http_request *r)
     if (r->field_len >= HTTP_FIELD_MAX)
         return -1;
     for (int h = 0; h < HTTP_H_COUNT; h++)
-        if (strlen(header_names[h]) == r->field_len &&
-            strncasecmp(header_names[h], r->field, r->field_len) == 0)
+        if (header_names[h].len == r->field_len &&
+            strncasecmp(header_names[h].name, r->field, r->field_len) == 0)
             return h;
     return -1;
 }
@@ -122,7 +135,7 @@ static int append_value(struct http_request *r, int h, const char *at, size_t le
         return 1;
     }
     if (!r->values[h])
-        r->values[h] = xmalloc(HTTP_VALUE_MAX); /* NUL-ended below at each append */
+        r->values[h] = r->value_buf[h]; /* NUL-ended below at each append */
     if (sep)
         memcpy(r->values[h] + r->value_len[h], ", ", 2);
     if (first)
@@ -308,11 +321,6 @@ struct http_request *http_request_new(size_t max_head, unsigned max_headers)
 
 void http_request_reset(struct http_request *r)
 {
-    for (int h = 0; h < HTTP_H_COUNT; h++) {
-        free(r->values[h]);
-        r->values[h] = NULL;
-        r->value_len[h] = 0;
-    }
     free(r->body);
     free(r->raw);
     size_t max_head = r->max_head, max_body = r->max_body;
@@ -333,8 +341,6 @@ void http_request_free(struct http_request *r)
 {
     if (!r)
         return;
-    for (int h = 0; h < HTTP_H_COUNT; h++)
-        free(r->values[h]);
     free(r->body);
     free(r->raw);
     free(r);
@@ -359,10 +365,14 @@ static bool lines_ok(struct http_request *r, const char *data, size_t len)
                 return false;
             r->line = ch == '\r' || ch == '\n' ? HTTP_LINE_DONE : HTTP_LINE_FIELD;
             break;
-        default: /* the request line or a field line: on to its LF */
-            if (ch == '\n')
-                r->line = HTTP_LINE_START;
+        default: { /* the request line or a field line: on to its LF */
+            const char *lf = memchr(data + i, '\n', len - i);
+            if (!lf)
+                return true;
+            i = (size_t)(lf - data);
+            r->line = HTTP_LINE_START;
             break;
+        }
         }
     }
     return true;
