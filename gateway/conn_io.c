@@ -88,6 +88,25 @@ void conn_io_registry_free(struct conn_registry *reg)
     reg->flusher = NULL;
 }
 
+/* The timeval to give event_add() for ms: the base's common timeout for
+ * that duration (set up on first use), or *tv filled in when the registry
+ * has no room for another duration or libevent has none. */
+static const struct timeval *io_timeout(struct conn_registry *reg, int ms, struct timeval *tv)
+{
+    for (int i = 0; i < reg->n_timeouts; i++)
+        if (reg->timeouts[i].ms == ms)
+            return reg->timeouts[i].tv;
+    *tv = strlist_timeval_ms(ms);
+    if (reg->n_timeouts == CONN_COMMON_TIMEOUTS)
+        return tv;
+    const struct timeval *common = event_base_init_common_timeout(reg->base, tv);
+    if (!common)
+        return tv;
+    reg->timeouts[reg->n_timeouts].ms = ms;
+    reg->timeouts[reg->n_timeouts++].tv = common;
+    return common;
+}
+
 /* ---- writing and reading ------------------------------------------------ */
 
 /* Reading stops when c starts closing (and resumes for a lingering close),
@@ -392,8 +411,8 @@ void conn_io_free(struct conn *c)
 
 void conn_io_flush_then(struct conn *c, int timeout_ms)
 {
-    struct timeval tv = strlist_timeval_ms(timeout_ms);
-    event_add(c->ev, &tv);
+    struct timeval tv;
+    event_add(c->ev, io_timeout(c->ctx->conns, timeout_ms, &tv));
 }
 
 /* ---- both kinds --------------------------------------------------------- */
@@ -420,7 +439,7 @@ void conn_set_read_timeout(struct conn *c, int read_ms)
         bufferevent_set_timeouts(c->bev, read_ms > 0 ? &tv : NULL, NULL);
         bufferevent_enable(c->bev, EV_READ); /* libevent stops reading on a timeout */
     } else if (read_ms > 0) {
-        event_add(c->ev, &tv);
+        event_add(c->ev, io_timeout(c->ctx->conns, read_ms, &tv));
     } else if (event_pending(c->ev, EV_READ | EV_WRITE, NULL)) {
         event_remove_timer(c->ev); /* event_add(NULL) would keep the old timeout */
     } else {

@@ -7,6 +7,8 @@
 
 #include "conn.h"
 
+#define CONN_COMMON_TIMEOUTS 8 /* durations given a queue of their own */
+
 struct conn_registry {
     struct conn *conns; /* every open connection */
     size_t n_conns, max_conns;
@@ -19,6 +21,14 @@ struct conn_registry {
     size_t low_water;         /* bare output at or below this is drained */
     struct conn *flushing;    /* bare connections with output queued this turn */
     struct event *flusher;    /* writes them at the end of the loop turn */
+    /* Bare connections' timeouts as libevent common timeouts (a queue per
+     * duration instead of the timer heap: O(1) to add and remove, and every
+     * connection has one); at most CONN_COMMON_TIMEOUTS durations. */
+    struct {
+        int ms;
+        const struct timeval *tv;
+    } timeouts[CONN_COMMON_TIMEOUTS];
+    int n_timeouts;
 };
 
 /* Arrange for the reaper to run on the next loop turn. */
