@@ -11,13 +11,16 @@
  * take waits for its next EPOLLOUT edge.
  * Input: read until the socket is empty (edge-triggered), at most
  * CONN_READ_PER_WAKE bytes per wake; c->in exists only while bytes wait to
- * be parsed.  Runs on the gateway's loop. */
+ * be parsed.  A read with nothing waiting goes into the registry's one
+ * read buffer and is parsed from there, so that a whole request head or a
+ * whole client frame costs no allocation.  Runs on the gateway's loop. */
 #include "config.h"
 
 #include "conn_private.h"
 
 #include "http.h"
 #include "strlist.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -77,6 +80,8 @@ static void on_queued(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 void conn_io_registry_init(struct conn_registry *reg)
 {
     reg->flusher = event_new(reg->base, -1, 0, on_flush, reg);
+    reg->shared_in = evbuffer_new();
+    reg->read_buf = xmalloc(CONN_READ_BYTES);
 }
 
 void conn_io_registry_free(struct conn_registry *reg)
@@ -86,6 +91,11 @@ void conn_io_registry_free(struct conn_registry *reg)
     reg->flushing = NULL;
     event_free(reg->flusher);
     reg->flusher = NULL;
+    if (reg->shared_in)
+        evbuffer_free(reg->shared_in);
+    reg->shared_in = NULL;
+    free(reg->read_buf);
+    reg->read_buf = NULL;
 }
 
 /* The timeval to give event_add() for ms: the base's common timeout for
@@ -181,26 +191,81 @@ static bool mid_message(const struct conn *c)
     return c->in || c->ws || (c->kind == CONN_HTTP && c->req && http_request_started(c->req));
 }
 
+/* c->in is the registry's shared read buffer: only while bare_read()'s
+ * reader runs. */
+static bool input_shared(const struct conn *c)
+{
+    return c->in && c->in == c->ctx->conns->shared_in;
+}
+
+/* One read(2) with nothing waiting to be parsed, handed to the reader in
+ * the shared buffer; what it leaves is copied into c's own input buffer
+ * (the shared one is read into again by the next connection).  Returns
+ * what read(2) returned, or -1 with ENOMEM. */
+static ssize_t read_shared(struct conn *c)
+{
+    struct conn_registry *reg = c->ctx->conns;
+    ssize_t n = read(event_get_fd(c->ev), reg->read_buf, CONN_READ_BYTES);
+    if (n <= 0)
+        return n;
+    int err = errno;
+    if (evbuffer_add_reference(reg->shared_in, reg->read_buf, (size_t)n, NULL, NULL) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    c->in = reg->shared_in;
+    reg->io->read(c, c->in);
+    size_t left = evbuffer_get_length(reg->shared_in);
+    if (!input_shared(c)) {
+        /* the reader moved c onto a bufferevent, which copied the rest */
+    } else if (left == 0) {
+        c->in = NULL;
+    } else {
+        c->in = evbuffer_new();
+        if (!c->in || evbuffer_add(c->in, evbuffer_pullup(reg->shared_in, -1), left) != 0) {
+            if (c->in)
+                evbuffer_free(c->in);
+            c->in = NULL;
+            evbuffer_drain(reg->shared_in, left);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    evbuffer_drain(reg->shared_in, left);
+    errno = err;
+    return n;
+}
+
 /* Read until the socket is empty (a short read), handing each piece to the
  * reader; at most CONN_READ_PER_WAKE bytes before the loop's other clients
  * get their turn (the event is made active again for the rest). */
 static void bare_read(struct conn *c)
 {
-    const struct conn_io *io = c->ctx->conns->io;
+    struct conn_registry *reg = c->ctx->conns;
+    const struct conn_io *io = reg->io;
     size_t total = 0;
     while (reading(c)) {
-        if (!c->in && !(c->in = evbuffer_new()))
-            return;
-        ssize_t n = read_some(c);
-        int err = errno;
+        ssize_t n;
+        int err;
+        /* Not when the shared buffer is in use: a reader that read another
+         * connection (none does) would find its bytes overwritten. */
+        if (!c->in && reg->shared_in && evbuffer_get_length(reg->shared_in) == 0) {
+            n = read_shared(c);
+            err = errno;
+        } else {
+            if (!c->in && !(c->in = evbuffer_new()))
+                return;
+            n = read_some(c);
+            err = errno;
+            if (evbuffer_get_length(c->in) > 0)
+                io->read(c, c->in);
+            if (c->in && evbuffer_get_length(c->in) == 0) {
+                evbuffer_free(c->in); /* an idle client keeps no input buffer */
+                c->in = NULL;
+            }
+        }
         if (n > 0)
             total += (size_t)n;
-        if (evbuffer_get_length(c->in) > 0)
-            io->read(c, c->in);
-        if (c->in && evbuffer_get_length(c->in) == 0) {
-            evbuffer_free(c->in); /* an idle client keeps no input buffer */
-            c->in = NULL;
-        }
         if (n == 0) {
             /* A request read with the FIN may wait for Redis now (or c is
              * closing): the EOF is read again when reading resumes. */
@@ -351,9 +416,13 @@ bool conn_leave_bare(struct conn *c, bufferevent_data_cb read_cb, bufferevent_da
     struct evbuffer *in = bufferevent_get_input(bev);
     if (c->in) {
         evbuffer_unfreeze(in, 0);
-        evbuffer_add_buffer(in, c->in);
+        if (input_shared(c)) /* copied: the shared buffer is read into again */
+            evbuffer_add(in, evbuffer_pullup(c->in, -1), evbuffer_get_length(c->in));
+        else
+            evbuffer_add_buffer(in, c->in);
         evbuffer_freeze(in, 0);
-        evbuffer_free(c->in);
+        if (!input_shared(c))
+            evbuffer_free(c->in);
         c->in = NULL;
     }
     evbuffer_remove_cb(c->out, on_queued, c);
@@ -403,7 +472,7 @@ void conn_io_free(struct conn *c)
 {
     evutil_socket_t fd = event_get_fd(c->ev);
     event_free(c->ev);
-    if (c->in)
+    if (c->in && !input_shared(c))
         evbuffer_free(c->in);
     evbuffer_free(c->out);
     evutil_closesocket(fd);

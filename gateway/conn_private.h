@@ -21,6 +21,12 @@ struct conn_registry {
     size_t low_water;         /* bare output at or below this is drained */
     struct conn *flushing;    /* bare connections with output queued this turn */
     struct event *flusher;    /* writes them at the end of the loop turn */
+    /* What a bare connection with no input waiting reads into: read_buf,
+     * given to the reader as shared_in (a reference, not a copy) without
+     * an input buffer of its own; only what the reader leaves is copied
+     * into one (conn_io.c bare_read()).  shared_in is NULL without memory. */
+    struct evbuffer *shared_in;
+    char *read_buf; /* CONN_READ_BYTES */
     /* Bare connections' timeouts as libevent common timeouts (a queue per
      * duration instead of the timer heap: O(1) to add and remove, and every
      * connection has one); at most CONN_COMMON_TIMEOUTS durations. */

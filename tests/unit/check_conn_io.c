@@ -4,11 +4,13 @@
  * bare again; bytes that came with the head are still read, a message longer than one
  * read arrives whole, output the socket cannot take waits and then goes out
  * whole and in order, and a client that never reads is dropped once its
- * close cannot be written.  On real loopback sockets (gw_fixture). */
+ * close cannot be written; what a read leaves unparsed outlives the shared
+ * read buffer.  On real loopback sockets (gw_fixture). */
 #include "config.h"
 
 #include "check_main.h"
 #include "gw_fixture.h"
+#include "conn_private.h"
 #include "gw_wire.h"
 #include "price.h"
 
@@ -254,6 +256,42 @@ START_TEST(a_message_longer_than_one_read_arrives_whole)
     ck_assert_ptr_null(c->in); /* parsed whole: the input buffer is gone */
     ck_assert_ptr_null(c->ws); /* and so is the frame parser */
     close(fd);
+}
+END_TEST
+
+/* A read with nothing waiting is parsed from the registry's one read
+ * buffer; what the reader leaves there (here a request pipelined behind one
+ * that waits for Redis) is copied out before the next connection's read
+ * fills that buffer with its own head. */
+START_TEST(bytes_a_read_leaves_survive_another_clients_read)
+{
+    fx.conf.redis_timeout_ms = 300;
+    gw_fixture_start(&fx, NULL);
+    struct redis_server silent = {0};
+    int lfd = redis_server_silent(16, &silent.port); /* accepts, never answers */
+    ck_assert_int_ge(lfd, 0);
+    gw_fixture_redis_connecting(&fx, &silent);
+    struct conn *a, *b;
+    int fa = gw_fixture_client(&fx, &a);
+    const char *two = "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n"
+                      "GET /no-such-page HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(send(fa, two, strlen(two), MSG_NOSIGNAL), (ssize_t)strlen(two));
+    gw_fixture_run(&fx, 50);
+    ck_assert_msg(a->awaiting, "%s",
+                  gw_fixture_read(&fx, fa, 10, NULL)); /* /stats waits for Redis... */
+    ck_assert_ptr_nonnull(a->in); /* ...and the second request in a's own buffer */
+    ck_assert_ptr_ne(a->in, fx.ctx.conns->shared_in);
+    int fb = ws_client(&b); /* b's head is read into the shared buffer */
+    ck_assert_ptr_null(b->in);
+    size_t n;
+    char *got = gw_wire_read_until(&fx, fa, "HTTP/1.1 404", 3000, &n);
+    const char *second = strstr(got, "HTTP/1.1 404");
+    ck_assert_msg(second && strncmp(got, "HTTP/1.1 200", 12) == 0, "%s", got);
+    ck_assert_msg(!strstr(got, "HTTP/1.1 101"), "a answered with b's head: %s", got);
+    free(got);
+    close(fa);
+    close(fb);
+    close(lfd);
 }
 END_TEST
 
@@ -621,6 +659,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, an_sse_stream_goes_bare_too);
     tcase_add_test(t, a_frame_sent_with_the_handshake_is_read_once_bare);
     tcase_add_test(t, a_message_longer_than_one_read_arrives_whole);
+    tcase_add_test(t, bytes_a_read_leaves_survive_another_clients_read);
     tcase_add_test(t, output_the_socket_cannot_take_goes_out_whole_and_in_order);
     tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
     tcase_add_test(t, a_fin_that_comes_with_the_last_bytes_is_seen);
