@@ -11,6 +11,7 @@
 #include "xalloc.h"
 
 #include <hiredis/adapters/libevent.h>
+#include <sys/ioctl.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -20,6 +21,11 @@
 
 /* A PING times the command link this often, for /health's latency_ms. */
 #define RDB_PING_EVERY_MS(conf) ((conf)->stats_interval_ms)
+/* A command link that reads no reply for this long while commands wait is
+ * stalled: ten times REDIS_TIMEOUT_MS (5 s by default), so that a Redis
+ * that is slow for a moment (a CLIENT PAUSE, a fork on a full machine) is
+ * waited for, and one that stopped is not waited for forever. */
+#define RDB_STALL_MS(conf) (10 * (conf)->redis_timeout_ms)
 
 struct rdb {
     struct event_base *base;
@@ -31,9 +37,17 @@ struct rdb {
     char channel[KEYS_MAX];
     /* Readings for /health, from the command link. */
     struct event *ping_timer;
-    bool ping_out;                 /* a PING awaits its answer */
-    double ping_sent_ms;           /* when, on the monotonic clock */
-    double latency_ms;             /* the last PING's round trip, -1 none */
+    bool ping_out;       /* a PING awaits its answer */
+    double ping_sent_ms; /* when, on the monotonic clock */
+    double latency_ms;   /* the last PING's round trip, -1 none */
+    /* A command link whose oldest waiting reply stays the same for
+     * RDB_STALL_MS while a PING waits is stalled (a paused Redis, a
+     * server that took the set-up and nothing else): dropped, so that
+     * what waits is answered.  A busy one (a storm's thousands of reads)
+     * answers something meanwhile, or has answers waiting to be read, and
+     * is left alone. */
+    const void *stall_head; /* ac->replies.head at stall_since_ms */
+    double stall_since_ms;
     char version[RDB_VERSION_MAX]; /* redis_version of the connection, "" unknown */
 };
 
@@ -148,9 +162,43 @@ static void send_ping(struct rdb *r)
     r->ping_sent_ms = monotonic_ms();
 }
 
+/* From the ping timer: true when the command link was dropped as stalled.
+ * With a PING waiting, the head of hiredis' queue of waiting replies
+ * cannot come back once a reply was read (the PING is behind it). */
+static bool dropped_stalled(struct rdb *r)
+{
+    if (!r->cmd.connected || !r->ping_out) {
+        r->stall_head = NULL;
+        return false;
+    }
+    const void *head = r->cmd.ac->replies.head;
+    double now = monotonic_ms();
+    if (head != r->stall_head) {
+        r->stall_head = head;
+        r->stall_since_ms = now;
+        return false;
+    }
+    if (now - r->stall_since_ms < RDB_STALL_MS(r->conf))
+        return false;
+    /* Answers waiting in the socket: Redis answers, this loop is the slow
+     * one (a storm's accepts run first). */
+    int unread = 0;
+    if (ioctl(r->cmd.ac->c.fd, FIONREAD, &unread) == 0 && unread > 0) {
+        r->stall_since_ms = now;
+        return false;
+    }
+    char why[96];
+    snprintf(why, sizeof why, "no reply within 10 x REDIS_TIMEOUT_MS (%d ms) with commands waiting",
+             RDB_STALL_MS(r->conf));
+    r->stall_head = NULL;
+    rdb_link_drop(&r->cmd, why);
+    return true;
+}
+
 static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 {
-    send_ping(arg);
+    if (!dropped_stalled(arg))
+        send_ping(arg);
 }
 
 /* INFO server holds "redis_version:7.0.15\r\n" among its lines. */
@@ -178,6 +226,7 @@ static void cmd_lost(struct rdb_link *link)
 {
     struct rdb *r = link->owner;
     r->ping_out = false;
+    r->stall_head = NULL;
     r->latency_ms = -1;
     r->version[0] = '\0';
 }

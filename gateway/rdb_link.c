@@ -66,6 +66,14 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     lost(ac->data, status == REDIS_OK ? "closed" : ac->errstr);
 }
 
+void rdb_link_drop(struct rdb_link *link, const char *why)
+{
+    redisAsyncContext *ac = link->ac;
+    ac->onDisconnect = NULL; /* it would say "closed" */
+    redisAsyncFree(ac);      /* what waits for a reply is answered NULL */
+    lost(link, why);
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     link_connect(arg);
@@ -85,9 +93,7 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     snprintf(why, sizeof why, "no answer within REDIS_TIMEOUT_MS (%d ms)",
              link->conf->redis_timeout_ms);
     if (ac && link->connected) {
-        ac->onDisconnect = NULL;
-        redisAsyncFree(ac);
-        lost(link, why);
+        rdb_link_drop(link, why);
         return;
     }
     link->ac = NULL;

@@ -50,4 +50,11 @@ void rdb_link_free(struct rdb_link *link);
  * clients get ticks again within two intervals of Redis coming back. */
 void rdb_link_retry(struct rdb_link *link);
 
+/* Drop link's connection (it must be connected) as lost for why (static
+ * or copied text, for the log and the outage): every command still
+ * waiting for its reply gets its callback with a NULL reply, and the link
+ * reconnects with its backoff.  Not from inside a hiredis callback of this
+ * link (hiredis frees the context there itself): from a timer. */
+void rdb_link_drop(struct rdb_link *link, const char *why);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 static struct redis_server srv;
@@ -293,6 +294,28 @@ START_TEST(finds_the_master_through_sentinel)
 }
 END_TEST
 
+/* A Redis that stops answering after the set-up (paused here, as a hung
+ * host would leave it): a read waiting for it fails within ten times
+ * REDIS_TIMEOUT_MS and a few PINGs instead of waiting for good, and the
+ * link comes back with Redis.  (90-faults: one slow for 2 s is waited for.) */
+START_TEST(a_read_waiting_on_a_stalled_redis_fails)
+{
+    conf.redis_timeout_ms = 100; /* stalled after 1 s */
+    start();
+    ck_assert(run_until_fn(measured, 2000));
+    ck_assert_int_eq(kill(srv.pid, SIGSTOP), 0);
+    ck_assert_int_eq(rdb_history(rdb, 1, on_strings, NULL), CP_OK);
+    bool done = run_until_fn(answered, 3000);
+    ck_assert_int_eq(kill(srv.pid, SIGCONT), 0);
+    ck_assert_msg(done, "the read still waits for a stalled Redis");
+    ck_assert(!seen.ok);
+    ck_assert(run_until_fn(measured, 5000)); /* reconnected */
+    seen.done = false;
+    ck_assert_int_eq(rdb_history(rdb, 1, on_strings, NULL), CP_OK);
+    ck_assert(run_until_fn(answered, 2000) && seen.ok);
+}
+END_TEST
+
 /* A read asked while connecting to a Redis that is not there fails with
  * the connection (ok false), or at once: it is never left waiting. */
 START_TEST(a_read_asked_while_connecting_fails_with_the_connection)
@@ -328,6 +351,7 @@ static Suite *rdb_suite(void)
     tcase_add_test(t, resubscribes_after_redis_restarts);
     tcase_add_test(t, finds_the_master_through_sentinel);
     tcase_add_test(t, a_read_asked_while_connecting_fails_with_the_connection);
+    tcase_add_test(t, a_read_waiting_on_a_stalled_redis_fails);
     tcase_add_test(t, free_while_connecting_is_safe);
     suite_add_tcase(s, t);
     return s;
