@@ -151,12 +151,6 @@ static struct conn *conn_register(struct conn *c, evutil_socket_t fd, const stru
     c->peer = *peer;
     c->kind = CONN_HTTP;
     c->sub = &c->pc.sub;
-    c->req = http_request_new((size_t)ctx->conf->max_head_bytes, (unsigned)ctx->conf->max_headers);
-    /* Bodies: only Socket.IO's long-polling POSTs have one worth reading. */
-    http_request_set_max_body(c->req, (size_t)ctx->conf->socketio_max_payload_bytes);
-    /* A Socket.IO request may belong to another worker's session: keep its
-     * bytes to pass them on with the connection (handoff.h). */
-    http_request_keep_raw(c->req, ctx->handoff != NULL);
     c->next = reg->conns;
     if (reg->conns)
         reg->conns->prev = c;
@@ -510,6 +504,26 @@ void conn_answered(struct conn *c)
     c->awaiting = false;
     if (c->close_after_flush || c->closing)
         return;
-    http_request_reset(c->req);
+    conn_request_done(c);
     conn_resume_reading(c);
+}
+
+struct http_request *conn_request(struct conn *c)
+{
+    if (c->req)
+        return c->req;
+    const struct cp_conf *conf = c->ctx->conf;
+    c->req = http_request_new((size_t)conf->max_head_bytes, (unsigned)conf->max_headers);
+    /* Bodies: only Socket.IO's long-polling POSTs have one worth reading. */
+    http_request_set_max_body(c->req, (size_t)conf->socketio_max_payload_bytes);
+    /* A Socket.IO request may belong to another worker's session: keep its
+     * bytes to pass them on with the connection (handoff.h). */
+    http_request_keep_raw(c->req, c->ctx->handoff != NULL);
+    return c->req;
+}
+
+void conn_request_done(struct conn *c)
+{
+    http_request_free(c->req);
+    c->req = NULL;
 }

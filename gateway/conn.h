@@ -279,4 +279,14 @@ bool conn_answer_arrived(struct conn *c);
  * requests pipelined behind it (the read callback runs again). */
 void conn_answered(struct conn *c);
 
+/* c's HTTP request state (http.h), made at the request's first byte: a
+ * connection that waits for its head, or between keep-alive requests,
+ * holds none (~17 KB each, which a storm's accepted connections would
+ * otherwise hold at once).  Owned by c. */
+struct http_request *conn_request(struct conn *c);
+
+/* The current request is answered (or the connection is a stream now):
+ * free its state; the next request's first byte makes another. */
+void conn_request_done(struct conn *c);
+
 #endif

@@ -573,7 +573,7 @@ const char *http_status_text(int status)
 
 bool http_request_started(const struct http_request *r)
 {
-    return r->head_bytes > 0;
+    return r && r->head_bytes > 0;
 }
 
 void http_request_set_max_body(struct http_request *r, size_t max_body)

@@ -88,7 +88,8 @@ bool http_request_is_post(const struct http_request *r);
 void http_request_keep_raw(struct http_request *r, bool keep);
 /* The current request's bytes so far (owned by r until the next reset). */
 const char *http_request_raw(const struct http_request *r, size_t *len);
-/* True once any byte of the current request has been fed. */
+/* True once any byte of the current request has been fed (false for NULL:
+ * a connection makes its request state at its first byte). */
 bool http_request_started(const struct http_request *r);
 
 /* True when the comma-separated header value list holds token,

@@ -89,8 +89,7 @@ static void start_stream(struct conn *c)
     const struct cp_conf *conf = c->ctx->conf;
     int read_ms = c->kind == CONN_WS ? conf->ws_ping_interval_ms : 0;
     size_t low_water = (size_t)conf->output_high_water_bytes / 4; /* as serve_accepted()'s */
-    http_request_free(c->req);
-    c->req = NULL;
+    conn_request_done(c);
     bool native = !c->ws_text && c->sub == &c->pc.sub;
     if ((!c->bev || native) && conn_go_bare(c, &serve_io, low_water, read_ms))
         return;
@@ -124,7 +123,8 @@ static void read_heads(struct conn *c)
         int64_t now = ctx_now_ms(c->ctx);
         if (!http_request_started(c->req))
             c->head_started_ms = now;
-        int rc = http_request_feed(c->req, (const char *)evbuffer_pullup(in, -1), len, &used);
+        int rc =
+            http_request_feed(conn_request(c), (const char *)evbuffer_pullup(in, -1), len, &used);
         evbuffer_drain(in, used);
         /* The read timeout restarts with every byte; a head trickled in
          * slowly (slowloris) is bounded by its total time too. */
@@ -144,7 +144,7 @@ static void read_heads(struct conn *c)
         if (c->kind != CONN_HTTP)
             start_stream(c);
         else
-            http_request_reset(c->req);
+            conn_request_done(c);
     }
 }
 

@@ -135,9 +135,12 @@ START_TEST(keep_alive_requests_are_answered_bare)
     gw_fixture_start(&fx, NULL);
     struct conn *c;
     int fd = gw_fixture_client(&fx, &c);
+    gw_fixture_run(&fx, 20);
+    ck_assert_ptr_null(c->req); /* no request state before the first byte... */
     char *got = gw_fixture_ask(&fx, fd, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", 2000, NULL);
     ck_assert_msg(strncmp(got, "HTTP/1.1 200 ", 13) == 0, "%s", got);
     free(got);
+    ck_assert_ptr_null(c->req); /* ...nor between requests kept alive */
     ck_assert_ptr_null(c->bev);
     /* Only its first read ran at the heads' priority: a request kept alive
      * after it waits behind new clients (conn.h). */
