@@ -298,7 +298,10 @@ static int start_payload(struct ws_parser *p)
         p->ctrl_len = 0;
         return CP_OK;
     }
-    if (p->remaining > p->max_message - p->msg_len)
+    /* A new message starts from nothing: the last one's length stays in
+     * msg_len until here (ws_parser_release() clears it once per read). */
+    size_t so_far = p->opcode == WS_OP_CONT ? p->msg_len : 0;
+    if (p->remaining > p->max_message - so_far)
         return CP_ETOOBIG;
     if (p->opcode != WS_OP_CONT) {
         p->msg_opcode = p->opcode;

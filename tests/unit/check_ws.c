@@ -227,6 +227,28 @@ START_TEST(message_over_limit_is_too_big)
 }
 END_TEST
 
+/* The limit is per message (RFC 6455 §10.4): two messages in one read,
+ * each under it and together over it, are both taken. */
+START_TEST(messages_read_together_are_limited_one_by_one)
+{
+    static char payload[200];
+    static uint8_t buf[300];
+    memset(payload, 'a', sizeof payload);
+    size_t n = client_frame(buf, 0x81, payload, 100);
+    n += client_frame(buf + n, 0x81, payload, 100);
+    struct ws_parser *p = ws_parser_new(150);
+    struct ws_message m;
+    size_t used;
+    ck_assert_int_eq(feed_all(p, buf, n, &m, &used), CP_OK);
+    ck_assert_uint_eq(m.len, 100);
+    size_t off = used; /* no release between: both came in one read */
+    ck_assert_int_eq(feed_all(p, buf + off, n - off, &m, &used), CP_OK);
+    ck_assert_uint_eq(m.len, 100);
+    ck_assert_uint_eq(off + used, n);
+    ws_parser_free(p);
+}
+END_TEST
+
 START_TEST(invalid_utf8_across_fragments_is_rejected)
 {
     uint8_t buf[64];
@@ -448,6 +470,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, rejects_fragmented_or_long_control_frames);
     tcase_add_test(tc, rejects_continuation_without_start);
     tcase_add_test(tc, message_over_limit_is_too_big);
+    tcase_add_test(tc, messages_read_together_are_limited_one_by_one);
     tcase_add_test(tc, invalid_utf8_across_fragments_is_rejected);
     tcase_add_test(tc, close_frame_code_is_validated);
     tcase_add_test(tc, utf8_validator_rejects_overlongs_and_out_of_range);
