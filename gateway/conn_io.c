@@ -307,6 +307,11 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
         return;
     if ((what & EV_TIMEOUT) && c->awaiting)
         return; /* a request waiting for Redis is not idle (a bufferevent stops the time) */
+    /* Nor are requests read behind it: its answer made the event active to
+     * parse them, and a timeout due in the same loop turn comes with that
+     * read; it must not close them unanswered. */
+    if ((what & EV_TIMEOUT) && !c->close_after_flush && c->in && evbuffer_get_length(c->in) > 0)
+        what = (short)((what & ~EV_TIMEOUT) | EV_READ);
     if (what & EV_TIMEOUT) {
         bool flushing = c->close_after_flush && !c->lingering;
         c->ctx->conns->io->event(c, BEV_EVENT_TIMEOUT |

@@ -298,6 +298,25 @@ START_TEST(bytes_a_read_leaves_survive_another_clients_read)
 }
 END_TEST
 
+/* Requests waiting in the input (read behind one that waited for Redis)
+ * are parsed and answered even when the idle timeout is due in the loop
+ * turn that reads them (the callback gets EV_READ | EV_TIMEOUT). */
+START_TEST(a_timeout_due_with_waiting_requests_does_not_drop_them)
+{
+    gw_fixture_start(&fx, NULL);
+    struct conn *c;
+    int fd = gw_fixture_client(&fx, &c);
+    gw_fixture_run(&fx, 20);
+    const char *req = "GET /no-such-page HTTP/1.1\r\nHost: x\r\n\r\n";
+    conn_push_input(c, req, strlen(req)); /* in c's input, its read made active */
+    event_active(c->ev, EV_TIMEOUT, 0);   /* and the timeout in the same turn */
+    char *got = gw_fixture_read(&fx, fd, 500, NULL);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 404 ", 13) == 0, "closed unanswered: \"%s\"", got);
+    free(got);
+    close(fd);
+}
+END_TEST
+
 /* Fill c's socket: publish ticks (ids from first_ms up) until the loop can
  * no longer write them all, so output stays queued.  Returns how many. */
 static int fill(struct conn *c, long first_ms)
@@ -663,6 +682,7 @@ static Suite *conn_io_suite(void)
     tcase_add_test(t, a_frame_sent_with_the_handshake_is_read_once_bare);
     tcase_add_test(t, a_message_longer_than_one_read_arrives_whole);
     tcase_add_test(t, bytes_a_read_leaves_survive_another_clients_read);
+    tcase_add_test(t, a_timeout_due_with_waiting_requests_does_not_drop_them);
     tcase_add_test(t, output_the_socket_cannot_take_goes_out_whole_and_in_order);
     tcase_add_test(t, a_client_that_never_reads_is_dropped_once_its_close_cannot_be_written);
     tcase_add_test(t, a_fin_that_comes_with_the_last_bytes_is_seen);
