@@ -36,12 +36,12 @@ struct rdb {
     bool subscribed;
     char channel[KEYS_MAX];
     /* Readings for /health, from the command link. */
-    struct event *ping_timer;
+    struct event *ping_timer, *stall_timer;
     bool ping_out;       /* a PING awaits its answer */
     double ping_sent_ms; /* when, on the monotonic clock */
     double latency_ms;   /* the last PING's round trip, -1 none */
     /* A command link whose oldest waiting reply stays the same for
-     * RDB_STALL_MS while a PING waits is stalled (a paused Redis, a
+     * RDB_STALL_MS while a PING waits is stalled (on_stall_timer()) (a paused Redis, a
      * server that took the set-up and nothing else): dropped, so that
      * what waits is answered.  A busy one (a storm's thousands of reads)
      * answers something meanwhile, or has answers waiting to be read, and
@@ -162,43 +162,47 @@ static void send_ping(struct rdb *r)
     r->ping_sent_ms = monotonic_ms();
 }
 
-/* From the ping timer: true when the command link was dropped as stalled.
- * With a PING waiting, the head of hiredis' queue of waiting replies
- * cannot come back once a reply was read (the PING is behind it). */
-static bool dropped_stalled(struct rdb *r)
+/* Every REDIS_TIMEOUT_MS, whatever STATS_INTERVAL_MS is: with commands
+ * waiting on the command link, make sure a PING waits behind them; then,
+ * with that PING waiting, the head of hiredis' queue of waiting replies
+ * cannot come back once a reply was read, so a head unchanged for
+ * RDB_STALL_MS means no reply for that long (detected within
+ * RDB_STALL_MS + 2 x REDIS_TIMEOUT_MS). */
+static void on_stall_timer(evutil_socket_t fd, short what, void *arg)
 {
-    if (!r->cmd.connected || !r->ping_out) {
+    struct rdb *r = arg;
+    const void *head = r->cmd.connected ? r->cmd.ac->replies.head : NULL;
+    if (!head || !r->ping_out) {
         r->stall_head = NULL;
-        return false;
+        if (head)
+            send_ping(r);
+        return;
     }
-    const void *head = r->cmd.ac->replies.head;
     double now = monotonic_ms();
     if (head != r->stall_head) {
         r->stall_head = head;
         r->stall_since_ms = now;
-        return false;
+        return;
     }
     if (now - r->stall_since_ms < RDB_STALL_MS(r->conf))
-        return false;
+        return;
     /* Answers waiting in the socket: Redis answers, this loop is the slow
      * one (a storm's accepts run first). */
     int unread = 0;
     if (ioctl(r->cmd.ac->c.fd, FIONREAD, &unread) == 0 && unread > 0) {
         r->stall_since_ms = now;
-        return false;
+        return;
     }
     char why[96];
-    snprintf(why, sizeof why, "no reply within 10 x REDIS_TIMEOUT_MS (%d ms) with commands waiting",
+    snprintf(why, sizeof why, "no reply for 10 x REDIS_TIMEOUT_MS (%d ms) with commands waiting",
              RDB_STALL_MS(r->conf));
     r->stall_head = NULL;
     rdb_link_drop(&r->cmd, why);
-    return true;
 }
 
 static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 {
-    if (!dropped_stalled(arg))
-        send_ping(arg);
+    send_ping(arg);
 }
 
 /* INFO server holds "redis_version:7.0.15\r\n" among its lines. */
@@ -259,6 +263,9 @@ struct rdb *rdb_new(struct event_base *base, const struct cp_conf *conf,
     r->ping_timer = event_new(base, -1, EV_PERSIST, on_ping_timer, r);
     struct timeval every = strlist_timeval_ms(RDB_PING_EVERY_MS(conf));
     event_add(r->ping_timer, &every);
+    r->stall_timer = event_new(base, -1, EV_PERSIST, on_stall_timer, r);
+    struct timeval stall_every = strlist_timeval_ms(conf->redis_timeout_ms);
+    event_add(r->stall_timer, &stall_every);
     rdb_link_init(&r->sub, base, conf, "pub/sub", sub_connected, sub_lost, r);
     rdb_link_init(&r->cmd, base, conf, "command", cmd_connected, cmd_lost, r);
     r->cmd.outage = r->sub.outage; /* one warning per outage, not one per link */
@@ -272,6 +279,7 @@ void rdb_free(struct rdb *r)
     rdb_link_free(&r->sub);
     rdb_link_free(&r->cmd);
     event_free(r->ping_timer);
+    event_free(r->stall_timer);
     free(r);
 }
 
