@@ -191,6 +191,15 @@ static bool mid_message(const struct conn *c)
     return c->in || c->ws || (c->kind == CONN_HTTP && c->req && http_request_started(c->req));
 }
 
+/* Add len bytes to c's own input buffer, made when c has none.  False
+ * without memory (c->in is then as it was, or NULL). */
+static bool keep_input(struct conn *c, const char *bytes, size_t len)
+{
+    if (!c->in && !(c->in = evbuffer_new()))
+        return false;
+    return evbuffer_add(c->in, bytes, len) == 0;
+}
+
 /* c->in is the registry's shared read buffer: only while bare_read()'s
  * reader runs. */
 static bool input_shared(const struct conn *c)
@@ -221,11 +230,8 @@ static ssize_t read_shared(struct conn *c)
     } else if (left == 0) {
         c->in = NULL;
     } else {
-        c->in = evbuffer_new();
-        if (!c->in || evbuffer_add(c->in, evbuffer_pullup(reg->shared_in, -1), left) != 0) {
-            if (c->in)
-                evbuffer_free(c->in);
-            c->in = NULL;
+        c->in = NULL;
+        if (!keep_input(c, (const char *)evbuffer_pullup(reg->shared_in, -1), left)) {
             evbuffer_drain(reg->shared_in, left);
             errno = ENOMEM;
             return -1;
@@ -455,9 +461,8 @@ void conn_push_input(struct conn *c, const char *bytes, size_t len)
         bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
         return;
     }
-    if (!c->in && !(c->in = evbuffer_new()))
+    if (!keep_input(c, bytes, len))
         return;
-    evbuffer_add(c->in, bytes, len);
     event_active(c->ev, EV_READ, 0);
 }
 
